@@ -1,0 +1,226 @@
+package io.keyshard.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.keyshard.node.commands.ServerCommands;
+import io.keyshard.node.commands.SlotCommands;
+import io.keyshard.node.server.ClientRegistry;
+import io.keyshard.node.server.NodeSettings;
+import io.keyshard.node.server.RespServer;
+import io.keyshard.node.server.Router;
+import io.keyshard.node.server.ServerStats;
+import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotIndex;
+import io.keyshard.protocol.CommandTable;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SpawnProtocol;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Keyshard node: the actor system (a one-node Pekko cluster in standalone mode), the
+ * journal, the slot entities under Cluster Sharding, the index of non-empty slots, and the RESP
+ * port. {@link #start} returns once the port accepts connections.
+ */
+public final class KeyshardNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KeyshardNode.class);
+
+  /** Slots per shard: Pekko must not manage 16384 shards (see docs/decisions). */
+  public static final int SLOTS_PER_SHARD = 64;
+
+  private static final String JOURNAL_URL = "pekko-persistence-jdbc.shared-databases.keyshard.db.url";
+
+  private final ActorSystem<SpawnProtocol.Command> system;
+  private final Tcp.ServerBinding binding;
+  private final NodeSettings settings;
+
+  private KeyshardNode(
+      ActorSystem<SpawnProtocol.Command> system, Tcp.ServerBinding binding, NodeSettings settings) {
+    this.system = system;
+    this.binding = binding;
+    this.settings = settings;
+  }
+
+  /**
+   * Loads the configuration: {@code overrides} first, then {@code file} (may be null), then the
+   * defaults in reference.conf; then derives what depends on the data directory.
+   */
+  public static Config loadConfig(Config overrides, Path file) throws Exception {
+    Config c = overrides;
+    if (file != null) {
+      c = c.withFallback(ConfigFactory.parseFile(file.toFile()));
+    }
+    c = c.withFallback(ConfigFactory.load()).resolve();
+    Path dir = Path.of(c.getString("keyshard.dir")).toAbsolutePath().normalize();
+    Files.createDirectories(dir);
+    if (!c.getString(JOURNAL_URL).isEmpty()) {
+      return c;
+    }
+    String url = "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0";
+    return ConfigFactory.empty()
+        .withValue(
+            JOURNAL_URL,
+            ConfigValueFactory.fromAnyRef(url))
+        .withFallback(c);
+  }
+
+  public static KeyshardNode start(Config config) throws Exception {
+    NodeSettings settings = new NodeSettings(config.getConfig("keyshard"));
+    ActorSystem<SpawnProtocol.Command> system =
+        ActorSystem.create(SpawnProtocol.create(), "keyshard", config);
+    try {
+      return boot(system, config, settings);
+    } catch (Exception | Error e) {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  private static KeyshardNode boot(
+      ActorSystem<SpawnProtocol.Command> system, Config config, NodeSettings settings)
+      throws Exception {
+    Duration startTimeout = config.getDuration("keyshard.start-timeout");
+    long t0 = System.nanoTime();
+    SchemaUtils.createIfNotExists("jdbc-journal", system)
+        .toCompletableFuture()
+        .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+
+    // Standalone is a one-node cluster: the same slot entities as cluster mode, so one storage
+    // format serves every topology.
+    Cluster cluster = Cluster.get(system);
+    CompletableFuture<Done> up = new CompletableFuture<>();
+    org.apache.pekko.cluster.Cluster.get(system.classicSystem())
+        .registerOnMemberUp(() -> up.complete(Done.getInstance()));
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+
+    ActorRef<SlotIndex.Command> index =
+        spawn(system, SlotIndex.create("standalone"), "slot-index", startTimeout);
+    SlotEntity.Settings slotSettings =
+        new SlotEntity.Settings(
+            SlotCommands.all(),
+            index,
+            config.getInt("keyshard.snapshot-every"),
+            config.getInt("keyshard.active-expire.batch"),
+            config.getDuration("keyshard.active-expire.interval"));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(
+        Entity.of(
+                SlotEntity.TYPE_KEY,
+                ctx -> SlotEntity.create(Integer.parseInt(ctx.getEntityId()), slotSettings))
+            .withMessageExtractor(new SlotGroupExtractor()));
+
+    CommandTable table = CommandTable.standard();
+    ClientRegistry clients = new ClientRegistry();
+    ServerStats stats = new ServerStats();
+    Router router = new Router(table, sharding, settings);
+    router.setSessionCommands(
+        new ServerCommands(router, settings, clients, stats, index, system, config).all());
+
+    // Wake the slots that hold keys, so their expiry timers run and the first reads are warm.
+    int[] nonEmpty =
+        AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+                index, SlotIndex.GetSlots::new, startTimeout, system.scheduler())
+            .toCompletableFuture()
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .slots();
+    for (int slot : nonEmpty) {
+      sharding
+          .entityRefFor(SlotEntity.TYPE_KEY, Integer.toString(slot))
+          .tell(new SlotEntity.GetStats(system.ignoreRef()));
+    }
+
+    Tcp.ServerBinding binding =
+        new RespServer(system, settings, router, clients, stats)
+            .bind()
+            .toCompletableFuture()
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    log.info(
+        "Keyshard ready to accept connections on {} ({} non-empty slots, data in {}, started in {} ms)",
+        binding.localAddress(),
+        nonEmpty.length,
+        settings.dir(),
+        (System.nanoTime() - t0) / 1_000_000);
+    return new KeyshardNode(system, binding, settings);
+  }
+
+  private static <T> ActorRef<T> spawn(
+      ActorSystem<SpawnProtocol.Command> system,
+      org.apache.pekko.actor.typed.Behavior<T> behavior,
+      String name,
+      Duration timeout)
+      throws Exception {
+    return AskPattern.<SpawnProtocol.Command, ActorRef<T>>ask(
+            system,
+            replyTo -> new SpawnProtocol.Spawn<>(behavior, name, Props.empty(), replyTo),
+            timeout,
+            system.scheduler())
+        .toCompletableFuture()
+        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Entity = slot, shard = a group of consecutive slots. One shard per slot made Pekko's
+   * coordinator take minutes to allocate (docs/decisions/2026-11-22-slot-entities-and-shards.md).
+   */
+  static final class SlotGroupExtractor
+      extends ShardingMessageExtractor<ShardingEnvelope<SlotEntity.Command>, SlotEntity.Command> {
+    @Override
+    public String entityId(ShardingEnvelope<SlotEntity.Command> envelope) {
+      return envelope.entityId();
+    }
+
+    @Override
+    public String shardId(String entityId) {
+      return Integer.toString(Integer.parseInt(entityId) / SLOTS_PER_SHARD);
+    }
+
+    @Override
+    public SlotEntity.Command unwrapMessage(ShardingEnvelope<SlotEntity.Command> envelope) {
+      return envelope.message();
+    }
+  }
+
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  public InetSocketAddress address() {
+    return binding.localAddress();
+  }
+
+  public NodeSettings settings() {
+    return settings;
+  }
+
+  public ActorSystem<?> system() {
+    return system;
+  }
+
+  @Override
+  public void close() throws Exception {
+    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,486 @@
+package io.keyshard.node.commands;
+
+import static io.keyshard.node.commands.Args.is;
+import static io.keyshard.node.commands.Args.str;
+
+import com.typesafe.config.Config;
+import io.keyshard.node.server.ClientRegistry;
+import io.keyshard.node.server.NodeSettings;
+import io.keyshard.node.server.Router;
+import io.keyshard.node.server.ServerStats;
+import io.keyshard.node.server.Session;
+import io.keyshard.node.server.SessionCommand;
+import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotIndex;
+import io.keyshard.persistence.SlotState;
+import io.keyshard.protocol.CommandSpec;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.Slots;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * Commands that run at the connection: connection state, server introspection, and the
+ * keyspace-wide and multi-slot commands that fan out to slots.
+ */
+public final class ServerCommands {
+  static final String REDIS_VERSION = "7.0.15";
+
+  private final Router router;
+  private final NodeSettings settings;
+  private final ClientRegistry clients;
+  private final ServerStats stats;
+  private final ActorRef<SlotIndex.Command> index;
+  private final ActorSystem<?> system;
+  private final Duration timeout;
+  private final ServerInfo info;
+  private final ConfigCommand config;
+  private final ClientCommand client;
+
+  public ServerCommands(
+      Router router,
+      NodeSettings settings,
+      ClientRegistry clients,
+      ServerStats stats,
+      ActorRef<SlotIndex.Command> index,
+      ActorSystem<?> system,
+      Config rawConfig) {
+    this.router = router;
+    this.settings = settings;
+    this.clients = clients;
+    this.stats = stats;
+    this.index = index;
+    this.system = system;
+    this.timeout = settings.requestTimeout();
+    this.info = new ServerInfo(settings, clients, stats, this);
+    this.config = new ConfigCommand(settings, stats);
+    this.client = new ClientCommand(clients);
+  }
+
+  public Map<String, SessionCommand> all() {
+    Map<String, SessionCommand> m = new HashMap<>();
+    m.put("ping", sync(this::ping));
+    m.put("echo", sync((s, a) -> Reply.bulk(a[1])));
+    m.put("select", sync(this::select));
+    m.put("hello", sync(this::hello));
+    m.put("auth", sync(this::auth));
+    m.put("quit", sync(this::quit));
+    m.put("reset", sync(this::reset));
+    m.put("command", sync((s, a) -> router.table().command(a)));
+    m.put("client", sync(client::run));
+    m.put("config", sync(config::run));
+    m.put("time", sync((s, a) -> time()));
+    m.put("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
+    m.put("save", sync(this::save));
+    m.put("bgsave", sync(this::bgsave));
+    m.put("cluster", sync((s, a) -> Err.CLUSTER_DISABLED));
+    m.put("readonly", sync((s, a) -> Err.CLUSTER_DISABLED));
+    m.put("readwrite", sync((s, a) -> Err.CLUSTER_DISABLED));
+    m.put("info", (s, a, spec) -> info.render(s, a));
+    m.put("dbsize", (s, a, spec) -> dbsize(s.db));
+    m.put("flushdb", (s, a, spec) -> flush(a, s.db));
+    m.put("flushall", (s, a, spec) -> flush(a, -1));
+    m.put("keys", (s, a, spec) -> keys(s, a));
+    m.put("scan", (s, a, spec) -> scan(s, a));
+    m.put("randomkey", (s, a, spec) -> randomKey(s));
+    MultiSlot multi = new MultiSlot(router);
+    m.put("mget", multi::mget);
+    m.put("mset", multi::mset);
+    m.put("del", multi::sum);
+    m.put("unlink", multi::sum);
+    m.put("exists", multi::sum);
+    m.put("touch", multi::sum);
+    return m;
+  }
+
+  interface SyncCommand {
+    Reply run(Session s, byte[][] argv);
+  }
+
+  private static SessionCommand sync(SyncCommand c) {
+    return (s, argv, spec) -> CompletableFuture.completedFuture(c.run(s, argv));
+  }
+
+  private Reply ping(Session s, byte[][] a) {
+    return a.length == 1 ? Reply.PONG : Reply.bulk(a[1]);
+  }
+
+  private Reply select(Session s, byte[][] a) {
+    Long db = Args.parseLongOrNull(a[1]);
+    if (db == null || db < Integer.MIN_VALUE || db > Integer.MAX_VALUE) {
+      return Err.NOT_INTEGER;
+    }
+    if (db < 0 || db >= SlotState.DATABASES) {
+      return Err.DB_OUT_OF_RANGE;
+    }
+    s.db = db.intValue();
+    return Reply.OK;
+  }
+
+  private Reply hello(Session s, byte[][] a) {
+    int proto = s.proto;
+    int i = 1;
+    if (a.length > 1) {
+      Long v = Args.parseLongOrNull(a[1]);
+      if (v == null) {
+        return Err.err("Protocol version is not an integer or out of range");
+      }
+      if (v < 2 || v > 3) {
+        return Reply.error("NOPROTO unsupported protocol version");
+      }
+      proto = v.intValue();
+      i = 2;
+    }
+    String setName = null;
+    boolean authenticatedNow = false;
+    for (; i < a.length; i++) {
+      boolean more = i + 1 < a.length;
+      if (is(a[i], "AUTH") && i + 2 < a.length) {
+        Reply r = checkPassword(str(a[i + 1]), str(a[i + 2]));
+        if (r != null) {
+          return r;
+        }
+        authenticatedNow = true;
+        i += 2;
+      } else if (is(a[i], "SETNAME") && more) {
+        setName = str(a[i + 1]);
+        Reply bad = ClientCommand.validateName(setName);
+        if (bad != null) {
+          return bad;
+        }
+        i++;
+      } else {
+        return Err.err("Syntax error in HELLO option '" + str(a[i]) + "'");
+      }
+    }
+    if (!s.authenticated && !authenticatedNow && settings.requirePass() != null) {
+      return Reply.error(
+          "NOAUTH HELLO must be called with the client already authenticated, otherwise the"
+              + " HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client"
+              + " and select the RESP protocol version at the same time");
+    }
+    if (authenticatedNow) {
+      s.authenticated = true;
+    }
+    if (setName != null) {
+      s.name = setName;
+    }
+    s.proto = proto;
+    List<Reply> kv = new ArrayList<>();
+    kv.add(Reply.bulk("server"));
+    kv.add(Reply.bulk("redis"));
+    kv.add(Reply.bulk("version"));
+    kv.add(Reply.bulk(REDIS_VERSION));
+    kv.add(Reply.bulk("proto"));
+    kv.add(Reply.integer(proto));
+    kv.add(Reply.bulk("id"));
+    kv.add(Reply.integer(s.id));
+    kv.add(Reply.bulk("mode"));
+    kv.add(Reply.bulk("standalone"));
+    kv.add(Reply.bulk("role"));
+    kv.add(Reply.bulk("master"));
+    kv.add(Reply.bulk("modules"));
+    kv.add(Reply.EMPTY_ARRAY);
+    return new Reply.Map(kv);
+  }
+
+  /** Null if the pair is valid for the default user, else Redis's error. */
+  private Reply checkPassword(String user, String pass) {
+    String required = settings.requirePass();
+    if (!user.equals("default")) {
+      return Err.WRONGPASS;
+    }
+    if (required == null || required.equals(pass)) {
+      return null;
+    }
+    return Err.WRONGPASS;
+  }
+
+  private Reply auth(Session s, byte[][] a) {
+    if (a.length > 3) {
+      return Err.SYNTAX;
+    }
+    if (a.length == 2 && settings.requirePass() == null) {
+      return Err.AUTH_NOT_CONFIGURED;
+    }
+    String user = a.length == 3 ? str(a[1]) : "default";
+    String pass = str(a[a.length - 1]);
+    Reply bad = checkPassword(user, pass);
+    if (bad != null) {
+      return bad;
+    }
+    s.authenticated = true;
+    s.user = user;
+    return Reply.OK;
+  }
+
+  private Reply quit(Session s, byte[][] a) {
+    s.closeAfterReply = true;
+    return Reply.OK;
+  }
+
+  private Reply reset(Session s, byte[][] a) {
+    s.db = 0;
+    s.proto = 2;
+    s.name = "";
+    s.noEvict = false;
+    s.authenticated = settings.requirePass() == null;
+    s.user = "default";
+    return Reply.simple("RESET");
+  }
+
+  private static Reply time() {
+    long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
+    return Reply.array(
+        List.of(Reply.bulk(Long.toString(micros / 1_000_000)), Reply.bulk(Long.toString(micros % 1_000_000))));
+  }
+
+  /** Every acknowledged write is already in the journal: SAVE has nothing left to write. */
+  private Reply save(Session s, byte[][] a) {
+    stats.lastSave = System.currentTimeMillis() / 1000;
+    return Reply.OK;
+  }
+
+  private Reply bgsave(Session s, byte[][] a) {
+    if (a.length > 2 || (a.length == 2 && !is(a[1], "SCHEDULE"))) {
+      return Err.SYNTAX;
+    }
+    stats.lastSave = System.currentTimeMillis() / 1000;
+    return Reply.simple("Background saving started");
+  }
+
+  // ---- keyspace-wide commands: ask the index which slots hold keys, then only those ----
+
+  CompletionStage<int[]> nonEmptySlots() {
+    return AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+            index, SlotIndex.GetSlots::new, timeout, system.scheduler())
+        .thenApply(SlotIndex.Slots::slots);
+  }
+
+  CompletionStage<SlotEntity.Stats> stats() {
+    return nonEmptySlots()
+        .thenCompose(
+            slots -> {
+              List<CompletableFuture<SlotEntity.Stats>> parts = new ArrayList<>();
+              for (int slot : slots) {
+                parts.add(
+                    router
+                        .<SlotEntity.Stats>ask(slot, SlotEntity.GetStats::new)
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+                  .thenApply(
+                      v -> {
+                        long[] keys = new long[SlotState.DATABASES];
+                        long[] expires = new long[SlotState.DATABASES];
+                        for (CompletableFuture<SlotEntity.Stats> f : parts) {
+                          SlotEntity.Stats st = f.join();
+                          for (int db = 0; db < keys.length; db++) {
+                            keys[db] += st.keys()[db];
+                            expires[db] += st.expires()[db];
+                          }
+                        }
+                        return new SlotEntity.Stats(keys, expires);
+                      });
+            });
+  }
+
+  private CompletionStage<Reply> dbsize(int db) {
+    return stats().thenApply(st -> Reply.integer(st.keys()[db])).exceptionally(ServerCommands::failed);
+  }
+
+  private CompletionStage<Reply> flush(byte[][] a, int db) {
+    if (a.length > 2 || (a.length == 2 && !is(a[1], "ASYNC") && !is(a[1], "SYNC"))) {
+      return CompletableFuture.completedFuture(Err.SYNTAX);
+    }
+    return nonEmptySlots()
+        .thenCompose(
+            slots -> {
+              List<CompletableFuture<Done>> parts = new ArrayList<>();
+              for (int slot : slots) {
+                parts.add(
+                    router
+                        .<Done>ask(slot, replyTo -> new SlotEntity.Flush(db, replyTo))
+                        .toCompletableFuture());
+              }
+              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]));
+            })
+        .thenApply(v -> Reply.OK)
+        .exceptionally(ServerCommands::failed);
+  }
+
+  private CompletionStage<List<byte[]>> listKeys(int db, byte[] pattern, String type, int[] slots) {
+    List<CompletableFuture<SlotEntity.KeyList>> parts = new ArrayList<>();
+    for (int slot : slots) {
+      parts.add(
+          router
+              .<SlotEntity.KeyList>ask(
+                  slot, replyTo -> new SlotEntity.ListKeys(db, pattern, type, replyTo))
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+        .thenApply(
+            v -> {
+              List<byte[]> out = new ArrayList<>();
+              for (CompletableFuture<SlotEntity.KeyList> f : parts) {
+                out.addAll(f.join().keys());
+              }
+              return out;
+            });
+  }
+
+  private CompletionStage<Reply> keys(Session s, byte[][] a) {
+    byte[] pattern = isMatchAll(a[1]) ? null : a[1];
+    int db = s.db;
+    return nonEmptySlots()
+        .thenCompose(slots -> listKeys(db, pattern, null, slots))
+        .thenApply(Reply::bulks)
+        .exceptionally(ServerCommands::failed);
+  }
+
+  private static boolean isMatchAll(byte[] p) {
+    return p.length == 1 && p[0] == '*';
+  }
+
+  /**
+   * SCAN walks slots in ascending order; the cursor is the next slot to visit. A call returns
+   * whole slots until it has at least COUNT keys, so every key present for the whole iteration
+   * is returned at least once, as Redis guarantees (and each exactly once if nothing moves).
+   */
+  private CompletionStage<Reply> scan(Session s, byte[][] a) {
+    Long cursor = Args.parseLongOrNull(a[1]);
+    if (cursor == null) {
+      // Redis parses the cursor as an unsigned 64-bit number.
+      return CompletableFuture.completedFuture(Err.INVALID_CURSOR);
+    }
+    byte[] pattern = null;
+    String type = null;
+    long count = 10;
+    for (int i = 2; i < a.length; i++) {
+      if (i + 1 >= a.length) {
+        return CompletableFuture.completedFuture(Err.SYNTAX);
+      }
+      if (is(a[i], "MATCH")) {
+        pattern = isMatchAll(a[i + 1]) ? null : a[i + 1];
+      } else if (is(a[i], "COUNT")) {
+        Long c = Args.parseLongOrNull(a[i + 1]);
+        if (c == null) {
+          return CompletableFuture.completedFuture(Err.NOT_INTEGER);
+        }
+        if (c < 1) {
+          return CompletableFuture.completedFuture(Err.SYNTAX);
+        }
+        count = c;
+      } else if (is(a[i], "TYPE")) {
+        type = str(a[i + 1]);
+      } else {
+        return CompletableFuture.completedFuture(Err.SYNTAX);
+      }
+      i++;
+    }
+    long start = cursor < 0 || cursor >= Slots.SLOT_COUNT ? Slots.SLOT_COUNT : cursor;
+    int db = s.db;
+    byte[] p = pattern;
+    String t = type;
+    long want = count;
+    return nonEmptySlots()
+        .thenCompose(all -> scanFrom(db, p, t, want, all, (int) start, new ArrayList<>()))
+        .exceptionally(ServerCommands::failed);
+  }
+
+  private CompletionStage<Reply> scanFrom(
+      int db, byte[] pattern, String type, long want, int[] slots, int from, List<byte[]> acc) {
+    // Visit non-empty slots in batches of 16 until COUNT keys are gathered or slots run out.
+    List<Integer> batch = new ArrayList<>();
+    int next = Slots.SLOT_COUNT;
+    for (int slot : slots) {
+      if (slot < from) {
+        continue;
+      }
+      if (batch.size() == 16) {
+        next = slot;
+        break;
+      }
+      batch.add(slot);
+    }
+    if (batch.isEmpty()) {
+      return CompletableFuture.completedFuture(scanReply(0, acc));
+    }
+    int[] visit = batch.stream().mapToInt(Integer::intValue).toArray();
+    int resume = next;
+    return listKeys(db, pattern, type, visit)
+        .thenCompose(
+            keys -> {
+              acc.addAll(keys);
+              if (resume == Slots.SLOT_COUNT) {
+                return CompletableFuture.completedFuture(scanReply(0, acc));
+              }
+              if (acc.size() >= want) {
+                return CompletableFuture.completedFuture(scanReply(resume, acc));
+              }
+              return scanFrom(db, pattern, type, want, slots, resume, acc);
+            });
+  }
+
+  private static Reply scanReply(long cursor, List<byte[]> keys) {
+    return Reply.array(List.of(Reply.bulk(Long.toString(cursor)), Reply.bulks(keys)));
+  }
+
+  private CompletionStage<Reply> randomKey(Session s) {
+    int db = s.db;
+    return nonEmptySlots()
+        .thenCompose(slots -> randomKeyFrom(db, shuffled(slots), 0))
+        .exceptionally(ServerCommands::failed);
+  }
+
+  private CompletionStage<Reply> randomKeyFrom(int db, int[] slots, int i) {
+    if (i >= slots.length) {
+      return CompletableFuture.completedFuture(Reply.NULL);
+    }
+    return router
+        .<SlotEntity.KeyList>ask(slots[i], replyTo -> new SlotEntity.RandomKey(db, replyTo))
+        .thenCompose(
+            k ->
+                k.keys().isEmpty()
+                    ? randomKeyFrom(db, slots, i + 1)
+                    : CompletableFuture.completedFuture(Reply.bulk(k.keys().get(0))));
+  }
+
+  private static int[] shuffled(int[] a) {
+    int[] b = a.clone();
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    for (int i = b.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = b[i];
+      b[i] = b[j];
+      b[j] = t;
+    }
+    return b;
+  }
+
+  static Reply failed(Throwable t) {
+    return Reply.error("TRYAGAIN a slot did not answer in time: " + t.getClass().getSimpleName());
+  }
+
+  Map<String, String> keyspaceLines(SlotEntity.Stats st) {
+    Map<String, String> lines = new LinkedHashMap<>();
+    for (int db = 0; db < SlotState.DATABASES; db++) {
+      if (st.keys()[db] > 0) {
+        lines.put("db" + db, "keys=" + st.keys()[db] + ",expires=" + st.expires()[db] + ",avg_ttl=0");
+      }
+    }
+    return lines;
+  }
+}

@@ -1,0 +1,87 @@
+package io.keyshard.node.server;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The node's settings from the {@code keyshard} block of the configuration. Fields that Redis
+ * lets CONFIG SET change at run time are volatile and settable.
+ */
+public final class NodeSettings {
+  private final String bind;
+  private final int port;
+  private final Path dir;
+  private final Duration requestTimeout;
+  private final int pipelineDepth;
+  private volatile String requirePass;
+  private volatile long protoMaxBulkLen;
+  private volatile int maxClients;
+  private volatile long idleTimeoutSeconds;
+
+  public NodeSettings(Config c) {
+    this.bind = c.getString("bind");
+    this.port = c.getInt("port");
+    this.dir = Path.of(c.getString("dir")).toAbsolutePath().normalize();
+    this.requestTimeout = c.getDuration("request-timeout");
+    this.pipelineDepth = c.getInt("pipeline-depth");
+    String pass = c.getString("requirepass");
+    this.requirePass = pass.isEmpty() ? null : pass;
+    this.protoMaxBulkLen = c.getBytes("proto-max-bulk-len");
+    this.maxClients = c.getInt("maxclients");
+    this.idleTimeoutSeconds = c.getLong("timeout");
+  }
+
+  public String bind() {
+    return bind;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  public int pipelineDepth() {
+    return pipelineDepth;
+  }
+
+  /** The password of the default user, or null when none is required. */
+  public String requirePass() {
+    return requirePass;
+  }
+
+  public void setRequirePass(String pass) {
+    this.requirePass = pass == null || pass.isEmpty() ? null : pass;
+  }
+
+  public long protoMaxBulkLen() {
+    return protoMaxBulkLen;
+  }
+
+  public void setProtoMaxBulkLen(long v) {
+    this.protoMaxBulkLen = v;
+  }
+
+  public int maxClients() {
+    return maxClients;
+  }
+
+  public void setMaxClients(int v) {
+    this.maxClients = v;
+  }
+
+  public long idleTimeoutSeconds() {
+    return idleTimeoutSeconds;
+  }
+
+  public void setIdleTimeoutSeconds(long v) {
+    this.idleTimeoutSeconds = v;
+  }
+}

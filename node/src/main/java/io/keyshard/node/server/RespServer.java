@@ -1,0 +1,151 @@
+package io.keyshard.node.server;
+
+import io.keyshard.protocol.Decoded;
+import io.keyshard.protocol.DecoderLimits;
+import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.RespDecoder;
+import io.keyshard.protocol.RespWriter;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The RESP port: one Pekko Streams flow per connection that decodes, executes and answers in
+ * request order. Pipelined requests run up to {@code pipeline-depth} at a time (mapAsync keeps
+ * reply order, and requests reach a slot in order since they are sent in order); a client that
+ * stops reading stops the flow, and with it the reading of its socket, so it cannot grow memory.
+ */
+public final class RespServer {
+  private static final Logger log = LoggerFactory.getLogger(RespServer.class);
+
+  private record Outgoing(ByteString bytes, boolean close) {}
+
+  private final ActorSystem<?> system;
+  private final NodeSettings settings;
+  private final Router router;
+  private final ClientRegistry clients;
+  private final ServerStats stats;
+
+  public RespServer(
+      ActorSystem<?> system,
+      NodeSettings settings,
+      Router router,
+      ClientRegistry clients,
+      ServerStats stats) {
+    this.system = system;
+    this.settings = settings;
+    this.router = router;
+    this.clients = clients;
+    this.stats = stats;
+  }
+
+  public CompletionStage<Tcp.ServerBinding> bind() {
+    return Tcp.get(system)
+        .bind(settings.bind(), settings.port())
+        .to(Sink.foreach(this::accept))
+        .run(system);
+  }
+
+  private void accept(Tcp.IncomingConnection conn) {
+    stats.connectionsReceived.incrementAndGet();
+    if (clients.size() >= settings.maxClients()) {
+      stats.rejectedConnections.incrementAndGet();
+      byte[] err = RespWriter.encode(Reply.error("ERR max number of clients reached"), 2);
+      conn.handleWith(
+          Flow.fromSinkAndSource(Sink.ignore(), Source.single(ByteString.fromArray(err))), system);
+      return;
+    }
+    Session session =
+        new Session(
+            clients.nextId(),
+            address(conn.remoteAddress()),
+            address(conn.localAddress()),
+            settings.requirePass() == null);
+    DecoderLimits limits = new DecoderLimits();
+    limits.setProtoMaxBulkLen(settings.protoMaxBulkLen());
+    limits.setAuthenticated(session.authenticated);
+
+    Flow<ByteString, ByteString, UniqueKillSwitch> flow =
+        Flow.of(ByteString.class)
+            .viaMat(KillSwitches.single(), Keep.right())
+            .statefulMapConcat(
+                () -> {
+                  RespDecoder decoder = new RespDecoder(limits);
+                  return bytes -> {
+                    stats.netInputBytes.addAndGet(bytes.size());
+                    List<Decoded> out = new ArrayList<>();
+                    byte[] chunk = bytes.toArray();
+                    decoder.feed(chunk, 0, chunk.length, out);
+                    return out;
+                  };
+                })
+            .mapAsync(settings.pipelineDepth(), d -> handle(session, limits, d))
+            .takeWhile(o -> !o.close(), true)
+            .map(Outgoing::bytes)
+            // Coalesce replies that are ready together into one socket write.
+            .batch(256, b -> b, ByteString::concat);
+    clients.add(session);
+    UniqueKillSwitch kill =
+        conn.handleWith(
+            flow.watchTermination(
+                (mat, done) -> {
+                  done.whenComplete((d, t) -> clients.remove(session));
+                  return mat;
+                }),
+            system);
+    session.killSwitch = kill;
+  }
+
+  private CompletionStage<Outgoing> handle(Session s, DecoderLimits limits, Decoded d) {
+    if (d instanceof Decoded.ProtocolError pe) {
+      stats.protocolErrors.incrementAndGet();
+      log.debug("Protocol error from client {} ({}): {}", s.id, s.addr, pe.text());
+      return CompletableFuture.completedFuture(
+          new Outgoing(encode(Reply.error(pe.text()), s.proto), true));
+    }
+    byte[][] argv = ((Decoded.Request) d).argv();
+    stats.commandsProcessed.incrementAndGet();
+    CompletionStage<Reply> reply;
+    try {
+      reply = router.dispatch(s, argv);
+    } catch (RuntimeException e) {
+      log.error("Command failed for client {}", s.id, e);
+      reply = CompletableFuture.completedFuture(Reply.error("ERR internal error"));
+    }
+    // Read after dispatch: HELLO and AUTH change these for their own reply and what follows.
+    int proto = s.proto;
+    boolean close = s.closeAfterReply;
+    limits.setAuthenticated(s.authenticated);
+    return reply.thenApply(
+        r -> {
+          if (r.isError()) {
+            stats.errorReplies.incrementAndGet();
+          }
+          return new Outgoing(encode(r, proto), close);
+        });
+  }
+
+  private ByteString encode(Reply r, int proto) {
+    byte[] bytes = RespWriter.encode(r, proto);
+    stats.netOutputBytes.addAndGet(bytes.length);
+    return ByteString.fromArrayUnsafe(bytes);
+  }
+
+  private static String address(InetSocketAddress a) {
+    String host = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return host + ":" + a.getPort();
+  }
+}

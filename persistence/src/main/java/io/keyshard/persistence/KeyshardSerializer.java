@@ -1,0 +1,105 @@
+package io.keyshard.persistence;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Serializes every {@link PersistentFormat}: a one-byte format version, then CBOR (Jackson).
+ *
+ * <p>The manifest is a stable short name from {@link #MANIFESTS}, not the class name, so classes
+ * can move or be renamed without touching stored data. The table is append-only: a name, once
+ * written to a journal, means that type forever. Backups of any topology read these bytes.
+ */
+public final class KeyshardSerializer extends SerializerWithStringManifest {
+
+  /** The format version written now; readers accept every version up to this one. */
+  public static final int FORMAT_VERSION = 1;
+
+  static final Map<Class<?>, String> MANIFESTS = new HashMap<>();
+  private static final Map<String, Class<?>> CLASSES = new HashMap<>();
+
+  static {
+    register(SlotEvent.ValueSet.class, "ValueSet");
+    register(SlotEvent.Appended.class, "Appended");
+    register(SlotEvent.RangeSet.class, "RangeSet");
+    register(SlotEvent.KeysDeleted.class, "KeysDeleted");
+    register(SlotEvent.KeysExpired.class, "KeysExpired");
+    register(SlotEvent.ExpirySet.class, "ExpirySet");
+    register(SlotEvent.KeyRenamed.class, "KeyRenamed");
+    register(SlotEvent.KeyCopied.class, "KeyCopied");
+    register(SlotEvent.KeyMoved.class, "KeyMoved");
+    register(SlotEvent.DbFlushed.class, "DbFlushed");
+    register(SlotSnapshot.class, "SlotSnapshot");
+    register(IndexEvent.SlotRegistered.class, "SlotRegistered");
+    register(IndexEvent.SlotUnregistered.class, "SlotUnregistered");
+    register(IndexEvent.IndexSnapshot.class, "IndexSnapshot");
+  }
+
+  private static void register(Class<?> type, String manifest) {
+    MANIFESTS.put(type, manifest);
+    CLASSES.put(manifest, type);
+  }
+
+  private static final ObjectMapper MAPPER =
+      CBORMapper.builder()
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // newer writers may add fields
+          .build();
+
+  public KeyshardSerializer(ExtendedActorSystem system) {}
+
+  public KeyshardSerializer() {}
+
+  @Override
+  public int identifier() {
+    return 7379;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    String m = MANIFESTS.get(o.getClass());
+    if (m == null) {
+      throw new IllegalArgumentException("No manifest for " + o.getClass());
+    }
+    return m;
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    try {
+      byte[] body = MAPPER.writeValueAsBytes(o);
+      byte[] out = new byte[body.length + 1];
+      out[0] = (byte) FORMAT_VERSION;
+      System.arraycopy(body, 0, out, 1, body.length);
+      return out;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Cannot serialize " + o.getClass(), e);
+    }
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    Class<?> type = CLASSES.get(manifest);
+    if (type == null) {
+      throw new NotSerializableException("Unknown manifest " + manifest);
+    }
+    int version = bytes.length == 0 ? -1 : bytes[0];
+    if (version < 1 || version > FORMAT_VERSION) {
+      throw new NotSerializableException(
+          "Format version " + version + " of " + manifest + " is newer than this build reads");
+    }
+    try {
+      return MAPPER.readValue(bytes, 1, bytes.length - 1, type);
+    } catch (IOException e) {
+      NotSerializableException n = new NotSerializableException(manifest + ": " + e.getMessage());
+      n.initCause(e);
+      throw n;
+    }
+  }
+}

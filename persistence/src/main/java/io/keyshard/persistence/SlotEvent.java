@@ -1,0 +1,48 @@
+package io.keyshard.persistence;
+
+import java.util.List;
+
+/**
+ * What a slot persists: deterministic effects, never commands. Expiry is an absolute time in
+ * epoch milliseconds (0 = no expiry) and every choice (which element was popped, what a random
+ * command picked) is already made, so replaying the journal rebuilds exactly the same state.
+ *
+ * <p>Append-only: never rename, renumber or change the meaning of an event or a field; add a new
+ * event instead. {@code KeyshardSerializer}'s manifest table and the golden files in the tests
+ * guard this.
+ */
+public sealed interface SlotEvent extends PersistentFormat {
+
+  /** The database the event changes, or -1 for all of them. */
+  int db();
+
+  /** A string value set, replacing whatever the key held. */
+  record ValueSet(int db, byte[] key, byte[] value, long expireAt) implements SlotEvent {}
+
+  /** Bytes appended to a string (created empty if missing). */
+  record Appended(int db, byte[] key, byte[] suffix) implements SlotEvent {}
+
+  /** Bytes written into a string at an offset, zero-padding as needed. */
+  record RangeSet(int db, byte[] key, long offset, byte[] bytes) implements SlotEvent {}
+
+  /** Keys removed by a command (DEL, UNLINK, GETDEL, a failed-type overwrite...). */
+  record KeysDeleted(int db, List<byte[]> keys) implements SlotEvent {}
+
+  /** Keys removed because their time passed (lazily on access or by the active cycle). */
+  record KeysExpired(int db, List<byte[]> keys) implements SlotEvent {}
+
+  /** A key's expiry set (absolute epoch ms) or removed (0). */
+  record ExpirySet(int db, byte[] key, long expireAt) implements SlotEvent {}
+
+  /** A key renamed within the slot, keeping its value and expiry, replacing the target. */
+  record KeyRenamed(int db, byte[] from, byte[] to) implements SlotEvent {}
+
+  /** A key's value and expiry copied to another key (maybe in another database) of the slot. */
+  record KeyCopied(int db, byte[] from, int toDb, byte[] to) implements SlotEvent {}
+
+  /** A key moved to another database of the same slot. */
+  record KeyMoved(int db, byte[] key, int toDb) implements SlotEvent {}
+
+  /** All keys of one database (db >= 0) or of all databases (db == -1) removed. */
+  record DbFlushed(int db) implements SlotEvent {}
+}

@@ -1,0 +1,14 @@
+package io.keyshard.persistence;
+
+import java.util.List;
+
+/**
+ * The snapshot format of one slot: an immutable copy of its keyspace. The live {@link SlotState}
+ * is mutable for speed, so a snapshot is always taken as this copy, never by sharing the maps.
+ */
+public record SlotSnapshot(List<DbEntries> dbs) implements PersistentFormat {
+
+  public record DbEntries(int db, List<Entry> entries) {}
+
+  public record Entry(byte[] key, Value value, long expireAt) {}
+}

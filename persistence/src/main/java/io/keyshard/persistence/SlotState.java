@@ -1,0 +1,174 @@
+package io.keyshard.persistence;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The live keyspace of one slot: one {@link Keyspace} per database, created on first use.
+ *
+ * <p>Mutable on purpose: copying a map per write would make writes O(keys). The slot actor is the
+ * only thread that touches it, and snapshots are taken as an immutable {@link SlotSnapshot} copy.
+ * {@link #apply} is the one place where events change state, during recovery and live alike.
+ */
+public final class SlotState {
+  public static final int DATABASES = 16;
+
+  private final Keyspace[] dbs = new Keyspace[DATABASES];
+
+  /** The database, or null if it never held a key in this slot. */
+  public Keyspace db(int db) {
+    return dbs[db];
+  }
+
+  public Keyspace dbForWrite(int db) {
+    Keyspace k = dbs[db];
+    if (k == null) {
+      k = new Keyspace();
+      dbs[db] = k;
+    }
+    return k;
+  }
+
+  public long keyCount() {
+    long n = 0;
+    for (Keyspace k : dbs) {
+      if (k != null) {
+        n += k.size();
+      }
+    }
+    return n;
+  }
+
+  public boolean isEmpty() {
+    for (Keyspace k : dbs) {
+      if (k != null && k.size() > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  public boolean hasVolatileKeys() {
+    for (Keyspace k : dbs) {
+      if (k != null && k.volatileCount() > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The earliest expiry time over all databases, or 0 if no key has one. */
+  public long nextExpiry() {
+    long next = 0;
+    for (Keyspace k : dbs) {
+      long n = k == null ? 0 : k.nextExpiry();
+      if (n != 0 && (next == 0 || n < next)) {
+        next = n;
+      }
+    }
+    return next;
+  }
+
+  /** Applies one event. {@code now} only stamps access times; it never changes what is stored. */
+  public void apply(SlotEvent event, long now) {
+    if (event instanceof SlotEvent.ValueSet e) {
+      dbForWrite(e.db()).put(Bytes.wrap(e.key()), StringValue.of(e.value()), e.expireAt(), now);
+    } else if (event instanceof SlotEvent.Appended e) {
+      Keyspace ks = dbForWrite(e.db());
+      Bytes key = Bytes.wrap(e.key());
+      Keyspace.Entry old = ks.get(key);
+      byte[] prefix = old == null ? new byte[0] : ((StringValue) old.value).bytes();
+      byte[] joined = Arrays.copyOf(prefix, prefix.length + e.suffix().length);
+      System.arraycopy(e.suffix(), 0, joined, prefix.length, e.suffix().length);
+      ks.put(key, new StringValue(joined, true), old == null ? 0 : old.expireAt, now);
+    } else if (event instanceof SlotEvent.RangeSet e) {
+      Keyspace ks = dbForWrite(e.db());
+      Bytes key = Bytes.wrap(e.key());
+      Keyspace.Entry old = ks.get(key);
+      byte[] prev = old == null ? new byte[0] : ((StringValue) old.value).bytes();
+      int end = Math.toIntExact(e.offset() + e.bytes().length);
+      byte[] next = Arrays.copyOf(prev, Math.max(prev.length, end));
+      System.arraycopy(e.bytes(), 0, next, (int) e.offset(), e.bytes().length);
+      ks.put(key, new StringValue(next, true), old == null ? 0 : old.expireAt, now);
+    } else if (event instanceof SlotEvent.KeysDeleted e) {
+      removeAll(e.db(), e.keys());
+    } else if (event instanceof SlotEvent.KeysExpired e) {
+      removeAll(e.db(), e.keys());
+    } else if (event instanceof SlotEvent.ExpirySet e) {
+      Keyspace ks = dbs[e.db()];
+      if (ks != null) {
+        ks.setExpiry(Bytes.wrap(e.key()), e.expireAt());
+      }
+    } else if (event instanceof SlotEvent.KeyRenamed e) {
+      Keyspace ks = dbForWrite(e.db());
+      Keyspace.Entry from = ks.remove(Bytes.wrap(e.from()));
+      if (from != null) {
+        ks.put(Bytes.wrap(e.to()), from.value, from.expireAt, now);
+      }
+    } else if (event instanceof SlotEvent.KeyCopied e) {
+      Keyspace src = dbs[e.db()];
+      Keyspace.Entry from = src == null ? null : src.get(Bytes.wrap(e.from()));
+      if (from != null) {
+        dbForWrite(e.toDb()).put(Bytes.wrap(e.to()), copyOf(from.value), from.expireAt, now);
+      }
+    } else if (event instanceof SlotEvent.KeyMoved e) {
+      Keyspace src = dbs[e.db()];
+      Keyspace.Entry from = src == null ? null : src.remove(Bytes.wrap(e.key()));
+      if (from != null) {
+        dbForWrite(e.toDb()).put(Bytes.wrap(e.key()), from.value, from.expireAt, now);
+      }
+    } else if (event instanceof SlotEvent.DbFlushed e) {
+      for (int i = 0; i < DATABASES; i++) {
+        if (dbs[i] != null && (e.db() == -1 || e.db() == i)) {
+          dbs[i].clear();
+        }
+      }
+    } else {
+      throw new IllegalArgumentException("Unknown event " + event.getClass());
+    }
+  }
+
+  private void removeAll(int db, List<byte[]> keys) {
+    Keyspace ks = dbs[db];
+    if (ks != null) {
+      for (byte[] k : keys) {
+        ks.remove(Bytes.wrap(k));
+      }
+    }
+  }
+
+  /** Values that are mutable in place must be copied when a key is copied. Strings are immutable. */
+  static Value copyOf(Value v) {
+    return v;
+  }
+
+  public SlotSnapshot toSnapshot() {
+    List<SlotSnapshot.DbEntries> out = new ArrayList<>();
+    for (int i = 0; i < DATABASES; i++) {
+      Keyspace ks = dbs[i];
+      if (ks == null || ks.size() == 0) {
+        continue;
+      }
+      List<SlotSnapshot.Entry> entries = new ArrayList<>(ks.size());
+      for (Map.Entry<Bytes, Keyspace.Entry> e : ks.entries.entrySet()) {
+        entries.add(
+            new SlotSnapshot.Entry(e.getKey().array(), copyOf(e.getValue().value), e.getValue().expireAt));
+      }
+      out.add(new SlotSnapshot.DbEntries(i, entries));
+    }
+    return new SlotSnapshot(out);
+  }
+
+  public static SlotState fromSnapshot(SlotSnapshot snapshot, long now) {
+    SlotState s = new SlotState();
+    for (SlotSnapshot.DbEntries db : snapshot.dbs()) {
+      Keyspace ks = s.dbForWrite(db.db());
+      for (SlotSnapshot.Entry e : db.entries()) {
+        ks.put(Bytes.wrap(e.key()), e.value(), e.expireAt(), now);
+      }
+    }
+    return s;
+  }
+}

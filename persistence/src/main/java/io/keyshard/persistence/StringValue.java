@@ -1,0 +1,56 @@
+package io.keyshard.persistence;
+
+/**
+ * A Redis string. {@code raw} records that the value was last modified in place (APPEND,
+ * SETRANGE), which Redis reports as the "raw" encoding whatever the length.
+ */
+public record StringValue(byte[] bytes, boolean raw) implements Value {
+
+  public static StringValue of(byte[] bytes) {
+    return new StringValue(bytes, false);
+  }
+
+  @Override
+  public String typeName() {
+    return "string";
+  }
+
+  /** OBJECT ENCODING as Redis 7.0 reports it. */
+  public String encoding() {
+    if (!raw && bytes.length <= 20 && isCanonicalLong(bytes)) {
+      return "int";
+    }
+    return !raw && bytes.length <= 44 ? "embstr" : "raw";
+  }
+
+  /** True when the bytes are a long written the way Redis would print it (no '+', no leading 0). */
+  public static boolean isCanonicalLong(byte[] b) {
+    if (b.length == 0 || b.length > 20) {
+      return false;
+    }
+    int i = 0;
+    if (b[0] == '-') {
+      if (b.length == 1) {
+        return false;
+      }
+      i = 1;
+    }
+    if (b[i] == '0' && b.length > i + 1) {
+      return false;
+    }
+    if (b[i] == '0' && i == 1) {
+      return false; // "-0"
+    }
+    for (int j = i; j < b.length; j++) {
+      if (b[j] < '0' || b[j] > '9') {
+        return false;
+      }
+    }
+    try {
+      Long.parseLong(new String(b, java.nio.charset.StandardCharsets.US_ASCII));
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+}

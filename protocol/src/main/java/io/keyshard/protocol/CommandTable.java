@@ -1,0 +1,1092 @@
+package io.keyshard.protocol;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The one command table: every command Keyshard answers, declared once as data with the facts
+ * Redis 7.0.15 reports for it (COMMAND INFO and COMMAND DOCS), and the generic checks that run
+ * before any handler: unknown command, unknown subcommand and wrong arity, with Redis's exact
+ * error text. COMMAND itself is answered from here, so what clients read is what we enforce.
+ *
+ * <p>A declaration gives what the flags cannot imply: {@code cmd(name, arity, flags, acl)} takes
+ * the command flags and only the ACL categories Redis's own command files list; the implied
+ * categories (write, read, fast, slow, admin, dangerous ...) and the legacy first/last/step key
+ * range are derived from the flags and key specs the way Redis derives them. {@code key(flags,
+ * index)} is a key spec "begin at argv[index], one key"; {@code key(flags, index, lastKey,
+ * keyStep)} a range whose lastKey is relative to index (negative: from the end of argv).
+ *
+ * <p>Left out of COMMAND DOCS: the "arguments" trees. Redis's own CLIENT, CONFIG and CLUSTER
+ * have more subcommands than Keyshard implements; the table holds only ours.
+ */
+public final class CommandTable {
+
+  private static List<CommandSpec> declare() {
+    return concat(
+        section("connection",
+            cmd("ping", -1, "fast", "connection")
+                .tips("request_policy:all_shards", "response_policy:all_succeeded")
+                .doc("1.0.0", "O(1)", "Ping the server"),
+            cmd("echo", 2, "loading stale fast", "connection")
+                .doc("1.0.0", "O(1)", "Echo the given string"),
+            cmd("select", 2, "loading stale fast", "connection")
+                .doc("1.0.0", "O(1)", "Change the selected database for the current connection"),
+            cmd("hello", -1, "noscript loading stale fast no_auth allow_busy", "connection")
+                .doc("6.0.0", "O(1)", "Handshake with Redis")
+                .history(
+                    "6.2.0",
+                    "`protover` made optional; when called without arguments the command "
+                        + "reports the current connection's context."),
+            cmd("auth", -2, "noscript loading stale fast no_auth allow_busy", "connection")
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of passwords defined for the user",
+                    "Authenticate to the server")
+                .history("6.0.0", "Added ACL style (username and password)."),
+            cmd("client", -2, "", "")
+                .doc(
+                    "2.4.0",
+                    "Depends on subcommand.",
+                    "A container for client connection commands")
+                .sub(
+                    cmd("id", 2, "noscript loading stale", "connection")
+                        .doc("5.0.0", "O(1)", "Returns the client ID for the current connection"),
+                    cmd("setname", 3, "noscript loading stale", "connection")
+                        .doc("2.6.9", "O(1)", "Set the current connection name"),
+                    cmd("getname", 2, "noscript loading stale", "connection")
+                        .doc("2.6.9", "O(1)", "Get the current connection name"),
+                    cmd("info", 2, "noscript loading stale", "connection")
+                        .tips("nondeterministic_output")
+                        .doc(
+                            "6.2.0",
+                            "O(1)",
+                            "Returns information about the current client connection."),
+                    cmd("list", -2, "admin noscript loading stale", "connection")
+                        .tips("nondeterministic_output")
+                        .doc(
+                            "2.4.0",
+                            "O(N) where N is the number of client connections",
+                            "Get the list of client connections")
+                        .history("2.8.12", "Added unique client `id` field.")
+                        .history("5.0.0", "Added optional `TYPE` filter.")
+                        .history("6.0.0", "Added `user` field.")
+                        .history(
+                            "6.2.0",
+                            "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the "
+                                + "optional `ID` filter.")
+                        .history("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields.")
+                        .history("7.0.3", "Added `ssub` field."),
+                    cmd("kill", -3, "admin noscript loading stale", "connection")
+                        .doc(
+                            "2.4.0",
+                            "O(N) where N is the number of client connections",
+                            "Kill the connection of a client")
+                        .history("2.8.12", "Added new filter format.")
+                        .history("2.8.12", "`ID` option.")
+                        .history("3.2.0", "Added `master` type in for `TYPE` option.")
+                        .history(
+                            "5.0.0",
+                            "Replaced `slave` `TYPE` with `replica`. `slave` still supported "
+                                + "for backward compatibility.")
+                        .history("6.2.0", "`LADDR` option."),
+                    cmd("no-evict", 3, "admin noscript loading stale", "connection")
+                        .doc(
+                            "7.0.0",
+                            "O(1)",
+                            "Set client eviction mode for the current connection"),
+                    clientSetinfo(),
+                    cmd("help", 2, "loading stale", "connection")
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands")),
+            cmd("quit", -1, "noscript loading stale fast no_auth allow_busy", "connection")
+                .doc("1.0.0", "O(1)", "Close the connection"),
+            cmd("reset", 1, "noscript loading stale fast no_auth allow_busy", "connection")
+                .doc("6.2.0", "O(1)", "Reset the connection")),
+        section("server",
+            cmd("command", -1, "loading stale", "connection")
+                .tips("nondeterministic_output_order")
+                .doc(
+                    "2.8.13",
+                    "O(N) where N is the total number of Redis commands",
+                    "Get array of Redis command details")
+                .sub(
+                    cmd("count", 2, "loading stale", "connection")
+                        .doc("2.8.13", "O(1)", "Get total number of Redis commands"),
+                    cmd("info", -2, "loading stale", "connection")
+                        .tips("nondeterministic_output_order")
+                        .doc(
+                            "2.8.13",
+                            "O(N) where N is the number of commands to look up",
+                            "Get array of specific Redis command details, or all when no "
+                                + "argument is given.")
+                        .history(
+                            "7.0.0",
+                            "Allowed to be called with no argument to get info on all commands."),
+                    cmd("docs", -2, "loading stale", "connection")
+                        .tips("nondeterministic_output_order")
+                        .doc(
+                            "7.0.0",
+                            "O(N) where N is the number of commands to look up",
+                            "Get array of specific Redis command documentation"),
+                    cmd("list", -2, "loading stale", "connection")
+                        .tips("nondeterministic_output_order")
+                        .doc(
+                            "7.0.0",
+                            "O(N) where N is the total number of Redis commands",
+                            "Get an array of Redis command names"),
+                    cmd("getkeys", -4, "loading stale", "connection")
+                        .doc(
+                            "2.8.13",
+                            "O(N) where N is the number of arguments to the command",
+                            "Extract keys given a full Redis command"),
+                    cmd("help", 2, "loading stale", "connection")
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands")),
+            cmd("config", -2, "", "")
+                .doc(
+                    "2.0.0",
+                    "Depends on subcommand.",
+                    "A container for server configuration commands")
+                .sub(
+                    cmd("get", -3, "admin noscript loading stale", "")
+                        .doc(
+                            "2.0.0",
+                            "O(N) when N is the number of configuration parameters provided",
+                            "Get the values of configuration parameters")
+                        .history(
+                            "7.0.0",
+                            "Added the ability to pass multiple pattern parameters in one call"),
+                    cmd("set", -4, "admin noscript loading stale", "")
+                        .tips("request_policy:all_nodes", "response_policy:all_succeeded")
+                        .doc(
+                            "2.0.0",
+                            "O(N) when N is the number of configuration parameters provided",
+                            "Set configuration parameters to the given values")
+                        .history(
+                            "7.0.0",
+                            "Added the ability to set multiple parameters in one call."),
+                    cmd("resetstat", 2, "admin noscript loading stale", "")
+                        .doc("2.0.0", "O(1)", "Reset the stats returned by INFO"),
+                    cmd("help", 2, "loading stale", "")
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+                    cmd("rewrite", 2, "admin noscript loading stale", "")
+                        .doc(
+                            "2.8.0",
+                            "O(1)",
+                            "Rewrite the configuration file with the in memory configuration")),
+            cmd("info", -1, "loading stale", "dangerous")
+                .tips(
+                    "nondeterministic_output",
+                    "request_policy:all_shards",
+                    "response_policy:special")
+                .doc("1.0.0", "O(1)", "Get information and statistics about the server")
+                .history("7.0.0", "Added support for taking multiple section arguments."),
+            cmd("dbsize", 1, "readonly fast", "keyspace")
+                .tips("request_policy:all_shards", "response_policy:agg_sum")
+                .doc("1.0.0", "O(1)", "Return the number of keys in the selected database"),
+            cmd("flushdb", -1, "write", "keyspace dangerous")
+                .tips("request_policy:all_shards", "response_policy:all_succeeded")
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of keys in the selected database",
+                    "Remove all keys from the current database")
+                .history("4.0.0", "Added the `ASYNC` flushing mode modifier.")
+                .history("6.2.0", "Added the `SYNC` flushing mode modifier."),
+            cmd("flushall", -1, "write", "keyspace dangerous")
+                .tips("request_policy:all_shards", "response_policy:all_succeeded")
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the total number of keys in all databases",
+                    "Remove all keys from all databases")
+                .history("4.0.0", "Added the `ASYNC` flushing mode modifier.")
+                .history("6.2.0", "Added the `SYNC` flushing mode modifier."),
+            cmd("time", 1, "loading stale fast", "")
+                .tips("nondeterministic_output")
+                .doc("2.6.0", "O(1)", "Return the current server time"),
+            cmd("lastsave", 1, "loading stale fast", "admin dangerous")
+                .tips("nondeterministic_output")
+                .doc(
+                    "1.0.0",
+                    "O(1)",
+                    "Get the UNIX time stamp of the last successful save to disk"),
+            cmd("save", 1, "admin noscript no_async_loading no_multi", "")
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the total number of keys in all databases",
+                    "Synchronously save the dataset to disk"),
+            cmd("bgsave", -1, "admin noscript no_async_loading", "")
+                .doc("1.0.0", "O(1)", "Asynchronously save the dataset to disk")
+                .history("3.2.2", "Added the `SCHEDULE` option.")),
+        section("cluster",
+            cmd("cluster", -2, "", "")
+                .doc("3.0.0", "Depends on subcommand.", "A container for cluster commands")
+                .sub(
+                    cmd("info", 2, "stale", "")
+                        .tips("nondeterministic_output")
+                        .doc("3.0.0", "O(1)", "Provides info about Redis Cluster node state"),
+                    cmd("nodes", 2, "stale", "")
+                        .tips("nondeterministic_output")
+                        .doc(
+                            "3.0.0",
+                            "O(N) where N is the total number of Cluster nodes",
+                            "Get Cluster config for the node"),
+                    cmd("slots", 2, "stale", "")
+                        .tips("nondeterministic_output")
+                        .doc(
+                            "3.0.0",
+                            "O(N) where N is the total number of Cluster nodes",
+                            "Get array of Cluster slot to node mappings")
+                        .history("4.0.0", "Added node IDs.")
+                        .history("7.0.0", "Added additional networking metadata field.")
+                        .deprecated("7.0.0", "`CLUSTER SHARDS`"),
+                    cmd("shards", 2, "stale", "")
+                        .tips("nondeterministic_output")
+                        .doc(
+                            "7.0.0",
+                            "O(N) where N is the total number of cluster nodes",
+                            "Get array of cluster slots to node mappings"),
+                    cmd("keyslot", 3, "stale", "")
+                        .doc(
+                            "3.0.0",
+                            "O(N) where N is the number of bytes in the key",
+                            "Returns the hash slot of the specified key"),
+                    cmd("myid", 2, "stale", "")
+                        .doc("3.0.0", "O(1)", "Return the node id"),
+                    cmd("help", 2, "loading stale", "")
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands")),
+            cmd("readonly", 1, "loading stale fast", "connection")
+                .doc(
+                    "3.0.0",
+                    "O(1)",
+                    "Enables read queries for a connection to a cluster replica node"),
+            cmd("readwrite", 1, "loading stale fast", "connection")
+                .doc(
+                    "3.0.0",
+                    "O(1)",
+                    "Disables read queries for a connection to a cluster replica node")),
+        section("generic",
+            cmd("del", -2, "write", "keyspace")
+                .tips("request_policy:multi_shard", "response_policy:agg_sum")
+                .key("RM delete", 1, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of keys that will be removed. When a key to "
+                        + "remove holds a value other than a string, the individual complexity for "
+                        + "this key is O(M) where M is the number of elements in the list, set, "
+                        + "sorted set or hash. Removing a single key that holds a string value is "
+                        + "O(1).",
+                    "Delete a key"),
+            cmd("unlink", -2, "write fast", "keyspace")
+                .tips("request_policy:multi_shard", "response_policy:agg_sum")
+                .key("RM delete", 1, -1, 1)
+                .doc(
+                    "4.0.0",
+                    "O(1) for each key removed regardless of its size. Then the command does "
+                        + "O(N) work in a different thread in order to reclaim memory, where N is "
+                        + "the number of allocations the deleted objects where composed of.",
+                    "Delete a key asynchronously in another thread. Otherwise it is just as "
+                        + "DEL, but non blocking."),
+            cmd("exists", -2, "readonly fast", "keyspace")
+                .tips("request_policy:multi_shard", "response_policy:agg_sum")
+                .key("RO", 1, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of keys to check.",
+                    "Determine if a key exists")
+                .history("3.0.3", "Accepts multiple `key` arguments."),
+            cmd("type", 2, "readonly fast", "keyspace")
+                .key("RO", 1)
+                .doc("1.0.0", "O(1)", "Determine the type stored at key"),
+            cmd("touch", -2, "readonly fast", "keyspace")
+                .tips("request_policy:multi_shard", "response_policy:agg_sum")
+                .key("RO", 1, -1, 1)
+                .doc(
+                    "3.2.1",
+                    "O(N) where N is the number of keys that will be touched.",
+                    "Alters the last access time of a key(s). Returns the number of existing "
+                        + "keys specified."),
+            cmd("expire", -3, "write fast", "keyspace")
+                .key("RW update", 1)
+                .doc("1.0.0", "O(1)", "Set a key's time to live in seconds")
+                .history("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            cmd("pexpire", -3, "write fast", "keyspace")
+                .key("RW update", 1)
+                .doc("2.6.0", "O(1)", "Set a key's time to live in milliseconds")
+                .history("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            cmd("expireat", -3, "write fast", "keyspace")
+                .key("RW update", 1)
+                .doc("1.2.0", "O(1)", "Set the expiration for a key as a UNIX timestamp")
+                .history("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            cmd("pexpireat", -3, "write fast", "keyspace")
+                .key("RW update", 1)
+                .doc(
+                    "2.6.0",
+                    "O(1)",
+                    "Set the expiration for a key as a UNIX timestamp specified in milliseconds")
+                .history("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`."),
+            cmd("ttl", 2, "readonly fast", "keyspace")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc("1.0.0", "O(1)", "Get the time to live for a key in seconds")
+                .history("2.8.0", "Added the -2 reply."),
+            cmd("pttl", 2, "readonly fast", "keyspace")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc("2.6.0", "O(1)", "Get the time to live for a key in milliseconds")
+                .history("2.8.0", "Added the -2 reply."),
+            cmd("expiretime", 2, "readonly fast", "keyspace")
+                .key("RO access", 1)
+                .doc("7.0.0", "O(1)", "Get the expiration Unix timestamp for a key"),
+            cmd("pexpiretime", 2, "readonly fast", "keyspace")
+                .key("RO access", 1)
+                .doc(
+                    "7.0.0",
+                    "O(1)",
+                    "Get the expiration Unix timestamp for a key in milliseconds"),
+            cmd("persist", 2, "write fast", "keyspace")
+                .key("RW update", 1)
+                .doc("2.2.0", "O(1)", "Remove the expiration from a key"),
+            cmd("rename", 3, "write", "keyspace")
+                .key("RW access delete", 1)
+                .key("OW update", 2)
+                .doc("1.0.0", "O(1)", "Rename a key"),
+            cmd("renamenx", 3, "write fast", "keyspace")
+                .key("RW access delete", 1)
+                .key("OW insert", 2)
+                .doc("1.0.0", "O(1)", "Rename a key, only if the new key does not exist")
+                .history(
+                    "3.2.0",
+                    "The command no longer returns an error when source and destination "
+                        + "names are the same."),
+            cmd("copy", -3, "write denyoom", "keyspace")
+                .key("RO access", 1)
+                .key("OW update", 2)
+                .doc(
+                    "6.2.0",
+                    "O(N) worst case for collections, where N is the number of nested items. "
+                        + "O(1) for string values.",
+                    "Copy a key"),
+            cmd("move", 3, "write fast", "keyspace")
+                .key("RW access update", 1)
+                .doc("1.0.0", "O(1)", "Move a key to another database"),
+            cmd("keys", 2, "readonly", "keyspace dangerous")
+                .tips("request_policy:all_shards", "nondeterministic_output_order")
+                .doc(
+                    "1.0.0",
+                    "O(N) with N being the number of keys in the database, under the "
+                        + "assumption that the key names in the database and the given pattern "
+                        + "have limited length.",
+                    "Find all keys matching the given pattern"),
+            cmd("scan", -2, "readonly", "keyspace")
+                .tips("nondeterministic_output", "request_policy:special")
+                .doc(
+                    "2.8.0",
+                    "O(1) for every call. O(N) for a complete iteration, including enough "
+                        + "command calls for the cursor to return back to 0. N is the number of "
+                        + "elements inside the collection.",
+                    "Incrementally iterate the keys space")
+                .history("6.0.0", "Added the `TYPE` subcommand."),
+            cmd("randomkey", 1, "readonly", "keyspace")
+                .tips("request_policy:all_shards", "nondeterministic_output")
+                .doc("1.0.0", "O(1)", "Return a random key from the keyspace"),
+            cmd("object", -2, "", "")
+                .doc(
+                    "2.2.3",
+                    "Depends on subcommand.",
+                    "A container for object introspection commands")
+                .sub(
+                    cmd("encoding", 3, "readonly", "keyspace")
+                        .tips("nondeterministic_output")
+                        .key("RO", 2)
+                        .doc("2.2.3", "O(1)", "Inspect the internal encoding of a Redis object"),
+                    cmd("freq", 3, "readonly", "keyspace")
+                        .tips("nondeterministic_output")
+                        .key("RO", 2)
+                        .doc(
+                            "4.0.0",
+                            "O(1)",
+                            "Get the logarithmic access frequency counter of a Redis object"),
+                    cmd("idletime", 3, "readonly", "keyspace")
+                        .tips("nondeterministic_output")
+                        .key("RO", 2)
+                        .doc(
+                            "2.2.3",
+                            "O(1)",
+                            "Get the time since a Redis object was last accessed"),
+                    cmd("refcount", 3, "readonly", "keyspace")
+                        .tips("nondeterministic_output")
+                        .key("RO", 2)
+                        .doc(
+                            "2.2.3",
+                            "O(1)",
+                            "Get the number of references to the value of the key"),
+                    cmd("help", 2, "loading stale", "keyspace")
+                        .doc(
+                            "6.2.0",
+                            "O(1)",
+                            "Show helpful text about the different subcommands"))),
+        section("string",
+            cmd("get", 2, "readonly fast", "string")
+                .key("RO access", 1)
+                .doc("1.0.0", "O(1)", "Get the value of a key"),
+            cmd("set", -3, "write denyoom", "string")
+                .key("RW access update variable_flags", 1)
+                .note("RW and ACCESS due to the optional `GET` argument")
+                .doc("1.0.0", "O(1)", "Set the string value of a key")
+                .history("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options.")
+                .history("6.0.0", "Added the `KEEPTTL` option.")
+                .history("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option.")
+                .history("7.0.0", "Allowed the `NX` and `GET` options to be used together."),
+            cmd("setnx", 3, "write denyoom fast", "string")
+                .key("OW insert", 1)
+                .doc("1.0.0", "O(1)", "Set the value of a key, only if the key does not exist"),
+            cmd("setex", 4, "write denyoom", "string")
+                .key("OW update", 1)
+                .doc("2.0.0", "O(1)", "Set the value and expiration of a key"),
+            cmd("psetex", 4, "write denyoom", "string")
+                .key("OW update", 1)
+                .doc("2.6.0", "O(1)", "Set the value and expiration in milliseconds of a key"),
+            cmd("getset", 3, "write denyoom fast", "string")
+                .key("RW access update", 1)
+                .doc("1.0.0", "O(1)", "Set the string value of a key and return its old value")
+                .deprecated("6.2.0", "`SET` with the `!GET` argument"),
+            cmd("getdel", 2, "write fast", "string")
+                .key("RW access delete", 1)
+                .doc("6.2.0", "O(1)", "Get the value of a key and delete the key"),
+            cmd("getex", -2, "write fast", "string")
+                .key("RW access update", 1)
+                .note("RW and UPDATE because it changes the TTL")
+                .doc("6.2.0", "O(1)", "Get the value of a key and optionally set its expiration"),
+            cmd("mget", -2, "readonly fast", "string")
+                .tips("request_policy:multi_shard")
+                .key("RO access", 1, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of keys to retrieve.",
+                    "Get the values of all the given keys"),
+            cmd("mset", -3, "write denyoom", "string")
+                .tips("request_policy:multi_shard", "response_policy:all_succeeded")
+                .key("OW update", 1, -1, 2)
+                .doc(
+                    "1.0.1",
+                    "O(N) where N is the number of keys to set.",
+                    "Set multiple keys to multiple values"),
+            cmd("msetnx", -3, "write denyoom", "string")
+                .tips("request_policy:multi_shard", "response_policy:agg_min")
+                .key("OW insert", 1, -1, 2)
+                .doc(
+                    "1.0.1",
+                    "O(N) where N is the number of keys to set.",
+                    "Set multiple keys to multiple values, only if none of the keys exist"),
+            cmd("append", 3, "write denyoom fast", "string")
+                .key("RW insert", 1)
+                .doc(
+                    "2.0.0",
+                    "O(1). The amortized time complexity is O(1) assuming the appended value "
+                        + "is small and the already present value is of any size, since the "
+                        + "dynamic string library used by Redis will double the free space "
+                        + "available on every reallocation.",
+                    "Append a value to a key"),
+            cmd("strlen", 2, "readonly fast", "string")
+                .key("RO", 1)
+                .doc("2.2.0", "O(1)", "Get the length of the value stored in a key"),
+            cmd("incr", 2, "write denyoom fast", "string")
+                .key("RW access update", 1)
+                .doc("1.0.0", "O(1)", "Increment the integer value of a key by one"),
+            cmd("decr", 2, "write denyoom fast", "string")
+                .key("RW access update", 1)
+                .doc("1.0.0", "O(1)", "Decrement the integer value of a key by one"),
+            cmd("incrby", 3, "write denyoom fast", "string")
+                .key("RW access update", 1)
+                .doc("1.0.0", "O(1)", "Increment the integer value of a key by the given amount"),
+            cmd("decrby", 3, "write denyoom fast", "string")
+                .key("RW access update", 1)
+                .doc("1.0.0", "O(1)", "Decrement the integer value of a key by the given number"),
+            cmd("incrbyfloat", 3, "write denyoom fast", "string")
+                .key("RW access update", 1)
+                .doc("2.6.0", "O(1)", "Increment the float value of a key by the given amount"),
+            cmd("getrange", 4, "readonly", "string")
+                .key("RO access", 1)
+                .doc(
+                    "2.4.0",
+                    "O(N) where N is the length of the returned string. The complexity is "
+                        + "ultimately determined by the returned length, but because creating a "
+                        + "substring from an existing string is very cheap, it can be considered "
+                        + "O(1) for small strings.",
+                    "Get a substring of the string stored at a key"),
+            cmd("setrange", 4, "write denyoom", "string")
+                .key("RW update", 1)
+                .doc(
+                    "2.2.0",
+                    "O(1), not counting the time taken to copy the new string in place. "
+                        + "Usually, this string is very small so the amortized complexity is O(1). "
+                        + "Otherwise, complexity is O(M) with M being the length of the value "
+                        + "argument.",
+                    "Overwrite part of a string at key starting at the specified offset"),
+            cmd("substr", 4, "readonly", "string")
+                .key("RO access", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the length of the returned string. The complexity is "
+                        + "ultimately determined by the returned length, but because creating a "
+                        + "substring from an existing string is very cheap, it can be considered "
+                        + "O(1) for small strings.",
+                    "Get a substring of the string stored at a key")
+                .deprecated("2.0.0", "`GETRANGE`"),
+            cmd("lcs", -3, "readonly", "string")
+                .key("RO access", 1, 1, 1)
+                .doc(
+                    "7.0.0",
+                    "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+                    "Find longest common substring")),
+        section("transactions",
+            cmd("multi", 1, "noscript loading stale fast allow_busy", "transaction")
+                .doc("1.2.0", "O(1)", "Mark the start of a transaction block"),
+            cmd("exec", 1, "noscript loading stale skip_slowlog", "transaction")
+                .doc(
+                    "1.2.0",
+                    "Depends on commands in the transaction",
+                    "Execute all commands issued after MULTI"),
+            cmd("discard", 1, "noscript loading stale fast allow_busy", "transaction")
+                .doc(
+                    "2.0.0",
+                    "O(N), when N is the number of queued commands",
+                    "Discard all commands issued after MULTI"),
+            cmd("watch", -2, "noscript loading stale fast allow_busy", "transaction")
+                .key("RO", 1, -1, 1)
+                .doc(
+                    "2.2.0",
+                    "O(1) for every key.",
+                    "Watch the given keys to determine execution of the MULTI/EXEC block"),
+            cmd("unwatch", 1, "noscript loading stale fast allow_busy", "transaction")
+                .doc("2.2.0", "O(1)", "Forget about all watched keys")));
+  }
+
+  /**
+   * CLIENT SETINFO is Redis 7.2's (7.0 answers "unknown subcommand"); Keyshard accepts it because
+   * 7.2+ clients send it on connect. Declared as 7.2 has it: exactly LIB-NAME or LIB-VER and a
+   * value, so arity 4.
+   */
+  private static Def clientSetinfo() {
+    return cmd("setinfo", 4, "noscript loading stale", "connection")
+        .doc("7.2.0", "O(1)", "Sets information specific to the client or connection.");
+  }
+
+  private static final CommandTable STANDARD = new CommandTable(declare());
+
+  /** The table of every command Keyshard implements. */
+  public static CommandTable standard() {
+    return STANDARD;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lookup and the checks that run before any handler.
+
+  private final List<CommandSpec> commands;
+  private final Map<String, CommandSpec> byName;
+  /** Every command and subcommand by full name ("get", "config|get"). */
+  private final Map<String, CommandSpec> byFullName;
+
+  CommandTable(List<CommandSpec> commands) {
+    this.commands = List.copyOf(commands);
+    Map<String, CommandSpec> names = new LinkedHashMap<>();
+    Map<String, CommandSpec> full = new LinkedHashMap<>();
+    for (CommandSpec c : commands) {
+      if (names.put(c.name(), c) != null) {
+        throw new IllegalArgumentException("declared twice: " + c.name());
+      }
+      full.put(c.fullName(), c);
+      for (CommandSpec sub : c.subcommands()) {
+        if (full.put(sub.fullName(), sub) != null) {
+          throw new IllegalArgumentException("declared twice: " + sub.fullName());
+        }
+      }
+    }
+    this.byName = Map.copyOf(names);
+    this.byFullName = Map.copyOf(full);
+  }
+
+  /** Top-level commands in declaration order. */
+  public Collection<CommandSpec> all() {
+    return commands;
+  }
+
+  /** The top-level command with this name in any case, or null. */
+  public CommandSpec lookup(byte[] name) {
+    return byName.get(lower(name));
+  }
+
+  /**
+   * A command or subcommand by full name in any case ("get", "CONFIG|GET"), or null; as Redis's
+   * lookupCommandBySds, "config" is the container itself and "get|x" is nothing.
+   */
+  public CommandSpec lookup(String fullName) {
+    return byFullName.get(lower(fullName.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * The spec that runs for argv: the subcommand's for a container called with one (CONFIG GET),
+   * else the command's (also a container called alone, which then fails arity). Null if unknown.
+   */
+  public CommandSpec resolve(byte[][] argv) {
+    if (argv.length == 0) return null;
+    CommandSpec base = lookup(argv[0]);
+    if (base == null || argv.length == 1 || !base.isContainer()) return base;
+    return byFullName.get(base.name() + "|" + lower(argv[1]));
+  }
+
+  /**
+   * Null if argv may run; otherwise Redis 7.0's reply for an unknown command, an unknown
+   * subcommand of a container, or a wrong number of arguments. A rejected EXEC gets EXECABORT,
+   * and the caller must then discard the transaction, as Redis does.
+   */
+  public Reply check(byte[][] argv) {
+    CommandSpec spec = resolve(argv);
+    if (spec == null) {
+      CommandSpec base = argv.length == 0 ? null : lookup(argv[0]);
+      // The name is a container, so it is the subcommand that is unknown (argv has two or more).
+      if (base != null && base.isContainer()) return unknownSubcommand(base, argv[1]);
+      return unknownCommand(argv);
+    }
+    if (arityAccepts(spec.arity(), argv.length)) return null;
+    // Redis answers any rejected EXEC with EXECABORT (and discards a pending transaction).
+    if (spec.fullName().equals("exec")) {
+      return Reply.error("EXECABORT Transaction discarded because of: wrong number of arguments "
+          + "for 'exec' command");
+    }
+    return Err.wrongArity(spec.fullName());
+  }
+
+  static boolean arityAccepts(int arity, int argc) {
+    return arity >= 0 ? argc == arity : argc >= -arity;
+  }
+
+  /**
+   * {@code ERR unknown command '<name>', with args beginning with: '<a>' '<b>' } as Redis builds
+   * it: the name cut to 128 bytes, then quoted arguments while the list is under 128 bytes, each
+   * cut to what is left of those 128; C strings, so each stops at a NUL; CR and LF become spaces.
+   */
+  private static Reply unknownCommand(byte[][] argv) {
+    ByteBuf args = new ByteBuf();
+    for (int i = 1; i < argv.length && args.size() < 128; i++) {
+      int room = 128 - args.size();
+      args.add('\'').addC(argv[i], room).add('\'').add(' ');
+    }
+    ByteBuf msg = new ByteBuf().add("ERR unknown command '")
+        .addC(argv.length == 0 ? new byte[0] : argv[0], 128)
+        .add("', with args beginning with: ").add(args);
+    return Reply.error(msg.text());
+  }
+
+  /** {@code ERR unknown subcommand '<sub>'. Try CONFIG HELP.}, the subcommand cut to 128 bytes. */
+  private static Reply unknownSubcommand(CommandSpec container, byte[] sub) {
+    ByteBuf msg = new ByteBuf().add("ERR unknown subcommand '").addC(sub, 128)
+        .add("'. Try " + container.name().toUpperCase(Locale.ROOT) + " HELP.");
+    return Reply.error(msg.text());
+  }
+
+  /**
+   * The argv indexes of spec's keys from its first/last/step (a negative last counts from the
+   * end), skipping any beyond argv; empty if the command has no keys. Pass the resolved spec: for
+   * OBJECT ENCODING k that is object|encoding, whose key is argv[2].
+   */
+  public int[] keyPositions(CommandSpec spec, byte[][] argv) {
+    if (spec.firstKey() <= 0 || spec.step() <= 0) return NO_KEYS;
+    int last = spec.lastKey() < 0 ? argv.length + spec.lastKey() : spec.lastKey();
+    last = Math.min(last, argv.length - 1);
+    if (last < spec.firstKey()) return NO_KEYS;
+    int[] keys = new int[(last - spec.firstKey()) / spec.step() + 1];
+    for (int i = 0, pos = spec.firstKey(); pos <= last; pos += spec.step()) {
+      keys[i++] = pos;
+    }
+    return keys;
+  }
+
+  private static final int[] NO_KEYS = new int[0];
+
+  /**
+   * The keys as COMMAND GETKEYS finds them, walking the key specs like Redis's
+   * getKeysUsingKeySpecs; null if a spec does not fit argv (Redis's "invalid spec").
+   */
+  static int[] keysFromSpecs(CommandSpec spec, byte[][] argv) {
+    int argc = argv.length;
+    List<Integer> keys = new ArrayList<>();
+    for (CommandSpec.KeySpec ks : spec.keySpecs()) {
+      int first;
+      if (ks.beginSearch() instanceof CommandSpec.Index index) {
+        first = index.pos();
+      } else {
+        CommandSpec.Keyword kw = (CommandSpec.Keyword) ks.beginSearch();
+        first = findKeyword(kw, argv);
+        if (first == 0) continue; // keyword absent: this spec has no keys here
+      }
+      int last;
+      int step;
+      if (ks.findKeys() instanceof CommandSpec.Range r) {
+        step = r.keyStep();
+        if (r.lastKey() >= 0) {
+          last = first + r.lastKey();
+        } else if (r.limit() == 0) {
+          last = argc + r.lastKey();
+        } else {
+          last = first + ((argc - first) / r.limit() + r.lastKey());
+        }
+      } else {
+        CommandSpec.KeyNum kn = (CommandSpec.KeyNum) ks.findKeys();
+        if (first + kn.keyNumIdx() >= argc) return null;
+        long numKeys;
+        try {
+          numKeys = Long.parseLong(new String(argv[first + kn.keyNumIdx()],
+              StandardCharsets.ISO_8859_1));
+        } catch (NumberFormatException e) {
+          return null;
+        }
+        if (numKeys < 0 || numKeys > argc) return null;
+        first += kn.firstKey();
+        last = first + (int) numKeys - 1;
+        step = kn.keyStep();
+      }
+      if (last >= argc || last < first || first >= argc) return null;
+      for (int i = first; i <= last; i += step) {
+        keys.add(i);
+      }
+    }
+    return keys.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static int findKeyword(CommandSpec.Keyword kw, byte[][] argv) {
+    int argc = argv.length;
+    int start = kw.startFrom() > 0 ? kw.startFrom() : argc + kw.startFrom();
+    int end = kw.startFrom() > 0 ? argc - 1 : 1;
+    for (int i = start; ; i = start <= end ? i + 1 : i - 1) {
+      if (i >= argc || i < 1) return 0;
+      if (lower(argv[i]).equals(kw.keyword().toLowerCase(Locale.ROOT))) return i + 1;
+      if (i == end) return 0;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // COMMAND and its subcommands, answered from the table.
+
+  /** Answers an argv whose name is COMMAND, in Redis 7.0's reply shapes. */
+  public Reply command(byte[][] argv) {
+    CommandSpec spec = resolve(argv);
+    if (spec != null && !spec.fullName().equals("command")
+        && !spec.fullName().startsWith("command|")) {
+      throw new IllegalArgumentException("not a COMMAND call: " + spec.fullName());
+    }
+    Reply error = check(argv);
+    if (error != null) return error;
+    return switch (spec.fullName()) {
+      case "command", "command|info" -> commandInfo(argv);
+      case "command|count" -> Reply.integer(commands.size());
+      case "command|docs" -> commandDocs(argv);
+      case "command|list" -> commandList(argv);
+      case "command|getkeys" -> commandGetKeys(argv);
+      case "command|help" -> CommandDocs.commandHelp();
+      default -> throw new IllegalStateException("COMMAND subcommand without a handler: "
+          + spec.fullName());
+    };
+  }
+
+  /** COMMAND and COMMAND INFO: all commands, or each named one (null entry if unknown). */
+  private Reply commandInfo(byte[][] argv) {
+    List<Reply> items = new ArrayList<>();
+    if (argv.length <= 2) {
+      for (CommandSpec c : commands) items.add(CommandDocs.info(c));
+    } else {
+      for (int i = 2; i < argv.length; i++) {
+        CommandSpec c = lookupByFullName(argv[i]);
+        items.add(c == null ? Reply.NULL : CommandDocs.info(c));
+      }
+    }
+    return new Reply.Array(items);
+  }
+
+  /** COMMAND DOCS: a map of full name to docs; unknown names are left out. */
+  private Reply commandDocs(byte[][] argv) {
+    List<Reply> kv = new ArrayList<>();
+    if (argv.length == 2) {
+      for (CommandSpec c : commands) {
+        kv.add(Reply.bulk(c.fullName()));
+        kv.add(CommandDocs.docs(c));
+      }
+    } else {
+      for (int i = 2; i < argv.length; i++) {
+        CommandSpec c = lookupByFullName(argv[i]);
+        if (c == null) continue;
+        kv.add(Reply.bulk(c.fullName()));
+        kv.add(CommandDocs.docs(c));
+      }
+    }
+    return new Reply.Map(kv);
+  }
+
+  /**
+   * COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN glob]: full names of commands
+   * and subcommands. FILTERBY must be the last three arguments, else a syntax error, as in Redis.
+   */
+  private Reply commandList(byte[][] argv) {
+    Predicate<CommandSpec> filter = c -> true;
+    if (argv.length != 2) {
+      if (argv.length != 5 || !lower(argv[2]).equals("filterby")) return Err.SYNTAX;
+      switch (lower(argv[3])) {
+        // Keyshard loads no modules, so no command belongs to one.
+        case "module" -> filter = c -> false;
+        case "aclcat" -> {
+          String cat = lower(argv[4]);
+          filter = c -> c.aclCategories().contains(cat);
+        }
+        case "pattern" -> filter = c -> Glob.match(argv[4],
+            c.fullName().getBytes(StandardCharsets.US_ASCII), true);
+        default -> {
+          return Err.SYNTAX;
+        }
+      }
+    }
+    List<Reply> names = new ArrayList<>();
+    for (CommandSpec c : commands) {
+      if (filter.test(c)) names.add(Reply.bulk(c.fullName()));
+      for (CommandSpec sub : c.subcommands()) {
+        if (filter.test(sub)) names.add(Reply.bulk(sub.fullName()));
+      }
+    }
+    return new Reply.Array(names);
+  }
+
+  /** COMMAND GETKEYS cmd arg...: the keys the key specs find, with Redis's error texts. */
+  private Reply commandGetKeys(byte[][] argv) {
+    byte[][] target = Arrays.copyOfRange(argv, 2, argv.length);
+    CommandSpec spec = resolve(target);
+    if (spec == null) return Err.err("Invalid command specified");
+    if (!spec.hasKeys()) return Err.err("The command has no key arguments");
+    if (!arityAccepts(spec.arity(), target.length)) {
+      return Err.err("Invalid number of arguments specified for command");
+    }
+    int[] keys = keysFromSpecs(spec, target);
+    if (keys == null || keys.length == 0) return Err.err("Invalid arguments specified for command");
+    List<Reply> out = new ArrayList<>(keys.length);
+    for (int k : keys) out.add(Reply.bulk(target[k]));
+    return new Reply.Array(out);
+  }
+
+  private CommandSpec lookupByFullName(byte[] name) {
+    return byFullName.get(lower(name));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers.
+
+  /** ASCII-lowercase, byte for byte, as Redis's case-insensitive command dict compares. */
+  static String lower(byte[] name) {
+    char[] chars = new char[name.length];
+    for (int i = 0; i < name.length; i++) {
+      int b = name[i] & 0xff;
+      chars[i] = (char) (b >= 'A' && b <= 'Z' ? b + 32 : b);
+    }
+    return new String(chars);
+  }
+
+  /** Bytes of an error text under construction, with C-string semantics where Redis has them. */
+  private static final class ByteBuf {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    ByteBuf add(char c) {
+      out.write(c);
+      return this;
+    }
+
+    ByteBuf add(String s) {
+      out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+      return this;
+    }
+
+    ByteBuf add(ByteBuf other) {
+      out.writeBytes(other.out.toByteArray());
+      return this;
+    }
+
+    /** Like printf's %.Ns of a C string: at most max bytes, stopping at a NUL. */
+    ByteBuf addC(byte[] s, int max) {
+      for (int i = 0; i < s.length && i < max && s[i] != 0; i++) {
+        out.write(s[i]);
+      }
+      return this;
+    }
+
+    int size() {
+      return out.size();
+    }
+
+    /** The text with CR and LF mapped to spaces, as Redis does before sending an error. */
+    String text() {
+      byte[] bytes = out.toByteArray();
+      for (int i = 0; i < bytes.length; i++) {
+        if (bytes[i] == '\r' || bytes[i] == '\n') bytes[i] = ' ';
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The declaration language used by declare().
+
+  @SafeVarargs
+  private static List<CommandSpec> concat(List<CommandSpec>... sections) {
+    List<CommandSpec> all = new ArrayList<>();
+    for (List<CommandSpec> s : sections) all.addAll(s);
+    return all;
+  }
+
+  /** Commands of one COMMAND DOCS group; subcommands share their container's group. */
+  private static List<CommandSpec> section(String group, Def... defs) {
+    List<CommandSpec> specs = new ArrayList<>(defs.length);
+    for (Def d : defs) specs.add(d.build(group, null));
+    return specs;
+  }
+
+  private static Def cmd(String name, int arity, String flags, String acl) {
+    return new Def(name, arity, flags, acl);
+  }
+
+  /** One declaration under construction; build() derives what Redis derives. */
+  private static final class Def {
+    private final String name;
+    private final int arity;
+    private final String flags;
+    private final String acl;
+    private final List<String> tips = new ArrayList<>();
+    private final List<CommandSpec.KeySpec> keySpecs = new ArrayList<>();
+    private final List<CommandSpec.History> history = new ArrayList<>();
+    private final List<Def> subcommands = new ArrayList<>();
+    private String since;
+    private String complexity;
+    private String summary;
+    private String deprecatedSince;
+    private String replacedBy;
+
+    Def(String name, int arity, String flags, String acl) {
+      this.name = name;
+      this.arity = arity;
+      this.flags = flags;
+      this.acl = acl;
+    }
+
+    Def tips(String... tips) {
+      this.tips.addAll(List.of(tips));
+      return this;
+    }
+
+    /** A key spec for the single key at argv[index]. */
+    Def key(String flags, int index) {
+      return key(flags, index, 0, 1);
+    }
+
+    /** A key spec for keys from argv[index] to lastKey (relative to index; negative: from the end). */
+    Def key(String flags, int index, int lastKey, int keyStep) {
+      keySpecs.add(new CommandSpec.KeySpec(null,
+          CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
+          new CommandSpec.Index(index), new CommandSpec.Range(lastKey, keyStep, 0)));
+      return this;
+    }
+
+    /** Notes on the key spec declared just before. */
+    Def note(String notes) {
+      CommandSpec.KeySpec last = keySpecs.remove(keySpecs.size() - 1);
+      keySpecs.add(new CommandSpec.KeySpec(notes, last.flags(), last.beginSearch(),
+          last.findKeys()));
+      return this;
+    }
+
+    Def doc(String since, String complexity, String summary) {
+      this.since = since;
+      this.complexity = complexity;
+      this.summary = summary;
+      return this;
+    }
+
+    Def history(String version, String description) {
+      history.add(new CommandSpec.History(version, description));
+      return this;
+    }
+
+    Def deprecated(String since, String replacedBy) {
+      this.deprecatedSince = since;
+      this.replacedBy = replacedBy;
+      return this;
+    }
+
+    Def sub(Def... subs) {
+      subcommands.addAll(List.of(subs));
+      return this;
+    }
+
+    CommandSpec build(String group, String parent) {
+      if (summary == null) throw new IllegalStateException("no doc for " + name);
+      List<CommandSpec> subs = new ArrayList<>();
+      for (Def d : subcommands) subs.add(d.build(group, name));
+      Set<String> declared = CommandFlags.canonical(flags, CommandFlags.COMMAND, "command flag");
+      LegacyRange range = LegacyRange.of(keySpecs);
+      Set<String> allFlags = declared;
+      if (range.movable()) {
+        List<String> withMovable = new ArrayList<>(declared);
+        withMovable.add(CommandFlags.MOVABLEKEYS);
+        allFlags = CommandFlags.canonical(withMovable, CommandFlags.COMMAND, "command flag");
+      }
+      Set<String> categories = CommandFlags.aclCategories(allFlags,
+          CommandFlags.canonical(acl, CommandFlags.ACL, "ACL category"));
+      return new CommandSpec(name, parent == null ? name : parent + "|" + name, arity, allFlags,
+          range.first(), range.last(), range.step(), List.copyOf(categories), group, summary,
+          since, complexity, subs, tips, keySpecs, history, deprecatedSince, replacedBy);
+    }
+  }
+
+  /**
+   * COMMAND INFO's first/last/step, derived from the key specs as Redis's
+   * populateCommandLegacyRangeSpec does: consecutive index/range specs with step 1 merge into one
+   * range; a single such spec is used as it is (any step); anything else marks the command as
+   * having movable keys.
+   */
+  private record LegacyRange(int first, int last, int step, boolean movable) {
+    static LegacyRange of(List<CommandSpec.KeySpec> specs) {
+      if (specs.isEmpty()) return new LegacyRange(0, 0, 0, false);
+      if (specs.size() == 1 && specs.get(0).beginSearch() instanceof CommandSpec.Index index
+          && specs.get(0).findKeys() instanceof CommandSpec.Range r) {
+        boolean incomplete = specs.get(0).flags().contains("incomplete");
+        int last = r.lastKey() >= 0 ? index.pos() + r.lastKey() : r.lastKey();
+        return new LegacyRange(index.pos(), last, r.keyStep(), incomplete);
+      }
+      boolean movable = false;
+      int first = Integer.MAX_VALUE;
+      int last = 0;
+      int prevLast = 0;
+      for (CommandSpec.KeySpec ks : specs) {
+        if (!(ks.beginSearch() instanceof CommandSpec.Index index)
+            || !(ks.findKeys() instanceof CommandSpec.Range r)) {
+          movable = true;
+          continue;
+        }
+        if (r.keyStep() != 1 || (prevLast != 0 && prevLast != index.pos() - 1)) {
+          movable = true;
+          continue;
+        }
+        if (ks.flags().contains("incomplete")) movable = true;
+        first = Math.min(first, index.pos());
+        int lastAbs = r.lastKey() >= 0 ? r.lastKey() + index.pos() : r.lastKey();
+        // Redis compares unsigned here, so a negative (from-the-end) last wins over any index.
+        last = Integer.compareUnsigned(last, lastAbs) >= 0 ? last : lastAbs;
+        prevLast = last;
+      }
+      if (first == Integer.MAX_VALUE) return new LegacyRange(0, 0, 0, true);
+      return new LegacyRange(first, last, 1, movable);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.keyshard.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** What the table holds, and COMMAND answered from it. */
+class CommandTableTest {
+  private final CommandTable table = CommandTable.standard();
+
+  private static byte[][] argv(String... args) {
+    byte[][] out = new byte[args.length][];
+    for (int i = 0; i < args.length; i++) out[i] = args[i].getBytes(StandardCharsets.UTF_8);
+    return out;
+  }
+
+  /** Every command Keyshard implements has exactly one entry, and nothing else does. */
+  @Test
+  void holdsExactlyTheImplementedCommands() {
+    Set<String> expected = new TreeSet<>(List.of((""
+        + "ping echo select hello auth client quit reset command config info dbsize flushdb "
+        + "flushall time lastsave save bgsave cluster readonly readwrite "
+        + "del unlink exists type touch expire pexpire expireat pexpireat ttl pttl expiretime "
+        + "pexpiretime persist rename renamenx copy move keys scan randomkey object "
+        + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "
+        + "decr incrby decrby incrbyfloat getrange setrange substr lcs "
+        + "multi exec discard watch unwatch").split(" ")));
+    assertEquals(expected, table.all().stream().map(CommandSpec::name)
+        .collect(Collectors.toCollection(TreeSet::new)));
+    assertEquals(expected.size(), table.all().size());
+    assertSubcommands("client", "id setname getname info list kill no-evict setinfo help");
+    assertSubcommands("command", "count info docs list getkeys help");
+    assertSubcommands("config", "get set resetstat help rewrite");
+    assertSubcommands("cluster", "info nodes slots shards keyslot myid help");
+    assertSubcommands("object", "encoding freq idletime refcount help");
+  }
+
+  private void assertSubcommands(String container, String names) {
+    CommandSpec c = table.lookup(container);
+    assertEquals(new TreeSet<>(List.of(names.split(" "))),
+        c.subcommands().stream().map(CommandSpec::name).collect(Collectors.toSet()).stream()
+            .collect(Collectors.toCollection(TreeSet::new)), container);
+    for (CommandSpec sub : c.subcommands()) {
+      assertEquals(container + "|" + sub.name(), sub.fullName());
+      assertEquals(c.group(), sub.group(), sub.fullName());
+      assertTrue(sub.subcommands().isEmpty());
+    }
+  }
+
+  @Test
+  void declarationsAreWellFormed() {
+    for (CommandSpec c : table.all()) {
+      List<CommandSpec> specs = new ArrayList<>(c.subcommands());
+      specs.add(c);
+      for (CommandSpec s : specs) {
+        assertEquals(s.name().toLowerCase(), s.name());
+        assertTrue(s.arity() != 0, s.fullName());
+        assertTrue(CommandFlags.COMMAND.containsAll(s.flags()), s.fullName());
+        assertTrue(CommandFlags.ACL.containsAll(s.aclCategories()), s.fullName());
+        // Redis's binary world: every command is exactly one of fast and slow.
+        assertTrue(s.aclCategories().contains("fast") ^ s.aclCategories().contains("slow"));
+        assertTrue(!s.isWrite() || !s.isReadonly(), s.fullName());
+        assertEquals(s.hasKeys(), s.firstKey() > 0, s.fullName());
+        // A subcommand's arity counts the container and the subcommand.
+        if (s.isSubcommand()) assertTrue(Math.abs(s.arity()) >= 2, s.fullName());
+        assertTrue(!s.summary().isEmpty() && !s.since().isEmpty() && !s.complexity().isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void commandCountIsTheNumberOfTopLevelCommands() {
+    assertEquals(new Reply.Int(table.all().size()), table.command(argv("command", "count")));
+  }
+
+  @Test
+  void commandAndCommandInfoListEveryTopLevelCommand() {
+    Reply.Array all = (Reply.Array) table.command(argv("COMMAND"));
+    assertEquals(table.all().size(), all.items().size());
+    assertEquals(all.items().size(),
+        ((Reply.Array) table.command(argv("command", "info"))).items().size());
+    assertEquals(table.all().size() * 2,
+        ((Reply.Map) table.command(argv("command", "docs"))).keysAndValues().size());
+  }
+
+  @Test
+  void commandListNamesSubcommandsByFullName() {
+    List<String> names = ((Reply.Array) table.command(argv("command", "list"))).items().stream()
+        .map(r -> new String(((Reply.Bulk) r).value(), StandardCharsets.UTF_8)).toList();
+    int subcommands = table.all().stream().mapToInt(c -> c.subcommands().size()).sum();
+    assertEquals(table.all().size() + subcommands, names.size());
+    assertTrue(names.contains("config|get"));
+    assertTrue(names.contains("client|setinfo"));
+  }
+
+  @Test
+  void commandChecksItsOwnArgumentsFirst() {
+    assertEquals(Reply.error("ERR unknown subcommand 'nosuch'. Try COMMAND HELP."),
+        table.command(argv("command", "nosuch")));
+    assertEquals(Err.wrongArity("command|count"), table.command(argv("command", "count", "x")));
+  }
+
+  @Test
+  void commandRefusesOtherCommands() {
+    assertThrows(IllegalArgumentException.class, () -> table.command(argv("get", "k")));
+  }
+}
