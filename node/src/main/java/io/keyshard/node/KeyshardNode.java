@@ -122,7 +122,8 @@ public final class KeyshardNode implements AutoCloseable {
             index,
             config.getInt("keyshard.snapshot-every"),
             config.getInt("keyshard.active-expire.batch"),
-            config.getDuration("keyshard.active-expire.interval"));
+            config.getDuration("keyshard.active-expire.interval"),
+            config.getInt("keyshard.max-batch"));
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(
         Entity.of(

@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * One command (or one subcommand of a container such as CONFIG) as declared in
  * {@link CommandTable}: everything COMMAND INFO and COMMAND DOCS report about it, in Redis 7.0's
- * terms. Instances are immutable and built only by the table, which derives the implied ACL
+ * terms. Instances are immutable; the table's declarations build them, deriving the implied ACL
  * categories and the legacy first/last/step range from the flags and key specs as Redis does.
  *
  * @param name lowercase name; for a subcommand only its own part ("get")

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -628,7 +627,7 @@ public final class CommandTable {
    * A command or subcommand by full name in any case ("get", "CONFIG|GET"), or null; as Redis's
    * lookupCommandBySds, "config" is the container itself and "get|x" is nothing.
    */
-  public CommandSpec lookup(String fullName) {
+  public CommandSpec lookupFullName(String fullName) {
     return byFullName.get(lower(fullName.getBytes(StandardCharsets.UTF_8)));
   }
 

@@ -2,7 +2,7 @@ package io.keyshard.protocol;
 
 import java.util.Arrays;
 
-/** What {@link RespDecoder} produces: a request to run, or the protocol error that ends the connection. */
+/** What {@link RespDecoder} produces: a request to run, or the error that ends the connection. */
 public sealed interface Decoded permits Decoded.Request, Decoded.ProtocolError {
 
   /** One client request; {@code argv.length >= 1}. The arrays are owned by the receiver. */

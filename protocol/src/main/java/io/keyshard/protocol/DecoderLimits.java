@@ -7,19 +7,20 @@ package io.keyshard.protocol;
 public final class DecoderLimits {
   /** Redis's PROTO_INLINE_MAX_SIZE: also bounds a {@code *}/{@code $} header line. */
   public static final int DEFAULT_INLINE_MAX = 64 * 1024;
-  /** Redis 7.0 rejects a multibulk count above INT_MAX (older releases used 1024*1024). */
+  /** Redis 7.0 rejects a multibulk count above INT_MAX (6.2 and older: above 1024*1024). */
   public static final long DEFAULT_MAX_MULTIBULK = Integer.MAX_VALUE;
   public static final long DEFAULT_PROTO_MAX_BULK_LEN = 512L * 1024 * 1024;
   /** Redis 7.0 hard-codes these two for clients that still have to authenticate. */
   public static final long DEFAULT_UNAUTHENTICATED_MAX_MULTIBULK = 10;
   public static final long DEFAULT_UNAUTHENTICATED_MAX_BULK_LEN = 16384;
 
-  private long protoMaxBulkLen = DEFAULT_PROTO_MAX_BULK_LEN;
-  private int inlineMax = DEFAULT_INLINE_MAX;
-  private long maxMultibulk = DEFAULT_MAX_MULTIBULK;
-  private boolean authenticated = true;
-  private long unauthenticatedMaxMultibulk = DEFAULT_UNAUTHENTICATED_MAX_MULTIBULK;
-  private long unauthenticatedMaxBulkLen = DEFAULT_UNAUTHENTICATED_MAX_BULK_LEN;
+  // Volatile: AUTH and CONFIG SET may update them from another thread than the decoder's.
+  private volatile long protoMaxBulkLen = DEFAULT_PROTO_MAX_BULK_LEN;
+  private volatile int inlineMax = DEFAULT_INLINE_MAX;
+  private volatile long maxMultibulk = DEFAULT_MAX_MULTIBULK;
+  private volatile boolean authenticated = true;
+  private volatile long unauthenticatedMaxMultibulk = DEFAULT_UNAUTHENTICATED_MAX_MULTIBULK;
+  private volatile long unauthenticatedMaxBulkLen = DEFAULT_UNAUTHENTICATED_MAX_BULK_LEN;
 
   public long getProtoMaxBulkLen() {
     return protoMaxBulkLen;

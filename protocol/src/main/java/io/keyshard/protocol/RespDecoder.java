@@ -242,7 +242,7 @@ public final class RespDecoder {
     return new Decoded.Request(argv);
   }
 
-  /** Copies what has arrived of a big bulk into its own array; true once it and its trailer are in. */
+  /** Copies what has come of a big bulk into its own array; true once it and its trailer are in. */
   private boolean collectBig(Cursor in) {
     int len = (int) bulkLen;
     if (big == null) {

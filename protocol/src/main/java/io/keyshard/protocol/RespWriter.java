@@ -90,18 +90,22 @@ public final class RespWriter {
 
   /**
    * A status or error line. A CR or LF inside would end the line early and desynchronise the
-   * client, so they become spaces, as Redis does for formatted errors.
+   * client, so, as Redis does for formatted errors, those at the ends are dropped and the others
+   * become spaces.
    */
   private static void line(char prefix, String text, ByteSink out) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    int from = 0;
+    int to = bytes.length;
+    while (from < to && isLineBreak(bytes[from])) from++;
+    while (to > from && isLineBreak(bytes[to - 1])) to--;
     out.write(prefix);
-    int start = out.size();
-    out.write(bytes);
-    byte[] a = out.array();
-    for (int i = start; i < out.size(); i++) {
-      if (a[i] == '\r' || a[i] == '\n') a[i] = ' ';
-    }
+    for (int i = from; i < to; i++) out.write(isLineBreak(bytes[i]) ? ' ' : bytes[i]);
     out.write(CRLF);
+  }
+
+  private static boolean isLineBreak(byte b) {
+    return b == '\r' || b == '\n';
   }
 
   private static final MathContext SEVENTEEN_DIGITS = new MathContext(17, RoundingMode.HALF_EVEN);

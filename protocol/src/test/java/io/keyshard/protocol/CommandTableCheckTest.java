@@ -128,8 +128,8 @@ class CommandTableCheckTest {
     assertNull(table.resolve(argv("config", "nosuch")));
     assertNull(table.resolve(argv("nosuch")));
     assertEquals("command", table.resolve(argv("command")).fullName());
-    assertSame(table.lookup("config|get"), table.lookup("CONFIG|GET"));
-    assertNull(table.lookup("get|x"));
-    assertNull(table.lookup(""));
+    assertSame(table.lookupFullName("config|get"), table.lookupFullName("CONFIG|GET"));
+    assertNull(table.lookupFullName("get|x"));
+    assertNull(table.lookupFullName(""));
   }
 }

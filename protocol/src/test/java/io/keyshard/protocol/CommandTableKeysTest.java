@@ -73,9 +73,9 @@ class CommandTableKeysTest {
   @Test
   void shortArgvNeverYieldsAnIndexOutOfRange() {
     byte[][] tooShort = argv("get");
-    assertArrayEquals(new int[0], table.keyPositions(table.lookup("get"), tooShort));
-    assertArrayEquals(new int[0], table.keyPositions(table.lookup("rename"), argv("rename")));
-    assertArrayEquals(new int[] {1}, table.keyPositions(table.lookup("rename"), argv("rename", "a")));
+    assertArrayEquals(new int[0], table.keyPositions(table.lookupFullName("get"), tooShort));
+    assertArrayEquals(new int[0], table.keyPositions(table.lookupFullName("rename"), argv("rename")));
+    assertArrayEquals(new int[] {1}, table.keyPositions(table.lookupFullName("rename"), argv("rename", "a")));
   }
 
   @Test
@@ -91,7 +91,7 @@ class CommandTableKeysTest {
   }
 
   private void assertRange(String name, int first, int last, int step) {
-    CommandSpec spec = table.lookup(name);
+    CommandSpec spec = table.lookupFullName(name);
     assertEquals(List.of(first, last, step), List.of(spec.firstKey(), spec.lastKey(), spec.step()),
         name);
   }
@@ -120,19 +120,19 @@ class CommandTableKeysTest {
         new CommandSpec(name, name, arity, Set.of("readonly", "movablekeys"), 0, 0, 0,
             List.of("read", "slow"), "test", "s", "1.0.0", "O(1)", List.of(), List.of(),
             List.of(ks), List.of(), null, null)));
-    return custom.lookup(name);
+    return custom.lookupFullName(name);
   }
 
   @Test
   void flagsHelpersReadTheDeclaredFlags() {
-    assertTrue(table.lookup("set").isWrite());
-    assertFalse(table.lookup("set").isReadonly());
-    assertTrue(table.lookup("get").isReadonly());
-    assertTrue(table.lookup("get").hasKeys());
-    assertFalse(table.lookup("ping").hasKeys());
-    assertTrue(table.lookup("config").isContainer());
-    assertTrue(table.lookup("config|get").isSubcommand());
-    assertTrue(table.lookup("config|get").isAdmin());
-    assertTrue(table.lookup("getset").isDeprecated());
+    assertTrue(table.lookupFullName("set").isWrite());
+    assertFalse(table.lookupFullName("set").isReadonly());
+    assertTrue(table.lookupFullName("get").isReadonly());
+    assertTrue(table.lookupFullName("get").hasKeys());
+    assertFalse(table.lookupFullName("ping").hasKeys());
+    assertTrue(table.lookupFullName("config").isContainer());
+    assertTrue(table.lookupFullName("config|get").isSubcommand());
+    assertTrue(table.lookupFullName("config|get").isAdmin());
+    assertTrue(table.lookupFullName("getset").isDeprecated());
   }
 }

@@ -44,7 +44,7 @@ class CommandTableTest {
   }
 
   private void assertSubcommands(String container, String names) {
-    CommandSpec c = table.lookup(container);
+    CommandSpec c = table.lookupFullName(container);
     assertEquals(new TreeSet<>(List.of(names.split(" "))),
         c.subcommands().stream().map(CommandSpec::name).collect(Collectors.toSet()).stream()
             .collect(Collectors.toCollection(TreeSet::new)), container);

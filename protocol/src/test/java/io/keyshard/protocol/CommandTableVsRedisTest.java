@@ -126,7 +126,7 @@ class CommandTableVsRedisTest {
 
   @Test
   void clientSetinfoIsDeclaredAsRedis72HasIt() {
-    CommandSpec setinfo = TABLE.lookup(SETINFO);
+    CommandSpec setinfo = TABLE.lookupFullName(SETINFO);
     assertEquals(List.of(SETINFO, 4L, Set.of(s("noscript"), s("loading"), s("stale")), 0L, 0L, 0L,
         Set.of(s("@slow"), s("@connection")), Set.of(), Set.of(), Set.of()),
         norm(CommandDocs.info(setinfo)));

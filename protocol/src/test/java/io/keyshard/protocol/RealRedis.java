@@ -66,7 +66,8 @@ final class RealRedis implements AutoCloseable {
 
   /**
    * Sends {@code input} on a fresh connection and returns everything Redis answers until it closes
-   * the connection, or until {@code quietMillis} pass without a byte. {@code closed[0]} tells which.
+   * the connection, or until {@code quietMillis} pass without a byte; {@code closed[0]} says
+   * which.
    */
   byte[] exchange(byte[] input, int quietMillis, boolean[] closed) throws IOException {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {

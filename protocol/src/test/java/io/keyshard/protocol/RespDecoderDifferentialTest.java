@@ -144,6 +144,7 @@ class RespDecoderDifferentialTest {
       if (c >= 0x20 && c < 0x7F) sb.append(c);
       else sb.append(String.format("\\x%02x", (int) c));
     }
-    return sb.length() > 200 ? sb.substring(0, 200) + "...(" + s.length() + " chars)" : sb.toString();
+    if (sb.length() > 200) return sb.substring(0, 200) + "...(" + s.length() + " chars)";
+    return sb.toString();
   }
 }

@@ -33,9 +33,10 @@ class RespWriterTest {
   }
 
   @Test
-  void lineBreaksInsideStatusAndErrorBecomeSpaces() {
+  void lineBreaksInStatusAndErrorAreTrimmedOrBecomeSpaces() {
     assertWire("-ERR a  b\r\n", "-ERR a  b\r\n", Reply.error("ERR a\r\nb"));
     assertWire("+a b\r\n", "+a b\r\n", Reply.simple("a\nb"));
+    assertWire("-ERR x\r\n", "-ERR x\r\n", Reply.error("ERR x\r\n"));
   }
 
   @Test

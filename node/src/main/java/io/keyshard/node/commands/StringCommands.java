@@ -449,19 +449,15 @@ public final class StringCommands {
 
     /**
      * Parses as Redis's string2ld: strtold's full syntax (decimal, hexadecimal, inf, infinity)
-     * with nothing before or after, no NaN, and no overflow or underflow to zero. Refuses with
-     * "value is not a valid float".
+     * covering every byte, no NaN, and no overflow or underflow to zero. Refuses with "value is
+     * not a valid float".
      */
     static LongDouble parse(byte[] raw) {
       if (raw.length == 0 || raw.length >= MAX_CHARS) {
         throw new RedisException(Err.NOT_FLOAT);
       }
-      int n = 0;
-      while (n < raw.length && raw[n] != 0) {
-        n++; // strtold stops at a NUL, and Redis then accepts what came before it.
-      }
-      String s = new String(raw, 0, n, StandardCharsets.ISO_8859_1);
-      LongDouble v = parseOrNull(s);
+      // Every byte must be consumed, so an embedded NUL (where strtold stops) is refused too.
+      LongDouble v = parseOrNull(new String(raw, StandardCharsets.ISO_8859_1));
       if (v == null) {
         throw new RedisException(Err.NOT_FLOAT);
       }

@@ -69,7 +69,8 @@ public final class Router {
     }
     int[] keys = table.keyPositions(spec, argv);
     if (keys.length == 0) {
-      return done(Err.err("unknown command '" + top.name() + "'"));
+      // A keyless form of a keyed command (OBJECT HELP): any slot can answer it.
+      return execInSlot(0, top.name(), s.db, argv, false);
     }
     int slot = Slots.slot(argv[keys[0]]);
     for (int i = 1; i < keys.length; i++) {

@@ -37,9 +37,11 @@ import org.apache.pekko.persistence.typed.SnapshotAdapter;
  *
  * <p>A command body ({@link SlotCommand}) runs against the live state and emits events, which
  * are applied at once (so the body sees its own effects) and then persisted; the reply goes out
- * only after the journal has them. While a persist is in flight Pekko stashes every other
- * command, reads included, so nobody observes a write before it is durable. If a persist fails
- * the actor stops, dropping the unpersisted state; the next message recovers it from the journal.
+ * only after the journal has them. Writes that arrive together are persisted together (group
+ * commit, as Redis fsyncs once per event-loop turn), and while a batch is open or in flight
+ * every reply waits for it, reads included, so nobody observes a write before it is durable. If
+ * a persist fails the actor stops, dropping the unpersisted state; the next message recovers it
+ * from the journal.
  *
  * <p>The slot keeps the node's {@link SlotIndex} exact enough: it registers (durably) before its
  * first write and unregisters after a write that left it empty. Active expiry runs on a timer
@@ -79,13 +81,18 @@ public final class SlotEntity
 
   private record Registered() implements Command {}
 
+  private enum FlushBatch implements Command {
+    INSTANCE
+  }
+
   /** What every slot shares on a node: the command bodies, the index, tuning. */
   public record Settings(
       Map<String, SlotCommand> commands,
       ActorRef<SlotIndex.Command> index,
       int snapshotEvery,
       int expireBatch,
-      Duration expireInterval) {}
+      Duration expireInterval,
+      int maxBatch) {}
 
   public static PersistenceId persistenceId(int slot) {
     return PersistenceId.ofUniqueId("slot-" + slot);
@@ -109,6 +116,17 @@ public final class SlotEntity
   private boolean registered;
 
   private boolean registering;
+
+  /**
+   * Group commit: events emitted since the last persist, and the replies that must wait for
+   * them. Replies to reads wait too while a batch is open, so nobody sees a write before it is
+   * durable. A {@link FlushBatch} sent to self persists the batch after the mailbox's current
+   * contents have joined it.
+   */
+  private final List<SlotEvent> batchEvents = new ArrayList<>();
+  private final List<Runnable> batchReplies = new ArrayList<>();
+  private boolean flushScheduled;
+
   private long expireTimerAt;
   private long lastExpireRun;
 
@@ -137,12 +155,15 @@ public final class SlotEntity
         .onCommand(RandomKey.class, this::onRandomKey)
         .onCommand(Flush.class, this::onFlush)
         .onCommand(ExpireTick.class, (state, t) -> onExpireTick(state))
+        .onCommand(FlushBatch.class, (state, f) -> flushBatch())
         .onCommand(Registered.class, (state, r) -> onRegistered())
         .build();
   }
 
   private ReplyEffect<SlotEvent, SlotState> onExec(SlotState state, Exec cmd) {
-    if (cmd.write() && !registered) {
+    if (registering || (cmd.write() && !registered)) {
+      // Everything waits behind the registration, reads too, so that a read pipelined after a
+      // write on the same connection still sees that write.
       return awaitRegistration();
     }
     SlotCommand body = settings.commands().get(cmd.name());
@@ -161,16 +182,48 @@ public final class SlotEntity
       ctx.getLog().error("Command {} failed in slot {}", cmd.name(), slot, e);
       reply = Err.err("internal error: " + e.getClass().getSimpleName());
     }
-    return persistThenReply(c.events(), cmd.replyTo(), reply);
+    return answer(c.events(), cmd.replyTo(), reply);
   }
 
-  private ReplyEffect<SlotEvent, SlotState> persistThenReply(
-      List<SlotEvent> events, ActorRef<Reply> replyTo, Reply reply) {
-    if (events.isEmpty()) {
+  /**
+   * Replies at once when nothing is waiting to be persisted; otherwise joins the open batch and
+   * replies once the batch is in the journal.
+   */
+  private <T> ReplyEffect<SlotEvent, SlotState> answer(
+      List<SlotEvent> events, ActorRef<T> replyTo, T reply) {
+    if (events.isEmpty() && batchEvents.isEmpty()) {
       return Effect().reply(replyTo, reply);
     }
+    batchEvents.addAll(events);
+    batchReplies.add(() -> replyTo.tell(reply));
+    if (batchEvents.size() >= settings.maxBatch()) {
+      return flushBatch();
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.getSelf().tell(FlushBatch.INSTANCE);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> flushBatch() {
+    flushScheduled = false;
+    if (batchEvents.isEmpty()) {
+      return Effect().noReply();
+    }
+    List<SlotEvent> events = List.copyOf(batchEvents);
+    List<Runnable> replies = List.copyOf(batchReplies);
+    batchEvents.clear();
+    batchReplies.clear();
     preApplied += events.size();
-    return Effect().persist(events).thenRun(this::afterWrite).thenReply(replyTo, s -> reply);
+    return Effect()
+        .persist(events)
+        .thenRun(
+            s -> {
+              replies.forEach(Runnable::run);
+              afterWrite(s);
+            })
+        .thenNoReply();
   }
 
   private ReplyEffect<SlotEvent, SlotState> awaitRegistration() {
@@ -235,13 +288,16 @@ public final class SlotEntity
     }
     if (events.isEmpty()) {
       scheduleExpiry(state);
-      return Effect().none().thenNoReply();
+      return Effect().noReply();
     }
-    preApplied += events.size();
-    return Effect().persist(events).thenRun(this::afterWrite).thenNoReply();
+    batchEvents.addAll(events);
+    return flushBatch();
   }
 
   private ReplyEffect<SlotEvent, SlotState> onStats(SlotState state, GetStats cmd) {
+    if (registering) {
+      return Effect().stash();
+    }
     long[] keys = new long[SlotState.DATABASES];
     long[] expires = new long[SlotState.DATABASES];
     for (int db = 0; db < SlotState.DATABASES; db++) {
@@ -251,10 +307,13 @@ public final class SlotEntity
         expires[db] = ks.volatileCount();
       }
     }
-    return Effect().reply(cmd.replyTo(), new Stats(keys, expires));
+    return answer(List.of(), cmd.replyTo(), new Stats(keys, expires));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onListKeys(SlotState state, ListKeys cmd) {
+    if (registering) {
+      return Effect().stash();
+    }
     Keyspace ks = state.db(cmd.db());
     List<byte[]> out = new ArrayList<>();
     if (ks != null) {
@@ -270,13 +329,16 @@ public final class SlotEntity
         out.add(key);
       }
     }
-    return Effect().reply(cmd.replyTo(), new KeyList(out));
+    return answer(List.of(), cmd.replyTo(), new KeyList(out));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onRandomKey(SlotState state, RandomKey cmd) {
+    if (registering) {
+      return Effect().stash();
+    }
     Keyspace ks = state.db(cmd.db());
     if (ks == null || ks.size() == 0) {
-      return Effect().reply(cmd.replyTo(), new KeyList(List.of()));
+      return answer(List.of(), cmd.replyTo(), new KeyList(List.of()));
     }
     long now = System.currentTimeMillis();
     List<byte[]> live = new ArrayList<>();
@@ -287,10 +349,13 @@ public final class SlotEntity
     }
     List<byte[]> pick =
         live.isEmpty() ? List.of() : List.of(live.get(ThreadLocalRandom.current().nextInt(live.size())));
-    return Effect().reply(cmd.replyTo(), new KeyList(pick));
+    return answer(List.of(), cmd.replyTo(), new KeyList(pick));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onFlush(SlotState state, Flush cmd) {
+    if (registering) {
+      return Effect().stash();
+    }
     boolean any = false;
     for (int db = 0; db < SlotState.DATABASES; db++) {
       Keyspace ks = state.db(db);
@@ -299,15 +364,11 @@ public final class SlotEntity
       }
     }
     if (!any) {
-      return Effect().reply(cmd.replyTo(), Done.getInstance());
+      return answer(List.of(), cmd.replyTo(), Done.getInstance());
     }
     SlotEvent e = new SlotEvent.DbFlushed(cmd.db());
     state.apply(e, System.currentTimeMillis());
-    preApplied++;
-    return Effect()
-        .persist(e)
-        .thenRun(this::afterWrite)
-        .thenReply(cmd.replyTo(), s -> Done.getInstance());
+    return answer(List.of(e), cmd.replyTo(), Done.getInstance());
   }
 
   @Override

@@ -419,6 +419,10 @@ class StringCommandsTest {
     assertEquals(NOT_FLOAT, r("incrbyfloat", "h", "nan"));
     assertEquals(NOT_FLOAT, r("incrbyfloat", "h", "1e"));
     assertEquals(NOT_FLOAT, r("incrbyfloat", "h", ""));
+    // strtold stops at a NUL, but Redis 7.0 insists every byte was consumed.
+    assertEquals(NOT_FLOAT, r("incrbyfloat", "h", "1\0002"));
+    r("setrange", "z", "1", "5");
+    assertEquals(NOT_FLOAT, r("incrbyfloat", "z", "1"));
     // Overflow and underflow to zero are range errors, not values.
     assertEquals(NOT_FLOAT, r("incrbyfloat", "h", "1e5000"));
     assertEquals(NOT_FLOAT, r("incrbyfloat", "h", "1e-5000"));

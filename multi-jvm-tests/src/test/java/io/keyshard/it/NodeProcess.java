@@ -1,0 +1,194 @@
+package io.keyshard.it;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Keyshard node in its own JVM ({@code io.keyshard.node.Main}), started on a free loopback port
+ * over a data directory, with its stdout and stderr in a log file. {@link #kill} is kill -9,
+ * {@link #stop} is SIGTERM (the node's shutdown hook runs).
+ */
+final class NodeProcess implements AutoCloseable {
+  static final String READY = "Keyshard ready to accept connections";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Process process;
+  private final int port;
+  private final Path log;
+  private final Thread reaper;
+
+  private NodeProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+    // If the test JVM goes away without @AfterEach (Ctrl-C, surefire timeout), take the node too.
+    this.reaper = new Thread(process::destroyForcibly, "reap-keyshard-node-" + port);
+    Runtime.getRuntime().addShutdownHook(reaper);
+  }
+
+  /** Starts a node over {@code dir} and returns once it answers PING. */
+  static NodeProcess start(Path dir, Path log) throws Exception {
+    // The port is free when chosen but someone else may take it first: try a few.
+    IllegalStateException last = null;
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      int port = freePort();
+      Path attemptLog = attempt == 1 ? log : Path.of(log + "." + attempt);
+      try {
+        return tryStart(dir, port, attemptLog);
+      } catch (PortTaken e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  private static NodeProcess tryStart(Path dir, int port, Path log) throws Exception {
+    Files.createDirectories(log.getParent());
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.add("-cp");
+    cmd.add(classpath());
+    cmd.add("io.keyshard.node.Main");
+    cmd.addAll(List.of("--port", Integer.toString(port), "--dir", dir.toString()));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    NodeProcess node = new NodeProcess(p, port, log);
+    try {
+      node.awaitReady();
+      return node;
+    } catch (Exception | Error e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  private void awaitReady() throws Exception {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        String out = logText();
+        if (out.contains("Address already in use")) {
+          throw new PortTaken(port, out);
+        }
+        throw new IllegalStateException(
+            "node exited with " + process.exitValue() + " before it was ready; log " + log
+                + ":\n" + tail(out));
+      }
+      if (logText().contains(READY) && accepts()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(
+        "node not ready on port " + port + " within " + START_TIMEOUT + "; log " + log + ":\n"
+            + tail(logText()));
+  }
+
+  private boolean accepts() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      return true;
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+
+  int port() {
+    return port;
+  }
+
+  Path log() {
+    return log;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** kill -9: no shutdown hook, no flush, nothing. Returns once the process is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("node " + process.pid() + " survived kill -9");
+    }
+  }
+
+  /** SIGTERM, then waits for the JVM to exit; returns its exit code (143 after SIGTERM). */
+  int stop(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException(
+          "node " + process.pid() + " did not exit within " + timeout + " of SIGTERM; log " + log);
+    }
+    return process.exitValue();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  static String tail(String text) {
+    String[] lines = text.split("\n");
+    int from = Math.max(0, lines.length - 40);
+    return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));
+  }
+
+  /** Always safe to call: kills the process if it still runs. */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook runs anyway.
+    }
+  }
+
+  /**
+   * The node's class path: the file Maven wrote (see this module's pom), or this JVM's own class
+   * path when run outside Maven (an IDE puts the dependencies there).
+   */
+  static String classpath() throws IOException {
+    String file = System.getProperty("keyshard.node.classpath.file");
+    if (file != null && Files.isRegularFile(Path.of(file))) {
+      return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+    }
+    return System.getProperty("java.class.path");
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static final class PortTaken extends IllegalStateException {
+    PortTaken(int port, String log) {
+      super("port " + port + " was taken before the node bound it:\n" + tail(log));
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package io.keyshard.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Guards the stored formats: every event and snapshot type has a golden file of its serialized
+ * bytes, written when the type was introduced. Today's code must read every golden file and
+ * write the same bytes again. A change that breaks this breaks every journal and backup in the
+ * field: add a new event type or a new optional field instead.
+ *
+ * <p>To add the golden file of a NEW type: run with {@code -Dgolden.write=true} once and commit
+ * the new file. Never regenerate an existing one.
+ */
+class GoldenFormatTest {
+  private static final Path DIR = Path.of("src/test/resources/golden");
+  private final KeyshardSerializer serializer = new KeyshardSerializer();
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** One sample of every persisted type, by manifest. */
+  static Map<String, Object> samples() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ValueSet", new SlotEvent.ValueSet(3, b("key"), new byte[] {0, 1, (byte) 0xff}, 1767225600123L));
+    m.put("Appended", new SlotEvent.Appended(0, b("k"), b("tail")));
+    m.put("RangeSet", new SlotEvent.RangeSet(0, b("k"), 7, b("xy")));
+    m.put("KeysDeleted", new SlotEvent.KeysDeleted(1, List.of(b("a"), b("b"))));
+    m.put("KeysExpired", new SlotEvent.KeysExpired(2, List.of(b("gone"))));
+    m.put("ExpirySet", new SlotEvent.ExpirySet(0, b("k"), 1767225600999L));
+    m.put("KeyRenamed", new SlotEvent.KeyRenamed(0, b("{t}a"), b("{t}b")));
+    m.put("KeyCopied", new SlotEvent.KeyCopied(0, b("{t}a"), 5, b("{t}c")));
+    m.put("KeyMoved", new SlotEvent.KeyMoved(0, b("k"), 9));
+    m.put("DbFlushed", new SlotEvent.DbFlushed(-1));
+    m.put(
+        "SlotSnapshot",
+        new SlotSnapshot(
+            List.of(
+                new SlotSnapshot.DbEntries(
+                    0,
+                    List.of(
+                        new SlotSnapshot.Entry(b("k1"), StringValue.of(b("v1")), 0),
+                        new SlotSnapshot.Entry(b("k2"), new StringValue(b("raw"), true), 1767225600000L))))));
+    m.put("SlotRegistered", new IndexEvent.SlotRegistered(12182));
+    m.put("SlotUnregistered", new IndexEvent.SlotUnregistered(0));
+    m.put("IndexSnapshot", new IndexEvent.IndexSnapshot(new long[] {5L, 0L, 1L << 63}));
+    return m;
+  }
+
+  @Test
+  void everyPersistedTypeHasASample() {
+    assertEquals(KeyshardSerializer.MANIFESTS.size(), samples().size());
+    for (Object sample : samples().values()) {
+      assertTrue(KeyshardSerializer.MANIFESTS.containsKey(sample.getClass()), sample.getClass().getName());
+    }
+  }
+
+  @Test
+  void goldenFilesStillReadAndWriteTheSameBytes() throws Exception {
+    boolean write = Boolean.getBoolean("golden.write");
+    for (Map.Entry<String, Object> e : samples().entrySet()) {
+      String manifest = serializer.manifest(e.getValue());
+      assertEquals(e.getKey(), manifest);
+      byte[] now = serializer.toBinary(e.getValue());
+      Path file = DIR.resolve(manifest + ".v1.cbor");
+      if (write && !Files.exists(file)) {
+        Files.write(file, now);
+      }
+      assertTrue(Files.exists(file), "missing golden file " + file + " (see class comment)");
+      byte[] golden = Files.readAllBytes(file);
+      Object read = serializer.fromBinary(golden, manifest);
+      assertEquals(e.getValue().getClass(), read.getClass());
+      assertArrayEquals(golden, serializer.toBinary(read), manifest + " no longer round-trips");
+      assertArrayEquals(golden, now, manifest + " is now written differently");
+    }
+  }
+
+  @Test
+  void rejectsNewerFormatVersions() {
+    byte[] bytes = serializer.toBinary(new SlotEvent.DbFlushed(0));
+    bytes[0] = (byte) (KeyshardSerializer.FORMAT_VERSION + 1);
+    org.junit.jupiter.api.Assertions.assertThrows(
+        java.io.NotSerializableException.class, () -> serializer.fromBinary(bytes, "DbFlushed"));
+  }
+
+  @Test
+  void replayingEventsRebuildsTheSnapshotState() {
+    SlotState live = new SlotState();
+    long now = 1_000;
+    List<SlotEvent> events =
+        List.of(
+            new SlotEvent.ValueSet(0, b("a"), b("1"), 0),
+            new SlotEvent.ValueSet(0, b("b"), b("2"), 5_000),
+            new SlotEvent.Appended(0, b("a"), b("23")),
+            new SlotEvent.RangeSet(0, b("c"), 3, b("x")),
+            new SlotEvent.KeyCopied(0, b("a"), 4, b("a")),
+            new SlotEvent.KeyMoved(0, b("b"), 1),
+            new SlotEvent.KeyRenamed(0, b("c"), b("d")),
+            new SlotEvent.ExpirySet(4, b("a"), 9_000),
+            new SlotEvent.KeysDeleted(0, List.of(b("missing"))));
+    events.forEach(e -> live.apply(e, now));
+    SlotState fromSnapshot =
+        SlotState.fromSnapshot(
+            (SlotSnapshot) roundTrip(live.toSnapshot()), now);
+    assertEquals(describe(live), describe(fromSnapshot));
+    assertEquals("123", new String(((StringValue) live.db(0).get(Bytes.of("a")).value).bytes()));
+    assertArrayEquals(new byte[] {0, 0, 0, 'x'}, ((StringValue) live.db(0).get(Bytes.of("d")).value).bytes());
+    assertEquals(9_000, live.db(4).get(Bytes.of("a")).expireAt);
+    assertEquals(5_000, live.nextExpiry());
+  }
+
+  private Object roundTrip(Object o) {
+    try {
+      return serializer.fromBinary(serializer.toBinary(o), serializer.manifest(o));
+    } catch (java.io.NotSerializableException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String describe(SlotState s) {
+    StringBuilder sb = new StringBuilder();
+    for (int db = 0; db < SlotState.DATABASES; db++) {
+      Keyspace ks = s.db(db);
+      if (ks == null) {
+        continue;
+      }
+      int d = db;
+      ks.entries().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e ->
+                  sb.append(d).append(':').append(e.getKey()).append('=')
+                      .append(new String(((StringValue) e.getValue().value).bytes(), StandardCharsets.ISO_8859_1))
+                      .append('@').append(e.getValue().expireAt).append(';'));
+    }
+    return sb.toString();
+  }
+}
