@@ -47,9 +47,8 @@ class CrashRecoveryTest {
   @BeforeEach
   void setUp(TestInfo info) throws Exception {
     Path base = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"));
-    work =
-        base.resolve(info.getTestMethod().orElseThrow().getName() + "-" + System.currentTimeMillis())
-            .toAbsolutePath();
+    String name = info.getTestMethod().orElseThrow().getName();
+    work = base.resolve(name + "-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(work);
   }
 
@@ -65,7 +64,24 @@ class CrashRecoveryTest {
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void acknowledgedWritesSurviveKill9() throws Exception {
-    NodeProcess node = start("node-1.log");
+    killMidLoadAndVerify("kill -9", null);
+  }
+
+  /**
+   * The same with a snapshot every 5 events of a slot (and the events before it deleted), so the
+   * kill lands among snapshot writes and recovery starts from snapshots: each counter's slot
+   * takes dozens of events.
+   */
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void acknowledgedWritesSurviveKill9WhileSnapshotting() throws Exception {
+    Path conf = work.resolve("snapshot-often.conf");
+    Files.writeString(conf, "keyshard.snapshot-every = 5\n");
+    killMidLoadAndVerify("kill -9, snapshot-every 5", conf);
+  }
+
+  private void killMidLoadAndVerify(String label, Path config) throws Exception {
+    NodeProcess node = start(config, "node-1.log");
     WriteLoad load = new WriteLoad("crash", node.port(), THREADS);
     long t0 = System.nanoTime();
     load.start();
@@ -83,16 +99,16 @@ class CrashRecoveryTest {
     }
 
     long r0 = System.nanoTime();
-    NodeProcess again = start("node-2.log");
+    NodeProcess again = start(config, "node-2.log");
     double restartSeconds = (System.nanoTime() - r0) / 1e9;
     Report r = verify(again, load, false);
     System.out.printf(
-        "[kill -9] after %.1f s of load from %d threads: %d writes acknowledged (%d SET, %d INCR),"
+        "[%s] after %.1f s of load from %d threads: %d writes acknowledged (%d SET, %d INCR),"
             + " %d error replies; restart took %.1f s; verified %d acknowledged SET values,"
             + " %d counters (%d acknowledged INCRs, %d unacknowledged applied),"
             + " %d unacknowledged SETs (%d present, %d absent), %d never-sent keys absent,"
             + " dbsize %d%n",
-        loadSeconds, THREADS, r.setsAcked + r.incrsAcked, r.setsAcked, r.incrsAcked,
+        label, loadSeconds, THREADS, r.setsAcked + r.incrsAcked, r.setsAcked, r.incrsAcked,
         r.errorReplies, restartSeconds, r.setsVerified, r.counters, r.incrsAcked,
         r.incrsBeyondAck, r.setsUnacked, r.unackedPresent, r.setsUnacked - r.unackedPresent,
         r.neverSentAbsent, r.dbsize);
@@ -102,7 +118,7 @@ class CrashRecoveryTest {
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void gracefulRestartKeepsEverything() throws Exception {
-    NodeProcess node = start("node-1.log");
+    NodeProcess node = start(null, "node-1.log");
     WriteLoad load = new WriteLoad("graceful", node.port(), THREADS);
     long t0 = System.nanoTime();
     load.start();
@@ -116,7 +132,7 @@ class CrashRecoveryTest {
     long s0 = System.nanoTime();
     int exit = node.stop(Duration.ofSeconds(30));
     double stopSeconds = (System.nanoTime() - s0) / 1e9;
-    NodeProcess again = start("node-2.log");
+    NodeProcess again = start(null, "node-2.log");
     Report r = verify(again, load, true);
     System.out.printf(
         "[SIGTERM] %d writes acknowledged (%d SET, %d INCR) by %d threads; node exited with %d"
@@ -127,8 +143,8 @@ class CrashRecoveryTest {
     assertTrue(r.failures.isEmpty(), r.failureSummary(again));
   }
 
-  private NodeProcess start(String logName) throws Exception {
-    NodeProcess n = NodeProcess.start(work.resolve("data"), work.resolve(logName));
+  private NodeProcess start(Path config, String logName) throws Exception {
+    NodeProcess n = NodeProcess.start(work.resolve("data"), config, work.resolve(logName));
     nodes.add(n);
     return n;
   }
@@ -179,7 +195,7 @@ class CrashRecoveryTest {
             r.setsUnacked++;
             maxKeys++;
             if (have != null && !have.equals(want)) {
-              r.fail(w.setKey(i) + ": SET never acknowledged, attempted " + want + ", found " + have);
+              r.fail(w.setKey(i) + ": SET not acknowledged, attempted " + want + ", found " + have);
             } else if (exact) {
               r.fail(w.setKey(i) + ": SET not acknowledged in a run without a crash");
             } else if (have != null) {
@@ -203,9 +219,12 @@ class CrashRecoveryTest {
           r.counters++;
           minKeys += acked > 0 ? 1 : 0;
           maxKeys += attempted > 0 ? 1 : 0;
-          boolean ok = exact ? have == acked && acked == attempted : acked <= have && have <= attempted;
+          // After a crash the INCR in flight may or may not have been applied.
+          boolean ok =
+              exact ? have == acked && acked == attempted : acked <= have && have <= attempted;
           if (!ok) {
-            r.fail(key + ": last acknowledged INCR " + acked + ", " + attempted + " attempted, found " + have);
+            r.fail(key + ": last acknowledged INCR " + acked + ", " + attempted + " attempted,"
+                + " found " + have);
           }
           r.incrsBeyondAck += Math.max(0, have - acked);
         }

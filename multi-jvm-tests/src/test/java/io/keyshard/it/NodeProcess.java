@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
  * {@link #stop} is SIGTERM (the node's shutdown hook runs).
  */
 final class NodeProcess implements AutoCloseable {
-  static final String READY = "Keyshard ready to accept connections";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final Process process;
@@ -35,15 +34,18 @@ final class NodeProcess implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(reaper);
   }
 
-  /** Starts a node over {@code dir} and returns once it answers PING. */
-  static NodeProcess start(Path dir, Path log) throws Exception {
+  /**
+   * Starts a node over {@code dir}, with {@code config} (a HOCON file, may be null) over the
+   * defaults, and returns once it answers PING on its port.
+   */
+  static NodeProcess start(Path dir, Path config, Path log) throws Exception {
     // The port is free when chosen but someone else may take it first: try a few.
     IllegalStateException last = null;
     for (int attempt = 1; attempt <= 3; attempt++) {
       int port = freePort();
       Path attemptLog = attempt == 1 ? log : Path.of(log + "." + attempt);
       try {
-        return tryStart(dir, port, attemptLog);
+        return tryStart(dir, config, port, attemptLog);
       } catch (PortTaken e) {
         last = e;
       }
@@ -51,7 +53,8 @@ final class NodeProcess implements AutoCloseable {
     throw last;
   }
 
-  private static NodeProcess tryStart(Path dir, int port, Path log) throws Exception {
+  private static NodeProcess tryStart(Path dir, Path config, int port, Path log)
+      throws Exception {
     Files.createDirectories(log.getParent());
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -60,6 +63,9 @@ final class NodeProcess implements AutoCloseable {
     cmd.add(classpath());
     cmd.add("io.keyshard.node.Main");
     cmd.addAll(List.of("--port", Integer.toString(port), "--dir", dir.toString()));
+    if (config != null) {
+      cmd.addAll(List.of("--config", config.toString()));
+    }
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -87,7 +93,8 @@ final class NodeProcess implements AutoCloseable {
             "node exited with " + process.exitValue() + " before it was ready; log " + log
                 + ":\n" + tail(out));
       }
-      if (logText().contains(READY) && accepts()) {
+      // PING, not the log line: the node must answer, whatever its logging does.
+      if (answersPing()) {
         return;
       }
       Thread.sleep(100);
@@ -97,10 +104,13 @@ final class NodeProcess implements AutoCloseable {
             + tail(logText()));
   }
 
-  private boolean accepts() {
+  private boolean answersPing() {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-      return true;
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      byte[] reply = s.getInputStream().readNBytes(7);
+      return "+PONG\r\n".equals(new String(reply, StandardCharsets.US_ASCII));
     } catch (IOException notYet) {
       return false;
     }

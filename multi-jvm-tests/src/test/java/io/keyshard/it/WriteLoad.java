@@ -18,7 +18,8 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * counters. A thread ends when asked to or when its connection breaks (the node was killed).
  */
 final class WriteLoad {
-  static final int COUNTERS_PER_THREAD = 8;
+  /** Few, so that each counter's slot takes many events (and snapshots, if configured so). */
+  static final int COUNTERS_PER_THREAD = 2;
 
   private final List<Writer> writers = new ArrayList<>();
   private final AtomicBoolean stop = new AtomicBoolean();

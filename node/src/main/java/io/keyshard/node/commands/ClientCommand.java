@@ -7,9 +7,15 @@ import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
-/** CLIENT and its subcommands. */
+/**
+ * CLIENT and its subcommands, with Redis 7.0's replies; SETINFO is Redis 7.2's (Jedis and Lettuce
+ * send it on connect) and KILL's MAXAGE filter Redis 7.4's. Every Keyshard connection is of type
+ * "normal": there are no replicas, masters or subscribers to list or kill.
+ */
 final class ClientCommand {
   private final ClientRegistry clients;
 
@@ -18,33 +24,24 @@ final class ClientCommand {
   }
 
   Reply run(Session s, byte[][] a) {
-    String sub = str(a[1]).toLowerCase();
+    String sub = str(a[1]).toLowerCase(Locale.ROOT);
     switch (sub) {
       case "id":
         return Reply.integer(s.id);
       case "setname": {
-        String name = str(a[2]);
-        Reply bad = validateName(name);
-        if (bad != null) {
-          return bad;
-        }
-        s.name = name;
-        return Reply.OK;
+        Reply bad = setName(s, str(a[2]));
+        return bad != null ? bad : Reply.OK;
       }
       case "getname":
         return s.name.isEmpty() ? Reply.NULL : Reply.bulk(s.name);
       case "info":
-        return new Reply.Verbatim("txt", Args.bytes(describe(s, s)));
-      case "list": {
-        StringBuilder sb = new StringBuilder();
-        for (Session other : clients.all()) {
-          sb.append(describe(other, s));
-        }
-        return new Reply.Verbatim("txt", Args.bytes(sb.toString()));
-      }
+        return new Reply.Verbatim("txt", Args.bytes(describe(s) + "\n"));
+      case "list":
+        return list(a);
       case "kill":
         return kill(s, a);
       case "no-evict":
+        // Keyshard evicts neither keys nor clients; the flag is kept so CLIENT INFO shows it.
         if (is(a[2], "ON")) {
           s.noEvict = true;
         } else if (is(a[2], "OFF")) {
@@ -53,124 +50,247 @@ final class ClientCommand {
           return Err.SYNTAX;
         }
         return Reply.OK;
-      case "setinfo": {
-        String attr = str(a[2]).toLowerCase();
-        String value = str(a[3]);
-        if (value.chars().anyMatch(c -> c < '!' || c > '~')) {
-          return Err.err(
-              attr + " cannot contain spaces, newlines or special characters.");
-        }
-        if (attr.equals("lib-name")) {
-          s.libName = value;
-        } else if (attr.equals("lib-ver")) {
-          s.libVer = value;
-        } else {
-          return Err.err("Unrecognized option '" + str(a[2]) + "'");
-        }
-        return Reply.OK;
-      }
+      case "setinfo":
+        return setInfo(s, str(a[2]), str(a[3]));
       case "help":
-        return Reply.array(
-            List.of(
-                Reply.simple("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
-                Reply.simple("ID"),
-                Reply.simple("    Return the ID of the current connection."),
-                Reply.simple("HELP"),
-                Reply.simple("    Print this help.")));
+        return help();
       default:
-        return Err.err(
-            "unknown subcommand '" + str(a[1]) + "'. Try CLIENT HELP.");
+        return Err.err("unknown subcommand '" + str(a[1]) + "'. Try CLIENT HELP.");
     }
   }
 
-  static Reply validateName(String name) {
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c < '!' || c > '~') {
-        return Err.err("Client names cannot contain spaces, newlines or special characters.");
-      }
+  /** CLIENT SETNAME and HELLO SETNAME: validates, then sets ("" clears); null when it is set. */
+  static Reply setName(Session s, String name) {
+    if (!printable(name)) {
+      return Err.err("Client names cannot contain spaces, newlines or special characters.");
     }
+    s.name = name;
     return null;
   }
 
+  /** What Redis lets into a field of CLIENT LIST: '!' to '~' only, so the line stays parseable. */
+  private static boolean printable(String v) {
+    for (int i = 0; i < v.length(); i++) {
+      char c = v.charAt(i);
+      if (c < '!' || c > '~') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Reply setInfo(Session s, String attr, String value) {
+    boolean libName = attr.equalsIgnoreCase("lib-name");
+    if (!libName && !attr.equalsIgnoreCase("lib-ver")) {
+      return Err.err("Unrecognized option '" + attr + "'");
+    }
+    if (!printable(value)) {
+      return Err.err(attr + " cannot contain spaces, newlines or special characters.");
+    }
+    if (libName) {
+      s.libName = value;
+    } else {
+      s.libVer = value;
+    }
+    return Reply.OK;
+  }
+
+  // ---- LIST ----
+
+  /**
+   * {@code LIST}, {@code LIST TYPE t} (exactly), or {@code LIST ID id [id ...]} (each listed as
+   * often as it is named, in that order), as Redis 7.0 parses them.
+   */
+  private Reply list(byte[][] a) {
+    List<Session> shown = new ArrayList<>();
+    if (a.length == 2) {
+      shown.addAll(clients.all());
+    } else if (a.length == 4 && is(a[2], "TYPE")) {
+      ClientType type = ClientType.parse(a[3]);
+      if (type == null) {
+        return unknownType(a[3]);
+      }
+      if (type == ClientType.NORMAL) {
+        shown.addAll(clients.all());
+      }
+    } else if (a.length >= 4 && is(a[2], "ID")) {
+      List<Long> ids = new ArrayList<>();
+      for (int i = 3; i < a.length; i++) {
+        Long id = Args.parseLongOrNull(a[i]);
+        if (id == null) {
+          return Err.err("Invalid client ID");
+        }
+        ids.add(id);
+      }
+      for (long id : ids) {
+        Session c = clients.get(id);
+        if (c != null) {
+          shown.add(c);
+        }
+      }
+    } else {
+      return Err.SYNTAX;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (Session c : shown) {
+      sb.append(describe(c)).append('\n');
+    }
+    return new Reply.Verbatim("txt", Args.bytes(sb.toString()));
+  }
+
+  private enum ClientType {
+    NORMAL,
+    MASTER,
+    REPLICA,
+    PUBSUB;
+
+    /** Redis's getClientTypeByName: "slave" is "replica". Null when unknown. */
+    static ClientType parse(byte[] name) {
+      if (is(name, "normal")) {
+        return NORMAL;
+      }
+      if (is(name, "master")) {
+        return MASTER;
+      }
+      if (is(name, "replica") || is(name, "slave")) {
+        return REPLICA;
+      }
+      if (is(name, "pubsub")) {
+        return PUBSUB;
+      }
+      return null;
+    }
+  }
+
+  private static Reply unknownType(byte[] name) {
+    return Err.err("Unknown client type '" + str(name) + "'");
+  }
+
+  // ---- KILL ----
+
+  /** The new form's filters, all of which a connection must pass to be killed. */
+  private record KillFilter(
+      Long id, ClientType type, String addr, String laddr, String user, boolean skipMe,
+      long maxAge) {
+
+    boolean matches(Session c, Session self, long now) {
+      return (id == null || c.id == id)
+          && (type == null || type == ClientType.NORMAL)
+          && (addr == null || c.addr.equals(addr))
+          && (laddr == null || c.laddr.equals(laddr))
+          && (user == null || c.user.equals(user))
+          && !(skipMe && c == self)
+          && (maxAge == 0 || (now - c.createdAt) / 1000 >= maxAge);
+    }
+  }
+
+  /** Either the parsed filter or the error reply, in Redis's order of checks. */
+  private record ParsedKill(KillFilter filter, Reply error) {}
+
   private Reply kill(Session self, byte[][] a) {
     if (a.length == 3) {
-      // Old form: CLIENT KILL addr:port
+      // The old form, CLIENT KILL ip:port: OK or an error rather than a count.
       String addr = str(a[2]);
-      for (Session other : clients.all()) {
-        if (other.addr.equals(addr)) {
-          killOne(self, other);
+      for (Session c : clients.all()) {
+        if (c.addr.equals(addr)) {
+          close(self, c);
           return Reply.OK;
         }
       }
       return Err.err("No such client");
     }
-    if ((a.length - 2) % 2 != 0) {
-      return Err.SYNTAX;
+    ParsedKill parsed = parseKill(a);
+    if (parsed.error() != null) {
+      return parsed.error();
     }
-    Long id = null;
-    String addr = null;
-    String laddr = null;
-    String user = null;
-    boolean skipMe = true;
-    for (int i = 2; i < a.length; i += 2) {
-      String v = str(a[i + 1]);
-      if (is(a[i], "ID")) {
-        id = Args.parseLongOrNull(a[i + 1]);
-        if (id == null) {
-          return Err.err("client-id should be greater than 0");
-        }
-      } else if (is(a[i], "ADDR")) {
-        addr = v;
-      } else if (is(a[i], "LADDR")) {
-        laddr = v;
-      } else if (is(a[i], "USER")) {
-        user = v;
-      } else if (is(a[i], "SKIPME")) {
-        if (is(a[i + 1], "YES")) {
-          skipMe = true;
-        } else if (is(a[i + 1], "NO")) {
-          skipMe = false;
-        } else {
-          return Err.SYNTAX;
-        }
-      } else if (is(a[i], "TYPE")) {
-        if (!is(a[i + 1], "NORMAL") && !is(a[i + 1], "MASTER") && !is(a[i + 1], "REPLICA")
-            && !is(a[i + 1], "SLAVE") && !is(a[i + 1], "PUBSUB")) {
-          return Err.err("Unknown client type '" + v + "'");
-        }
-        if (!is(a[i + 1], "NORMAL")) {
-          return Reply.ZERO;
-        }
-      } else {
-        return Err.SYNTAX;
-      }
-    }
+    long now = System.currentTimeMillis();
     long killed = 0;
-    for (Session other : clients.all()) {
-      if ((id != null && other.id != id)
-          || (addr != null && !other.addr.equals(addr))
-          || (laddr != null && !other.laddr.equals(laddr))
-          || (user != null && !other.user.equals(user))
-          || (skipMe && other == self)) {
-        continue;
+    for (Session c : clients.all()) {
+      if (parsed.filter().matches(c, self, now)) {
+        close(self, c);
+        killed++;
       }
-      killOne(self, other);
-      killed++;
     }
     return Reply.integer(killed);
   }
 
-  private static void killOne(Session self, Session other) {
-    if (other == self) {
+  private static ParsedKill parseKill(byte[][] a) {
+    Long id = null;
+    ClientType type = null;
+    String addr = null;
+    String laddr = null;
+    String user = null;
+    boolean skipMe = true;
+    long maxAge = 0;
+    for (int i = 2; i < a.length; i += 2) {
+      boolean more = i + 1 < a.length;
+      if (!more) {
+        return new ParsedKill(null, Err.SYNTAX);
+      }
+      byte[] v = a[i + 1];
+      if (is(a[i], "ID")) {
+        id = Args.parseLongOrNull(v);
+        if (id == null || id < 1) {
+          return new ParsedKill(null, Err.err("client-id should be greater than 0"));
+        }
+      } else if (is(a[i], "TYPE")) {
+        type = ClientType.parse(v);
+        if (type == null) {
+          return new ParsedKill(null, unknownType(v));
+        }
+      } else if (is(a[i], "ADDR")) {
+        addr = str(v);
+      } else if (is(a[i], "LADDR")) {
+        laddr = str(v);
+      } else if (is(a[i], "USER")) {
+        user = str(v);
+        // Keyshard has one user, the default one, as Redis has without ACL rules.
+        if (!user.equals("default")) {
+          return new ParsedKill(null, Err.err("No such user '" + user + "'"));
+        }
+      } else if (is(a[i], "SKIPME")) {
+        if (is(v, "YES")) {
+          skipMe = true;
+        } else if (is(v, "NO")) {
+          skipMe = false;
+        } else {
+          return new ParsedKill(null, Err.SYNTAX);
+        }
+      } else if (is(a[i], "MAXAGE")) {
+        Long age = Args.parseLongOrNull(v);
+        if (age == null) {
+          return new ParsedKill(null, Err.err("maxage is not an integer or out of range"));
+        }
+        if (age <= 0) {
+          return new ParsedKill(null, Err.err("maxage should be greater than 0"));
+        }
+        maxAge = age;
+      } else {
+        return new ParsedKill(null, Err.SYNTAX);
+      }
+    }
+    return new ParsedKill(new KillFilter(id, type, addr, laddr, user, skipMe, maxAge), null);
+  }
+
+  private void close(Session self, Session victim) {
+    if (victim == self) {
       // Answer first, then close, as Redis does for a client that kills itself.
       self.closeAfterReply = true;
     } else {
-      other.kill();
+      victim.kill();
+      // Its stream ends asynchronously; as in Redis, a killed client is gone from the next
+      // CLIENT LIST (and KILL) at once.
+      clients.remove(victim);
     }
   }
 
-  static String describe(Session c, Session viewer) {
+  // ---- INFO / LIST line ----
+
+  /**
+   * One CLIENT LIST line without its newline, with Redis 7.0's fields in Redis's order so that
+   * parsers written for Redis work. Values Keyshard does not track (buffer sizes, fd) are fixed.
+   */
+  static String describe(Session c) {
     long now = System.currentTimeMillis();
     return "id=" + c.id
         + " addr=" + c.addr
@@ -179,14 +299,73 @@ final class ClientCommand {
         + " name=" + c.name
         + " age=" + (now - c.createdAt) / 1000
         + " idle=" + (now - c.lastCommandAt) / 1000
-        + " flags=N"
+        + " flags=" + flags(c)
         + " db=" + c.db
         + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0"
         + " rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r"
-        + " cmd=" + c.lastCommand.toLowerCase()
+        + " cmd=" + c.lastCommand
         + " user=" + c.user
         + " redir=-1"
-        + " resp=" + c.proto
-        + "\n";
+        + " resp=" + c.proto;
+  }
+
+  /** Redis's flag letters that apply to a Keyshard connection; N when none does. */
+  private static String flags(Session c) {
+    StringBuilder f = new StringBuilder();
+    if (c.closeAfterReply) {
+      f.append('c');
+    }
+    if (c.noEvict) {
+      f.append('e');
+    }
+    return f.length() == 0 ? "N" : f.toString();
+  }
+
+  private static Reply help() {
+    List<Reply> lines = new ArrayList<>();
+    for (String line :
+        List.of(
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "    * MAXAGE <seconds>",
+            "      Kill connections older than <seconds>.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "    * ID <client-id> [<client-id> ...]",
+            "      Return clients with the given IDs.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <option> <value>",
+            "    Set client meta attributes. Options are:",
+            "    * LIB-NAME: the client library name.",
+            "    * LIB-VER: the client library version.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
+            "HELP",
+            "    Prints this help.")) {
+      lines.add(Reply.simple(line));
+    }
+    return Reply.array(lines);
   }
 }

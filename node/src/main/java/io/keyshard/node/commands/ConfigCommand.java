@@ -3,7 +3,6 @@ package io.keyshard.node.commands;
 import static io.keyshard.node.commands.Args.str;
 
 import io.keyshard.node.server.NodeSettings;
-import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Glob;
@@ -11,129 +10,438 @@ import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
- * CONFIG GET/SET/RESETSTAT/REWRITE over the parameters Keyshard has, under Redis's names.
- * Parameters Redis has and Keyshard does not are not listed: CONFIG GET of them returns nothing,
- * as Redis does for unknown names, and CONFIG SET of them is an error.
+ * CONFIG GET/SET/RESETSTAT/REWRITE/HELP over the parameters Keyshard has, under Redis's names and
+ * with Redis 7.0's value types, so a bad value gets Redis's error word for word. Parameters Redis
+ * has and Keyshard does not are not listed: CONFIG GET of them returns nothing, as Redis does for
+ * unknown names, and CONFIG SET of them is Redis's unknown-option error.
+ *
+ * <p>A value Redis would accept but Keyshard cannot honour (turning the journal off, an eviction
+ * policy) is refused in Redis's error shape with Keyshard's reason, never silently ignored.
  */
 final class ConfigCommand {
 
-  private record Param(Supplier<String> get, Consumer<String> set) {}
-
-  private final Map<String, Param> params = new LinkedHashMap<>();
-  private final ServerStats stats;
-
-  ConfigCommand(NodeSettings settings, ServerStats stats) {
-    this.stats = stats;
-    params.put("bind", new Param(settings::bind, null));
-    params.put("port", new Param(() -> Integer.toString(settings.port()), null));
-    params.put("dir", new Param(() -> settings.dir().toString(), null));
-    params.put("databases", new Param(() -> "16", null));
-    params.put(
-        "requirepass",
-        new Param(
-            () -> settings.requirePass() == null ? "" : settings.requirePass(),
-            settings::setRequirePass));
-    params.put(
-        "maxclients",
-        new Param(
-            () -> Integer.toString(settings.maxClients()),
-            v -> settings.setMaxClients(Math.toIntExact(positive(v)))));
-    params.put(
-        "timeout",
-        new Param(
-            () -> Long.toString(settings.idleTimeoutSeconds()),
-            v -> settings.setIdleTimeoutSeconds(positive(v))));
-    params.put(
-        "proto-max-bulk-len",
-        new Param(
-            () -> Long.toString(settings.protoMaxBulkLen()),
-            v -> settings.setProtoMaxBulkLen(positive(v))));
-    params.put("appendonly", new Param(() -> "yes", null));
-    params.put("appendfsync", new Param(() -> "always", null));
-    params.put("save", new Param(() -> "", null));
-    params.put("cluster-enabled", new Param(() -> "no", null));
-    params.put("maxmemory", new Param(() -> "0", null));
-    params.put("maxmemory-policy", new Param(() -> "noeviction", null));
+  /** Whether CONFIG SET may change a parameter, with Redis's words for why not. */
+  enum Mutability {
+    MUTABLE,
+    IMMUTABLE,
+    PROTECTED
   }
 
-  private static long positive(String v) {
-    long n = Long.parseLong(v.trim());
-    if (n < 0) {
-      throw new IllegalArgumentException("argument must be positive");
+  /**
+   * One parameter, declared as data: its value type (which parses and validates a new value
+   * exactly as Redis's config type does), how to read it, and how to apply a parsed value.
+   * {@code refuse} gives Keyshard's reason for rejecting a well-formed value, or null to accept.
+   */
+  private record Param(
+      String name,
+      ConfigType type,
+      Mutability mutability,
+      Function<Session, String> get,
+      Function<String, String> refuse,
+      Consumer<String> set) {}
+
+  private static final String HELP_HEADER =
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:";
+
+  private final Map<String, Param> params = new LinkedHashMap<>();
+  private final Runnable resetStats;
+  /** CONFIG SET save is kept for CONFIG GET only: every write is journaled, there is no RDB. */
+  private volatile String save = "";
+
+  ConfigCommand(NodeSettings settings, Runnable resetStats) {
+    this.resetStats = resetStats;
+    // Keyshard binds once at start-up; Redis 7.0 would rebind, Keyshard refuses instead.
+    fixed("bind", ConfigType.STRING, Mutability.IMMUTABLE, s -> settings.bind());
+    fixed("port", ConfigType.integer(0, 65535), Mutability.IMMUTABLE, s -> boundPort(settings, s));
+    fixed("dir", ConfigType.STRING, Mutability.PROTECTED, s -> settings.dir().toString());
+    fixed("databases", ConfigType.integer(1, Integer.MAX_VALUE), Mutability.IMMUTABLE, s -> "16");
+    fixed("cluster-enabled", ConfigType.BOOL, Mutability.IMMUTABLE, s -> "no");
+    add(
+        "requirepass",
+        ConfigType.STRING,
+        s -> settings.requirePass() == null ? "" : settings.requirePass(),
+        null,
+        settings::setRequirePass);
+    add(
+        "maxclients",
+        ConfigType.integer(1, 4294967295L),
+        s -> Integer.toString(settings.maxClients()),
+        null,
+        v -> settings.setMaxClients((int) Math.min(Long.parseLong(v), Integer.MAX_VALUE)));
+    add(
+        "timeout",
+        ConfigType.integer(0, Integer.MAX_VALUE),
+        s -> Long.toString(settings.idleTimeoutSeconds()),
+        null,
+        v -> settings.setIdleTimeoutSeconds(Long.parseLong(v)));
+    add(
+        "proto-max-bulk-len",
+        ConfigType.memory(1024 * 1024, Long.MAX_VALUE),
+        s -> Long.toString(settings.protoMaxBulkLen()),
+        null,
+        v -> settings.setProtoMaxBulkLen(Long.parseLong(v)));
+    add(
+        "client-query-buffer-limit",
+        ConfigType.memory(1024 * 1024, Long.MAX_VALUE),
+        s -> Long.toString(settings.clientQueryBufferLimit()),
+        null,
+        v -> settings.setClientQueryBufferLimit(Long.parseLong(v)));
+    add(
+        "appendonly",
+        ConfigType.BOOL,
+        s -> "yes",
+        v -> v.equals("yes") ? null : "Keyshard journals every write, appendonly cannot be turned off",
+        v -> {});
+    add(
+        "appendfsync",
+        ConfigType.oneOf("everysec", "always", "no"),
+        s -> "always",
+        v ->
+            v.equals("always")
+                ? null
+                : "Keyshard acknowledges a write only once it is in the journal, appendfsync is"
+                    + " always 'always'",
+        v -> {});
+    add("save", ConfigType.SAVE, s -> save, null, v -> save = v);
+    add(
+        "maxmemory",
+        ConfigType.unsignedMemory(),
+        s -> "0",
+        v -> v.equals("0") ? null : "Keyshard has no memory limit, only 0 is accepted",
+        v -> {});
+    add(
+        "maxmemory-policy",
+        ConfigType.oneOf(
+            "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+            "allkeys-lfu", "allkeys-random", "noeviction"),
+        s -> "noeviction",
+        v -> v.equals("noeviction") ? null : "Keyshard does not evict keys, only noeviction is accepted",
+        v -> {});
+  }
+
+  private void add(
+      String name,
+      ConfigType type,
+      Function<Session, String> get,
+      Function<String, String> refuse,
+      Consumer<String> set) {
+    params.put(name, new Param(name, type, Mutability.MUTABLE, get, refuse, set));
+  }
+
+  private void fixed(String name, ConfigType type, Mutability m, Function<Session, String> get) {
+    params.put(name, new Param(name, type, m, get, null, null));
+  }
+
+  /** The configured port, or the one the OS picked when it was 0 (this connection's own). */
+  private static String boundPort(NodeSettings settings, Session s) {
+    if (settings.port() != 0) {
+      return Integer.toString(settings.port());
     }
-    return n;
+    return s.laddr.substring(s.laddr.lastIndexOf(':') + 1);
   }
 
   Reply run(Session s, byte[][] a) {
-    String sub = str(a[1]).toLowerCase();
+    String sub = str(a[1]).toLowerCase(Locale.ROOT);
     switch (sub) {
-      case "get": {
-        Map<String, String> found = new LinkedHashMap<>();
-        for (int i = 2; i < a.length; i++) {
-          for (Map.Entry<String, Param> p : params.entrySet()) {
-            if (Glob.match(a[i], Args.bytes(p.getKey()), true)) {
-              found.put(p.getKey(), p.getValue().get().get());
-            }
-          }
-        }
-        List<Reply> kv = new ArrayList<>();
-        found.forEach((k, v) -> {
-          kv.add(Reply.bulk(k));
-          kv.add(Reply.bulk(v));
-        });
-        return new Reply.Map(kv);
-      }
-      case "set": {
-        if (a.length < 4 || a.length % 2 != 0) {
-          return Err.wrongArity("config|set");
-        }
-        // Validate every name first so a bad one changes nothing, as in Redis 7.
-        for (int i = 2; i < a.length; i += 2) {
-          String name = str(a[i]).toLowerCase();
-          Param p = params.get(name);
-          if (p == null || p.set() == null) {
-            return Err.err(
-                "Unknown option or number of arguments for CONFIG SET - '" + str(a[i]) + "'");
-          }
-        }
-        for (int i = 2; i < a.length; i += 2) {
-          String name = str(a[i]).toLowerCase();
-          try {
-            params.get(name).set().accept(str(a[i + 1]));
-          } catch (RuntimeException e) {
-            return Err.err(
-                "CONFIG SET failed (possibly related to argument '" + str(a[i]) + "') - "
-                    + (e instanceof NumberFormatException ? "argument couldn't be parsed into an integer" : e.getMessage()));
-          }
-        }
-        return Reply.OK;
-      }
+      case "get":
+        return get(s, a);
+      case "set":
+        return set(a);
       case "resetstat":
-        stats.reset();
+        resetStats.run();
         return Reply.OK;
       case "rewrite":
+        // Keyshard's configuration is HOCON with defaults layered beneath it: there is no Redis
+        // style file to rewrite, so this answers as Redis does when started without one.
         return Err.err("The server is running without a config file");
       case "help":
-        return Reply.array(
-            List.of(
-                Reply.simple("CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
-                Reply.simple("GET <pattern>"),
-                Reply.simple("    Return parameters matching the glob-like <pattern> and their values."),
-                Reply.simple("SET <directive> <value>"),
-                Reply.simple("    Set the configuration <directive> to <value>."),
-                Reply.simple("RESETSTAT"),
-                Reply.simple("    Reset statistics reported by the INFO command."),
-                Reply.simple("REWRITE"),
-                Reply.simple("    Rewrite the configuration file."),
-                Reply.simple("HELP"),
-                Reply.simple("    Print this help.")));
+        return help();
       default:
         return Err.err("unknown subcommand '" + str(a[1]) + "'. Try CONFIG HELP.");
     }
+  }
+
+  /**
+   * Redis 7.0 collects matches by name, case-insensitively: a plain name is looked up and
+   * answered under the spelling given; a glob adds every parameter it matches that is not there
+   * yet.
+   */
+  private Reply get(Session s, byte[][] a) {
+    Map<String, Map.Entry<String, Param>> found = new LinkedHashMap<>();
+    for (int i = 2; i < a.length; i++) {
+      String pattern = str(a[i]);
+      if (!isGlob(pattern)) {
+        Param p = params.get(pattern.toLowerCase(Locale.ROOT));
+        if (p != null) {
+          found.putIfAbsent(p.name(), Map.entry(pattern, p));
+        }
+        continue;
+      }
+      for (Param p : params.values()) {
+        if (Glob.match(a[i], Args.bytes(p.name()), true)) {
+          found.putIfAbsent(p.name(), Map.entry(p.name(), p));
+        }
+      }
+    }
+    List<Reply> kv = new ArrayList<>();
+    for (Map.Entry<String, Param> e : found.values()) {
+      kv.add(Reply.bulk(e.getKey()));
+      kv.add(Reply.bulk(e.getValue().get().apply(s)));
+    }
+    return new Reply.Map(kv);
+  }
+
+  private static boolean isGlob(String pattern) {
+    return pattern.indexOf('*') >= 0 || pattern.indexOf('?') >= 0 || pattern.indexOf('[') >= 0;
+  }
+
+  private record Change(Param param, String value) {}
+
+  /**
+   * Redis 7.0's order of checks: every name first (unknown, immutable, protected, duplicate, in
+   * argument order), then every value; nothing changes unless all of them pass.
+   */
+  private Reply set(byte[][] a) {
+    if ((a.length & 1) != 0) {
+      return Err.SYNTAX;
+    }
+    List<Param> named = new ArrayList<>();
+    for (int i = 2; i < a.length; i += 2) {
+      String given = str(a[i]);
+      Param p = params.get(given.toLowerCase(Locale.ROOT));
+      if (p == null) {
+        return Err.err("Unknown option or number of arguments for CONFIG SET - '" + given + "'");
+      }
+      if (p.mutability() == Mutability.IMMUTABLE) {
+        return failed(given, "can't set immutable config");
+      }
+      if (p.mutability() == Mutability.PROTECTED) {
+        return failed(given, "can't set protected config");
+      }
+      if (named.contains(p)) {
+        return failed(given, "duplicate parameter");
+      }
+      named.add(p);
+    }
+    List<Change> changes = new ArrayList<>();
+    for (int i = 2; i < a.length; i += 2) {
+      Param p = named.get((i - 2) / 2);
+      ConfigType.Parsed parsed = p.type().parse(str(a[i + 1]));
+      if (parsed.error() != null) {
+        return failed(str(a[i]), parsed.error());
+      }
+      String refused = p.refuse() == null ? null : p.refuse().apply(parsed.value());
+      if (refused != null) {
+        return failed(str(a[i]), refused);
+      }
+      changes.add(new Change(p, parsed.value()));
+    }
+    for (Change c : changes) {
+      c.param().set().accept(c.value());
+    }
+    return Reply.OK;
+  }
+
+  private static Reply failed(String given, String reason) {
+    return Err.err("CONFIG SET failed (possibly related to argument '" + given + "') - " + reason);
+  }
+
+  /**
+   * Redis 7.0's config value types: each parses a new value as Redis does, answering either the
+   * canonical value (what CONFIG GET will show) or Redis's reason for refusing it.
+   */
+  sealed interface ConfigType {
+    record Parsed(String value, String error) {
+      static Parsed ok(String value) {
+        return new Parsed(value, null);
+      }
+
+      static Parsed error(String reason) {
+        return new Parsed(null, reason);
+      }
+    }
+
+    Parsed parse(String value);
+
+    ConfigType STRING = new Text();
+    ConfigType BOOL = new Bool();
+    ConfigType SAVE = new SaveParams();
+
+    static ConfigType integer(long min, long max) {
+      return new Numeric(false, min, max, false);
+    }
+
+    /** A byte count with an optional unit (1k, 1kb, 2mb, 1g, 1gb...), as Redis's memtoull. */
+    static ConfigType memory(long min, long max) {
+      return new Numeric(true, min, max, false);
+    }
+
+    /** A memory value over the whole unsigned 64-bit range (maxmemory). */
+    static ConfigType unsignedMemory() {
+      return new Numeric(true, 0, -1, true);
+    }
+
+    static ConfigType oneOf(String... names) {
+      return new OneOf(List.of(names));
+    }
+
+    record Text() implements ConfigType {
+      @Override
+      public Parsed parse(String value) {
+        return Parsed.ok(value);
+      }
+    }
+
+    record Bool() implements ConfigType {
+      @Override
+      public Parsed parse(String value) {
+        if (value.equalsIgnoreCase("yes")) {
+          return Parsed.ok("yes");
+        }
+        if (value.equalsIgnoreCase("no")) {
+          return Parsed.ok("no");
+        }
+        return Parsed.error("argument must be 'yes' or 'no'");
+      }
+    }
+
+    record OneOf(List<String> names) implements ConfigType {
+      @Override
+      public Parsed parse(String value) {
+        for (String n : names) {
+          if (n.equalsIgnoreCase(value)) {
+            return Parsed.ok(n);
+          }
+        }
+        return Parsed.error(
+            "argument(s) must be one of the following: " + String.join(", ", names));
+      }
+    }
+
+    /** {@code max} is compared unsigned when {@code unsigned}: -1 is 2^64-1. */
+    record Numeric(boolean memory, long min, long max, boolean unsigned) implements ConfigType {
+      @Override
+      public Parsed parse(String value) {
+        Long n = memory ? memToULL(value) : Args.parseLongOrNull(Args.bytes(value));
+        if (n == null) {
+          return Parsed.error(
+              memory
+                  ? "argument must be a memory value"
+                  : "argument couldn't be parsed into an integer");
+        }
+        if (unsigned) {
+          return Parsed.ok(Long.toUnsignedString(n));
+        }
+        // A memory value above 2^63-1 reads as negative, as Redis's cast to long long does.
+        if (n < min || n > max) {
+          return Parsed.error("argument must be between " + min + " and " + max + " inclusive");
+        }
+        return Parsed.ok(Long.toString(n));
+      }
+
+      /**
+       * Digits then an optional unit: b, k (1000), kb (1024), m, mb, g, gb, in any case. No sign,
+       * no spaces, no fraction; an empty string is 0. As Redis's memtoull: too many digits
+       * saturate at 2^64-1 and the unit's multiplication wraps, both then read as out of range.
+       * Null when it is not a memory value.
+       */
+      static Long memToULL(String v) {
+        int i = 0;
+        while (i < v.length() && v.charAt(i) >= '0' && v.charAt(i) <= '9') {
+          i++;
+        }
+        long mul;
+        switch (v.substring(i).toLowerCase(Locale.ROOT)) {
+          case "", "b" -> mul = 1;
+          case "k" -> mul = 1000;
+          case "kb" -> mul = 1024;
+          case "m" -> mul = 1000L * 1000;
+          case "mb" -> mul = 1024L * 1024;
+          case "g" -> mul = 1000L * 1000 * 1000;
+          case "gb" -> mul = 1024L * 1024 * 1024;
+          default -> {
+            return null;
+          }
+        }
+        if (i >= 128) {
+          return null;
+        }
+        long n;
+        try {
+          n = i == 0 ? 0 : Long.parseUnsignedLong(v.substring(0, i));
+        } catch (NumberFormatException overflow) {
+          n = -1L; // strtoull saturates at ULLONG_MAX
+        }
+        return n * mul;
+      }
+    }
+
+    /**
+     * Pairs of "seconds changes" separated by single spaces, seconds at least 1 and changes at
+     * least 0; "" clears. Each number is read as strtoll reads it (leading blanks, a sign).
+     */
+    record SaveParams() implements ConfigType {
+      @Override
+      public Parsed parse(String value) {
+        if (value.isEmpty()) {
+          return Parsed.ok("");
+        }
+        String[] parts = value.split(" ", -1);
+        if (parts.length % 2 != 0) {
+          return Parsed.error("Invalid save parameters");
+        }
+        StringBuilder out = new StringBuilder();
+        for (int j = 0; j < parts.length; j++) {
+          Long n = strtoll(parts[j]);
+          if (n == null || n < (j % 2 == 0 ? 1 : 0)) {
+            return Parsed.error("Invalid save parameters");
+          }
+          if (j > 0) {
+            out.append(' ');
+          }
+          out.append(j % 2 == 0 ? n : (int) (long) n);
+        }
+        return Parsed.ok(out.toString());
+      }
+
+      private static Long strtoll(String s) {
+        String t = s.stripLeading();
+        if (!t.matches("[+-]?[0-9]+")) {
+          return null;
+        }
+        try {
+          return Long.parseLong(t.startsWith("+") ? t.substring(1) : t);
+        } catch (NumberFormatException overflow) {
+          // strtoll saturates.
+          return t.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+      }
+    }
+  }
+
+  private static Reply help() {
+    List<Reply> lines = new ArrayList<>();
+    for (String line :
+        List.of(
+            HELP_HEADER,
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Prints this help.")) {
+      lines.add(Reply.simple(line));
+    }
+    return Reply.array(lines);
   }
 }

@@ -18,6 +18,7 @@ import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -65,18 +66,24 @@ public final class ServerCommands {
     this.system = system;
     this.timeout = settings.requestTimeout();
     this.info = new ServerInfo(settings, clients, stats, this);
-    this.config = new ConfigCommand(settings, stats);
+    this.config =
+        new ConfigCommand(
+            settings,
+            () -> {
+              stats.reset();
+              info.resetStats();
+            });
     this.client = new ClientCommand(clients);
   }
 
   public Map<String, SessionCommand> all() {
     Map<String, SessionCommand> m = new HashMap<>();
-    m.put("ping", sync(this::ping));
+    m.put("ping", sync(ServerCommands::ping));
     m.put("echo", sync((s, a) -> Reply.bulk(a[1])));
-    m.put("select", sync(this::select));
+    m.put("select", sync(ServerCommands::select));
     m.put("hello", sync(this::hello));
     m.put("auth", sync(this::auth));
-    m.put("quit", sync(this::quit));
+    m.put("quit", sync(ServerCommands::quit));
     m.put("reset", sync(this::reset));
     m.put("command", sync((s, a) -> router.table().command(a)));
     m.put("client", sync(client::run));
@@ -113,11 +120,14 @@ public final class ServerCommands {
     return (s, argv, spec) -> CompletableFuture.completedFuture(c.run(s, argv));
   }
 
-  private Reply ping(Session s, byte[][] a) {
+  private static Reply ping(Session s, byte[][] a) {
+    if (a.length > 2) {
+      return Err.wrongArity("ping");
+    }
     return a.length == 1 ? Reply.PONG : Reply.bulk(a[1]);
   }
 
-  private Reply select(Session s, byte[][] a) {
+  private static Reply select(Session s, byte[][] a) {
     Long db = Args.parseLongOrNull(a[1]);
     if (db == null || db < Integer.MIN_VALUE || db > Integer.MAX_VALUE) {
       return Err.NOT_INTEGER;
@@ -129,6 +139,11 @@ public final class ServerCommands {
     return Reply.OK;
   }
 
+  /**
+   * HELLO [protover [AUTH user pass] [SETNAME name]]. As in Redis 7.0, the options take effect
+   * one by one as they are read: an AUTH or SETNAME before a bad option (or before a failed
+   * AUTH) stays applied; the protocol switches only once everything has passed.
+   */
   private Reply hello(Session s, byte[][] a) {
     int proto = s.proto;
     int i = 1;
@@ -143,20 +158,17 @@ public final class ServerCommands {
       proto = v.intValue();
       i = 2;
     }
-    String setName = null;
-    boolean authenticatedNow = false;
     for (; i < a.length; i++) {
-      boolean more = i + 1 < a.length;
-      if (is(a[i], "AUTH") && i + 2 < a.length) {
-        Reply r = checkPassword(str(a[i + 1]), str(a[i + 2]));
-        if (r != null) {
-          return r;
+      int more = a.length - 1 - i;
+      if (is(a[i], "AUTH") && more >= 2) {
+        if (!passwordMatches(str(a[i + 1]), str(a[i + 2]))) {
+          return Err.WRONGPASS;
         }
-        authenticatedNow = true;
+        s.authenticated = true;
+        s.user = "default";
         i += 2;
-      } else if (is(a[i], "SETNAME") && more) {
-        setName = str(a[i + 1]);
-        Reply bad = ClientCommand.validateName(setName);
+      } else if (is(a[i], "SETNAME") && more >= 1) {
+        Reply bad = ClientCommand.setName(s, str(a[i + 1]));
         if (bad != null) {
           return bad;
         }
@@ -165,100 +177,94 @@ public final class ServerCommands {
         return Err.err("Syntax error in HELLO option '" + str(a[i]) + "'");
       }
     }
-    if (!s.authenticated && !authenticatedNow && settings.requirePass() != null) {
+    if (!s.authenticated && settings.requirePass() != null) {
       return Reply.error(
           "NOAUTH HELLO must be called with the client already authenticated, otherwise the"
-              + " HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client"
-              + " and select the RESP protocol version at the same time");
-    }
-    if (authenticatedNow) {
-      s.authenticated = true;
-    }
-    if (setName != null) {
-      s.name = setName;
+              + " HELLO AUTH <user> <pass> option can be used to authenticate the client and"
+              + " select the RESP protocol version at the same time");
     }
     s.proto = proto;
-    List<Reply> kv = new ArrayList<>();
-    kv.add(Reply.bulk("server"));
-    kv.add(Reply.bulk("redis"));
-    kv.add(Reply.bulk("version"));
-    kv.add(Reply.bulk(REDIS_VERSION));
-    kv.add(Reply.bulk("proto"));
-    kv.add(Reply.integer(proto));
-    kv.add(Reply.bulk("id"));
-    kv.add(Reply.integer(s.id));
-    kv.add(Reply.bulk("mode"));
-    kv.add(Reply.bulk("standalone"));
-    kv.add(Reply.bulk("role"));
-    kv.add(Reply.bulk("master"));
-    kv.add(Reply.bulk("modules"));
-    kv.add(Reply.EMPTY_ARRAY);
-    return new Reply.Map(kv);
+    return new Reply.Map(
+        List.of(
+            Reply.bulk("server"), Reply.bulk("redis"),
+            Reply.bulk("version"), Reply.bulk(REDIS_VERSION),
+            Reply.bulk("proto"), Reply.integer(proto),
+            Reply.bulk("id"), Reply.integer(s.id),
+            Reply.bulk("mode"), Reply.bulk("standalone"),
+            Reply.bulk("role"), Reply.bulk("master"),
+            Reply.bulk("modules"), Reply.EMPTY_ARRAY));
   }
 
-  /** Null if the pair is valid for the default user, else Redis's error. */
-  private Reply checkPassword(String user, String pass) {
+  /**
+   * Keyshard has Redis's default user only: "default" with requirepass as its password, or with
+   * no password (then any password is accepted for it) when requirepass is empty.
+   */
+  private boolean passwordMatches(String user, String pass) {
     String required = settings.requirePass();
-    if (!user.equals("default")) {
-      return Err.WRONGPASS;
-    }
-    if (required == null || required.equals(pass)) {
-      return null;
-    }
-    return Err.WRONGPASS;
+    return user.equals("default") && (required == null || required.equals(pass));
   }
 
   private Reply auth(Session s, byte[][] a) {
     if (a.length > 3) {
       return Err.SYNTAX;
     }
+    // The one-argument form is an error without a password, so a misconfigured client notices.
     if (a.length == 2 && settings.requirePass() == null) {
       return Err.AUTH_NOT_CONFIGURED;
     }
     String user = a.length == 3 ? str(a[1]) : "default";
-    String pass = str(a[a.length - 1]);
-    Reply bad = checkPassword(user, pass);
-    if (bad != null) {
-      return bad;
+    if (!passwordMatches(user, str(a[a.length - 1]))) {
+      return Err.WRONGPASS;
     }
     s.authenticated = true;
     s.user = user;
     return Reply.OK;
   }
 
-  private Reply quit(Session s, byte[][] a) {
+  private static Reply quit(Session s, byte[][] a) {
     s.closeAfterReply = true;
     return Reply.OK;
   }
 
+  /**
+   * Back to a fresh connection's state: database 0, RESP2, no name, the default user (signed out
+   * when a password is set). As in Redis, CLIENT NO-EVICT and the CLIENT SETINFO attributes stay.
+   */
   private Reply reset(Session s, byte[][] a) {
     s.db = 0;
     s.proto = 2;
     s.name = "";
-    s.noEvict = false;
-    s.authenticated = settings.requirePass() == null;
     s.user = "default";
+    s.authenticated = settings.requirePass() == null;
     return Reply.simple("RESET");
   }
 
   private static Reply time() {
-    long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
+    Instant now = Instant.now();
     return Reply.array(
-        List.of(Reply.bulk(Long.toString(micros / 1_000_000)), Reply.bulk(Long.toString(micros % 1_000_000))));
+        List.of(
+            Reply.bulk(Long.toString(now.getEpochSecond())),
+            Reply.bulk(Long.toString(now.getNano() / 1000))));
   }
 
   /** Every acknowledged write is already in the journal: SAVE has nothing left to write. */
   private Reply save(Session s, byte[][] a) {
-    stats.lastSave = System.currentTimeMillis() / 1000;
+    saved();
     return Reply.OK;
   }
 
+  /** Nothing is ever in progress, so SCHEDULE starts at once too, as Redis does when idle. */
   private Reply bgsave(Session s, byte[][] a) {
     if (a.length > 2 || (a.length == 2 && !is(a[1], "SCHEDULE"))) {
       return Err.SYNTAX;
     }
-    stats.lastSave = System.currentTimeMillis() / 1000;
+    saved();
     return Reply.simple("Background saving started");
+  }
+
+  private void saved() {
+    stats.lastSave = System.currentTimeMillis() / 1000;
+    info.countSave();
   }
 
   // ---- keyspace-wide commands: ask the index which slots hold keys, then only those ----

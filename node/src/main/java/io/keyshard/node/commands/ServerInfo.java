@@ -7,167 +7,541 @@ import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Reply;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.util.LinkedHashSet;
+import java.lang.management.MemoryMXBean;
+import java.nio.channels.spi.SelectorProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 
-/** INFO, with Redis's section names and field names; values are Keyshard's own. */
+/**
+ * INFO, with Redis 7.0's section names, field names and field order, so that tools written for
+ * Redis (redis-cli --stat, exporters, client libraries) parse it; the values are Keyshard's. A
+ * field with no Keyshard meaning has Redis's idle value (0, -1, "ok"); fields Keyshard adds
+ * (keyshard_*) come last in their section.
+ *
+ * <p>Not implemented: the commandstats and latencystats sections (Keyshard keeps no per-command
+ * counters yet) and errorstats lines (it counts error replies only in total, shown as
+ * total_error_replies). Asking for them gives nothing, as an unknown section does in Redis.
+ */
 final class ServerInfo {
-  private static final List<String> DEFAULT_SECTIONS =
-      List.of(
-          "server", "clients", "memory", "persistence", "stats", "replication", "cpu",
-          "modules", "errorstats", "cluster", "keyspace");
+  static final String KEYSHARD_VERSION = keyshardVersion();
+
+  /** Every section in Redis's output order, with its heading. */
+  private static final Map<String, String> SECTIONS = new LinkedHashMap<>();
+
+  static {
+    for (String heading :
+        List.of(
+            "Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
+            "Modules", "Errorstats", "Cluster", "Keyspace")) {
+      SECTIONS.put(heading.toLowerCase(Locale.ROOT), heading);
+    }
+  }
+
+  /** Redis 7.0's "default" sections; "all" and "everything" add only sections Keyshard lacks. */
+  private static final Set<String> DEFAULT_SECTIONS = SECTIONS.keySet();
 
   private final NodeSettings settings;
   private final ClientRegistry clients;
   private final ServerStats stats;
   private final ServerCommands server;
-  private final String runId;
+  private final String runId = randomHex();
+  private final String replId = randomHex();
+  private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+  private final long startupMemory;
+  private final AtomicLong peakMemory = new AtomicLong();
+  private final AtomicLong saves = new AtomicLong();
+  private final Rates rates = new Rates();
 
   ServerInfo(NodeSettings settings, ClientRegistry clients, ServerStats stats, ServerCommands server) {
     this.settings = settings;
     this.clients = clients;
     this.stats = stats;
     this.server = server;
-    StringBuilder sb = new StringBuilder();
-    java.util.Random r = new java.security.SecureRandom();
-    for (int i = 0; i < 40; i++) {
-      sb.append("0123456789abcdef".charAt(r.nextInt(16)));
-    }
-    this.runId = sb.toString();
+    this.startupMemory = usedMemory();
   }
 
+  void countSave() {
+    saves.incrementAndGet();
+  }
+
+  /** CONFIG RESETSTAT's share here: what Redis's resetServerStats also zeroes. */
+  void resetStats() {
+    saves.set(0);
+    peakMemory.set(0);
+  }
+
+  /**
+   * INFO [section ...]: sections are named in any case and always come out in Redis's order,
+   * each once; "default", "all" and "everything" stand for the sections Keyshard has.
+   */
   CompletionStage<Reply> render(Session s, byte[][] a) {
-    Set<String> sections = new LinkedHashSet<>();
+    Set<String> wanted = new TreeSet<>();
     if (a.length == 1) {
-      sections.addAll(DEFAULT_SECTIONS);
+      wanted.addAll(DEFAULT_SECTIONS);
     }
     for (int i = 1; i < a.length; i++) {
-      String name = str(a[i]).toLowerCase();
+      String name = str(a[i]).toLowerCase(Locale.ROOT);
       if (name.equals("default") || name.equals("all") || name.equals("everything")) {
-        sections.addAll(DEFAULT_SECTIONS);
-      } else {
-        sections.add(name);
+        wanted.addAll(DEFAULT_SECTIONS);
+      } else if (SECTIONS.containsKey(name)) {
+        wanted.add(name);
       }
     }
     CompletionStage<Map<String, String>> keyspace =
-        sections.contains("keyspace")
+        wanted.contains("keyspace")
             ? server.stats().thenApply(server::keyspaceLines)
             : CompletableFuture.completedFuture(Map.of());
     return keyspace
         .thenApply(
             ks -> {
               StringBuilder out = new StringBuilder();
-              for (String section : sections) {
-                String body = section(section, ks);
-                if (body == null) {
+              for (Map.Entry<String, String> section : SECTIONS.entrySet()) {
+                if (!wanted.contains(section.getKey())) {
                   continue;
                 }
                 if (out.length() > 0) {
                   out.append("\r\n");
                 }
-                out.append("# ").append(Character.toUpperCase(section.charAt(0)))
-                    .append(section.substring(1)).append("\r\n").append(body);
+                out.append("# ").append(section.getValue()).append("\r\n");
+                section(section.getKey(), s, ks, new Lines(out));
               }
               return (Reply) new Reply.Verbatim("txt", Args.bytes(out.toString()));
             })
         .exceptionally(ServerCommands::failed);
   }
 
-  private String section(String name, Map<String, String> keyspace) {
-    StringBuilder b = new StringBuilder();
-    Runtime rt = Runtime.getRuntime();
-    long uptime = (System.currentTimeMillis() - stats.startedAt) / 1000;
+  /** Appends {@code name:value\r\n} lines. */
+  private record Lines(StringBuilder b) {
+    Lines add(String name, Object value) {
+      b.append(name).append(':').append(value).append("\r\n");
+      return this;
+    }
+  }
+
+  private void section(String name, Session s, Map<String, String> keyspace, Lines l) {
     switch (name) {
-      case "server" -> {
-        line(b, "redis_version", ServerCommands.REDIS_VERSION);
-        line(b, "keyshard_version", "0.1.0");
-        line(b, "redis_mode", "standalone");
-        line(b, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-        line(b, "arch_bits", "64");
-        line(b, "process_id", Long.toString(ProcessHandle.current().pid()));
-        line(b, "run_id", runId);
-        line(b, "tcp_port", Integer.toString(settings.port()));
-        line(b, "uptime_in_seconds", Long.toString(uptime));
-        line(b, "uptime_in_days", Long.toString(uptime / 86400));
-        line(b, "executable", "keyshard-server");
-        line(b, "config_file", "");
-      }
-      case "clients" -> {
-        line(b, "connected_clients", Integer.toString(clients.size()));
-        line(b, "maxclients", Integer.toString(settings.maxClients()));
-        line(b, "blocked_clients", "0");
-      }
-      case "memory" -> {
-        long used = rt.totalMemory() - rt.freeMemory();
-        line(b, "used_memory", Long.toString(used));
-        line(b, "used_memory_human", human(used));
-        line(b, "maxmemory", "0");
-        line(b, "maxmemory_policy", "noeviction");
-        line(b, "jvm_heap_max", Long.toString(rt.maxMemory()));
-      }
-      case "persistence" -> {
-        line(b, "loading", "0");
-        line(b, "rdb_changes_since_last_save", "0");
-        line(b, "rdb_bgsave_in_progress", "0");
-        line(b, "rdb_last_save_time", Long.toString(stats.lastSave));
-        line(b, "aof_enabled", "1");
-        line(b, "aof_rewrite_in_progress", "0");
-        line(b, "keyshard_journal", "jdbc");
-      }
-      case "stats" -> {
-        line(b, "total_connections_received", Long.toString(stats.connectionsReceived.get()));
-        line(b, "total_commands_processed", Long.toString(stats.commandsProcessed.get()));
-        line(b, "total_net_input_bytes", Long.toString(stats.netInputBytes.get()));
-        line(b, "total_net_output_bytes", Long.toString(stats.netOutputBytes.get()));
-        line(b, "rejected_connections", Long.toString(stats.rejectedConnections.get()));
-        line(b, "expired_keys", "0");
-        line(b, "evicted_keys", "0");
-        line(b, "keyspace_hits", "0");
-        line(b, "keyspace_misses", "0");
-        line(b, "total_error_replies", Long.toString(stats.errorReplies.get()));
-      }
-      case "replication" -> {
-        line(b, "role", "master");
-        line(b, "connected_slaves", "0");
-      }
-      case "cpu" -> {
-        double cpu =
-            ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? os.getProcessCpuTime() / 1e9
-                : 0;
-        line(b, "used_cpu_sys", String.format("%.6f", 0.0));
-        line(b, "used_cpu_user", String.format("%.6f", cpu));
-      }
-      case "modules", "errorstats" -> {}
-      case "cluster" -> line(b, "cluster_enabled", "0");
-      case "keyspace" -> keyspace.forEach((k, v) -> line(b, k, v));
+      case "server" -> server(s, l);
+      case "clients" -> clients(l);
+      case "memory" -> memory(l);
+      case "persistence" -> persistence(l);
+      case "stats" -> stats(l);
+      case "replication" -> replication(l);
+      case "cpu" -> cpu(l);
+      case "cluster" -> l.add("cluster_enabled", 0);
+      case "keyspace" -> keyspace.forEach(l::add);
       default -> {
-        return null;
+        // modules and errorstats: Keyshard has no modules and counts errors only in total.
       }
     }
-    return b.toString();
   }
 
-  private static void line(StringBuilder b, String k, String v) {
-    b.append(k).append(':').append(v).append("\r\n");
+  private void server(Session s, Lines l) {
+    long now = System.currentTimeMillis();
+    long uptime = (now - stats.startedAt) / 1000;
+    ProcessHandle self = ProcessHandle.current();
+    l.add("redis_version", ServerCommands.REDIS_VERSION)
+        .add("redis_git_sha1", "00000000")
+        .add("redis_git_dirty", 0)
+        .add("redis_build_id", "0")
+        .add("redis_mode", "standalone")
+        .add("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+            + arch())
+        .add("arch_bits", System.getProperty("sun.arch.data.model", "64"))
+        .add("monotonic_clock", "JVM System.nanoTime")
+        .add("multiplexing_api", multiplexingApi())
+        .add("atomicvar_api", "java.util.concurrent.atomic")
+        // Redis prints 0.0.0 when it was not built with GCC.
+        .add("gcc_version", "0.0.0")
+        .add("process_id", self.pid())
+        .add("process_supervised", "no")
+        .add("run_id", runId)
+        .add("tcp_port", s.laddr.substring(s.laddr.lastIndexOf(':') + 1))
+        .add("server_time_usec", micros(Instant.now()))
+        .add("uptime_in_seconds", uptime)
+        .add("uptime_in_days", uptime / 86400)
+        .add("hz", 10)
+        .add("configured_hz", 10)
+        .add("lru_clock", (now / 1000) & ((1 << 24) - 1))
+        .add("executable", self.info().command().orElse(""))
+        .add("config_file", "")
+        .add("io_threads_active", 0)
+        .add("keyshard_version", KEYSHARD_VERSION);
   }
 
-  private static String human(long bytes) {
-    if (bytes < 1024) {
-      return bytes + "B";
+  private void clients(Lines l) {
+    l.add("connected_clients", clients.size())
+        .add("cluster_connections", 0)
+        .add("maxclients", settings.maxClients())
+        .add("client_recent_max_input_buffer", 0)
+        .add("client_recent_max_output_buffer", 0)
+        .add("blocked_clients", 0)
+        .add("tracking_clients", 0)
+        .add("clients_in_timeout_table", 0);
+  }
+
+  /**
+   * The JVM's view: used_memory is heap plus non-heap in use, rss the process's resident set
+   * (the committed memory where /proc is not there), the allocator fields what the JVM has
+   * committed. Keyshard has no memory limit, no scripts and no eviction.
+   */
+  private void memory(Lines l) {
+    long used = usedMemory();
+    long peak = peakMemory.accumulateAndGet(used, Math::max);
+    long committed =
+        memory.getHeapMemoryUsage().getCommitted() + memory.getNonHeapMemoryUsage().getCommitted();
+    long rss = residentSetSize(committed);
+    long overhead = Math.min(startupMemory, used);
+    long dataset = used - overhead;
+    long total = totalSystemMemory();
+    l.add("used_memory", used)
+        .add("used_memory_human", human(used))
+        .add("used_memory_rss", rss)
+        .add("used_memory_rss_human", human(rss))
+        .add("used_memory_peak", peak)
+        .add("used_memory_peak_human", human(peak))
+        .add("used_memory_peak_perc", percent(used, peak))
+        .add("used_memory_overhead", overhead)
+        .add("used_memory_startup", startupMemory)
+        .add("used_memory_dataset", dataset)
+        .add("used_memory_dataset_perc", percent(dataset, used))
+        .add("allocator_allocated", used)
+        .add("allocator_active", committed)
+        .add("allocator_resident", rss)
+        .add("total_system_memory", total)
+        .add("total_system_memory_human", human(total))
+        .add("used_memory_lua", 0)
+        .add("used_memory_vm_eval", 0)
+        .add("used_memory_lua_human", human(0))
+        .add("used_memory_scripts_eval", 0)
+        .add("number_of_cached_scripts", 0)
+        .add("number_of_functions", 0)
+        .add("number_of_libraries", 0)
+        .add("used_memory_vm_functions", 0)
+        .add("used_memory_vm_total", 0)
+        .add("used_memory_vm_total_human", human(0))
+        .add("used_memory_functions", 0)
+        .add("used_memory_scripts", 0)
+        .add("used_memory_scripts_human", human(0))
+        .add("maxmemory", 0)
+        .add("maxmemory_human", human(0))
+        .add("maxmemory_policy", "noeviction")
+        .add("allocator_frag_ratio", ratio(committed, used))
+        .add("allocator_frag_bytes", committed - used)
+        .add("allocator_rss_ratio", ratio(rss, committed))
+        .add("allocator_rss_bytes", rss - committed)
+        .add("rss_overhead_ratio", ratio(rss, committed))
+        .add("rss_overhead_bytes", rss - committed)
+        .add("mem_fragmentation_ratio", ratio(rss, used))
+        .add("mem_fragmentation_bytes", rss - used)
+        .add("mem_not_counted_for_evict", 0)
+        .add("mem_replication_backlog", 0)
+        .add("mem_total_replication_buffers", 0)
+        .add("mem_clients_slaves", 0)
+        .add("mem_clients_normal", 0)
+        .add("mem_cluster_links", 0)
+        .add("mem_aof_buffer", 0)
+        .add("mem_allocator", "jvm-" + Runtime.version().feature())
+        .add("active_defrag_running", 0)
+        .add("lazyfree_pending_objects", 0)
+        .add("lazyfreed_objects", 0);
+  }
+
+  /**
+   * Keyshard's durability is an append-only journal written before every reply, so it reports
+   * itself as Redis with appendonly on (and the fields Redis adds then), always in sync; there
+   * is no RDB, so nothing is ever pending and SAVE and BGSAVE only move the last-save time.
+   */
+  private void persistence(Lines l) {
+    l.add("loading", 0)
+        .add("async_loading", 0)
+        .add("current_cow_peak", 0)
+        .add("current_cow_size", 0)
+        .add("current_cow_size_age", 0)
+        .add("current_fork_perc", "0.00")
+        .add("current_save_keys_processed", 0)
+        .add("current_save_keys_total", 0)
+        .add("rdb_changes_since_last_save", 0)
+        .add("rdb_bgsave_in_progress", 0)
+        .add("rdb_last_save_time", stats.lastSave)
+        .add("rdb_last_bgsave_status", "ok")
+        .add("rdb_last_bgsave_time_sec", -1)
+        .add("rdb_current_bgsave_time_sec", -1)
+        .add("rdb_saves", saves.get())
+        .add("rdb_last_cow_size", 0)
+        .add("rdb_last_load_keys_expired", 0)
+        .add("rdb_last_load_keys_loaded", 0)
+        .add("aof_enabled", 1)
+        .add("aof_rewrite_in_progress", 0)
+        .add("aof_rewrite_scheduled", 0)
+        .add("aof_last_rewrite_time_sec", -1)
+        .add("aof_current_rewrite_time_sec", -1)
+        .add("aof_last_bgrewrite_status", "ok")
+        .add("aof_rewrites", 0)
+        .add("aof_rewrites_consecutive_failures", 0)
+        .add("aof_last_write_status", "ok")
+        .add("aof_last_cow_size", 0)
+        .add("module_fork_in_progress", 0)
+        .add("module_fork_last_cow_size", 0)
+        .add("aof_current_size", journalSize())
+        .add("aof_base_size", 0)
+        .add("aof_pending_rewrite", 0)
+        .add("aof_buffer_length", 0)
+        .add("aof_pending_bio_fsync", 0)
+        .add("aof_delayed_fsync", 0)
+        .add("keyshard_journal", "jdbc");
+  }
+
+  private void stats(Lines l) {
+    long commands = stats.commandsProcessed.get();
+    Rates.Rate r = rates.sample(commands, stats.netInputBytes.get(), stats.netOutputBytes.get());
+    l.add("total_connections_received", stats.connectionsReceived.get())
+        .add("total_commands_processed", commands)
+        .add("instantaneous_ops_per_sec", r.opsPerSec())
+        .add("total_net_input_bytes", stats.netInputBytes.get())
+        .add("total_net_output_bytes", stats.netOutputBytes.get())
+        .add("total_net_repl_input_bytes", 0)
+        .add("total_net_repl_output_bytes", 0)
+        .add("instantaneous_input_kbps", kbps(r.inputBytesPerSec()))
+        .add("instantaneous_output_kbps", kbps(r.outputBytesPerSec()))
+        .add("instantaneous_input_repl_kbps", "0.00")
+        .add("instantaneous_output_repl_kbps", "0.00")
+        .add("rejected_connections", stats.rejectedConnections.get())
+        .add("sync_full", 0)
+        .add("sync_partial_ok", 0)
+        .add("sync_partial_err", 0)
+        .add("expired_keys", 0)
+        .add("expired_stale_perc", "0.00")
+        .add("expired_time_cap_reached_count", 0)
+        .add("expire_cycle_cpu_milliseconds", 0)
+        .add("evicted_keys", 0)
+        .add("evicted_clients", 0)
+        .add("total_eviction_exceeded_time", 0)
+        .add("current_eviction_exceeded_time", 0)
+        .add("keyspace_hits", 0)
+        .add("keyspace_misses", 0)
+        .add("pubsub_channels", 0)
+        .add("pubsub_patterns", 0)
+        .add("pubsubshard_channels", 0)
+        .add("latest_fork_usec", 0)
+        .add("total_forks", 0)
+        .add("migrate_cached_sockets", 0)
+        .add("slave_expires_tracked_keys", 0)
+        .add("active_defrag_hits", 0)
+        .add("active_defrag_misses", 0)
+        .add("active_defrag_key_hits", 0)
+        .add("active_defrag_key_misses", 0)
+        .add("total_active_defrag_time", 0)
+        .add("current_active_defrag_time", 0)
+        .add("tracking_total_keys", 0)
+        .add("tracking_total_items", 0)
+        .add("tracking_total_prefixes", 0)
+        .add("unexpected_error_replies", 0)
+        .add("total_error_replies", stats.errorReplies.get())
+        .add("dump_payload_sanitizations", 0)
+        // Keyshard does not count socket reads and writes; one of each per request is what an
+        // unpipelined client causes.
+        .add("total_reads_processed", commands)
+        .add("total_writes_processed", commands)
+        .add("io_threaded_reads_processed", 0)
+        .add("io_threaded_writes_processed", 0)
+        .add("reply_buffer_shrinks", 0)
+        .add("reply_buffer_expands", 0);
+  }
+
+  private void replication(Lines l) {
+    l.add("role", "master")
+        .add("connected_slaves", 0)
+        .add("master_failover_state", "no-failover")
+        .add("master_replid", replId)
+        .add("master_replid2", "0".repeat(40))
+        .add("master_repl_offset", 0)
+        .add("second_repl_offset", -1)
+        .add("repl_backlog_active", 0)
+        .add("repl_backlog_size", 1048576)
+        .add("repl_backlog_first_byte_offset", 0)
+        .add("repl_backlog_histlen", 0);
+  }
+
+  /** Keyshard has no main thread: the *_main_thread fields repeat the whole process's time. */
+  private void cpu(Lines l) {
+    double[] userSys = cpuSeconds();
+    String user = String.format(Locale.ROOT, "%.6f", userSys[0]);
+    String sys = String.format(Locale.ROOT, "%.6f", userSys[1]);
+    l.add("used_cpu_sys", sys)
+        .add("used_cpu_user", user)
+        .add("used_cpu_sys_children", "0.000000")
+        .add("used_cpu_user_children", "0.000000")
+        .add("used_cpu_sys_main_thread", sys)
+        .add("used_cpu_user_main_thread", user);
+  }
+
+  // ---- where the values come from ----
+
+  private long usedMemory() {
+    return memory.getHeapMemoryUsage().getUsed() + memory.getNonHeapMemoryUsage().getUsed();
+  }
+
+  /** VmRSS from /proc/self/status on Linux, else {@code fallback}. */
+  private static long residentSetSize(long fallback) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException notLinux) {
+      // Fall through.
     }
-    double v = bytes;
-    String[] units = {"K", "M", "G", "T"};
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
+    return fallback;
+  }
+
+  /** User and system CPU seconds: /proc/self/stat on Linux, else all of it counted as user. */
+  private static double[] cpuSeconds() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      // Fields after the parenthesised command name, which may itself contain spaces.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // utime and stime (fields 14 and 15) are in clock ticks, 100 a second on Linux.
+      return new double[] {Long.parseLong(f[11]) / 100.0, Long.parseLong(f[12]) / 100.0};
+    } catch (IOException | RuntimeException notLinux) {
+      if (ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.OperatingSystemMXBean os) {
+        return new double[] {os.getProcessCpuTime() / 1e9, 0};
+      }
+      return new double[] {0, 0};
     }
-    return String.format("%.2f%s", v, units[u]);
+  }
+
+  private static long totalSystemMemory() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getTotalMemorySize();
+    }
+    return 0;
+  }
+
+  private long journalSize() {
+    try (var files = Files.list(settings.dir())) {
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("journal"))
+          .mapToLong(
+              p -> {
+                try {
+                  return Files.size(p);
+                } catch (IOException gone) {
+                  return 0;
+                }
+              })
+          .sum();
+    } catch (IOException | RuntimeException noDir) {
+      return 0;
+    }
+  }
+
+  private static long micros(Instant t) {
+    return t.getEpochSecond() * 1_000_000 + t.getNano() / 1000;
+  }
+
+  private static String arch() {
+    String arch = System.getProperty("os.arch");
+    // uname -m's name, which is what Redis shows.
+    return arch.equals("amd64") ? "x86_64" : arch;
+  }
+
+  /** The selector the JVM's NIO (and so Pekko's TCP) uses: epoll on Linux, kqueue on macOS. */
+  private static String multiplexingApi() {
+    String provider = SelectorProvider.provider().getClass().getSimpleName().toLowerCase(Locale.ROOT);
+    for (String api : List.of("epoll", "kqueue", "poll")) {
+      if (provider.contains(api)) {
+        return api;
+      }
+    }
+    return provider;
+  }
+
+  private static String keyshardVersion() {
+    String v = ServerInfo.class.getPackage().getImplementationVersion();
+    return v != null ? v : "0.1.0-SNAPSHOT";
+  }
+
+  private static String randomHex() {
+    SecureRandom r = new SecureRandom();
+    StringBuilder sb = new StringBuilder(40);
+    for (int i = 0; i < 40; i++) {
+      sb.append(Character.forDigit(r.nextInt(16), 16));
+    }
+    return sb.toString();
+  }
+
+  /** Redis's bytesToHuman: B below 1K, then two decimals and K, M, G, T, P. */
+  static String human(long n) {
+    if (n < 1024) {
+      return n + "B";
+    }
+    String[] units = {"K", "M", "G", "T", "P"};
+    double d = n;
+    for (String unit : units) {
+      d /= 1024;
+      if (d < 1024 || unit.equals("P")) {
+        return String.format(Locale.ROOT, "%.2f%s", d, unit);
+      }
+    }
+    throw new AssertionError();
+  }
+
+  private static String percent(long part, long whole) {
+    return String.format(Locale.ROOT, "%.2f%%", whole == 0 ? 0.0 : 100.0 * part / whole);
+  }
+
+  private static String ratio(long a, long b) {
+    return String.format(Locale.ROOT, "%.2f", b == 0 ? 0.0 : (double) a / b);
+  }
+
+  private static String kbps(double bytesPerSec) {
+    return String.format(Locale.ROOT, "%.2f", bytesPerSec / 1024);
+  }
+
+  /**
+   * Instantaneous rates without a background sampler: each INFO that comes at least a second
+   * after the previous sample measures the interval since; a quicker one repeats the last rate.
+   */
+  private static final class Rates {
+    record Rate(long opsPerSec, double inputBytesPerSec, double outputBytesPerSec) {}
+
+    private long at = System.nanoTime();
+    private long commands;
+    private long input;
+    private long output;
+    private Rate last = new Rate(0, 0, 0);
+
+    synchronized Rate sample(long commandsNow, long inputNow, long outputNow) {
+      long now = System.nanoTime();
+      double seconds = (now - at) / 1e9;
+      if (seconds >= 1) {
+        last =
+            new Rate(
+                Math.round(Math.max(0, commandsNow - commands) / seconds),
+                Math.max(0, inputNow - input) / seconds,
+                Math.max(0, outputNow - output) / seconds);
+        at = now;
+        commands = commandsNow;
+        input = inputNow;
+        output = outputNow;
+      }
+      return last;
+    }
   }
 }

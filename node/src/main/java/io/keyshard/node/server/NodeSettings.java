@@ -14,10 +14,12 @@ public final class NodeSettings {
   private final Path dir;
   private final Duration requestTimeout;
   private final int pipelineDepth;
+  private final int maxInflight;
   private volatile String requirePass;
   private volatile long protoMaxBulkLen;
   private volatile int maxClients;
   private volatile long idleTimeoutSeconds;
+  private volatile long clientQueryBufferLimit;
 
   public NodeSettings(Config c) {
     this.bind = c.getString("bind");
@@ -25,11 +27,13 @@ public final class NodeSettings {
     this.dir = Path.of(c.getString("dir")).toAbsolutePath().normalize();
     this.requestTimeout = c.getDuration("request-timeout");
     this.pipelineDepth = c.getInt("pipeline-depth");
+    this.maxInflight = c.getInt("max-inflight");
     String pass = c.getString("requirepass");
     this.requirePass = pass.isEmpty() ? null : pass;
     this.protoMaxBulkLen = c.getBytes("proto-max-bulk-len");
     this.maxClients = c.getInt("maxclients");
     this.idleTimeoutSeconds = c.getLong("timeout");
+    this.clientQueryBufferLimit = c.getBytes("client-query-buffer-limit");
   }
 
   public String bind() {
@@ -50,6 +54,10 @@ public final class NodeSettings {
 
   public int pipelineDepth() {
     return pipelineDepth;
+  }
+
+  public int maxInflight() {
+    return maxInflight;
   }
 
   /** The password of the default user, or null when none is required. */
@@ -83,5 +91,14 @@ public final class NodeSettings {
 
   public void setIdleTimeoutSeconds(long v) {
     this.idleTimeoutSeconds = v;
+  }
+
+  /** Redis's client-query-buffer-limit: the most unparsed input one connection may hold. */
+  public long clientQueryBufferLimit() {
+    return clientQueryBufferLimit;
+  }
+
+  public void setClientQueryBufferLimit(long v) {
+    this.clientQueryBufferLimit = v;
   }
 }

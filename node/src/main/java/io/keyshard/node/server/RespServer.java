@@ -8,6 +8,9 @@ import io.keyshard.protocol.RespWriter;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -38,6 +41,7 @@ public final class RespServer {
   private final Router router;
   private final ClientRegistry clients;
   private final ServerStats stats;
+  private final InflightLimiter limiter;
 
   public RespServer(
       ActorSystem<?> system,
@@ -50,11 +54,14 @@ public final class RespServer {
     this.router = router;
     this.clients = clients;
     this.stats = stats;
+    this.limiter = new InflightLimiter(settings.maxInflight());
   }
 
   public CompletionStage<Tcp.ServerBinding> bind() {
+    // Nagle's algorithm would hold back replies of a pipeline behind the client's delayed ACK.
+    List<Inet.SocketOption> options = List.of(TcpSO.tcpNoDelay(true));
     return Tcp.get(system)
-        .bind(settings.bind(), settings.port())
+        .bind(settings.bind(), settings.port(), 1024, options, false, Optional.empty())
         .to(Sink.foreach(this::accept))
         .run(system);
   }
@@ -118,6 +125,36 @@ public final class RespServer {
     }
     byte[][] argv = ((Decoded.Request) d).argv();
     stats.commandsProcessed.incrementAndGet();
+    if (s.pendingDispatch == null && limiter.tryAcquire()) {
+      return execute(s, limits, argv);
+    }
+    // No permit, or an earlier request of this connection is still waiting for one: queue
+    // behind it, so requests are dispatched (and change session state) in order.
+    CompletableFuture<Void> previous =
+        s.pendingDispatch == null ? CompletableFuture.completedFuture(null) : s.pendingDispatch;
+    CompletableFuture<Void> dispatched = new CompletableFuture<>();
+    CompletableFuture<Outgoing> out =
+        previous
+            .thenCompose(v -> limiter.acquire())
+            .thenCompose(
+                v -> {
+                  CompletableFuture<Outgoing> r = execute(s, limits, argv);
+                  dispatched.complete(null);
+                  return r;
+                });
+    s.pendingDispatch = dispatched;
+    // Cleared only once this request has been dispatched, so the next one never overtakes it.
+    dispatched.thenRun(
+        () -> {
+          if (s.pendingDispatch == dispatched) {
+            s.pendingDispatch = null;
+          }
+        });
+    return out;
+  }
+
+  /** Runs one request holding a permit, released when the reply is ready. */
+  private CompletableFuture<Outgoing> execute(Session s, DecoderLimits limits, byte[][] argv) {
     CompletionStage<Reply> reply;
     try {
       reply = router.dispatch(s, argv);
@@ -129,13 +166,16 @@ public final class RespServer {
     int proto = s.proto;
     boolean close = s.closeAfterReply;
     limits.setAuthenticated(s.authenticated);
-    return reply.thenApply(
-        r -> {
-          if (r.isError()) {
-            stats.errorReplies.incrementAndGet();
-          }
-          return new Outgoing(encode(r, proto), close);
-        });
+    return reply
+        .thenApply(
+            r -> {
+              limiter.release();
+              if (r.isError()) {
+                stats.errorReplies.incrementAndGet();
+              }
+              return new Outgoing(encode(r, proto), close);
+            })
+        .toCompletableFuture();
   }
 
   private ByteString encode(Reply r, int proto) {

@@ -28,6 +28,9 @@ public final class Session {
 
   volatile KillSwitch killSwitch;
 
+  /** Set while a request of this connection waits for a node-wide permit (see RespServer). */
+  volatile java.util.concurrent.CompletableFuture<Void> pendingDispatch;
+
   public Session(long id, String addr, String laddr, boolean authenticated) {
     this.id = id;
     this.addr = addr;
