@@ -151,6 +151,23 @@ public final class KeyshardNode implements AutoCloseable {
           .tell(new SlotEntity.GetStats(system.ignoreRef()));
     }
 
+    // Redis's clientsCron: close connections idle for longer than "timeout" seconds.
+    system
+        .scheduler()
+        .scheduleAtFixedRate(
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            () -> {
+              long limit = settings.idleTimeoutSeconds();
+              if (limit > 0) {
+                long now = System.currentTimeMillis();
+                clients.all().stream()
+                    .filter(c -> now - c.lastCommandAt > limit * 1000)
+                    .forEach(io.keyshard.node.server.Session::kill);
+              }
+            },
+            system.executionContext());
+
     Tcp.ServerBinding binding =
         new RespServer(system, settings, router, clients, stats)
             .bind()
