@@ -40,6 +40,10 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(IndexEvent.SlotRegistered.class, "SlotRegistered");
     register(IndexEvent.SlotUnregistered.class, "SlotUnregistered");
     register(IndexEvent.IndexSnapshot.class, "IndexSnapshot");
+    register(SlotEvent.TxApplied.class, "TxApplied");
+    register(TxEvent.TxPrepared.class, "TxPrepared");
+    register(TxEvent.TxCompleted.class, "TxCompleted");
+    register(TxEvent.TxLogSnapshot.class, "TxLogSnapshot");
   }
 
   private static void register(Class<?> type, String manifest) {
@@ -50,6 +54,9 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
   private static final ObjectMapper MAPPER =
       CBORMapper.builder()
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // newer writers may add fields
+          // A field added later is absent (null) in old data: leave it out when writing null, so
+          // adding an optional field never changes the bytes of data that lacks it.
+          .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
           .build();
 
   public KeyshardSerializer(ExtendedActorSystem system) {}
@@ -80,6 +87,19 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
       return out;
     } catch (IOException e) {
       throw new IllegalArgumentException("Cannot serialize " + o.getClass(), e);
+    }
+  }
+
+  /** A slot event as it is nested in a transaction record. */
+  public TxEvent.Nested nest(SlotEvent e) {
+    return new TxEvent.Nested(manifest(e), toBinary(e));
+  }
+
+  public SlotEvent unnest(TxEvent.Nested n) {
+    try {
+      return (SlotEvent) fromBinary(n.bytes(), n.manifest());
+    } catch (NotSerializableException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -100,6 +100,15 @@ public final class Keyspace {
     return e;
   }
 
+  /** Puts back what {@link #get} returned before a transaction (null: the key did not exist). */
+  void restore(Bytes key, Value value, long expireAt, boolean existed, long now) {
+    if (existed) {
+      put(key, value, expireAt, now);
+    } else {
+      remove(key);
+    }
+  }
+
   void clear() {
     entries.clear();
     byExpiry.clear();

@@ -45,4 +45,17 @@ public sealed interface SlotEvent extends PersistentFormat {
 
   /** All keys of one database (db >= 0) or of all databases (db == -1) removed. */
   record DbFlushed(int db) implements SlotEvent {}
+
+  /**
+   * This slot's share of transaction {@code txId}, applied as one event. The slot remembers the
+   * ids it applied (so recovery can complete a transaction without applying a share twice) and
+   * forgets those below {@code completedBelow}, which every slot has applied.
+   */
+  record TxApplied(long txId, long completedBelow, List<TxEvent.Nested> events)
+      implements SlotEvent {
+    @Override
+    public int db() {
+      return -1;
+    }
+  }
 }

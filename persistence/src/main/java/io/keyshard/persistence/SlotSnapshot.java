@@ -6,7 +6,12 @@ import java.util.List;
  * The snapshot format of one slot: an immutable copy of its keyspace. The live {@link SlotState}
  * is mutable for speed, so a snapshot is always taken as this copy, never by sharing the maps.
  */
-public record SlotSnapshot(List<DbEntries> dbs) implements PersistentFormat {
+public record SlotSnapshot(List<DbEntries> dbs, List<Long> appliedTx) implements PersistentFormat {
+
+  /** A snapshot without transaction bookkeeping (as every snapshot before transactions). */
+  public SlotSnapshot(List<DbEntries> dbs) {
+    this(dbs, null);
+  }
 
   public record DbEntries(int db, List<Entry> entries) {}
 

@@ -2,8 +2,11 @@ package io.keyshard.persistence;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * The live keyspace of one slot: one {@link Keyspace} per database, created on first use.
@@ -15,7 +18,20 @@ import java.util.Map;
 public final class SlotState {
   public static final int DATABASES = 16;
 
+  private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
+
   private final Keyspace[] dbs = new Keyspace[DATABASES];
+
+  /** Transactions whose share this slot applied, above the completed watermark. */
+  private final TreeSet<Long> appliedTx = new TreeSet<>();
+
+  /** What a transaction's tentative events replaced, to put back if it aborts (null: none open). */
+  private Map<Integer, Map<Bytes, Saved>> undo;
+
+  /** Told about every key an applied event touches (WATCH). */
+  private BiConsumer<Integer, Bytes> touchListener;
+
+  private record Saved(Value value, long expireAt, boolean existed) {}
 
   /** The database, or null if it never held a key in this slot. */
   public Keyspace db(int db) {
@@ -71,8 +87,101 @@ public final class SlotState {
     return next;
   }
 
+  public void setTouchListener(BiConsumer<Integer, Bytes> listener) {
+    this.touchListener = listener;
+  }
+
+  public boolean hasAppliedTx(long txId) {
+    return appliedTx.contains(txId);
+  }
+
+  /** Records that this slot applied its share of a transaction (see {@link SlotEvent.TxApplied}). */
+  public void markTxApplied(long txId, long completedBelow) {
+    appliedTx.headSet(completedBelow).clear();
+    if (txId >= completedBelow) {
+      appliedTx.add(txId);
+    }
+  }
+
+  /** Starts recording what events change, so {@link #rollback} can undo them. */
+  public void beginUndo() {
+    undo = new HashMap<>();
+  }
+
+  /** Keeps the changes made since {@link #beginUndo}. */
+  public void commitUndo() {
+    undo = null;
+  }
+
+  /** Puts back every key changed since {@link #beginUndo}. */
+  public void rollback(long now) {
+    Map<Integer, Map<Bytes, Saved>> saved = undo;
+    undo = null;
+    if (saved == null) {
+      return;
+    }
+    saved.forEach(
+        (db, keys) ->
+            keys.forEach(
+                (key, s) -> dbForWrite(db).restore(key, s.value(), s.expireAt(), s.existed(), now)));
+  }
+
+  /** Calls {@code action} with every (db, key) the event changes, before it is applied. */
+  public void forEachTouchedKey(SlotEvent event, BiConsumer<Integer, Bytes> action) {
+    if (event instanceof SlotEvent.ValueSet e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.Appended e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.RangeSet e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.ExpirySet e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.KeysDeleted e) {
+      e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
+    } else if (event instanceof SlotEvent.KeysExpired e) {
+      e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
+    } else if (event instanceof SlotEvent.KeyRenamed e) {
+      action.accept(e.db(), Bytes.wrap(e.from()));
+      action.accept(e.db(), Bytes.wrap(e.to()));
+    } else if (event instanceof SlotEvent.KeyCopied e) {
+      action.accept(e.toDb(), Bytes.wrap(e.to()));
+    } else if (event instanceof SlotEvent.KeyMoved e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
+      action.accept(e.toDb(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.DbFlushed e) {
+      for (int i = 0; i < DATABASES; i++) {
+        if (dbs[i] != null && (e.db() == -1 || e.db() == i)) {
+          int db = i;
+          new ArrayList<>(dbs[i].entries().keySet()).forEach(k -> action.accept(db, k));
+        }
+      }
+    } else if (event instanceof SlotEvent.TxApplied e) {
+      e.events().forEach(n -> forEachTouchedKey(FORMAT.unnest(n), action));
+    }
+  }
+
+  private void save(int db, Bytes key) {
+    Map<Bytes, Saved> keys = undo.computeIfAbsent(db, d -> new HashMap<>());
+    if (!keys.containsKey(key)) {
+      Keyspace ks = dbs[db];
+      Keyspace.Entry e = ks == null ? null : ks.get(key);
+      keys.put(
+          key, e == null ? new Saved(null, 0, false) : new Saved(copyOf(e.value), e.expireAt, true));
+    }
+  }
+
   /** Applies one event. {@code now} only stamps access times; it never changes what is stored. */
   public void apply(SlotEvent event, long now) {
+    if (undo != null) {
+      forEachTouchedKey(event, this::save);
+    }
+    if (touchListener != null) {
+      forEachTouchedKey(event, touchListener);
+    }
+    applyOnly(event, now);
+  }
+
+  private void applyOnly(SlotEvent event, long now) {
     if (event instanceof SlotEvent.ValueSet e) {
       dbForWrite(e.db()).put(Bytes.wrap(e.key()), StringValue.of(e.value()), e.expireAt(), now);
     } else if (event instanceof SlotEvent.Appended e) {
@@ -125,6 +234,11 @@ public final class SlotState {
           dbs[i].clear();
         }
       }
+    } else if (event instanceof SlotEvent.TxApplied e) {
+      for (TxEvent.Nested n : e.events()) {
+        applyOnly(FORMAT.unnest(n), now);
+      }
+      markTxApplied(e.txId(), e.completedBelow());
     } else {
       throw new IllegalArgumentException("Unknown event " + event.getClass());
     }
@@ -158,7 +272,7 @@ public final class SlotState {
       }
       out.add(new SlotSnapshot.DbEntries(i, entries));
     }
-    return new SlotSnapshot(out);
+    return new SlotSnapshot(out, appliedTx.isEmpty() ? null : List.copyOf(appliedTx));
   }
 
   public static SlotState fromSnapshot(SlotSnapshot snapshot, long now) {
@@ -168,6 +282,9 @@ public final class SlotState {
       for (SlotSnapshot.Entry e : db.entries()) {
         ks.put(Bytes.wrap(e.key()), e.value(), e.expireAt(), now);
       }
+    }
+    if (snapshot.appliedTx() != null) {
+      s.appliedTx.addAll(snapshot.appliedTx());
     }
     return s;
   }

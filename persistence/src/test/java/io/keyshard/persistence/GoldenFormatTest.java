@@ -54,6 +54,16 @@ class GoldenFormatTest {
     m.put("SlotRegistered", new IndexEvent.SlotRegistered(12182));
     m.put("SlotUnregistered", new IndexEvent.SlotUnregistered(0));
     m.put("IndexSnapshot", new IndexEvent.IndexSnapshot(new long[] {5L, 0L, 1L << 63}));
+    KeyshardSerializer f = new KeyshardSerializer();
+    TxEvent.Nested set = f.nest(new SlotEvent.ValueSet(0, b("{a}x"), b("1"), 0));
+    TxEvent.Nested del = f.nest(new SlotEvent.KeysDeleted(0, List.of(b("y"))));
+    m.put("TxApplied", new SlotEvent.TxApplied(42, 40, List.of(set)));
+    TxEvent.TxPrepared prepared =
+        new TxEvent.TxPrepared(
+            42, List.of(new TxEvent.SlotShare(1, List.of(set)), new TxEvent.SlotShare(900, List.of(del))));
+    m.put("TxPrepared", prepared);
+    m.put("TxCompleted", new TxEvent.TxCompleted(42));
+    m.put("TxLogSnapshot", new TxEvent.TxLogSnapshot(42, List.of(prepared)));
     return m;
   }
 
@@ -117,6 +127,38 @@ class GoldenFormatTest {
     assertArrayEquals(new byte[] {0, 0, 0, 'x'}, ((StringValue) live.db(0).get(Bytes.of("d")).value).bytes());
     assertEquals(9_000, live.db(4).get(Bytes.of("a")).expireAt);
     assertEquals(5_000, live.nextExpiry());
+  }
+
+  @Test
+  void rollbackPutsBackWhatATransactionChanged() {
+    SlotState s = new SlotState();
+    s.apply(new SlotEvent.ValueSet(0, b("a"), b("old"), 7_000), 1);
+    s.apply(new SlotEvent.ValueSet(0, b("gone"), b("g"), 0), 1);
+    s.beginUndo();
+    s.apply(new SlotEvent.ValueSet(0, b("a"), b("new"), 0), 2);
+    s.apply(new SlotEvent.ValueSet(0, b("fresh"), b("f"), 0), 2);
+    s.apply(new SlotEvent.KeysDeleted(0, List.of(b("gone"))), 2);
+    s.apply(new SlotEvent.KeyMoved(0, b("a"), 3), 2);
+    s.rollback(3);
+    assertEquals("old", new String(((StringValue) s.db(0).get(Bytes.of("a")).value).bytes()));
+    assertEquals(7_000, s.db(0).get(Bytes.of("a")).expireAt);
+    assertEquals(7_000, s.nextExpiry());
+    assertEquals(null, s.db(0).get(Bytes.of("fresh")));
+    assertEquals(null, s.db(3).get(Bytes.of("a")));
+    assertEquals("g", new String(((StringValue) s.db(0).get(Bytes.of("gone")).value).bytes()));
+  }
+
+  @Test
+  void appliedTransactionsAreRememberedAboveTheWatermark() {
+    SlotState s = new SlotState();
+    KeyshardSerializer f = new KeyshardSerializer();
+    s.apply(new SlotEvent.TxApplied(5, 1, List.of(f.nest(new SlotEvent.ValueSet(0, b("k"), b("v"), 0)))), 1);
+    s.apply(new SlotEvent.TxApplied(9, 6, List.of()), 1);
+    assertTrue(s.hasAppliedTx(9));
+    assertTrue(!s.hasAppliedTx(5), "ids below the watermark are forgotten");
+    SlotState restored = SlotState.fromSnapshot((SlotSnapshot) roundTrip(s.toSnapshot()), 1);
+    assertTrue(restored.hasAppliedTx(9));
+    assertEquals("v", new String(((StringValue) restored.db(0).get(Bytes.of("k")).value).bytes()));
   }
 
   private Object roundTrip(Object o) {

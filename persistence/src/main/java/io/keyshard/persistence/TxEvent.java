@@ -1,0 +1,31 @@
+package io.keyshard.persistence;
+
+import java.util.List;
+
+/**
+ * The atomic multi-slot write, as stored (see docs/decisions/*-atomic-multi-slot-writes.md).
+ * Append-only, like {@link SlotEvent}.
+ */
+public sealed interface TxEvent extends PersistentFormat {
+
+  /**
+   * One slot event nested in a transaction record, stored with its own manifest and bytes so
+   * the nested events keep exactly the format of stand-alone ones.
+   */
+  record Nested(String manifest, byte[] bytes) {}
+
+  /** The events one slot must apply for a transaction. */
+  record SlotShare(int slot, List<Nested> events) {}
+
+  /**
+   * The commit point of a transaction, in the node's transaction log: once this is persisted
+   * the transaction happens, and recovery completes it if the node stops half way.
+   */
+  record TxPrepared(long txId, List<SlotShare> shares) implements TxEvent {}
+
+  /** Every slot of the transaction has applied its share. */
+  record TxCompleted(long txId) implements TxEvent {}
+
+  /** Snapshot of the transaction log: prepared, not yet completed transactions. */
+  record TxLogSnapshot(long maxTxId, List<TxPrepared> pending) implements PersistentFormat {}
+}
