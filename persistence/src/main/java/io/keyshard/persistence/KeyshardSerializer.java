@@ -41,6 +41,7 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(IndexEvent.SlotUnregistered.class, "SlotUnregistered");
     register(IndexEvent.IndexSnapshot.class, "IndexSnapshot");
     register(SlotEvent.TxApplied.class, "TxApplied");
+    register(SlotEvent.KeyRestored.class, "KeyRestored");
     register(TxEvent.TxPrepared.class, "TxPrepared");
     register(TxEvent.TxCompleted.class, "TxCompleted");
     register(TxEvent.TxLogSnapshot.class, "TxLogSnapshot");

@@ -40,6 +40,12 @@ public sealed interface SlotEvent extends PersistentFormat {
   /** A key's value and expiry copied to another key (maybe in another database) of the slot. */
   record KeyCopied(int db, byte[] from, int toDb, byte[] to) implements SlotEvent {}
 
+  /**
+   * A key created with a whole value of any type and its expiry, replacing what it held (the
+   * destination half of a RENAME, COPY or MOVE between slots; RESTORE later).
+   */
+  record KeyRestored(int db, byte[] key, Value value, long expireAt) implements SlotEvent {}
+
   /** A key moved to another database of the same slot. */
   record KeyMoved(int db, byte[] key, int toDb) implements SlotEvent {}
 

@@ -136,6 +136,8 @@ public final class SlotState {
       action.accept(e.db(), Bytes.wrap(e.key()));
     } else if (event instanceof SlotEvent.ExpirySet e) {
       action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.KeyRestored e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
     } else if (event instanceof SlotEvent.KeysDeleted e) {
       e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
     } else if (event instanceof SlotEvent.KeysExpired e) {
@@ -234,6 +236,8 @@ public final class SlotState {
           dbs[i].clear();
         }
       }
+    } else if (event instanceof SlotEvent.KeyRestored e) {
+      dbForWrite(e.db()).put(Bytes.wrap(e.key()), copyOf(e.value()), e.expireAt(), now);
     } else if (event instanceof SlotEvent.TxApplied e) {
       for (TxEvent.Nested n : e.events()) {
         applyOnly(FORMAT.unnest(n), now);

@@ -63,6 +63,7 @@ class GoldenFormatTest {
             42, List.of(new TxEvent.SlotShare(1, List.of(set)), new TxEvent.SlotShare(900, List.of(del))));
     m.put("TxPrepared", prepared);
     m.put("TxCompleted", new TxEvent.TxCompleted(42));
+    m.put("KeyRestored", new SlotEvent.KeyRestored(2, b("k"), new StringValue(b("v"), true), 99L));
     m.put("TxLogSnapshot", new TxEvent.TxLogSnapshot(42, List.of(prepared)));
     return m;
   }
