@@ -3,7 +3,10 @@ package io.keyshard.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.keyshard.node.commands.CrossSlot;
 import io.keyshard.node.commands.ServerCommands;
+import io.keyshard.node.tx.Transactions;
+import io.keyshard.node.tx.TxLog;
 import io.keyshard.node.commands.SlotCommands;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
@@ -135,6 +138,10 @@ public final class KeyshardNode implements AutoCloseable {
     ClientRegistry clients = new ClientRegistry();
     ServerStats stats = new ServerStats();
     Router router = new Router(table, sharding, settings);
+    ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create("standalone"), "tx-log", startTimeout);
+    Transactions transactions =
+        new Transactions(router, txLog, system.scheduler(), settings.requestTimeout());
+    router.setTransactions(transactions, new CrossSlot());
     router.setSessionCommands(
         new ServerCommands(router, settings, clients, stats, index, system, config).all());
 
@@ -167,6 +174,16 @@ public final class KeyshardNode implements AutoCloseable {
               }
             },
             system.executionContext());
+
+    // Complete every committed transaction a crash left half applied, before any client comes.
+    int recovered =
+        transactions
+            .recover()
+            .toCompletableFuture()
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (recovered > 0) {
+      log.info("Completed {} transactions that were committed before the last stop", recovered);
+    }
 
     Tcp.ServerBinding binding =
         new RespServer(system, settings, router, clients, stats)

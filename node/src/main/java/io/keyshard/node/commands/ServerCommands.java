@@ -49,6 +49,7 @@ public final class ServerCommands {
   private final ServerInfo info;
   private final ConfigCommand config;
   private final ClientCommand client;
+  private final TransactionCommands transactions;
 
   public ServerCommands(
       Router router,
@@ -73,6 +74,7 @@ public final class ServerCommands {
               stats.reset();
               info.resetStats();
             });
+    this.transactions = new TransactionCommands(router, this);
     this.client = new ClientCommand(clients);
   }
 
@@ -102,13 +104,8 @@ public final class ServerCommands {
     m.put("keys", (s, a, spec) -> keys(s, a));
     m.put("scan", (s, a, spec) -> scan(s, a));
     m.put("randomkey", (s, a, spec) -> randomKey(s));
-    MultiSlot multi = new MultiSlot(router);
-    m.put("mget", multi::mget);
-    m.put("mset", multi::mset);
-    m.put("del", multi::sum);
-    m.put("unlink", multi::sum);
-    m.put("exists", multi::sum);
-    m.put("touch", multi::sum);
+    transactions.register(m);
+    router.setCloseHook(transactions::unwatchAll);
     return m;
   }
 
@@ -231,6 +228,9 @@ public final class ServerCommands {
    * when a password is set). As in Redis, CLIENT NO-EVICT and the CLIENT SETINFO attributes stay.
    */
   private Reply reset(Session s, byte[][] a) {
+    s.multi = null;
+    s.multiFailed = false;
+    transactions.unwatchAll(s);
     s.db = 0;
     s.proto = 2;
     s.name = "";

@@ -109,7 +109,11 @@ public final class RespServer {
         conn.handleWith(
             flow.watchTermination(
                 (mat, done) -> {
-                  done.whenComplete((d, t) -> clients.remove(session));
+                  done.whenComplete(
+                      (d, t) -> {
+                        clients.remove(session);
+                        router.closed(session);
+                      });
                   return mat;
                 }),
             system);

@@ -1,6 +1,7 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.tx.Transactions;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.Err;
@@ -21,9 +22,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *   <li>unknown command or wrong arity: Redis's error, before anything else runs;
  *   <li>NOAUTH: a password is set, the connection has not authenticated, and the command is not
  *       flagged no_auth;
- *   <li>a session command (connection state, introspection, keyspace-wide or multi-slot work);
+ *   <li>a session command (connection state, introspection, keyspace-wide work);
  *   <li>every key in one slot: one message to that slot's entity (the fast path);
- *   <li>keys in several slots: the command's multi-slot path, or CROSSSLOT where it has none yet.
+ *   <li>inside MULTI: queued (QUEUED), except the commands that act on the MULTI itself;
+ *   <li>keys in several slots: an atomic transaction over those slots for the commands that
+ *       support it (MGET, MSET, MSETNX, DEL, UNLINK, EXISTS, TOUCH, RENAME, RENAMENX, COPY),
+ *       otherwise CROSSSLOT.
  * </ol>
  * Cluster redirects (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) will be decided here too.
  */
@@ -35,6 +39,8 @@ public final class Router {
   private final AtomicReferenceArray<EntityRef<SlotEntity.Command>> refs =
       new AtomicReferenceArray<>(16384);
   private volatile Map<String, SessionCommand> sessionCommands = Map.of();
+  private volatile Transactions transactions;
+  private volatile CrossSlotCommands crossSlot;
 
   public Router(CommandTable table, ClusterSharding sharding, NodeSettings settings) {
     this.table = table;
@@ -51,18 +57,29 @@ public final class Router {
     return table;
   }
 
+  /** Commands that act on a MULTI at once instead of being queued (as Redis's processCommand). */
+  private static final java.util.Set<String> MULTI_CONTROL =
+      java.util.Set.of("exec", "discard", "multi", "watch", "quit", "reset");
+
   public CompletionStage<Reply> dispatch(Session s, byte[][] argv) {
     Reply invalid = table.check(argv);
     if (invalid != null) {
+      // A rejected command inside MULTI dooms the transaction: EXEC answers EXECABORT.
+      s.flagMultiError();
       return done(invalid);
     }
     CommandSpec top = table.lookup(argv[0]);
     CommandSpec spec = table.resolve(argv);
     if (!s.authenticated && settings.requirePass() != null && !top.flags().contains("no_auth")) {
+      s.flagMultiError();
       return done(Err.NOAUTH);
     }
     s.lastCommand = spec.fullName();
     s.lastCommandAt = System.currentTimeMillis();
+    if (s.multi != null && !MULTI_CONTROL.contains(top.name())) {
+      s.multi.add(argv);
+      return done(Reply.QUEUED);
+    }
     SessionCommand sc = sessionCommands.get(top.name());
     if (sc != null) {
       return sc.run(s, argv, spec);
@@ -72,13 +89,52 @@ public final class Router {
       // A keyless form of a keyed command (OBJECT HELP): any slot can answer it.
       return execInSlot(0, top.name(), s.db, argv, false);
     }
-    int slot = Slots.slot(argv[keys[0]]);
-    for (int i = 1; i < keys.length; i++) {
-      if (Slots.slot(argv[keys[i]]) != slot) {
-        return done(Err.CROSSSLOT);
-      }
+    java.util.SortedSet<Integer> slots = slotsOf(argv, keys);
+    if (slots.size() == 1) {
+      return execInSlot(slots.first(), top.name(), s.db, argv, spec.isWrite());
     }
-    return execInSlot(slot, top.name(), s.db, argv, spec.flags().contains("write"));
+    if (crossSlot != null && crossSlot.handles(top.name())) {
+      int db = s.db;
+      return transactions.run(
+          slots, tx -> crossSlot.run(top.name(), tx::exec, db, argv, spec));
+    }
+    return done(Err.CROSSSLOT);
+  }
+
+  public static java.util.SortedSet<Integer> slotsOf(byte[][] argv, int[] keys) {
+    java.util.SortedSet<Integer> slots = new java.util.TreeSet<>();
+    for (int k : keys) {
+      slots.add(Slots.slot(argv[k]));
+    }
+    return slots;
+  }
+
+  private volatile java.util.function.Consumer<Session> closeHook = s -> {};
+
+  /** Called when a connection closes (forgets its WATCHes). */
+  public void setCloseHook(java.util.function.Consumer<Session> hook) {
+    this.closeHook = hook;
+  }
+
+  public void closed(Session s) {
+    closeHook.accept(s);
+  }
+
+  public SessionCommand sessionCommand(String name) {
+    return sessionCommands.get(name);
+  }
+
+  public CrossSlotCommands crossSlot() {
+    return crossSlot;
+  }
+
+  public Transactions transactions() {
+    return transactions;
+  }
+
+  public void setTransactions(Transactions transactions, CrossSlotCommands crossSlot) {
+    this.transactions = transactions;
+    this.crossSlot = crossSlot;
   }
 
   /** Runs one command body in one slot and returns its reply (or a timeout error). */

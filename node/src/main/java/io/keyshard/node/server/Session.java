@@ -28,6 +28,21 @@ public final class Session {
 
   volatile KillSwitch killSwitch;
 
+  /** Commands queued since MULTI, or null outside MULTI. */
+  public volatile java.util.List<byte[][]> multi;
+
+  /** A command was rejected while queueing: EXEC will answer EXECABORT. */
+  public volatile boolean multiFailed;
+
+  /** Slots holding this connection's WATCHed keys (its watcher id is its client id). */
+  public final java.util.Set<Integer> watchedSlots = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  public void flagMultiError() {
+    if (multi != null) {
+      multiFailed = true;
+    }
+  }
+
   /** Set while a request of this connection waits for a node-wide permit (see RespServer). */
   volatile java.util.concurrent.CompletableFuture<Void> pendingDispatch;
 

@@ -6,6 +6,8 @@ import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
+import io.keyshard.persistence.KeyshardSerializer;
+import io.keyshard.persistence.TxEvent;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.RedisException;
@@ -75,6 +77,42 @@ public final class SlotEntity
   /** Removes every key of one database, or of all (db == -1). */
   public record Flush(int db, ActorRef<Done> replyTo) implements Command {}
 
+  // ---- Atomic multi-slot transactions (docs/decisions/2026-11-22-atomic-multi-slot-writes.md) ----
+
+  /** Locks the slot for a transaction: until it applies or aborts, everything else waits. */
+  public record TxLock(long txId, ActorRef<Done> replyTo) implements Command {}
+
+  /** Runs a command body of the locking transaction tentatively: applied, not persisted. */
+  public record TxExec(
+      long txId, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Asks for the events the locking transaction produced here. */
+  public record TxPrepare(long txId, ActorRef<TxShare> replyTo) implements Command {}
+
+  public record TxShare(int slot, List<TxEvent.Nested> events) implements CborSerializable {}
+
+  /**
+   * Persists this slot's share of a committed transaction and unlocks. Idempotent: a share
+   * already applied (recovery after a crash) is acknowledged without applying it again.
+   */
+  public record TxApply(
+      long txId, long completedBelow, List<TxEvent.Nested> events, ActorRef<Done> replyTo)
+      implements Command {}
+
+  /** Undoes the locking transaction's tentative events and unlocks. */
+  public record TxAbort(long txId, ActorRef<Done> replyTo) implements Command {}
+
+  /** WATCH: remember these keys for this watcher; any change to them makes it dirty. */
+  public record Watch(long watcherId, int db, List<byte[]> keys, ActorRef<Done> replyTo)
+      implements Command {}
+
+  public record Unwatch(long watcherId) implements Command {}
+
+  /** Under the transaction's lock: true if none of the watcher's keys changed here. */
+  public record CheckWatch(long txId, long watcherId, ActorRef<Boolean> replyTo)
+      implements Command {}
+
   private enum ExpireTick implements Command {
     INSTANCE
   }
@@ -103,6 +141,8 @@ public final class SlotEntity
         ctx -> Behaviors.withTimers(timers -> new SlotEntity(slot, settings, ctx, timers)));
   }
 
+  private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
+
   private final int slot;
   private final Settings settings;
   private final ActorContext<Command> ctx;
@@ -126,6 +166,19 @@ public final class SlotEntity
   private final List<SlotEvent> batchEvents = new ArrayList<>();
   private final List<Runnable> batchReplies = new ArrayList<>();
   private boolean flushScheduled;
+
+  /** The transaction holding this slot's lock, or 0. */
+  private long lockedBy;
+
+  /** Events the locking transaction applied tentatively. */
+  private final List<SlotEvent> txEvents = new ArrayList<>();
+
+  /** WATCH: watchers by key, keys by watcher, and watchers whose keys changed. */
+  private final Map<WatchedKey, java.util.Set<Long>> watchers = new java.util.HashMap<>();
+  private final Map<Long, List<WatchedKey>> watchedBy = new java.util.HashMap<>();
+  private final java.util.Set<Long> dirtyWatchers = new java.util.HashSet<>();
+
+  private record WatchedKey(int db, Bytes key) {}
 
   private long expireTimerAt;
   private long lastExpireRun;
@@ -157,10 +210,21 @@ public final class SlotEntity
         .onCommand(ExpireTick.class, (state, t) -> onExpireTick(state))
         .onCommand(FlushBatch.class, (state, f) -> flushBatch())
         .onCommand(Registered.class, (state, r) -> onRegistered())
+        .onCommand(TxLock.class, this::onTxLock)
+        .onCommand(TxExec.class, this::onTxExec)
+        .onCommand(TxPrepare.class, this::onTxPrepare)
+        .onCommand(TxApply.class, this::onTxApply)
+        .onCommand(TxAbort.class, this::onTxAbort)
+        .onCommand(Watch.class, this::onWatch)
+        .onCommand(Unwatch.class, this::onUnwatch)
+        .onCommand(CheckWatch.class, this::onCheckWatch)
         .build();
   }
 
   private ReplyEffect<SlotEvent, SlotState> onExec(SlotState state, Exec cmd) {
+    if (lockedBy != 0) {
+      return Effect().stash();
+    }
     if (registering || (cmd.write() && !registered)) {
       // Everything waits behind the registration, reads too, so that a read pipelined after a
       // write on the same connection still sees that write.
@@ -216,14 +280,186 @@ public final class SlotEntity
     batchEvents.clear();
     batchReplies.clear();
     preApplied += events.size();
+    // Unstash afterwards: a transaction's lock may be waiting for this batch.
+    return asReply(
+        Effect()
+            .persist(events)
+            .thenRun(
+                s -> {
+                  replies.forEach(Runnable::run);
+                  afterWrite(s);
+                })
+            .thenUnstashAll());
+  }
+
+  /** The javadsl offers no unstash that is also a ReplyEffect; Pekko's effects implement both. */
+  @SuppressWarnings("unchecked")
+  private static ReplyEffect<SlotEvent, SlotState> asReply(
+      org.apache.pekko.persistence.typed.javadsl.Effect<SlotEvent, SlotState> effect) {
+    return (ReplyEffect<SlotEvent, SlotState>) effect;
+  }
+
+  private boolean blocked() {
+    return registering || lockedBy != 0;
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onTxLock(SlotState state, TxLock c) {
+    if (lockedBy == c.txId()) {
+      return Effect().reply(c.replyTo(), Done.getInstance());
+    }
+    if (lockedBy != 0 || registering) {
+      return Effect().stash();
+    }
+    if (!registered) {
+      // The transaction may write here: register first, like any write.
+      return awaitRegistration();
+    }
+    if (!batchEvents.isEmpty()) {
+      // Let the open batch reach the journal first; the lock is unstashed after it.
+      if (!flushScheduled) {
+        flushScheduled = true;
+        ctx.getSelf().tell(FlushBatch.INSTANCE);
+      }
+      return Effect().stash();
+    }
+    lockedBy = c.txId();
+    txEvents.clear();
+    state.beginUndo();
+    return Effect().reply(c.replyTo(), Done.getInstance());
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onTxExec(SlotState state, TxExec c) {
+    if (lockedBy != c.txId()) {
+      return Effect().reply(c.replyTo(), Err.err("transaction " + c.txId() + " does not hold slot " + slot));
+    }
+    SlotCommand body = settings.commands().get(c.name());
+    if (body == null) {
+      return Effect().reply(c.replyTo(), Err.err("unknown command '" + c.name() + "'"));
+    }
+    SlotContext sc = new SlotContext(state, c.db(), c.argv(), System.currentTimeMillis(), c.write());
+    Reply reply;
+    try {
+      reply = body.run(sc);
+    } catch (RedisException e) {
+      reply = e.reply();
+    } catch (RuntimeException e) {
+      ctx.getLog().error("Command {} failed in slot {}", c.name(), slot, e);
+      reply = Err.err("internal error: " + e.getClass().getSimpleName());
+    }
+    txEvents.addAll(sc.events());
+    return Effect().reply(c.replyTo(), reply);
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onTxPrepare(SlotState state, TxPrepare c) {
+    List<TxEvent.Nested> nested = new ArrayList<>(txEvents.size());
+    if (lockedBy == c.txId()) {
+      for (SlotEvent e : txEvents) {
+        nested.add(FORMAT.nest(e));
+      }
+    }
+    return Effect().reply(c.replyTo(), new TxShare(slot, nested));
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onTxApply(SlotState state, TxApply c) {
+    if (lockedBy == c.txId()) {
+      state.commitUndo();
+      txEvents.clear();
+      lockedBy = 0;
+      if (c.events().isEmpty()) {
+        return asReply(Effect().reply(c.replyTo(), Done.getInstance()).thenUnstashAll());
+      }
+      // The events are already in the state; only the bookkeeping is left to apply.
+      state.markTxApplied(c.txId(), c.completedBelow());
+      preApplied++;
+      return asReply(
+          Effect()
+              .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()))
+              .thenRun(
+                  s -> {
+                    afterWrite(s);
+                    c.replyTo().tell(Done.getInstance());
+                  })
+              .thenUnstashAll());
+    }
+    if (state.hasAppliedTx(c.txId()) || c.events().isEmpty()) {
+      return Effect().reply(c.replyTo(), Done.getInstance());
+    }
+    if (blocked()) {
+      return Effect().stash();
+    }
+    if (!registered) {
+      return awaitRegistration();
+    }
+    // Roll-forward after a crash: the share was never applied here.
     return Effect()
-        .persist(events)
-        .thenRun(
-            s -> {
-              replies.forEach(Runnable::run);
-              afterWrite(s);
-            })
-        .thenNoReply();
+        .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()))
+        .thenRun(this::afterWrite)
+        .thenReply(c.replyTo(), s -> Done.getInstance());
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onTxAbort(SlotState state, TxAbort c) {
+    if (lockedBy != c.txId()) {
+      return Effect().reply(c.replyTo(), Done.getInstance());
+    }
+    state.rollback(System.currentTimeMillis());
+    txEvents.clear();
+    lockedBy = 0;
+    return asReply(Effect().reply(c.replyTo(), Done.getInstance()).thenUnstashAll());
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onWatch(SlotState state, Watch c) {
+    List<WatchedKey> keys = watchedBy.computeIfAbsent(c.watcherId(), w -> new ArrayList<>());
+    for (byte[] k : c.keys()) {
+      WatchedKey wk = new WatchedKey(c.db(), Bytes.wrap(k));
+      keys.add(wk);
+      watchers.computeIfAbsent(wk, x -> new java.util.HashSet<>()).add(c.watcherId());
+      // Redis: a key already expired when watched does not count as changed when it is removed.
+    }
+    state.setTouchListener(this::touched);
+    return Effect().reply(c.replyTo(), Done.getInstance());
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onUnwatch(SlotState state, Unwatch c) {
+    List<WatchedKey> keys = watchedBy.remove(c.watcherId());
+    if (keys != null) {
+      for (WatchedKey wk : keys) {
+        java.util.Set<Long> set = watchers.get(wk);
+        if (set != null) {
+          set.remove(c.watcherId());
+          if (set.isEmpty()) {
+            watchers.remove(wk);
+          }
+        }
+      }
+    }
+    dirtyWatchers.remove(c.watcherId());
+    if (watchers.isEmpty()) {
+      state.setTouchListener(null);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onCheckWatch(SlotState state, CheckWatch c) {
+    boolean clean = !dirtyWatchers.contains(c.watcherId());
+    if (clean) {
+      // A watched key whose time passed since WATCH counts as changed, as in Redis 7.
+      long now = System.currentTimeMillis();
+      for (WatchedKey wk : watchedBy.getOrDefault(c.watcherId(), List.of())) {
+        Keyspace ks = state.db(wk.db());
+        Keyspace.Entry e = ks == null ? null : ks.get(wk.key());
+        if (e != null && e.isExpired(now)) {
+          clean = false;
+        }
+      }
+    }
+    return Effect().reply(c.replyTo(), clean);
+  }
+
+  private void touched(int db, Bytes key) {
+    java.util.Set<Long> set = watchers.get(new WatchedKey(db, key));
+    if (set != null) {
+      dirtyWatchers.addAll(set);
+    }
   }
 
   private ReplyEffect<SlotEvent, SlotState> awaitRegistration() {
@@ -237,8 +473,7 @@ public final class SlotEntity
   private ReplyEffect<SlotEvent, SlotState> onRegistered() {
     registering = false;
     registered = true;
-    // The javadsl offers no unstash that is also a ReplyEffect; Pekko's effects implement both.
-    return (ReplyEffect<SlotEvent, SlotState>) Effect().unstashAll();
+    return asReply(Effect().unstashAll());
   }
 
   /** After a persisted write: keep the index and the expiry timer in step with the state. */
@@ -271,6 +506,12 @@ public final class SlotEntity
 
   private ReplyEffect<SlotEvent, SlotState> onExpireTick(SlotState state) {
     expireTimerAt = 0;
+    if (blocked()) {
+      // Never change a locked slot; the next run after the interval will do it.
+      lastExpireRun = System.currentTimeMillis();
+      scheduleExpiry(state);
+      return Effect().noReply();
+    }
     long now = System.currentTimeMillis();
     lastExpireRun = now;
     List<SlotEvent> events = new ArrayList<>();
@@ -295,7 +536,7 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onStats(SlotState state, GetStats cmd) {
-    if (registering) {
+    if (blocked()) {
       return Effect().stash();
     }
     long[] keys = new long[SlotState.DATABASES];
@@ -311,7 +552,7 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onListKeys(SlotState state, ListKeys cmd) {
-    if (registering) {
+    if (blocked()) {
       return Effect().stash();
     }
     Keyspace ks = state.db(cmd.db());
@@ -333,7 +574,7 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onRandomKey(SlotState state, RandomKey cmd) {
-    if (registering) {
+    if (blocked()) {
       return Effect().stash();
     }
     Keyspace ks = state.db(cmd.db());
@@ -353,7 +594,7 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onFlush(SlotState state, Flush cmd) {
-    if (registering) {
+    if (blocked()) {
       return Effect().stash();
     }
     boolean any = false;

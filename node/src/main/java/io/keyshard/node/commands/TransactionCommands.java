@@ -1,0 +1,264 @@
+package io.keyshard.node.commands;
+
+import io.keyshard.node.server.Router;
+import io.keyshard.node.server.Session;
+import io.keyshard.node.server.SessionCommand;
+import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.tx.Transactions;
+import io.keyshard.protocol.CommandSpec;
+import io.keyshard.protocol.CommandTable;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.Slots;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.Done;
+
+/**
+ * MULTI, EXEC, DISCARD, WATCH, UNWATCH with Redis 7.0 semantics, on the atomic multi-slot
+ * mechanism: EXEC locks every slot its commands touch (and, for DBSIZE, KEYS, RANDOMKEY,
+ * FLUSHDB and FLUSHALL, every non-empty slot), checks WATCH under those locks, and runs the
+ * queued commands as one transaction that no other client can interleave with.
+ */
+final class TransactionCommands {
+  /** Keyspace-wide commands: inside EXEC they run over every locked non-empty slot. */
+  private static final Set<String> KEYSPACE_WIDE =
+      Set.of("dbsize", "keys", "randomkey", "flushdb", "flushall", "scan");
+
+  private final Router router;
+  private final ServerCommands server;
+
+  TransactionCommands(Router router, ServerCommands server) {
+    this.router = router;
+    this.server = server;
+  }
+
+  void register(Map<String, SessionCommand> m) {
+    m.put("multi", (s, a, spec) -> done(multi(s)));
+    m.put("discard", (s, a, spec) -> discard(s));
+    m.put("watch", this::watch);
+    m.put("unwatch", (s, a, spec) -> unwatchAll(s).thenApply(v -> Reply.OK));
+    m.put("exec", (s, a, spec) -> exec(s));
+  }
+
+  private static CompletionStage<Reply> done(Reply r) {
+    return CompletableFuture.completedFuture(r);
+  }
+
+  private Reply multi(Session s) {
+    if (s.multi != null) {
+      return Err.MULTI_NESTED;
+    }
+    s.multi = new ArrayList<>();
+    s.multiFailed = false;
+    return Reply.OK;
+  }
+
+  private CompletionStage<Reply> discard(Session s) {
+    if (s.multi == null) {
+      return done(Err.DISCARD_WITHOUT_MULTI);
+    }
+    s.multi = null;
+    s.multiFailed = false;
+    return unwatchAll(s).thenApply(v -> Reply.OK);
+  }
+
+  private CompletionStage<Reply> watch(Session s, byte[][] argv, CommandSpec spec) {
+    if (s.multi != null) {
+      return done(Err.err("WATCH inside MULTI is not allowed"));
+    }
+    Map<Integer, List<byte[]>> bySlot = new LinkedHashMap<>();
+    for (int i = 1; i < argv.length; i++) {
+      bySlot.computeIfAbsent(Slots.slot(argv[i]), x -> new ArrayList<>()).add(argv[i]);
+    }
+    int db = s.db;
+    List<CompletableFuture<Done>> acks = new ArrayList<>();
+    bySlot.forEach(
+        (slot, keys) -> {
+          s.watchedSlots.add(slot);
+          acks.add(
+              router
+                  .<Done>ask(slot, r -> new SlotEntity.Watch(s.id, db, keys, r))
+                  .toCompletableFuture());
+        });
+    return CompletableFuture.allOf(acks.toArray(new CompletableFuture[0]))
+        .thenApply(v -> Reply.OK)
+        .exceptionally(ServerCommands::failed);
+  }
+
+  /** Forgets the connection's WATCHes (also on EXEC, DISCARD, RESET and disconnect). */
+  CompletionStage<Void> unwatchAll(Session s) {
+    for (int slot : s.watchedSlots) {
+      router.<Object>ask(slot, r -> new SlotEntity.Unwatch(s.id));
+    }
+    s.watchedSlots.clear();
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private CompletionStage<Reply> exec(Session s) {
+    if (s.multi == null) {
+      return done(Err.EXEC_WITHOUT_MULTI);
+    }
+    List<byte[][]> queued = s.multi;
+    boolean failed = s.multiFailed;
+    s.multi = null;
+    s.multiFailed = false;
+    Set<Integer> watched = Set.copyOf(s.watchedSlots);
+    if (failed) {
+      return unwatchAll(s)
+          .thenApply(
+              v -> Reply.error("EXECABORT Transaction discarded because of previous errors."));
+    }
+    CommandTable table = router.table();
+    SortedSet<Integer> slots = new TreeSet<>(watched);
+    boolean everySlot = false;
+    for (byte[][] argv : queued) {
+      CommandSpec top = table.lookup(argv[0]);
+      if (KEYSPACE_WIDE.contains(top.name())) {
+        everySlot = true;
+      }
+      int[] keys = table.keyPositions(table.resolve(argv), argv);
+      slots.addAll(Router.slotsOf(argv, keys));
+    }
+    CompletionStage<SortedSet<Integer>> lockSet =
+        everySlot
+            ? server.nonEmptySlots().thenApply(all -> {
+                SortedSet<Integer> out = new TreeSet<>(slots);
+                for (int slot : all) {
+                  out.add(slot);
+                }
+                return out;
+              })
+            : CompletableFuture.completedFuture(slots);
+    return lockSet
+        .thenCompose(
+            locked ->
+                router.transactions().run(locked, tx -> program(tx, s, queued, watched, locked)))
+        .whenComplete((r, t) -> unwatchAll(s))
+        .exceptionally(ServerCommands::failed);
+  }
+
+  private CompletionStage<Reply> program(
+      Transactions.Tx tx,
+      Session s,
+      List<byte[][]> queued,
+      Set<Integer> watched,
+      SortedSet<Integer> locked) {
+    List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+    for (int slot : watched) {
+      checks.add(tx.watchClean(slot, s.id).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(checks.toArray(new CompletableFuture[0]))
+        .thenCompose(
+            v -> {
+              if (checks.stream().anyMatch(c -> !c.join())) {
+                tx.abort();
+                return done(Reply.NULL_ARRAY);
+              }
+              List<Reply> replies = new ArrayList<>();
+              CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+              for (byte[][] argv : queued) {
+                chain =
+                    chain.thenCompose(x -> runQueued(tx, s, argv, locked)).thenAccept(replies::add);
+              }
+              return chain.thenApply(x -> Reply.array(replies));
+            });
+  }
+
+  /** One queued command, inside the transaction. */
+  private CompletionStage<Reply> runQueued(
+      Transactions.Tx tx, Session s, byte[][] argv, SortedSet<Integer> locked) {
+    CommandTable table = router.table();
+    CommandSpec top = table.lookup(argv[0]);
+    CommandSpec spec = table.resolve(argv);
+    String name = top.name();
+    int db = s.db;
+    switch (name) {
+      case "dbsize":
+        return overAll(tx, locked, "__count", db, argv("__count"))
+            .thenApply(rs -> Reply.integer(rs.stream().mapToLong(r -> ((Reply.Int) r).value()).sum()));
+      case "keys":
+        return overAll(tx, locked, "__keys", db, argv("__keys", argv[1])).thenApply(TransactionCommands::concat);
+      case "scan":
+        // Under the transaction's locks one pass returns every key; the cursor ends at 0.
+        return overAll(tx, locked, "__keys", db, argv("__keys", matchOf(argv)))
+            .thenApply(rs -> Reply.array(List.of(Reply.bulk("0"), concat(rs))));
+      case "randomkey":
+        return overAll(tx, locked, "__keys", db, argv("__keys", Args.bytes("*")))
+            .thenApply(
+                rs -> {
+                  List<Reply> all = ((Reply.Array) concat(rs)).items();
+                  return all.isEmpty() ? Reply.NULL : all.get(ThreadLocalRandom.current().nextInt(all.size()));
+                });
+      case "flushdb":
+      case "flushall":
+        byte[] which = Args.bytes(Integer.toString(name.equals("flushall") ? -1 : db));
+        return overAll(tx, locked, "__flush", db, argv("__flush", which)).thenApply(rs -> Reply.OK);
+      default:
+        break;
+    }
+    var sc = router.sessionCommand(name);
+    if (sc != null) {
+      return sc.run(s, argv, spec);
+    }
+    int[] keys = table.keyPositions(spec, argv);
+    if (keys.length == 0) {
+      return locked.contains(0)
+          ? tx.exec(0, name, db, argv, false)
+          : router.execInSlot(0, name, db, argv, false);
+    }
+    SortedSet<Integer> slots = Router.slotsOf(argv, keys);
+    if (slots.size() == 1) {
+      return tx.exec(slots.first(), name, db, argv, spec.isWrite());
+    }
+    if (router.crossSlot().handles(name)) {
+      return router.crossSlot().run(name, tx::exec, db, argv, spec);
+    }
+    return done(Err.CROSSSLOT);
+  }
+
+  private static byte[] matchOf(byte[][] argv) {
+    for (int i = 2; i + 1 < argv.length; i++) {
+      if (Args.is(argv[i], "MATCH")) {
+        return argv[i + 1];
+      }
+    }
+    return Args.bytes("*");
+  }
+
+  private static CompletionStage<List<Reply>> overAll(
+      Transactions.Tx tx, SortedSet<Integer> locked, String name, int db, byte[][] argv) {
+    List<CompletableFuture<Reply>> parts = new ArrayList<>();
+    for (int slot : locked) {
+      parts.add(tx.exec(slot, name, db, argv, name.equals("__flush")).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+        .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+  }
+
+  private static Reply concat(List<Reply> parts) {
+    List<Reply> all = new ArrayList<>();
+    for (Reply r : parts) {
+      if (r instanceof Reply.Array a) {
+        all.addAll(a.items());
+      }
+    }
+    return Reply.array(all);
+  }
+
+  private static byte[][] argv(String name, byte[]... args) {
+    byte[][] out = new byte[args.length + 1][];
+    out[0] = Args.bytes(name);
+    System.arraycopy(args, 0, out, 1, args.length);
+    return out;
+  }
+}

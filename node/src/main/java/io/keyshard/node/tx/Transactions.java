@@ -1,0 +1,288 @@
+package io.keyshard.node.tx;
+
+import io.keyshard.node.server.Router;
+import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.persistence.TxEvent;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs writes and reads that span slots atomically: the one mechanism behind multi-slot
+ * commands and MULTI/EXEC (docs/decisions/2026-11-22-atomic-multi-slot-writes.md).
+ *
+ * <ol>
+ *   <li>Lock the slots one at a time in ascending order (so two transactions never wait on
+ *       each other in a cycle); a locked slot holds every other request.
+ *   <li>Run the program: each command runs in its slot against the live state, tentatively
+ *       (applied, undoable, not persisted), so later commands see earlier ones.
+ *   <li>Collect each slot's events and persist them as one {@code TxPrepared} record in the
+ *       transaction log: the commit point. A transaction with no events commits nothing.
+ *   <li>Apply: each slot persists its share as one {@code TxApplied} event and unlocks; then the
+ *       log records {@code TxCompleted}. The client's reply goes out after that.
+ *   <li>Recovery: before the port opens, every prepared transaction without TxCompleted is
+ *       applied again; a slot that already applied its share says so and persists nothing.
+ * </ol>
+ * A failure before the commit point undoes the tentative events and unlocks every slot.
+ */
+public final class Transactions {
+  private static final Logger log = LoggerFactory.getLogger(Transactions.class);
+
+  /** Test hook: stop the JVM at a named point of the protocol (see the crash tests). */
+  private static final String CRASH_POINT = System.getProperty("keyshard.test.crash-point", "");
+
+  /** What a transaction does with its locked slots. */
+  @FunctionalInterface
+  public interface Program {
+    CompletionStage<Reply> run(Tx tx);
+  }
+
+  /** A running transaction, as its program sees it. */
+  public final class Tx {
+    private final long id;
+    private final SortedSet<Integer> slots;
+    private volatile boolean abort;
+
+    private Tx(long id, SortedSet<Integer> slots) {
+      this.id = id;
+      this.slots = slots;
+    }
+
+    /** Runs a command body in one of the locked slots; its effects are seen by later commands. */
+    public CompletionStage<Reply> exec(int slot, String name, int db, byte[][] argv, boolean write) {
+      if (!slots.contains(slot)) {
+        return CompletableFuture.completedFuture(
+            Err.err("internal error: slot " + slot + " is not locked by this transaction"));
+      }
+      return router
+          .<Reply>ask(slot, r -> new SlotEntity.TxExec(id, name, db, argv, write, r))
+          .exceptionally(t -> Reply.error("TRYAGAIN " + t.getClass().getSimpleName()));
+    }
+
+    /** True if none of the watcher's keys in that slot changed since WATCH. */
+    public CompletionStage<Boolean> watchClean(int slot, long watcherId) {
+      return router.ask(slot, r -> new SlotEntity.CheckWatch(id, watcherId, r));
+    }
+
+    /** Makes the transaction undo everything and unlock, instead of committing. */
+    public void abort() {
+      abort = true;
+    }
+  }
+
+  private final Router router;
+  private final ActorRef<TxLog.Command> txLog;
+  private final Scheduler scheduler;
+  private final Duration timeout;
+  private final AtomicLong nextId = new AtomicLong(1);
+  private final ConcurrentSkipListSet<Long> inflight = new ConcurrentSkipListSet<>();
+  /** Committed transactions whose completion is not yet durable. */
+  private final ConcurrentSkipListSet<Long> prepared = new ConcurrentSkipListSet<>();
+
+  public Transactions(
+      Router router, ActorRef<TxLog.Command> txLog, Scheduler scheduler, Duration timeout) {
+    this.router = router;
+    this.txLog = txLog;
+    this.scheduler = scheduler;
+    this.timeout = timeout;
+  }
+
+  /**
+   * Completes every transaction the log holds as prepared but not completed. Called once at
+   * start-up, before clients can connect.
+   */
+  public CompletionStage<Integer> recover() {
+    return AskPattern.<TxLog.Command, TxLog.Pending>ask(
+            txLog, TxLog.GetPending::new, timeout, scheduler)
+        .thenCompose(
+            pending -> {
+              nextId.set(pending.maxTxId() + 1);
+              pending.pending().forEach(p -> inflight.add(p.txId()));
+              CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+              for (TxEvent.TxPrepared p : pending.pending()) {
+                // In log order: a slot in two pending transactions gets them in commit order.
+                chain = chain.thenCompose(v -> applyAll(p.txId(), sharesBySlot(p), p.shares()));
+              }
+              return chain.thenApply(v -> pending.pending().size());
+            });
+  }
+
+  private static TreeSet<Integer> sharesBySlot(TxEvent.TxPrepared p) {
+    TreeSet<Integer> slots = new TreeSet<>();
+    p.shares().forEach(s -> slots.add(s.slot()));
+    return slots;
+  }
+
+  /** Runs {@code program} holding the locks of {@code slots}. */
+  public CompletionStage<Reply> run(SortedSet<Integer> slots, Program program) {
+    long id = nextId.getAndIncrement();
+    inflight.add(id);
+    Tx tx = new Tx(id, new TreeSet<>(slots));
+    List<Integer> locked = new ArrayList<>();
+    return lockInOrder(id, slots.iterator(), locked)
+        .thenCompose(v -> program.run(tx))
+        .thenCompose(reply -> tx.abort ? abortAll(id, locked).thenApply(v -> reply) : commit(id, locked, reply))
+        .exceptionallyCompose(
+            t -> {
+              log.warn("Transaction {} failed before its commit point; undoing", id, t);
+              return abortAll(id, locked)
+                  .thenApply(v -> Reply.error("TRYAGAIN transaction did not complete; nothing was changed"));
+            })
+        .whenComplete(
+            (r, t) -> {
+              if (!committed(id)) {
+                inflight.remove(id);
+              }
+            });
+  }
+
+  /** Whether the id must stay in flight: committed but not yet recorded as completed. */
+  private boolean committed(long id) {
+    return prepared.contains(id);
+  }
+
+  private CompletionStage<Void> lockInOrder(long id, Iterator<Integer> slots, List<Integer> locked) {
+    if (!slots.hasNext()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    int slot = slots.next();
+    return router
+        .<Done>ask(slot, r -> new SlotEntity.TxLock(id, r))
+        .thenCompose(
+            d -> {
+              locked.add(slot);
+              return lockInOrder(id, slots, locked);
+            });
+  }
+
+  private CompletionStage<Reply> commit(long id, List<Integer> locked, Reply reply) {
+    List<CompletableFuture<SlotEntity.TxShare>> asks = new ArrayList<>();
+    for (int slot : locked) {
+      asks.add(router.<SlotEntity.TxShare>ask(slot, r -> new SlotEntity.TxPrepare(id, r)).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0]))
+        .thenCompose(
+            v -> {
+              List<TxEvent.SlotShare> shares = new ArrayList<>();
+              for (CompletableFuture<SlotEntity.TxShare> a : asks) {
+                SlotEntity.TxShare s = a.join();
+                if (!s.events().isEmpty()) {
+                  shares.add(new TxEvent.SlotShare(s.slot(), s.events()));
+                }
+              }
+              if (shares.isEmpty()) {
+                // Read-only: nothing to commit, just unlock.
+                return abortAll(id, locked).thenApply(x -> reply);
+              }
+              return prepareWithRetry(new TxEvent.TxPrepared(id, shares))
+                  .thenCompose(
+                      d -> {
+                        prepared.add(id);
+                        crashPoint("after-commit-record");
+                        return applyAll(id, new TreeSet<>(locked), shares);
+                      })
+                  .thenApply(x -> reply);
+            });
+  }
+
+  /**
+   * Sends every slot its share (an empty one just unlocks it), in ascending slot order, retrying
+   * until each acknowledges: after the commit point the transaction must happen.
+   */
+  private CompletionStage<Void> applyAll(long id, SortedSet<Integer> slots, List<TxEvent.SlotShare> shares) {
+    CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
+    boolean[] appliedOne = {false};
+    for (int slot : slots) {
+      List<TxEvent.Nested> events =
+          shares.stream().filter(s -> s.slot() == slot).findFirst().map(TxEvent.SlotShare::events).orElse(List.of());
+      chain =
+          chain.thenCompose(
+              v -> {
+                if (appliedOne[0]) {
+                  crashPoint("between-applies");
+                }
+                if (!events.isEmpty()) {
+                  appliedOne[0] = true;
+                }
+                return applyWithRetry(id, slot, events);
+              });
+    }
+    // Slots forget applied ids below the in-flight watermark, so an id leaves the in-flight set
+    // only once TxCompleted is durable: recovery then never re-applies it.
+    return chain
+        .thenCompose(
+            v ->
+                AskPattern.<TxLog.Command, Done>ask(
+                    txLog, r -> new TxLog.Complete(id, r), timeout, scheduler))
+        .handle(
+            (d, t) -> {
+              if (t == null) {
+                prepared.remove(id);
+                inflight.remove(id);
+              } else {
+                log.warn("Transaction {} applied but its completion was not recorded", id, t);
+              }
+              return null;
+            });
+  }
+
+  /**
+   * Persists the commit record. A failed ask may still have been persisted, so the slots must
+   * not be rolled back: retry (writing the same record twice is harmless) until it is known.
+   */
+  private CompletionStage<Done> prepareWithRetry(TxEvent.TxPrepared tx) {
+    return AskPattern.<TxLog.Command, Done>ask(
+            txLog, r -> new TxLog.Prepare(tx, r), timeout, scheduler)
+        .exceptionallyCompose(
+            t -> {
+              log.warn("Commit record of transaction {} not confirmed; retrying", tx.txId(), t);
+              return prepareWithRetry(tx);
+            });
+  }
+
+  private CompletionStage<Void> applyWithRetry(long id, int slot, List<TxEvent.Nested> events) {
+    long watermark = inflight.isEmpty() ? id : Math.min(id, inflight.first());
+    return router
+        .<Done>ask(slot, r -> new SlotEntity.TxApply(id, watermark, events, r))
+        .thenApply(d -> (Void) null)
+        .exceptionallyCompose(
+            t -> {
+              log.warn("Slot {} did not apply committed transaction {}; retrying", slot, id, t);
+              return applyWithRetry(id, slot, events);
+            });
+  }
+
+  private CompletionStage<Void> abortAll(long id, List<Integer> locked) {
+    List<CompletableFuture<Done>> asks = new ArrayList<>();
+    for (int slot : locked) {
+      asks.add(
+          router
+              .<Done>ask(slot, r -> new SlotEntity.TxAbort(id, r))
+              .toCompletableFuture()
+              .exceptionally(t -> Done.getInstance()));
+    }
+    return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0]));
+  }
+
+  private static void crashPoint(String name) {
+    if (CRASH_POINT.equals(name)) {
+      log.error("Crash point {} reached: halting the JVM (test hook)", name);
+      Runtime.getRuntime().halt(137);
+    }
+  }
+}
