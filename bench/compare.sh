@@ -7,7 +7,8 @@
 #
 # Three servers run at once on free ports: redis-server without persistence, redis-server with
 # appendonly yes + appendfsync always (the durable baseline: Keyshard acknowledges a write only
-# once its journal has it), and Keyshard (bin/keyshard-server on a fresh temporary directory).
+# once its journal has it), and Keyshard (built by bin/keyshard-server, run from a copy of
+# node/target on a fresh temporary directory).
 # Each runs `redis-benchmark -c CLIENTS -n N -P <p> -t TESTS` at every pipeline depth, with random
 # keys (-r KEYSPACE, spread over all slots) and with one key (no -r: every request hits one slot).
 # The durable Redis runs only the write tests. The table gives requests per second.
@@ -107,11 +108,20 @@ if [ -n "$aof_tests" ]; then
   start_redis redis-aof "$aof_port" --appendonly yes --appendfsync always
 fi
 
+# bin/keyshard-server builds the node if it is stale (--help then only prints usage). The node
+# then runs from a copy, as bin/keyshard-server would run it: it loads classes lazily, and a
+# rebuild of node/target during the run made its first SET fail with NoClassDefFoundError and
+# took the JVM down.
+"$root/bin/keyshard-server" --help >/dev/null 2>"$work/build.log" || {
+  echo "compare.sh: building Keyshard failed:" >&2; cat "$work/build.log" >&2; exit 1; }
+mkdir -p "$work/node"
+cp -r "$root/node/target/keyshard-node.jar" "$root/node/target/lib" "$work/node/"
 ks_port=$(free_port)
-# bin/keyshard-server builds the node first if it is stale: allow for that in the wait.
-"$root/bin/keyshard-server" --port "$ks_port" --dir "$work/keyshard" >"$work/keyshard.log" 2>&1 &
+# shellcheck disable=SC2086 # KEYSHARD_JAVA_OPTS is a list of options, as in bin/keyshard-server
+java ${KEYSHARD_JAVA_OPTS:--Xmx2g} -cp "$work/node/keyshard-node.jar:$work/node/lib/*" \
+  io.keyshard.node.Main --port "$ks_port" --dir "$work/keyshard" >"$work/keyshard.log" 2>&1 &
 pids+=($!)
-wait_ready "$ks_port" $! keyshard "$work/keyshard.log" 300
+wait_ready "$ks_port" $! keyshard "$work/keyshard.log" 120
 
 declare -A rps
 
@@ -191,3 +201,5 @@ for test in "${names[@]}"; do
 done
 echo "ratio = keyshard rps / redis rps; redis-aof = appendonly yes, appendfsync always" \
   "(write tests only)."
+echo "on disk after the runs: keyshard $(du -sh "$work/keyshard" | cut -f1)," \
+  "redis-aof $(du -sh "${aof_port:+$work/redis-aof}" 2>/dev/null | cut -f1)"

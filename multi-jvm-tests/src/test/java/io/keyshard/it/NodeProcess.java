@@ -178,16 +178,66 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  private static String classpath;
+
   /**
    * The node's class path: the file Maven wrote (see this module's pom), or this JVM's own class
-   * path when run outside Maven (an IDE puts the dependencies there).
+   * path when run outside Maven (an IDE puts the dependencies there). Keyshard's own entries are
+   * copied first (see {@link #snapshot}).
    */
-  static String classpath() throws IOException {
-    String file = System.getProperty("keyshard.node.classpath.file");
-    if (file != null && Files.isRegularFile(Path.of(file))) {
-      return Files.readString(Path.of(file), StandardCharsets.UTF_8).trim();
+  static synchronized String classpath() throws IOException {
+    if (classpath == null) {
+      String file = System.getProperty("keyshard.node.classpath.file");
+      String cp =
+          file != null && Files.isRegularFile(Path.of(file))
+              ? Files.readString(Path.of(file), StandardCharsets.UTF_8).trim()
+              : System.getProperty("java.class.path");
+      classpath = snapshot(cp);
     }
-    return System.getProperty("java.class.path");
+    return classpath;
+  }
+
+  /**
+   * Copies the class path entries that a concurrent build may rewrite (Keyshard's jars in
+   * node/target or ~/.m2, class directories) to a directory of this run. A node loads classes
+   * lazily: when its jar was replaced under it by another build, the first SET failed with
+   * NoClassDefFoundError and pekko.jvm-exit-on-fatal-error took the JVM down.
+   */
+  private static String snapshot(String cp) throws IOException {
+    Path base = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"));
+    Path dir = base.resolve("classpath-" + System.currentTimeMillis()).toAbsolutePath();
+    List<String> out = new ArrayList<>();
+    int n = 0;
+    for (String entry : cp.split(java.io.File.pathSeparator)) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      Path p = Path.of(entry);
+      String name = p.getFileName() == null ? "" : p.getFileName().toString();
+      boolean ours = Files.isDirectory(p) || name.startsWith("keyshard-");
+      if (!ours || !Files.exists(p)) {
+        out.add(entry);
+        continue;
+      }
+      Path copy = dir.resolve((n++) + "-" + name);
+      copyTree(p, copy);
+      out.add(copy.toString());
+    }
+    return String.join(java.io.File.pathSeparator, out);
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (var files = Files.walk(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path target = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.createDirectories(target.getParent());
+          Files.copy(f, target);
+        }
+      }
+    }
   }
 
   static int freePort() throws IOException {

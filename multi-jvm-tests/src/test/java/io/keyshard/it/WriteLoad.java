@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -127,9 +126,8 @@ final class WriteLoad {
             errorReplies++;
           }
         }
-      } catch (JedisConnectionException e) {
-        endedBy = e;
       } catch (RuntimeException e) {
+        // Normally a JedisConnectionException: the node went away mid-write.
         endedBy = e;
       }
     }

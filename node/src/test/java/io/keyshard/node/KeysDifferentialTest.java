@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Generic key commands against a real redis-server: exact replies and error texts. DEL, UNLINK,
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * the counts). SCAN and RANDOMKEY, whose replies Redis leaves unspecified, are checked by their
  * guarantees instead: a full SCAN returns every key, RANDOMKEY an existing one.
  */
+@Timeout(60)
 class KeysDifferentialTest {
   private static RedisProcess redis;
   private static TestNode node;
@@ -54,7 +56,11 @@ class KeysDifferentialTest {
 
   @AfterEach
   void close() throws Exception {
-    d.close();
+    try {
+      d.assertNoMismatches();
+    } finally {
+      d.close();
+    }
   }
 
   /** Integer replies within {@code tolerance} of {@code expected} compare equal. */
@@ -163,24 +169,72 @@ class KeysDifferentialTest {
     d.check("SET", "k", "v");
     d.check("PEXPIREAT", "k", "0");
     d.check("EXISTS", "k");
-    // Overflow and non-integers.
+    // Overflow, non-integers and huge negatives (which delete the key when they do not
+    // overflow). Huge positive times that are valid are in expiryCenturiesAhead.
     d.check("SET", "k", "v");
     for (String cmd : new String[] {"EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"}) {
-      for (String t : new String[] {"abc", "1.5", "", " 1", "9223372036854775807",
-          "9223372036854775808", "-9223372036854775808", "9223372036854775", "9223372036854776",
-          "-9223372036854776"}) {
+      for (String t : new String[] {"abc", "1.5", "", " 1", "+1", "9223372036854775808",
+          "-9223372036854775808", "-9223372036854775807", "-9223372036854776"}) {
         d.check(cmd, "k", t);
+        d.check("EXISTS", "k");
         d.check("SET", "k", "v");
       }
     }
-    d.check("PEXPIREAT", "k", "9223372036854775807");
-    d.check("PEXPIRETIME", "k");
-    d.check("EXPIRETIME", "k");
-    d.check("SET", "k", "v");
+    d.check("EXPIRE", "k", "9223372036854775807");
+    d.check("EXPIRE", "k", "9223372036854775");
+    d.check("PEXPIRE", "k", "9223372036854775807");
+    d.check("EXPIREAT", "k", "9223372036854775807");
+    d.check("EXPIREAT", "k", "9223372036854776");
+    d.check("TTL", "k");
     d.check("EXPIRE", "k");
     d.check("TTL");
     d.check("TTL", "k", "x");
     d.check("PERSIST", "k", "x");
+  }
+
+  /**
+   * Valid expiry times centuries ahead (up to PEXPIREAT's LLONG_MAX) are kept and reported like
+   * any other, and the slot holding such a key keeps answering, also after a restart. Runs on a
+   * node of its own: a slot that fails here would hold up the other tests.
+   */
+  @Test
+  void expiryCenturiesAhead() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keyshard-far-expiry");
+    java.util.Map<String, Object> settings = java.util.Map.of("keyshard.request-timeout", "2s");
+    try (TestNode far = TestNode.start(dir, settings);
+        Differential f = new Differential(far.port(), redis.port())) {
+      long nowSec = System.currentTimeMillis() / 1000;
+      f.check("SET", "{f}a", "v", "EX", "10000000000");
+      f.check(near(10_000_000_000L, 1), "TTL", "{f}a");
+      // Fail fast: if the slot died, every further command would wait for the request timeout.
+      f.assertNoMismatches();
+      f.check("SET", "{f}b", "v", "PXAT", "9000000000000000000");
+      f.check("PEXPIRETIME", "{f}b");
+      f.check("SET", "{f}c", "v");
+      f.check("PEXPIREAT", "{f}c", "9223372036854775807");
+      f.check("PEXPIRETIME", "{f}c");
+      f.check("EXPIRETIME", "{f}c");
+      f.check("SET", "{f}d", "v");
+      f.check("EXPIREAT", "{f}d", "9223372036854775");
+      f.check("EXPIRETIME", "{f}d");
+      f.check("SET", "{f}e", "v");
+      f.check("PEXPIRE", "{f}e", "9223372036854775");
+      f.check(near(9223372036854775L / 1000, 1), "TTL", "{f}e");
+      f.check("SET", "{f}g", "v");
+      f.check("EXPIRE", "{f}g", Long.toString(9223372036854775L - nowSec - 1000));
+      f.check("GETEX", "{f}g", "EX", "99999999999");
+      f.check("MGET", "{f}a", "{f}b", "{f}c", "{f}d", "{f}e", "{f}g");
+      f.check("SET", "{f}z", "alive");
+      f.check("GET", "{f}z");
+      f.assertNoMismatches();
+    }
+    try (TestNode again = TestNode.start(dir, settings);
+        RawClient c = new RawClient(again.port())) {
+      assertEquals("[\"v\", \"v\", \"v\", \"v\", \"v\", \"alive\"]",
+          c.call("MGET", "{f}a", "{f}b", "{f}c", "{f}d", "{f}e", "{f}z"),
+          "keys with far expiries after a restart");
+      assertEquals(":9223372036854775807", c.call("PEXPIRETIME", "{f}c"));
+    }
   }
 
   @Test
@@ -486,9 +540,23 @@ class KeysDifferentialTest {
     d.check("INCR", "big");
     d.check("OBJECT", "ENCODING", "big");
     d.check("OBJECT", "REFCOUNT", "big");
+    // A copy keeps the encoding; an INCRBYFLOAT result is a string even when it looks whole.
+    d.check("MSET", "{o}int", "7", "{o}raw", "ab", "{o}emb", "abc");
+    d.check("APPEND", "{o}raw", "c");
+    d.check("COPY", "{o}int", "{o}int2");
+    d.check("COPY", "{o}raw", "{o}raw2");
+    d.check("COPY", "{o}emb", "{o}emb2");
+    d.check("RENAME", "{o}raw", "{o}raw3");
+    for (String k : new String[] {"{o}int2", "{o}raw2", "{o}emb2", "{o}raw3"}) {
+      d.check("OBJECT", "ENCODING", k);
+      d.check("OBJECT", "REFCOUNT", k);
+    }
     d.check("INCRBYFLOAT", "neg", "1");
     d.check("OBJECT", "ENCODING", "neg");
     d.check("OBJECT", "REFCOUNT", "neg");
+    d.check("INCRBYFLOAT", "fl", "5");
+    d.check("OBJECT", "ENCODING", "fl");
+    d.check("OBJECT", "REFCOUNT", "fl");
   }
 
   @Test

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Every string command against a real redis-server: replies compared exactly, error texts
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * are also run over keys in different slots, which Keyshard splits per slot and must still
  * answer as Redis does. Times to live are compared within a second.
  */
+@Timeout(60)
 class StringsDifferentialTest {
   private static RedisProcess redis;
   private static TestNode node;
@@ -45,7 +47,11 @@ class StringsDifferentialTest {
 
   @AfterEach
   void close() throws Exception {
-    d.close();
+    try {
+      d.assertNoMismatches();
+    } finally {
+      d.close();
+    }
   }
 
   /** Integer replies within {@code tolerance} of {@code expected} compare equal. */

@@ -98,7 +98,8 @@ final class TransactionCommands {
   /** Forgets the connection's WATCHes (also on EXEC, DISCARD, RESET and disconnect). */
   CompletionStage<Void> unwatchAll(Session s) {
     for (int slot : s.watchedSlots) {
-      router.<Object>ask(slot, r -> new SlotEntity.Unwatch(s.id));
+      // Unwatch has no reply: an ask would only wait out the request timeout.
+      router.tell(slot, new SlotEntity.Unwatch(s.id));
     }
     s.watchedSlots.clear();
     return CompletableFuture.completedFuture(null);
@@ -201,6 +202,9 @@ final class TransactionCommands {
                 });
       case "flushdb":
       case "flushall":
+        if (argv.length > 2 || (argv.length == 2 && !Args.is(argv[1], "ASYNC") && !Args.is(argv[1], "SYNC"))) {
+          return done(Err.SYNTAX);
+        }
         byte[] which = Args.bytes(Integer.toString(name.equals("flushall") ? -1 : db));
         return overAll(tx, locked, "__flush", db, argv("__flush", which)).thenApply(rs -> Reply.OK);
       default:
@@ -212,9 +216,11 @@ final class TransactionCommands {
     }
     int[] keys = table.keyPositions(spec, argv);
     if (keys.length == 0) {
-      return locked.contains(0)
-          ? tx.exec(0, name, db, argv, false)
-          : router.execInSlot(0, name, db, argv, false);
+      // Any slot can answer a keyless form; waiting for one this transaction does not hold
+      // could wait on a transaction that waits on us.
+      return locked.isEmpty()
+          ? router.execInSlot(0, name, db, argv, false)
+          : tx.exec(locked.first(), name, db, argv, false);
     }
     SortedSet<Integer> slots = Router.slotsOf(argv, keys);
     if (slots.size() == 1) {

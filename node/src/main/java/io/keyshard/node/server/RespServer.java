@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The RESP port: one Pekko Streams flow per connection that decodes, executes and answers in
  * request order. Pipelined requests run up to {@code pipeline-depth} at a time (mapAsync keeps
- * reply order, and requests reach a slot in order since they are sent in order); a client that
- * stops reading stops the flow, and with it the reading of its socket, so it cannot grow memory.
+ * reply order, and requests reach a slot in order since they are sent in order; a request over
+ * several slots runs alone, see {@link #dispatchInOrder}); a client that stops reading stops the
+ * flow, and with it the reading of its socket, so it cannot grow memory.
  */
 public final class RespServer {
   private static final Logger log = LoggerFactory.getLogger(RespServer.class);
@@ -82,6 +83,7 @@ public final class RespServer {
             address(conn.localAddress()),
             settings.requirePass() == null);
     DecoderLimits limits = new DecoderLimits();
+    Order order = new Order();
     limits.setProtoMaxBulkLen(settings.protoMaxBulkLen());
     limits.setAuthenticated(session.authenticated);
 
@@ -99,7 +101,7 @@ public final class RespServer {
                     return out;
                   };
                 })
-            .mapAsync(settings.pipelineDepth(), d -> handle(session, limits, d))
+            .mapAsync(settings.pipelineDepth(), d -> handle(session, limits, order, d))
             .takeWhile(o -> !o.close(), true)
             .map(Outgoing::bytes)
             // Coalesce replies that are ready together into one socket write.
@@ -120,7 +122,8 @@ public final class RespServer {
     session.killSwitch = kill;
   }
 
-  private CompletionStage<Outgoing> handle(Session s, DecoderLimits limits, Decoded d) {
+  private CompletionStage<Outgoing> handle(
+      Session s, DecoderLimits limits, Order order, Decoded d) {
     if (d instanceof Decoded.ProtocolError pe) {
       stats.protocolErrors.incrementAndGet();
       log.debug("Protocol error from client {} ({}): {}", s.id, s.addr, pe.text());
@@ -129,13 +132,44 @@ public final class RespServer {
     }
     byte[][] argv = ((Decoded.Request) d).argv();
     stats.commandsProcessed.incrementAndGet();
-    if (s.pendingDispatch == null && limiter.tryAcquire()) {
+    CompletableFuture<Outgoing> out = dispatchInOrder(s, limits, order, argv);
+    // Tracks when every request so far has its reply; exceptions count as replied.
+    order.replied = CompletableFuture.allOf(order.replied, out.handle((o, t) -> null));
+    return out;
+  }
+
+  /**
+   * Dispatches a request in its connection's order. Requests are dispatched in order, and one
+   * that goes to a single slot keeps its place there (a slot takes a connection's messages in
+   * the order they were sent), so such requests run pipelined. A request over several slots or
+   * the whole keyspace reaches its slots later (after locks, after asking the index), so it
+   * runs alone: after every earlier request has its reply, and before any later one is
+   * dispatched. Only this stream's thread reads and writes {@code pendingDispatch}.
+   */
+  private CompletableFuture<Outgoing> dispatchInOrder(
+      Session s, DecoderLimits limits, Order order, byte[][] argv) {
+    CompletableFuture<Void> pending = s.pendingDispatch;
+    if (pending != null && pending.isDone()) {
+      pending = null;
+      s.pendingDispatch = null;
+    }
+    if (!router.keepsOrder(argv)) {
+      CompletableFuture<Void> finished = new CompletableFuture<>();
+      CompletableFuture<Outgoing> out =
+          order.replied
+              .thenCompose(v -> limiter.acquire())
+              .thenCompose(v -> execute(s, limits, argv));
+      out.whenComplete((o, t) -> finished.complete(null));
+      s.pendingDispatch = finished;
+      return out;
+    }
+    if (pending == null && limiter.tryAcquire()) {
       return execute(s, limits, argv);
     }
-    // No permit, or an earlier request of this connection is still waiting for one: queue
-    // behind it, so requests are dispatched (and change session state) in order.
+    // No permit, or an earlier request of this connection is still waiting: queue behind it,
+    // so requests are dispatched (and change session state) in order.
     CompletableFuture<Void> previous =
-        s.pendingDispatch == null ? CompletableFuture.completedFuture(null) : s.pendingDispatch;
+        pending == null ? CompletableFuture.completedFuture(null) : pending;
     CompletableFuture<Void> dispatched = new CompletableFuture<>();
     CompletableFuture<Outgoing> out =
         previous
@@ -147,14 +181,12 @@ public final class RespServer {
                   return r;
                 });
     s.pendingDispatch = dispatched;
-    // Cleared only once this request has been dispatched, so the next one never overtakes it.
-    dispatched.thenRun(
-        () -> {
-          if (s.pendingDispatch == dispatched) {
-            s.pendingDispatch = null;
-          }
-        });
     return out;
+  }
+
+  /** Per connection: completes once every request so far has its reply. */
+  private static final class Order {
+    CompletableFuture<Void> replied = CompletableFuture.completedFuture(null);
   }
 
   /** Runs one request holding a permit, released when the reply is ready. */

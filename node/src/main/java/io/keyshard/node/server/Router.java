@@ -66,6 +66,13 @@ public final class Router {
     if (invalid != null) {
       // A rejected command inside MULTI dooms the transaction: EXEC answers EXECABORT.
       s.flagMultiError();
+      CommandSpec named = argv.length == 0 ? null : table.lookup(argv[0]);
+      if (named != null && named.name().equals("exec")) {
+        // A rejected EXEC itself ends the transaction and forgets the WATCHes, as in Redis.
+        s.multi = null;
+        s.multiFailed = false;
+        closeHook.accept(s);
+      }
       return done(invalid);
     }
     CommandSpec top = table.lookup(argv[0]);
@@ -101,6 +108,29 @@ public final class Router {
     return done(Err.CROSSSLOT);
   }
 
+  /** Session commands that answer before dispatch returns and touch no slot. */
+  private static final java.util.Set<String> IN_ORDER_SESSION_COMMANDS =
+      java.util.Set.of("ping", "echo", "select");
+
+  /**
+   * Whether a request keeps its place in a pipeline by itself: dispatch hands it to at most one
+   * slot before returning (or answers it outright), and a slot takes one connection's requests in
+   * the order they were sent. A request over several slots, a keyspace-wide one, or a session
+   * command that may finish later does not; RespServer runs those alone. Decided from the request
+   * only, since earlier requests of the pipeline may still change the session (MULTI, AUTH).
+   */
+  public boolean keepsOrder(byte[][] argv) {
+    if (table.check(argv) != null) {
+      return true;
+    }
+    CommandSpec top = table.lookup(argv[0]);
+    if (sessionCommands.containsKey(top.name())) {
+      return IN_ORDER_SESSION_COMMANDS.contains(top.name());
+    }
+    int[] keys = table.keyPositions(table.resolve(argv), argv);
+    return keys.length == 0 || slotsOf(argv, keys).size() == 1;
+  }
+
   public static java.util.SortedSet<Integer> slotsOf(byte[][] argv, int[] keys) {
     java.util.SortedSet<Integer> slots = new java.util.TreeSet<>();
     for (int k : keys) {
@@ -111,7 +141,7 @@ public final class Router {
 
   private volatile java.util.function.Consumer<Session> closeHook = s -> {};
 
-  /** Called when a connection closes (forgets its WATCHes). */
+  /** Forgets a connection's WATCHes: when it closes, and when its EXEC is rejected. */
   public void setCloseHook(java.util.function.Consumer<Session> hook) {
     this.closeHook = hook;
   }
@@ -142,6 +172,11 @@ public final class Router {
       int slot, String name, int db, byte[][] argv, boolean write) {
     return this.<Reply>ask(slot, replyTo -> new SlotEntity.Exec(name, db, argv, write, replyTo))
         .exceptionally(Router::failure);
+  }
+
+  /** Sends a slot a message that has no reply. */
+  public void tell(int slot, SlotEntity.Command message) {
+    entity(slot).tell(message);
   }
 
   public <T> CompletionStage<T> ask(

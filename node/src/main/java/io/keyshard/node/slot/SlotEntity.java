@@ -103,6 +103,13 @@ public final class SlotEntity
   /** Undoes the locking transaction's tentative events and unlocks. */
   public record TxAbort(long txId, ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * The transaction stopped waiting for this slot's lock (its TxLock timed out): if the lock was
+   * granted meanwhile, undo and unlock; if the TxLock is still waiting here, drop it when its turn
+   * comes, so the slot is never locked for a transaction that is gone.
+   */
+  public record TxLockAbandoned(long txId) implements Command {}
+
   /** WATCH: remember these keys for this watcher; any change to them makes it dirty. */
   public record Watch(long watcherId, int db, List<byte[]> keys, ActorRef<Done> replyTo)
       implements Command {}
@@ -173,12 +180,27 @@ public final class SlotEntity
   /** Events the locking transaction applied tentatively. */
   private final List<SlotEvent> txEvents = new ArrayList<>();
 
+  /** Transactions that gave up on this slot's lock while their TxLock was still waiting. */
+  private final java.util.Set<Long> abandonedLocks = new java.util.HashSet<>();
+
   /** WATCH: watchers by key, keys by watcher, and watchers whose keys changed. */
   private final Map<WatchedKey, java.util.Set<Long>> watchers = new java.util.HashMap<>();
   private final Map<Long, List<WatchedKey>> watchedBy = new java.util.HashMap<>();
   private final java.util.Set<Long> dirtyWatchers = new java.util.HashSet<>();
 
   private record WatchedKey(int db, Bytes key) {}
+
+  /**
+   * WATCHes of keys that were already expired, though still stored, when watched. As in Redis,
+   * such a key going away is no change and its passed time does not fail EXEC; writing it is a
+   * change. Its first touch may be the removal or an overwrite, which the state afterwards tells:
+   * the watch then moves to {@code staleTouched}, a second touch makes it dirty, and CheckWatch
+   * calls it dirty if the key is there again.
+   */
+  private record StaleWatch(long watcherId, WatchedKey key) {}
+
+  private final java.util.Set<StaleWatch> staleWatches = new java.util.HashSet<>();
+  private final java.util.Set<StaleWatch> staleTouched = new java.util.HashSet<>();
 
   private long expireTimerAt;
   private long lastExpireRun;
@@ -215,6 +237,7 @@ public final class SlotEntity
         .onCommand(TxPrepare.class, this::onTxPrepare)
         .onCommand(TxApply.class, this::onTxApply)
         .onCommand(TxAbort.class, this::onTxAbort)
+        .onCommand(TxLockAbandoned.class, this::onTxLockAbandoned)
         .onCommand(Watch.class, this::onWatch)
         .onCommand(Unwatch.class, this::onUnwatch)
         .onCommand(CheckWatch.class, this::onCheckWatch)
@@ -304,6 +327,10 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onTxLock(SlotState state, TxLock c) {
+    if (abandonedLocks.remove(c.txId())) {
+      // Its transaction has given up and will never unlock: nobody waits for this reply.
+      return Effect().reply(c.replyTo(), Done.getInstance());
+    }
     if (lockedBy == c.txId()) {
       return Effect().reply(c.replyTo(), Done.getInstance());
     }
@@ -407,13 +434,32 @@ public final class SlotEntity
     return asReply(Effect().reply(c.replyTo(), Done.getInstance()).thenUnstashAll());
   }
 
+  private ReplyEffect<SlotEvent, SlotState> onTxLockAbandoned(SlotState state, TxLockAbandoned c) {
+    if (lockedBy == c.txId()) {
+      // Granted after the transaction stopped waiting: it never ran anything here.
+      state.rollback(System.currentTimeMillis());
+      txEvents.clear();
+      lockedBy = 0;
+      return asReply(Effect().unstashAll());
+    }
+    abandonedLocks.add(c.txId());
+    return Effect().noReply();
+  }
+
   private ReplyEffect<SlotEvent, SlotState> onWatch(SlotState state, Watch c) {
     List<WatchedKey> keys = watchedBy.computeIfAbsent(c.watcherId(), w -> new ArrayList<>());
+    long now = System.currentTimeMillis();
+    Keyspace ks = state.db(c.db());
     for (byte[] k : c.keys()) {
       WatchedKey wk = new WatchedKey(c.db(), Bytes.wrap(k));
+      if (!watchers.computeIfAbsent(wk, x -> new java.util.HashSet<>()).add(c.watcherId())) {
+        continue; // already watched by this connection: Redis keeps the first WATCH
+      }
       keys.add(wk);
-      watchers.computeIfAbsent(wk, x -> new java.util.HashSet<>()).add(c.watcherId());
-      // Redis: a key already expired when watched does not count as changed when it is removed.
+      Keyspace.Entry e = ks == null ? null : ks.get(wk.key());
+      if (e != null && e.isExpired(now)) {
+        staleWatches.add(new StaleWatch(c.watcherId(), wk));
+      }
     }
     state.setTouchListener(this::touched);
     return Effect().reply(c.replyTo(), Done.getInstance());
@@ -433,6 +479,8 @@ public final class SlotEntity
       }
     }
     dirtyWatchers.remove(c.watcherId());
+    staleWatches.removeIf(w -> w.watcherId() == c.watcherId());
+    staleTouched.removeIf(w -> w.watcherId() == c.watcherId());
     if (watchers.isEmpty()) {
       state.setTouchListener(null);
     }
@@ -445,9 +493,14 @@ public final class SlotEntity
       // A watched key whose time passed since WATCH counts as changed, as in Redis 7.
       long now = System.currentTimeMillis();
       for (WatchedKey wk : watchedBy.getOrDefault(c.watcherId(), List.of())) {
+        StaleWatch stale = new StaleWatch(c.watcherId(), wk);
         Keyspace ks = state.db(wk.db());
         Keyspace.Entry e = ks == null ? null : ks.get(wk.key());
-        if (e != null && e.isExpired(now)) {
+        if (staleWatches.contains(stale)) {
+          continue; // expired before WATCH and untouched since
+        }
+        if (staleTouched.contains(stale) ? e != null : e != null && e.isExpired(now)) {
+          // For a stale key: touched once and there again, so it was overwritten, not removed.
           clean = false;
         }
       }
@@ -456,9 +509,20 @@ public final class SlotEntity
   }
 
   private void touched(int db, Bytes key) {
-    java.util.Set<Long> set = watchers.get(new WatchedKey(db, key));
-    if (set != null) {
-      dirtyWatchers.addAll(set);
+    WatchedKey wk = new WatchedKey(db, key);
+    java.util.Set<Long> set = watchers.get(wk);
+    if (set == null) {
+      return;
+    }
+    for (long watcher : set) {
+      StaleWatch stale = new StaleWatch(watcher, wk);
+      if (staleWatches.remove(stale)) {
+        // Removal or overwrite of a key stale at WATCH: CheckWatch or a second touch decides.
+        staleTouched.add(stale);
+      } else {
+        staleTouched.remove(stale);
+        dirtyWatchers.add(watcher);
+      }
     }
   }
 

@@ -2,12 +2,16 @@ package io.keyshard.node.slot;
 
 import io.keyshard.node.CborSerializable;
 import io.keyshard.persistence.IndexEvent;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -36,12 +40,22 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
   /** The registered slots, ascending. */
   public record Slots(int[] slots) implements CborSerializable {}
 
-  public static Behavior<Command> create(String nodeId) {
-    return new SlotIndex(PersistenceId.ofUniqueId("slot-index-" + nodeId));
+  /** Persists the registrations gathered since the last one (group commit, as in slots). */
+  private enum Flush implements Command {
+    INSTANCE
   }
 
-  private SlotIndex(PersistenceId id) {
+  private final List<Register> pending = new ArrayList<>();
+  private ActorRef<Command> self;
+
+  public static Behavior<Command> create(String nodeId) {
+    return Behaviors.setup(
+        ctx -> new SlotIndex(PersistenceId.ofUniqueId("slot-index-" + nodeId), ctx.getSelf()));
+  }
+
+  private SlotIndex(PersistenceId id, ActorRef<Command> self) {
     super(id);
+    this.self = self;
   }
 
   @Override
@@ -53,14 +67,8 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
   public CommandHandler<Command, IndexEvent, BitSet> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(
-            Register.class,
-            (state, c) ->
-                state.get(c.slot())
-                    ? Effect().none().thenReply(c.replyTo(), s -> Done.getInstance())
-                    : Effect()
-                        .persist(new IndexEvent.SlotRegistered(c.slot()))
-                        .thenReply(c.replyTo(), s -> Done.getInstance()))
+        .onCommand(Register.class, this::onRegister)
+        .onCommand(Flush.class, (state, f) -> flush())
         .onCommand(
             Unregister.class,
             (state, c) ->
@@ -71,6 +79,40 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
             GetSlots.class,
             (state, c) -> Effect().reply(c.replyTo(), new Slots(state.stream().toArray())))
         .build();
+  }
+
+  /**
+   * Slots register on their first write, often thousands at once (a fresh node under load):
+   * they are persisted together, one journal write for all that arrived meanwhile.
+   */
+  private Effect<IndexEvent, BitSet> onRegister(BitSet state, Register c) {
+    if (state.get(c.slot())) {
+      return Effect().none().thenReply(c.replyTo(), s -> Done.getInstance());
+    }
+    if (pending.isEmpty()) {
+      self.tell(Flush.INSTANCE);
+    }
+    pending.add(c);
+    return Effect().none();
+  }
+
+  private Effect<IndexEvent, BitSet> flush() {
+    if (pending.isEmpty()) {
+      return Effect().none();
+    }
+    List<Register> batch = List.copyOf(pending);
+    pending.clear();
+    List<IndexEvent> events = new ArrayList<>();
+    BitSet seen = new BitSet();
+    for (Register r : batch) {
+      if (!seen.get(r.slot())) {
+        seen.set(r.slot());
+        events.add(new IndexEvent.SlotRegistered(r.slot()));
+      }
+    }
+    return Effect()
+        .persist(events)
+        .thenRun(s -> batch.forEach(r -> r.replyTo().tell(Done.getInstance())));
   }
 
   @Override

@@ -163,6 +163,13 @@ public final class Transactions {
     int slot = slots.next();
     return router
         .<Done>ask(slot, r -> new SlotEntity.TxLock(id, r))
+        .whenComplete(
+            (d, t) -> {
+              if (t != null) {
+                // The request waits on in the slot and would lock it for nobody: withdraw it.
+                router.tell(slot, new SlotEntity.TxLockAbandoned(id));
+              }
+            })
         .thenCompose(
             d -> {
               locked.add(slot);
