@@ -39,13 +39,19 @@ final class NodeProcess implements AutoCloseable {
    * defaults, and returns once it answers PING on its port.
    */
   static NodeProcess start(Path dir, Path config, Path log) throws Exception {
+    return start(dir, config, log, List.of());
+  }
+
+  /** As {@link #start(Path, Path, Path)}, with extra JVM options (system properties). */
+  static NodeProcess start(Path dir, Path config, Path log, List<String> jvmOptions)
+      throws Exception {
     // The port is free when chosen but someone else may take it first: try a few.
     IllegalStateException last = null;
     for (int attempt = 1; attempt <= 3; attempt++) {
       int port = freePort();
       Path attemptLog = attempt == 1 ? log : Path.of(log + "." + attempt);
       try {
-        return tryStart(dir, config, port, attemptLog);
+        return tryStart(dir, config, port, attemptLog, jvmOptions);
       } catch (PortTaken e) {
         last = e;
       }
@@ -53,12 +59,13 @@ final class NodeProcess implements AutoCloseable {
     throw last;
   }
 
-  private static NodeProcess tryStart(Path dir, Path config, int port, Path log)
-      throws Exception {
+  private static NodeProcess tryStart(
+      Path dir, Path config, int port, Path log, List<String> jvmOptions) throws Exception {
     Files.createDirectories(log.getParent());
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add("io.keyshard.node.Main");
@@ -144,6 +151,11 @@ final class NodeProcess implements AutoCloseable {
           "node " + process.pid() + " did not exit within " + timeout + " of SIGTERM; log " + log);
     }
     return process.exitValue();
+  }
+
+  /** Waits for the JVM to exit by itself (a crash point); true if it did. */
+  boolean waitForExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   boolean isAlive() {

@@ -163,7 +163,7 @@ class PipelineTest {
   @Test
   void multiSlotAndKeyspaceCommandsKeepPipelineOrder() throws Exception {
     Pipeline p = new Pipeline();
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 60; i++) {
       String k = "k:" + i;
       String o = "o:" + i;
       p.add("+OK", "SET", k, "old");
