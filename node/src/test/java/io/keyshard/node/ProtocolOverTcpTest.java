@@ -160,6 +160,12 @@ class ProtocolOverTcpTest {
   }
 
   @Test
+  void quitEndsThePipeline() throws Exception {
+    same("PING\r\nQUIT\r\nPING\r\n", 2, "+PONG", "+OK", "(closed)");
+    same("*1\r\n$4\r\nQUIT\r\n", 1, "+OK", "(closed)");
+  }
+
+  @Test
   void quirksKeptFromRedis() throws Exception {
     // The two bytes after a bulk payload are skipped unchecked.
     same("*1\r\n$4\r\nPINGxx", 1, "+PONG", "open");

@@ -287,6 +287,36 @@ class StringsDifferentialTest {
     d.check("MSET", "a", "w", "b", "w");
     d.check("TTL", "a");
     d.check("DBSIZE");
+    // Many keys, most in slots of their own; and the same in another database.
+    java.util.List<String> mset = new java.util.ArrayList<>(java.util.List.of("MSET"));
+    java.util.List<String> keys = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      mset.add("many:" + i);
+      mset.add("v" + i);
+      keys.add("many:" + i);
+    }
+    keys.add("absent");
+    String[] names = keys.toArray(new String[0]);
+    for (String db : new String[] {"0", "3"}) {
+      d.check("SELECT", db);
+      d.check(mset.toArray(new String[0]));
+      d.check(prepend("MGET", names));
+      d.check(prepend("EXISTS", names));
+      d.check(prepend("TOUCH", names));
+      d.check("DBSIZE");
+    }
+    d.check(prepend("DEL", names));
+    d.check("DBSIZE");
+    d.check("SELECT", "0");
+    d.check(prepend("UNLINK", names));
+    d.check("DBSIZE");
+  }
+
+  static String[] prepend(String first, String[] rest) {
+    String[] all = new String[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
   }
 
   @Test

@@ -365,45 +365,59 @@ public final class ServerCommands {
    * whole slots until it has at least COUNT keys, so every key present for the whole iteration
    * is returned at least once, as Redis guarantees (and each exactly once if nothing moves).
    */
-  private CompletionStage<Reply> scan(Session s, byte[][] a) {
+  /** SCAN's arguments once parsed; {@code pattern} null means every key. */
+  record ScanOptions(long cursor, byte[] pattern, String type, long count) {}
+
+  /** Parses SCAN's arguments; throws RedisException with Redis's error. */
+  static ScanOptions parseScan(byte[][] a) {
     Long cursor = Args.parseLongOrNull(a[1]);
     if (cursor == null) {
-      // Redis parses the cursor as an unsigned 64-bit number.
-      return CompletableFuture.completedFuture(Err.INVALID_CURSOR);
+      throw new io.keyshard.protocol.RedisException(Err.INVALID_CURSOR);
     }
     byte[] pattern = null;
     String type = null;
     long count = 10;
     for (int i = 2; i < a.length; i++) {
       if (i + 1 >= a.length) {
-        return CompletableFuture.completedFuture(Err.SYNTAX);
+        throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
       }
       if (is(a[i], "MATCH")) {
         pattern = isMatchAll(a[i + 1]) ? null : a[i + 1];
       } else if (is(a[i], "COUNT")) {
         Long c = Args.parseLongOrNull(a[i + 1]);
         if (c == null) {
-          return CompletableFuture.completedFuture(Err.NOT_INTEGER);
+          throw new io.keyshard.protocol.RedisException(Err.NOT_INTEGER);
         }
         if (c < 1) {
-          return CompletableFuture.completedFuture(Err.SYNTAX);
+          throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
         }
         count = c;
       } else if (is(a[i], "TYPE")) {
         type = str(a[i + 1]);
       } else {
-        return CompletableFuture.completedFuture(Err.SYNTAX);
+        throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
       }
       i++;
     }
-    long start = cursor < 0 || cursor >= Slots.SLOT_COUNT ? Slots.SLOT_COUNT : cursor;
+    return new ScanOptions(cursor, pattern, type, count);
+  }
+
+  private CompletionStage<Reply> scan(Session s, byte[][] a) {
+    ScanOptions o;
+    try {
+      o = parseScan(a);
+    } catch (io.keyshard.protocol.RedisException e) {
+      return CompletableFuture.completedFuture(e.reply());
+    }
+    long start = o.cursor() < 0 || o.cursor() >= Slots.SLOT_COUNT ? Slots.SLOT_COUNT : o.cursor();
     int db = s.db;
-    byte[] p = pattern;
-    String t = type;
-    long want = count;
     return nonEmptySlots()
-        .thenCompose(all -> scanFrom(db, p, t, want, all, (int) start, new ArrayList<>()))
+        .thenCompose(all -> scanFrom(db, o.pattern(), o.type(), o.count(), all, (int) start, new ArrayList<>()))
         .exceptionally(ServerCommands::failed);
+  }
+
+  ServerInfo info() {
+    return info;
   }
 
   private CompletionStage<Reply> scanFrom(

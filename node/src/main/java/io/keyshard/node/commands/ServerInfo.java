@@ -88,6 +88,12 @@ final class ServerInfo {
    * each once; "default", "all" and "everything" stand for the sections Keyshard has.
    */
   CompletionStage<Reply> render(Session s, byte[][] a) {
+    return render(s, a, server::stats);
+  }
+
+  /** INFO with the key counts taken from {@code stats} (inside EXEC: from the locked slots). */
+  CompletionStage<Reply> render(
+      Session s, byte[][] a, java.util.function.Supplier<CompletionStage<io.keyshard.node.slot.SlotEntity.Stats>> stats) {
     Set<String> wanted = new TreeSet<>();
     if (a.length == 1) {
       wanted.addAll(DEFAULT_SECTIONS);
@@ -102,7 +108,7 @@ final class ServerInfo {
     }
     CompletionStage<Map<String, String>> keyspace =
         wanted.contains("keyspace")
-            ? server.stats().thenApply(server::keyspaceLines)
+            ? stats.get().thenApply(server::keyspaceLines)
             : CompletableFuture.completedFuture(Map.of());
     return keyspace
         .thenApply(

@@ -32,7 +32,7 @@ import org.apache.pekko.Done;
 final class TransactionCommands {
   /** Keyspace-wide commands: inside EXEC they run over every locked non-empty slot. */
   private static final Set<String> KEYSPACE_WIDE =
-      Set.of("dbsize", "keys", "randomkey", "flushdb", "flushall", "scan");
+      Set.of("dbsize", "keys", "randomkey", "flushdb", "flushall", "scan", "info");
 
   private final Router router;
   private final ServerCommands server;
@@ -48,10 +48,6 @@ final class TransactionCommands {
     m.put("watch", this::watch);
     m.put("unwatch", (s, a, spec) -> unwatchAll(s).thenApply(v -> Reply.OK));
     m.put("exec", (s, a, spec) -> exec(s));
-  }
-
-  private static CompletionStage<Reply> done(Reply r) {
-    return CompletableFuture.completedFuture(r);
   }
 
   private Reply multi(Session s) {
@@ -130,22 +126,71 @@ final class TransactionCommands {
       int[] keys = table.keyPositions(table.resolve(argv), argv);
       slots.addAll(Router.slotsOf(argv, keys));
     }
-    CompletionStage<SortedSet<Integer>> lockSet =
-        everySlot
-            ? server.nonEmptySlots().thenApply(all -> {
-                SortedSet<Integer> out = new TreeSet<>(slots);
-                for (int slot : all) {
-                  out.add(slot);
-                }
-                return out;
-              })
-            : CompletableFuture.completedFuture(slots);
-    return lockSet
-        .thenCompose(
-            locked ->
-                router.transactions().run(locked, tx -> program(tx, s, queued, watched, locked)))
+    return runLocked(s, queued, watched, slots, everySlot, 0)
         .whenComplete((r, t) -> unwatchAll(s))
         .exceptionally(ServerCommands::failed);
+  }
+
+  /** Retries of an EXEC whose keyspace-wide commands found slots that became non-empty. */
+  private static final int MAX_KEYSPACE_RETRIES = 5;
+
+  /** Marks a program run that must be retried with more slots locked. */
+  private static final Reply RETRY = Reply.error("RETRY");
+
+  /**
+   * Runs the queued commands over {@code slots}, plus, when a keyspace-wide command is queued,
+   * every slot the index lists as non-empty. A slot registers in the index before its first
+   * write, so re-reading the index once every lock is held finds any slot that gained keys in
+   * between; the run is then undone and retried with it locked too, a bounded number of times.
+   * After that a write to such a slot is ordered after the transaction.
+   */
+  private CompletionStage<Reply> runLocked(
+      Session s,
+      List<byte[][]> queued,
+      Set<Integer> watched,
+      SortedSet<Integer> slots,
+      boolean everySlot,
+      int attempt) {
+    CompletionStage<SortedSet<Integer>> lockSet =
+        everySlot ? server.nonEmptySlots().thenApply(all -> union(slots, all)) : done(slots);
+    return lockSet.thenCompose(
+        locked ->
+            router
+                .transactions()
+                .run(
+                    locked,
+                    tx -> {
+                      if (!everySlot || attempt >= MAX_KEYSPACE_RETRIES) {
+                        return program(tx, s, queued, watched, locked);
+                      }
+                      return server
+                          .nonEmptySlots()
+                          .thenCompose(
+                              now -> {
+                                if (locked.containsAll(union(slots, now))) {
+                                  return program(tx, s, queued, watched, locked);
+                                }
+                                tx.abort();
+                                return done(RETRY);
+                              });
+                    })
+                .thenCompose(
+                    r ->
+                        r == RETRY
+                            ? runLocked(s, queued, watched, slots, true, attempt + 1)
+                            : done(r)));
+  }
+
+  private static SortedSet<Integer> union(SortedSet<Integer> slots, int[] more) {
+    SortedSet<Integer> out = new TreeSet<>(slots);
+    for (int slot : more) {
+      out.add(slot);
+    }
+    return out;
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
   }
 
   private CompletionStage<Reply> program(
@@ -189,10 +234,23 @@ final class TransactionCommands {
             .thenApply(rs -> Reply.integer(rs.stream().mapToLong(r -> ((Reply.Int) r).value()).sum()));
       case "keys":
         return overAll(tx, locked, "__keys", db, argv("__keys", argv[1])).thenApply(TransactionCommands::concat);
-      case "scan":
+      case "scan": {
         // Under the transaction's locks one pass returns every key; the cursor ends at 0.
-        return overAll(tx, locked, "__keys", db, argv("__keys", matchOf(argv)))
+        ServerCommands.ScanOptions o;
+        try {
+          o = ServerCommands.parseScan(argv);
+        } catch (io.keyshard.protocol.RedisException e) {
+          return done(e.reply());
+        }
+        byte[] match = o.pattern() == null ? Args.bytes("*") : o.pattern();
+        byte[][] args = o.type() == null ? argv("__keys", match) : argv("__keys", match, Args.bytes(o.type()));
+        SortedSet<Integer> from = o.cursor() < 0 ? new TreeSet<>() : locked.tailSet((int) Math.min(o.cursor(), Slots.SLOT_COUNT));
+        return overAll(tx, from, "__keys", db, args)
             .thenApply(rs -> Reply.array(List.of(Reply.bulk("0"), concat(rs))));
+      }
+      case "info":
+        // Key counts from the slots this transaction holds: asking them directly would wait on us.
+        return server.info().render(s, argv, () -> lockedStats(tx, locked));
       case "randomkey":
         return overAll(tx, locked, "__keys", db, argv("__keys", Args.bytes("*")))
             .thenApply(
@@ -232,13 +290,22 @@ final class TransactionCommands {
     return done(Err.CROSSSLOT);
   }
 
-  private static byte[] matchOf(byte[][] argv) {
-    for (int i = 2; i + 1 < argv.length; i++) {
-      if (Args.is(argv[i], "MATCH")) {
-        return argv[i + 1];
-      }
-    }
-    return Args.bytes("*");
+  private static CompletionStage<SlotEntity.Stats> lockedStats(
+      Transactions.Tx tx, SortedSet<Integer> locked) {
+    return overAll(tx, locked, "__stats", 0, argv("__stats"))
+        .thenApply(
+            rs -> {
+              long[] keys = new long[16];
+              long[] expires = new long[16];
+              for (Reply r : rs) {
+                List<Reply> n = ((Reply.Array) r).items();
+                for (int db = 0; db < 16; db++) {
+                  keys[db] += ((Reply.Int) n.get(2 * db)).value();
+                  expires[db] += ((Reply.Int) n.get(2 * db + 1)).value();
+                }
+              }
+              return new SlotEntity.Stats(keys, expires);
+            });
   }
 
   private static CompletionStage<List<Reply>> overAll(

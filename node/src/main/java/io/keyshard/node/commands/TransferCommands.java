@@ -39,6 +39,7 @@ final class TransferCommands {
     m.put("__peek", ctx -> take(ctx, false));
     m.put("__put", TransferCommands::put);
     m.put("__count", TransferCommands::count);
+    m.put("__stats", TransferCommands::stats);
     m.put("__keys", TransferCommands::keys);
     m.put("__flush", TransferCommands::flush);
   }
@@ -83,14 +84,28 @@ final class TransferCommands {
     return Reply.integer(ks == null ? 0 : ks.size());
   }
 
+  /** {@code __keys pattern [type]}: live keys matching the glob (and of the type, if given). */
+  /** Keys and volatile keys of every database: 32 integers. */
+  private static Reply stats(SlotContext ctx) {
+    List<Reply> out = new ArrayList<>(2 * SlotState.DATABASES);
+    for (int db = 0; db < SlotState.DATABASES; db++) {
+      Keyspace ks = ctx.state().db(db);
+      out.add(Reply.integer(ks == null ? 0 : ks.size()));
+      out.add(Reply.integer(ks == null ? 0 : ks.volatileCount()));
+    }
+    return Reply.array(out);
+  }
+
   private static Reply keys(SlotContext ctx) {
     Keyspace ks = ctx.state().db(ctx.db());
     List<byte[]> out = new ArrayList<>();
     if (ks != null) {
       byte[] pattern = ctx.arg(1);
+      String type = ctx.argc() > 2 ? Args.str(ctx.arg(2)) : null;
       boolean all = pattern.length == 1 && pattern[0] == '*';
       for (Map.Entry<Bytes, Keyspace.Entry> e : ks.entries().entrySet()) {
         if (!e.getValue().isExpired(ctx.now())
+            && (type == null || type.equalsIgnoreCase(e.getValue().value.typeName()))
             && (all || Glob.match(pattern, e.getKey().array(), false))) {
           out.add(e.getKey().array());
         }

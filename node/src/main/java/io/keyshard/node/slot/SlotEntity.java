@@ -337,10 +337,6 @@ public final class SlotEntity
     if (lockedBy != 0 || registering) {
       return Effect().stash();
     }
-    if (!registered) {
-      // The transaction may write here: register first, like any write.
-      return awaitRegistration();
-    }
     if (!batchEvents.isEmpty()) {
       // Let the open batch reach the journal first; the lock is unstashed after it.
       if (!flushScheduled) {
@@ -389,6 +385,14 @@ public final class SlotEntity
 
   private ReplyEffect<SlotEvent, SlotState> onTxApply(SlotState state, TxApply c) {
     if (lockedBy == c.txId()) {
+      if (!c.events().isEmpty() && !registered && !registering) {
+        // Register only now that the transaction writes here: a read-only visit (MGET of a
+        // missing key) must not leave an empty slot in the index. The apply waits, locked.
+        return awaitRegistration();
+      }
+      if (registering) {
+        return Effect().stash();
+      }
       state.commitUndo();
       txEvents.clear();
       lockedBy = 0;

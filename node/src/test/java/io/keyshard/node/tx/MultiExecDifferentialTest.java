@@ -114,6 +114,20 @@ class MultiExecDifferentialTest {
     assertNoMismatches();
   }
 
+  /** A keyless form of a keyed command (OBJECT HELP) runs inside the transaction too. */
+  @Test
+  void keylessCommandInsideMulti() throws Exception {
+    d.check("MULTI");
+    d.check("SET", "a", "1");
+    d.check("OBJECT", "HELP");
+    d.check("SET", "b", "2");
+    d.check("EXEC");
+    d.check("MULTI");
+    d.check("OBJECT", "HELP");
+    d.check("EXEC");
+    assertNoMismatches();
+  }
+
   @Test
   void execWithoutMultiAndDiscardWithoutMulti() throws Exception {
     d.check("EXEC");

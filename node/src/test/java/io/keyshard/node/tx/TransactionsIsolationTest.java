@@ -449,7 +449,7 @@ class TransactionsIsolationTest {
     int staleDel = 0;
     int staleExec = 0;
     try (RawClient c = new RawClient(node.port())) {
-      for (int i = 0; i < 200; i++) {
+      for (int i = 0; i < 50; i++) {
         String v = Integer.toString(i);
         List<String> mset = new ArrayList<>(List.of("MSET"));
         List<String> del = new ArrayList<>(List.of("DEL"));
@@ -484,7 +484,7 @@ class TransactionsIsolationTest {
     assertEquals(
         "MSET 0, DEL 0, EXEC 0",
         "MSET " + staleMset + ", DEL " + staleDel + ", EXEC " + staleExec,
-        "pipelined reads (of 200 each) that missed the write sent before them");
+        "pipelined reads (of 50 each) that missed the write sent before them");
   }
 
   private static byte[] resp(List<List<String>> commands) {
