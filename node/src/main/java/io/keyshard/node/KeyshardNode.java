@@ -140,7 +140,7 @@ public final class KeyshardNode implements AutoCloseable {
     Router router = new Router(table, sharding, settings);
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create("standalone"), "tx-log", startTimeout);
     Transactions transactions =
-        new Transactions(router, txLog, system.scheduler(), settings.requestTimeout());
+        new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());
     router.setTransactions(transactions, new CrossSlot());
     router.setSessionCommands(
         new ServerCommands(router, settings, clients, stats, index, system, config).all());

@@ -1,5 +1,7 @@
 package io.keyshard.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.keyshard.node.testing.Differential;
 import io.keyshard.node.testing.RedisProcess;
 import io.keyshard.node.testing.TestNode;
@@ -72,8 +74,8 @@ class StringsDifferentialTest {
 
   @Test
   void setWithOptions() throws Exception {
-    d.check("SET", "k", "v");
-    d.check("GET", "k");
+    assertEquals("+OK", d.check("SET", "k", "v"));
+    assertEquals("\"v\"", d.check("GET", "k"));
     d.check("SET", "k", "v2", "NX");
     d.check("SET", "n", "v", "NX");
     d.check("SET", "x", "v", "XX");
@@ -348,7 +350,7 @@ class StringsDifferentialTest {
 
   @Test
   void counters() throws Exception {
-    d.check("INCR", "c");
+    assertEquals(":1", d.check("INCR", "c"));
     d.check("INCR", "c");
     d.check("DECR", "c");
     d.check("DECR", "d");

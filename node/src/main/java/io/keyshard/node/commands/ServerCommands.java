@@ -125,14 +125,11 @@ public final class ServerCommands {
   }
 
   private static Reply select(Session s, byte[][] a) {
-    Long db = Args.parseLongOrNull(a[1]);
-    if (db == null || db < Integer.MIN_VALUE || db > Integer.MAX_VALUE) {
-      return Err.NOT_INTEGER;
+    try {
+      s.db = KeyCommands.parseDbIndex(a[1]);
+    } catch (io.keyshard.protocol.RedisException e) {
+      return e.reply();
     }
-    if (db < 0 || db >= SlotState.DATABASES) {
-      return Err.DB_OUT_OF_RANGE;
-    }
-    s.db = db.intValue();
     return Reply.OK;
   }
 
@@ -370,9 +367,15 @@ public final class ServerCommands {
 
   /** Parses SCAN's arguments; throws RedisException with Redis's error. */
   static ScanOptions parseScan(byte[][] a) {
+    // Redis reads the cursor as an unsigned 64-bit number; past the last slot means "done".
     Long cursor = Args.parseLongOrNull(a[1]);
     if (cursor == null) {
-      throw new io.keyshard.protocol.RedisException(Err.INVALID_CURSOR);
+      try {
+        Long.parseUnsignedLong(Args.str(a[1]));
+        cursor = Long.MAX_VALUE;
+      } catch (NumberFormatException e) {
+        throw new io.keyshard.protocol.RedisException(Err.INVALID_CURSOR);
+      }
     }
     byte[] pattern = null;
     String type = null;

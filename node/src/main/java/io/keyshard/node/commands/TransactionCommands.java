@@ -9,6 +9,7 @@ import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.RespWriter;
 import io.keyshard.protocol.Slots;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -126,67 +127,19 @@ final class TransactionCommands {
       int[] keys = table.keyPositions(table.resolve(argv), argv);
       slots.addAll(Router.slotsOf(argv, keys));
     }
-    return runLocked(s, queued, watched, slots, everySlot, 0)
+    boolean keyspaceWide = everySlot;
+    int startDb = s.db;
+    return router
+        .transactions()
+        .run(
+            slots,
+            keyspaceWide,
+            tx -> {
+              s.db = startDb; // a run refused at the barrier runs again from the start
+              return program(tx, s, queued, watched, tx.slots());
+            })
         .whenComplete((r, t) -> unwatchAll(s))
         .exceptionally(ServerCommands::failed);
-  }
-
-  /** Retries of an EXEC whose keyspace-wide commands found slots that became non-empty. */
-  private static final int MAX_KEYSPACE_RETRIES = 5;
-
-  /** Marks a program run that must be retried with more slots locked. */
-  private static final Reply RETRY = Reply.error("RETRY");
-
-  /**
-   * Runs the queued commands over {@code slots}, plus, when a keyspace-wide command is queued,
-   * every slot the index lists as non-empty. A slot registers in the index before its first
-   * write, so re-reading the index once every lock is held finds any slot that gained keys in
-   * between; the run is then undone and retried with it locked too, a bounded number of times.
-   * After that a write to such a slot is ordered after the transaction.
-   */
-  private CompletionStage<Reply> runLocked(
-      Session s,
-      List<byte[][]> queued,
-      Set<Integer> watched,
-      SortedSet<Integer> slots,
-      boolean everySlot,
-      int attempt) {
-    CompletionStage<SortedSet<Integer>> lockSet =
-        everySlot ? server.nonEmptySlots().thenApply(all -> union(slots, all)) : done(slots);
-    return lockSet.thenCompose(
-        locked ->
-            router
-                .transactions()
-                .run(
-                    locked,
-                    tx -> {
-                      if (!everySlot || attempt >= MAX_KEYSPACE_RETRIES) {
-                        return program(tx, s, queued, watched, locked);
-                      }
-                      return server
-                          .nonEmptySlots()
-                          .thenCompose(
-                              now -> {
-                                if (locked.containsAll(union(slots, now))) {
-                                  return program(tx, s, queued, watched, locked);
-                                }
-                                tx.abort();
-                                return done(RETRY);
-                              });
-                    })
-                .thenCompose(
-                    r ->
-                        r == RETRY
-                            ? runLocked(s, queued, watched, slots, true, attempt + 1)
-                            : done(r)));
-  }
-
-  private static SortedSet<Integer> union(SortedSet<Integer> slots, int[] more) {
-    SortedSet<Integer> out = new TreeSet<>(slots);
-    for (int slot : more) {
-      out.add(slot);
-    }
-    return out;
   }
 
   private static <T> CompletionStage<T> done(T value) {
@@ -213,8 +166,12 @@ final class TransactionCommands {
               List<Reply> replies = new ArrayList<>();
               CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
               for (byte[][] argv : queued) {
+                // Each reply in the protocol in force once its command ran: HELLO inside MULTI
+                // switches the rest of EXEC's reply, as in Redis.
                 chain =
-                    chain.thenCompose(x -> runQueued(tx, s, argv, locked)).thenAccept(replies::add);
+                    chain
+                        .thenCompose(x -> runQueued(tx, s, argv, locked))
+                        .thenAccept(r -> replies.add(new Reply.Raw(RespWriter.encode(r, s.proto))));
               }
               return chain.thenApply(x -> Reply.array(replies));
             });

@@ -90,7 +90,13 @@ public final class SlotEntity
   /** Asks for the events the locking transaction produced here. */
   public record TxPrepare(long txId, ActorRef<TxShare> replyTo) implements Command {}
 
-  public record TxShare(int slot, List<TxEvent.Nested> events) implements CborSerializable {}
+  /**
+   * A slot's events for the commit record; {@code denied} when the slot could not register in
+   * the index (a keyspace-wide transaction holds its barrier): the transaction must undo and
+   * run again.
+   */
+  public record TxShare(int slot, List<TxEvent.Nested> events, boolean denied)
+      implements CborSerializable {}
 
   /**
    * Persists this slot's share of a committed transaction and unlocks. Idempotent: a share
@@ -124,7 +130,7 @@ public final class SlotEntity
     INSTANCE
   }
 
-  private record Registered() implements Command {}
+  private record Registered(SlotIndex.Answer answer) implements Command {}
 
   private enum FlushBatch implements Command {
     INSTANCE
@@ -149,12 +155,13 @@ public final class SlotEntity
   }
 
   private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
+  private static final long MAX_EXPIRE_TIMER_MS = 3_600_000;
 
   private final int slot;
   private final Settings settings;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
-  private final ActorRef<Done> registeredAdapter;
+  private final ActorRef<SlotIndex.Answer> registeredAdapter;
 
   /** Events applied by a command body and not yet passed through the event handler. */
   private int preApplied;
@@ -163,6 +170,13 @@ public final class SlotEntity
   private boolean registered;
 
   private boolean registering;
+
+  /** Numbers registration requests, so a late answer to an old one is recognised. */
+  private long regSeq;
+
+  /** The transaction whose registration request is out, and the one that was denied. */
+  private long txRegistering;
+  private long deniedTx;
 
   /**
    * Group commit: events emitted since the last persist, and the replies that must wait for
@@ -212,7 +226,7 @@ public final class SlotEntity
     this.settings = settings;
     this.ctx = ctx;
     this.timers = timers;
-    this.registeredAdapter = ctx.messageAdapter(Done.class, d -> new Registered());
+    this.registeredAdapter = ctx.messageAdapter(SlotIndex.Answer.class, Registered::new);
   }
 
   @Override
@@ -231,7 +245,7 @@ public final class SlotEntity
         .onCommand(Flush.class, this::onFlush)
         .onCommand(ExpireTick.class, (state, t) -> onExpireTick(state))
         .onCommand(FlushBatch.class, (state, f) -> flushBatch())
-        .onCommand(Registered.class, (state, r) -> onRegistered())
+        .onCommand(Registered.class, (state, r) -> onRegistered(r.answer()))
         .onCommand(TxLock.class, this::onTxLock)
         .onCommand(TxExec.class, this::onTxExec)
         .onCommand(TxPrepare.class, this::onTxPrepare)
@@ -334,9 +348,11 @@ public final class SlotEntity
     if (lockedBy == c.txId()) {
       return Effect().reply(c.replyTo(), Done.getInstance());
     }
-    if (lockedBy != 0 || registering) {
+    if (lockedBy != 0) {
       return Effect().stash();
     }
+    // A slot waiting for a plain write's registration may be locked: that write stays stashed
+    // and runs after the transaction, and the registration may be waiting on the transaction.
     if (!batchEvents.isEmpty()) {
       // Let the open batch reach the journal first; the lock is unstashed after it.
       if (!flushScheduled) {
@@ -374,25 +390,30 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onTxPrepare(SlotState state, TxPrepare c) {
+    if (lockedBy == c.txId() && !txEvents.isEmpty() && !registered) {
+      // Register before the commit point, so a refusal can still undo the transaction.
+      if (deniedTx == c.txId()) {
+        return Effect().reply(c.replyTo(), new TxShare(slot, List.of(), true));
+      }
+      if (txRegistering != c.txId()) {
+        txRegistering = c.txId();
+        sendRegister(c.txId());
+      }
+      return Effect().stash();
+    }
     List<TxEvent.Nested> nested = new ArrayList<>(txEvents.size());
     if (lockedBy == c.txId()) {
       for (SlotEvent e : txEvents) {
         nested.add(FORMAT.nest(e));
       }
     }
-    return Effect().reply(c.replyTo(), new TxShare(slot, nested));
+    return Effect().reply(c.replyTo(), new TxShare(slot, nested, false));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onTxApply(SlotState state, TxApply c) {
     if (lockedBy == c.txId()) {
-      if (!c.events().isEmpty() && !registered && !registering) {
-        // Register only now that the transaction writes here: a read-only visit (MGET of a
-        // missing key) must not leave an empty slot in the index. The apply waits, locked.
-        return awaitRegistration();
-      }
-      if (registering) {
-        return Effect().stash();
-      }
+      // Registered at prepare (only if it writes here: a read-only visit, an MGET of a missing
+      // key, must not leave an empty slot in the index).
       state.commitUndo();
       txEvents.clear();
       lockedBy = 0;
@@ -532,15 +553,28 @@ public final class SlotEntity
 
   private ReplyEffect<SlotEvent, SlotState> awaitRegistration() {
     if (!registering) {
-      registering = true;
-      settings.index().tell(new SlotIndex.Register(slot, registeredAdapter));
+      sendRegister(0);
     }
     return Effect().stash();
   }
 
-  private ReplyEffect<SlotEvent, SlotState> onRegistered() {
+  private void sendRegister(long txId) {
+    registering = true;
+    regSeq++;
+    settings.index().tell(new SlotIndex.Register(slot, txId, regSeq, registeredAdapter));
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onRegistered(SlotIndex.Answer answer) {
+    if (answer.seq() != regSeq) {
+      return Effect().noReply(); // answer to a request that a newer one replaced
+    }
     registering = false;
-    registered = true;
+    if (answer.registered()) {
+      registered = true;
+    } else {
+      deniedTx = txRegistering;
+    }
+    txRegistering = 0;
     return asReply(Effect().unstashAll());
   }
 
@@ -548,6 +582,7 @@ public final class SlotEntity
   private void afterWrite(SlotState state) {
     if (registered && state.isEmpty()) {
       registered = false;
+      regSeq++; // an answer still on its way no longer says anything
       settings.index().tell(new SlotIndex.Unregister(slot));
     }
     scheduleExpiry(state);
@@ -568,7 +603,9 @@ public final class SlotEntity
       return;
     }
     expireTimerAt = at;
-    long delay = Math.max(1, at - System.currentTimeMillis());
+    // Expiry times may lie centuries ahead (EXPIREAT of a huge time): wake at least once an
+    // hour and aim again, so the delay always fits the scheduler.
+    long delay = Math.min(MAX_EXPIRE_TIMER_MS, Math.max(1, at - System.currentTimeMillis()));
     timers.startSingleTimer(ExpireTick.INSTANCE, ExpireTick.INSTANCE, Duration.ofMillis(delay));
   }
 

@@ -5,7 +5,6 @@ import io.keyshard.persistence.IndexEvent;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -26,12 +25,32 @@ import org.apache.pekko.persistence.typed.SnapshotAdapter;
  * persisted write left it empty. Both messages come from the slot's single actor, and Pekko
  * keeps per-sender order, so the index ends in the state of the slot's last message. A crash
  * can only leave an empty slot registered, which costs one wasted wake-up.
+ *
+ * <p>The barrier: a transaction with keyspace-wide commands (DBSIZE, FLUSHALL... inside EXEC)
+ * takes it before any lock and gets the set of non-empty slots, which then cannot grow until it
+ * releases the barrier: a plain write's registration waits (that slot holds no lock, so nobody
+ * waits on it), another transaction's registration is denied (it undoes itself and runs again
+ * later, so it never holds locks while waiting on the barrier holder), and the barrier holder's
+ * own registrations go through. See docs/decisions/2026-11-22-atomic-multi-slot-writes.md.
  */
 public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, IndexEvent, BitSet> {
 
   public sealed interface Command extends CborSerializable {}
 
-  public record Register(int slot, ActorRef<Done> replyTo) implements Command {}
+  /**
+   * Registers a slot before its first write. {@code txId} is the transaction that writes there,
+   * or 0 for a plain write; {@code seq} comes back in the answer, so a slot can tell a late answer
+   * to an old request from the answer it waits for.
+   */
+  public record Register(int slot, long txId, long seq, ActorRef<Answer> replyTo) implements Command {}
+
+  /** The answer to a Register: registered, or denied to a transaction during a barrier. */
+  public record Answer(long seq, boolean registered) implements CborSerializable {}
+
+  /** Takes the barrier for a transaction; answers the non-empty slots once it holds it. */
+  public record AcquireBarrier(long txId, ActorRef<Slots> replyTo) implements Command {}
+
+  public record ReleaseBarrier(long txId) implements Command {}
 
   public record Unregister(int slot) implements Command {}
 
@@ -47,6 +66,8 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
 
   private final List<Register> pending = new ArrayList<>();
   private ActorRef<Command> self;
+  /** The transaction holding the barrier, or 0. */
+  private long barrier;
 
   public static Behavior<Command> create(String nodeId) {
     return Behaviors.setup(
@@ -69,6 +90,16 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
         .forAnyState()
         .onCommand(Register.class, this::onRegister)
         .onCommand(Flush.class, (state, f) -> flush())
+        .onCommand(AcquireBarrier.class, this::onAcquireBarrier)
+        .onCommand(
+            ReleaseBarrier.class,
+            (state, c) -> {
+              if (barrier != c.txId()) {
+                return Effect().none();
+              }
+              barrier = 0;
+              return Effect().unstashAll();
+            })
         .onCommand(
             Unregister.class,
             (state, c) ->
@@ -87,7 +118,12 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
    */
   private Effect<IndexEvent, BitSet> onRegister(BitSet state, Register c) {
     if (state.get(c.slot())) {
-      return Effect().none().thenReply(c.replyTo(), s -> Done.getInstance());
+      return Effect().none().thenReply(c.replyTo(), s -> new Answer(c.seq(), true));
+    }
+    if (barrier != 0 && barrier != c.txId()) {
+      return c.txId() == 0
+          ? Effect().stash()
+          : Effect().reply(c.replyTo(), new Answer(c.seq(), false));
     }
     if (pending.isEmpty()) {
       self.tell(Flush.INSTANCE);
@@ -112,7 +148,21 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
     }
     return Effect()
         .persist(events)
-        .thenRun(s -> batch.forEach(r -> r.replyTo().tell(Done.getInstance())));
+        .thenRun(s -> batch.forEach(r -> r.replyTo().tell(new Answer(r.seq(), true))))
+        // A barrier request may be waiting for this batch.
+        .thenUnstashAll();
+  }
+
+  private Effect<IndexEvent, BitSet> onAcquireBarrier(BitSet state, AcquireBarrier c) {
+    if (barrier == c.txId()) {
+      return Effect().reply(c.replyTo(), new Slots(state.stream().toArray()));
+    }
+    if (barrier != 0 || !pending.isEmpty()) {
+      // Registrations in the batch are promised: they must be in the set the holder gets.
+      return Effect().stash();
+    }
+    barrier = c.txId();
+    return Effect().reply(c.replyTo(), new Slots(state.stream().toArray()));
   }
 
   @Override

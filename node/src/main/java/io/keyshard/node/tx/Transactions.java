@@ -2,6 +2,7 @@ package io.keyshard.node.tx;
 
 import io.keyshard.node.server.Router;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.persistence.TxEvent;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
@@ -58,6 +59,11 @@ public final class Transactions {
     private final SortedSet<Integer> slots;
     private volatile boolean abort;
 
+    /** The slots this transaction holds. */
+    public SortedSet<Integer> slots() {
+      return slots;
+    }
+
     private Tx(long id, SortedSet<Integer> slots) {
       this.id = id;
       this.slots = slots;
@@ -87,6 +93,7 @@ public final class Transactions {
 
   private final Router router;
   private final ActorRef<TxLog.Command> txLog;
+  private final ActorRef<SlotIndex.Command> index;
   private final Scheduler scheduler;
   private final Duration timeout;
   private final AtomicLong nextId = new AtomicLong(1);
@@ -95,8 +102,13 @@ public final class Transactions {
   private final ConcurrentSkipListSet<Long> prepared = new ConcurrentSkipListSet<>();
 
   public Transactions(
-      Router router, ActorRef<TxLog.Command> txLog, Scheduler scheduler, Duration timeout) {
+      Router router,
+      ActorRef<TxLog.Command> txLog,
+      ActorRef<SlotIndex.Command> index,
+      Scheduler scheduler,
+      Duration timeout) {
     this.router = router;
+    this.index = index;
     this.txLog = txLog;
     this.scheduler = scheduler;
     this.timeout = timeout;
@@ -130,25 +142,86 @@ public final class Transactions {
 
   /** Runs {@code program} holding the locks of {@code slots}. */
   public CompletionStage<Reply> run(SortedSet<Integer> slots, Program program) {
+    return run(slots, false, program);
+  }
+
+  /** Marks a run that a barrier refused; it is undone and run again. */
+  private static final Reply DENIED = Reply.error("DENIED");
+
+  private static final int MAX_DENIALS = 200;
+
+  /**
+   * Runs {@code program} holding the locks of {@code slots}; with {@code everySlot}, first takes
+   * the index's barrier and locks every non-empty slot too (keyspace-wide commands in EXEC), so
+   * the set of non-empty slots cannot grow until the transaction ends.
+   */
+  public CompletionStage<Reply> run(SortedSet<Integer> slots, boolean everySlot, Program program) {
+    return attempt(slots, everySlot, program, 0);
+  }
+
+  private CompletionStage<Reply> attempt(
+      SortedSet<Integer> slots, boolean everySlot, Program program, int denials) {
     long id = nextId.getAndIncrement();
     inflight.add(id);
-    Tx tx = new Tx(id, new TreeSet<>(slots));
+    CompletionStage<SortedSet<Integer>> lockSet =
+        everySlot
+            ? AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+                    index, r -> new SlotIndex.AcquireBarrier(id, r), timeout, scheduler)
+                .thenApply(
+                    all -> {
+                      SortedSet<Integer> union = new TreeSet<>(slots);
+                      for (int slot : all.slots()) {
+                        union.add(slot);
+                      }
+                      return union;
+                    })
+            : CompletableFuture.completedFuture(slots);
     List<Integer> locked = new ArrayList<>();
-    return lockInOrder(id, slots.iterator(), locked)
-        .thenCompose(v -> program.run(tx))
-        .thenCompose(reply -> tx.abort ? abortAll(id, locked).thenApply(v -> reply) : commit(id, locked, reply))
-        .exceptionallyCompose(
-            t -> {
-              log.warn("Transaction {} failed before its commit point; undoing", id, t);
-              return abortAll(id, locked)
-                  .thenApply(v -> Reply.error("TRYAGAIN transaction did not complete; nothing was changed"));
-            })
-        .whenComplete(
-            (r, t) -> {
-              if (!committed(id)) {
-                inflight.remove(id);
-              }
-            });
+    CompletionStage<Reply> result =
+        lockSet
+            .thenCompose(
+                toLock -> {
+                  Tx tx = new Tx(id, new TreeSet<>(toLock));
+                  return lockInOrder(id, toLock.iterator(), locked)
+                      .thenCompose(v -> program.run(tx))
+                      .thenCompose(
+                          reply ->
+                              tx.abort
+                                  ? abortAll(id, locked).thenApply(v -> reply)
+                                  : commit(id, locked, reply));
+                })
+            .exceptionallyCompose(
+                t -> {
+                  log.warn("Transaction {} failed before its commit point; undoing", id, t);
+                  return abortAll(id, locked)
+                      .thenApply(
+                          v -> Reply.error("TRYAGAIN transaction did not complete; nothing was changed"));
+                })
+            .whenComplete(
+                (r, t) -> {
+                  if (everySlot) {
+                    index.tell(new SlotIndex.ReleaseBarrier(id));
+                  }
+                  if (!committed(id)) {
+                    inflight.remove(id);
+                  }
+                });
+    return result.thenCompose(
+        r -> {
+          if (r != DENIED) {
+            return CompletableFuture.completedFuture(r);
+          }
+          if (denials >= MAX_DENIALS) {
+            return CompletableFuture.completedFuture(
+                Reply.error("TRYAGAIN the keyspace is busy with keyspace-wide transactions"));
+          }
+          // A keyspace-wide transaction holds the barrier: wait a little for it, then again.
+          long backoff = Math.min(50, 1L << Math.min(denials, 5));
+          return CompletableFuture.supplyAsync(
+                  () -> null,
+                  CompletableFuture.delayedExecutor(backoff, java.util.concurrent.TimeUnit.MILLISECONDS))
+              .thenCompose(x -> attempt(slots, everySlot, program, denials + 1));
+        });
   }
 
   /** Whether the id must stay in flight: committed but not yet recorded as completed. */
@@ -186,6 +259,10 @@ public final class Transactions {
         .thenCompose(
             v -> {
               List<TxEvent.SlotShare> shares = new ArrayList<>();
+              if (asks.stream().anyMatch(a -> a.join().denied())) {
+                // A slot could not register while another transaction holds the barrier.
+                return abortAll(id, locked).thenApply(x -> DENIED);
+              }
               for (CompletableFuture<SlotEntity.TxShare> a : asks) {
                 SlotEntity.TxShare s = a.join();
                 if (!s.events().isEmpty()) {

@@ -87,7 +87,7 @@ class SlotEntityTest {
             org.apache.pekko.actor.typed.javadsl.Behaviors.receiveMessage(
                 m -> {
                   if (m instanceof SlotIndex.Register r) {
-                    r.replyTo().tell(Done.getInstance());
+                    r.replyTo().tell(new SlotIndex.Answer(r.seq(), true));
                   }
                   probe.tell(m);
                   return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
@@ -111,7 +111,7 @@ class SlotEntityTest {
     // Nothing may reach the journal before the index knows the slot is non-empty.
     journal.expectNothingPersisted(SlotEntity.persistenceId(7).id(), Duration.ofMillis(200));
     probe.expectNoMessage(Duration.ofMillis(100));
-    register.replyTo().tell(Done.getInstance());
+    register.replyTo().tell(new SlotIndex.Answer(register.seq(), true));
     assertEquals(Reply.OK, probe.receiveMessage());
     journal.expectNextPersistedClass(SlotEntity.persistenceId(7).id(), SlotEvent.ValueSet.class);
   }
