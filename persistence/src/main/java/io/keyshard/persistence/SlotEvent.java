@@ -16,8 +16,16 @@ public sealed interface SlotEvent extends PersistentFormat {
   /** The database the event changes, or -1 for all of them. */
   int db();
 
-  /** A string value set, replacing whatever the key held. */
-  record ValueSet(int db, byte[] key, byte[] value, long expireAt) implements SlotEvent {}
+  /**
+   * A string value set, replacing whatever the key held; {@code hints} as in
+   * {@link StringValue#hints()} (null for a plain value).
+   */
+  record ValueSet(int db, byte[] key, byte[] value, long expireAt, Integer hints)
+      implements SlotEvent {
+    public ValueSet(int db, byte[] key, byte[] value, long expireAt) {
+      this(db, key, value, expireAt, null);
+    }
+  }
 
   /** Bytes appended to a string (created empty if missing). */
   record Appended(int db, byte[] key, byte[] suffix) implements SlotEvent {}

@@ -185,7 +185,8 @@ public final class SlotState {
 
   private void applyOnly(SlotEvent event, long now) {
     if (event instanceof SlotEvent.ValueSet e) {
-      dbForWrite(e.db()).put(Bytes.wrap(e.key()), StringValue.of(e.value()), e.expireAt(), now);
+      dbForWrite(e.db())
+          .put(Bytes.wrap(e.key()), new StringValue(e.value(), false, e.hints()), e.expireAt(), now);
     } else if (event instanceof SlotEvent.Appended e) {
       Keyspace ks = dbForWrite(e.db());
       Bytes key = Bytes.wrap(e.key());
@@ -222,7 +223,7 @@ public final class SlotState {
       Keyspace src = dbs[e.db()];
       Keyspace.Entry from = src == null ? null : src.get(Bytes.wrap(e.from()));
       if (from != null) {
-        dbForWrite(e.toDb()).put(Bytes.wrap(e.to()), copyOf(from.value), from.expireAt, now);
+        dbForWrite(e.toDb()).put(Bytes.wrap(e.to()), copied(from.value), from.expireAt, now);
       }
     } else if (event instanceof SlotEvent.KeyMoved e) {
       Keyspace src = dbs[e.db()];
@@ -260,6 +261,11 @@ public final class SlotState {
   /** Values that are mutable in place must be copied when a key is copied. Strings are immutable. */
   static Value copyOf(Value v) {
     return v;
+  }
+
+  /** What COPY creates: a new object, so never a shared small integer. */
+  static Value copied(Value v) {
+    return v instanceof StringValue s ? s.with(StringValue.UNSHARED) : copyOf(v);
   }
 
   public SlotSnapshot toSnapshot() {

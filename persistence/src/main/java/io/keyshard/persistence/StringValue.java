@@ -2,12 +2,33 @@ package io.keyshard.persistence;
 
 /**
  * A Redis string. {@code raw} records that the value was last modified in place (APPEND,
- * SETRANGE), which Redis reports as the "raw" encoding whatever the length.
+ * SETRANGE), which Redis reports as the "raw" encoding whatever the length. {@code hints}
+ * (null = none) records what else OBJECT reports differently from a plain SET: see
+ * {@link #NOT_INT} and {@link #UNSHARED}.
  */
-public record StringValue(byte[] bytes, boolean raw) implements Value {
+public record StringValue(byte[] bytes, boolean raw, Integer hints) implements Value {
+
+  /** Never int-encoded even if it reads as an integer (INCRBYFLOAT's result). */
+  public static final int NOT_INT = 1;
+
+  /** A copy (COPY): never one of Redis's shared small integers. */
+  public static final int UNSHARED = 2;
+
+  public StringValue(byte[] bytes, boolean raw) {
+    this(bytes, raw, null);
+  }
 
   public static StringValue of(byte[] bytes) {
-    return new StringValue(bytes, false);
+    return new StringValue(bytes, false, null);
+  }
+
+  public boolean has(int hint) {
+    return hints != null && (hints & hint) != 0;
+  }
+
+  /** The same bytes with one more hint. */
+  public StringValue with(int hint) {
+    return new StringValue(bytes, raw, (hints == null ? 0 : hints) | hint);
   }
 
   @Override
@@ -17,7 +38,7 @@ public record StringValue(byte[] bytes, boolean raw) implements Value {
 
   /** OBJECT ENCODING as Redis 7.0 reports it. */
   public String encoding() {
-    if (!raw && bytes.length <= 20 && isCanonicalLong(bytes)) {
+    if (!raw && !has(NOT_INT) && bytes.length <= 20 && isCanonicalLong(bytes)) {
       return "int";
     }
     return !raw && bytes.length <= 44 ? "embstr" : "raw";

@@ -224,7 +224,12 @@ public final class CrossSlot implements CrossSlotCommands {
                 return CompletableFuture.completedFuture(peeked);
               }
               byte[] mode = Args.bytes(o.replace() ? "REPLACE" : "NX");
-              return ex.exec(Slots.slot(to), "__put", o.toDb(), argv("__put", to, payload.value(), mode), true);
+              return ex.exec(
+                  Slots.slot(to),
+                  "__put",
+                  o.toDb(),
+                  argv("__put", to, payload.value(), mode, Args.bytes("COPY")),
+                  true);
             });
   }
 }

@@ -373,7 +373,9 @@ public final class KeyCommands {
 
   /** 1, except int-encoded 0..9999, which Redis stores as shared immortal objects. */
   private static long refcount(Keyspace.Entry e) {
-    if (e.value instanceof StringValue s && s.encoding().equals("int")) {
+    if (e.value instanceof StringValue s
+        && s.encoding().equals("int")
+        && !s.has(StringValue.UNSHARED)) {
       long v = Args.parseLong(s.bytes());
       if (v >= 0 && v < SHARED_INTEGERS) {
         return SHARED_REFCOUNT;

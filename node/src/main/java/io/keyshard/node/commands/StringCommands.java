@@ -407,7 +407,10 @@ public final class StringCommands {
       throw new RedisException(Err.INCR_NAN_OR_INF);
     }
     byte[] bytes = sum.toHumanString().getBytes(StandardCharsets.US_ASCII);
-    ctx.emit(new SlotEvent.ValueSet(ctx.db(), key, bytes, e == null ? 0 : e.expireAt));
+    // Redis keeps the float's string object: OBJECT says embstr even for "5".
+    ctx.emit(
+        new SlotEvent.ValueSet(
+            ctx.db(), key, bytes, e == null ? 0 : e.expireAt, StringValue.NOT_INT));
     return new Reply.Bulk(bytes);
   }
 

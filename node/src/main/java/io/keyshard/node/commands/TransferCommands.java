@@ -8,6 +8,8 @@ import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
+import io.keyshard.persistence.StringValue;
+import io.keyshard.persistence.Value;
 import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.Reply;
 import java.io.NotSerializableException;
@@ -23,8 +25,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code __take key}: the key's value and expiry, removing the key (nil if absent).
  *   <li>{@code __peek key}: the same without removing it.
- *   <li>{@code __put key payload REPLACE|NX}: writes a value taken elsewhere; 0 if NX and the
- *       key exists, else 1.
+ *   <li>{@code __put key payload REPLACE|NX [COPY]}: writes a value taken elsewhere; 0 if NX
+ *       and the key exists, else 1; COPY marks it a copy (never a shared small integer).
  *   <li>{@code __count}, {@code __keys pattern}, {@code __flush}: the keyspace-wide parts of
  *       DBSIZE, KEYS and FLUSHDB/FLUSHALL inside MULTI, per slot.
  * </ul>
@@ -75,7 +77,11 @@ final class TransferCommands {
     if (nx && ctx.lookup(key) != null) {
       return Reply.ZERO;
     }
-    ctx.emit(new SlotEvent.KeyRestored(ctx.db(), key, entry.value(), entry.expireAt()));
+    Value value = entry.value();
+    if (ctx.argc() > 4 && Args.is(ctx.arg(4), "COPY") && value instanceof StringValue s) {
+      value = s.with(StringValue.UNSHARED); // COPY makes a new object, as in Redis
+    }
+    ctx.emit(new SlotEvent.KeyRestored(ctx.db(), key, value, entry.expireAt()));
     return Reply.ONE;
   }
 
