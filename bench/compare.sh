@@ -161,6 +161,29 @@ for keymode in $KEYMODES; do
   done
 done
 
+# Multi-slot work (issue 3): an MSET of 10 keys in 10 random slots, and MULTI + 5 INCR in 5
+# slots + EXEC (bench/TxBench.java), against all three servers. MULTI_SLOT=0 skips it.
+declare -A multi
+if [ "${MULTI_SLOT:-1}" = 1 ]; then
+  mset_n=$((N / 10))
+  mset_cmd=(MSET)
+  for i in 0 1 2 3 4 5 6 7 8 9; do mset_cmd+=("k$i:__rand_int__" v); done
+  tx_per_client=$(( (N / 10 + CLIENTS - 1) / CLIENTS ))
+  for target in "redis:$redis_port" "redis-aof:$aof_port" "keyshard:$ks_port"; do
+    name=${target%%:*}
+    port=${target#*:}
+    [ -n "$port" ] || continue
+    echo "  $name: redis-benchmark -c $CLIENTS -n $mset_n -r $KEYSPACE ${mset_cmd[*]}" >&2
+    value=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$mset_n" \
+      -r "$KEYSPACE" --csv "${mset_cmd[@]}" 2>/dev/null | tail -n 1 | cut -d'"' -f4) || value=n/a
+    multi["$name|mset10"]=${value:-n/a}
+    echo "  $name: TxBench $CLIENTS clients x $tx_per_client MULTI/5 INCR/EXEC" >&2
+    value=$(timeout "$RUN_TIMEOUT" java "$root/bench/TxBench.java" "$port" "$CLIENTS" "$tx_per_client" \
+      2>"$work/txbench-$name.err") || value=n/a
+    multi["$name|multi5"]=${value:-n/a}
+  done
+fi
+
 # The test names redis-benchmark printed, in its order.
 mapfile -t names < <(cat "$work"/redis-*-P*.csv | cut -d'"' -f2 | grep -v '^test$' | awk '!seen[$0]++')
 
@@ -201,5 +224,21 @@ for test in "${names[@]}"; do
 done
 echo "ratio = keyshard rps / redis rps; redis-aof = appendonly yes, appendfsync always" \
   "(write tests only)."
+if [ "${MULTI_SLOT:-1}" = 1 ]; then
+  echo
+  echo "multi-slot work, $CLIENTS clients (operations per second)"
+  fmt_multi="%-34s | %10s | %12s | %8s | %14s | %8s\n"
+  printf "$fmt_multi" workload "redis" "keyshard" ratio "redis-aof" ratio
+  printf "$fmt_multi" ---------------------------------- ---------- ------------ -------- -------------- --------
+  for w in mset10 multi5; do
+    label="MSET 10 keys in 10 slots"
+    [ "$w" = multi5 ] && label="MULTI, INCR x5 in 5 slots, EXEC"
+    r=${multi["redis|$w"]:-n/a}
+    k=${multi["keyshard|$w"]:-n/a}
+    a=${multi["redis-aof|$w"]:-n/a}
+    printf "$fmt_multi" "$label" "$(fmt "$r")" "$(fmt "$k")" "$(ratio "$k" "$r")" "$(fmt "$a")" \
+      "$(ratio "$k" "$a")"
+  done
+fi
 echo "on disk after the runs: keyshard $(du -sh "$work/keyshard" | cut -f1)," \
   "redis-aof $(du -sh "${aof_port:+$work/redis-aof}" 2>/dev/null | cut -f1)"

@@ -537,7 +537,9 @@ class KeysDifferentialTest {
       c.call("SELECT", "0");
     }
     d.check("SCAN", "abc");
-    d.check("SCAN", "-1");
+    // Redis reads -1 as the largest unsigned cursor; what one SCAN call at an arbitrary cursor
+    // returns is unspecified (it depends on the hash table), so compare only that it is accepted.
+    d.check(r -> r.startsWith("-") ? r : "accepted", "SCAN", "-1");
     d.check("SCAN", "1.5");
     d.check("SCAN", "0", "COUNT", "0");
     d.check("SCAN", "0", "COUNT", "-1");

@@ -89,7 +89,6 @@ public final class RespServer {
 
     Flow<ByteString, ByteString, UniqueKillSwitch> flow =
         Flow.of(ByteString.class)
-            .viaMat(KillSwitches.single(), Keep.right())
             .statefulMapConcat(
                 () -> {
                   RespDecoder decoder = new RespDecoder(limits);
@@ -105,7 +104,10 @@ public final class RespServer {
             .takeWhile(o -> !o.close(), true)
             .map(Outgoing::bytes)
             // Coalesce replies that are ready together into one socket write.
-            .batch(256, b -> b, ByteString::concat);
+            .batch(256, b -> b, ByteString::concat)
+            // Last, so that CLIENT KILL, idle timeout and shutdown close the socket at once,
+            // whatever is still in flight in the stages before it.
+            .viaMat(KillSwitches.single(), Keep.right());
     clients.add(session);
     UniqueKillSwitch kill =
         conn.handleWith(

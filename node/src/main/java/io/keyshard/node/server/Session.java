@@ -53,11 +53,19 @@ public final class Session {
     this.authenticated = authenticated;
   }
 
+  /** Why a connection's stream stopped: it was closed from outside. */
+  static final class ClientKilled extends RuntimeException {
+    ClientKilled(long id) {
+      super("client " + id + " closed by the server", null, false, false);
+    }
+  }
+
   /** Closes the connection from outside its stream (CLIENT KILL, shutdown). */
   public void kill() {
     KillSwitch k = killSwitch;
     if (k != null) {
-      k.shutdown();
+      // Abort rather than complete: the socket closes now, not after in-flight requests.
+      k.abort(new ClientKilled(id));
     }
   }
 }
