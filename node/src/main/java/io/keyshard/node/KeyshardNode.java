@@ -13,6 +13,7 @@ import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.RespServer;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
+import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.protocol.CommandTable;
@@ -119,6 +120,7 @@ public final class KeyshardNode implements AutoCloseable {
 
     ActorRef<SlotIndex.Command> index =
         spawn(system, SlotIndex.create("standalone"), "slot-index", startTimeout);
+    LocalSlots localSlots = new LocalSlots();
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
             SlotCommands.all(),
@@ -126,7 +128,8 @@ public final class KeyshardNode implements AutoCloseable {
             config.getInt("keyshard.snapshot-every"),
             config.getInt("keyshard.active-expire.batch"),
             config.getDuration("keyshard.active-expire.interval"),
-            config.getInt("keyshard.max-batch"));
+            config.getInt("keyshard.max-batch"),
+            localSlots);
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(
         Entity.of(
@@ -137,7 +140,7 @@ public final class KeyshardNode implements AutoCloseable {
     CommandTable table = CommandTable.standard();
     ClientRegistry clients = new ClientRegistry();
     ServerStats stats = new ServerStats();
-    Router router = new Router(table, sharding, settings);
+    Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create("standalone"), "tx-log", startTimeout);
     Transactions transactions =
         new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());

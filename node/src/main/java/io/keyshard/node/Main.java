@@ -15,6 +15,13 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    // With 2 cores the JDK's common pool has parallelism 1 and starts a thread per task; some
+    // libraries still hand it callbacks (see Futures.plain). Give it real workers.
+    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+      System.setProperty(
+          "java.util.concurrent.ForkJoinPool.common.parallelism",
+          Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors())));
+    }
     Map<String, Object> overrides = new HashMap<>();
     Path file = null;
     for (int i = 0; i < args.length; i++) {

@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.Futures;
 import static io.keyshard.node.commands.Args.is;
 import static io.keyshard.node.commands.Args.str;
 
@@ -267,8 +268,8 @@ public final class ServerCommands {
   // ---- keyspace-wide commands: ask the index which slots hold keys, then only those ----
 
   CompletionStage<int[]> nonEmptySlots() {
-    return AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
-            index, SlotIndex.GetSlots::new, timeout, system.scheduler())
+    return Futures.plain(AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+            index, SlotIndex.GetSlots::new, timeout, system.scheduler()))
         .thenApply(SlotIndex.Slots::slots);
   }
 

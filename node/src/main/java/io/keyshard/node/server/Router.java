@@ -1,6 +1,11 @@
 package io.keyshard.node.server;
 
+import io.keyshard.node.Futures;
+import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.CommandTable;
@@ -38,11 +43,23 @@ public final class Router {
   private final NodeSettings settings;
   private final AtomicReferenceArray<EntityRef<SlotEntity.Command>> refs =
       new AtomicReferenceArray<>(16384);
+  /** Requests to each slot still travelling through sharding (see {@link #ask}). */
+  private final java.util.concurrent.atomic.AtomicIntegerArray viaSharding =
+      new java.util.concurrent.atomic.AtomicIntegerArray(16384);
+  private final LocalSlots localSlots;
+  private final Scheduler scheduler;
   private volatile Map<String, SessionCommand> sessionCommands = Map.of();
   private volatile Transactions transactions;
   private volatile CrossSlotCommands crossSlot;
 
-  public Router(CommandTable table, ClusterSharding sharding, NodeSettings settings) {
+  public Router(
+      CommandTable table,
+      ClusterSharding sharding,
+      LocalSlots localSlots,
+      Scheduler scheduler,
+      NodeSettings settings) {
+    this.localSlots = localSlots;
+    this.scheduler = scheduler;
     this.table = table;
     this.sharding = sharding;
     this.settings = settings;
@@ -176,12 +193,29 @@ public final class Router {
 
   /** Sends a slot a message that has no reply. */
   public void tell(int slot, SlotEntity.Command message) {
-    entity(slot).tell(message);
+    ActorRef<SlotEntity.Command> local = localSlots.get(slot);
+    if (local != null && viaSharding.get(slot) == 0) {
+      local.tell(message);
+    } else {
+      entity(slot).tell(message);
+    }
   }
 
+  /**
+   * Asks a slot. A slot running in this JVM is asked directly; otherwise (not started yet, or
+   * elsewhere) through Cluster Sharding, which starts it. A connection's requests must reach a
+   * slot in the order they were sent, so a slot is asked directly only while no request to it
+   * is still on its way through sharding (which may hold messages while the slot starts).
+   */
   public <T> CompletionStage<T> ask(
-      int slot, org.apache.pekko.japi.function.Function<org.apache.pekko.actor.typed.ActorRef<T>, SlotEntity.Command> message) {
-    return entity(slot).ask(message, timeout);
+      int slot, org.apache.pekko.japi.function.Function<ActorRef<T>, SlotEntity.Command> message) {
+    ActorRef<SlotEntity.Command> local = localSlots.get(slot);
+    if (local != null && viaSharding.get(slot) == 0) {
+      return Futures.plain(AskPattern.ask(local, message, timeout, scheduler));
+    }
+    viaSharding.incrementAndGet(slot);
+    return Futures.plain(entity(slot).ask(message, timeout))
+        .whenComplete((r, t) -> viaSharding.decrementAndGet(slot));
   }
 
   private EntityRef<SlotEntity.Command> entity(int slot) {

@@ -143,7 +143,8 @@ public final class SlotEntity
       int snapshotEvery,
       int expireBatch,
       Duration expireInterval,
-      int maxBatch) {}
+      int maxBatch,
+      LocalSlots localSlots) {}
 
   public static PersistenceId persistenceId(int slot) {
     return PersistenceId.ofUniqueId("slot-" + slot);
@@ -227,6 +228,7 @@ public final class SlotEntity
     this.ctx = ctx;
     this.timers = timers;
     this.registeredAdapter = ctx.messageAdapter(SlotIndex.Answer.class, Registered::new);
+    settings.localSlots().started(slot, ctx.getSelf());
   }
 
   @Override
@@ -737,6 +739,9 @@ public final class SlotEntity
   public SignalHandler<SlotState> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), this::scheduleExpiry)
+        .onSignal(
+            org.apache.pekko.actor.typed.PostStop.instance(),
+            state -> settings.localSlots().stopped(slot, ctx.getSelf()))
         .build();
   }
 

@@ -1,5 +1,6 @@
 package io.keyshard.node.tx;
 
+import io.keyshard.node.Futures;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotIndex;
@@ -119,8 +120,8 @@ public final class Transactions {
    * start-up, before clients can connect.
    */
   public CompletionStage<Integer> recover() {
-    return AskPattern.<TxLog.Command, TxLog.Pending>ask(
-            txLog, TxLog.GetPending::new, timeout, scheduler)
+    return Futures.plain(AskPattern.<TxLog.Command, TxLog.Pending>ask(
+            txLog, TxLog.GetPending::new, timeout, scheduler))
         .thenCompose(
             pending -> {
               nextId.set(pending.maxTxId() + 1);
@@ -165,8 +166,8 @@ public final class Transactions {
     inflight.add(id);
     CompletionStage<SortedSet<Integer>> lockSet =
         everySlot
-            ? AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
-                    index, r -> new SlotIndex.AcquireBarrier(id, r), timeout, scheduler)
+            ? Futures.plain(AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+                    index, r -> new SlotIndex.AcquireBarrier(id, r), timeout, scheduler))
                 .thenApply(
                     all -> {
                       SortedSet<Integer> union = new TreeSet<>(slots);
@@ -311,8 +312,8 @@ public final class Transactions {
     return chain
         .thenCompose(
             v ->
-                AskPattern.<TxLog.Command, Done>ask(
-                    txLog, r -> new TxLog.Complete(id, r), timeout, scheduler))
+                Futures.plain(AskPattern.<TxLog.Command, Done>ask(
+                    txLog, r -> new TxLog.Complete(id, r), timeout, scheduler)))
         .handle(
             (d, t) -> {
               if (t == null) {
@@ -330,8 +331,8 @@ public final class Transactions {
    * not be rolled back: retry (writing the same record twice is harmless) until it is known.
    */
   private CompletionStage<Done> prepareWithRetry(TxEvent.TxPrepared tx) {
-    return AskPattern.<TxLog.Command, Done>ask(
-            txLog, r -> new TxLog.Prepare(tx, r), timeout, scheduler)
+    return Futures.plain(AskPattern.<TxLog.Command, Done>ask(
+            txLog, r -> new TxLog.Prepare(tx, r), timeout, scheduler))
         .exceptionallyCompose(
             t -> {
               log.warn("Commit record of transaction {} not confirmed; retrying", tx.txId(), t);

@@ -61,7 +61,8 @@ class SlotEntityTest {
         snapshotEvery,
         1000,
         Duration.ofMillis(50),
-        500);
+        500,
+        new LocalSlots());
   }
 
   private static byte[][] argv(String... a) {
