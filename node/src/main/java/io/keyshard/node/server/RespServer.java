@@ -15,9 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -87,7 +87,10 @@ public final class RespServer {
     limits.setProtoMaxBulkLen(settings.protoMaxBulkLen());
     limits.setAuthenticated(session.authenticated);
 
-    Flow<ByteString, ByteString, UniqueKillSwitch> flow =
+    // Created before the stream runs, so CLIENT KILL can never find the session without it.
+    SharedKillSwitch killSwitch = KillSwitches.shared("client-" + session.id);
+    session.killSwitch = killSwitch;
+    Flow<ByteString, ByteString, NotUsed> flow =
         Flow.of(ByteString.class)
             .statefulMapConcat(
                 () -> {
@@ -107,10 +110,9 @@ public final class RespServer {
             .batch(256, b -> b, ByteString::concat)
             // Last, so that CLIENT KILL, idle timeout and shutdown close the socket at once,
             // whatever is still in flight in the stages before it.
-            .viaMat(KillSwitches.single(), Keep.right());
+            .via(killSwitch.flow());
     clients.add(session);
-    UniqueKillSwitch kill =
-        conn.handleWith(
+    conn.handleWith(
             flow.watchTermination(
                 (mat, done) -> {
                   done.whenComplete(
@@ -121,7 +123,6 @@ public final class RespServer {
                   return mat;
                 }),
             system);
-    session.killSwitch = kill;
   }
 
   private CompletionStage<Outgoing> handle(
