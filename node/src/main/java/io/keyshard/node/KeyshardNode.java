@@ -79,7 +79,12 @@ public final class KeyshardNode implements AutoCloseable {
     if (!c.getString(JOURNAL_URL).isEmpty()) {
       return c;
     }
-    String url = "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0";
+    // WRITE_DELAY=0: write each commit at once (see the embedded-journal decision).
+    // RETENTION_TIME: H2 keeps every superseded chunk 45 s by default before reusing its
+    // space, so the file grew by gigabytes under a write load; one second is far longer than
+    // an in-flight write needs to survive a killed process.
+    String url =
+        "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;RETENTION_TIME=1000";
     return ConfigFactory.empty()
         .withValue(
             JOURNAL_URL,
@@ -260,5 +265,28 @@ public final class KeyshardNode implements AutoCloseable {
     binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    compactEmbeddedJournal();
+  }
+
+  /**
+   * With WRITE_DELAY=0, H2 never compacts its file in the background: under a write load the
+   * file holds mostly dead space (measured: 648 MB for 17 MB of live data after 173k writes).
+   * A clean stop rewrites it compactly, which takes about a second per 600 MB.
+   */
+  private void compactEmbeddedJournal() {
+    String url = system.settings().config().getString(JOURNAL_URL);
+    if (!url.startsWith("jdbc:h2:")) {
+      return;
+    }
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(
+                url,
+                system.settings().config().getString("pekko-persistence-jdbc.shared-databases.keyshard.db.user"),
+                system.settings().config().getString("pekko-persistence-jdbc.shared-databases.keyshard.db.password"));
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("SHUTDOWN COMPACT");
+    } catch (java.sql.SQLException e) {
+      log.warn("Could not compact the journal file: {}", e.getMessage());
+    }
   }
 }

@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
@@ -32,6 +33,16 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
 
   public record Pending(long maxTxId, List<TxEvent.TxPrepared> pending) implements CborSerializable {}
 
+  /** Persists what arrived since the last journal write, as one write (group commit). */
+  private enum Flush implements Command {
+    INSTANCE
+  }
+
+  private record Waiting(TxEvent event, ActorRef<Done> replyTo) {}
+
+  private final List<Waiting> batch = new ArrayList<>();
+  private final ActorRef<Command> self;
+
   /** Mutable, owned by the actor; snapshots copy it into {@link TxEvent.TxLogSnapshot}. */
   public static final class State {
     long maxTxId;
@@ -39,11 +50,13 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   }
 
   public static Behavior<Command> create(String nodeId) {
-    return new TxLog(PersistenceId.ofUniqueId("txlog-" + nodeId));
+    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(
+        ctx -> new TxLog(PersistenceId.ofUniqueId("txlog-" + nodeId), ctx.getSelf()));
   }
 
-  private TxLog(PersistenceId id) {
+  private TxLog(PersistenceId id, ActorRef<Command> self) {
     super(id);
+    this.self = self;
   }
 
   @Override
@@ -55,17 +68,16 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   public CommandHandler<Command, TxEvent, State> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
-        .onCommand(
-            Prepare.class,
-            (state, c) -> Effect().persist(c.tx()).thenReply(c.replyTo(), s -> Done.getInstance()))
+        // Every transaction of the node passes through here twice: one journal write per
+        // record would cap the node at one transaction per journal round trip.
+        .onCommand(Prepare.class, (state, c) -> enqueue(c.tx(), c.replyTo()))
         .onCommand(
             Complete.class,
             (state, c) ->
                 state.pending.containsKey(c.txId())
-                    ? Effect()
-                        .persist(new TxEvent.TxCompleted(c.txId()))
-                        .thenReply(c.replyTo(), s -> Done.getInstance())
+                    ? enqueue(new TxEvent.TxCompleted(c.txId()), c.replyTo())
                     : Effect().reply(c.replyTo(), Done.getInstance()))
+        .onCommand(Flush.class, (state, f) -> flush())
         .onCommand(
             GetPending.class,
             (state, c) ->
@@ -74,6 +86,25 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
                         c.replyTo(),
                         new Pending(state.maxTxId, new ArrayList<>(state.pending.values()))))
         .build();
+  }
+
+  private Effect<TxEvent, State> enqueue(TxEvent event, ActorRef<Done> replyTo) {
+    if (batch.isEmpty()) {
+      self.tell(Flush.INSTANCE);
+    }
+    batch.add(new Waiting(event, replyTo));
+    return Effect().none();
+  }
+
+  private Effect<TxEvent, State> flush() {
+    if (batch.isEmpty()) {
+      return Effect().none();
+    }
+    List<Waiting> written = List.copyOf(batch);
+    batch.clear();
+    return Effect()
+        .persist(written.stream().map(Waiting::event).toList())
+        .thenRun(s -> written.forEach(w -> w.replyTo().tell(Done.getInstance())));
   }
 
   @Override
