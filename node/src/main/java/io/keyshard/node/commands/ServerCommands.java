@@ -309,19 +309,28 @@ public final class ServerCommands {
     if (a.length > 2 || (a.length == 2 && !is(a[1], "ASYNC") && !is(a[1], "SYNC"))) {
       return CompletableFuture.completedFuture(Err.SYNTAX);
     }
-    return nonEmptySlots()
-        .thenCompose(
-            slots -> {
-              List<CompletableFuture<Done>> parts = new ArrayList<>();
-              for (int slot : slots) {
-                parts.add(
-                    router
-                        .<Done>ask(slot, replyTo -> new SlotEntity.Flush(db, replyTo))
-                        .toCompletableFuture());
+    // One keyspace-wide transaction: every non-empty slot is flushed or none is, and no
+    // client sees some slots emptied and others not (the index's barrier keeps new slots out).
+    byte[][] flush = {Args.bytes("__flush"), Args.bytes(Integer.toString(db))};
+    return router
+        .transactions()
+        .run(
+            new java.util.TreeSet<>(),
+            true,
+            tx -> {
+              List<CompletableFuture<Reply>> parts = new ArrayList<>();
+              for (int slot : tx.slots()) {
+                parts.add(tx.exec(slot, "__flush", Math.max(db, 0), flush, true).toCompletableFuture());
               }
-              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]));
+              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+                  .thenApply(
+                      v ->
+                          parts.stream()
+                              .map(CompletableFuture::join)
+                              .filter(Reply::isError)
+                              .findFirst()
+                              .orElse(Reply.OK));
             })
-        .thenApply(v -> Reply.OK)
         .exceptionally(ServerCommands::failed);
   }
 

@@ -74,8 +74,6 @@ public final class SlotEntity
   /** One live key of the database chosen at random, or an empty list. */
   public record RandomKey(int db, ActorRef<KeyList> replyTo) implements Command {}
 
-  /** Removes every key of one database, or of all (db == -1). */
-  public record Flush(int db, ActorRef<Done> replyTo) implements Command {}
 
   // ---- Atomic multi-slot transactions (docs/decisions/2026-11-22-atomic-multi-slot-writes.md) ----
 
@@ -244,7 +242,6 @@ public final class SlotEntity
         .onCommand(GetStats.class, this::onStats)
         .onCommand(ListKeys.class, this::onListKeys)
         .onCommand(RandomKey.class, this::onRandomKey)
-        .onCommand(Flush.class, this::onFlush)
         .onCommand(ExpireTick.class, (state, t) -> onExpireTick(state))
         .onCommand(FlushBatch.class, (state, f) -> flushBatch())
         .onCommand(Registered.class, (state, r) -> onRegistered(r.answer()))
@@ -698,25 +695,6 @@ public final class SlotEntity
     List<byte[]> pick =
         live.isEmpty() ? List.of() : List.of(live.get(ThreadLocalRandom.current().nextInt(live.size())));
     return answer(List.of(), cmd.replyTo(), new KeyList(pick));
-  }
-
-  private ReplyEffect<SlotEvent, SlotState> onFlush(SlotState state, Flush cmd) {
-    if (blocked()) {
-      return Effect().stash();
-    }
-    boolean any = false;
-    for (int db = 0; db < SlotState.DATABASES; db++) {
-      Keyspace ks = state.db(db);
-      if (ks != null && ks.size() > 0 && (cmd.db() == -1 || cmd.db() == db)) {
-        any = true;
-      }
-    }
-    if (!any) {
-      return answer(List.of(), cmd.replyTo(), Done.getInstance());
-    }
-    SlotEvent e = new SlotEvent.DbFlushed(cmd.db());
-    state.apply(e, System.currentTimeMillis());
-    return answer(List.of(e), cmd.replyTo(), Done.getInstance());
   }
 
   @Override
