@@ -16,6 +16,14 @@ public final class Args {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** An argv: the command name, then the arguments as they are. */
+  public static byte[][] command(String name, byte[]... args) {
+    byte[][] out = new byte[args.length + 1][];
+    out[0] = bytes(name);
+    System.arraycopy(args, 0, out, 1, args.length);
+    return out;
+  }
+
   public static boolean is(byte[] arg, String keyword) {
     if (arg.length != keyword.length()) {
       return false;

@@ -162,12 +162,6 @@ public final class CrossSlot implements CrossSlotCommands {
             });
   }
 
-  private static byte[][] argv(String name, byte[]... args) {
-    byte[][] out = new byte[args.length + 1][];
-    out[0] = Args.bytes(name);
-    System.arraycopy(args, 0, out, 1, args.length);
-    return out;
-  }
 
   /**
    * RENAME/RENAMENX between slots: check as Redis does (source missing first, then for NX an
@@ -177,7 +171,7 @@ public final class CrossSlot implements CrossSlotCommands {
   private static CompletionStage<Reply> rename(SlotExecutor ex, int db, byte[][] argv, boolean nx) {
     byte[] from = argv[1];
     byte[] to = argv[2];
-    return ex.exec(Slots.slot(from), "exists", db, argv("exists", from), false)
+    return ex.exec(Slots.slot(from), "exists", db, Args.command("exists", from), false)
         .thenCompose(
             exists -> {
               if (!(exists instanceof Reply.Int n)) {
@@ -189,7 +183,7 @@ public final class CrossSlot implements CrossSlotCommands {
               if (!nx) {
                 return move(ex, db, from, to, Reply.OK);
               }
-              return ex.exec(Slots.slot(to), "exists", db, argv("exists", to), false)
+              return ex.exec(Slots.slot(to), "exists", db, Args.command("exists", to), false)
                   .thenCompose(
                       target ->
                           target instanceof Reply.Int t && t.value() > 0
@@ -200,11 +194,11 @@ public final class CrossSlot implements CrossSlotCommands {
 
   private static CompletionStage<Reply> move(
       SlotExecutor ex, int db, byte[] from, byte[] to, Reply done) {
-    return ex.exec(Slots.slot(from), "__take", db, argv("__take", from), true)
+    return ex.exec(Slots.slot(from), "__take", db, Args.command("__take", from), true)
         .thenCompose(
             taken ->
                 taken instanceof Reply.Bulk payload
-                    ? ex.exec(Slots.slot(to), "__put", db, argv("__put", to, payload.value(), Args.bytes("REPLACE")), true)
+                    ? ex.exec(Slots.slot(to), "__put", db, Args.command("__put", to, payload.value(), Args.bytes("REPLACE")), true)
                         .thenApply(put -> put.isError() ? put : done)
                     : CompletableFuture.completedFuture(taken));
   }
@@ -214,7 +208,7 @@ public final class CrossSlot implements CrossSlotCommands {
     KeyCommands.CopyOptions o = KeyCommands.parseCopyOptions(argv, db);
     byte[] from = argv[1];
     byte[] to = argv[2];
-    return ex.exec(Slots.slot(from), "__peek", db, argv("__peek", from), false)
+    return ex.exec(Slots.slot(from), "__peek", db, Args.command("__peek", from), false)
         .thenCompose(
             peeked -> {
               if (peeked instanceof Reply.Null) {
@@ -228,7 +222,7 @@ public final class CrossSlot implements CrossSlotCommands {
                   Slots.slot(to),
                   "__put",
                   o.toDb(),
-                  argv("__put", to, payload.value(), mode, Args.bytes("COPY")),
+                  Args.command("__put", to, payload.value(), mode, Args.bytes("COPY")),
                   true);
             });
   }

@@ -187,10 +187,10 @@ final class TransactionCommands {
     int db = s.db;
     switch (name) {
       case "dbsize":
-        return overAll(tx, locked, "__count", db, argv("__count"))
+        return overAll(tx, locked, "__count", db, Args.command("__count"))
             .thenApply(rs -> Reply.integer(rs.stream().mapToLong(r -> ((Reply.Int) r).value()).sum()));
       case "keys":
-        return overAll(tx, locked, "__keys", db, argv("__keys", argv[1])).thenApply(TransactionCommands::concat);
+        return overAll(tx, locked, "__keys", db, Args.command("__keys", argv[1])).thenApply(TransactionCommands::concat);
       case "scan": {
         // Under the transaction's locks one pass returns every key; the cursor ends at 0.
         ServerCommands.ScanOptions o;
@@ -200,7 +200,7 @@ final class TransactionCommands {
           return done(e.reply());
         }
         byte[] match = o.pattern() == null ? Args.bytes("*") : o.pattern();
-        byte[][] args = o.type() == null ? argv("__keys", match) : argv("__keys", match, Args.bytes(o.type()));
+        byte[][] args = o.type() == null ? Args.command("__keys", match) : Args.command("__keys", match, Args.bytes(o.type()));
         SortedSet<Integer> from = o.cursor() < 0 ? new TreeSet<>() : locked.tailSet((int) Math.min(o.cursor(), Slots.SLOT_COUNT));
         return overAll(tx, from, "__keys", db, args)
             .thenApply(rs -> Reply.array(List.of(Reply.bulk("0"), concat(rs))));
@@ -209,7 +209,7 @@ final class TransactionCommands {
         // Key counts from the slots this transaction holds: asking them directly would wait on us.
         return server.info().render(s, argv, () -> lockedStats(tx, locked));
       case "randomkey":
-        return overAll(tx, locked, "__keys", db, argv("__keys", Args.bytes("*")))
+        return overAll(tx, locked, "__keys", db, Args.command("__keys", Args.bytes("*")))
             .thenApply(
                 rs -> {
                   List<Reply> all = ((Reply.Array) concat(rs)).items();
@@ -221,7 +221,7 @@ final class TransactionCommands {
           return done(Err.SYNTAX);
         }
         byte[] which = Args.bytes(Integer.toString(name.equals("flushall") ? -1 : db));
-        return overAll(tx, locked, "__flush", db, argv("__flush", which)).thenApply(rs -> Reply.OK);
+        return overAll(tx, locked, "__flush", db, Args.command("__flush", which)).thenApply(rs -> Reply.OK);
       default:
         break;
     }
@@ -249,7 +249,7 @@ final class TransactionCommands {
 
   private static CompletionStage<SlotEntity.Stats> lockedStats(
       Transactions.Tx tx, SortedSet<Integer> locked) {
-    return overAll(tx, locked, "__stats", 0, argv("__stats"))
+    return overAll(tx, locked, "__stats", 0, Args.command("__stats"))
         .thenApply(
             rs -> {
               long[] keys = new long[16];
@@ -285,10 +285,4 @@ final class TransactionCommands {
     return Reply.array(all);
   }
 
-  private static byte[][] argv(String name, byte[]... args) {
-    byte[][] out = new byte[args.length + 1][];
-    out[0] = Args.bytes(name);
-    System.arraycopy(args, 0, out, 1, args.length);
-    return out;
-  }
 }
