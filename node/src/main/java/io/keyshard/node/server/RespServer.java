@@ -206,9 +206,14 @@ public final class RespServer {
     boolean close = s.closeAfterReply;
     limits.setAuthenticated(s.authenticated);
     return reply
-        .thenApply(
-            r -> {
+        .handle(
+            (r, t) -> {
+              // Always give the permit back, even if the command failed unexpectedly.
               limiter.release();
+              if (t != null) {
+                log.error("Command failed for client {}", s.id, t);
+                r = Reply.error("ERR internal error");
+              }
               if (r.isError()) {
                 stats.errorReplies.incrementAndGet();
               }
