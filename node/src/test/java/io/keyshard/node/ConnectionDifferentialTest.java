@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keyshard.node.testing.Differential;
+import io.keyshard.node.testing.DifferentialTestBase;
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.RedisProcess;
 import io.keyshard.node.testing.TestNode;
@@ -11,10 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -25,41 +22,7 @@ import org.junit.jupiter.api.Timeout;
  * (it implements fewer commands) and is not compared.
  */
 @Timeout(60)
-class ConnectionDifferentialTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-  private Differential d;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @BeforeEach
-  void open() throws Exception {
-    d = new Differential(node.port(), redis.port());
-    d.both("FLUSHALL");
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    try {
-      d.assertNoMismatches();
-    } finally {
-      d.close();
-    }
-  }
+class ConnectionDifferentialTest extends DifferentialTestBase {
 
   /** The connection id in a HELLO reply differs by server; everything else must not. */
   static final UnaryOperator<String> HELLO =

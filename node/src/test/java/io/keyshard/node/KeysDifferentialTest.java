@@ -5,18 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keyshard.node.testing.Differential;
+import io.keyshard.node.testing.DifferentialTestBase;
 import io.keyshard.node.testing.RawClient;
-import io.keyshard.node.testing.RedisProcess;
 import io.keyshard.node.testing.TestNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,54 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * guarantees instead: a full SCAN returns every key, RANDOMKEY an existing one.
  */
 @Timeout(60)
-class KeysDifferentialTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-  private Differential d;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @BeforeEach
-  void open() throws Exception {
-    d = new Differential(node.port(), redis.port());
-    d.both("FLUSHALL");
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    try {
-      d.assertNoMismatches();
-    } finally {
-      d.close();
-    }
-  }
-
-  /** Integer replies within {@code tolerance} of {@code expected} compare equal. */
-  static UnaryOperator<String> near(long expected, long tolerance) {
-    return r -> {
-      if (r.startsWith(":")) {
-        long v = Long.parseLong(r.substring(1));
-        if (Math.abs(v - expected) <= tolerance) {
-          return ":~" + expected;
-        }
-      }
-      return r;
-    };
-  }
+class KeysDifferentialTest extends DifferentialTestBase {
 
   static UnaryOperator<String> ttl(long seconds) {
     return near(seconds, 1);

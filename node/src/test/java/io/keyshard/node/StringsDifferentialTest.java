@@ -2,14 +2,8 @@ package io.keyshard.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.keyshard.node.testing.Differential;
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
+import io.keyshard.node.testing.DifferentialTestBase;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,54 +14,7 @@ import org.junit.jupiter.api.Timeout;
  * answer as Redis does. Times to live are compared within a second.
  */
 @Timeout(60)
-class StringsDifferentialTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-  private Differential d;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @BeforeEach
-  void open() throws Exception {
-    d = new Differential(node.port(), redis.port());
-    d.both("FLUSHALL");
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    try {
-      d.assertNoMismatches();
-    } finally {
-      d.close();
-    }
-  }
-
-  /** Integer replies within {@code tolerance} of {@code expected} compare equal. */
-  static UnaryOperator<String> near(long expected, long tolerance) {
-    return r -> {
-      if (r.startsWith(":")) {
-        long v = Long.parseLong(r.substring(1));
-        if (Math.abs(v - expected) <= tolerance) {
-          return ":~" + expected;
-        }
-      }
-      return r;
-    };
-  }
+class StringsDifferentialTest extends DifferentialTestBase {
 
   static final UnaryOperator<String> TTL_100 = near(100, 1);
   static final UnaryOperator<String> PTTL_100 = near(100_000, 1_000);
