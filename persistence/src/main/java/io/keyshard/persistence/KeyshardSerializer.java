@@ -45,6 +45,8 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(TxEvent.TxPrepared.class, "TxPrepared");
     register(TxEvent.TxCompleted.class, "TxCompleted");
     register(TxEvent.TxLogSnapshot.class, "TxLogSnapshot");
+    register(SlotEvent.HashFieldsSet.class, "HashFieldsSet");
+    register(SlotEvent.HashFieldsDeleted.class, "HashFieldsDeleted");
   }
 
   private static void register(Class<?> type, String manifest) {

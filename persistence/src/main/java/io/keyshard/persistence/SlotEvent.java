@@ -57,6 +57,15 @@ public sealed interface SlotEvent extends PersistentFormat {
   /** A key moved to another database of the same slot. */
   record KeyMoved(int db, byte[] key, int toDb) implements SlotEvent {}
 
+  /**
+   * Hash fields set to values (field, value, field, value ...), creating the hash if the key is
+   * missing. HINCRBY and HINCRBYFLOAT record their result here, never the increment.
+   */
+  record HashFieldsSet(int db, byte[] key, List<byte[]> fieldsAndValues) implements SlotEvent {}
+
+  /** Hash fields removed; a hash left without fields is removed, as Redis never keeps one. */
+  record HashFieldsDeleted(int db, byte[] key, List<byte[]> fields) implements SlotEvent {}
+
   /** All keys of one database (db >= 0) or of all databases (db == -1) removed. */
   record DbFlushed(int db) implements SlotEvent {}
 

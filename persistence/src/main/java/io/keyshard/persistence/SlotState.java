@@ -138,6 +138,10 @@ public final class SlotState {
       action.accept(e.db(), Bytes.wrap(e.key()));
     } else if (event instanceof SlotEvent.KeyRestored e) {
       action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.HashFieldsSet e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.HashFieldsDeleted e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
     } else if (event instanceof SlotEvent.KeysDeleted e) {
       e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
     } else if (event instanceof SlotEvent.KeysExpired e) {
@@ -204,6 +208,32 @@ public final class SlotState {
       byte[] next = Arrays.copyOf(prev, Math.max(prev.length, end));
       System.arraycopy(e.bytes(), 0, next, (int) e.offset(), e.bytes().length);
       ks.put(key, new StringValue(next, true), old == null ? 0 : old.expireAt, now);
+    } else if (event instanceof SlotEvent.HashFieldsSet e) {
+      Keyspace ks = dbForWrite(e.db());
+      Bytes key = Bytes.wrap(e.key());
+      Keyspace.Entry old = ks.get(key);
+      HashValue hash;
+      if (old != null && old.value instanceof HashValue h) {
+        hash = h; // changed in place: undo and snapshots hold their own copies
+        old.lastAccess = now;
+      } else {
+        hash = new HashValue();
+        ks.put(key, hash, old == null ? 0 : old.expireAt, now);
+      }
+      List<byte[]> fv = e.fieldsAndValues();
+      for (int i = 0; i + 1 < fv.size(); i += 2) {
+        hash.put(fv.get(i), fv.get(i + 1));
+      }
+    } else if (event instanceof SlotEvent.HashFieldsDeleted e) {
+      Keyspace ks = dbs[e.db()];
+      Bytes key = Bytes.wrap(e.key());
+      Keyspace.Entry old = ks == null ? null : ks.get(key);
+      if (old != null && old.value instanceof HashValue h) {
+        e.fields().forEach(h::remove);
+        if (h.size() == 0) {
+          ks.remove(key);
+        }
+      }
     } else if (event instanceof SlotEvent.KeysDeleted e) {
       removeAll(e.db(), e.keys());
     } else if (event instanceof SlotEvent.KeysExpired e) {
@@ -258,9 +288,12 @@ public final class SlotState {
     }
   }
 
-  /** Values that are mutable in place must be copied when a key is copied. Strings are immutable. */
-  static Value copyOf(Value v) {
-    return v;
+  /**
+   * Values that are mutable in place must be copied when a key is copied, snapshotted or saved
+   * for undo. Strings are immutable; hashes are deep-copied.
+   */
+  public static Value copyOf(Value v) {
+    return v instanceof HashValue h ? h.deepCopy() : v;
   }
 
   /** What COPY creates: a new object, so never a shared small integer. */
@@ -290,7 +323,8 @@ public final class SlotState {
     for (SlotSnapshot.DbEntries db : snapshot.dbs()) {
       Keyspace ks = s.dbForWrite(db.db());
       for (SlotSnapshot.Entry e : db.entries()) {
-        ks.put(Bytes.wrap(e.key()), e.value(), e.expireAt(), now);
+        // The snapshot may be shared (TransferCommands builds one per key): keep our own copy.
+        ks.put(Bytes.wrap(e.key()), copyOf(e.value()), e.expireAt(), now);
       }
     }
     if (snapshot.appliedTx() != null) {

@@ -8,8 +8,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
  * snapshots so the live state can keep changing while a snapshot is written.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "t")
-@JsonSubTypes({@JsonSubTypes.Type(value = StringValue.class, name = "str")})
-public sealed interface Value permits StringValue {
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = StringValue.class, name = "str"),
+  @JsonSubTypes.Type(value = HashValue.class, name = "hash")
+})
+public sealed interface Value permits StringValue, HashValue {
 
   /** The name TYPE answers with. */
   String typeName();

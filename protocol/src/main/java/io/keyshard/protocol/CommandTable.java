@@ -546,6 +546,93 @@ public final class CommandTable {
                     "7.0.0",
                     "O(N*M) where N and M are the lengths of s1 and s2, respectively",
                     "Find longest common substring")),
+        section("hash",
+            cmd("hset", -4, "write denyoom fast", "hash")
+                .key("RW update", 1)
+                .doc(
+                    "2.0.0",
+                    "O(1) for each field/value pair added, so O(N) to add N field/value pairs "
+                        + "when the command is called with multiple field/value pairs.",
+                    "Set the string value of a hash field")
+                .history("4.0.0", "Accepts multiple `field` and `value` arguments."),
+            cmd("hsetnx", 4, "write denyoom fast", "hash")
+                .key("RW insert", 1)
+                .doc("2.0.0", "O(1)", "Set the value of a hash field, only if the field does not exist"),
+            cmd("hget", 3, "readonly fast", "hash")
+                .key("RO access", 1)
+                .doc("2.0.0", "O(1)", "Get the value of a hash field"),
+            cmd("hmget", -3, "readonly fast", "hash")
+                .key("RO access", 1)
+                .doc(
+                    "2.0.0",
+                    "O(N) where N is the number of fields being requested.",
+                    "Get the values of all the given hash fields"),
+            cmd("hmset", -4, "write denyoom fast", "hash")
+                .key("RW update", 1)
+                .doc(
+                    "2.0.0",
+                    "O(N) where N is the number of fields being set.",
+                    "Set multiple hash fields to multiple values")
+                .deprecated("4.0.0", "`HSET` with multiple field-value pairs"),
+            cmd("hdel", -3, "write fast", "hash")
+                .key("RW delete", 1)
+                .doc(
+                    "2.0.0",
+                    "O(N) where N is the number of fields to be removed.",
+                    "Delete one or more hash fields")
+                .history("2.4.0", "Accepts multiple `field` arguments."),
+            cmd("hlen", 2, "readonly fast", "hash")
+                .key("RO", 1)
+                .doc("2.0.0", "O(1)", "Get the number of fields in a hash"),
+            cmd("hstrlen", 3, "readonly fast", "hash")
+                .key("RO", 1)
+                .doc("3.2.0", "O(1)", "Get the length of the value of a hash field"),
+            cmd("hexists", 3, "readonly fast", "hash")
+                .key("RO", 1)
+                .doc("2.0.0", "O(1)", "Determine if a hash field exists"),
+            cmd("hkeys", 2, "readonly", "hash")
+                .tips("nondeterministic_output_order")
+                .key("RO access", 1)
+                .doc("2.0.0", "O(N) where N is the size of the hash.", "Get all the fields in a hash"),
+            cmd("hvals", 2, "readonly", "hash")
+                .tips("nondeterministic_output_order")
+                .key("RO access", 1)
+                .doc("2.0.0", "O(N) where N is the size of the hash.", "Get all the values in a hash"),
+            cmd("hgetall", 2, "readonly", "hash")
+                .tips("nondeterministic_output_order")
+                .key("RO access", 1)
+                .doc(
+                    "2.0.0",
+                    "O(N) where N is the size of the hash.",
+                    "Get all the fields and values in a hash"),
+            cmd("hincrby", 4, "write denyoom fast", "hash")
+                .key("RW access update", 1)
+                .doc(
+                    "2.0.0",
+                    "O(1)",
+                    "Increment the integer value of a hash field by the given number"),
+            cmd("hincrbyfloat", 4, "write denyoom fast", "hash")
+                .key("RW access update", 1)
+                .doc(
+                    "2.6.0",
+                    "O(1)",
+                    "Increment the float value of a hash field by the given amount"),
+            cmd("hrandfield", -2, "readonly", "hash")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc(
+                    "6.2.0",
+                    "O(N) where N is the number of fields returned",
+                    "Get one or multiple random fields from a hash"),
+            cmd("hscan", -3, "readonly", "hash")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc(
+                    "2.8.0",
+                    "O(1) for every call. O(N) for a complete iteration, including enough "
+                        + "command calls for the cursor to return back to 0. N is the number of "
+                        + "elements inside the collection..",
+                    "Incrementally iterate hash fields and associated values")),
         section("transactions",
             cmd("multi", 1, "noscript loading stale fast allow_busy", "transaction")
                 .doc("1.2.0", "O(1)", "Mark the start of a transaction block"),

@@ -32,6 +32,12 @@ public sealed interface Reply {
   /** Key/value pairs flattened: {@code %n} in RESP3, an array of 2n in RESP2. */
   record Map(List<Reply> keysAndValues) implements Reply {}
 
+  /**
+   * Pairs flattened: an array of n two-element arrays in RESP3, a flat array of 2n in RESP2
+   * (HRANDFIELD WITHVALUES; later ZRANGE WITHSCORES).
+   */
+  record Pairs(List<Reply> flattened) implements Reply {}
+
   /** {@code ~n} in RESP3, an array in RESP2. */
   record Set(List<Reply> items) implements Reply {}
 

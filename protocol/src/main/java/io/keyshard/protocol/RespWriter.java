@@ -50,6 +50,17 @@ public final class RespWriter {
       }
       if (resp3) aggregate('%', kv, kv.size() / 2, true, out);
       else aggregate('*', kv, kv.size(), false, out);
+    } else if (r instanceof Reply.Pairs p) {
+      List<Reply> kv = p.flattened();
+      if (kv.size() % 2 != 0) {
+        throw new IllegalArgumentException("pairs with an odd number of items: " + kv.size());
+      }
+      if (!resp3) {
+        aggregate('*', kv, kv.size(), false, out);
+      } else {
+        out.write('*').writeLong(kv.size() / 2).write(CRLF);
+        for (int i = 0; i < kv.size(); i += 2) aggregate('*', kv.subList(i, i + 2), 2, true, out);
+      }
     } else if (r instanceof Reply.Set s) {
       aggregate(resp3 ? '~' : '*', s.items(), s.items().size(), resp3, out);
     } else if (r instanceof Reply.Push p) {

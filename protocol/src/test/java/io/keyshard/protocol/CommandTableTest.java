@@ -32,6 +32,8 @@ class CommandTableTest {
         + "pexpiretime persist rename renamenx copy move keys scan randomkey object "
         + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "
         + "decr incrby decrby incrbyfloat getrange setrange substr lcs "
+        + "hset hsetnx hget hmget hmset hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "
+        + "hincrbyfloat hrandfield hscan "
         + "multi exec discard watch unwatch").split(" ")));
     assertEquals(expected, table.all().stream().map(CommandSpec::name)
         .collect(Collectors.toCollection(TreeSet::new)));

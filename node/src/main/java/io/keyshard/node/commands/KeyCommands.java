@@ -3,6 +3,7 @@ package io.keyshard.node.commands;
 import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
+import io.keyshard.persistence.HashValue;
 import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotState;
@@ -367,6 +368,9 @@ public final class KeyCommands {
   private static String encoding(Keyspace.Entry e) {
     if (e.value instanceof StringValue s) {
       return s.encoding();
+    }
+    if (e.value instanceof HashValue h) {
+      return h.encoding();
     }
     throw new IllegalStateException("No encoding for " + e.value.typeName());
   }

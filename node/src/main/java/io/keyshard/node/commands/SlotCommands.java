@@ -12,6 +12,7 @@ public final class SlotCommands {
     Map<String, SlotCommand> m = new HashMap<>();
     StringCommands.register(m);
     KeyCommands.register(m);
+    HashCommands.register(m);
     TransferCommands.register(m);
     return Map.copyOf(m);
   }
