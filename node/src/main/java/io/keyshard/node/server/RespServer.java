@@ -156,18 +156,19 @@ public final class RespServer {
       pending = null;
       s.pendingDispatch = null;
     }
-    if (!router.keepsOrder(argv)) {
+    Router.Route route = router.route(argv);
+    if (!router.keepsOrder(route)) {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       CompletableFuture<Outgoing> out =
           order.replied
               .thenCompose(v -> limiter.acquire())
-              .thenCompose(v -> execute(s, limits, argv));
+              .thenCompose(v -> execute(s, limits, argv, route));
       out.whenComplete((o, t) -> finished.complete(null));
       s.pendingDispatch = finished;
       return out;
     }
     if (pending == null && limiter.tryAcquire()) {
-      return execute(s, limits, argv);
+      return execute(s, limits, argv, route);
     }
     // No permit, or an earlier request of this connection is still waiting: queue behind it,
     // so requests are dispatched (and change session state) in order.
@@ -179,7 +180,7 @@ public final class RespServer {
             .thenCompose(v -> limiter.acquire())
             .thenCompose(
                 v -> {
-                  CompletableFuture<Outgoing> r = execute(s, limits, argv);
+                  CompletableFuture<Outgoing> r = execute(s, limits, argv, route);
                   dispatched.complete(null);
                   return r;
                 });
@@ -193,10 +194,11 @@ public final class RespServer {
   }
 
   /** Runs one request holding a permit, released when the reply is ready. */
-  private CompletableFuture<Outgoing> execute(Session s, DecoderLimits limits, byte[][] argv) {
+  private CompletableFuture<Outgoing> execute(
+      Session s, DecoderLimits limits, byte[][] argv, Router.Route route) {
     CompletionStage<Reply> reply;
     try {
-      reply = router.dispatch(s, argv);
+      reply = router.dispatch(s, argv, route);
     } catch (RuntimeException e) {
       log.error("Command failed for client {}", s.id, e);
       reply = CompletableFuture.completedFuture(Reply.error("ERR internal error"));

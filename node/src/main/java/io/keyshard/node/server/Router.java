@@ -78,9 +78,25 @@ public final class Router {
   private static final java.util.Set<String> MULTI_CONTROL =
       java.util.Set.of("exec", "discard", "multi", "watch", "quit", "reset");
 
-  public CompletionStage<Reply> dispatch(Session s, byte[][] argv) {
+  /**
+   * What the command table says about one request, worked out once: RespServer needs it to
+   * keep pipeline order ({@link #keepsOrder}) and {@link #dispatch} to route it.
+   */
+  public record Route(
+      Reply invalid, CommandSpec top, CommandSpec spec, java.util.SortedSet<Integer> slots) {}
+
+  public Route route(byte[][] argv) {
     Reply invalid = table.check(argv);
     if (invalid != null) {
+      return new Route(invalid, null, null, null);
+    }
+    CommandSpec top = table.lookup(argv[0]);
+    CommandSpec spec = table.resolve(argv);
+    return new Route(null, top, spec, slotsOf(argv, table.keyPositions(spec, argv)));
+  }
+
+  public CompletionStage<Reply> dispatch(Session s, byte[][] argv, Route route) {
+    if (route.invalid() != null) {
       // A rejected command inside MULTI dooms the transaction: EXEC answers EXECABORT.
       s.flagMultiError();
       CommandSpec named = argv.length == 0 ? null : table.lookup(argv[0]);
@@ -90,10 +106,10 @@ public final class Router {
         s.multiFailed = false;
         closeHook.accept(s);
       }
-      return done(invalid);
+      return done(route.invalid());
     }
-    CommandSpec top = table.lookup(argv[0]);
-    CommandSpec spec = table.resolve(argv);
+    CommandSpec top = route.top();
+    CommandSpec spec = route.spec();
     if (!s.authenticated && settings.requirePass() != null && !top.flags().contains("no_auth")) {
       s.flagMultiError();
       return done(Err.NOAUTH);
@@ -108,12 +124,11 @@ public final class Router {
     if (sc != null) {
       return sc.run(s, argv, spec);
     }
-    int[] keys = table.keyPositions(spec, argv);
-    if (keys.length == 0) {
+    java.util.SortedSet<Integer> slots = route.slots();
+    if (slots.isEmpty()) {
       // A keyless form of a keyed command (OBJECT HELP): any slot can answer it.
       return execInSlot(0, top.name(), s.db, argv, false);
     }
-    java.util.SortedSet<Integer> slots = slotsOf(argv, keys);
     if (slots.size() == 1) {
       return execInSlot(slots.first(), top.name(), s.db, argv, spec.isWrite());
     }
@@ -136,16 +151,15 @@ public final class Router {
    * command that may finish later does not; RespServer runs those alone. Decided from the request
    * only, since earlier requests of the pipeline may still change the session (MULTI, AUTH).
    */
-  public boolean keepsOrder(byte[][] argv) {
-    if (table.check(argv) != null) {
+  public boolean keepsOrder(Route route) {
+    if (route.invalid() != null) {
       return true;
     }
-    CommandSpec top = table.lookup(argv[0]);
-    if (sessionCommands.containsKey(top.name())) {
-      return IN_ORDER_SESSION_COMMANDS.contains(top.name());
+    String name = route.top().name();
+    if (sessionCommands.containsKey(name)) {
+      return IN_ORDER_SESSION_COMMANDS.contains(name);
     }
-    int[] keys = table.keyPositions(table.resolve(argv), argv);
-    return keys.length == 0 || slotsOf(argv, keys).size() == 1;
+    return route.slots().size() <= 1;
   }
 
   public static java.util.SortedSet<Integer> slotsOf(byte[][] argv, int[] keys) {
