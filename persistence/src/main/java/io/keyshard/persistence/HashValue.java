@@ -101,11 +101,16 @@ public final class HashValue implements Value {
   }
 
   @Override
+  public HashValue copy() {
+    return deepCopy();
+  }
+
+  @Override
   public String typeName() {
     return "hash";
   }
 
-  /** OBJECT ENCODING as Redis 7.0 reports it. */
+  @Override
   public String encoding() {
     return hashtable ? "hashtable" : "listpack";
   }

@@ -66,6 +66,19 @@ public sealed interface SlotEvent extends PersistentFormat {
   /** Hash fields removed; a hash left without fields is removed, as Redis never keeps one. */
   record HashFieldsDeleted(int db, byte[] key, List<byte[]> fields) implements SlotEvent {}
 
+  /**
+   * An event of a collection type (list, set, sorted set) that changes one key and applies
+   * itself: each type keeps its events next to its value class ({@code ListEvent},
+   * {@code SetEvent}, {@code ZSetEvent}) instead of growing this file and {@link SlotState}.
+   * Values that hold a whole key (the result of a *STORE) use {@link KeyRestored}.
+   */
+  non-sealed interface KeyChange extends SlotEvent {
+    byte[] key();
+
+    /** Changes the state; called once per event, live and during replay alike. */
+    void applyTo(SlotState state, long now);
+  }
+
   /** All keys of one database (db >= 0) or of all databases (db == -1) removed. */
   record DbFlushed(int db) implements SlotEvent {}
 

@@ -142,6 +142,8 @@ public final class SlotState {
       action.accept(e.db(), Bytes.wrap(e.key()));
     } else if (event instanceof SlotEvent.HashFieldsDeleted e) {
       action.accept(e.db(), Bytes.wrap(e.key()));
+    } else if (event instanceof SlotEvent.KeyChange e) {
+      action.accept(e.db(), Bytes.wrap(e.key()));
     } else if (event instanceof SlotEvent.KeysDeleted e) {
       e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
     } else if (event instanceof SlotEvent.KeysExpired e) {
@@ -234,6 +236,8 @@ public final class SlotState {
           ks.remove(key);
         }
       }
+    } else if (event instanceof SlotEvent.KeyChange e) {
+      e.applyTo(this, now);
     } else if (event instanceof SlotEvent.KeysDeleted e) {
       removeAll(e.db(), e.keys());
     } else if (event instanceof SlotEvent.KeysExpired e) {
@@ -290,10 +294,10 @@ public final class SlotState {
 
   /**
    * Values that are mutable in place must be copied when a key is copied, snapshotted or saved
-   * for undo. Strings are immutable; hashes are deep-copied.
+   * for undo. Strings are immutable; collections are deep-copied.
    */
   public static Value copyOf(Value v) {
-    return v instanceof HashValue h ? h.deepCopy() : v;
+    return v.copy();
   }
 
   /** What COPY creates: a new object, so never a shared small integer. */

@@ -36,7 +36,12 @@ public record StringValue(byte[] bytes, boolean raw, Integer hints) implements V
     return "string";
   }
 
-  /** OBJECT ENCODING as Redis 7.0 reports it. */
+  @Override
+  public StringValue copy() {
+    return this;
+  }
+
+  @Override
   public String encoding() {
     if (!raw && !has(NOT_INT) && bytes.length <= 20 && isCanonicalLong(bytes)) {
       return "int";

@@ -10,10 +10,22 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "t")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = StringValue.class, name = "str"),
-  @JsonSubTypes.Type(value = HashValue.class, name = "hash")
+  @JsonSubTypes.Type(value = HashValue.class, name = "hash"),
+  @JsonSubTypes.Type(value = ListValue.class, name = "list"),
+  @JsonSubTypes.Type(value = SetValue.class, name = "set"),
+  @JsonSubTypes.Type(value = ZSetValue.class, name = "zset")
 })
-public sealed interface Value permits StringValue, HashValue {
+public sealed interface Value permits StringValue, HashValue, ListValue, SetValue, ZSetValue {
 
   /** The name TYPE answers with. */
   String typeName();
+
+  /** OBJECT ENCODING as Redis 7.0 reports it. */
+  String encoding();
+
+  /**
+   * A copy sharing nothing mutable with this value, for whoever keeps it beyond the live keyspace
+   * (snapshot, undo log, COPY). Immutable values return themselves.
+   */
+  Value copy();
 }

@@ -88,6 +88,9 @@ class GoldenFormatTest {
                     List.of(
                         new SlotSnapshot.Entry(b("h1"), small, 0),
                         new SlotSnapshot.Entry(b("h2"), converted, 1767225600000L))))));
+    GoldenLists.add(m);
+    GoldenSets.add(m);
+    GoldenZSets.add(m);
     return m;
   }
 

@@ -26,14 +26,23 @@ public final class CrossSlot implements CrossSlotCommands {
   private static final Set<String> NAMES =
       Set.of("mget", "mset", "msetnx", "del", "unlink", "exists", "touch", "rename", "renamenx", "copy");
 
+  /** Each data type's own cross-slot commands (SMOVE, *STORE, LMOVE ...). */
+  private static final List<CrossSlotCommands> TYPES =
+      List.of(new ListCrossSlot(), new SetCrossSlot(), new ZSetCrossSlot());
+
   @Override
   public boolean handles(String name) {
-    return NAMES.contains(name);
+    return NAMES.contains(name) || TYPES.stream().anyMatch(t -> t.handles(name));
   }
 
   @Override
   public CompletionStage<Reply> run(
       String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
+    for (CrossSlotCommands t : TYPES) {
+      if (t.handles(name)) {
+        return t.run(name, ex, db, argv, spec);
+      }
+    }
     try {
       return switch (name) {
         case "mget" -> mget(ex, db, argv);

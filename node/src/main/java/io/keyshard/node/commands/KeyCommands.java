@@ -366,13 +366,7 @@ public final class KeyCommands {
   }
 
   private static String encoding(Keyspace.Entry e) {
-    if (e.value instanceof StringValue s) {
-      return s.encoding();
-    }
-    if (e.value instanceof HashValue h) {
-      return h.encoding();
-    }
-    throw new IllegalStateException("No encoding for " + e.value.typeName());
+    return e.value.encoding();
   }
 
   /** 1, except int-encoded 0..9999, which Redis stores as shared immortal objects. */

@@ -13,6 +13,9 @@ public final class SlotCommands {
     StringCommands.register(m);
     KeyCommands.register(m);
     HashCommands.register(m);
+    ListCommands.register(m);
+    SetCommands.register(m);
+    ZSetCommands.register(m);
     TransferCommands.register(m);
     return Map.copyOf(m);
   }
