@@ -47,6 +47,15 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(TxEvent.TxLogSnapshot.class, "TxLogSnapshot");
     register(SlotEvent.HashFieldsSet.class, "HashFieldsSet");
     register(SlotEvent.HashFieldsDeleted.class, "HashFieldsDeleted");
+
+    // Lists (ListEvent):
+
+
+    // Sets (SetEvent):
+
+
+    // Sorted sets (ZSetEvent):
+
   }
 
   private static void register(Class<?> type, String manifest) {

@@ -633,9 +633,21 @@ public final class CommandTable {
                         + "command calls for the cursor to return back to 0. N is the number of "
                         + "elements inside the collection..",
                     "Incrementally iterate hash fields and associated values")),
-        section("list"),
-        section("set"),
-        section("sorted-set"),
+        section("list", new Def[] {
+            // Lists (and their blocking forms): declarations here, each ending with a comma.
+
+        }),
+
+        section("set", new Def[] {
+            // Sets: declarations here, each ending with a comma.
+
+        }),
+
+        section("sorted-set", new Def[] {
+            // Sorted sets (and their blocking forms): declarations here, each ending with a comma.
+
+        }),
+
         section("transactions",
             cmd("multi", 1, "noscript loading stale fast allow_busy", "transaction")
                 .doc("1.2.0", "O(1)", "Mark the start of a transaction block"),

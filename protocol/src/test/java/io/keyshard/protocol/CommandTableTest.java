@@ -34,9 +34,15 @@ class CommandTableTest {
         + "decr incrby decrby incrbyfloat getrange setrange substr lcs "
         + "hset hsetnx hget hmget hmset hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "
         + "hincrbyfloat hrandfield hscan "
-        + "" // lists
-        + "" // sets
-        + "" // sorted sets
+        // lists:
+        + ""
+
+        // sets:
+        + ""
+
+        // sorted sets:
+        + ""
+
         + "multi exec discard watch unwatch").split(" ")));
     assertEquals(expected, table.all().stream().map(CommandSpec::name)
         .collect(Collectors.toCollection(TreeSet::new)));

@@ -451,6 +451,25 @@ public final class StringCommands {
     }
 
     /**
+     * The value times 1000, truncated toward zero as C's cast to long long; a result outside
+     * the long range (or infinite) becomes Long.MIN_VALUE, as x86's conversion gives.
+     */
+    long timesThousandTruncated() {
+      if (mantissa == null) {
+        return Long.MIN_VALUE;
+      }
+      if (exponent < -80) {
+        return 0; // |mantissa| < 2^64, so |value * 1000| < 1
+      }
+      java.math.BigDecimal v = new java.math.BigDecimal(mantissa);
+      v = exponent >= 0
+          ? v.multiply(new java.math.BigDecimal(BigInteger.TWO.pow(exponent)))
+          : v.divide(new java.math.BigDecimal(BigInteger.TWO.pow(-exponent)));
+      BigInteger t = v.multiply(java.math.BigDecimal.valueOf(1000)).toBigInteger();
+      return t.bitLength() < 64 ? t.longValue() : Long.MIN_VALUE;
+    }
+
+    /**
      * Parses as Redis's string2ld: strtold's full syntax (decimal, hexadecimal, inf, infinity)
      * covering every byte, no NaN, and no overflow or underflow to zero. Refuses with "value is
      * not a valid float".
