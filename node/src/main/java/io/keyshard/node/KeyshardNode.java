@@ -150,6 +150,7 @@ public final class KeyshardNode implements AutoCloseable {
     Transactions transactions =
         new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());
     router.setTransactions(transactions, new CrossSlot());
+    router.setBlocking(new io.keyshard.node.server.Blocking(router));
     router.setSessionCommands(
         new ServerCommands(router, settings, clients, stats, index, system, config).all());
 
@@ -177,7 +178,8 @@ public final class KeyshardNode implements AutoCloseable {
               if (limit > 0) {
                 long now = System.currentTimeMillis();
                 clients.all().stream()
-                    .filter(c -> now - c.lastCommandAt > limit * 1000)
+                    // As in Redis, a client blocked in BLPOP and the like is not idle.
+                    .filter(c -> c.blockedOn == null && now - c.lastCommandAt > limit * 1000)
                     .forEach(io.keyshard.node.server.Session::kill);
               }
             },

@@ -312,6 +312,9 @@ final class ClientCommand {
   /** Redis's flag letters that apply to a Keyshard connection; N when none does. */
   private static String flags(Session c) {
     StringBuilder f = new StringBuilder();
+    if (c.blockedOn != null) {
+      f.append('b');
+    }
     if (c.closeAfterReply) {
       f.append('c');
     }

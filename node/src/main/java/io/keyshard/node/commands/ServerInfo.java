@@ -193,7 +193,7 @@ final class ServerInfo {
         .add("maxclients", settings.maxClients())
         .add("client_recent_max_input_buffer", 0)
         .add("client_recent_max_output_buffer", 0)
-        .add("blocked_clients", 0)
+        .add("blocked_clients", clients.all().stream().filter(c -> c.blockedOn != null).count())
         .add("tracking_clients", 0)
         .add("clients_in_timeout_table", 0);
   }

@@ -124,16 +124,25 @@ public final class Router {
     if (sc != null) {
       return sc.run(s, argv, spec);
     }
+    if (blocking != null && Blocking.handles(top.name())) {
+      return blocking.run(s, argv, route);
+    }
+    return runKeyed(s.db, argv, route);
+  }
+
+  /** Runs a keyed command where its keys are: one slot, or a transaction over several. */
+  CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route) {
+    CommandSpec top = route.top();
+    CommandSpec spec = route.spec();
     java.util.SortedSet<Integer> slots = route.slots();
     if (slots.isEmpty()) {
       // A keyless form of a keyed command (OBJECT HELP): any slot can answer it.
-      return execInSlot(0, top.name(), s.db, argv, false);
+      return execInSlot(0, top.name(), db, argv, false);
     }
     if (slots.size() == 1) {
-      return execInSlot(slots.first(), top.name(), s.db, argv, spec.isWrite());
+      return execInSlot(slots.first(), top.name(), db, argv, spec.isWrite());
     }
     if (crossSlot != null && crossSlot.handles(top.name())) {
-      int db = s.db;
       return transactions.run(
           slots, tx -> crossSlot.run(top.name(), tx::exec, db, argv, spec));
     }
@@ -156,6 +165,9 @@ public final class Router {
       return true;
     }
     String name = route.top().name();
+    if (Blocking.handles(name)) {
+      return false; // a blocked client runs nothing else until it is served, as in Redis
+    }
     if (sessionCommands.containsKey(name)) {
       return IN_ORDER_SESSION_COMMANDS.contains(name);
     }
@@ -178,7 +190,20 @@ public final class Router {
   }
 
   public void closed(Session s) {
+    if (blocking != null) {
+      blocking.closed(s);
+    }
     closeHook.accept(s);
+  }
+
+  private volatile Blocking blocking;
+
+  public void setBlocking(Blocking blocking) {
+    this.blocking = blocking;
+  }
+
+  public Blocking blocking() {
+    return blocking;
   }
 
   public SessionCommand sessionCommand(String name) {

@@ -43,6 +43,12 @@ public final class Session {
     }
   }
 
+  /** The wait of a blocking command (BLPOP ...) this connection is in, or null. */
+  public volatile io.keyshard.node.slot.Waiter blockedOn;
+
+  /** The connection is gone (a blocking command that starts now must not wait). */
+  public volatile boolean closed;
+
   /** Set while a request of this connection waits for a node-wide permit (see RespServer). */
   volatile java.util.concurrent.CompletableFuture<Void> pendingDispatch;
 

@@ -124,6 +124,20 @@ public final class SlotEntity
   public record CheckWatch(long txId, long watcherId, ActorRef<Boolean> replyTo)
       implements Command {}
 
+  // ---- Blocking commands (docs/decisions/2026-11-22-blocking-commands.md) ----
+
+  /**
+   * Serves the waiter from these keys (in order) if one has data, else queues it on each of them.
+   * Answers true if the waiter was served (or had ended), false if it now waits here. Local only:
+   * a {@link Waiter} is never serialized.
+   */
+  public record Block(Waiter waiter, List<byte[]> keys, ActorRef<Boolean> replyTo)
+      implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
+  /** The waiter ended (served elsewhere, timed out, closed): forget it. */
+  public record Unblock(Waiter waiter)
+      implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
+
   private enum ExpireTick implements Command {
     INSTANCE
   }
@@ -254,6 +268,8 @@ public final class SlotEntity
         .onCommand(Watch.class, this::onWatch)
         .onCommand(Unwatch.class, this::onUnwatch)
         .onCommand(CheckWatch.class, this::onCheckWatch)
+        .onCommand(Block.class, this::onBlock)
+        .onCommand(Unblock.class, this::onUnblock)
         .build();
   }
 
@@ -282,7 +298,37 @@ public final class SlotEntity
       ctx.getLog().error("Command {} failed in slot {}", cmd.name(), slot, e);
       reply = Err.err("internal error: " + e.getClass().getSimpleName());
     }
-    return answer(c.events(), cmd.replyTo(), reply);
+    if (waiting.isEmpty() || c.events().isEmpty()) {
+      return answer(c.events(), cmd.replyTo(), reply);
+    }
+    // Clients blocked on keys this write made ready are served now, before anything else runs
+    // here, and their pops join the same batch, after the write.
+    List<SlotEvent> events = new ArrayList<>(c.events());
+    List<Runnable> replies = new ArrayList<>();
+    ActorRef<Reply> replyTo = cmd.replyTo();
+    Reply r = reply;
+    replies.add(() -> replyTo.tell(r));
+    serveBlocked(state, c.events(), events, replies);
+    return answerAll(events, replies);
+  }
+
+  /** Like {@link #answer}, for several replies that all wait for the same events. */
+  private ReplyEffect<SlotEvent, SlotState> answerAll(
+      List<SlotEvent> events, List<Runnable> replies) {
+    if (events.isEmpty() && batchEvents.isEmpty()) {
+      replies.forEach(Runnable::run);
+      return Effect().noReply();
+    }
+    batchEvents.addAll(events);
+    batchReplies.addAll(replies);
+    if (batchEvents.size() >= settings.maxBatch()) {
+      return flushBatch();
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.getSelf().tell(FlushBatch.INSTANCE);
+    }
+    return Effect().noReply();
   }
 
   /**
@@ -421,14 +467,22 @@ public final class SlotEntity
       }
       // The events are already in the state; only the bookkeeping is left to apply.
       state.markTxApplied(c.txId(), c.completedBelow());
-      preApplied++;
+      List<SlotEvent> events = new ArrayList<>();
+      events.add(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()));
+      List<Runnable> served = new ArrayList<>();
+      if (!waiting.isEmpty()) {
+        // A push inside MULTI/EXEC, or the destination half of an LMOVE, wakes blocked clients.
+        serveBlocked(state, unnested(c.events()), events, served);
+      }
+      preApplied += events.size();
       return asReply(
           Effect()
-              .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()))
+              .persist(events)
               .thenRun(
                   s -> {
                     afterWrite(s);
                     c.replyTo().tell(Done.getInstance());
+                    served.forEach(Runnable::run);
                   })
               .thenUnstashAll());
     }
@@ -441,7 +495,8 @@ public final class SlotEntity
     if (!registered) {
       return awaitRegistration();
     }
-    // Roll-forward after a crash: the share was never applied here.
+    // Roll-forward after a crash: the share was never applied here. Nobody can be blocked on
+    // its keys yet (recovery runs before the port opens).
     return Effect()
         .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()))
         .thenRun(this::afterWrite)
@@ -546,6 +601,154 @@ public final class SlotEntity
       } else {
         staleTouched.remove(stale);
         dirtyWatchers.add(watcher);
+      }
+    }
+  }
+
+  private List<SlotEvent> unnested(List<TxEvent.Nested> events) {
+    List<SlotEvent> out = new ArrayList<>(events.size());
+    for (TxEvent.Nested n : events) {
+      out.add(FORMAT.unnest(n));
+    }
+    return out;
+  }
+
+  /** Blocked clients by the key they wait for, first come first served. */
+  private final Map<WatchedKey, java.util.ArrayDeque<Waiter>> waiting = new java.util.HashMap<>();
+
+  private ReplyEffect<SlotEvent, SlotState> onBlock(SlotState state, Block c) {
+    if (lockedBy != 0 || registering) {
+      return Effect().stash();
+    }
+    Waiter w = c.waiter();
+    if (w.isDone()) {
+      return Effect().reply(c.replyTo(), true);
+    }
+    long now = System.currentTimeMillis();
+    boolean anyReady = false;
+    for (byte[] key : c.keys()) {
+      anyReady |= ready(state, w, w.db(), Bytes.wrap(key), now);
+    }
+    if (anyReady && w.claim()) {
+      if (w.retry()) {
+        w.complete(Waiter.RETRY);
+        return Effect().reply(c.replyTo(), true);
+      }
+      // Data came between the router's first try and this: serve it as that try would have.
+      SlotContext sc = new SlotContext(state, w.db(), w.argvFor(c.keys()), now, true);
+      Reply reply = runBody(w.name(), sc);
+      if (!Waiter.isNothing(reply)) {
+        List<SlotEvent> events = new ArrayList<>(sc.events());
+        List<Runnable> replies = new ArrayList<>();
+        replies.add(() -> w.complete(reply));
+        replies.add(() -> c.replyTo().tell(true));
+        serveBlocked(state, sc.events(), events, replies);
+        return answerAll(events, replies);
+      }
+      w.release();
+      if (w.isDone()) {
+        return Effect().reply(c.replyTo(), true);
+      }
+    }
+    for (byte[] key : c.keys()) {
+      waiting.computeIfAbsent(new WatchedKey(w.db(), Bytes.wrap(key)), k -> new java.util.ArrayDeque<>()).add(w);
+    }
+    return Effect().reply(c.replyTo(), false);
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onUnblock(SlotState state, Unblock c) {
+    waiting.values().removeIf(q -> q.removeIf(w -> w == c.waiter()) && q.isEmpty());
+    return Effect().noReply();
+  }
+
+  /** Whether the key holds data of the type the waiter pops. */
+  private static boolean ready(SlotState state, Waiter w, int db, Bytes key, long now) {
+    Keyspace ks = state.db(db);
+    Keyspace.Entry e = ks == null ? null : ks.get(key);
+    return e != null && !e.isExpired(now) && e.value.typeName().equals(w.wants());
+  }
+
+  private Reply runBody(String name, SlotContext sc) {
+    SlotCommand body = settings.commands().get(name);
+    if (body == null) {
+      return Err.err("unknown command '" + name + "'");
+    }
+    try {
+      return body.run(sc);
+    } catch (RedisException e) {
+      return e.reply();
+    } catch (RuntimeException e) {
+      ctx.getLog().error("Command {} failed in slot {}", name, slot, e);
+      return Err.err("internal error: " + e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * Serves the clients blocked on keys that {@code trigger} (already applied) touched, in the
+   * order the keys became ready and, per key, in the order the clients blocked, as Redis does
+   * after each command. A pop that pushes elsewhere (BLMOVE) makes its destination ready too.
+   * Appends the pops' events (already applied) to {@code events} and their completions to
+   * {@code replies}; both must wait for the journal.
+   */
+  private void serveBlocked(
+      SlotState state, List<SlotEvent> trigger, List<SlotEvent> events, List<Runnable> replies) {
+    java.util.LinkedHashSet<WatchedKey> ready = new java.util.LinkedHashSet<>();
+    java.util.function.Consumer<List<SlotEvent>> collect =
+        evs -> {
+          for (SlotEvent e : evs) {
+            state.forEachTouchedKey(
+                e,
+                (db, k) -> {
+                  WatchedKey wk = new WatchedKey(db, k);
+                  if (waiting.containsKey(wk)) {
+                    ready.add(wk);
+                  }
+                });
+          }
+        };
+    collect.accept(trigger);
+    long now = System.currentTimeMillis();
+    while (!ready.isEmpty()) {
+      WatchedKey wk = ready.iterator().next();
+      ready.remove(wk);
+      java.util.ArrayDeque<Waiter> queue = waiting.get(wk);
+      if (queue == null) {
+        continue;
+      }
+      java.util.Iterator<Waiter> it = queue.iterator();
+      while (it.hasNext()) {
+        Waiter w = it.next();
+        if (w.isDone()) {
+          it.remove();
+          continue;
+        }
+        if (!ready(state, w, wk.db(), wk.key(), now)) {
+          break;
+        }
+        if (!w.claim()) {
+          continue; // being served by another slot, or ending
+        }
+        if (w.retry()) {
+          // It cannot be served here (BLMOVE to another slot): the router runs it again.
+          it.remove();
+          replies.add(() -> w.complete(Waiter.RETRY));
+          continue;
+        }
+        SlotContext sc =
+            new SlotContext(state, wk.db(), w.argvFor(List.of(wk.key().array())), now, true);
+        Reply reply = runBody(w.name(), sc);
+        if (Waiter.isNothing(reply)) {
+          w.release();
+          break;
+        }
+        it.remove();
+        events.addAll(sc.events());
+        replies.add(() -> w.complete(reply));
+        collect.accept(sc.events());
+        ready.remove(wk); // still being served by this loop
+      }
+      if (queue.isEmpty()) {
+        waiting.remove(wk);
       }
     }
   }
