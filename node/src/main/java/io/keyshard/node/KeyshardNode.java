@@ -79,6 +79,28 @@ public final class KeyshardNode implements AutoCloseable {
     if (!c.getString(JOURNAL_URL).isEmpty()) {
       return c;
     }
+    String postgres = c.getString("keyshard.postgres.url");
+    if (!postgres.isEmpty()) {
+      // The same tables and the same serialized events as the embedded journal, in PostgreSQL.
+      String db = "pekko-persistence-jdbc.shared-databases.keyshard";
+      return ConfigFactory.empty()
+          .withValue(db + ".profile", ConfigValueFactory.fromAnyRef("slick.jdbc.PostgresProfile$"))
+          .withValue(db + ".db.driver", ConfigValueFactory.fromAnyRef("org.postgresql.Driver"))
+          .withValue(JOURNAL_URL, ConfigValueFactory.fromAnyRef(postgres))
+          .withValue(db + ".db.user", ConfigValueFactory.fromAnyRef(c.getString("keyshard.postgres.user")))
+          .withValue(
+              db + ".db.password", ConfigValueFactory.fromAnyRef(c.getString("keyshard.postgres.password")))
+          .withValue(
+              db + ".db.maxConnections",
+              ConfigValueFactory.fromAnyRef(c.getInt("keyshard.postgres.max-connections")))
+          .withValue(
+              db + ".db.numThreads",
+              ConfigValueFactory.fromAnyRef(c.getInt("keyshard.postgres.max-connections")))
+          .withValue(
+              "jdbc-journal.parallelism",
+              ConfigValueFactory.fromAnyRef(c.getInt("keyshard.postgres.parallelism")))
+          .withFallback(c);
+    }
     // WRITE_DELAY=0: write each commit at once (see the embedded-journal decision).
     // RETENTION_TIME: H2 keeps every superseded chunk 45 s by default before reusing its
     // space, so the file grew by gigabytes under a write load; one second is far longer than
@@ -94,16 +116,32 @@ public final class KeyshardNode implements AutoCloseable {
 
   public static KeyshardNode start(Config config) throws Exception {
     NodeSettings settings = new NodeSettings(config.getConfig("keyshard"));
+    String url = config.getString(JOURNAL_URL);
+    // H2 in file mode locks its file itself; PostgreSQL needs a lease (see JournalLease).
+    JournalLease lease =
+        url.startsWith("jdbc:postgresql:")
+            ? JournalLease.acquire(
+                url,
+                config.getString("pekko-persistence-jdbc.shared-databases.keyshard.db.user"),
+                config.getString("pekko-persistence-jdbc.shared-databases.keyshard.db.password"))
+            : null;
     ActorSystem<SpawnProtocol.Command> system =
         ActorSystem.create(SpawnProtocol.create(), "keyshard", config);
     try {
-      return boot(system, config, settings);
+      KeyshardNode node = boot(system, config, settings);
+      node.lease = lease;
+      return node;
     } catch (Exception | Error e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      if (lease != null) {
+        lease.close();
+      }
       throw e;
     }
   }
+
+  private volatile JournalLease lease;
 
   private static KeyshardNode boot(
       ActorSystem<SpawnProtocol.Command> system, Config config, NodeSettings settings)
@@ -267,6 +305,9 @@ public final class KeyshardNode implements AutoCloseable {
     binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (lease != null) {
+      lease.close();
+    }
     compactEmbeddedJournal();
   }
 

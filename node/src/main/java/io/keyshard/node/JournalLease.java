@@ -1,0 +1,53 @@
+package io.keyshard.node;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The right to serve a PostgreSQL journal: a session-level advisory lock held on its own
+ * connection for the life of the node. Two Keyshard deployments must never write the same slots'
+ * events at once, so a node that cannot take the lock refuses to start. PostgreSQL releases the
+ * lock when the connection ends, so a killed node's lock is free again at once.
+ * (docs/decisions/2026-11-22-postgresql-journal.md; cluster mode will make the lock the
+ * cluster's, not one node's.)
+ */
+final class JournalLease implements AutoCloseable {
+  /** The advisory lock key: "KEYSHARD" in ASCII, as a 64-bit number. */
+  static final long LOCK_KEY = 0x4b45595348415244L;
+
+  private final Connection connection;
+
+  private JournalLease(Connection connection) {
+    this.connection = connection;
+  }
+
+  static JournalLease acquire(String url, String user, String password) throws SQLException {
+    Connection c = DriverManager.getConnection(url, user, password);
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_KEY + ")")) {
+      rs.next();
+      if (!rs.getBoolean(1)) {
+        throw new IllegalStateException(
+            "Another Keyshard node or cluster is serving the journal database " + url
+                + " (its advisory lock " + LOCK_KEY + " is held). Stop it first, or point"
+                + " this node at another database.");
+      }
+      return new JournalLease(c);
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      connection.close(); // ends the session, which releases the lock
+    } catch (SQLException ignored) {
+      // the lock goes with the connection either way
+    }
+  }
+}
