@@ -101,6 +101,11 @@ public final class HashValue implements Value {
   }
 
   @Override
+  public long elementCount() {
+    return fields.size();
+  }
+
+  @Override
   public HashValue copy() {
     return deepCopy();
   }

@@ -57,6 +57,19 @@ public final class SlotState {
     return n;
   }
 
+  /** Keys plus the members of every collection beyond its first: what a snapshot must write. */
+  public long elementCount() {
+    long n = 0;
+    for (Keyspace k : dbs) {
+      if (k != null) {
+        for (Keyspace.Entry e : k.entries().values()) {
+          n += e.value.elementCount();
+        }
+      }
+    }
+    return n;
+  }
+
   public boolean isEmpty() {
     for (Keyspace k : dbs) {
       if (k != null && k.size() > 0) {

@@ -28,4 +28,9 @@ public sealed interface Value permits StringValue, HashValue, ListValue, SetValu
    * (snapshot, undo log, COPY). Immutable values return themselves.
    */
   Value copy();
+
+  /** How many elements (members, fields, list entries; 1 for a string) it holds. */
+  default long elementCount() {
+    return 1;
+  }
 }

@@ -919,24 +919,65 @@ public final class SlotEntity
   @Override
   public SignalHandler<SlotState> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), this::scheduleExpiry)
+        .onSignal(
+            RecoveryCompleted.instance(),
+            state -> {
+              lastSnapshotAt = lastSequenceNumber(ctx);
+              sizeSnapshotInterval(state);
+              scheduleExpiry(state);
+            })
         .onSignal(
             org.apache.pekko.actor.typed.PostStop.instance(),
             state -> settings.localSlots().stopped(slot, ctx.getSelf()))
         .build();
   }
 
+  /**
+   * Snapshots follow the size of the state (docs/decisions/2026-11-22-events-snapshots-and-
+   * formats.md): a slot snapshots once the events since its last snapshot reach
+   * {@code max(snapshot-every, elements / 8)}, elements counting each member of a collection.
+   * So a small slot replays at most snapshot-every events, and a slot holding a sorted set of a
+   * million members is not rewritten every thousand writes: snapshot cost stays O(1) per event
+   * amortized, and replay stays O(state).
+   */
+  @Override
+  public boolean shouldSnapshot(SlotState state, SlotEvent event, long sequenceNr) {
+    if (sequenceNr - lastSnapshotAt < snapshotInterval) {
+      return false;
+    }
+    lastSnapshotAt = sequenceNr;
+    return true;
+  }
+
+  /** Sequence number of the event after which this slot last snapshotted. */
+  private long lastSnapshotAt;
+
+  private long snapshotInterval;
+
+  private void sizeSnapshotInterval(SlotState state) {
+    snapshotInterval = Math.max(settings.snapshotEvery(), state.elementCount() / 8);
+  }
+
+  /**
+   * Pekko deletes events only after the snapshots of a retention criterion: one every
+   * {@link #RETENTION_FACTOR} times snapshot-every events keeps the journal of a busy slot
+   * bounded (events older than two such periods go), while {@link #shouldSnapshot} decides how
+   * much a recovery replays.
+   */
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2)
+    return RetentionCriteria.snapshotEvery(settings.snapshotEvery() * RETENTION_FACTOR, 2)
         .withDeleteEventsOnSnapshot();
   }
+
+  static final int RETENTION_FACTOR = 100;
 
   @Override
   public SnapshotAdapter<SlotState> snapshotAdapter() {
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(SlotState state) {
+        sizeSnapshotInterval(state);
         return state.toSnapshot();
       }
 

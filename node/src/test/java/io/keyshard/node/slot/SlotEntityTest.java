@@ -39,12 +39,15 @@ class SlotEntityTest {
                           + "pekko.persistence.testkit.snapshots.serialize = on"))
               .withFallback(ConfigFactory.load()));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+  private static final org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit snapshots =
+      org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit.create(testKit.system());
 
   private TestProbe<SlotIndex.Command> index;
 
   @BeforeEach
   void clear() {
     journal.clearAll();
+    snapshots.clearAll();
     index = testKit.createTestProbe();
     autoIndex = null;
   }
@@ -148,6 +151,32 @@ class SlotEntityTest {
     assertEquals("xyz", text(exec(again, false, "GET", "b")));
     long pttl = ((Reply.Int) exec(again, false, "PTTL", "b")).value();
     assertTrue(pttl > 500_000 && pttl <= 600_000, "expiry survives recovery: " + pttl);
+  }
+
+  @Test
+  void snapshotsGrowFartherApartAsTheStateGrows() {
+    autoAcknowledgeRegistrations();
+    String pid = SlotEntity.persistenceId(12).id();
+    ActorRef<SlotEntity.Command> slot = testKit.spawn(SlotEntity.create(12, settings(5)));
+    String[] big = new String[2 + 800];
+    big[0] = "HSET";
+    big[1] = "h";
+    for (int i = 0; i < 400; i++) {
+      big[2 + 2 * i] = "f" + i;
+      big[3 + 2 * i] = "v";
+    }
+    exec(slot, true, big); // event 1: 400 fields
+    for (int i = 0; i < 80; i++) {
+      exec(slot, true, "HSET", "h", "g" + i, "v"); // events 2..81
+    }
+    // A snapshot after event 5 (every 5 events while small); the state then holds 404
+    // elements, so the next one comes 404 / 8 = 50 events later, not 5.
+    List<Long> at =
+        snapshots.persistedInStorage(pid).stream().map(p -> p.first().getSequenceNr()).toList();
+    assertEquals(List.of(5L, 55L), at);
+    testKit.stop(slot);
+    ActorRef<SlotEntity.Command> again = testKit.spawn(SlotEntity.create(12, settings(5)));
+    assertEquals(Reply.integer(480), exec(again, false, "HLEN", "h"));
   }
 
   @Test
