@@ -24,10 +24,17 @@ final class JournalLease implements AutoCloseable {
     this.connection = connection;
   }
 
-  static JournalLease acquire(String url, String user, String password) throws SQLException {
+  /**
+   * Takes the lock: exclusively for a standalone node, shared for a member of a cluster (the
+   * members of one cluster share the database; a standalone node and a cluster exclude each
+   * other; two clusters are not told apart yet, see the cluster-mode plan).
+   */
+  static JournalLease acquire(String url, String user, String password, boolean shared)
+      throws SQLException {
     Connection c = DriverManager.getConnection(url, user, password);
+    String fn = shared ? "pg_try_advisory_lock_shared" : "pg_try_advisory_lock";
     try (Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + LOCK_KEY + ")")) {
+        ResultSet rs = st.executeQuery("SELECT " + fn + "(" + LOCK_KEY + ")")) {
       rs.next();
       if (!rs.getBoolean(1)) {
         throw new IllegalStateException(

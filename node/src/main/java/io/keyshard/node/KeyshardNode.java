@@ -15,6 +15,11 @@ import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.cluster.ClusterCommands;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.cluster.NodeIdentity;
+import io.keyshard.node.cluster.RequesterAllocation;
+import io.keyshard.node.cluster.SlotTable;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.protocol.CommandTable;
 import java.net.InetSocketAddress;
@@ -46,6 +51,7 @@ import org.slf4j.LoggerFactory;
  * port. {@link #start} returns once the port accepts connections.
  */
 public final class KeyshardNode implements AutoCloseable {
+  // Cluster mode: docs/decisions/2026-11-22-cluster-mode-plan.md
   private static final Logger log = LoggerFactory.getLogger(KeyshardNode.class);
 
   /** Slots per shard: Pekko must not manage 16384 shards (see docs/decisions). */
@@ -76,6 +82,9 @@ public final class KeyshardNode implements AutoCloseable {
     c = c.withFallback(ConfigFactory.load()).resolve();
     Path dir = Path.of(c.getString("keyshard.dir")).toAbsolutePath().normalize();
     Files.createDirectories(dir);
+    if (c.getBoolean("keyshard.cluster.enabled")) {
+      c = clusterTransport(c).withFallback(c);
+    }
     if (!c.getString(JOURNAL_URL).isEmpty()) {
       return c;
     }
@@ -114,6 +123,39 @@ public final class KeyshardNode implements AutoCloseable {
         .withFallback(c);
   }
 
+  /**
+   * Cluster mode: Artery on the client port + bus-port-offset (Redis's cluster bus port, shown
+   * as @cport), on the announced address, and the seeds' bus addresses.
+   */
+  private static Config clusterTransport(Config c) {
+    int port = c.getInt("keyshard.port");
+    int offset = c.getInt("keyshard.cluster.bus-port-offset");
+    if (port == 0) {
+      throw new IllegalArgumentException("cluster mode needs an explicit keyshard.port");
+    }
+    String host = announceHost(c);
+    java.util.List<String> seeds = new java.util.ArrayList<>();
+    for (String seed : c.getStringList("keyshard.cluster.seeds")) {
+      int colon = seed.lastIndexOf(':');
+      seeds.add(
+          "pekko://keyshard@" + seed.substring(0, colon) + ":"
+              + (Integer.parseInt(seed.substring(colon + 1)) + offset));
+    }
+    return ConfigFactory.empty()
+        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
+        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset))
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+  }
+
+  static String announceHost(Config c) {
+    String announce = c.getString("keyshard.cluster.announce-host");
+    if (!announce.isEmpty()) {
+      return announce;
+    }
+    String bind = c.getString("keyshard.bind");
+    return bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
+  }
+
   public static KeyshardNode start(Config config) throws Exception {
     NodeSettings settings = new NodeSettings(config.getConfig("keyshard"));
     String url = config.getString(JOURNAL_URL);
@@ -123,7 +165,8 @@ public final class KeyshardNode implements AutoCloseable {
             ? JournalLease.acquire(
                 url,
                 config.getString("pekko-persistence-jdbc.shared-databases.keyshard.db.user"),
-                config.getString("pekko-persistence-jdbc.shared-databases.keyshard.db.password"))
+                config.getString("pekko-persistence-jdbc.shared-databases.keyshard.db.password"),
+                config.getBoolean("keyshard.cluster.enabled"))
             : null;
     ActorSystem<SpawnProtocol.Command> system =
         ActorSystem.create(SpawnProtocol.create(), "keyshard", config);
@@ -154,15 +197,24 @@ public final class KeyshardNode implements AutoCloseable {
 
     // Standalone is a one-node cluster: the same slot entities as cluster mode, so one storage
     // format serves every topology.
+    boolean clustered = config.getBoolean("keyshard.cluster.enabled");
+    String nodeId = clustered ? NodeIdentity.loadOrCreate(settings.dir()) : "standalone";
     Cluster cluster = Cluster.get(system);
     CompletableFuture<Done> up = new CompletableFuture<>();
     org.apache.pekko.cluster.Cluster.get(system.classicSystem())
         .registerOnMemberUp(() -> up.complete(Done.getInstance()));
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    if (!clustered || config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
     up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
 
+    ClusterView view = null;
+    if (clustered) {
+      view = joinSlotTable(system, config, settings, nodeId, startTimeout);
+    }
+
     ActorRef<SlotIndex.Command> index =
-        spawn(system, SlotIndex.create("standalone"), "slot-index", startTimeout);
+        spawn(system, SlotIndex.create(nodeId), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
@@ -174,23 +226,37 @@ public final class KeyshardNode implements AutoCloseable {
             config.getInt("keyshard.max-batch"),
             localSlots);
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(
+    Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =
         Entity.of(
                 SlotEntity.TYPE_KEY,
-                ctx -> SlotEntity.create(Integer.parseInt(ctx.getEntityId()), slotSettings))
-            .withMessageExtractor(new SlotGroupExtractor()));
+                ctx -> SlotEntity.create(slotOf(ctx.getEntityId()), slotSettings))
+            .withMessageExtractor(new SlotGroupExtractor());
+    if (clustered) {
+      slots = slots.withAllocationStrategy(new RequesterAllocation());
+    }
+    sharding.init(slots);
 
     CommandTable table = CommandTable.standard();
     ClientRegistry clients = new ClientRegistry();
     ServerStats stats = new ServerStats();
     Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
-    ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create("standalone"), "tx-log", startTimeout);
+    ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
+    if (view != null) {
+      router.setCluster(view);
+    }
     Transactions transactions =
         new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());
     router.setTransactions(transactions, new CrossSlot());
     router.setBlocking(new io.keyshard.node.server.Blocking(router));
-    router.setSessionCommands(
-        new ServerCommands(router, settings, clients, stats, index, system, config).all());
+    java.util.Map<String, io.keyshard.node.server.SessionCommand> sessionCommands =
+        new java.util.HashMap<>(
+            new ServerCommands(router, settings, clients, stats, index, system, config).all());
+    if (view != null) {
+      ClusterCommands clusterCommands = new ClusterCommands(view, system);
+      sessionCommands.put(
+          "cluster", (s, argv, spec) -> CompletableFuture.completedFuture(clusterCommands.run(s, argv)));
+    }
+    router.setSessionCommands(sessionCommands);
 
     // Wake the slots that hold keys, so their expiry timers run and the first reads are warm.
     int[] nonEmpty =
@@ -200,9 +266,9 @@ public final class KeyshardNode implements AutoCloseable {
             .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
             .slots();
     for (int slot : nonEmpty) {
-      sharding
-          .entityRefFor(SlotEntity.TYPE_KEY, Integer.toString(slot))
-          .tell(new SlotEntity.GetStats(system.ignoreRef()));
+      if (view == null || view.redirect(new java.util.TreeSet<>(java.util.List.of(slot))) == null) {
+        router.tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
+      }
     }
 
     // Redis's clientsCron: close connections idle for longer than "timeout" seconds.
@@ -275,13 +341,68 @@ public final class KeyshardNode implements AutoCloseable {
 
     @Override
     public String shardId(String entityId) {
-      return Integer.toString(Integer.parseInt(entityId) / SLOTS_PER_SHARD);
+      int at = entityId.indexOf('@');
+      if (at < 0) {
+        return Integer.toString(Integer.parseInt(entityId) / SLOTS_PER_SHARD);
+      }
+      // Cluster mode: "<slot>@<owner>" lives in the owner's group (see RequesterAllocation).
+      return entityId.substring(at + 1) + "/" + Integer.parseInt(entityId.substring(0, at)) / SLOTS_PER_SHARD;
     }
 
     @Override
     public SlotEntity.Command unwrapMessage(ShardingEnvelope<SlotEntity.Command> envelope) {
       return envelope.message();
     }
+  }
+
+  /** The slot of an entity id: "<slot>" standalone, "<slot>@<owner>" in cluster mode. */
+  static int slotOf(String entityId) {
+    int at = entityId.indexOf('@');
+    return Integer.parseInt(at < 0 ? entityId : entityId.substring(0, at));
+  }
+
+  /**
+   * Cluster mode: starts the slot table singleton (on the oldest member) and this node's view of
+   * it, introduces this node, and waits until a published table names it.
+   */
+  private static ClusterView joinSlotTable(
+      ActorSystem<SpawnProtocol.Command> system,
+      Config config,
+      NodeSettings settings,
+      String nodeId,
+      Duration startTimeout)
+      throws Exception {
+    ActorRef<SlotTable.Command> table =
+        org.apache.pekko.cluster.typed.ClusterSingleton.get(system)
+            .init(
+                org.apache.pekko.cluster.typed.SingletonActor.of(
+                    SlotTable.create(
+                        config.getString("keyshard.cluster.init").equals("auto"),
+                        config.getInt("keyshard.cluster.min-nodes")),
+                    "slot-table"));
+    ClusterView view = ClusterView.start(system, nodeId);
+    String host = announceHost(config);
+    int busPort = settings.port() + config.getInt("keyshard.cluster.bus-port-offset");
+    long deadline = System.nanoTime() + startTimeout.toNanos();
+    while (true) {
+      try {
+        AskPattern.<SlotTable.Command, Done>ask(
+                table,
+                replyTo -> new SlotTable.Hello(nodeId, host, settings.port(), busPort, replyTo),
+                Duration.ofSeconds(5),
+                system.scheduler())
+            .toCompletableFuture()
+            .get(6, TimeUnit.SECONDS);
+        break;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("The slot table did not answer within " + startTimeout, e);
+        }
+      }
+    }
+    view.knowsMe().get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+    log.info("Node {} is in the cluster's slot table", nodeId);
+    return view;
   }
 
   public int port() {

@@ -47,6 +47,9 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(TxEvent.TxLogSnapshot.class, "TxLogSnapshot");
     register(SlotEvent.HashFieldsSet.class, "HashFieldsSet");
     register(SlotEvent.HashFieldsDeleted.class, "HashFieldsDeleted");
+    register(SlotTableEvent.NodeSeen.class, "NodeSeen");
+    register(SlotTableEvent.SlotsAssigned.class, "SlotsAssigned");
+    register(SlotTableEvent.TableSnapshot.class, "TableSnapshot");
 
     // Lists (ListEvent):
 

@@ -88,6 +88,12 @@ class GoldenFormatTest {
                     List.of(
                         new SlotSnapshot.Entry(b("h1"), small, 0),
                         new SlotSnapshot.Entry(b("h2"), converted, 1767225600000L))))));
+    SlotTableEvent.NodeSeen seen = new SlotTableEvent.NodeSeen("07c37dfeb235213a872192d90877d0cd55635b91", "10.0.0.7", 7000, 17000);
+    SlotTableEvent.SlotsAssigned assigned =
+        new SlotTableEvent.SlotsAssigned(seen.nodeId(), List.of(0, 5460, 16000, 16383), 3);
+    m.put("NodeSeen", seen);
+    m.put("SlotsAssigned", assigned);
+    m.put("TableSnapshot", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 3));
     GoldenLists.add(m);
     GoldenSets.add(m);
     GoldenZSets.add(m);

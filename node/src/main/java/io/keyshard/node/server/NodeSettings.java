@@ -34,6 +34,13 @@ public final class NodeSettings {
     this.maxClients = c.getInt("maxclients");
     this.idleTimeoutSeconds = c.getLong("timeout");
     this.clientQueryBufferLimit = c.getBytes("client-query-buffer-limit");
+    this.clusterEnabled = c.getBoolean("cluster.enabled");
+  }
+
+  private final boolean clusterEnabled;
+
+  public boolean clusterEnabled() {
+    return clusterEnabled;
   }
 
   public String bind() {

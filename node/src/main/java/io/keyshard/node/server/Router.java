@@ -34,7 +34,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *       support it (MGET, MSET, MSETNX, DEL, UNLINK, EXISTS, TOUCH, RENAME, RENAMENX, COPY),
  *       otherwise CROSSSLOT.
  * </ol>
- * Cluster redirects (MOVED, ASK, TRYAGAIN, CLUSTERDOWN) will be decided here too.
+ * In cluster mode, before MULTI queueing: keys owned by another node get MOVED, keys in
+ * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN (ASK and TRYAGAIN come with
+ * migration).
  */
 public final class Router {
   private final CommandTable table;
@@ -116,6 +118,16 @@ public final class Router {
     }
     s.lastCommand = spec.fullName();
     s.lastCommandAt = System.currentTimeMillis();
+    io.keyshard.node.cluster.ClusterView view = cluster;
+    if (view != null) {
+      // Cluster mode: keys owned elsewhere are redirected, also inside MULTI (as Redis does,
+      // which then fails the EXEC).
+      Reply redirect = view.redirect(route.slots());
+      if (redirect != null) {
+        s.flagMultiError();
+        return done(redirect);
+      }
+    }
     if (s.multi != null && !MULTI_CONTROL.contains(top.name())) {
       s.multi.add(argv);
       return done(Reply.QUEUED);
@@ -197,6 +209,16 @@ public final class Router {
   }
 
   private volatile Blocking blocking;
+  private volatile io.keyshard.node.cluster.ClusterView cluster;
+
+  /** Cluster mode: route by this node's copy of the slot table. */
+  public void setCluster(io.keyshard.node.cluster.ClusterView view) {
+    this.cluster = view;
+  }
+
+  public io.keyshard.node.cluster.ClusterView cluster() {
+    return cluster;
+  }
 
   public void setBlocking(Blocking blocking) {
     this.blocking = blocking;
@@ -260,7 +282,10 @@ public final class Router {
   private EntityRef<SlotEntity.Command> entity(int slot) {
     EntityRef<SlotEntity.Command> ref = refs.get(slot);
     if (ref == null) {
-      ref = sharding.entityRefFor(SlotEntity.TYPE_KEY, Integer.toString(slot));
+      io.keyshard.node.cluster.ClusterView view = cluster;
+      // In cluster mode the entity id names its owner (see RequesterAllocation).
+      String id = view == null ? Integer.toString(slot) : slot + "@" + view.myId();
+      ref = sharding.entityRefFor(SlotEntity.TYPE_KEY, id);
       refs.set(slot, ref);
     }
     return ref;

@@ -1,0 +1,169 @@
+package io.keyshard.node.cluster;
+
+import io.keyshard.persistence.SlotTableEvent;
+import io.keyshard.persistence.SlotTableState;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+
+/**
+ * This node's copy of the slot table, as the last Distributed Data update brought it: who owns
+ * each slot, and the nodes' addresses. Read by the router on every request (a volatile read).
+ */
+public final class ClusterView {
+
+  /** A node as clients see it. */
+  public record Node(String id, String host, int port, int busPort, long configEpoch) {
+    public String address() {
+      return host + ":" + port;
+    }
+  }
+
+  /** One version of the table, with the owner of each slot as an index into {@code nodes}. */
+  public record Table(List<Node> nodes, short[] owners, long epoch) {
+    public Node owner(int slot) {
+      int i = owners[slot];
+      return i < 0 ? null : nodes.get(i);
+    }
+
+    public int assignedSlots() {
+      int n = 0;
+      for (short o : owners) {
+        if (o >= 0) {
+          n++;
+        }
+      }
+      return n;
+    }
+
+    /** The inclusive start, end pairs of a node's slots, ascending. */
+    public List<int[]> ranges(String nodeId) {
+      List<int[]> out = new ArrayList<>();
+      int start = -1;
+      for (int s = 0; s <= SlotTableState.SLOTS; s++) {
+        Node o = s < SlotTableState.SLOTS ? owner(s) : null;
+        boolean mine = o != null && o.id().equals(nodeId);
+        if (mine && start < 0) {
+          start = s;
+        } else if (!mine && start >= 0) {
+          out.add(new int[] {start, s - 1});
+          start = -1;
+        }
+      }
+      return out;
+    }
+
+    static Table of(SlotTableEvent.TableSnapshot t) {
+      List<Node> nodes = new ArrayList<>();
+      java.util.Map<String, Long> epochs = new java.util.HashMap<>();
+      for (SlotTableEvent.SlotsAssigned a : t.owners()) {
+        epochs.put(a.nodeId(), a.epoch());
+      }
+      java.util.Map<String, Short> index = new java.util.HashMap<>();
+      for (SlotTableEvent.NodeSeen n : t.nodes()) {
+        index.put(n.nodeId(), (short) nodes.size());
+        nodes.add(new Node(n.nodeId(), n.host(), n.port(), n.busPort(), epochs.getOrDefault(n.nodeId(), 0L)));
+      }
+      short[] owners = new short[SlotTableState.SLOTS];
+      Arrays.fill(owners, (short) -1);
+      for (SlotTableEvent.SlotsAssigned a : t.owners()) {
+        Short i = index.get(a.nodeId());
+        List<Integer> r = a.ranges();
+        for (int k = 0; i != null && k + 1 < r.size(); k += 2) {
+          Arrays.fill(owners, r.get(k), r.get(k + 1) + 1, i);
+        }
+      }
+      return new Table(List.copyOf(nodes), owners, t.epoch());
+    }
+  }
+
+  private static final Table EMPTY =
+      Table.of(new SlotTableEvent.TableSnapshot(List.of(), List.of(), 0));
+
+  private final String myId;
+  private volatile Table table = EMPTY;
+  private final CompletableFuture<Void> knowsMe = new CompletableFuture<>();
+
+  private ClusterView(String myId) {
+    this.myId = myId;
+  }
+
+  /** Starts following the table published by {@link SlotTable}. */
+  public static ClusterView start(ActorSystem<?> system, String myId) {
+    ClusterView view = new ClusterView(myId);
+    system.systemActorOf(view.subscriber(), "slot-table-view", Props.empty());
+    return view;
+  }
+
+  private Behavior<Replicator.SubscribeResponse<LWWRegister<SlotTableEvent.TableSnapshot>>> subscriber() {
+    return Behaviors.setup(
+        ctx -> {
+          org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(ctx.getSystem())
+              .replicator()
+              .tell(new Replicator.Subscribe<>(SlotTable.KEY, ctx.getSelf()));
+          return Behaviors.receiveMessage(
+              msg -> {
+                if (msg instanceof Replicator.Changed<LWWRegister<SlotTableEvent.TableSnapshot>> c) {
+                  update(c.get(SlotTable.KEY).getValue());
+                }
+                return Behaviors.same();
+              });
+        });
+  }
+
+  void update(SlotTableEvent.TableSnapshot snapshot) {
+    Table next = Table.of(snapshot);
+    if (next.epoch() < table.epoch()) {
+      return; // never go back to an older table
+    }
+    table = next;
+    if (next.nodes().stream().anyMatch(n -> n.id().equals(myId))) {
+      knowsMe.complete(null);
+    }
+  }
+
+  /** Completes once a published table names this node. */
+  public CompletableFuture<Void> knowsMe() {
+    return knowsMe;
+  }
+
+  public String myId() {
+    return myId;
+  }
+
+  public Table table() {
+    return table;
+  }
+
+  /**
+   * Null when this node serves every one of {@code slots}; otherwise Redis Cluster's answer:
+   * CROSSSLOT for keys in several slots, CLUSTERDOWN for a slot nobody owns, MOVED to the owner.
+   */
+  public Reply redirect(SortedSet<Integer> slots) {
+    if (slots.isEmpty()) {
+      return null;
+    }
+    if (slots.size() > 1) {
+      return Err.CROSSSLOT;
+    }
+    int slot = slots.first();
+    Node owner = table.owner(slot);
+    if (owner == null) {
+      return Reply.error("CLUSTERDOWN Hash slot not served");
+    }
+    if (owner.id().equals(myId)) {
+      return null;
+    }
+    return Reply.error("MOVED " + slot + " " + owner.address());
+  }
+}

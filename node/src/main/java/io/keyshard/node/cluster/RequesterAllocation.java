@@ -1,0 +1,29 @@
+package io.keyshard.node.cluster;
+
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.cluster.sharding.ShardCoordinator;
+import scala.collection.immutable.IndexedSeq;
+import scala.concurrent.Future;
+
+/**
+ * Places a shard on the node that first asks for it, and never moves one. In cluster mode a
+ * slot entity's id names its owner and only the owner's router ever addresses it (everyone else
+ * answers MOVED), so the first region to ask for shard {@code <owner>/<group>} is the owner's:
+ * placement follows the slot table without the coordinator reading it. A slot changes owner by
+ * being addressed under a new id, never by Pekko moving a shard.
+ */
+public final class RequesterAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
+  @Override
+  public Future<ActorRef> allocateShard(
+      ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> current) {
+    return Future.successful(requester);
+  }
+
+  @Override
+  public Future<Set<String>> rebalance(
+      Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
+    return Future.successful(Set.of());
+  }
+}

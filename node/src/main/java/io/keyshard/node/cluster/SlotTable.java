@@ -1,0 +1,184 @@
+package io.keyshard.node.cluster;
+
+import io.keyshard.node.CborSerializable;
+import io.keyshard.persistence.SlotTableEvent;
+import io.keyshard.persistence.SlotTableState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.LWWRegisterKey;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The cluster's slot table: which node owns which slot, under one epoch. An event-sourced
+ * cluster singleton in the shared journal (so a full restart keeps ownership and epochs), which
+ * publishes the whole table, as ranges, to every node through Distributed Data after each
+ * change. Nodes introduce themselves with {@link Hello}; with {@code cluster-init auto} the first
+ * {@code min-nodes} primaries share the 16384 slots evenly once they are all known.
+ */
+public final class SlotTable
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        SlotTable.Command, SlotTableEvent, SlotTableState> {
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A node starting (or restarting): its id, client address and cluster bus port. */
+  public record Hello(String nodeId, String host, int port, int busPort, ActorRef<Done> replyTo)
+      implements Command {}
+
+  public record Get(ActorRef<SlotTableEvent.TableSnapshot> replyTo) implements Command {}
+
+  private record Published(Object response) implements Command {}
+
+  public static final Key<LWWRegister<SlotTableEvent.TableSnapshot>> KEY =
+      LWWRegisterKey.create("slot-table");
+
+  public static Behavior<Command> create(boolean autoInit, int minNodes) {
+    return Behaviors.setup(ctx -> new SlotTable(ctx, autoInit, minNodes));
+  }
+
+  private final ActorContext<Command> ctx;
+  private final boolean autoInit;
+  private final int minNodes;
+  private final ActorRef<Replicator.Command> replicator;
+  private final SelfUniqueAddress self;
+  private final ActorRef<Replicator.UpdateResponse<LWWRegister<SlotTableEvent.TableSnapshot>>>
+      publishedAdapter;
+
+  private SlotTable(ActorContext<Command> ctx, boolean autoInit, int minNodes) {
+    super(PersistenceId.ofUniqueId("slot-table"));
+    this.ctx = ctx;
+    this.autoInit = autoInit;
+    this.minNodes = minNodes;
+    DistributedData dd = DistributedData.get(ctx.getSystem());
+    this.replicator = dd.replicator();
+    this.self = dd.selfUniqueAddress();
+    this.publishedAdapter =
+        ctx.messageAdapter(
+            (Class<Replicator.UpdateResponse<LWWRegister<SlotTableEvent.TableSnapshot>>>)
+                (Class<?>) Replicator.UpdateResponse.class,
+            Published::new);
+  }
+
+  @Override
+  public SlotTableState emptyState() {
+    return SlotTableState.empty();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, SlotTableEvent, SlotTableState> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Hello.class, this::onHello)
+        .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
+        .onCommand(Published.class, (state, p) -> Effect().noReply())
+        .build();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onHello(SlotTableState state, Hello h) {
+    List<SlotTableEvent> events = new ArrayList<>();
+    SlotTableEvent.NodeSeen seen = new SlotTableEvent.NodeSeen(h.nodeId(), h.host(), h.port(), h.busPort());
+    if (!seen.equals(state.nodes().get(h.nodeId()))) {
+      events.add(seen);
+    }
+    SlotTableState next = state;
+    for (SlotTableEvent e : events) {
+      next = next.apply(e);
+    }
+    if (autoInit && !next.anyAssigned() && next.nodes().size() >= minNodes) {
+      events.addAll(evenShares(next));
+    }
+    if (events.isEmpty()) {
+      return Effect().reply(h.replyTo(), Done.getInstance());
+    }
+    return Effect()
+        .persist(events)
+        .thenRun(this::publish)
+        .thenReply(h.replyTo(), s -> Done.getInstance());
+  }
+
+  /**
+   * The 16384 slots in contiguous, nearly equal ranges, to the known nodes in address order,
+   * each with its own config epoch (as redis-cli --cluster create gives them).
+   */
+  static List<SlotTableEvent> evenShares(SlotTableState state) {
+    List<SlotTableEvent.NodeSeen> nodes = new ArrayList<>(state.nodes().values());
+    nodes.sort(
+        Comparator.comparing(SlotTableEvent.NodeSeen::host).thenComparingInt(SlotTableEvent.NodeSeen::port));
+    List<SlotTableEvent> out = new ArrayList<>();
+    int n = nodes.size();
+    long epoch = state.epoch();
+    for (int i = 0; i < n; i++) {
+      int start = (int) ((long) SlotTableState.SLOTS * i / n);
+      int end = (int) ((long) SlotTableState.SLOTS * (i + 1) / n) - 1;
+      out.add(new SlotTableEvent.SlotsAssigned(nodes.get(i).nodeId(), List.of(start, end), ++epoch));
+    }
+    return out;
+  }
+
+  private void publish(SlotTableState state) {
+    SlotTableEvent.TableSnapshot table = state.toSnapshot();
+    replicator.tell(
+        new Replicator.Update<>(
+            KEY,
+            LWWRegister.create(self, table),
+            new Replicator.WriteAll(Duration.ofSeconds(3)),
+            publishedAdapter,
+            reg -> reg.withValue(self, table)));
+  }
+
+  @Override
+  public EventHandler<SlotTableState, SlotTableEvent> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(SlotTableState::apply);
+  }
+
+  @Override
+  public SignalHandler<SlotTableState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          if (!state.nodes().isEmpty()) {
+            publish(state);
+          }
+        })
+        .build();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2).withDeleteEventsOnSnapshot();
+  }
+
+  @Override
+  public SnapshotAdapter<SlotTableState> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(SlotTableState state) {
+        return state.toSnapshot();
+      }
+
+      @Override
+      public SlotTableState fromJournal(Object from) {
+        return SlotTableState.fromSnapshot((SlotTableEvent.TableSnapshot) from);
+      }
+    };
+  }
+}

@@ -1,0 +1,244 @@
+package io.keyshard.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.keyshard.node.testing.TestNode;
+import io.keyshard.protocol.Slots;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
+
+/**
+ * Two cluster-mode nodes in this JVM on one PostgreSQL journal: they form a Pekko cluster, the
+ * slot table gives each half of the slots, each serves its own and answers MOVED for the
+ * other's, CLUSTER NODES/SLOTS/INFO agree on both, JedisCluster and redis-cli -c work across
+ * them, and a restart of both keeps node ids, ownership and data. (Separate JVMs, failure and
+ * manual formation are for multi-jvm-tests.)
+ */
+@Timeout(240)
+class ClusterModeTest {
+  private static EmbeddedPostgres postgres;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = EmbeddedPostgres.builder().start();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  /** A port whose cluster bus port (+10000) is free too. */
+  private static int clusterPort() throws Exception {
+    while (true) {
+      int p = 20000 + ThreadLocalRandom.current().nextInt(20000);
+      try (ServerSocket a = new ServerSocket(p);
+          ServerSocket b = new ServerSocket(p + 10000)) {
+        return p;
+      } catch (java.io.IOException busy) {
+        // try another
+      }
+    }
+  }
+
+  private static Map<String, Object> settings(int port, List<String> seeds) {
+    Map<String, Object> m = new HashMap<>();
+    m.put("keyshard.port", port);
+    m.put("keyshard.postgres.url", postgres.getJdbcUrl("postgres", "postgres"));
+    m.put("keyshard.postgres.user", "postgres");
+    m.put("keyshard.postgres.password", "");
+    m.put("keyshard.cluster.enabled", true);
+    m.put("keyshard.cluster.seeds", seeds);
+    m.put("keyshard.cluster.min-nodes", 2);
+    return m;
+  }
+
+  private static TestNode[] startPair(Path dirA, Path dirB, int portA, int portB) throws Exception {
+    CompletableFuture<TestNode> a =
+        CompletableFuture.supplyAsync(() -> start(dirA, settings(portA, List.of())));
+    CompletableFuture<TestNode> b =
+        CompletableFuture.supplyAsync(
+            () -> start(dirB, settings(portB, List.of("127.0.0.1:" + portA))));
+    return new TestNode[] {a.get(), b.get()};
+  }
+
+  private static TestNode start(Path dir, Map<String, Object> settings) {
+    try {
+      return TestNode.start(dir, settings);
+    } catch (Exception e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  /** Waits until the node reports every slot assigned. */
+  private static void awaitCovered(int port) throws Exception {
+    try (Jedis j = new Jedis("127.0.0.1", port)) {
+      long until = System.currentTimeMillis() + 60_000;
+      String info = "";
+      while (System.currentTimeMillis() < until) {
+        info = j.clusterInfo();
+        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:2")) {
+          return;
+        }
+        Thread.sleep(100);
+      }
+      throw new AssertionError("not covered on " + port + ":\n" + info);
+    }
+  }
+
+  @Test
+  void twoNodesShareTheSlotsAndRedirect() throws Exception {
+    Path dirA = Files.createTempDirectory("keyshard-ca");
+    Path dirB = Files.createTempDirectory("keyshard-cb");
+    int portA = clusterPort();
+    int portB = clusterPort();
+    TestNode[] nodes = startPair(dirA, dirB, portA, portB);
+    String idA;
+    String idB;
+    try {
+      awaitCovered(portA);
+      awaitCovered(portB);
+      try (Jedis a = new Jedis("127.0.0.1", portA);
+          Jedis b = new Jedis("127.0.0.1", portB)) {
+        idA = a.clusterMyId();
+        idB = b.clusterMyId();
+        assertEquals(40, idA.length());
+        assertTrue(idA.matches("[0-9a-f]{40}"), idA);
+        assertTrue(!idA.equals(idB));
+        assertTrue(a.info("cluster").contains("cluster_enabled:1"));
+
+        // Both nodes tell the same table, with all 16384 slots split between them.
+        String nodesA = a.clusterNodes();
+        String nodesB = b.clusterNodes();
+        assertEquals(withoutFlagsAndTimes(nodesA), withoutFlagsAndTimes(nodesB));
+        assertTrue(nodesA.contains(idA + " 127.0.0.1:" + portA + "@" + (portA + 10000) + " myself,master"), nodesA);
+        assertTrue(nodesA.contains(idB + " 127.0.0.1:" + portB + "@" + (portB + 10000) + " master"), nodesA);
+        int covered = 0;
+        for (Object range : a.clusterSlots()) {
+          List<?> r = (List<?>) range;
+          covered += (int) ((long) r.get(1) - (long) r.get(0) + 1);
+        }
+        assertEquals(16384, covered);
+
+        // Each key is served by its owner; the other node answers MOVED to it.
+        int moved = 0;
+        for (int i = 0; i < 200; i++) {
+          String key = "key:" + i;
+          int slot = Slots.slot(key.getBytes(StandardCharsets.UTF_8));
+          boolean onA = nodesA.lines().filter(l -> l.startsWith(idA)).anyMatch(l -> ownsSlot(l, slot));
+          Jedis owner = onA ? a : b;
+          Jedis other = onA ? b : a;
+          assertEquals("OK", owner.set(key, "v" + i));
+          try {
+            other.get(key);
+            throw new AssertionError("expected MOVED for " + key);
+          } catch (JedisMovedDataException e) {
+            assertEquals(slot, e.getSlot());
+            assertEquals((onA ? portA : portB), e.getTargetNode().getPort());
+            moved++;
+          }
+        }
+        assertEquals(200, moved);
+        // Keys in several slots: CROSSSLOT, wherever they live (as Redis Cluster).
+        redis.clients.jedis.exceptions.JedisDataException cross =
+            org.junit.jupiter.api.Assertions.assertThrows(
+                redis.clients.jedis.exceptions.JedisDataException.class, () -> a.mset("x", "1", "y", "2"));
+        assertEquals("CROSSSLOT Keys in request don't hash to the same slot", cross.getMessage());
+      }
+
+      // A cluster client writes and reads across both nodes, hash tags keep multi-key
+      // commands in one slot.
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 5000, 5000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+        for (int i = 0; i < 1000; i++) {
+          jc.set("jc:" + i, "value" + i);
+        }
+        for (int i = 0; i < 1000; i++) {
+          assertEquals("value" + i, jc.get("jc:" + i));
+        }
+        jc.mset("{user1}:a", "1", "{user1}:b", "2");
+        assertEquals(List.of("1", "2"), jc.mget("{user1}:a", "{user1}:b"));
+      }
+
+      // redis-cli follows MOVED with -c.
+      assertEquals("OK", redisCli(portA, "-c", "set", "cli-key", "cli-value"));
+      assertEquals("cli-value", redisCli(portB, "-c", "get", "cli-key"));
+    } finally {
+      nodes[0].close();
+      nodes[1].close();
+    }
+
+    // A full restart keeps node ids, ownership and every key.
+    TestNode[] again = startPair(dirA, dirB, portA, portB);
+    try {
+      awaitCovered(portA);
+      try (Jedis a = new Jedis("127.0.0.1", portA)) {
+        assertEquals(idA, a.clusterMyId());
+      }
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 5000, 5000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+        for (int i = 0; i < 1000; i += 7) {
+          assertEquals("value" + i, jc.get("jc:" + i));
+        }
+      }
+    } finally {
+      again[0].close();
+      again[1].close();
+    }
+  }
+
+  private static boolean ownsSlot(String nodesLine, int slot) {
+    String[] f = nodesLine.split(" ");
+    for (int i = 8; i < f.length; i++) {
+      String[] r = f[i].split("-");
+      int lo = Integer.parseInt(r[0]);
+      int hi = r.length > 1 ? Integer.parseInt(r[1]) : lo;
+      if (slot >= lo && slot <= hi) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** CLUSTER NODES minus what differs by who answers (myself flag, pong time). */
+  private static Set<String> withoutFlagsAndTimes(String nodes) {
+    Set<String> out = new HashSet<>();
+    for (String line : nodes.split("\n")) {
+      String[] f = line.split(" ");
+      f[2] = f[2].replace("myself,", "");
+      f[5] = "0";
+      out.add(String.join(" ", f));
+    }
+    return out;
+  }
+
+  private static String redisCli(int port, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    p.waitFor();
+    return out;
+  }
+}

@@ -1,0 +1,24 @@
+package io.keyshard.persistence;
+
+import java.util.List;
+
+/**
+ * Events of the cluster's slot table (docs/decisions/2026-11-22-cluster-mode-plan.md). The table
+ * names nodes by their 40-hex id and gives each slot an owner; every change of ownership carries
+ * the table's new epoch. Append-only, like {@link SlotEvent}.
+ */
+public sealed interface SlotTableEvent extends PersistentFormat {
+
+  /** A node is known at this client address and cluster bus port (new, or moved). */
+  record NodeSeen(String nodeId, String host, int port, int busPort) implements SlotTableEvent {}
+
+  /**
+   * Slots given to a node: {@code ranges} holds inclusive start, end pairs. {@code epoch} is the
+   * table's epoch after the change, also the node's config epoch.
+   */
+  record SlotsAssigned(String nodeId, List<Integer> ranges, long epoch) implements SlotTableEvent {}
+
+  /** The whole table: snapshot, and what every node caches (Distributed Data). */
+  record TableSnapshot(List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch)
+      implements PersistentFormat {}
+}
