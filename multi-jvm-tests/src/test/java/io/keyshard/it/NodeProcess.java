@@ -59,6 +59,24 @@ final class NodeProcess implements AutoCloseable {
     throw last;
   }
 
+  /**
+   * Starts a node on a given port (cluster mode: its seeds name it), without waiting for it;
+   * {@link #awaitReady} waits. Cluster nodes start together, so each may wait for the others.
+   */
+  static NodeProcess launch(Path dir, Path config, int port, Path log) throws Exception {
+    Files.createDirectories(log.getParent());
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.add("-cp");
+    cmd.add(classpath());
+    cmd.add("io.keyshard.node.Main");
+    cmd.addAll(List.of("--port", Integer.toString(port), "--dir", dir.toString()));
+    cmd.addAll(List.of("--config", config.toString()));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new NodeProcess(p, port, log);
+  }
+
   private static NodeProcess tryStart(
       Path dir, Path config, int port, Path log, List<String> jvmOptions) throws Exception {
     Files.createDirectories(log.getParent());
@@ -88,7 +106,7 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private void awaitReady() throws Exception {
+  void awaitReady() throws Exception {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {

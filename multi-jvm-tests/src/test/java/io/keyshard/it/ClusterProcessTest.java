@@ -1,0 +1,159 @@
+package io.keyshard.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+
+/**
+ * Three cluster-mode nodes as separate JVMs on one PostgreSQL: the cluster forms by itself and
+ * covers the 16384 slots, `redis-cli --cluster check` is satisfied, a cluster client writes and
+ * reads 10,000 keys over all nodes, and a full restart (SIGTERM all, start all) keeps node ids,
+ * ownership and every key.
+ */
+@Timeout(600)
+class ClusterProcessTest {
+
+  private static int clusterPort() throws Exception {
+    while (true) {
+      int p = 20000 + ThreadLocalRandom.current().nextInt(20000);
+      try (ServerSocket a = new ServerSocket(p);
+          ServerSocket b = new ServerSocket(p + 10000)) {
+        return p;
+      } catch (java.io.IOException busy) {
+        // another
+      }
+    }
+  }
+
+  @Test
+  void threeJvmsFormACluster() throws Exception {
+    Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "cluster-" + System.currentTimeMillis());
+    Files.createDirectories(work);
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      int[] ports = {clusterPort(), clusterPort(), clusterPort()};
+      List<Path> configs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Path conf = work.resolve("node" + i + ".conf");
+        Files.writeString(
+            conf,
+            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
+                + "keyshard.cluster { enabled = on, min-nodes = 3, seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n");
+        configs.add(conf);
+      }
+      List<NodeProcess> nodes = startAll(work, configs, ports);
+      List<String> ids = new ArrayList<>();
+      try {
+        for (int port : ports) {
+          awaitOk(port);
+        }
+        for (int port : ports) {
+          try (Jedis j = new Jedis("127.0.0.1", port)) {
+            ids.add(j.clusterMyId());
+          }
+        }
+        String check = run("redis-cli", "--cluster", "check", "127.0.0.1:" + ports[1]);
+        System.out.println(check);
+        assertTrue(check.contains("[OK] All nodes agree about slots configuration."), check);
+        assertTrue(check.contains("[OK] All 16384 slots covered."), check);
+
+        try (JedisCluster jc = cluster(ports[2])) {
+          for (int i = 0; i < 10_000; i++) {
+            jc.set("key:" + i, "v" + i);
+          }
+          for (int i = 0; i < 10_000; i++) {
+            assertEquals("v" + i, jc.get("key:" + i));
+          }
+        }
+        long total = 0;
+        for (int port : ports) {
+          try (Jedis j = new Jedis("127.0.0.1", port)) {
+            long n = j.dbSize();
+            assertTrue(n > 2000, "each node holds its share: " + n + " on " + port);
+            total += n;
+          }
+        }
+        assertEquals(10_000, total);
+      } finally {
+        for (NodeProcess n : nodes) {
+          n.stop(Duration.ofSeconds(60));
+        }
+      }
+
+      List<NodeProcess> again = startAll(work, configs, ports);
+      try {
+        for (int port : ports) {
+          awaitOk(port);
+        }
+        for (int i = 0; i < 3; i++) {
+          try (Jedis j = new Jedis("127.0.0.1", ports[i])) {
+            assertEquals(ids.get(i), j.clusterMyId(), "node ids survive a restart");
+          }
+        }
+        try (JedisCluster jc = cluster(ports[0])) {
+          for (int i = 0; i < 10_000; i += 13) {
+            assertEquals("v" + i, jc.get("key:" + i));
+          }
+        }
+      } finally {
+        for (NodeProcess n : again) {
+          n.close();
+        }
+      }
+    }
+  }
+
+  private static List<NodeProcess> startAll(Path work, List<Path> configs, int[] ports) throws Exception {
+    List<NodeProcess> nodes = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      nodes.add(
+          NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log")));
+    }
+    for (NodeProcess n : nodes) {
+      n.awaitReady();
+    }
+    return nodes;
+  }
+
+  private static JedisCluster cluster(int port) {
+    return new JedisCluster(
+        Set.of(new HostAndPort("127.0.0.1", port)), 5000, 5000, 5, null, null, new ConnectionPoolConfig());
+  }
+
+  private static void awaitOk(int port) throws Exception {
+    try (Jedis j = new Jedis("127.0.0.1", port)) {
+      long until = System.currentTimeMillis() + 90_000;
+      String info = "";
+      while (System.currentTimeMillis() < until) {
+        info = j.clusterInfo();
+        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")) {
+          return;
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError("cluster not ok on " + port + ":\n" + info);
+    }
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor();
+    return out;
+  }
+}
