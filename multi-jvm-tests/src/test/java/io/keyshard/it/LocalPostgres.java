@@ -1,0 +1,35 @@
+package io.keyshard.it;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A PostgreSQL for trying a local cluster (bin/keyshard-cluster), from the same Maven artifact
+ * the tests use: {@code LocalPostgres DATA-DIR PORT} starts it over DATA-DIR (kept between runs),
+ * prints its JDBC URL and runs until killed.
+ */
+public final class LocalPostgres {
+  private LocalPostgres() {}
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    Files.createDirectories(dir);
+    EmbeddedPostgres pg =
+        EmbeddedPostgres.builder()
+            .setDataDirectory(dir)
+            .setCleanDataDirectory(false)
+            .setPort(Integer.parseInt(args[1]))
+            .start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        pg.close();
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }));
+    System.out.println(pg.getJdbcUrl("postgres", "postgres"));
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+}
