@@ -16,6 +16,7 @@ import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.cluster.ClusterCommands;
+import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.cluster.NodeIdentity;
 import io.keyshard.node.cluster.RequesterAllocation;
@@ -134,17 +135,23 @@ public final class KeyshardNode implements AutoCloseable {
       throw new IllegalArgumentException("cluster mode needs an explicit keyshard.port");
     }
     String host = announceHost(c);
-    java.util.List<String> seeds = new java.util.ArrayList<>();
+    return ConfigFactory.empty()
+        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
+        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
+  }
+
+  /** The bus addresses of the configured seeds (host:port of their RESP ports). */
+  private static java.util.List<org.apache.pekko.actor.Address> configSeeds(Config c) {
+    int offset = c.getInt("keyshard.cluster.bus-port-offset");
+    java.util.List<org.apache.pekko.actor.Address> seeds = new java.util.ArrayList<>();
     for (String seed : c.getStringList("keyshard.cluster.seeds")) {
       int colon = seed.lastIndexOf(':');
       seeds.add(
-          "pekko://keyshard@" + seed.substring(0, colon) + ":"
-              + (Integer.parseInt(seed.substring(colon + 1)) + offset));
+          org.apache.pekko.actor.AddressFromURIString.parse(
+              "pekko://keyshard@" + seed.substring(0, colon) + ":"
+                  + (Integer.parseInt(seed.substring(colon + 1)) + offset)));
     }
-    return ConfigFactory.empty()
-        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
-        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset))
-        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+    return seeds;
   }
 
   static String announceHost(Config c) {
@@ -199,18 +206,18 @@ public final class KeyshardNode implements AutoCloseable {
     // format serves every topology.
     boolean clustered = config.getBoolean("keyshard.cluster.enabled");
     String nodeId = clustered ? NodeIdentity.loadOrCreate(settings.dir()) : "standalone";
-    Cluster cluster = Cluster.get(system);
-    CompletableFuture<Done> up = new CompletableFuture<>();
-    org.apache.pekko.cluster.Cluster.get(system.classicSystem())
-        .registerOnMemberUp(() -> up.complete(Done.getInstance()));
-    if (!clustered || config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    }
-    up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
-
     ClusterView view = null;
+    ClusterMembership membership = null;
     if (clustered) {
-      view = joinSlotTable(system, config, settings, nodeId, startTimeout);
+      membership = startMembership(system, config, settings, nodeId, startTimeout);
+      view = membership.view();
+    } else {
+      Cluster cluster = Cluster.get(system);
+      CompletableFuture<Done> up = new CompletableFuture<>();
+      org.apache.pekko.cluster.Cluster.get(system.classicSystem())
+          .registerOnMemberUp(() -> up.complete(Done.getInstance()));
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     ActorRef<SlotIndex.Command> index =
@@ -251,10 +258,11 @@ public final class KeyshardNode implements AutoCloseable {
     java.util.Map<String, io.keyshard.node.server.SessionCommand> sessionCommands =
         new java.util.HashMap<>(
             new ServerCommands(router, settings, clients, stats, index, system, config).all());
-    if (view != null) {
-      ClusterCommands clusterCommands = new ClusterCommands(view, system);
-      sessionCommands.put(
-          "cluster", (s, argv, spec) -> CompletableFuture.completedFuture(clusterCommands.run(s, argv)));
+    if (membership != null) {
+      ClusterCommands clusterCommands = new ClusterCommands(membership, system, router, settings);
+      sessionCommands.put("cluster", (s, argv, spec) -> clusterCommands.runAsync(s, argv));
+      sessionCommands.put("readonly", (s, argv, spec) -> CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK));
+      sessionCommands.put("readwrite", (s, argv, spec) -> CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK));
     }
     router.setSessionCommands(sessionCommands);
 
@@ -362,47 +370,47 @@ public final class KeyshardNode implements AutoCloseable {
   }
 
   /**
-   * Cluster mode: starts the slot table singleton (on the oldest member) and this node's view of
-   * it, introduces this node, and waits until a published table names it.
+   * Cluster mode: the slot table singleton (it runs on the oldest member), this node's view of
+   * the table, and membership: joins the configured seeds; with none, forms a cluster of its own
+   * (cluster-init auto) or rejoins the members it saw last (manual), or stays unjoined until
+   * CLUSTER MEET (manual, first start).
    */
-  private static ClusterView joinSlotTable(
+  private static ClusterMembership startMembership(
       ActorSystem<SpawnProtocol.Command> system,
       Config config,
       NodeSettings settings,
       String nodeId,
       Duration startTimeout)
       throws Exception {
+    boolean auto = config.getString("keyshard.cluster.init").equals("auto");
     ActorRef<SlotTable.Command> table =
         org.apache.pekko.cluster.typed.ClusterSingleton.get(system)
             .init(
                 org.apache.pekko.cluster.typed.SingletonActor.of(
-                    SlotTable.create(
-                        config.getString("keyshard.cluster.init").equals("auto"),
-                        config.getInt("keyshard.cluster.min-nodes")),
+                    SlotTable.create(auto, config.getInt("keyshard.cluster.min-nodes")),
                     "slot-table"));
     ClusterView view = ClusterView.start(system, nodeId);
-    String host = announceHost(config);
-    int busPort = settings.port() + config.getInt("keyshard.cluster.bus-port-offset");
-    long deadline = System.nanoTime() + startTimeout.toNanos();
-    while (true) {
-      try {
-        AskPattern.<SlotTable.Command, Done>ask(
-                table,
-                replyTo -> new SlotTable.Hello(nodeId, host, settings.port(), busPort, replyTo),
-                Duration.ofSeconds(5),
-                system.scheduler())
-            .toCompletableFuture()
-            .get(6, TimeUnit.SECONDS);
-        break;
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("The slot table did not answer within " + startTimeout, e);
-        }
-      }
+    ClusterMembership membership =
+        new ClusterMembership(
+            system,
+            table,
+            view,
+            nodeId,
+            announceHost(config),
+            settings.port(),
+            settings.port() + config.getInt("keyshard.cluster.bus-port-offset"),
+            settings.dir());
+    java.util.List<org.apache.pekko.actor.Address> seeds = configSeeds(config);
+    if (seeds.isEmpty() && !auto) {
+      seeds = membership.savedSeeds();
     }
-    view.knowsMe().get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
-    log.info("Node {} is in the cluster's slot table", nodeId);
-    return view;
+    if (!seeds.isEmpty() || auto) {
+      membership.joinAndWait(seeds, startTimeout);
+    } else {
+      membership.stayUnjoined();
+      log.info("Node {} waits for CLUSTER MEET (cluster-init manual)", nodeId);
+    }
+    return membership;
   }
 
   public int port() {

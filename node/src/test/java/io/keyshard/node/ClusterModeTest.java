@@ -62,10 +62,22 @@ class ClusterModeTest {
     }
   }
 
+  /** One database per test: a database holds one cluster (its slot table and its data). */
+  private static String database;
+
+  @org.junit.jupiter.api.BeforeEach
+  void freshDatabase() throws Exception {
+    database = "cluster_" + System.nanoTime();
+    try (java.sql.Connection c = postgres.getPostgresDatabase().getConnection();
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("CREATE DATABASE " + database);
+    }
+  }
+
   private static Map<String, Object> settings(int port, List<String> seeds) {
     Map<String, Object> m = new HashMap<>();
     m.put("keyshard.port", port);
-    m.put("keyshard.postgres.url", postgres.getJdbcUrl("postgres", "postgres"));
+    m.put("keyshard.postgres.url", postgres.getJdbcUrl("postgres", database));
     m.put("keyshard.postgres.user", "postgres");
     m.put("keyshard.postgres.password", "");
     m.put("keyshard.cluster.enabled", true);
@@ -93,7 +105,7 @@ class ClusterModeTest {
 
   /** Waits until the node reports every slot assigned. */
   private static void awaitCovered(int port) throws Exception {
-    try (Jedis j = new Jedis("127.0.0.1", port)) {
+    try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
       long until = System.currentTimeMillis() + 60_000;
       String info = "";
       while (System.currentTimeMillis() < until) {
@@ -119,8 +131,8 @@ class ClusterModeTest {
     try {
       awaitCovered(portA);
       awaitCovered(portB);
-      try (Jedis a = new Jedis("127.0.0.1", portA);
-          Jedis b = new Jedis("127.0.0.1", portB)) {
+      try (Jedis a = new Jedis("127.0.0.1", portA, 15_000);
+          Jedis b = new Jedis("127.0.0.1", portB, 15_000)) {
         idA = a.clusterMyId();
         idB = b.clusterMyId();
         assertEquals(40, idA.length());
@@ -170,7 +182,7 @@ class ClusterModeTest {
       // A cluster client writes and reads across both nodes, hash tags keep multi-key
       // commands in one slot.
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 5000, 5000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
         for (int i = 0; i < 1000; i++) {
           jc.set("jc:" + i, "value" + i);
         }
@@ -193,11 +205,11 @@ class ClusterModeTest {
     TestNode[] again = startPair(dirA, dirB, portA, portB);
     try {
       awaitCovered(portA);
-      try (Jedis a = new Jedis("127.0.0.1", portA)) {
+      try (Jedis a = new Jedis("127.0.0.1", portA, 15_000)) {
         assertEquals(idA, a.clusterMyId());
       }
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 5000, 5000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
         for (int i = 0; i < 1000; i += 7) {
           assertEquals("value" + i, jc.get("jc:" + i));
         }
@@ -205,6 +217,89 @@ class ClusterModeTest {
     } finally {
       again[0].close();
       again[1].close();
+    }
+  }
+
+  /** redis-cli --cluster create, Redis's own way, on three nodes started with cluster-init manual. */
+  @Test
+  void redisCliClusterCreateOnManualNodes() throws Exception {
+    int[] ports = {clusterPort(), clusterPort(), clusterPort()};
+    List<TestNode> nodes = new java.util.ArrayList<>();
+    try {
+      for (int port : ports) {
+        Map<String, Object> m = settings(port, List.of());
+        m.put("keyshard.cluster.init", "manual");
+        nodes.add(TestNode.start(Files.createTempDirectory("keyshard-manual"), m));
+      }
+      for (int port : ports) {
+        try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
+          String info = j.clusterInfo();
+          assertTrue(info.contains("cluster_known_nodes:1"), info);
+          assertTrue(info.contains("cluster_state:fail"), info);
+          assertTrue(j.info("cluster").contains("cluster_enabled:1"));
+          assertTrue(!j.info("keyspace").contains("db0:"));
+          // Unjoined and without slots: every key is "not served".
+          redis.clients.jedis.exceptions.JedisDataException down =
+              org.junit.jupiter.api.Assertions.assertThrows(
+                  redis.clients.jedis.exceptions.JedisDataException.class, () -> j.get("k"));
+          assertEquals("CLUSTERDOWN Hash slot not served", down.getMessage());
+        }
+      }
+      List<String> cmd = new java.util.ArrayList<>(List.of("timeout", "120", "redis-cli", "--cluster", "create"));
+      for (int port : ports) {
+        cmd.add("127.0.0.1:" + port);
+      }
+      cmd.add("--cluster-yes");
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, p.waitFor(), out);
+      assertTrue(out.contains("[OK] All nodes agree about slots configuration."), out);
+      assertTrue(out.contains("[OK] All 16384 slots covered."), out);
+
+      for (int port : ports) {
+        awaitCovered3(port);
+      }
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", ports[1])), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+        for (int i = 0; i < 300; i++) {
+          jc.set("m:" + i, "v" + i);
+        }
+        for (int i = 0; i < 300; i++) {
+          assertEquals("v" + i, jc.get("m:" + i));
+        }
+      }
+      long total = 0;
+      for (int port : ports) {
+        try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
+          long n = j.dbSize();
+          assertTrue(n > 0, "every node serves keys: " + port);
+          total += n;
+          // The slots redis-cli gave each node are the ones it owns now.
+          String myId = j.clusterMyId();
+          long mine = j.clusterNodes().lines().filter(l -> l.startsWith(myId)).count();
+          assertEquals(1, mine);
+        }
+      }
+      assertEquals(300, total);
+    } finally {
+      for (TestNode n : nodes) {
+        n.close();
+      }
+    }
+  }
+
+  private static void awaitCovered3(int port) throws Exception {
+    try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
+      long until = System.currentTimeMillis() + 60_000;
+      String info = "";
+      while (System.currentTimeMillis() < until) {
+        info = j.clusterInfo();
+        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")) {
+          return;
+        }
+        Thread.sleep(100);
+      }
+      throw new AssertionError("not covered on " + port + ":\n" + info);
     }
   }
 

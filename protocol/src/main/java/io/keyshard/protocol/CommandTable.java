@@ -260,7 +260,47 @@ public final class CommandTable {
                     cmd("myid", 2, "stale", "")
                         .doc("3.0.0", "O(1)", "Return the node id"),
                     cmd("help", 2, "loading stale", "")
-                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands")),
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+                    cmd("addslots", -3, "admin stale no_async_loading", "")
+                        .doc(
+                            "3.0.0",
+                            "O(N) where N is the total number of hash slot arguments",
+                            "Assign new hash slots to receiving node"),
+                    cmd("addslotsrange", -4, "admin stale no_async_loading", "")
+                        .doc(
+                            "7.0.0",
+                            "O(N) where N is the total number of the slots between the start slot "
+                                + "and end slot arguments.",
+                            "Assign new hash slots to receiving node"),
+                    cmd("delslots", -3, "admin stale no_async_loading", "")
+                        .doc(
+                            "3.0.0",
+                            "O(N) where N is the total number of hash slot arguments",
+                            "Set hash slots as unbound in receiving node"),
+                    cmd("delslotsrange", -4, "admin stale no_async_loading", "")
+                        .doc(
+                            "7.0.0",
+                            "O(N) where N is the total number of the slots between the start slot "
+                                + "and end slot arguments.",
+                            "Set hash slots as unbound in receiving node"),
+                    cmd("set-config-epoch", 3, "admin stale no_async_loading", "")
+                        .doc("3.0.0", "O(1)", "Set the configuration epoch in a new node"),
+                    cmd("meet", -4, "admin stale no_async_loading", "")
+                        .doc("3.0.0", "O(1)", "Force a node cluster to handshake with another node")
+                        .history("4.0.0", "Added the optional `cluster_bus_port` argument."),
+                    cmd("bumpepoch", 2, "admin stale no_async_loading", "")
+                        .tips("nondeterministic_output")
+                        .doc("3.0.0", "O(1)", "Advance the cluster config epoch"),
+                    cmd("saveconfig", 2, "admin stale no_async_loading", "")
+                        .doc("3.0.0", "O(1)", "Forces the node to save cluster state on disk"),
+                    cmd("countkeysinslot", 3, "stale", "")
+                        .doc("3.0.0", "O(1)", "Return the number of local keys in the specified hash slot"),
+                    cmd("getkeysinslot", 4, "stale", "")
+                        .tips("nondeterministic_output")
+                        .doc(
+                            "3.0.0",
+                            "O(log(N)) where N is the number of requested keys",
+                            "Return local key names in the specified hash slot")),
             cmd("readonly", 1, "loading stale fast", "connection")
                 .doc(
                     "3.0.0",

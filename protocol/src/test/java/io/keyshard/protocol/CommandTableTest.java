@@ -50,7 +50,10 @@ class CommandTableTest {
     assertSubcommands("client", "id setname getname info list kill no-evict setinfo help");
     assertSubcommands("command", "count info docs list getkeys help");
     assertSubcommands("config", "get set resetstat help rewrite");
-    assertSubcommands("cluster", "info nodes slots shards keyslot myid help");
+    assertSubcommands(
+        "cluster",
+        "info nodes slots shards keyslot myid help addslots addslotsrange delslots delslotsrange "
+            + "set-config-epoch meet bumpepoch saveconfig countkeysinslot getkeysinslot");
     assertSubcommands("object", "encoding freq idletime refcount help");
   }
 

@@ -20,19 +20,111 @@ import org.apache.pekko.cluster.typed.Cluster;
  * change the table come with the manual mode and migration.)
  */
 public final class ClusterCommands {
+  private final ClusterMembership membership;
   private final ClusterView view;
   private final ActorSystem<?> system;
+  private final io.keyshard.node.server.Router router;
 
-  public ClusterCommands(ClusterView view, ActorSystem<?> system) {
-    this.view = view;
+  public ClusterCommands(
+      ClusterMembership membership,
+      ActorSystem<?> system,
+      io.keyshard.node.server.Router router,
+      io.keyshard.node.server.NodeSettings settings) {
+    this.membership = membership;
+    this.view = membership.view();
     this.system = system;
+    this.router = router;
+    settings.setClusterInfo(membership::infoLines);
+  }
+
+  /** Subcommands that answer from memory; the others may wait for the slot table or a slot. */
+  public java.util.concurrent.CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
+    String sub = new String(argv[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    if (sub.equals("countkeysinslot") || sub.equals("getkeysinslot")) {
+      return keysInSlot(s, argv, sub.equals("countkeysinslot"));
+    }
+    if (sub.equals("addslots") || sub.equals("addslotsrange")) {
+      // The table's answer may take a moment: not on the connection's thread.
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
+    }
+    return java.util.concurrent.CompletableFuture.completedFuture(run(s, argv));
   }
 
   public Reply run(Session s, byte[][] argv) {
+    try {
+      return runOrThrow(s, argv);
+    } catch (io.keyshard.protocol.RedisException e) {
+      return e.reply();
+    }
+  }
+
+  private Reply runOrThrow(Session s, byte[][] argv) {
     String sub = new String(argv[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
     ClusterView.Table t = view.table();
     return switch (sub) {
       case "myid" -> Reply.bulk(view.myId());
+      case "addslots", "delslots" -> {
+        List<Integer> slots = new ArrayList<>();
+        for (int i = 2; i < argv.length; i++) {
+          slots.add(slot(argv[i]));
+        }
+        distinct(slots);
+        if (sub.equals("addslots")) {
+          membership.addSlots(slots);
+        } else {
+          membership.delSlots(slots);
+        }
+        yield Reply.OK;
+      }
+      case "addslotsrange", "delslotsrange" -> {
+        if (argv.length % 2 == 1) {
+          yield Err.wrongArity("cluster|" + sub);
+        }
+        List<Integer> slots = new ArrayList<>();
+        for (int i = 2; i + 1 < argv.length; i += 2) {
+          int start = slot(argv[i]);
+          int end = slot(argv[i + 1]);
+          if (start > end) {
+            yield Err.err("start slot number " + start + " is greater than end slot number " + end);
+          }
+          for (int k = start; k <= end; k++) {
+            slots.add(k);
+          }
+        }
+        distinct(slots);
+        if (sub.equals("addslotsrange")) {
+          membership.addSlots(slots);
+        } else {
+          membership.delSlots(slots);
+        }
+        yield Reply.OK;
+      }
+      case "set-config-epoch" -> {
+        long epoch;
+        try {
+          epoch = Long.parseLong(new String(argv[2], StandardCharsets.UTF_8));
+        } catch (NumberFormatException e) {
+          yield Err.NOT_INTEGER;
+        }
+        membership.setConfigEpoch(epoch);
+        yield Reply.OK;
+      }
+      case "meet" -> {
+        String host = new String(argv[2], StandardCharsets.UTF_8);
+        long port;
+        try {
+          port = Long.parseLong(new String(argv[3], StandardCharsets.UTF_8));
+        } catch (NumberFormatException e) {
+          yield Err.err("Invalid base port specified: " + new String(argv[3], StandardCharsets.UTF_8));
+        }
+        if (port < 0 || port > 65535) {
+          yield Err.err("Invalid base port specified: " + port);
+        }
+        membership.meet(host, (int) port);
+        yield Reply.OK;
+      }
+      case "saveconfig" -> Reply.OK; // the table is in the journal already
+      case "bumpepoch" -> Reply.simple("STILL " + t.epoch());
       case "info" -> new Reply.Verbatim("txt", info(t).getBytes(StandardCharsets.UTF_8));
       case "nodes" -> new Reply.Verbatim("txt", nodes(t).getBytes(StandardCharsets.UTF_8));
       case "slots" -> slots(t);
@@ -43,6 +135,75 @@ public final class ClusterCommands {
               + new String(argv[1], StandardCharsets.UTF_8)
               + "'. Try CLUSTER HELP.");
     };
+  }
+
+  private static int slot(byte[] arg) {
+    try {
+      long v = Long.parseLong(new String(arg, StandardCharsets.UTF_8));
+      if (v >= 0 && v < 16384) {
+        return (int) v;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new io.keyshard.protocol.RedisException(Err.err("Invalid or out of range slot"));
+  }
+
+  private static void distinct(List<Integer> slots) {
+    Set<Integer> seen = new java.util.HashSet<>();
+    for (int s : slots) {
+      if (!seen.add(s)) {
+        throw new io.keyshard.protocol.RedisException(Err.err("Slot " + s + " specified multiple times"));
+      }
+    }
+  }
+
+  /** COUNTKEYSINSLOT and GETKEYSINSLOT: keys of this node's slot, in the selected database. */
+  private java.util.concurrent.CompletionStage<Reply> keysInSlot(
+      Session s, byte[][] argv, boolean count) {
+    int slot;
+    long max = Long.MAX_VALUE;
+    try {
+      long v = Long.parseLong(new String(argv[2], StandardCharsets.UTF_8));
+      if (v < 0 || v >= 16384) {
+        return java.util.concurrent.CompletableFuture.completedFuture(Err.err("Invalid slot"));
+      }
+      slot = (int) v;
+      if (!count) {
+        max = Long.parseLong(new String(argv[3], StandardCharsets.UTF_8));
+        if (max < 0) {
+          return java.util.concurrent.CompletableFuture.completedFuture(
+              Err.err("Invalid slot or number of keys"));
+        }
+      }
+    } catch (NumberFormatException e) {
+      return java.util.concurrent.CompletableFuture.completedFuture(
+          count ? Err.err("Invalid slot") : Err.err("Invalid slot or number of keys"));
+    }
+    ClusterView.Node owner = view.table().owner(slot);
+    if (owner == null || !owner.id().equals(view.myId())) {
+      return java.util.concurrent.CompletableFuture.completedFuture(
+          count ? Reply.integer(0) : Reply.array(List.of()));
+    }
+    long limit = max;
+    int db = s.db;
+    return router
+        .<io.keyshard.node.slot.SlotEntity.KeyList>ask(
+            slot, r -> new io.keyshard.node.slot.SlotEntity.ListKeys(db, null, null, r))
+        .thenApply(
+            keys -> {
+              if (count) {
+                return Reply.integer(keys.keys().size());
+              }
+              List<Reply> out = new ArrayList<>();
+              for (byte[] k : keys.keys()) {
+                if (out.size() >= limit) {
+                  break;
+                }
+                out.add(Reply.bulk(k));
+              }
+              return Reply.array(out);
+            });
   }
 
   /** Member addresses (host:bus port) that are up and reachable from here. */

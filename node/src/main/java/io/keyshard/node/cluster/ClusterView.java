@@ -92,6 +92,7 @@ public final class ClusterView {
 
   private final String myId;
   private volatile Table table = EMPTY;
+  private volatile boolean localOnly;
   private final CompletableFuture<Void> knowsMe = new CompletableFuture<>();
 
   private ClusterView(String myId) {
@@ -122,9 +123,24 @@ public final class ClusterView {
   }
 
   void update(SlotTableEvent.TableSnapshot snapshot) {
+    update(snapshot, false);
+  }
+
+  /**
+   * Takes a newer table; {@code local} replaces whatever is there (a node that has not joined
+   * shows only itself and the slots it was given).
+   */
+  void update(SlotTableEvent.TableSnapshot snapshot, boolean local) {
     Table next = Table.of(snapshot);
-    if (next.epoch() < table.epoch()) {
+    if (!local && localOnly) {
+      localOnly = false; // the cluster's table replaces the local one, whatever its epoch
+    } else if (!local && next.epoch() < table.epoch()) {
       return; // never go back to an older table
+    }
+    localOnly = local;
+    if (local) {
+      table = next;
+      return;
     }
     table = next;
     if (next.nodes().stream().anyMatch(n -> n.id().equals(myId))) {

@@ -45,6 +45,19 @@ public final class SlotTable
   public record Hello(String nodeId, String host, int port, int busPort, ActorRef<Done> replyTo)
       implements Command {}
 
+  /**
+   * A node claims slots: those it was given before it joined (CLUSTER ADDSLOTS on a node that
+   * had not met anyone, as redis-cli --cluster create does), or given by ADDSLOTS later.
+   * {@code slots} are inclusive start, end pairs; {@code configEpoch} the node's own (0: none).
+   * Answers the slots that another node already owns (not taken), as start, end pairs.
+   */
+  public record AddSlots(
+      String nodeId, List<Integer> slots, long configEpoch, ActorRef<Busy> replyTo)
+      implements Command {}
+
+  /** The slots of an {@link AddSlots} that another node owns, as start, end pairs. */
+  public record Busy(List<Integer> ranges) implements CborSerializable {}
+
   public record Get(ActorRef<SlotTableEvent.TableSnapshot> replyTo) implements Command {}
 
   private record Published(Object response) implements Command {}
@@ -89,6 +102,7 @@ public final class SlotTable
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Hello.class, this::onHello)
+        .onCommand(AddSlots.class, this::onAddSlots)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .onCommand(Published.class, (state, p) -> Effect().noReply())
         .build();
@@ -114,6 +128,48 @@ public final class SlotTable
         .persist(events)
         .thenRun(this::publish)
         .thenReply(h.replyTo(), s -> Done.getInstance());
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onAddSlots(
+      SlotTableState state, AddSlots a) {
+    List<Integer> free = new ArrayList<>();
+    List<Integer> busy = new ArrayList<>();
+    List<Integer> r = a.slots();
+    for (int i = 0; i + 1 < r.size(); i += 2) {
+      for (int s = r.get(i); s <= r.get(i + 1); s++) {
+        String owner = state.owner(s);
+        List<Integer> to = owner == null || owner.equals(a.nodeId()) ? free : busy;
+        to.add(s);
+        to.add(s);
+      }
+    }
+    List<Integer> busyRanges = merge(busy);
+    if (free.isEmpty() || !state.nodes().containsKey(a.nodeId())) {
+      return Effect().reply(a.replyTo(), new Busy(busyRanges));
+    }
+    long epoch = Math.max(a.configEpoch(), state.configEpoch(a.nodeId()));
+    if (epoch == 0) {
+      epoch = state.epoch() + 1;
+    }
+    return Effect()
+        .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), merge(free), epoch))
+        .thenRun(this::publish)
+        .thenReply(a.replyTo(), s -> new Busy(busyRanges));
+  }
+
+  /** Joins adjacent single-slot pairs into ranges. */
+  static List<Integer> merge(List<Integer> pairs) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i + 1 < pairs.size(); i += 2) {
+      int n = out.size();
+      if (n >= 2 && out.get(n - 1) + 1 == pairs.get(i)) {
+        out.set(n - 1, pairs.get(i + 1));
+      } else {
+        out.add(pairs.get(i));
+        out.add(pairs.get(i + 1));
+      }
+    }
+    return out;
   }
 
   /**

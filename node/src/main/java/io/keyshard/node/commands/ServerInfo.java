@@ -146,7 +146,10 @@ final class ServerInfo {
       case "stats" -> stats(l);
       case "replication" -> replication(l);
       case "cpu" -> cpu(l);
-      case "cluster" -> l.add("cluster_enabled", settings.clusterEnabled() ? 1 : 0);
+      case "cluster" -> {
+        l.add("cluster_enabled", settings.clusterEnabled() ? 1 : 0);
+        l.b().append(settings.clusterInfo());
+      }
       case "keyspace" -> keyspace.forEach(l::add);
       default -> {
         // modules and errorstats: Keyshard has no modules and counts errors only in total.

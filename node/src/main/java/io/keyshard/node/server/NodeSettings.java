@@ -43,6 +43,17 @@ public final class NodeSettings {
     return clusterEnabled;
   }
 
+  private volatile java.util.function.Supplier<String> clusterInfo = () -> "";
+
+  /** Keyshard's own INFO cluster lines (cluster mode: whether this node has joined...). */
+  public String clusterInfo() {
+    return clusterInfo.get();
+  }
+
+  public void setClusterInfo(java.util.function.Supplier<String> lines) {
+    this.clusterInfo = lines;
+  }
+
   public String bind() {
     return bind;
   }

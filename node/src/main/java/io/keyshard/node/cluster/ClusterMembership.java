@@ -1,0 +1,432 @@
+package io.keyshard.node.cluster;
+
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.RedisException;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How this node gets into a cluster and tells the slot table about itself.
+ *
+ * <ul>
+ *   <li>Seeds in the configuration, or the members it saw last time ({@code <dir>/cluster.seeds},
+ *       so a restarted node rejoins by itself): join them at start.
+ *   <li>{@code cluster-init auto} and no seeds: form a cluster of its own at start.
+ *   <li>{@code cluster-init manual} and no seeds (Redis's way, for redis-cli --cluster create):
+ *       stay unjoined; ADDSLOTS and SET-CONFIG-EPOCH are kept here and brought to the table on
+ *       joining. CLUSTER MEET joins: see {@link #meet}.
+ * </ul>
+ */
+public final class ClusterMembership {
+  private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
+  private static final String SEEDS_FILE = "cluster.seeds";
+
+  private final ActorSystem<?> system;
+  private final ActorRef<SlotTable.Command> table;
+  private final ClusterView view;
+  private final String nodeId;
+  private final String host;
+  private final int port;
+  private final int busPort;
+  private final Path dir;
+  private final ExecutorService meetings =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "keyshard-cluster-meet");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private volatile boolean joined;
+  private final TreeSet<Integer> pendingSlots = new TreeSet<>();
+  private volatile long configEpoch;
+
+  public ClusterMembership(
+      ActorSystem<?> system,
+      ActorRef<SlotTable.Command> table,
+      ClusterView view,
+      String nodeId,
+      String host,
+      int port,
+      int busPort,
+      Path dir) {
+    this.system = system;
+    this.table = table;
+    this.view = view;
+    this.nodeId = nodeId;
+    this.host = host;
+    this.port = port;
+    this.busPort = busPort;
+    this.dir = dir;
+  }
+
+  public ClusterView view() {
+    return view;
+  }
+
+  public boolean joined() {
+    return joined;
+  }
+
+  /** The members this node saw when it last joined, as bus addresses; empty if none. */
+  public List<Address> savedSeeds() throws IOException {
+    Path f = dir.resolve(SEEDS_FILE);
+    List<Address> out = new ArrayList<>();
+    if (Files.exists(f)) {
+      for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+        if (!line.isBlank()) {
+          out.add(AddressFromURIString.parse(line.trim()));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Joins at start and waits until the table names this node. */
+  public void joinAndWait(List<Address> seeds, Duration timeout) throws Exception {
+    CompletableFuture<Done> done = joinAsync(seeds);
+    done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Stays out of any cluster: the view shows only this node and the slots it was given. */
+  public void stayUnjoined() {
+    publishLocal();
+  }
+
+  private Address selfAddress() {
+    return Cluster.get(system).selfMember().address();
+  }
+
+  /**
+   * Joins the cluster of {@code seeds} (an empty list: forms one of its own), then introduces
+   * this node to the slot table with the slots it holds, and remembers the members.
+   */
+  synchronized CompletableFuture<Done> joinAsync(List<Address> seeds) {
+    CompletableFuture<Done> up = new CompletableFuture<>();
+    if (joined) {
+      up.complete(Done.getInstance());
+      return up;
+    }
+    joined = true;
+    org.apache.pekko.cluster.Cluster.get(system.classicSystem())
+        .registerOnMemberUp(() -> up.complete(Done.getInstance()));
+    if (seeds.isEmpty()) {
+      Cluster.get(system).manager().tell(Join.create(selfAddress()));
+    } else {
+      Cluster.get(system).manager().tell(new JoinSeedNodes(seeds));
+    }
+    return up.thenCompose(u -> CompletableFuture.supplyAsync(this::introduce, meetings));
+  }
+
+  /** Hello and the slots brought along; then waits until a published table names this node. */
+  private Done introduce() {
+    try {
+      for (int attempt = 0; ; attempt++) {
+        try {
+          AskPattern.<SlotTable.Command, Done>ask(
+                  table,
+                  r -> new SlotTable.Hello(nodeId, host, port, busPort, r),
+                  Duration.ofSeconds(5),
+                  system.scheduler())
+              .toCompletableFuture()
+              .get(6, TimeUnit.SECONDS);
+          break;
+        } catch (Exception e) {
+          if (attempt > 30) {
+            throw e;
+          }
+        }
+      }
+      List<Integer> ranges;
+      synchronized (this) {
+        ranges = ranges(pendingSlots);
+      }
+      if (!ranges.isEmpty()) {
+        List<Integer> busy =
+            AskPattern.<SlotTable.Command, SlotTable.Busy>ask(
+                    table,
+                    r -> new SlotTable.AddSlots(nodeId, ranges, configEpoch, r),
+                    Duration.ofSeconds(10),
+                    system.scheduler())
+                .toCompletableFuture()
+                .get(11, TimeUnit.SECONDS)
+                .ranges();
+        if (!busy.isEmpty()) {
+          log.warn("Slots {} this node was given are owned by other nodes already", busy);
+        }
+        synchronized (this) {
+          pendingSlots.clear();
+        }
+      }
+      view.knowsMe().get(60, TimeUnit.SECONDS);
+      saveSeeds();
+      log.info("Node {} joined the cluster", nodeId);
+      return Done.getInstance();
+    } catch (Exception e) {
+      throw new IllegalStateException("could not join the cluster's slot table", e);
+    }
+  }
+
+  /** Every known member's bus address, sorted, this node's included (see {@link #savedSeeds}). */
+  private void saveSeeds() throws IOException {
+    TreeSet<String> lines = new TreeSet<>();
+    for (ClusterView.Node n : view.table().nodes()) {
+      lines.add("pekko://" + system.name() + "@" + n.host() + ":" + n.busPort());
+    }
+    Path tmp = dir.resolve(SEEDS_FILE + ".tmp");
+    Files.write(tmp, lines, StandardCharsets.UTF_8);
+    Files.move(tmp, dir.resolve(SEEDS_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  // ---- Commands ----
+
+  /** CLUSTER ADDSLOTS/ADDSLOTSRANGE: slots are distinct and valid (checked by the caller). */
+  public void addSlots(List<Integer> slots) {
+    if (!joined) {
+      synchronized (this) {
+        for (int s : slots) {
+          if (pendingSlots.contains(s) || view.table().owner(s) != null) {
+            throw new RedisException(Err.err("Slot " + s + " is already busy"));
+          }
+        }
+        pendingSlots.addAll(slots);
+      }
+      publishLocal();
+      return;
+    }
+    for (int s : slots) {
+      if (view.table().owner(s) != null) {
+        throw new RedisException(Err.err("Slot " + s + " is already busy"));
+      }
+    }
+    List<Integer> pairs = new ArrayList<>();
+    for (int s : new TreeSet<>(slots)) {
+      pairs.add(s);
+      pairs.add(s);
+    }
+    List<Integer> busy;
+    try {
+      busy =
+          AskPattern.<SlotTable.Command, SlotTable.Busy>ask(
+                  table,
+                  r -> new SlotTable.AddSlots(nodeId, SlotTable.merge(pairs), 0, r),
+                  Duration.ofSeconds(10),
+                  system.scheduler())
+              .toCompletableFuture()
+              .get(11, TimeUnit.SECONDS)
+              .ranges();
+    } catch (Exception e) {
+      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
+    }
+    if (!busy.isEmpty()) {
+      throw new RedisException(Err.err("Slot " + busy.get(0) + " is already busy"));
+    }
+  }
+
+  /** CLUSTER DELSLOTS on a node that has not joined (slots given back before meeting). */
+  public void delSlots(List<Integer> slots) {
+    if (joined) {
+      throw new RedisException(
+          Err.err("DELSLOTS of a node in a cluster is not supported yet by Keyshard"));
+    }
+    synchronized (this) {
+      for (int s : slots) {
+        if (!pendingSlots.contains(s)) {
+          throw new RedisException(Err.err("Slot " + s + " is already unassigned"));
+        }
+      }
+      pendingSlots.removeAll(slots);
+    }
+    publishLocal();
+  }
+
+  /** CLUSTER SET-CONFIG-EPOCH, with Redis's conditions. */
+  public void setConfigEpoch(long epoch) {
+    if (epoch < 0) {
+      throw new RedisException(Err.err("Invalid config epoch specified: " + epoch));
+    }
+    if (view.table().nodes().size() > 1) {
+      throw new RedisException(
+          Err.err("The user can assign a config epoch only when the node does not know any other node."));
+    }
+    if (configEpoch != 0) {
+      throw new RedisException(Err.err("Node config epoch is already non-zero"));
+    }
+    configEpoch = epoch;
+    if (!joined) {
+      publishLocal();
+    }
+  }
+
+  /**
+   * CLUSTER MEET host port. A Pekko node joins a cluster once, so the two sides decide who
+   * joins whom: a node that is in a cluster stays; one that is not joins the other's; if neither
+   * is, the target forms one (told with a MEET of its own address) and this node joins it. The
+   * target is asked over its RESP port. Answers at once; the meeting completes in the background.
+   */
+  public void meet(String targetHost, int targetPort) {
+    meetings.execute(
+        () -> {
+          try {
+            meetNow(targetHost, targetPort);
+          } catch (Exception e) {
+            log.warn("CLUSTER MEET {}:{} failed: {}", targetHost, targetPort, e.toString());
+          }
+        });
+  }
+
+  private void meetNow(String targetHost, int targetPort) throws Exception {
+    if (isMe(targetHost, targetPort)) {
+      if (!joined) {
+        joinAsync(List.of());
+      }
+      return;
+    }
+    String info = call(targetHost, targetPort, "INFO", "cluster");
+    boolean targetJoined = info.contains("keyshard_cluster_joined:1");
+    int targetBus = busPortOf(info, targetPort + 10000);
+    if (joined) {
+      if (!targetJoined) {
+        // It joins us.
+        call(targetHost, targetPort, "CLUSTER", "MEET", host, Integer.toString(port));
+      } else if (view.table().nodes().stream().noneMatch(n -> n.port() == targetPort && n.host().equals(targetHost))) {
+        log.warn("CLUSTER MEET {}:{}: both nodes are in clusters already; Keyshard does not merge clusters", targetHost, targetPort);
+      }
+      return;
+    }
+    if (!targetJoined) {
+      call(targetHost, targetPort, "CLUSTER", "MEET", targetHost, Integer.toString(targetPort));
+      waitJoined(targetHost, targetPort);
+    }
+    joinAsync(List.of(AddressFromURIString.parse("pekko://" + system.name() + "@" + targetHost + ":" + targetBus)));
+  }
+
+  private boolean isMe(String h, int p) {
+    return p == port && (h.equals(host) || h.equals("127.0.0.1") && host.equals("localhost")
+        || h.equals("localhost") && host.equals("127.0.0.1"));
+  }
+
+  private static int busPortOf(String info, int fallback) {
+    for (String line : info.split("\r\n")) {
+      if (line.startsWith("keyshard_cluster_bus_port:")) {
+        return Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    return fallback;
+  }
+
+  private static void waitJoined(String h, int p) throws Exception {
+    for (int i = 0; i < 300; i++) {
+      if (call(h, p, "INFO", "cluster").contains("keyshard_cluster_joined:1")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(h + ":" + p + " did not form its cluster");
+  }
+
+  /** INFO cluster lines Keyshard adds to Redis's cluster_enabled. */
+  public String infoLines() {
+    return "keyshard_cluster_joined:" + (joined ? 1 : 0) + "\r\n"
+        + "keyshard_cluster_bus_port:" + busPort + "\r\n";
+  }
+
+  private void publishLocal() {
+    List<Integer> ranges;
+    synchronized (this) {
+      ranges = ranges(pendingSlots);
+    }
+    view.update(
+        new io.keyshard.persistence.SlotTableEvent.TableSnapshot(
+            List.of(new io.keyshard.persistence.SlotTableEvent.NodeSeen(nodeId, host, port, busPort)),
+            ranges.isEmpty() && configEpoch == 0
+                ? List.of()
+                : List.of(new io.keyshard.persistence.SlotTableEvent.SlotsAssigned(nodeId, ranges, configEpoch)),
+            configEpoch),
+        true);
+  }
+
+  private static List<Integer> ranges(TreeSet<Integer> slots) {
+    List<Integer> out = new ArrayList<>();
+    int start = -1;
+    int prev = -2;
+    for (int s : slots) {
+      if (s != prev + 1) {
+        if (start >= 0) {
+          out.add(start);
+          out.add(prev);
+        }
+        start = s;
+      }
+      prev = s;
+    }
+    if (start >= 0) {
+      out.add(start);
+      out.add(prev);
+    }
+    return out;
+  }
+
+  /** A one-shot RESP call: returns the reply's text (a bulk's body, a line's text). */
+  static String call(String h, int p, String... args) throws IOException {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(h, p), 5000);
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      StringBuilder req = new StringBuilder("*" + args.length + "\r\n");
+      for (String a : args) {
+        byte[] b = a.getBytes(StandardCharsets.UTF_8);
+        req.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
+      }
+      out.write(req.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = new BufferedInputStream(s.getInputStream());
+      String line = readLine(in);
+      if (line.startsWith("$")) {
+        int n = Integer.parseInt(line.substring(1));
+        return n < 0 ? "" : new String(in.readNBytes(n), StandardCharsets.UTF_8);
+      }
+      if (line.startsWith("-")) {
+        throw new IOException(line.substring(1));
+      }
+      return line.substring(1);
+    }
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0 && c != '\n') {
+      if (c != '\r') {
+        sb.append((char) c);
+      }
+    }
+    return sb.toString();
+  }
+}
