@@ -391,6 +391,19 @@ class SetsDifferentialTest extends DifferentialTestBase {
     d.check("SET", "str", "v");
     d.check("SINTERCARD", "1", "str", "LIMIT", "-1");
     d.check("SINTERCARD", "2", "str", "nokey", "LIMIT", "1");
+    // Keys found from the key count, as COMMAND GETKEYS reports them.
+    d.check("COMMAND", "GETKEYS", "SINTERCARD", "2", "a", "b", "LIMIT", "1");
+    d.check("COMMAND", "GETKEYS", "SINTERCARD", "0", "a");
+    d.check("COMMAND", "GETKEYS", "SINTERCARD", "3", "a", "b");
+    d.check("COMMAND", "GETKEYS", "SINTERSTORE", "d", "a", "b");
+    d.check("COMMAND", "GETKEYS", "SMOVE", "a", "b", "m");
+    // Invalid key counts run in one slot and answer the argument error there, in or out of MULTI.
+    d.check("SINTERCARD", "5", "a", "b");
+    d.check("MULTI");
+    d.check("SINTERCARD", "0", "a");
+    d.check("SINTERCARD", "2", "a", "s", "LIMIT", "-3");
+    d.check("SINTERCARD", "2", "s", "a", "LIMIT", "1");
+    d.check("EXEC");
   }
 
   @Test
