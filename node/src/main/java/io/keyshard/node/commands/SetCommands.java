@@ -325,8 +325,7 @@ public final class SetCommands {
     for (Bytes m : smallest.ordered()) {
       boolean inAll = true;
       for (int j = 1; j < bySize.size() && inAll; j++) {
-        SetValue other = bySize.get(j);
-        inAll = other == smallest || other.contains(m);
+        inAll = bySize.get(j).contains(m);
       }
       if (inAll) {
         out.add(m);
@@ -371,10 +370,10 @@ public final class SetCommands {
 
   /** Stores a *STORE result at argv[1]: the set without expiry, or no key at all when empty. */
   private static Reply store(SlotContext ctx, SetValue result) {
-    return write(ctx, ctx.arg(1), result);
+    return storeResult(ctx, ctx.arg(1), result);
   }
 
-  static Reply write(SlotContext ctx, byte[] dst, SetValue result) {
+  static Reply storeResult(SlotContext ctx, byte[] dst, SetValue result) {
     if (result.size() == 0) {
       if (ctx.lookup(dst) != null) {
         ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(dst)));
@@ -513,6 +512,6 @@ public final class SetCommands {
     for (int i = 2; i < ctx.argc(); i++) {
       result.add(ctx.arg(i));
     }
-    return write(ctx, ctx.arg(1), result);
+    return storeResult(ctx, ctx.arg(1), result);
   }
 }
