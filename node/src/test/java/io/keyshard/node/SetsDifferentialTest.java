@@ -201,6 +201,30 @@ class SetsDifferentialTest extends DifferentialTestBase {
     d.check("SPOP", "one");
     d.check("EXISTS", "one");
 
+    // Popping everything answers the set as SUNION builds it: ascending when all are integers.
+    d.check("SADD", "hs", "15", "3", "9", "1", "20", "7", "12", "5", "x");
+    d.check("SREM", "hs", "x");
+    d.check("SPOP", "hs", "100");
+    // Few members left (at most a fifth of those popped): the set is rebuilt from them, so a
+    // hashtable of integers is an intset again, with its TTL; otherwise it changes in place.
+    for (String[] c : List.of(new String[] {"case3", "9", "intset"}, new String[] {"case2", "8", "hashtable"})) {
+      d.check("SADD", c[0], "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "x");
+      d.check("SREM", c[0], "x");
+      d.check("EXPIRE", c[0], "100");
+      d.check(SHAPE, "SPOP", c[0], c[1]);
+      d.check("OBJECT", "ENCODING", c[0]);
+      d.check("SCARD", c[0]);
+      d.check("TTL", c[0]);
+    }
+    for (RawClient c : List.of(d.keyshard(), d.redis())) {
+      c.call("SADD", "asc", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+      List<String> popped = items(c.call("SPOP", "asc", "9"));
+      List<Long> numbers = popped.stream().map(Long::parseLong).toList();
+      assertEquals(numbers.stream().sorted().toList(), numbers, "rebuilt from an intset: ascending");
+      assertEquals(":1", c.call("SCARD", "asc"));
+      assertEquals("\"intset\"", c.call("OBJECT", "ENCODING", "asc"));
+    }
+
     Set<String> all = new TreeSet<>();
     for (int i = 0; i < 40; i++) {
       all.add("m" + i);
@@ -609,6 +633,7 @@ class SetsDifferentialTest extends DifferentialTestBase {
     Path dir = Files.createTempDirectory("keyshard-sets");
     Set<String> remaining;
     String intsetMembers;
+    String rebuilt;
     try (TestNode n = TestNode.start(dir, Map.of());
         RawClient c = new RawClient(n.port())) {
       // More writes than a slot takes between snapshots, so recovery uses a snapshot and events.
@@ -627,6 +652,12 @@ class SetsDifferentialTest extends DifferentialTestBase {
       assertEquals(":1", c.call("SADD", "{s}conv", "5"));
       assertEquals(":1", c.call("SREM", "{s}conv", "x"));
       intsetMembers = c.call("SMEMBERS", "{s}i");
+      // An SPOP that rebuilds the set (few members left) persists the members it kept.
+      assertEquals(":12", c.call("SADD", "{s}rebuilt", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "x"));
+      assertEquals(":1", c.call("SREM", "{s}rebuilt", "x"));
+      assertEquals(10, items(c.call("SPOP", "{s}rebuilt", "10")).size());
+      rebuilt = c.call("SMEMBERS", "{s}rebuilt");
+      assertEquals("\"intset\"", c.call("OBJECT", "ENCODING", "{s}rebuilt"));
       assertEquals(":4", c.call("SUNIONSTORE", "{x}stored", "{s}i", "{s}conv"));
       assertEquals(":1", c.call("SMOVE", "{s}i", "{y}moved", "10"));
     }
@@ -644,6 +675,8 @@ class SetsDifferentialTest extends DifferentialTestBase {
       assertEquals("[\"-2\", \"5\", \"10\", \"30\"]", c.call("SMEMBERS", "{x}stored"));
       assertEquals("\"intset\"", c.call("OBJECT", "ENCODING", "{x}stored"));
       assertEquals("[\"10\"]", c.call("SMEMBERS", "{y}moved"));
+      assertEquals(rebuilt, c.call("SMEMBERS", "{s}rebuilt"));
+      assertEquals("\"intset\"", c.call("OBJECT", "ENCODING", "{s}rebuilt"));
     }
   }
 

@@ -50,6 +50,9 @@ public final class SetCommands {
   static final Reply NUMKEYS_TOO_BIG = Err.err("Number of keys can't be greater than number of args");
   static final Reply LIMIT_NEGATIVE = Err.err("LIMIT can't be negative");
 
+  /** Redis's SPOP_MOVE_STRATEGY_MUL: when to rebuild the set from the members it keeps. */
+  private static final int SPOP_MOVE_STRATEGY_MUL = 5;
+
   /** Elements an SSCAN of a hashtable set answers per call unless COUNT says otherwise. */
   private static final int SCAN_DEFAULT_COUNT = 10;
 
@@ -160,38 +163,63 @@ public final class SetCommands {
   }
 
   /**
-   * SPOP key [count]. The count is checked before the key; a count reaching the size pops the
-   * whole set (answered in its order, the key deleted), a smaller one distinct random members.
+   * SPOP key [count]. The count is checked before the key. Like Redis 7.0, three cases, which
+   * show in the encoding and the reply order:
+   *
+   * <ul>
+   *   <li>count reaching the size: the whole set, answered as SUNION would build it (so
+   *       ascending when every member is an integer), and the key deleted;
+   *   <li>few members left (at most a fifth of those popped): the members to keep are drawn and
+   *       become a new set, encoded afresh (a hashtable may become an intset again), keeping
+   *       the key's expiry; the popped ones are answered in the old set's order;
+   *   <li>otherwise: distinct random members removed in place, answered in draw order.
+   * </ul>
    */
   private static Reply spop(SlotContext ctx) {
     if (ctx.argc() > 3) {
       throw new RedisException(Err.SYNTAX);
     }
+    byte[] key = ctx.arg(1);
     if (ctx.argc() == 2) {
-      SetValue s = set(ctx, ctx.arg(1));
+      SetValue s = set(ctx, key);
       if (s == null) {
         return Reply.NULL;
       }
       Bytes m = s.get(ThreadLocalRandom.current().nextInt(s.size()));
-      ctx.emit(new SetEvent.MembersRemoved(ctx.db(), ctx.arg(1), List.of(m.array())));
+      ctx.emit(new SetEvent.MembersRemoved(ctx.db(), key, List.of(m.array())));
       return new Reply.Bulk(m.array());
     }
     Long count = Args.parseLongOrNull(ctx.arg(2));
     if (count == null || count < 0) {
       throw new RedisException(POP_COUNT_NOT_POSITIVE);
     }
-    SetValue s = set(ctx, ctx.arg(1));
+    SetValue s = set(ctx, key);
     if (s == null || count == 0) {
       return new Reply.Set(List.of());
     }
-    if (count >= s.size()) {
-      Reply all = setReply(s.ordered());
-      ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(ctx.arg(1))));
+    int size = s.size();
+    if (count >= size) {
+      Reply all = setReply(SetValue.of(s.ordered()).ordered());
+      ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(key)));
       return all;
     }
-    List<Bytes> picked = distinctPicks(s, (int) (long) count);
-    ctx.emit(new SetEvent.MembersRemoved(ctx.db(), ctx.arg(1), arrays(picked)));
-    return setReply(picked);
+    int remaining = size - (int) (long) count;
+    if ((long) remaining * SPOP_MOVE_STRATEGY_MUL > count) {
+      List<Bytes> picked = distinctPicks(s, (int) (long) count);
+      ctx.emit(new SetEvent.MembersRemoved(ctx.db(), key, arrays(picked)));
+      return setReply(picked);
+    }
+    List<Bytes> kept = distinctPicks(s, remaining);
+    Set<Bytes> keep = new HashSet<>(kept);
+    List<Bytes> popped = new ArrayList<>((int) (long) count);
+    for (Bytes m : s.ordered()) {
+      if (!keep.contains(m)) {
+        popped.add(m);
+      }
+    }
+    long expireAt = ctx.lookup(key).expireAt;
+    ctx.emit(new SlotEvent.KeyRestored(ctx.db(), key, SetValue.of(kept), expireAt));
+    return setReply(popped);
   }
 
   /** {@code count} distinct random members of a set larger than count, in random order. */
