@@ -55,6 +55,8 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
 
 
     // Sets (SetEvent):
+    register(SetEvent.MembersAdded.class, "SetMembersAdded");
+    register(SetEvent.MembersRemoved.class, "SetMembersRemoved");
 
 
     // Sorted sets (ZSetEvent):

@@ -680,7 +680,119 @@ public final class CommandTable {
 
         section("set", new Def[] {
             // Sets: declarations here, each ending with a comma.
-
+            cmd("sadd", -3, "write denyoom fast", "set")
+                .key("RW insert", 1)
+                .doc(
+                    "1.0.0",
+                    "O(1) for each element added, so O(N) to add N elements when the command is "
+                        + "called with multiple arguments.",
+                    "Add one or more members to a set")
+                .history("2.4.0", "Accepts multiple `member` arguments."),
+            cmd("srem", -3, "write fast", "set")
+                .key("RW delete", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of members to be removed.",
+                    "Remove one or more members from a set")
+                .history("2.4.0", "Accepts multiple `member` arguments."),
+            cmd("scard", 2, "readonly fast", "set")
+                .key("RO", 1)
+                .doc("1.0.0", "O(1)", "Get the number of members in a set"),
+            cmd("sismember", 3, "readonly fast", "set")
+                .key("RO", 1)
+                .doc("1.0.0", "O(1)", "Determine if a given value is a member of a set"),
+            cmd("smismember", -3, "readonly fast", "set")
+                .key("RO access", 1)
+                .doc(
+                    "6.2.0",
+                    "O(N) where N is the number of elements being checked for membership",
+                    "Returns the membership associated with the given elements for a set"),
+            cmd("smembers", 2, "readonly", "set")
+                .tips("nondeterministic_output_order")
+                .key("RO access", 1)
+                .doc("1.0.0", "O(N) where N is the set cardinality.", "Get all the members in a set"),
+            cmd("spop", -2, "write fast", "set")
+                .tips("nondeterministic_output")
+                .key("RW access delete", 1)
+                .doc(
+                    "1.0.0",
+                    "Without the count argument O(1), otherwise O(N) where N is the value of the "
+                        + "passed count.",
+                    "Remove and return one or multiple random members from a set")
+                .history("3.2.0", "Added the `count` argument."),
+            cmd("srandmember", -2, "readonly", "set")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc(
+                    "1.0.0",
+                    "Without the count argument O(1), otherwise O(N) where N is the absolute value "
+                        + "of the passed count.",
+                    "Get one or multiple random members from a set")
+                .history("2.6.0", "Added the optional `count` argument."),
+            cmd("smove", 4, "write fast", "set")
+                .key("RW access delete", 1)
+                .key("RW insert", 2)
+                .doc("1.0.0", "O(1)", "Move a member from one set to another"),
+            cmd("sinter", -2, "readonly", "set")
+                .tips("nondeterministic_output_order")
+                .key("RO access", 1, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N*M) worst case where N is the cardinality of the smallest set and M is the "
+                        + "number of sets.",
+                    "Intersect multiple sets"),
+            cmd("sunion", -2, "readonly", "set")
+                .tips("nondeterministic_output_order")
+                .key("RO access", 1, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the total number of elements in all given sets.",
+                    "Add multiple sets"),
+            cmd("sdiff", -2, "readonly", "set")
+                .tips("nondeterministic_output_order")
+                .key("RO access", 1, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the total number of elements in all given sets.",
+                    "Subtract multiple sets"),
+            cmd("sinterstore", -3, "write denyoom", "set")
+                .key("RW update", 1)
+                .key("RO access", 2, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N*M) worst case where N is the cardinality of the smallest set and M is the "
+                        + "number of sets.",
+                    "Intersect multiple sets and store the resulting set in a key"),
+            cmd("sunionstore", -3, "write denyoom", "set")
+                .key("OW update", 1)
+                .key("RO access", 2, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the total number of elements in all given sets.",
+                    "Add multiple sets and store the resulting set in a key"),
+            cmd("sdiffstore", -3, "write denyoom", "set")
+                .key("OW update", 1)
+                .key("RO access", 2, -1, 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the total number of elements in all given sets.",
+                    "Subtract multiple sets and store the resulting set in a key"),
+            cmd("sintercard", -3, "readonly", "set")
+                .keyNum("RO access", 1, 0, 1, 1)
+                .doc(
+                    "7.0.0",
+                    "O(N*M) worst case where N is the cardinality of the smallest set and M is the "
+                        + "number of sets.",
+                    "Intersect multiple sets and return the cardinality of the result"),
+            cmd("sscan", -3, "readonly", "set")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc(
+                    "2.8.0",
+                    "O(1) for every call. O(N) for a complete iteration, including enough command "
+                        + "calls for the cursor to return back to 0. N is the number of elements "
+                        + "inside the collection..",
+                    "Incrementally iterate Set elements"),
         }),
 
         section("sorted-set", new Def[] {
@@ -840,6 +952,12 @@ public final class CommandTable {
    * OBJECT ENCODING k that is object|encoding, whose key is argv[2].
    */
   public int[] keyPositions(CommandSpec spec, byte[][] argv) {
+    if (spec.flags().contains(CommandFlags.MOVABLEKEYS)) {
+      // Keys found from the arguments (a key count): none when the count does not fit argv, so
+      // the command runs in any one slot and answers the argument error itself.
+      int[] keys = keysFromSpecs(spec, argv);
+      return keys == null ? NO_KEYS : keys;
+    }
     if (spec.firstKey() <= 0 || spec.step() <= 0) return NO_KEYS;
     int last = spec.lastKey() < 0 ? argv.length + spec.lastKey() : spec.lastKey();
     last = Math.min(last, argv.length - 1);
@@ -1136,6 +1254,17 @@ public final class CommandTable {
       keySpecs.add(new CommandSpec.KeySpec(null,
           CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
           new CommandSpec.Index(index), new CommandSpec.Range(lastKey, keyStep, 0)));
+      return this;
+    }
+
+    /**
+     * A key spec whose key count is an argument (SINTERCARD, ZUNIONSTORE, LMPOP...): the count at
+     * argv[index + keyNumIdx], the keys from argv[index + firstKey] every keyStep.
+     */
+    Def keyNum(String flags, int index, int keyNumIdx, int firstKey, int keyStep) {
+      keySpecs.add(new CommandSpec.KeySpec(null,
+          CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
+          new CommandSpec.Index(index), new CommandSpec.KeyNum(keyNumIdx, firstKey, keyStep)));
       return this;
     }
 

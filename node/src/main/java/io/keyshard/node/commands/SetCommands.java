@@ -1,11 +1,545 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.node.slot.SlotCommand;
+import io.keyshard.node.slot.SlotContext;
+import io.keyshard.persistence.Bytes;
+import io.keyshard.persistence.Keyspace;
+import io.keyshard.persistence.SetEvent;
+import io.keyshard.persistence.SetValue;
+import io.keyshard.persistence.SlotEvent;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Glob;
+import io.keyshard.protocol.RedisException;
+import io.keyshard.protocol.Reply;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** The set family. (Skeleton: its owner fills it in.) */
+/**
+ * The set family, with Redis 7.0's semantics, reply shapes (RESP3 sets where Redis answers one)
+ * and error texts. Changes are {@link SetEvent.MembersAdded} and {@link SetEvent.MembersRemoved}
+ * holding the members actually added or removed (SPOP records its random choice); a *STORE
+ * result is a {@link SlotEvent.KeyRestored} of the computed set, or a deletion when empty.
+ *
+ * <p>Multi-key commands here see keys of one slot; {@link SetCrossSlot} runs them over several
+ * slots with the same algebra ({@link #inter}, {@link #union}, {@link #diff}) and the internal
+ * bodies {@code __smembers}, {@code __sprobe} and {@code __sstore}.
+ */
 public final class SetCommands {
   private SetCommands() {}
 
-  public static void register(Map<String, SlotCommand> m) {}
+  static final Reply POP_COUNT_NOT_POSITIVE = Err.err("value is out of range, must be positive");
+  static final Reply RAND_COUNT_OUT_OF_RANGE =
+      Err.err(
+          "value is out of range, value must between -9223372036854775807 and "
+              + "9223372036854775807");
+  /**
+   * SRANDMEMBER with a negative count answers |count| picks; Redis builds any size and dies of
+   * memory on absurd ones. We refuse more picks than this rather than exhaust the heap.
+   */
+  static final long MAX_REPEATED_PICKS = 1L << 22;
+
+  static final Reply TOO_MANY_PICKS = Err.err("value is out of range");
+  static final Reply NUMKEYS = Err.err("numkeys should be greater than 0");
+  static final Reply NUMKEYS_TOO_BIG = Err.err("Number of keys can't be greater than number of args");
+  static final Reply LIMIT_NEGATIVE = Err.err("LIMIT can't be negative");
+
+  /** Redis's SPOP_MOVE_STRATEGY_MUL: when to rebuild the set from the members it keeps. */
+  private static final int SPOP_MOVE_STRATEGY_MUL = 5;
+
+  /** Elements an SSCAN of a hashtable set answers per call unless COUNT says otherwise. */
+  private static final int SCAN_DEFAULT_COUNT = 10;
+
+  public static void register(Map<String, SlotCommand> m) {
+    m.put("sadd", SetCommands::sadd);
+    m.put("srem", SetCommands::srem);
+    m.put("scard", ctx -> Reply.integer(size(set(ctx, ctx.arg(1)))));
+    m.put("sismember", ctx -> isMember(set(ctx, ctx.arg(1)), ctx.arg(2)));
+    m.put("smismember", SetCommands::smismember);
+    m.put("smembers", ctx -> setReply(ordered(set(ctx, ctx.arg(1)))));
+    m.put("spop", SetCommands::spop);
+    m.put("srandmember", SetCommands::srandmember);
+    m.put("smove", SetCommands::smove);
+    m.put("sinter", ctx -> setReply(inter(sources(ctx, 1), 0)));
+    m.put("sunion", ctx -> setReply(union(sources(ctx, 1)).ordered()));
+    m.put("sdiff", ctx -> setReply(diff(sources(ctx, 1)).ordered()));
+    m.put("sinterstore", ctx -> store(ctx, SetValue.of(inter(sources(ctx, 2), 0))));
+    m.put("sunionstore", ctx -> store(ctx, union(sources(ctx, 2))));
+    m.put("sdiffstore", ctx -> store(ctx, diff(sources(ctx, 2))));
+    m.put("sintercard", SetCommands::sintercard);
+    m.put("sscan", SetCommands::sscan);
+    // Internal bodies for SetCrossSlot (never reachable by clients: see TransferCommands).
+    m.put("__smembers", SetCommands::internalMembers);
+    m.put("__sprobe", SetCommands::internalProbe);
+    m.put("__sstore", SetCommands::internalStore);
+  }
+
+  /** The set at key, null if absent; WRONGTYPE if the key holds another type. */
+  static SetValue set(SlotContext ctx, byte[] key) {
+    Keyspace.Entry e = ctx.lookup(key);
+    if (e == null) {
+      return null;
+    }
+    if (e.value instanceof SetValue s) {
+      return s;
+    }
+    throw new RedisException(Err.WRONGTYPE);
+  }
+
+  private static int size(SetValue s) {
+    return s == null ? 0 : s.size();
+  }
+
+  private static List<Bytes> ordered(SetValue s) {
+    return s == null ? List.of() : s.ordered();
+  }
+
+  private static Reply isMember(SetValue s, byte[] member) {
+    return s != null && s.contains(member) ? Reply.ONE : Reply.ZERO;
+  }
+
+  static Reply setReply(Collection<Bytes> members) {
+    List<Reply> out = new ArrayList<>(members.size());
+    members.forEach(m -> out.add(new Reply.Bulk(m.array())));
+    return new Reply.Set(out);
+  }
+
+  private static Reply arrayReply(Collection<Bytes> members) {
+    List<Reply> out = new ArrayList<>(members.size());
+    members.forEach(m -> out.add(new Reply.Bulk(m.array())));
+    return Reply.array(out);
+  }
+
+  private static Reply sadd(SlotContext ctx) {
+    SetValue s = set(ctx, ctx.arg(1));
+    Set<Bytes> added = new LinkedHashSet<>();
+    for (int i = 2; i < ctx.argc(); i++) {
+      if (s == null || !s.contains(ctx.arg(i))) {
+        added.add(Bytes.wrap(ctx.arg(i)));
+      }
+    }
+    if (!added.isEmpty()) {
+      ctx.emit(new SetEvent.MembersAdded(ctx.db(), ctx.arg(1), arrays(added)));
+    }
+    return Reply.integer(added.size());
+  }
+
+  private static Reply srem(SlotContext ctx) {
+    SetValue s = set(ctx, ctx.arg(1));
+    if (s == null) {
+      return Reply.ZERO;
+    }
+    Set<Bytes> removed = new LinkedHashSet<>();
+    for (int i = 2; i < ctx.argc(); i++) {
+      if (s.contains(ctx.arg(i))) {
+        removed.add(Bytes.wrap(ctx.arg(i)));
+      }
+    }
+    if (!removed.isEmpty()) {
+      ctx.emit(new SetEvent.MembersRemoved(ctx.db(), ctx.arg(1), arrays(removed)));
+    }
+    return Reply.integer(removed.size());
+  }
+
+  private static List<byte[]> arrays(Collection<Bytes> members) {
+    List<byte[]> out = new ArrayList<>(members.size());
+    members.forEach(m -> out.add(m.array()));
+    return out;
+  }
+
+  private static Reply smismember(SlotContext ctx) {
+    SetValue s = set(ctx, ctx.arg(1));
+    List<Reply> out = new ArrayList<>(ctx.argc() - 2);
+    for (int i = 2; i < ctx.argc(); i++) {
+      out.add(isMember(s, ctx.arg(i)));
+    }
+    return Reply.array(out);
+  }
+
+  /**
+   * SPOP key [count]. The count is checked before the key. Like Redis 7.0, three cases, which
+   * show in the encoding and the reply order:
+   *
+   * <ul>
+   *   <li>count reaching the size: the whole set, answered as SUNION would build it (so
+   *       ascending when every member is an integer), and the key deleted;
+   *   <li>few members left (at most a fifth of those popped): the members to keep are drawn and
+   *       become a new set, encoded afresh (a hashtable may become an intset again), keeping
+   *       the key's expiry; the popped ones are answered in the old set's order;
+   *   <li>otherwise: distinct random members removed in place, answered in draw order.
+   * </ul>
+   */
+  private static Reply spop(SlotContext ctx) {
+    if (ctx.argc() > 3) {
+      throw new RedisException(Err.SYNTAX);
+    }
+    byte[] key = ctx.arg(1);
+    if (ctx.argc() == 2) {
+      SetValue s = set(ctx, key);
+      if (s == null) {
+        return Reply.NULL;
+      }
+      Bytes m = s.get(ThreadLocalRandom.current().nextInt(s.size()));
+      ctx.emit(new SetEvent.MembersRemoved(ctx.db(), key, List.of(m.array())));
+      return new Reply.Bulk(m.array());
+    }
+    Long count = Args.parseLongOrNull(ctx.arg(2));
+    if (count == null || count < 0) {
+      throw new RedisException(POP_COUNT_NOT_POSITIVE);
+    }
+    SetValue s = set(ctx, key);
+    if (s == null || count == 0) {
+      return new Reply.Set(List.of());
+    }
+    int size = s.size();
+    if (count >= size) {
+      Reply all = setReply(SetValue.of(s.ordered()).ordered());
+      ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(key)));
+      return all;
+    }
+    int remaining = size - (int) (long) count;
+    if ((long) remaining * SPOP_MOVE_STRATEGY_MUL > count) {
+      List<Bytes> picked = distinctPicks(s, (int) (long) count);
+      ctx.emit(new SetEvent.MembersRemoved(ctx.db(), key, arrays(picked)));
+      return setReply(picked);
+    }
+    List<Bytes> kept = distinctPicks(s, remaining);
+    Set<Bytes> keep = new HashSet<>(kept);
+    List<Bytes> popped = new ArrayList<>((int) (long) count);
+    for (Bytes m : s.ordered()) {
+      if (!keep.contains(m)) {
+        popped.add(m);
+      }
+    }
+    long expireAt = ctx.lookup(key).expireAt;
+    ctx.emit(new SlotEvent.KeyRestored(ctx.db(), key, SetValue.of(kept), expireAt));
+    return setReply(popped);
+  }
+
+  /** {@code count} distinct random members of a set larger than count, in random order. */
+  private static List<Bytes> distinctPicks(SetValue s, int count) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    int size = s.size();
+    List<Bytes> out = new ArrayList<>(count);
+    if (count * 2 <= size) {
+      // Few picks: draw positions until enough distinct ones came up.
+      Set<Integer> seen = new HashSet<>();
+      while (out.size() < count) {
+        int i = random.nextInt(size);
+        if (seen.add(i)) {
+          out.add(s.get(i));
+        }
+      }
+    } else {
+      // Most of the set: draw the positions to leave out, answer the rest.
+      Set<Integer> left = new HashSet<>();
+      while (left.size() < size - count) {
+        left.add(random.nextInt(size));
+      }
+      for (int i = 0; i < size; i++) {
+        if (!left.contains(i)) {
+          out.add(s.get(i));
+        }
+      }
+      java.util.Collections.shuffle(out, random);
+    }
+    return out;
+  }
+
+  /**
+   * SRANDMEMBER key [count]: a positive count answers distinct members (the whole set, in its
+   * order, once count reaches the size), a negative one |count| independent picks. A read: it
+   * persists nothing.
+   */
+  private static Reply srandmember(SlotContext ctx) {
+    if (ctx.argc() > 3) {
+      throw new RedisException(Err.SYNTAX);
+    }
+    if (ctx.argc() == 2) {
+      SetValue s = set(ctx, ctx.arg(1));
+      if (s == null) {
+        return Reply.NULL;
+      }
+      return new Reply.Bulk(s.get(ThreadLocalRandom.current().nextInt(s.size())).array());
+    }
+    long count = Args.parseLong(ctx.arg(2));
+    if (count == Long.MIN_VALUE) {
+      throw new RedisException(RAND_COUNT_OUT_OF_RANGE);
+    }
+    SetValue s = set(ctx, ctx.arg(1));
+    if (s == null || count == 0) {
+      return Reply.EMPTY_ARRAY;
+    }
+    if (count < 0) {
+      if (-count > MAX_REPEATED_PICKS) {
+        throw new RedisException(TOO_MANY_PICKS);
+      }
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      List<Reply> out = new ArrayList<>((int) -count);
+      for (long i = 0; i < -count; i++) {
+        out.add(new Reply.Bulk(s.get(random.nextInt(s.size())).array()));
+      }
+      return Reply.array(out);
+    }
+    if (count >= s.size()) {
+      return arrayReply(s.ordered());
+    }
+    return arrayReply(distinctPicks(s, (int) count));
+  }
+
+  /**
+   * SMOVE source destination member: 0 if the source is missing (whatever the destination);
+   * both keys are type-checked before anything moves.
+   */
+  private static Reply smove(SlotContext ctx) {
+    byte[] src = ctx.arg(1);
+    byte[] dst = ctx.arg(2);
+    byte[] member = ctx.arg(3);
+    Keyspace.Entry from = ctx.lookup(src);
+    Keyspace.Entry to = ctx.lookup(dst);
+    if (from == null) {
+      return Reply.ZERO;
+    }
+    if (!(from.value instanceof SetValue source)
+        || (to != null && !(to.value instanceof SetValue))) {
+      throw new RedisException(Err.WRONGTYPE);
+    }
+    if (java.util.Arrays.equals(src, dst)) {
+      return isMember(source, member);
+    }
+    if (!source.contains(member)) {
+      return Reply.ZERO;
+    }
+    ctx.emit(new SetEvent.MembersRemoved(ctx.db(), src, List.of(member)));
+    SetValue target = to == null ? null : (SetValue) to.value;
+    if (target == null || !target.contains(member)) {
+      ctx.emit(new SetEvent.MembersAdded(ctx.db(), dst, List.of(member)));
+    }
+    return Reply.ONE;
+  }
+
+  /** The sets at argv[from..], null for a missing key; every key is type-checked first. */
+  private static List<SetValue> sources(SlotContext ctx, int from) {
+    return sources(ctx, from, ctx.argc());
+  }
+
+  private static List<SetValue> sources(SlotContext ctx, int from, int to) {
+    List<SetValue> sets = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      sets.add(set(ctx, ctx.arg(i)));
+    }
+    return sets;
+  }
+
+  /**
+   * The intersection, in the order of the smallest set (so ascending when that is an intset,
+   * as Redis answers), stopping at {@code limit} members (0: no limit). A missing set (null)
+   * makes it empty.
+   */
+  static List<Bytes> inter(List<SetValue> sets, long limit) {
+    if (sets.isEmpty() || sets.contains(null)) {
+      return List.of();
+    }
+    List<SetValue> bySize = new ArrayList<>(sets);
+    bySize.sort(Comparator.comparingInt(SetValue::size));
+    List<Bytes> out = new ArrayList<>();
+    SetValue smallest = bySize.get(0);
+    for (Bytes m : smallest.ordered()) {
+      boolean inAll = true;
+      for (int j = 1; j < bySize.size() && inAll; j++) {
+        inAll = bySize.get(j).contains(m);
+      }
+      if (inAll) {
+        out.add(m);
+        if (limit > 0 && out.size() >= limit) {
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The union as a new set, encoded as Redis encodes the set it builds. */
+  static SetValue union(List<SetValue> sets) {
+    SetValue out = new SetValue();
+    for (SetValue s : sets) {
+      if (s != null) {
+        s.ordered().forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** The first set without the members of the others, as a new set. */
+  static SetValue diff(List<SetValue> sets) {
+    SetValue out = new SetValue();
+    SetValue first = sets.get(0);
+    if (first == null) {
+      return out;
+    }
+    for (Bytes m : first.ordered()) {
+      boolean elsewhere = false;
+      for (int j = 1; j < sets.size() && !elsewhere; j++) {
+        SetValue other = sets.get(j);
+        elsewhere = other != null && other.contains(m);
+      }
+      if (!elsewhere) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  /** Stores a *STORE result at argv[1]: the set without expiry, or no key at all when empty. */
+  private static Reply store(SlotContext ctx, SetValue result) {
+    return storeResult(ctx, ctx.arg(1), result);
+  }
+
+  static Reply storeResult(SlotContext ctx, byte[] dst, SetValue result) {
+    if (result.size() == 0) {
+      if (ctx.lookup(dst) != null) {
+        ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(dst)));
+      }
+      return Reply.ZERO;
+    }
+    ctx.lookup(dst); // an expired destination is expired first, so replay agrees
+    ctx.emit(new SlotEvent.KeyRestored(ctx.db(), dst, result, 0));
+    return Reply.integer(result.size());
+  }
+
+  /** SINTERCARD's arguments: numkeys and LIMIT (0 = none), checked as Redis checks them. */
+  record CardOptions(int numKeys, long limit) {}
+
+  static CardOptions parseCard(byte[][] argv) {
+    Long numKeys = Args.parseLongOrNull(argv[1]);
+    if (numKeys == null || numKeys < 1) {
+      throw new RedisException(NUMKEYS);
+    }
+    if (numKeys > argv.length - 2) {
+      throw new RedisException(NUMKEYS_TOO_BIG);
+    }
+    long limit = 0;
+    for (int i = 2 + (int) (long) numKeys; i < argv.length; i++) {
+      if (Args.is(argv[i], "LIMIT") && i + 1 < argv.length) {
+        Long l = Args.parseLongOrNull(argv[++i]);
+        if (l == null || l < 0) {
+          throw new RedisException(LIMIT_NEGATIVE);
+        }
+        limit = l;
+      } else {
+        throw new RedisException(Err.SYNTAX);
+      }
+    }
+    return new CardOptions((int) (long) numKeys, limit);
+  }
+
+  private static Reply sintercard(SlotContext ctx) {
+    CardOptions o = parseCard(ctx.argv());
+    return Reply.integer(inter(sources(ctx, 2, 2 + o.numKeys()), o.limit()).size());
+  }
+
+  /**
+   * SSCAN key cursor [MATCH pattern] [COUNT count]. An intset answers everything at once with
+   * cursor 0, as Redis does. A hashtable set is walked by array position from the top down: the
+   * cursor is the position below which nothing was visited yet. Members only move down (a
+   * removal moves the last member into the hole) and new ones are appended above, so every
+   * member present for the whole scan is answered at least once; one may come twice.
+   */
+  private static Reply sscan(SlotContext ctx) {
+    long cursor = parseCursor(ctx.arg(2));
+    SetValue s = set(ctx, ctx.arg(1));
+    if (s == null) {
+      return Reply.array(List.of(Reply.bulk("0"), Reply.EMPTY_ARRAY));
+    }
+    byte[] pattern = null;
+    long count = SCAN_DEFAULT_COUNT;
+    for (int i = 3; i < ctx.argc(); i += 2) {
+      if (i + 1 >= ctx.argc()) {
+        throw new RedisException(Err.SYNTAX);
+      }
+      if (Args.is(ctx.arg(i), "MATCH")) {
+        byte[] p = ctx.arg(i + 1);
+        pattern = p.length == 1 && p[0] == '*' ? null : p;
+      } else if (Args.is(ctx.arg(i), "COUNT")) {
+        count = Args.parseLong(ctx.arg(i + 1));
+        if (count < 1) {
+          throw new RedisException(Err.SYNTAX);
+        }
+      } else {
+        throw new RedisException(Err.SYNTAX);
+      }
+    }
+    List<Bytes> visited;
+    long next;
+    if (s.isIntset()) {
+      visited = s.ordered();
+      next = 0;
+    } else {
+      int top = cursor == 0 || Long.compareUnsigned(cursor, s.size()) > 0 ? s.size() : (int) cursor;
+      int bottom = (int) Math.max(0, top - count);
+      visited = new ArrayList<>(top - bottom);
+      for (int i = top - 1; i >= bottom; i--) {
+        visited.add(s.get(i));
+      }
+      next = bottom;
+    }
+    List<Reply> out = new ArrayList<>(visited.size());
+    for (Bytes m : visited) {
+      if (pattern == null || Glob.match(pattern, m.array(), false)) {
+        out.add(new Reply.Bulk(m.array()));
+      }
+    }
+    return Reply.array(List.of(Reply.bulk(Long.toUnsignedString(next)), Reply.array(out)));
+  }
+
+  /**
+   * A cursor as Redis reads it with strtoul: an unsigned 64-bit number, a sign allowed ('-'
+   * wraps around), an empty string reads as 0.
+   */
+  private static long parseCursor(byte[] raw) {
+    String s = Args.str(raw);
+    if (s.isEmpty()) {
+      return 0;
+    }
+    boolean negative = s.startsWith("-");
+    String digits = negative || s.startsWith("+") ? s.substring(1) : s;
+    if (!digits.isEmpty() && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      try {
+        long v = Long.parseUnsignedLong(digits);
+        return negative ? -v : v;
+      } catch (NumberFormatException e) {
+        // beyond 64 bits
+      }
+    }
+    throw new RedisException(Err.INVALID_CURSOR);
+  }
+
+  // Internal bodies for SetCrossSlot.
+
+  /** {@code __smembers key}: the members in the set's order, nil if absent, or WRONGTYPE. */
+  private static Reply internalMembers(SlotContext ctx) {
+    SetValue s = set(ctx, ctx.arg(1));
+    return s == null ? Reply.NULL : arrayReply(s.ordered());
+  }
+
+  /** {@code __sprobe key member}: nil if absent, WRONGTYPE, else whether member is in it. */
+  private static Reply internalProbe(SlotContext ctx) {
+    SetValue s = set(ctx, ctx.arg(1));
+    return s == null ? Reply.NULL : isMember(s, ctx.arg(2));
+  }
+
+  /** {@code __sstore key member...}: replaces key with a set of these members (none: deletes it). */
+  private static Reply internalStore(SlotContext ctx) {
+    SetValue result = new SetValue();
+    for (int i = 2; i < ctx.argc(); i++) {
+      result.add(ctx.arg(i));
+    }
+    return storeResult(ctx, ctx.arg(1), result);
+  }
 }
