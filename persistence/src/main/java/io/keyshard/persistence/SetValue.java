@@ -98,6 +98,11 @@ public final class SetValue implements Value {
   }
 
   @JsonIgnore
+  @Override
+  public long elementCount() {
+    return size();
+  }
+
   public int size() {
     return members.size();
   }
