@@ -49,7 +49,12 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotEvent.HashFieldsDeleted.class, "HashFieldsDeleted");
 
     // Lists (ListEvent):
-
+    register(ListEvent.Pushed.class, "ListPushed");
+    register(ListEvent.Popped.class, "ListPopped");
+    register(ListEvent.Set.class, "ListSet");
+    register(ListEvent.Inserted.class, "ListInserted");
+    register(ListEvent.Removed.class, "ListRemoved");
+    register(ListEvent.Trimmed.class, "ListTrimmed");
 
     // Sets (SetEvent):
 
