@@ -46,6 +46,7 @@ class ListsDifferentialTest extends DifferentialTestBase {
     d.check("LLEN", "nokey");
     d.check("TYPE", "l");
     d.check("OBJECT", "ENCODING", "l");
+    d.check("SCAN", "0", "TYPE", "list");
     d.check("RPUSH", "l", "", "bin\u0000ary");
     for (String[] r :
         List.of(
@@ -307,6 +308,15 @@ class ListsDifferentialTest extends DifferentialTestBase {
     d.check("RPOPLPUSH", "{a}back", "{b}dst");
     d.check(TTL_100, "TTL", "{b}dst");
     d.check("EXISTS", "{a}back");
+    d.check("LRANGE", "{b}dst", "0", "-1");
+    // In another database.
+    d.check("SELECT", "5");
+    rpush("{a}src", "p", "q");
+    d.check("LMOVE", "{a}src", "{b}dst", "RIGHT", "RIGHT");
+    d.check("LMPOP", "2", "{c}none", "{a}src", "LEFT");
+    d.check("LRANGE", "{b}dst", "0", "-1");
+    d.check("EXISTS", "{a}src");
+    d.check("SELECT", "0");
     d.check("LRANGE", "{b}dst", "0", "-1");
   }
 
