@@ -239,6 +239,7 @@ class ListValueTest {
       model.removeFirst();
     }
     assertEquals(10, l.size());
+    assertEquals(10, l.elementCount());
     assertEquals("99990", new String(l.get(0), StandardCharsets.UTF_8));
     assertEquals("99999", new String(l.get(9), StandardCharsets.UTF_8));
     l.trim(2, -1 + 10);
