@@ -52,7 +52,12 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotTableEvent.TableSnapshot.class, "TableSnapshot");
 
     // Lists (ListEvent):
-
+    register(ListEvent.Pushed.class, "ListPushed");
+    register(ListEvent.Popped.class, "ListPopped");
+    register(ListEvent.Set.class, "ListSet");
+    register(ListEvent.Inserted.class, "ListInserted");
+    register(ListEvent.Removed.class, "ListRemoved");
+    register(ListEvent.Trimmed.class, "ListTrimmed");
 
     // Sets (SetEvent):
     register(SetEvent.MembersAdded.class, "SetMembersAdded");

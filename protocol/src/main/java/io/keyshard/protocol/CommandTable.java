@@ -675,6 +675,167 @@ public final class CommandTable {
                     "Incrementally iterate hash fields and associated values")),
         section("list", new Def[] {
             // Lists (and their blocking forms): declarations here, each ending with a comma.
+            cmd("lpush", -3, "write denyoom fast", "list")
+                .key("RW insert", 1)
+                .doc(
+                    "1.0.0",
+                    "O(1) for each element added, so O(N) to add N elements when the command is "
+                        + "called with multiple arguments.",
+                    "Prepend one or multiple elements to a list")
+                .history("2.4.0", "Accepts multiple `element` arguments."),
+            cmd("rpush", -3, "write denyoom fast", "list")
+                .key("RW insert", 1)
+                .doc(
+                    "1.0.0",
+                    "O(1) for each element added, so O(N) to add N elements when the command is "
+                        + "called with multiple arguments.",
+                    "Append one or multiple elements to a list")
+                .history("2.4.0", "Accepts multiple `element` arguments."),
+            cmd("lpushx", -3, "write denyoom fast", "list")
+                .key("RW insert", 1)
+                .doc(
+                    "2.2.0",
+                    "O(1) for each element added, so O(N) to add N elements when the command is "
+                        + "called with multiple arguments.",
+                    "Prepend an element to a list, only if the list exists")
+                .history("4.0.0", "Accepts multiple `element` arguments."),
+            cmd("rpushx", -3, "write denyoom fast", "list")
+                .key("RW insert", 1)
+                .doc(
+                    "2.2.0",
+                    "O(1) for each element added, so O(N) to add N elements when the command is "
+                        + "called with multiple arguments.",
+                    "Append an element to a list, only if the list exists")
+                .history("4.0.0", "Accepts multiple `element` arguments."),
+            cmd("lpop", -2, "write fast", "list")
+                .key("RW access delete", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of elements returned",
+                    "Remove and get the first elements in a list")
+                .history("6.2.0", "Added the `count` argument."),
+            cmd("rpop", -2, "write fast", "list")
+                .key("RW access delete", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of elements returned",
+                    "Remove and get the last elements in a list")
+                .history("6.2.0", "Added the `count` argument."),
+            cmd("llen", 2, "readonly fast", "list")
+                .key("RO", 1)
+                .doc("1.0.0", "O(1)", "Get the length of a list"),
+            cmd("lrange", 4, "readonly", "list")
+                .key("RO access", 1)
+                .doc(
+                    "1.0.0",
+                    "O(S+N) where S is the distance of start offset from HEAD for small lists, "
+                        + "from nearest end (HEAD or TAIL) for large lists; and N is the number of "
+                        + "elements in the specified range.",
+                    "Get a range of elements from a list"),
+            cmd("lindex", 3, "readonly", "list")
+                .key("RO access", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of elements to traverse to get to the element at "
+                        + "index. This makes asking for the first or the last element of the list "
+                        + "O(1).",
+                    "Get an element from a list by its index"),
+            cmd("lset", 4, "write denyoom", "list")
+                .key("RW update", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the length of the list. Setting either the first or the last "
+                        + "element of the list is O(1).",
+                    "Set the value of an element in a list by its index"),
+            cmd("linsert", 5, "write denyoom", "list")
+                .key("RW insert", 1)
+                .doc(
+                    "2.2.0",
+                    "O(N) where N is the number of elements to traverse before seeing the value "
+                        + "pivot. This means that inserting somewhere on the left end on the list "
+                        + "(head) can be considered O(1) and inserting somewhere on the right end "
+                        + "(tail) is O(N).",
+                    "Insert an element before or after another element in a list"),
+            cmd("lrem", 4, "write", "list")
+                .key("RW delete", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N+M) where N is the length of the list and M is the number of elements "
+                        + "removed.",
+                    "Remove elements from a list"),
+            cmd("ltrim", 4, "write", "list")
+                .key("RW delete", 1)
+                .doc(
+                    "1.0.0",
+                    "O(N) where N is the number of elements to be removed by the operation.",
+                    "Trim a list to the specified range"),
+            cmd("lpos", -3, "readonly", "list")
+                .key("RO access", 1)
+                .doc(
+                    "6.0.6",
+                    "O(N) where N is the number of elements in the list, for the average case. "
+                        + "When searching for elements near the head or the tail of the list, or "
+                        + "when the MAXLEN option is provided, the command may run in constant "
+                        + "time.",
+                    "Return the index of matching elements on a list"),
+            cmd("lmove", 5, "write denyoom", "list")
+                .key("RW access delete", 1)
+                .key("RW insert", 2)
+                .doc("6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it"),
+            cmd("rpoplpush", 3, "write denyoom", "list")
+                .key("RW access delete", 1)
+                .key("RW insert", 2)
+                .doc(
+                    "1.2.0",
+                    "O(1)",
+                    "Remove the last element in a list, prepend it to another list and return it")
+                .deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+            cmd("lmpop", -4, "write", "list")
+                .keyNum("RW access delete", 1, 0, 1, 1)
+                .doc(
+                    "7.0.0",
+                    "O(N+M) where N is the number of provided keys and M is the number of elements "
+                        + "returned.",
+                    "Pop elements from a list"),
+            cmd("blpop", -3, "write noscript blocking", "list")
+                .key("RW access delete", 1, -2, 1)
+                .doc(
+                    "2.0.0",
+                    "O(N) where N is the number of provided keys.",
+                    "Remove and get the first element in a list, or block until one is available")
+                .history("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+            cmd("brpop", -3, "write noscript blocking", "list")
+                .key("RW access delete", 1, -2, 1)
+                .doc(
+                    "2.0.0",
+                    "O(N) where N is the number of provided keys.",
+                    "Remove and get the last element in a list, or block until one is available")
+                .history("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+            cmd("blmove", 6, "write denyoom noscript blocking", "list")
+                .key("RW access delete", 1)
+                .key("RW insert", 2)
+                .doc(
+                    "6.2.0",
+                    "O(1)",
+                    "Pop an element from a list, push it to another list and return it; or block "
+                        + "until one is available"),
+            cmd("brpoplpush", 4, "write denyoom noscript blocking", "list")
+                .key("RW access delete", 1)
+                .key("RW insert", 2)
+                .doc(
+                    "2.2.0",
+                    "O(1)",
+                    "Pop an element from a list, push it to another list and return it; or block "
+                        + "until one is available")
+                .history("6.0.0", "`timeout` is interpreted as a double instead of an integer.")
+                .deprecated("6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
+            cmd("blmpop", -5, "write blocking", "list")
+                .keyNum("RW access delete", 2, 0, 1, 1)
+                .doc(
+                    "7.0.0",
+                    "O(N+M) where N is the number of provided keys and M is the number of elements "
+                        + "returned.",
+                    "Pop elements from a list, or block until one is available"),
 
         }),
 
@@ -948,7 +1109,8 @@ public final class CommandTable {
 
   /**
    * The argv indexes of spec's keys from its first/last/step (a negative last counts from the
-   * end), skipping any beyond argv; empty if the command has no keys. Pass the resolved spec: for
+   * end), or from its key specs if it has movable keys, skipping any beyond argv; empty if the
+   * command has no keys. Pass the resolved spec: for
    * OBJECT ENCODING k that is object|encoding, whose key is argv[2].
    */
   public int[] keyPositions(CommandSpec spec, byte[][] argv) {

@@ -35,7 +35,8 @@ class CommandTableTest {
         + "hset hsetnx hget hmget hmset hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "
         + "hincrbyfloat hrandfield hscan "
         // lists:
-        + ""
+        + "lpush rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos "
+        + "lmove rpoplpush lmpop blpop brpop blmove brpoplpush blmpop "
 
         // sets:
         + "sadd srem scard sismember smismember smembers spop srandmember smove sinter sunion "

@@ -3,15 +3,31 @@ package io.keyshard.node.commands;
 import io.keyshard.node.server.CrossSlotCommands;
 import io.keyshard.node.server.SlotExecutor;
 import io.keyshard.protocol.CommandSpec;
-import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.Slots;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** LMOVE, RPOPLPUSH and BLMOVE/BRPOPLPUSH without waiting, with keys in several slots. (Skeleton: its owner fills it in.) */
+/**
+ * List commands whose keys span slots, as programs over the slots the transaction holds (never
+ * waiting: a blocking command here is its non-blocking form, as inside MULTI).
+ *
+ * <ul>
+ *   <li>LMOVE, RPOPLPUSH, BLMOVE, BRPOPLPUSH: the source is checked (missing: nil; another type:
+ *       WRONGTYPE), then the destination's type, and only then is the element popped and pushed,
+ *       so a destination of the wrong type never loses the source an element.
+ *   <li>BLPOP, BRPOP, LMPOP, BLMPOP: each key in order, in its own slot, as the same command
+ *       with that one key; the first that pops answers, an error stops the search.
+ * </ul>
+ * Arguments are checked before any slot is asked, in Redis's order; the locks make the checks
+ * and the change one step.
+ */
 final class ListCrossSlot implements CrossSlotCommands {
-  private static final Set<String> NAMES = Set.of();
+  private static final Set<String> NAMES =
+      Set.of("lmove", "rpoplpush", "blmove", "brpoplpush", "blpop", "brpop", "lmpop", "blmpop");
 
   @Override
   public boolean handles(String name) {
@@ -21,6 +37,103 @@ final class ListCrossSlot implements CrossSlotCommands {
   @Override
   public CompletionStage<Reply> run(
       String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
-    return CompletableFuture.completedFuture(Err.CROSSSLOT);
+    try {
+      return switch (name) {
+        case "lmove", "rpoplpush", "blmove", "brpoplpush" ->
+            move(ex, db, ListCommands.parseMove(argv));
+        case "blpop", "brpop" -> firstThatPops(ex, db, argv, ListCommands.parseBpop(argv).keys());
+        default -> firstThatPops(ex, db, argv, ListCommands.parseMpop(argv).keys());
+      };
+    } catch (io.keyshard.protocol.RedisException e) {
+      return CompletableFuture.completedFuture(e.reply());
+    }
+  }
+
+  private static CompletionStage<Reply> move(SlotExecutor ex, int db, ListCommands.Move m) {
+    int from = Slots.slot(m.source());
+    int to = Slots.slot(m.destination());
+    byte[] where = Args.bytes(m.fromLeft() ? "LEFT" : "RIGHT");
+    return ex.exec(from, "llen", db, Args.command("llen", m.source()), false)
+        .thenCompose(
+            srcLen -> {
+              if (!(srcLen instanceof Reply.Int n) || n.value() == 0) {
+                return done(srcLen instanceof Reply.Int ? Reply.NULL : srcLen);
+              }
+              return ex.exec(to, "llen", db, Args.command("llen", m.destination()), false)
+                  .thenCompose(
+                      dstLen -> {
+                        if (dstLen.isError()) {
+                          return done(dstLen);
+                        }
+                        String pop = m.fromLeft() ? "lpop" : "rpop";
+                        return ex.exec(from, pop, db, Args.command(pop, m.source()), true)
+                            .thenCompose(popped -> push(ex, db, to, m, popped));
+                      });
+            });
+  }
+
+  private static CompletionStage<Reply> push(
+      SlotExecutor ex, int db, int slot, ListCommands.Move m, Reply popped) {
+    if (!(popped instanceof Reply.Bulk value)) {
+      return done(popped);
+    }
+    String push = m.toLeft() ? "lpush" : "rpush";
+    return ex.exec(slot, push, db, Args.command(push, m.destination(), value.value()), true)
+        .thenApply(r -> r.isError() ? r : popped);
+  }
+
+  /**
+   * Tries each key (argv index) in order as the same command with only that key; the first
+   * reply that is not "nothing to pop" is the answer.
+   */
+  private static CompletionStage<Reply> firstThatPops(
+      SlotExecutor ex, int db, byte[][] argv, int[] keys) {
+    List<byte[][]> forms = new ArrayList<>(keys.length);
+    for (int k : keys) {
+      forms.add(singleKey(argv, keys, k));
+    }
+    return tryFrom(ex, db, argv, keys, forms, 0);
+  }
+
+  private static CompletionStage<Reply> tryFrom(
+      SlotExecutor ex, int db, byte[][] argv, int[] keys, List<byte[][]> forms, int i) {
+    if (i == keys.length) {
+      return done(Reply.NULL_ARRAY);
+    }
+    byte[][] form = forms.get(i);
+    String name = Args.str(form[0]).toLowerCase(java.util.Locale.ROOT);
+    return ex.exec(Slots.slot(argv[keys[i]]), name, db, form, true)
+        .thenCompose(
+            r ->
+                ListCommands.isNullReply(r)
+                    ? tryFrom(ex, db, argv, keys, forms, i + 1)
+                    : done(r));
+  }
+
+  /** argv with its key list (consecutive indexes {@code keys}) cut down to the key at k. */
+  static byte[][] singleKey(byte[][] argv, int[] keys, int k) {
+    int first = keys[0];
+    int last = keys[keys.length - 1];
+    byte[][] out = new byte[argv.length - keys.length + 1][];
+    int j = 0;
+    for (int i = 0; i < first; i++) {
+      out[j++] = argv[i];
+    }
+    out[j++] = argv[k];
+    for (int i = last + 1; i < argv.length; i++) {
+      out[j++] = argv[i];
+    }
+    if (keys.length > 1 && isMpop(argv[0])) {
+      out[first - 1] = Args.bytes("1"); // the key count before the keys
+    }
+    return out;
+  }
+
+  private static boolean isMpop(byte[] name) {
+    return Args.is(name, "LMPOP") || Args.is(name, "BLMPOP");
+  }
+
+  private static CompletionStage<Reply> done(Reply r) {
+    return CompletableFuture.completedFuture(r);
   }
 }

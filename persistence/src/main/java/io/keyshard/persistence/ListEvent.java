@@ -1,0 +1,131 @@
+package io.keyshard.persistence;
+
+import java.util.List;
+
+/**
+ * What list commands persist, each applying itself to the slot's state. Events hold effects
+ * whose replay is exact given the state they follow: how many elements were popped from which
+ * end (the elements are the ones at that end), absolute indexes, LREM's count and element (the
+ * same scan over the same list removes the same elements). A list left empty is removed, as
+ * Redis never keeps one; a list changed in place keeps its expiry.
+ *
+ * <p>Append-only, like every {@link SlotEvent}: never rename a record or a field.
+ */
+public sealed interface ListEvent extends SlotEvent.KeyChange {
+
+  /**
+   * Elements pushed one by one at the head ({@code left}) or the tail, creating the list if the
+   * key is missing: LPUSH a b c leaves c, b, a at the head.
+   */
+  record Pushed(int db, byte[] key, boolean left, List<byte[]> elements) implements ListEvent {
+    @Override
+    public void applyTo(SlotState state, long now) {
+      Keyspace ks = state.dbForWrite(db);
+      Bytes k = Bytes.wrap(key);
+      Keyspace.Entry old = ks.get(k);
+      ListValue list;
+      if (old != null && old.value instanceof ListValue l) {
+        list = l;
+        old.lastAccess = now;
+      } else {
+        list = new ListValue();
+        ks.put(k, list, old == null ? 0 : old.expireAt, now);
+      }
+      for (byte[] e : elements) {
+        if (left) {
+          list.addFirst(e);
+        } else {
+          list.addLast(e);
+        }
+      }
+    }
+  }
+
+  /** {@code count} elements removed from the head ({@code left}) or the tail. */
+  record Popped(int db, byte[] key, boolean left, int count) implements ListEvent {
+    @Override
+    public void applyTo(SlotState state, long now) {
+      ListValue list = ListEvent.list(state, db, key, now);
+      if (list == null) {
+        return;
+      }
+      for (int i = 0; i < count && list.size() > 0; i++) {
+        if (left) {
+          list.removeFirst();
+        } else {
+          list.removeLast();
+        }
+      }
+      ListEvent.removeIfEmpty(state, db, key, list);
+    }
+  }
+
+  /** The element at an absolute index (0 is the head) replaced (LSET). */
+  record Set(int db, byte[] key, int index, byte[] element) implements ListEvent {
+    @Override
+    public void applyTo(SlotState state, long now) {
+      ListValue list = ListEvent.list(state, db, key, now);
+      if (list != null && index >= 0 && index < list.size()) {
+        list.set(index, element);
+      }
+    }
+  }
+
+  /** An element inserted so that it is at the absolute index (LINSERT). */
+  record Inserted(int db, byte[] key, int index, byte[] element) implements ListEvent {
+    @Override
+    public void applyTo(SlotState state, long now) {
+      ListValue list = ListEvent.list(state, db, key, now);
+      if (list != null && index >= 0 && index <= list.size()) {
+        list.insert(index, element);
+      }
+    }
+  }
+
+  /**
+   * Elements equal to {@code element} removed as LREM does: the first {@code count} from the
+   * head, the last {@code -count} from the tail, or all of them for 0.
+   */
+  record Removed(int db, byte[] key, long count, byte[] element) implements ListEvent {
+    @Override
+    public void applyTo(SlotState state, long now) {
+      ListValue list = ListEvent.list(state, db, key, now);
+      if (list != null) {
+        list.remove(count, element);
+        ListEvent.removeIfEmpty(state, db, key, list);
+      }
+    }
+  }
+
+  /**
+   * The list cut to the elements from {@code start} to {@code stop}, absolute indexes (LTRIM
+   * after resolving negative ones); start above stop empties it.
+   */
+  record Trimmed(int db, byte[] key, long start, long stop) implements ListEvent {
+    @Override
+    public void applyTo(SlotState state, long now) {
+      ListValue list = ListEvent.list(state, db, key, now);
+      if (list != null) {
+        list.trim(start, stop);
+        ListEvent.removeIfEmpty(state, db, key, list);
+      }
+    }
+  }
+
+  /** The list at key, touching its access time, or null if the key holds none. */
+  private static ListValue list(SlotState state, int db, byte[] key, long now) {
+    Keyspace ks = state.db(db);
+    Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(key));
+    if (e != null && e.value instanceof ListValue l) {
+      e.lastAccess = now;
+      return l;
+    }
+    return null;
+  }
+
+  private static void removeIfEmpty(SlotState state, int db, byte[] key, ListValue list) {
+    if (list.size() == 0) {
+      state.db(db).remove(Bytes.wrap(key));
+    }
+  }
+}
