@@ -103,7 +103,7 @@ class BlockingTest extends DifferentialTestBase {
   @Test
   void timeoutsAnswerNull() throws Exception {
     both(
-        List.of("(nil-array)", "(nil)", "(nil-array)", "(nil-array)", "_", "-ERR timeout is negative"),
+        List.of("(nil-array)", "(nil-array)", "(nil-array)", "(nil-array)", "_", "-ERR timeout is negative"),
         port -> {
           List<String> seen = new ArrayList<>();
           try (RawClient c = new RawClient(port)) {

@@ -70,7 +70,7 @@ public final class Blocking {
                 end = ms == 0 ? 0 : start + ms;
               }
               if (end != 0 && end <= System.currentTimeMillis()) {
-                return CompletableFuture.completedFuture(r);
+                return CompletableFuture.completedFuture(Reply.NULL_ARRAY);
               }
               return block(s, db, argv, route, start, end);
             });
@@ -82,7 +82,7 @@ public final class Blocking {
     List<byte[]> keys = keys(name, argv);
     boolean moves = name.equals("blmove") || name.equals("brpoplpush");
     boolean retry = moves && Slots.slot(argv[1]) != Slots.slot(argv[2]);
-    Reply nothing = moves ? Reply.NULL : Reply.NULL_ARRAY;
+    Reply nothing = Reply.NULL_ARRAY; // Redis 7.0 answers a timeout so, BLMOVE included
     Waiter w =
         new Waiter(
             db, name, LIST.contains(name) ? "list" : "zset", retry, ks -> argvFor(name, argv, ks), nothing);

@@ -92,6 +92,13 @@ public final class RespServer {
     session.killSwitch = killSwitch;
     Flow<ByteString, ByteString, NotUsed> flow =
         Flow.of(ByteString.class)
+            // The client closed its side: as in Redis, it is gone, and a blocking command it is
+            // waiting in (which would hold the stream open) stops waiting.
+            .watchTermination(
+                (mat, inputDone) -> {
+                  inputDone.whenComplete((d, t) -> router.inputClosed(session));
+                  return mat;
+                })
             .statefulMapConcat(
                 () -> {
                   RespDecoder decoder = new RespDecoder(limits);

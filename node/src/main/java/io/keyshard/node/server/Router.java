@@ -202,10 +202,15 @@ public final class Router {
   }
 
   public void closed(Session s) {
+    inputClosed(s);
+    closeHook.accept(s);
+  }
+
+  /** The client sent its last byte (or is gone): it waits for nothing any more. */
+  public void inputClosed(Session s) {
     if (blocking != null) {
       blocking.closed(s);
     }
-    closeHook.accept(s);
   }
 
   private volatile Blocking blocking;
