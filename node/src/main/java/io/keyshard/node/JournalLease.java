@@ -49,6 +49,30 @@ final class JournalLease implements AutoCloseable {
     }
   }
 
+  /** The advisory lock a cluster's slot table holds: one cluster per database. */
+  static final long CLUSTER_LOCK_KEY = LOCK_KEY + 1;
+
+  /** Takes the cluster lock, or throws with the reason. */
+  static JournalLease acquireCluster(String url, String user, String password) {
+    try {
+      Connection c = DriverManager.getConnection(url, user, password);
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + CLUSTER_LOCK_KEY + ")")) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          c.close();
+          throw new IllegalStateException(
+              "Another Keyshard cluster is serving the journal database " + url
+                  + " (its advisory lock " + CLUSTER_LOCK_KEY + " is held). A database holds one"
+                  + " cluster: stop the other, or point this one at another database.");
+        }
+        return new JournalLease(c);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot reach the journal database: " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public void close() {
     try {

@@ -140,6 +140,20 @@ public final class KeyshardNode implements AutoCloseable {
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
   }
 
+  /** The slot table's lease: the cluster lock on a PostgreSQL journal, nothing on H2. */
+  private static java.util.function.Supplier<SlotTable.Lease> clusterLease(Config config) {
+    String url = config.getString(JOURNAL_URL);
+    String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
+    return () -> {
+      if (!url.startsWith("jdbc:postgresql:")) {
+        return () -> {};
+      }
+      JournalLease lease =
+          JournalLease.acquireCluster(url, config.getString(db + "user"), config.getString(db + "password"));
+      return lease::close;
+    };
+  }
+
   /** The bus addresses of the configured seeds (host:port of their RESP ports). */
   private static java.util.List<org.apache.pekko.actor.Address> configSeeds(Config c) {
     int offset = c.getInt("keyshard.cluster.bus-port-offset");
@@ -387,7 +401,8 @@ public final class KeyshardNode implements AutoCloseable {
         org.apache.pekko.cluster.typed.ClusterSingleton.get(system)
             .init(
                 org.apache.pekko.cluster.typed.SingletonActor.of(
-                    SlotTable.create(auto, config.getInt("keyshard.cluster.min-nodes")),
+                    SlotTable.create(
+                        auto, config.getInt("keyshard.cluster.min-nodes"), clusterLease(config)),
                     "slot-table"));
     ClusterView view = ClusterView.start(system, nodeId);
     ClusterMembership membership =

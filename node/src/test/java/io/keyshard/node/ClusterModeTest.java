@@ -220,6 +220,47 @@ class ClusterModeTest {
     }
   }
 
+  /** A database holds one deployment: a second cluster, or a standalone node, refuses to start. */
+  @Test
+  void aSecondClusterOrAStandaloneNodeOnTheSameDatabaseRefusesToStart() throws Exception {
+    Map<String, Object> first = settings(clusterPort(), List.of());
+    first.put("keyshard.cluster.min-nodes", 1);
+    TestNode running = TestNode.start(Files.createTempDirectory("keyshard-one"), first);
+    try {
+      Map<String, Object> second = settings(clusterPort(), List.of());
+      second.put("keyshard.cluster.min-nodes", 1);
+      second.put("keyshard.start-timeout", "20s");
+      Exception refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              Exception.class,
+              () -> TestNode.start(Files.createTempDirectory("keyshard-two"), second).close());
+      assertTrue(causes(refused).contains("Another Keyshard cluster"), causes(refused));
+
+      Map<String, Object> standalone = new HashMap<>(second);
+      standalone.put("keyshard.cluster.enabled", false);
+      standalone.put("keyshard.port", 0);
+      Exception alone =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              Exception.class,
+              () -> TestNode.start(Files.createTempDirectory("keyshard-alone"), standalone).close());
+      assertTrue(causes(alone).contains("Another Keyshard node or cluster"), causes(alone));
+
+      try (Jedis j = new Jedis("127.0.0.1", running.port(), 15_000)) {
+        assertEquals("OK", j.set("still", "served"));
+      }
+    } finally {
+      running.close();
+    }
+  }
+
+  private static String causes(Throwable t) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      sb.append(c.getMessage()).append(" / ");
+    }
+    return sb.toString();
+  }
+
   /** redis-cli --cluster create, Redis's own way, on three nodes started with cluster-init manual. */
   @Test
   void redisCliClusterCreateOnManualNodes() throws Exception {

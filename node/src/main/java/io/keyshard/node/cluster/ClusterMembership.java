@@ -111,7 +111,14 @@ public final class ClusterMembership {
   /** Joins at start and waits until the table names this node. */
   public void joinAndWait(List<Address> seeds, Duration timeout) throws Exception {
     CompletableFuture<Done> done = joinAsync(seeds);
-    done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (refusal != null) {
+        throw new IllegalStateException(refusal, e);
+      }
+      throw e;
+    }
   }
 
   /** Stays out of any cluster: the view shows only this node and the slots it was given. */
@@ -148,20 +155,27 @@ public final class ClusterMembership {
   private Done introduce() {
     try {
       for (int attempt = 0; ; attempt++) {
+        SlotTable.Welcome welcome;
         try {
-          AskPattern.<SlotTable.Command, Done>ask(
-                  table,
-                  r -> new SlotTable.Hello(nodeId, host, port, busPort, r),
-                  Duration.ofSeconds(5),
-                  system.scheduler())
-              .toCompletableFuture()
-              .get(6, TimeUnit.SECONDS);
-          break;
+          welcome =
+              AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(
+                      table,
+                      r -> new SlotTable.Hello(nodeId, host, port, busPort, r),
+                      Duration.ofSeconds(5),
+                      system.scheduler())
+                  .toCompletableFuture()
+                  .get(6, TimeUnit.SECONDS);
         } catch (Exception e) {
           if (attempt > 30) {
             throw e;
           }
+          continue;
         }
+        if (welcome.refusal() != null) {
+          refusal = welcome.refusal();
+          throw new IllegalStateException(welcome.refusal());
+        }
+        break;
       }
       List<Integer> ranges;
       synchronized (this) {
@@ -189,9 +203,12 @@ public final class ClusterMembership {
       log.info("Node {} joined the cluster", nodeId);
       return Done.getInstance();
     } catch (Exception e) {
-      throw new IllegalStateException("could not join the cluster's slot table", e);
+      throw new IllegalStateException(
+          refusal != null ? refusal : "could not join the cluster's slot table", e);
     }
   }
+
+  private volatile String refusal;
 
   /** Every known member's bus address, sorted, this node's included (see {@link #savedSeeds}). */
   private void saveSeeds() throws IOException {

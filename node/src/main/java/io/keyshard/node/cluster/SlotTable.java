@@ -42,8 +42,20 @@ public final class SlotTable
   public sealed interface Command extends CborSerializable {}
 
   /** A node starting (or restarting): its id, client address and cluster bus port. */
-  public record Hello(String nodeId, String host, int port, int busPort, ActorRef<Done> replyTo)
+  public record Hello(String nodeId, String host, int port, int busPort, ActorRef<Welcome> replyTo)
       implements Command {}
+
+  /** The answer to {@link Hello}: {@code refusal} says why this cluster may not run, or null. */
+  public record Welcome(String refusal) implements CborSerializable {}
+
+  /**
+   * The lease on the journal database that makes this cluster its only user (see
+   * JournalLease): taken by whichever node runs the table, before it reads the table.
+   */
+  public interface Lease extends AutoCloseable {
+    @Override
+    void close();
+  }
 
   /**
    * A node claims slots: those it was given before it joined (CLUSTER ADDSLOTS on a node that
@@ -65,8 +77,38 @@ public final class SlotTable
   public static final Key<LWWRegister<SlotTableEvent.TableSnapshot>> KEY =
       LWWRegisterKey.create("slot-table");
 
-  public static Behavior<Command> create(boolean autoInit, int minNodes) {
-    return Behaviors.setup(ctx -> new SlotTable(ctx, autoInit, minNodes));
+  /**
+   * @param lease takes the cluster's lease on the database; throws with the reason when another
+   *     cluster holds it, and this table then refuses every node
+   */
+  public static Behavior<Command> create(
+      boolean autoInit, int minNodes, java.util.function.Supplier<Lease> lease) {
+    return Behaviors.setup(
+        ctx -> {
+          Lease held;
+          try {
+            held = lease.get();
+          } catch (RuntimeException e) {
+            ctx.getLog().error("The slot table cannot run here: {}", e.getMessage());
+            return refusing(e.getMessage());
+          }
+          return new SlotTable(ctx, autoInit, minNodes, held);
+        });
+  }
+
+  private static Behavior<Command> refusing(String reason) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Hello.class, h -> {
+          h.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
+        .onMessage(AddSlots.class, a -> {
+          a.replyTo().tell(new Busy(a.slots()));
+          return Behaviors.same();
+        })
+        .onMessage(Get.class, g -> Behaviors.same())
+        .onMessage(Published.class, p -> Behaviors.same())
+        .build();
   }
 
   private final ActorContext<Command> ctx;
@@ -77,8 +119,11 @@ public final class SlotTable
   private final ActorRef<Replicator.UpdateResponse<LWWRegister<SlotTableEvent.TableSnapshot>>>
       publishedAdapter;
 
-  private SlotTable(ActorContext<Command> ctx, boolean autoInit, int minNodes) {
+  private final Lease lease;
+
+  private SlotTable(ActorContext<Command> ctx, boolean autoInit, int minNodes, Lease lease) {
     super(PersistenceId.ofUniqueId("slot-table"));
+    this.lease = lease;
     this.ctx = ctx;
     this.autoInit = autoInit;
     this.minNodes = minNodes;
@@ -122,12 +167,12 @@ public final class SlotTable
       events.addAll(evenShares(next));
     }
     if (events.isEmpty()) {
-      return Effect().reply(h.replyTo(), Done.getInstance());
+      return Effect().reply(h.replyTo(), new Welcome(null));
     }
     return Effect()
         .persist(events)
         .thenRun(this::publish)
-        .thenReply(h.replyTo(), s -> Done.getInstance());
+        .thenReply(h.replyTo(), s -> new Welcome(null));
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onAddSlots(
@@ -215,6 +260,7 @@ public final class SlotTable
             publish(state);
           }
         })
+        .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), state -> lease.close())
         .build();
   }
 
