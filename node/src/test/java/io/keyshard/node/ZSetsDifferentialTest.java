@@ -78,8 +78,19 @@ class ZSetsDifferentialTest extends DifferentialTestBase {
     d.check("ZADD", "dup", "1", "x", "2", "x", "3", "y");
     d.check("ZADD", "dup", "CH", "5", "x", "5", "x");
     d.check("ZRANGE", "dup", "0", "-1", "WITHSCORES");
+    d.check("ZADD", "z", "CH", "INCR", "1", "a");
+    d.check("ZADD", "z", "INCR", "CH", "GT", "XX", "1", "a");
+    d.check("ZADD", "z", "1", "a", "2");
     d.check("ZCARD", "z");
     d.check("ZCARD", "nokey");
+    // A key whose time has passed is a new, empty set.
+    d.check("ZADD", "exp", "1", "a");
+    d.check("PEXPIRE", "exp", "1");
+    Thread.sleep(20);
+    d.check("ZADD", "exp", "XX", "2", "a");
+    d.check("ZADD", "exp", "3", "b");
+    d.check("ZRANGE", "exp", "0", "-1", "WITHSCORES");
+    d.check("TTL", "exp");
   }
 
   @Test
@@ -224,6 +235,15 @@ class ZSetsDifferentialTest extends DifferentialTestBase {
       d.check("ZLEXCOUNT", "z", "-", bad);
       d.check("ZREMRANGEBYLEX", "z", bad, "+");
     }
+    // Scores that differ: Redis scans a listpack in order, whatever the members.
+    d.check("ZADD", "mixed", "1", "c", "2", "a", "3", "b", "4", "e", "5", "d");
+    for (String[] r : ranges) {
+      d.check("ZRANGEBYLEX", "mixed", r[0], r[1]);
+      d.check("ZREVRANGEBYLEX", "mixed", r[1], r[0]);
+      d.check("ZLEXCOUNT", "mixed", r[0], r[1]);
+    }
+    d.check("ZREMRANGEBYLEX", "mixed", "[b", "[c");
+    d.check("ZRANGE", "mixed", "0", "-1");
     d.check("ZRANGEBYLEX", "z", "-", "+", "WITHSCORES");
     d.check("ZRANGE", "z", "-", "+", "BYLEX", "WITHSCORES");
     d.check("ZRANGEBYLEX", "nokey", "-", "+");

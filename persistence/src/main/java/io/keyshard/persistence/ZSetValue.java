@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * A Redis sorted set: members ordered by score, then by their bytes (unsigned), as Redis orders

@@ -250,22 +250,71 @@ final class Scores {
       return new LexRange(Lex.parse(min), Lex.parse(max));
     }
 
+    /**
+     * Redis's quick test before any lex search: the range is not empty, the last member is at
+     * or above min and the first at or below max. With scores that differ this decides answers.
+     */
+    private boolean mayHold(ZSetValue z) {
+      int c;
+      if (min.infinity != 0 && min.infinity == max.infinity) {
+        c = 0;
+      } else if (min.infinity < 0 || max.infinity > 0) {
+        c = -1;
+      } else if (min.infinity > 0 || max.infinity < 0) {
+        c = 1;
+      } else {
+        c = Arrays.compareUnsigned(min.value, max.value);
+      }
+      if (c > 0 || (c == 0 && (min.exclusive || max.exclusive))) {
+        return false;
+      }
+      return z.size() > 0 && min.below(z.last().member()) && max.above(z.first().member());
+    }
+
     boolean contains(byte[] member) {
       return min.below(member) && max.above(member);
     }
 
-    /** The first member in range, in the set's order (meaningful when all scores are equal). */
+    /**
+     * The first member in range, in the set's order (meaningful when all scores are equal). A
+     * compact set is scanned from its start, as Redis scans a listpack, so that even scores that
+     * differ give Redis's answer; a skiplist is searched, as Redis searches one.
+     */
     ZSetValue.Node first(ZSetValue z) {
+      if (!mayHold(z)) {
+        return null;
+      }
+      if (isCompact(z)) {
+        ZSetValue.Node x = z.first();
+        while (x != null && !min.below(x.member())) {
+          x = x.next();
+        }
+        return x != null && max.above(x.member()) ? x : null;
+      }
       ZSetValue.Node n =
           min.infinity < 0 ? z.first() : min.infinity > 0 ? null : z.firstLexAtOrAbove(min.value, min.exclusive);
       return n != null && max.above(n.member()) ? n : null;
     }
 
     ZSetValue.Node last(ZSetValue z) {
+      if (!mayHold(z)) {
+        return null;
+      }
+      if (isCompact(z)) {
+        ZSetValue.Node x = z.last();
+        while (x != null && !max.above(x.member())) {
+          x = x.prev();
+        }
+        return x != null && min.below(x.member()) ? x : null;
+      }
       ZSetValue.Node n =
           max.infinity > 0 ? z.last() : max.infinity < 0 ? null : z.lastLexAtOrBelow(max.value, max.exclusive);
       return n != null && min.below(n.member()) ? n : null;
     }
+  }
+
+  static boolean isCompact(ZSetValue z) {
+    return z.encoding().equals("listpack");
   }
 
   /** The first member of a score range in ascending order, or null. */

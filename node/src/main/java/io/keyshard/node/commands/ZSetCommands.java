@@ -489,6 +489,14 @@ public final class ZSetCommands {
       return Reply.ZERO;
     }
     ZSetValue.Node a = r.first(z);
+    if (a != null && Scores.isCompact(z)) {
+      // As Redis counts in a listpack: walk from the first while below max.
+      long count = 0;
+      for (ZSetValue.Node x = a; x != null && r.max().above(x.member()); x = x.next()) {
+        count++;
+      }
+      return Reply.integer(count);
+    }
     ZSetValue.Node b = r.last(z);
     if (a == null || b == null) {
       return Reply.ZERO;
@@ -946,7 +954,7 @@ public final class ZSetCommands {
    * cursor 0, member then score as strings; see HSCAN for why this keeps SCAN's guarantees.
    */
   private static Reply zscan(SlotContext ctx) {
-    HashCommandsCursor.parse(ctx.arg(2));
+    Cursor.parse(ctx.arg(2));
     ZSetValue z = zset(ctx, ctx.arg(1));
     List<Reply> out = new ArrayList<>();
     Reply reply = Reply.array(List.of(Reply.bulk("0"), Reply.array(out)));
@@ -979,7 +987,7 @@ public final class ZSetCommands {
   }
 
   /** HSCAN's cursor rules (strtoul), shared. */
-  private static final class HashCommandsCursor {
+  private static final class Cursor {
     static void parse(byte[] raw) {
       String s = Args.str(raw);
       if (s.isEmpty()) {
