@@ -74,6 +74,16 @@ public final class ZSetValue implements Value {
 
   public ZSetValue() {}
 
+  /**
+   * An empty set in the skiplist encoding: how Redis builds the result of ZUNION, ZINTER, ZDIFF
+   * and ZRANGESTORE before a *STORE compacts it ({@link #compactIfSmall}); it keeps -0.
+   */
+  public static ZSetValue newSkiplist() {
+    ZSetValue z = new ZSetValue();
+    z.skiplist = true;
+    return z;
+  }
+
   @JsonCreator
   static ZSetValue fromJson(
       @JsonProperty("m") List<byte[]> members,

@@ -459,7 +459,7 @@ public final class ZSetCommands {
     if (!store) {
       return members(nodes, r.withScores());
     }
-    ZSetValue result = new ZSetValue();
+    ZSetValue result = ZSetValue.newSkiplist();
     for (ZSetValue.Node n : nodes) {
       result.put(n.member(), n.score());
     }
@@ -717,7 +717,7 @@ public final class ZSetCommands {
 
   /** The result of a set operation, as zunionInterDiffGenericCommand computes it. */
   static ZSetValue compute(SetOp op, List<Source> srcs, Aggregate agg) {
-    ZSetValue out = new ZSetValue();
+    ZSetValue out = ZSetValue.newSkiplist();
     if (srcs.isEmpty()) {
       return out;
     }
