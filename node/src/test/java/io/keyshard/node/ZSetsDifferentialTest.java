@@ -631,6 +631,15 @@ class ZSetsDifferentialTest extends DifferentialTestBase {
     d.check("ZRANGE", "a", "0", "-1", "WITHSCORES");
     d.check("ZINTERSTORE", "a", "2", "nokey", "b");
     d.check("EXISTS", "a");
+    // A destination in another slot is replaced whatever it held, its expiry dropped.
+    d.check("SET", "c", "string");
+    d.check("EXPIRE", "c", "100");
+    d.check("ZUNIONSTORE", "c", "1", "b");
+    d.check("TYPE", "c");
+    d.check("TTL", "c");
+    d.check("ZRANGESTORE", "d", "b", "0", "0");
+    d.check("ZRANGESTORE", "b", "d", "0", "-1");
+    d.check("ZRANGE", "b", "0", "-1", "WITHSCORES");
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.keyshard.persistence.KeyshardSerializer;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
+import io.keyshard.persistence.StringValue;
 import io.keyshard.persistence.TxEvent;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.RedisException;
@@ -55,18 +56,25 @@ final class ZSetCrossSlot implements CrossSlotCommands {
   public CompletionStage<Reply> run(
       String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
     List<byte[]> keys = keys(name, argv);
+    byte[] destination = destination(name, argv);
     SlotState local = new SlotState();
     long now = System.currentTimeMillis();
     CompletableFuture<Reply> read = CompletableFuture.completedFuture(null);
     for (byte[] key : keys) {
+      boolean onlyWritten =
+          destination != null
+              && java.util.Arrays.equals(key, destination)
+              && !isSource(name, argv, key);
       read =
           read.thenCompose(
               err ->
                   err != null
                       ? CompletableFuture.completedFuture(err)
-                      : ex.exec(Slots.slot(key), "__peek", db, Args.command("__peek", key), false)
-                          .thenApply(r -> load(local, db, key, r, now))
-                          .toCompletableFuture());
+                      : onlyWritten
+                          ? placeholder(ex, local, db, key, now)
+                          : ex.exec(Slots.slot(key), "__peek", db, Args.command("__peek", key), false)
+                              .thenApply(r -> load(local, db, key, r, now))
+                              .toCompletableFuture());
     }
     return read.thenCompose(
         err -> {
@@ -111,6 +119,47 @@ final class ZSetCrossSlot implements CrossSlotCommands {
       }
     }
     return new ArrayList<>(unique.values());
+  }
+
+  /** The key a *STORE writes, or null. */
+  private static byte[] destination(String name, byte[][] argv) {
+    return name.endsWith("store") && argv.length > 1 ? argv[1] : null;
+  }
+
+  /** Whether a key is also read by the command (ZUNIONSTORE a 2 a b reads its destination). */
+  private static boolean isSource(String name, byte[][] argv, byte[] key) {
+    Set<Integer> sources = new LinkedHashSet<>();
+    if (name.equals("zrangestore")) {
+      sources.add(2);
+    } else {
+      counted(argv, 2, sources);
+    }
+    for (int p : sources) {
+      if (p < argv.length && java.util.Arrays.equals(argv[p], key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A destination that is only written: the body needs to know whether it exists (an empty
+   * result deletes it), not its value, so a large value is not copied for nothing.
+   */
+  private static CompletableFuture<Reply> placeholder(
+      SlotExecutor ex, SlotState local, int db, byte[] key, long now) {
+    return ex.exec(Slots.slot(key), "exists", db, Args.command("exists", key), false)
+        .thenApply(
+            r -> {
+              if (!(r instanceof Reply.Int n)) {
+                return r;
+              }
+              if (n.value() > 0) {
+                local.apply(new SlotEvent.KeyRestored(db, key, StringValue.of(new byte[0]), 0), now);
+              }
+              return (Reply) null;
+            })
+        .toCompletableFuture();
   }
 
   private static void counted(byte[][] argv, int numkeysIdx, Set<Integer> positions) {
