@@ -65,7 +65,8 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
 
 
     // Sorted sets (ZSetEvent):
-
+    register(ZSetEvent.ScoresSet.class, "ZScoresSet");
+    register(ZSetEvent.MembersRemoved.class, "ZMembersRemoved");
   }
 
   private static void register(Class<?> type, String manifest) {

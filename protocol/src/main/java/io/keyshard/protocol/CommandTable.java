@@ -958,6 +958,131 @@ public final class CommandTable {
 
         section("sorted-set", new Def[] {
             // Sorted sets (and their blocking forms): declarations here, each ending with a comma.
+            cmd("zadd", -4, "write denyoom fast", "sortedset")
+                .key("RW update", 1)
+                .doc("1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", "Add one or more members to a sorted set, or update its score if it already exists")
+                .history("2.4.0", "Accepts multiple elements.")
+                .history("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options.")
+                .history("6.2.0", "Added the `GT` and `LT` options."),
+            cmd("zincrby", 4, "write denyoom fast", "sortedset")
+                .key("RW access update", 1)
+                .doc("1.2.0", "O(log(N)) where N is the number of elements in the sorted set.", "Increment the score of a member in a sorted set"),
+            cmd("zrem", -3, "write fast", "sortedset")
+                .key("RW delete", 1)
+                .doc("1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", "Remove one or more members from a sorted set")
+                .history("2.4.0", "Accepts multiple elements."),
+            cmd("zcard", 2, "readonly fast", "sortedset")
+                .key("RO", 1)
+                .doc("1.2.0", "O(1)", "Get the number of members in a sorted set"),
+            cmd("zscore", 3, "readonly fast", "sortedset")
+                .key("RO access", 1)
+                .doc("1.2.0", "O(1)", "Get the score associated with the given member in a sorted set"),
+            cmd("zmscore", -3, "readonly fast", "sortedset")
+                .key("RO access", 1)
+                .doc("6.2.0", "O(N) where N is the number of members being requested.", "Get the score associated with the given members in a sorted set"),
+            cmd("zrank", 3, "readonly fast", "sortedset")
+                .key("RO access", 1)
+                .doc("2.0.0", "O(log(N))", "Determine the index of a member in a sorted set"),
+            cmd("zrevrank", 3, "readonly fast", "sortedset")
+                .key("RO access", 1)
+                .doc("2.0.0", "O(log(N))", "Determine the index of a member in a sorted set, with scores ordered from high to low"),
+            cmd("zcount", 4, "readonly fast", "sortedset")
+                .key("RO access", 1)
+                .doc("2.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Count the members in a sorted set with scores within the given values"),
+            cmd("zlexcount", 4, "readonly fast", "sortedset")
+                .key("RO access", 1)
+                .doc("2.8.9", "O(log(N)) with N being the number of elements in the sorted set.", "Count the number of members in a sorted set between a given lexicographical range"),
+            cmd("zrange", -4, "readonly", "sortedset")
+                .key("RO access", 1)
+                .doc("1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set")
+                .history("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options."),
+            cmd("zrangestore", -5, "write denyoom", "sortedset")
+                .key("OW update", 1)
+                .key("RO access", 2)
+                .doc("6.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", "Store a range of members from sorted set into another key"),
+            cmd("zrevrange", -4, "readonly", "sortedset")
+                .key("RO access", 1)
+                .doc("1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set, by index, with scores ordered from high to low")
+                .deprecated("6.2.0", "`ZRANGE` with the `REV` argument"),
+            cmd("zrangebyscore", -4, "readonly", "sortedset")
+                .key("RO access", 1)
+                .doc("1.0.5", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score")
+                .history("2.0.0", "Added the `WITHSCORES` modifier.")
+                .deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument"),
+            cmd("zrevrangebyscore", -4, "readonly", "sortedset")
+                .key("RO access", 1)
+                .doc("2.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score, with scores ordered from high to low")
+                .history("2.1.6", "`min` and `max` can be exclusive.")
+                .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments"),
+            cmd("zrangebylex", -4, "readonly", "sortedset")
+                .key("RO access", 1)
+                .doc("2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range")
+                .deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument"),
+            cmd("zrevrangebylex", -4, "readonly", "sortedset")
+                .key("RO access", 1)
+                .doc("2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.")
+                .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments"),
+            cmd("zremrangebyrank", 4, "write", "sortedset")
+                .key("RW delete", 1)
+                .doc("2.0.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given indexes"),
+            cmd("zremrangebyscore", 4, "write", "sortedset")
+                .key("RW delete", 1)
+                .doc("1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given scores"),
+            cmd("zremrangebylex", 4, "write", "sortedset")
+                .key("RW delete", 1)
+                .doc("2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set between the given lexicographical range"),
+            cmd("zpopmin", -2, "write fast", "sortedset")
+                .key("RW access delete", 1)
+                .doc("5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the lowest scores in a sorted set"),
+            cmd("zpopmax", -2, "write fast", "sortedset")
+                .key("RW access delete", 1)
+                .doc("5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the highest scores in a sorted set"),
+            cmd("bzpopmin", -3, "write noscript blocking fast", "sortedset")
+                .key("RW access delete", 1, -2, 1)
+                .doc("5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available")
+                .history("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+            cmd("bzpopmax", -3, "write noscript blocking fast", "sortedset")
+                .key("RW access delete", 1, -2, 1)
+                .doc("5.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available")
+                .history("6.0.0", "`timeout` is interpreted as a double instead of an integer."),
+            cmd("zmpop", -4, "write", "sortedset")
+                .keyNum("RW access delete", 1, 0, 1, 1)
+                .doc("7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
+            cmd("bzmpop", -5, "write blocking", "sortedset")
+                .keyNum("RW access delete", 2, 0, 1, 1)
+                .doc("7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set or block until one is available"),
+            cmd("zunion", -3, "readonly", "sortedset")
+                .keyNum("RO access", 1, 0, 1, 1)
+                .doc("6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets"),
+            cmd("zinter", -3, "readonly", "sortedset")
+                .keyNum("RO access", 1, 0, 1, 1)
+                .doc("6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets"),
+            cmd("zdiff", -3, "readonly", "sortedset")
+                .keyNum("RO access", 1, 0, 1, 1)
+                .doc("6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets"),
+            cmd("zunionstore", -4, "write denyoom", "sortedset")
+                .key("OW update", 1)
+                .keyNum("RO access", 2, 0, 1, 1)
+                .doc("2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets and store the resulting sorted set in a new key"),
+            cmd("zinterstore", -4, "write denyoom", "sortedset")
+                .key("OW update", 1)
+                .keyNum("RO access", 2, 0, 1, 1)
+                .doc("2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
+            cmd("zdiffstore", -4, "write denyoom", "sortedset")
+                .key("OW update", 1)
+                .keyNum("RO access", 2, 0, 1, 1)
+                .doc("6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
+            cmd("zintercard", -3, "readonly", "sortedset")
+                .keyNum("RO access", 1, 0, 1, 1)
+                .doc("7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", "Intersect multiple sorted sets and return the cardinality of the result"),
+            cmd("zrandmember", -2, "readonly", "sortedset")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc("6.2.0", "O(N) where N is the number of elements returned", "Get one or multiple random elements from a sorted set"),
+            cmd("zscan", -3, "readonly", "sortedset")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc("2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate sorted sets elements and associated scores"),
 
         }),
 

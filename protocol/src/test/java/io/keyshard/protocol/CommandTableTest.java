@@ -43,7 +43,11 @@ class CommandTableTest {
         + "sdiff sinterstore sunionstore sdiffstore sintercard sscan "
 
         // sorted sets:
-        + ""
+        + "zadd zincrby zrem zcard zscore zmscore zrank zrevrank zcount zlexcount zrange "
+        + "zrangestore zrevrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex "
+        + "zremrangebyrank zremrangebyscore zremrangebylex zpopmin zpopmax bzpopmin bzpopmax "
+        + "zmpop bzmpop zunion zinter zdiff zunionstore zinterstore zdiffstore zintercard "
+        + "zrandmember zscan "
 
         + "multi exec discard watch unwatch").split(" ")));
     assertEquals(expected, table.all().stream().map(CommandSpec::name)

@@ -2,16 +2,50 @@ package io.keyshard.node.commands;
 
 import io.keyshard.node.server.CrossSlotCommands;
 import io.keyshard.node.server.SlotExecutor;
+import io.keyshard.node.slot.SlotCommand;
+import io.keyshard.node.slot.SlotContext;
+import io.keyshard.persistence.KeyshardSerializer;
+import io.keyshard.persistence.SlotEvent;
+import io.keyshard.persistence.SlotSnapshot;
+import io.keyshard.persistence.SlotState;
+import io.keyshard.persistence.StringValue;
+import io.keyshard.persistence.TxEvent;
 import io.keyshard.protocol.CommandSpec;
-import io.keyshard.protocol.Err;
+import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.Slots;
+import java.io.NotSerializableException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** ZUNION/ZINTER/ZDIFF and their STORE forms, ZRANGESTORE, ZINTERCARD, with keys in several slots. (Skeleton: its owner fills it in.) */
+/**
+ * The sorted-set commands whose keys may span slots (the *STORE forms, ZUNION/ZINTER/ZDIFF,
+ * ZINTERCARD, ZRANGESTORE and the pops over several keys), as one program: read every key's
+ * value from its slot ({@code __peek}), run the very same command body over a private copy of
+ * those keys, then send each event the body emitted to the slot of its key ({@code __zevents}).
+ * The transaction around the program holds every slot involved, so nothing changes in between
+ * and the events land atomically; the command's semantics stay in {@link ZSetCommands} alone.
+ */
 final class ZSetCrossSlot implements CrossSlotCommands {
-  private static final Set<String> NAMES = Set.of();
+  private static final Set<String> NAMES =
+      Set.of(
+          "zunionstore", "zinterstore", "zdiffstore", "zrangestore", "zunion", "zinter", "zdiff",
+          "zintercard", "zmpop", "bzmpop", "bzpopmin", "bzpopmax");
+
+  private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
+
+  private static final Map<String, SlotCommand> BODIES = new HashMap<>();
+
+  static {
+    ZSetCommands.register(BODIES);
+  }
 
   @Override
   public boolean handles(String name) {
@@ -21,6 +55,203 @@ final class ZSetCrossSlot implements CrossSlotCommands {
   @Override
   public CompletionStage<Reply> run(
       String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
-    return CompletableFuture.completedFuture(Err.CROSSSLOT);
+    List<byte[]> keys = keys(name, argv);
+    byte[] destination = destination(name, argv);
+    SlotState local = new SlotState();
+    long now = System.currentTimeMillis();
+    CompletableFuture<Reply> read = CompletableFuture.completedFuture(null);
+    for (byte[] key : keys) {
+      boolean onlyWritten =
+          destination != null
+              && java.util.Arrays.equals(key, destination)
+              && !isSource(name, argv, key);
+      read =
+          read.thenCompose(
+              err ->
+                  err != null
+                      ? CompletableFuture.completedFuture(err)
+                      : onlyWritten
+                          ? placeholder(ex, local, db, key, now)
+                          : ex.exec(Slots.slot(key), "__peek", db, Args.command("__peek", key), false)
+                              .thenApply(r -> load(local, db, key, r, now))
+                              .toCompletableFuture());
+    }
+    return read.thenCompose(
+        err -> {
+          if (err != null) {
+            return CompletableFuture.completedFuture(err);
+          }
+          SlotContext ctx = new SlotContext(local, db, argv, now, true);
+          Reply reply;
+          try {
+            reply = BODIES.get(name).run(ctx);
+          } catch (RedisException e) {
+            return CompletableFuture.completedFuture(e.reply());
+          }
+          return ship(ex, db, ctx.events()).thenApply(failed -> failed != null ? failed : reply);
+        });
+  }
+
+  /** The keys of a command in argv order, each once; a malformed count yields what fits. */
+  static List<byte[]> keys(String name, byte[][] argv) {
+    Set<Integer> positions = new LinkedHashSet<>();
+    switch (name) {
+      case "zunionstore", "zinterstore", "zdiffstore" -> {
+        positions.add(1);
+        counted(argv, 2, positions);
+      }
+      case "zrangestore" -> {
+        positions.add(1);
+        positions.add(2);
+      }
+      case "zunion", "zinter", "zdiff", "zintercard", "zmpop" -> counted(argv, 1, positions);
+      case "bzmpop" -> counted(argv, 2, positions);
+      default -> {
+        for (int i = 1; i < argv.length - 1; i++) {
+          positions.add(i);
+        }
+      }
+    }
+    Map<String, byte[]> unique = new LinkedHashMap<>();
+    for (int p : positions) {
+      if (p < argv.length) {
+        unique.putIfAbsent(new String(argv[p], java.nio.charset.StandardCharsets.ISO_8859_1), argv[p]);
+      }
+    }
+    return new ArrayList<>(unique.values());
+  }
+
+  /** The key a *STORE writes, or null. */
+  private static byte[] destination(String name, byte[][] argv) {
+    return name.endsWith("store") && argv.length > 1 ? argv[1] : null;
+  }
+
+  /** Whether a key is also read by the command (ZUNIONSTORE a 2 a b reads its destination). */
+  private static boolean isSource(String name, byte[][] argv, byte[] key) {
+    Set<Integer> sources = new LinkedHashSet<>();
+    if (name.equals("zrangestore")) {
+      sources.add(2);
+    } else {
+      counted(argv, 2, sources);
+    }
+    for (int p : sources) {
+      if (p < argv.length && java.util.Arrays.equals(argv[p], key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A destination that is only written: the body needs to know whether it exists (an empty
+   * result deletes it), not its value, so a large value is not copied for nothing.
+   */
+  private static CompletableFuture<Reply> placeholder(
+      SlotExecutor ex, SlotState local, int db, byte[] key, long now) {
+    return ex.exec(Slots.slot(key), "exists", db, Args.command("exists", key), false)
+        .thenApply(
+            r -> {
+              if (!(r instanceof Reply.Int n)) {
+                return r;
+              }
+              if (n.value() > 0) {
+                local.apply(new SlotEvent.KeyRestored(db, key, StringValue.of(new byte[0]), 0), now);
+              }
+              return (Reply) null;
+            })
+        .toCompletableFuture();
+  }
+
+  private static void counted(byte[][] argv, int numkeysIdx, Set<Integer> positions) {
+    Long n = numkeysIdx < argv.length ? Args.parseLongOrNull(argv[numkeysIdx]) : null;
+    if (n == null) {
+      return;
+    }
+    for (long i = 0; i < n && numkeysIdx + 1 + i < argv.length; i++) {
+      positions.add((int) (numkeysIdx + 1 + i));
+    }
+  }
+
+  /** Puts a peeked value into the private copy; an error reply to stop with, else null. */
+  private static Reply load(SlotState local, int db, byte[] key, Reply peeked, long now) {
+    if (peeked instanceof Reply.Null) {
+      return null;
+    }
+    if (!(peeked instanceof Reply.Bulk payload)) {
+      return peeked;
+    }
+    try {
+      SlotSnapshot one = (SlotSnapshot) FORMAT.fromBinary(payload.value(), "SlotSnapshot");
+      SlotSnapshot.Entry e = one.dbs().get(0).entries().get(0);
+      local.apply(new SlotEvent.KeyRestored(db, key, e.value(), e.expireAt()), now);
+      return null;
+    } catch (NotSerializableException e) {
+      throw new IllegalStateException("corrupt transfer payload", e);
+    }
+  }
+
+  /** Sends each event to its key's slot, in order; the first error reply, or null. */
+  private static CompletableFuture<Reply> ship(SlotExecutor ex, int db, List<SlotEvent> events) {
+    Map<Integer, List<byte[]>> bySlot = new LinkedHashMap<>();
+    for (SlotEvent e : events) {
+      for (SlotEvent one : perKey(e)) {
+        TxEvent.Nested n = FORMAT.nest(one);
+        List<byte[]> args = bySlot.computeIfAbsent(Slots.slot(keyOf(one)), s -> new ArrayList<>());
+        args.add(Args.bytes(n.manifest()));
+        args.add(n.bytes());
+      }
+    }
+    CompletableFuture<Reply> done = CompletableFuture.completedFuture(null);
+    for (Map.Entry<Integer, List<byte[]>> g : bySlot.entrySet()) {
+      byte[][] argv = Args.command("__zevents", g.getValue().toArray(new byte[0][]));
+      done =
+          done.thenCompose(
+              failed ->
+                  failed != null
+                      ? CompletableFuture.completedFuture(failed)
+                      : ex.exec(g.getKey(), "__zevents", db, argv, true)
+                          .thenApply(r -> r.isError() ? r : null)
+                          .toCompletableFuture());
+    }
+    return done;
+  }
+
+  private static List<SlotEvent> perKey(SlotEvent e) {
+    if (e instanceof SlotEvent.KeysDeleted d) {
+      return d.keys().stream().map(k -> (SlotEvent) new SlotEvent.KeysDeleted(d.db(), List.of(k))).toList();
+    }
+    if (e instanceof SlotEvent.KeysExpired d) {
+      return d.keys().stream().map(k -> (SlotEvent) new SlotEvent.KeysExpired(d.db(), List.of(k))).toList();
+    }
+    return List.of(e);
+  }
+
+  private static byte[] keyOf(SlotEvent e) {
+    if (e instanceof SlotEvent.KeyChange c) {
+      return c.key();
+    }
+    if (e instanceof SlotEvent.KeyRestored r) {
+      return r.key();
+    }
+    if (e instanceof SlotEvent.KeysDeleted d) {
+      return d.keys().get(0);
+    }
+    if (e instanceof SlotEvent.KeysExpired d) {
+      return d.keys().get(0);
+    }
+    throw new IllegalStateException("unexpected event from a sorted-set body: " + e.getClass());
+  }
+
+  /** {@code __zevents manifest bytes [manifest bytes ...]}: applies events computed elsewhere. */
+  static Reply applyEvents(SlotContext ctx) {
+    for (int i = 1; i + 1 < ctx.argc(); i += 2) {
+      try {
+        Object e = FORMAT.fromBinary(ctx.arg(i + 1), Args.str(ctx.arg(i)));
+        ctx.emit((SlotEvent) e);
+      } catch (NotSerializableException e) {
+        throw new IllegalStateException("corrupt event", e);
+      }
+    }
+    return Reply.OK;
   }
 }
