@@ -751,7 +751,7 @@ public final class CommandTable {
                     "Remove the last element in a list, prepend it to another list and return it")
                 .deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments"),
             cmd("lmpop", -4, "write", "list")
-                .keyNum("RW access delete", 1, 0, 1, 1)
+                .keysByNumber("RW access delete", 1, 0, 1, 1)
                 .doc(
                     "7.0.0",
                     "O(N+M) where N is the number of provided keys and M is the number of elements "
@@ -790,7 +790,7 @@ public final class CommandTable {
                 .history("6.0.0", "`timeout` is interpreted as a double instead of an integer.")
                 .deprecated("6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
             cmd("blmpop", -5, "write blocking", "list")
-                .keyNum("RW access delete", 2, 0, 1, 1)
+                .keysByNumber("RW access delete", 2, 0, 1, 1)
                 .doc(
                     "7.0.0",
                     "O(N+M) where N is the number of provided keys and M is the number of elements "
@@ -957,14 +957,13 @@ public final class CommandTable {
 
   /**
    * The argv indexes of spec's keys from its first/last/step (a negative last counts from the
-   * end), or from its key specs if it has movable keys, skipping any beyond argv; empty if the
-   * command has no keys. Pass the resolved spec: for
+   * end), skipping any beyond argv; empty if the command has no keys. Pass the resolved spec: for
    * OBJECT ENCODING k that is object|encoding, whose key is argv[2].
    */
   public int[] keyPositions(CommandSpec spec, byte[][] argv) {
-    if (spec.hasFlag(CommandFlags.MOVABLEKEYS)) {
-      // The legacy range cannot say where these keys are (LMPOP's key count): walk the key
-      // specs; none if argv does not fit them, and the command's own checks then answer.
+    if (spec.flags().contains(CommandFlags.MOVABLEKEYS)) {
+      // ZUNIONSTORE, ZMPOP ...: the legacy range misses keys that follow a count; the key
+      // specs find them all (none when the count is bad: the command body then errors).
       int[] keys = keysFromSpecs(spec, argv);
       return keys == null ? NO_KEYS : keys;
     }
@@ -1268,10 +1267,10 @@ public final class CommandTable {
     }
 
     /**
-     * A key spec whose first key count is an argument: begin at argv[index]; the argument
-     * keyNumIdx after it says how many keys follow, the first firstKey after it, every keyStep.
+     * A key spec whose keys follow a count: argv[index + keyNumIdx] says how many, the first is
+     * at index + firstKey (ZUNION, ZMPOP ...).
      */
-    Def keyNum(String flags, int index, int keyNumIdx, int firstKey, int keyStep) {
+    Def keysByNumber(String flags, int index, int keyNumIdx, int firstKey, int keyStep) {
       keySpecs.add(new CommandSpec.KeySpec(null,
           CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
           new CommandSpec.Index(index), new CommandSpec.KeyNum(keyNumIdx, firstKey, keyStep)));
