@@ -192,6 +192,7 @@ public final class ListValue implements Value {
    * How many elements it holds, for snapshot sizing: overrides {@code Value.elementCount()} on
    * main (no {@code @Override} here, so this branch also builds before that method exists).
    */
+  @Override
   public long elementCount() {
     return size;
   }

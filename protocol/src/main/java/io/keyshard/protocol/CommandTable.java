@@ -1234,8 +1234,7 @@ public final class CommandTable {
 
   /**
    * The argv indexes of spec's keys from its first/last/step (a negative last counts from the
-   * end), or from its key specs if it has movable keys, skipping any beyond argv; empty if the
-   * command has no keys. Pass the resolved spec: for
+   * end), skipping any beyond argv; empty if the command has no keys. Pass the resolved spec: for
    * OBJECT ENCODING k that is object|encoding, whose key is argv[2].
    */
   public int[] keyPositions(CommandSpec spec, byte[][] argv) {
