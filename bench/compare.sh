@@ -4,6 +4,8 @@
 #   bench/compare.sh                  # N=200000 requests per test and run
 #   N=20000 bench/compare.sh          # a quick run
 #   TESTS=set,get,incr,lpush N=20000 bench/compare.sh
+#   TESTS=lpush,lpop,sadd,hset,zadd,spop KEYMODES=random bench/compare.sh   # the data types
+#   (one sorted set of a million members, ZADD/ZRANK/ZRANGE: bench/zset-large.sh)
 #
 # Three servers run at once on free ports: redis-server without persistence, redis-server with
 # appendonly yes + appendfsync always (the durable baseline: Keyshard acknowledges a write only

@@ -276,6 +276,41 @@ class BlockingTest extends DifferentialTestBase {
         });
   }
 
+  /** A job queue through Jedis: workers blocked in BLPOP get jobs in the order they blocked. */
+  @Test
+  void jedisWorkersAreServedInTheOrderTheyBlocked() throws Exception {
+    for (int port : new int[] {redis.port(), node.port()}) {
+      int workers = 4;
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+      try (Jedis producer = new Jedis("127.0.0.1", port)) {
+        producer.flushAll();
+        List<java.util.concurrent.Future<List<String>>> got = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+          got.add(
+              pool.submit(
+                  () -> {
+                    try (Jedis j = new Jedis("127.0.0.1", port, 30_000)) {
+                      return j.blpop(0, "jobs");
+                    }
+                  }));
+          awaitBlocked(port, w + 1);
+        }
+        producer.rpush("jobs", "job0", "job1");
+        producer.rpush("jobs", "job2");
+        producer.rpush("jobs", "job3", "job4");
+        for (int w = 0; w < workers; w++) {
+          assertEquals(List.of("jobs", "job" + w), got.get(w).get(20, java.util.concurrent.TimeUnit.SECONDS));
+        }
+        assertEquals(List.of("job4"), producer.lrange("jobs", 0, -1));
+        try (Jedis j = new Jedis("127.0.0.1", port)) {
+          assertEquals(null, j.blpop(0.1, "empty"));
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
   @Test
   void aServedPopIsDurable() throws Exception {
     try (RawClient c = blockedOn(node.port(), 0, "BRPOP", "jobs", "0");

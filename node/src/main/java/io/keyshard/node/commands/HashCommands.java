@@ -5,10 +5,8 @@ import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.HashValue;
-import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.protocol.Err;
-import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
@@ -57,14 +55,7 @@ public final class HashCommands {
 
   /** The hash at key, null if absent; WRONGTYPE if the key holds another type. */
   private static HashValue hash(SlotContext ctx, byte[] key) {
-    Keyspace.Entry e = ctx.lookup(key);
-    if (e == null) {
-      return null;
-    }
-    if (e.value instanceof HashValue h) {
-      return h;
-    }
-    throw new RedisException(Err.WRONGTYPE);
+    return ctx.lookup(key, HashValue.class);
   }
 
   private static int size(HashValue h) {
@@ -287,31 +278,16 @@ public final class HashCommands {
    * a missing key answers an empty scan whatever the options.
    */
   private static Reply hscan(SlotContext ctx) {
-    parseCursor(ctx.arg(2));
+    ScanArgs.cursor(ctx.arg(2));
     HashValue h = hash(ctx, ctx.arg(1));
     List<Reply> out = new ArrayList<>();
     Reply empty = Reply.array(List.of(Reply.bulk("0"), Reply.array(out)));
     if (h == null) {
       return empty;
     }
-    byte[] pattern = null;
-    for (int i = 3; i < ctx.argc(); i += 2) {
-      if (i + 1 >= ctx.argc()) {
-        throw new RedisException(Err.SYNTAX);
-      }
-      if (Args.is(ctx.arg(i), "MATCH")) {
-        byte[] p = ctx.arg(i + 1);
-        pattern = p.length == 1 && p[0] == '*' ? null : p;
-      } else if (Args.is(ctx.arg(i), "COUNT")) {
-        if (Args.parseLong(ctx.arg(i + 1)) < 1) {
-          throw new RedisException(Err.SYNTAX);
-        }
-      } else {
-        throw new RedisException(Err.SYNTAX);
-      }
-    }
+    ScanArgs options = ScanArgs.options(ctx.argv(), 3);
     for (Map.Entry<Bytes, byte[]> e : h.fields().entrySet()) {
-      if (pattern == null || Glob.match(pattern, e.getKey().array(), false)) {
+      if (options.matches(e.getKey().array())) {
         out.add(new Reply.Bulk(e.getKey().array()));
         out.add(new Reply.Bulk(e.getValue()));
       }
@@ -319,26 +295,4 @@ public final class HashCommands {
     return empty;
   }
 
-  /**
-   * Redis reads a cursor as strtoul does: an unsigned 64-bit number, a sign allowed ('-' wraps
-   * around), and an empty string reads as 0.
-   */
-  private static void parseCursor(byte[] raw) {
-    String s = Args.str(raw);
-    if (s.isEmpty()) {
-      return;
-    }
-    String digits = s.startsWith("-") || s.startsWith("+") ? s.substring(1) : s;
-    boolean ok = !digits.isEmpty() && digits.chars().allMatch(c -> c >= '0' && c <= '9');
-    if (ok) {
-      try {
-        Long.parseUnsignedLong(digits);
-      } catch (NumberFormatException e) {
-        ok = false;
-      }
-    }
-    if (!ok) {
-      throw new RedisException(Err.INVALID_CURSOR);
-    }
-  }
 }

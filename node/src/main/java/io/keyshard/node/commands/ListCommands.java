@@ -2,7 +2,6 @@ package io.keyshard.node.commands;
 
 import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
-import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.ListEvent;
 import io.keyshard.persistence.ListValue;
 import io.keyshard.protocol.Err;
@@ -175,14 +174,7 @@ public final class ListCommands {
 
   /** The list at key, null if absent; WRONGTYPE if the key holds another type. */
   private static ListValue list(SlotContext ctx, byte[] key) {
-    Keyspace.Entry e = ctx.lookup(key);
-    if (e == null) {
-      return null;
-    }
-    if (e.value instanceof ListValue l) {
-      return l;
-    }
-    throw new RedisException(Err.WRONGTYPE);
+    return ctx.lookup(key, ListValue.class);
   }
 
   private static int size(ListValue l) {

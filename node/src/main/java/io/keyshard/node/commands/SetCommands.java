@@ -8,7 +8,6 @@ import io.keyshard.persistence.SetEvent;
 import io.keyshard.persistence.SetValue;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.protocol.Err;
-import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
@@ -54,7 +53,6 @@ public final class SetCommands {
   private static final int SPOP_MOVE_STRATEGY_MUL = 5;
 
   /** Elements an SSCAN of a hashtable set answers per call unless COUNT says otherwise. */
-  private static final int SCAN_DEFAULT_COUNT = 10;
 
   public static void register(Map<String, SlotCommand> m) {
     m.put("sadd", SetCommands::sadd);
@@ -82,14 +80,7 @@ public final class SetCommands {
 
   /** The set at key, null if absent; WRONGTYPE if the key holds another type. */
   static SetValue set(SlotContext ctx, byte[] key) {
-    Keyspace.Entry e = ctx.lookup(key);
-    if (e == null) {
-      return null;
-    }
-    if (e.value instanceof SetValue s) {
-      return s;
-    }
-    throw new RedisException(Err.WRONGTYPE);
+    return ctx.lookup(key, SetValue.class);
   }
 
   private static int size(SetValue s) {
@@ -452,29 +443,13 @@ public final class SetCommands {
    * member present for the whole scan is answered at least once; one may come twice.
    */
   private static Reply sscan(SlotContext ctx) {
-    long cursor = parseCursor(ctx.arg(2));
+    long cursor = ScanArgs.cursor(ctx.arg(2));
     SetValue s = set(ctx, ctx.arg(1));
     if (s == null) {
       return Reply.array(List.of(Reply.bulk("0"), Reply.EMPTY_ARRAY));
     }
-    byte[] pattern = null;
-    long count = SCAN_DEFAULT_COUNT;
-    for (int i = 3; i < ctx.argc(); i += 2) {
-      if (i + 1 >= ctx.argc()) {
-        throw new RedisException(Err.SYNTAX);
-      }
-      if (Args.is(ctx.arg(i), "MATCH")) {
-        byte[] p = ctx.arg(i + 1);
-        pattern = p.length == 1 && p[0] == '*' ? null : p;
-      } else if (Args.is(ctx.arg(i), "COUNT")) {
-        count = Args.parseLong(ctx.arg(i + 1));
-        if (count < 1) {
-          throw new RedisException(Err.SYNTAX);
-        }
-      } else {
-        throw new RedisException(Err.SYNTAX);
-      }
-    }
+    ScanArgs options = ScanArgs.options(ctx.argv(), 3);
+    long count = options.count();
     List<Bytes> visited;
     long next;
     if (s.isIntset()) {
@@ -491,34 +466,13 @@ public final class SetCommands {
     }
     List<Reply> out = new ArrayList<>(visited.size());
     for (Bytes m : visited) {
-      if (pattern == null || Glob.match(pattern, m.array(), false)) {
+      if (options.matches(m.array())) {
         out.add(new Reply.Bulk(m.array()));
       }
     }
     return Reply.array(List.of(Reply.bulk(Long.toUnsignedString(next)), Reply.array(out)));
   }
 
-  /**
-   * A cursor as Redis reads it with strtoul: an unsigned 64-bit number, a sign allowed ('-'
-   * wraps around), an empty string reads as 0.
-   */
-  private static long parseCursor(byte[] raw) {
-    String s = Args.str(raw);
-    if (s.isEmpty()) {
-      return 0;
-    }
-    boolean negative = s.startsWith("-");
-    String digits = negative || s.startsWith("+") ? s.substring(1) : s;
-    if (!digits.isEmpty() && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      try {
-        long v = Long.parseUnsignedLong(digits);
-        return negative ? -v : v;
-      } catch (NumberFormatException e) {
-        // beyond 64 bits
-      }
-    }
-    throw new RedisException(Err.INVALID_CURSOR);
-  }
 
   // Internal bodies for SetCrossSlot.
 

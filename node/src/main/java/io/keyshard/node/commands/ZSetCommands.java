@@ -9,7 +9,6 @@ import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.ZSetEvent;
 import io.keyshard.persistence.ZSetValue;
 import io.keyshard.protocol.Err;
-import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
@@ -106,14 +105,7 @@ public final class ZSetCommands {
 
   /** The sorted set at key, null if absent; WRONGTYPE if the key holds another type. */
   static ZSetValue zset(SlotContext ctx, byte[] key) {
-    Keyspace.Entry e = ctx.lookup(key);
-    if (e == null) {
-      return null;
-    }
-    if (e.value instanceof ZSetValue z) {
-      return z;
-    }
-    throw new RedisException(Err.WRONGTYPE);
+    return ctx.lookup(key, ZSetValue.class);
   }
 
   private static int size(ZSetValue z) {
@@ -954,57 +946,20 @@ public final class ZSetCommands {
    * cursor 0, member then score as strings; see HSCAN for why this keeps SCAN's guarantees.
    */
   private static Reply zscan(SlotContext ctx) {
-    Cursor.parse(ctx.arg(2));
+    ScanArgs.cursor(ctx.arg(2));
     ZSetValue z = zset(ctx, ctx.arg(1));
     List<Reply> out = new ArrayList<>();
     Reply reply = Reply.array(List.of(Reply.bulk("0"), Reply.array(out)));
     if (z == null) {
       return reply;
     }
-    byte[] pattern = null;
-    for (int i = 3; i < ctx.argc(); i += 2) {
-      if (i + 1 >= ctx.argc()) {
-        throw new RedisException(Err.SYNTAX);
-      }
-      if (Args.is(ctx.arg(i), "MATCH")) {
-        byte[] p = ctx.arg(i + 1);
-        pattern = p.length == 1 && p[0] == '*' ? null : p;
-      } else if (Args.is(ctx.arg(i), "COUNT")) {
-        if (Args.parseLong(ctx.arg(i + 1)) < 1) {
-          throw new RedisException(Err.SYNTAX);
-        }
-      } else {
-        throw new RedisException(Err.SYNTAX);
-      }
-    }
+    ScanArgs options = ScanArgs.options(ctx.argv(), 3);
     for (ZSetValue.Node x = z.first(); x != null; x = x.next()) {
-      if (pattern == null || Glob.match(pattern, x.member(), false)) {
+      if (options.matches(x.member())) {
         out.add(bulk(x.member()));
         out.add(Reply.bulk(io.keyshard.protocol.RespWriter.formatDouble(x.score())));
       }
     }
     return reply;
-  }
-
-  /** HSCAN's cursor rules (strtoul), shared. */
-  private static final class Cursor {
-    static void parse(byte[] raw) {
-      String s = Args.str(raw);
-      if (s.isEmpty()) {
-        return;
-      }
-      String digits = s.startsWith("-") || s.startsWith("+") ? s.substring(1) : s;
-      boolean ok = !digits.isEmpty() && digits.chars().allMatch(c -> c >= '0' && c <= '9');
-      if (ok) {
-        try {
-          Long.parseUnsignedLong(digits);
-        } catch (NumberFormatException e) {
-          ok = false;
-        }
-      }
-      if (!ok) {
-        throw new RedisException(Err.INVALID_CURSOR);
-      }
-    }
   }
 }

@@ -95,6 +95,21 @@ public final class SlotContext {
     return e == null || e.isExpired(now) ? null : e;
   }
 
+  /**
+   * The value at key if it is a {@code type} (a hash, a list...), null if the key is absent;
+   * WRONGTYPE if it holds another type.
+   */
+  public <T extends io.keyshard.persistence.Value> T lookup(byte[] key, Class<T> type) {
+    Keyspace.Entry e = lookup(key);
+    if (e == null) {
+      return null;
+    }
+    if (type.isInstance(e.value)) {
+      return type.cast(e.value);
+    }
+    throw new RedisException(Err.WRONGTYPE);
+  }
+
   /** The string stored at key, null if absent; WRONGTYPE if the key holds another type. */
   public byte[] getString(byte[] key) {
     Keyspace.Entry e = lookup(key);
