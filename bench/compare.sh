@@ -5,6 +5,7 @@
 #   N=20000 bench/compare.sh          # a quick run
 #   TESTS=set,get,incr,lpush N=20000 bench/compare.sh
 #   TESTS=lpush,lpop,sadd,hset,zadd,spop KEYMODES=random bench/compare.sh   # the data types
+#   bench/compare.sh --cluster        # 3-node Keyshard cluster vs 3-node Redis Cluster
 #   (one sorted set of a million members, ZADD/ZRANK/ZRANGE: bench/zset-large.sh)
 #
 # Three servers run at once on free ports: redis-server without persistence, redis-server with
@@ -24,6 +25,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ "${1:-}" = --cluster ]; then
+  # Three-node clusters instead of single servers: see bench/cluster-compare.sh.
+  exec "$root/bench/cluster-compare.sh"
+fi
 N="${N:-200000}"
 TESTS="${TESTS:-set,get}"
 CLIENTS="${CLIENTS:-50}"

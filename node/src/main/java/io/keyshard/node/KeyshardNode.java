@@ -264,6 +264,11 @@ public final class KeyshardNode implements AutoCloseable {
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
     if (view != null) {
       router.setCluster(view);
+      spawn(
+          system,
+          io.keyshard.node.cluster.SlotAgent.create(nodeId, router, localSlots, index, view),
+          "slot-agent",
+          startTimeout);
     }
     Transactions transactions =
         new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());

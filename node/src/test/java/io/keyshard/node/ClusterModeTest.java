@@ -193,6 +193,23 @@ class ClusterModeTest {
         assertEquals(List.of("1", "2"), jc.mget("{user1}:a", "{user1}:b"));
       }
 
+      // Lettuce's cluster client reads the topology (CLUSTER NODES) and routes by slot.
+      io.lettuce.core.cluster.RedisClusterClient lettuce =
+          io.lettuce.core.cluster.RedisClusterClient.create(
+              io.lettuce.core.RedisURI.create("127.0.0.1", portB));
+      try (var conn = lettuce.connect()) {
+        var sync = conn.sync();
+        for (int i = 0; i < 300; i++) {
+          assertEquals("OK", sync.set("lettuce:" + i, "l" + i));
+        }
+        for (int i = 0; i < 300; i++) {
+          assertEquals("l" + i, sync.get("lettuce:" + i));
+        }
+        assertEquals(2, sync.clusterNodes().lines().count());
+      } finally {
+        lettuce.shutdown();
+      }
+
       // redis-cli follows MOVED with -c.
       assertEquals("OK", redisCli(portA, "-c", "set", "cli-key", "cli-value"));
       assertEquals("cli-value", redisCli(portB, "-c", "get", "cli-key"));
@@ -217,6 +234,98 @@ class ClusterModeTest {
     } finally {
       again[0].close();
       again[1].close();
+    }
+  }
+
+  /**
+   * A node joining a running cluster (cluster-init auto) receives its share of the slots: the
+   * owner hands them off, requests arriving meanwhile wait and are then redirected, and every
+   * key, written before or during the move, is served afterwards.
+   */
+  @Test
+  void aNewNodeReceivesHalfTheSlotsWhileClientsWrite() throws Exception {
+    int portA = clusterPort();
+    int portB = clusterPort();
+    Map<String, Object> a = settings(portA, List.of());
+    a.put("keyshard.cluster.min-nodes", 1);
+    TestNode first = TestNode.start(Files.createTempDirectory("keyshard-ra"), a);
+    TestNode second = null;
+    try {
+      try (Jedis j = new Jedis("127.0.0.1", portA, 15_000)) {
+        long until = System.currentTimeMillis() + 30_000;
+        while (!j.clusterInfo().contains("cluster_state:ok") && System.currentTimeMillis() < until) {
+          Thread.sleep(100);
+        }
+        for (int i = 0; i < 2000; i++) {
+          j.set("before:" + i, "b" + i);
+        }
+        j.rpush("{q}list", "x", "y");
+      }
+      // A writer through the cluster client keeps going while B joins and slots move.
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger acked = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.List<String> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      Thread writer =
+          new Thread(
+              () -> {
+                try (JedisCluster jc =
+                    new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 10, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+                  for (int i = 0; !stop.get(); i++) {
+                    try {
+                      jc.set("during:" + i, "d" + i);
+                      acked.set(i + 1);
+                    } catch (RuntimeException e) {
+                      failures.add(i + ": " + e);
+                      return;
+                    }
+                  }
+                }
+              });
+      writer.start();
+      Thread.sleep(300);
+      second = TestNode.start(Files.createTempDirectory("keyshard-rb"), settings(portB, List.of("127.0.0.1:" + portA)));
+      try (Jedis jb = new Jedis("127.0.0.1", portB, 15_000)) {
+        long until = System.currentTimeMillis() + 60_000;
+        String nodes = "";
+        while (System.currentTimeMillis() < until) {
+          nodes = jb.clusterNodes();
+          if (nodes.contains("myself,master") && nodes.lines().filter(l -> l.contains("myself")).anyMatch(l -> l.split(" ").length > 8)) {
+            break;
+          }
+          Thread.sleep(100);
+        }
+        assertTrue(nodes.lines().filter(l -> l.contains("myself")).anyMatch(l -> l.endsWith("8192-16383")), nodes);
+      }
+      Thread.sleep(500);
+      stop.set(true);
+      writer.join(30_000);
+      assertTrue(failures.isEmpty(), "writes failed during the move: " + failures);
+      assertTrue(acked.get() > 0);
+
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+        for (int i = 0; i < 2000; i++) {
+          assertEquals("b" + i, jc.get("before:" + i));
+        }
+        for (int i = 0; i < acked.get(); i++) {
+          assertEquals("d" + i, jc.get("during:" + i));
+        }
+        assertEquals(List.of("x", "y"), jc.lrange("{q}list", 0, -1));
+      }
+      long total = 0;
+      for (int port : new int[] {portA, portB}) {
+        try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
+          long n = j.dbSize();
+          assertTrue(n > 0, "both nodes hold keys: " + port);
+          total += n;
+        }
+      }
+      assertEquals(2000 + 1 + acked.get(), total, "every key counted once, on its owner");
+    } finally {
+      if (second != null) {
+        second.close();
+      }
+      first.close();
     }
   }
 

@@ -142,10 +142,28 @@ public final class ClusterView {
       table = next;
       return;
     }
+    Table before = table;
     table = next;
     if (next.nodes().stream().anyMatch(n -> n.id().equals(myId))) {
       knowsMe.complete(null);
     }
+    for (java.util.function.BiConsumer<Table, Table> l : listeners) {
+      l.accept(before, next);
+    }
+  }
+
+  private final List<java.util.function.BiConsumer<Table, Table>> listeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Called with the old and the new table after every change brought by Distributed Data. */
+  public void onChange(java.util.function.BiConsumer<Table, Table> listener) {
+    listeners.add(listener);
+  }
+
+  /** Whether this node owns the slot in the current table. */
+  public boolean owns(int slot) {
+    Node o = table.owner(slot);
+    return o != null && o.id().equals(myId);
   }
 
   /** Completes once a published table names this node. */

@@ -74,6 +74,11 @@ public final class SlotTable
 
   private record Published(Object response) implements Command {}
 
+  /** Slots going from one node to another, as inclusive start, end pairs. */
+  record Move(String from, String to, List<Integer> ranges) {}
+
+  private record MoveReleased(Move move, List<Integer> nonEmpty, String failure) implements Command {}
+
   public static final Key<LWWRegister<SlotTableEvent.TableSnapshot>> KEY =
       LWWRegisterKey.create("slot-table");
 
@@ -148,6 +153,7 @@ public final class SlotTable
         .forAnyState()
         .onCommand(Hello.class, this::onHello)
         .onCommand(AddSlots.class, this::onAddSlots)
+        .onCommand(MoveReleased.class, this::onMoveReleased)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .onCommand(Published.class, (state, p) -> Effect().noReply())
         .build();
@@ -171,7 +177,11 @@ public final class SlotTable
     }
     return Effect()
         .persist(events)
-        .thenRun(this::publish)
+        .thenRun(
+            s -> {
+              publish(s);
+              maybeRebalance(s);
+            })
         .thenReply(h.replyTo(), s -> new Welcome(null));
   }
 
@@ -200,6 +210,139 @@ public final class SlotTable
         .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), merge(free), epoch))
         .thenRun(this::publish)
         .thenReply(a.replyTo(), s -> new Busy(busyRanges));
+  }
+
+  // ---- Rebalancing (cluster-init auto): a new primary gets its share from the others ----
+
+  private final java.util.ArrayDeque<Move> plan = new java.util.ArrayDeque<>();
+  private boolean moving;
+
+  private void maybeRebalance(SlotTableState state) {
+    if (!autoInit || moving || !state.anyAssigned()) {
+      return;
+    }
+    plan.clear();
+    plan.addAll(rebalance(state));
+    runNextMove(state);
+  }
+
+  private void runNextMove(SlotTableState state) {
+    Move m = plan.poll();
+    moving = m != null;
+    if (m == null) {
+      return;
+    }
+    SlotTableEvent.NodeSeen to = state.nodes().get(m.to());
+    ctx.getLog().info("Moving slots {} from {} to {}", m.ranges(), m.from(), m.to());
+    Duration timeout = Duration.ofSeconds(90);
+    java.util.concurrent.CompletionStage<SlotAgent.Released> released =
+        agent(m.from())
+            .thenCompose(
+                agent ->
+                    org.apache.pekko.actor.typed.javadsl.AskPattern.<SlotAgent.Command, SlotAgent.Released>ask(
+                        agent,
+                        r -> new SlotAgent.Release(m.ranges(), to.host(), to.port(), r),
+                        timeout,
+                        ctx.getSystem().scheduler()));
+    ctx.pipeToSelf(
+        released,
+        (r, t) ->
+            new MoveReleased(m, r == null ? null : r.nonEmpty(), t == null ? null : t.toString()));
+  }
+
+  /** The agent of a node, found through the receptionist. */
+  private java.util.concurrent.CompletionStage<ActorRef<SlotAgent.Command>> agent(String nodeId) {
+    return org.apache.pekko.actor.typed.javadsl.AskPattern
+        .<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
+            org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
+            ctx.getSystem().receptionist(),
+            r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(SlotAgent.key(nodeId), r),
+            Duration.ofSeconds(10),
+            ctx.getSystem().scheduler())
+        .thenApply(
+            listing -> {
+              var agents = listing.getServiceInstances(SlotAgent.key(nodeId));
+              if (agents.isEmpty()) {
+                throw new IllegalStateException("no slot agent on node " + nodeId + " yet");
+              }
+              return agents.iterator().next();
+            });
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onMoveReleased(
+      SlotTableState state, MoveReleased r) {
+    if (r.failure() != null) {
+      ctx.getLog().warn("Moving slots {} to {} failed ({}); they stay with {}", r.move().ranges(), r.move().to(), r.failure(), r.move().from());
+      plan.clear();
+      moving = false;
+      return Effect().noReply();
+    }
+    Move m = r.move();
+    return Effect()
+        .persist(new SlotTableEvent.SlotsAssigned(m.to(), m.ranges(), state.epoch() + 1))
+        .thenRun(
+            s -> {
+              publish(s);
+              if (!r.nonEmpty().isEmpty()) {
+                agent(m.to()).thenAccept(a -> a.tell(new SlotAgent.Adopt(r.nonEmpty())));
+              }
+              runNextMove(s);
+            })
+        .thenNoReply();
+  }
+
+  /**
+   * Moves that give every known node its even share (16384 / n, the first ones one more), taking
+   * each surplus from the top of the donor's slots and filling the nodes short of their share in
+   * table order.
+   */
+  static List<Move> rebalance(SlotTableState state) {
+    List<String> ids = new ArrayList<>(state.nodes().keySet());
+    int n = ids.size();
+    java.util.Map<String, List<Integer>> owned = new java.util.LinkedHashMap<>();
+    ids.forEach(id -> owned.put(id, new ArrayList<>()));
+    for (int slot = 0; slot < SlotTableState.SLOTS; slot++) {
+      String o = state.owner(slot);
+      if (o != null && owned.containsKey(o)) {
+        owned.get(o).add(slot);
+      }
+    }
+    java.util.Map<String, Integer> target = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      target.put(ids.get(i), SlotTableState.SLOTS / n + (i < SlotTableState.SLOTS % n ? 1 : 0));
+    }
+    // Surplus, donor by donor, highest slots first.
+    List<String[]> surplus = new ArrayList<>(); // {from, slot}
+    for (String id : ids) {
+      List<Integer> mine = owned.get(id);
+      for (int k = mine.size() - 1; k >= target.get(id); k--) {
+        surplus.add(new String[] {id, Integer.toString(mine.get(k))});
+      }
+    }
+    java.util.Map<String, java.util.Map<String, java.util.TreeSet<Integer>>> moves = new java.util.LinkedHashMap<>();
+    int next = 0;
+    for (String id : ids) {
+      int need = target.get(id) - owned.get(id).size();
+      for (; need > 0 && next < surplus.size(); need--, next++) {
+        String[] sl = surplus.get(next);
+        moves.computeIfAbsent(sl[0], f -> new java.util.LinkedHashMap<>())
+            .computeIfAbsent(id, t -> new java.util.TreeSet<>())
+            .add(Integer.parseInt(sl[1]));
+      }
+    }
+    List<Move> out = new ArrayList<>();
+    moves.forEach(
+        (from, byTo) ->
+            byTo.forEach(
+                (to, slots) -> {
+                  List<Integer> pairs = new ArrayList<>();
+                  for (int sl : slots) {
+                    pairs.add(sl);
+                    pairs.add(sl);
+                  }
+                  out.add(new Move(from, to, merge(pairs)));
+                }));
+    return out;
   }
 
   /** Joins adjacent single-slot pairs into ranges. */

@@ -127,6 +127,10 @@ public final class Router {
         s.flagMultiError();
         return done(redirect);
       }
+      if (!route.slots().isEmpty() && moving.containsKey(route.slots().first())) {
+        // The slot is being handed to another node: wait for that, then ask again (MOVED).
+        return park(route.slots().first(), () -> dispatch(s, argv, route));
+      }
     }
     if (s.multi != null && !MULTI_CONTROL.contains(top.name())) {
       s.multi.add(argv);
@@ -215,6 +219,46 @@ public final class Router {
 
   private volatile Blocking blocking;
   private volatile io.keyshard.node.cluster.ClusterView cluster;
+
+  // ---- Slots being handed to another node (cluster mode) ----
+
+  /** Per moving slot: the gate that opens when the move is over, and the last request parked. */
+  private final java.util.concurrent.ConcurrentHashMap<Integer, CompletableFuture<Void>> moving =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<Integer, CompletableFuture<?>> parkedTail =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** From now on, requests for these slots wait until {@link #endMove}. */
+  public void beginMove(java.util.Collection<Integer> slots) {
+    for (int slot : slots) {
+      moving.putIfAbsent(slot, new CompletableFuture<>());
+    }
+  }
+
+  /** The move of a slot is over (it has a new owner, or it failed): parked requests run again. */
+  public void endMove(int slot) {
+    CompletableFuture<Void> gate = moving.remove(slot);
+    if (gate != null) {
+      gate.complete(null);
+    }
+  }
+
+  public boolean isMoving(int slot) {
+    return moving.containsKey(slot);
+  }
+
+  /** Queues a request behind the slot's gate, in arrival order (one after the other). */
+  private CompletionStage<Reply> park(int slot, java.util.function.Supplier<CompletionStage<Reply>> again) {
+    synchronized (parkedTail) {
+      CompletableFuture<Void> gate = moving.get(slot);
+      CompletableFuture<?> previous = parkedTail.getOrDefault(slot, gate == null ? CompletableFuture.completedFuture(null) : gate);
+      CompletableFuture<Reply> next =
+          previous.handle((v, t) -> null).thenCompose(v -> again.get().toCompletableFuture());
+      parkedTail.put(slot, next);
+      next.whenComplete((r, t) -> parkedTail.remove(slot, next));
+      return next;
+    }
+  }
 
   /** Cluster mode: route by this node's copy of the slot table. */
   public void setCluster(io.keyshard.node.cluster.ClusterView view) {

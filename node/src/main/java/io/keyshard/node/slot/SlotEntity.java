@@ -138,6 +138,13 @@ public final class SlotEntity
   public record Unblock(Waiter waiter)
       implements Command, org.apache.pekko.actor.NoSerializationVerificationNeeded {}
 
+  /**
+   * Cluster mode: the slot is given to another node. Persists what is open, answers blocked
+   * clients with {@code redirect} (a MOVED to the new owner), replies, and stops; the new owner's
+   * entity recovers the slot from the shared journal.
+   */
+  public record Handoff(String redirect, ActorRef<Done> replyTo) implements Command {}
+
   private enum ExpireTick implements Command {
     INSTANCE
   }
@@ -269,6 +276,7 @@ public final class SlotEntity
         .onCommand(Unwatch.class, this::onUnwatch)
         .onCommand(CheckWatch.class, this::onCheckWatch)
         .onCommand(Block.class, this::onBlock)
+        .onCommand(Handoff.class, this::onHandoff)
         .onCommand(Unblock.class, this::onUnblock)
         .build();
   }
@@ -656,6 +664,35 @@ public final class SlotEntity
     return Effect().reply(c.replyTo(), false);
   }
 
+  private ReplyEffect<SlotEvent, SlotState> onHandoff(SlotState state, Handoff c) {
+    if (lockedBy != 0 || registering) {
+      return Effect().stash();
+    }
+    Reply moved = Reply.error(c.redirect());
+    for (java.util.ArrayDeque<Waiter> queue : waiting.values()) {
+      for (Waiter w : queue) {
+        if (w.claim()) {
+          w.complete(moved);
+        }
+      }
+    }
+    waiting.clear();
+    timers.cancelAll();
+    if (batchEvents.isEmpty()) {
+      return Effect().stop().thenReply(c.replyTo(), s -> Done.getInstance());
+    }
+    List<SlotEvent> events = List.copyOf(batchEvents);
+    List<Runnable> replies = List.copyOf(batchReplies);
+    batchEvents.clear();
+    batchReplies.clear();
+    preApplied += events.size();
+    return Effect()
+        .persist(events)
+        .thenRun(s -> replies.forEach(Runnable::run))
+        .thenStop()
+        .thenReply(c.replyTo(), s -> Done.getInstance());
+  }
+
   private ReplyEffect<SlotEvent, SlotState> onUnblock(SlotState state, Unblock c) {
     waiting.values().removeIf(q -> q.removeIf(w -> w == c.waiter()) && q.isEmpty());
     return Effect().noReply();
@@ -925,6 +962,11 @@ public final class SlotEntity
               lastSnapshotAt = lastSequenceNumber(ctx);
               sizeSnapshotInterval(state);
               scheduleExpiry(state);
+              if (!state.isEmpty()) {
+                // The index may not know this slot (it came from another node, or from a
+                // standalone journal): keyspace-wide commands must find it.
+                sendRegister(0);
+              }
             })
         .onSignal(
             org.apache.pekko.actor.typed.PostStop.instance(),

@@ -1,0 +1,219 @@
+package io.keyshard.node.cluster;
+
+import io.keyshard.node.CborSerializable;
+import io.keyshard.node.Futures;
+import io.keyshard.node.server.Router;
+import io.keyshard.node.slot.LocalSlots;
+import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotIndex;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * This node's side of moving slots (docs/decisions/2026-11-22-cluster-mode-plan.md): the slot
+ * table asks it to {@link Release} slots it is giving away, and to {@link Adopt} the non-empty
+ * ones it receives. Releasing parks new requests for those slots in the router, hands every
+ * running slot entity off (it persists what is open and stops), and forgets the slots in this
+ * node's index; once the table names the new owner, the parked requests get MOVED.
+ */
+public final class SlotAgent {
+  private SlotAgent() {}
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Give up these slots (inclusive start, end pairs) to the node at host:port. */
+  public record Release(List<Integer> ranges, String host, int port, ActorRef<Released> replyTo)
+      implements Command {}
+
+  /** Done: these of the released slots held keys. */
+  public record Released(List<Integer> nonEmpty) implements CborSerializable {}
+
+  /** Start these slots here (they hold keys), so the index and keyspace-wide commands see them. */
+  public record Adopt(List<Integer> slots) implements Command {}
+
+  private record Finished(Release request, List<Integer> nonEmpty) implements Command {}
+
+  /** Answer once this node's view of the table gives it these slots. */
+  public record AwaitOwnership(List<Integer> slots, ActorRef<Owned> replyTo) implements Command {}
+
+  public record Owned() implements CborSerializable {}
+
+  /** The table changed (a Distributed Data update reached this node). */
+  private enum TableChanged implements Command {
+    INSTANCE
+  }
+
+  private record Confirmed(List<Integer> slots) implements Command {}
+
+  public static ServiceKey<Command> key(String nodeId) {
+    return ServiceKey.create(Command.class, "slot-agent-" + nodeId);
+  }
+
+  /** How long a slot may stay parked if the table never names its new owner. */
+  static final Duration MOVE_TIMEOUT = Duration.ofSeconds(60);
+
+  public static Behavior<Command> create(
+      String nodeId, Router router, LocalSlots local, ActorRef<SlotIndex.Command> index, ClusterView view) {
+    return Behaviors.setup(
+        ctx -> {
+          ctx.getSystem().receptionist().tell(Receptionist.register(key(nodeId), ctx.getSelf()));
+          // A parked slot whose new owner is in the table gets MOVED, once the new owner knows
+          // it too (or it would send the client back here).
+          view.onChange((before, after) -> ctx.getSelf().tell(TableChanged.INSTANCE));
+          List<AwaitOwnership> awaiting = new ArrayList<>();
+          java.util.Set<Integer> confirming = new java.util.HashSet<>();
+          return Behaviors.receive(Command.class)
+              .onMessage(
+                  Release.class,
+                  r -> {
+                    List<Integer> slots = expand(r.ranges());
+                    router.beginMove(slots);
+                    ctx.getSystem()
+                        .scheduler()
+                        .scheduleOnce(
+                            MOVE_TIMEOUT,
+                            () -> slots.forEach(router::endMove),
+                            ctx.getSystem().executionContext());
+                    List<CompletableFuture<?>> stops = new ArrayList<>();
+                    for (int slot : slots) {
+                      if (local.get(slot) != null) {
+                        String moved = "MOVED " + slot + " " + r.host() + ":" + r.port();
+                        stops.add(
+                            router
+                                .<org.apache.pekko.Done>ask(slot, reply -> new SlotEntity.Handoff(moved, reply))
+                                .toCompletableFuture());
+                      }
+                    }
+                    CompletableFuture<List<Integer>> done =
+                        CompletableFuture.allOf(stops.toArray(new CompletableFuture[0]))
+                            .thenCompose(
+                                v ->
+                                    Futures.plain(
+                                        AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+                                            index,
+                                            SlotIndex.GetSlots::new,
+                                            Duration.ofSeconds(30),
+                                            ctx.getSystem().scheduler())))
+                            .thenApply(
+                                indexed -> {
+                                  BitSet moving = new BitSet();
+                                  slots.forEach(moving::set);
+                                  List<Integer> nonEmpty = new ArrayList<>();
+                                  for (int s : indexed.slots()) {
+                                    if (moving.get(s)) {
+                                      nonEmpty.add(s);
+                                    }
+                                  }
+                                  return nonEmpty;
+                                });
+                    ctx.pipeToSelf(
+                        done,
+                        (nonEmpty, failure) -> new Finished(r, failure == null ? nonEmpty : null));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Finished.class,
+                  f -> {
+                    if (f.nonEmpty() == null) {
+                      ctx.getLog().warn("Handing off slots {} failed; they stay here", f.request().ranges());
+                      expand(f.request().ranges()).forEach(router::endMove);
+                      return Behaviors.same(); // no reply: the table's ask fails and it gives up
+                    }
+                    for (int s : f.nonEmpty()) {
+                      index.tell(new SlotIndex.Unregister(s));
+                    }
+                    f.request().replyTo().tell(new Released(f.nonEmpty()));
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  TableChanged.class,
+                  t -> {
+                    awaiting.removeIf(
+                        a -> {
+                          if (a.slots().stream().allMatch(view::owns)) {
+                            a.replyTo().tell(new Owned());
+                            return true;
+                          }
+                          return false;
+                        });
+                    java.util.Map<String, List<Integer>> byOwner = new java.util.HashMap<>();
+                    for (int slot = 0; slot < 16384; slot++) {
+                      if (router.isMoving(slot) && !view.owns(slot) && !confirming.contains(slot)) {
+                        ClusterView.Node owner = view.table().owner(slot);
+                        if (owner != null) {
+                          byOwner.computeIfAbsent(owner.id(), o -> new ArrayList<>()).add(slot);
+                        }
+                      }
+                    }
+                    byOwner.forEach(
+                        (owner, slots) -> {
+                          confirming.addAll(slots);
+                          CompletableFuture<Owned> owned =
+                              Futures.plain(
+                                      AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                                          ctx.getSystem().receptionist(),
+                                          r -> Receptionist.find(key(owner), r),
+                                          Duration.ofSeconds(10),
+                                          ctx.getSystem().scheduler()))
+                                  .thenCompose(
+                                      listing ->
+                                          Futures.plain(
+                                              AskPattern.<Command, Owned>ask(
+                                                  listing.getServiceInstances(key(owner)).iterator().next(),
+                                                  r -> new AwaitOwnership(slots, r),
+                                                  Duration.ofSeconds(10),
+                                                  ctx.getSystem().scheduler())))
+                                  .toCompletableFuture();
+                          // Confirmed or not within the time, the requests go on (to MOVED).
+                          ctx.pipeToSelf(owned, (o, failure) -> new Confirmed(slots));
+                        });
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Confirmed.class,
+                  c -> {
+                    c.slots().forEach(router::endMove);
+                    confirming.removeAll(c.slots());
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  AwaitOwnership.class,
+                  a -> {
+                    if (a.slots().stream().allMatch(view::owns)) {
+                      a.replyTo().tell(new Owned());
+                    } else {
+                      awaiting.add(a);
+                    }
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Adopt.class,
+                  a -> {
+                    for (int s : a.slots()) {
+                      router.tell(s, new SlotEntity.GetStats(ctx.getSystem().ignoreRef()));
+                    }
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+
+  static List<Integer> expand(List<Integer> ranges) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i + 1 < ranges.size(); i += 2) {
+      for (int s = ranges.get(i); s <= ranges.get(i + 1); s++) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+}
