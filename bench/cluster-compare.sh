@@ -91,7 +91,9 @@ bench() { # NAME PORT PIPELINE TESTS
   echo "  $1: redis-benchmark --cluster -p $2 -c $CLIENTS -n $N -P $3 -r $KEYSPACE -t $4" >&2
   timeout 900 redis-benchmark --cluster -h 127.0.0.1 -p "$2" -c "$CLIENTS" -n "$N" -P "$3" \
     -r "$KEYSPACE" -t "$4" --csv >"$out" 2>"$out.err" || echo "  $1: failed (see $out.err)" >&2
+  # --cluster also prints the cluster's masters: keep the CSV lines only.
   while IFS= read -r line; do
+    [[ "$line" == '"'* ]] || continue
     test=$(cut -d'"' -f2 <<<"$line"); value=$(cut -d'"' -f4 <<<"$line")
     [ "$test" = test ] && continue
     rps["$1|$3|$test"]=$value
@@ -114,7 +116,7 @@ echo "Keyshard: $formed after its three JVMs were launched"
 printf '%-8s | %8s | %12s | %12s | %8s | %14s | %8s\n' test pipeline "redis rps" "keyshard rps" ratio "redis-aof rps" ratio
 printf -- '-------- | -------- | ------------ | ------------ | -------- | -------------- | --------\n'
 for p in $PIPELINES; do
-  for t in $(cut -d'"' -f2 "$work"/redis-P"$p".csv | grep -v '^test$'); do
+  for t in $(grep '^"' "$work"/redis-P"$p".csv | cut -d'"' -f2 | grep -v '^test$'); do
     r=${rps["redis|$p|$t"]:-}; k=${rps["keyshard|$p|$t"]:-}; a=${rps["redis-aof|$p|$t"]:-}
     printf '%-8s | %8s | %12.0f | %12.0f | %8s | %14.0f | %8s\n' "$t" "$p" "${r:-0}" "${k:-0}" "$(ratio "$k" "$r")" "${a:-0}" "$(ratio "$k" "$a")"
   done
