@@ -264,6 +264,9 @@ public final class KeyshardNode implements AutoCloseable {
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
     if (view != null) {
       router.setCluster(view);
+      if (config.getBoolean("keyshard.cluster.proxy")) {
+        router.setProxy(new io.keyshard.node.cluster.ProxyClient());
+      }
       spawn(
           system,
           io.keyshard.node.cluster.SlotAgent.create(nodeId, router, localSlots, index, view),

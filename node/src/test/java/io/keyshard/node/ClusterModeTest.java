@@ -329,6 +329,72 @@ class ClusterModeTest {
     }
   }
 
+  /** Proxy mode: a plain client on one node reads and writes every key, large values too. */
+  @Test
+  void proxyModeServesEveryKeyFromEitherNode() throws Exception {
+    Path dirA = Files.createTempDirectory("keyshard-pa");
+    Path dirB = Files.createTempDirectory("keyshard-pb");
+    int portA = clusterPort();
+    int portB = clusterPort();
+    Map<String, Object> a = settings(portA, List.of());
+    a.put("keyshard.cluster.proxy", true);
+    Map<String, Object> b = settings(portB, List.of("127.0.0.1:" + portA));
+    b.put("keyshard.cluster.proxy", true);
+    CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> start(dirA, a));
+    CompletableFuture<TestNode> fb = CompletableFuture.supplyAsync(() -> start(dirB, b));
+    TestNode na = fa.get();
+    TestNode nb = fb.get();
+    try {
+      awaitCovered(portA);
+      awaitCovered(portB);
+      try (Jedis ja = new Jedis("127.0.0.1", portA, 30_000);
+          Jedis jb = new Jedis("127.0.0.1", portB, 30_000)) {
+        for (int i = 0; i < 200; i++) {
+          assertEquals("OK", ja.set("p:" + i, "v" + i)); // half of them live on B
+        }
+        for (int i = 0; i < 200; i++) {
+          assertEquals("v" + i, jb.get("p:" + i));
+          assertEquals("v" + i, ja.get("p:" + i));
+        }
+        assertEquals(200, ja.dbSize() + jb.dbSize(), "each key stored once, on its owner");
+
+        // A 10 MB value for a key B owns, written through A, read through both.
+        String bigKey = null;
+        for (int i = 0; bigKey == null; i++) {
+          String k = "big:" + i;
+          if (!jb.clusterNodes().lines().filter(l -> l.contains("myself"))
+              .anyMatch(l -> !ownsSlot(l, Slots.slot(k.getBytes(StandardCharsets.UTF_8))))) {
+            bigKey = k;
+          }
+        }
+        byte[] big = new byte[10 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(big);
+        assertEquals("OK", ja.set(bigKey.getBytes(StandardCharsets.UTF_8), big));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(big, jb.get(bigKey.getBytes(StandardCharsets.UTF_8)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(big, ja.get(bigKey.getBytes(StandardCharsets.UTF_8)));
+
+        // The client's database and protocol go along.
+        ja.select(3);
+        ja.hset("p:hash", Map.of("f", "v"));
+        assertEquals(Map.of("f", "v"), ja.hgetAll("p:hash"));
+        jb.select(3);
+        assertEquals(Map.of("f", "v"), jb.hgetAll("p:hash"));
+        jb.select(0);
+        assertEquals(Map.of(), jb.hgetAll("p:hash"));
+      }
+      for (int port : new int[] {portA, portB}) {
+        try (io.keyshard.node.testing.RawClient raw = new io.keyshard.node.testing.RawClient(port)) {
+          raw.call("HELLO", "3");
+          raw.call("SELECT", "3");
+          assertEquals("{\"f\"=\"v\"}", raw.call("HGETALL", "p:hash"));
+        }
+      }
+    } finally {
+      na.close();
+      nb.close();
+    }
+  }
+
   /** A database holds one deployment: a second cluster, or a standalone node, refuses to start. */
   @Test
   void aSecondClusterOrAStandaloneNodeOnTheSameDatabaseRefusesToStart() throws Exception {

@@ -124,6 +124,16 @@ public final class Router {
       // which then fails the EXEC).
       Reply redirect = view.redirect(route.slots());
       if (redirect != null) {
+        io.keyshard.node.cluster.ClusterView.Node owner =
+            route.slots().size() == 1 ? view.table().owner(route.slots().first()) : null;
+        if (proxy != null
+            && owner != null
+            && s.multi == null
+            && !Blocking.handles(top.name())
+            && !sessionCommands.containsKey(top.name())) {
+          // Proxy mode: run it on the owner, for clients that do not follow MOVED.
+          return proxy.forward(owner.host(), owner.port(), s.db, s.proto, argv);
+        }
         s.flagMultiError();
         return done(redirect);
       }
@@ -184,6 +194,10 @@ public final class Router {
     if (Blocking.handles(name)) {
       return false; // a blocked client runs nothing else until it is served, as in Redis
     }
+    io.keyshard.node.cluster.ClusterView view = cluster;
+    if (proxy != null && view != null && route.slots().size() == 1 && !view.owns(route.slots().first())) {
+      return false; // proxied over another connection: runs alone, so it keeps its place
+    }
     if (sessionCommands.containsKey(name)) {
       return IN_ORDER_SESSION_COMMANDS.contains(name);
     }
@@ -219,6 +233,12 @@ public final class Router {
 
   private volatile Blocking blocking;
   private volatile io.keyshard.node.cluster.ClusterView cluster;
+  private volatile io.keyshard.node.cluster.ProxyClient proxy;
+
+  /** Cluster proxy mode: commands for slots owned elsewhere run there instead of MOVED. */
+  public void setProxy(io.keyshard.node.cluster.ProxyClient proxy) {
+    this.proxy = proxy;
+  }
 
   // ---- Slots being handed to another node (cluster mode) ----
 
