@@ -140,6 +140,17 @@ public final class KeyshardNode implements AutoCloseable {
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
   }
 
+  /** Cluster mode: the redirect for a slot this node does not own (null: it does). */
+  private static java.util.function.IntFunction<String> notServedHere(ClusterView view) {
+    if (view == null) {
+      return slot -> null;
+    }
+    return slot -> {
+      io.keyshard.protocol.Reply r = view.redirect(new java.util.TreeSet<>(java.util.List.of(slot)));
+      return r instanceof io.keyshard.protocol.Reply.Error e ? e.text() : null;
+    };
+  }
+
   /** The slot table's lease: the cluster lock on a PostgreSQL journal, nothing on H2. */
   private static java.util.function.Supplier<SlotTable.Lease> clusterLease(Config config) {
     String url = config.getString(JOURNAL_URL);
@@ -245,7 +256,8 @@ public final class KeyshardNode implements AutoCloseable {
             config.getInt("keyshard.active-expire.batch"),
             config.getDuration("keyshard.active-expire.interval"),
             config.getInt("keyshard.max-batch"),
-            localSlots);
+            localSlots,
+            notServedHere(view));
     ClusterSharding sharding = ClusterSharding.get(system);
     Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =
         Entity.of(

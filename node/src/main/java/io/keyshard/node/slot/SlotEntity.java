@@ -163,7 +163,21 @@ public final class SlotEntity
       int expireBatch,
       Duration expireInterval,
       int maxBatch,
-      LocalSlots localSlots) {}
+      LocalSlots localSlots,
+      java.util.function.IntFunction<String> notServedHere) {
+
+    /** Standalone: every slot is served here. */
+    public Settings(
+        Map<String, SlotCommand> commands,
+        ActorRef<SlotIndex.Command> index,
+        int snapshotEvery,
+        int expireBatch,
+        Duration expireInterval,
+        int maxBatch,
+        LocalSlots localSlots) {
+      this(commands, index, snapshotEvery, expireBatch, expireInterval, maxBatch, localSlots, slot -> null);
+    }
+  }
 
   public static PersistenceId persistenceId(int slot) {
     return PersistenceId.ofUniqueId("slot-" + slot);
@@ -284,6 +298,14 @@ public final class SlotEntity
   private ReplyEffect<SlotEvent, SlotState> onExec(SlotState state, Exec cmd) {
     if (lockedBy != 0) {
       return Effect().stash();
+    }
+    String elsewhere = settings.notServedHere().apply(slot);
+    if (elsewhere != null) {
+      // Cluster mode: this node's table gives the slot to another node (a late request started
+      // this incarnation after a move): it must neither answer nor write.
+      ctx.getLog().info("Slot {} is not served here any more: {}", slot, elsewhere);
+      cmd.replyTo().tell(Reply.error(elsewhere));
+      return batchEvents.isEmpty() ? Effect().stop().thenNoReply() : Effect().noReply();
     }
     if (registering || (cmd.write() && !registered)) {
       // Everything waits behind the registration, reads too, so that a read pipelined after a

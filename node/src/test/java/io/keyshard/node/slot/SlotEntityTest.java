@@ -153,6 +153,28 @@ class SlotEntityTest {
     assertTrue(pttl > 500_000 && pttl <= 600_000, "expiry survives recovery: " + pttl);
   }
 
+  /** Cluster mode: an incarnation whose node no longer owns the slot neither answers nor writes. */
+  @Test
+  void aSlotNotServedHereRedirectsAndStops() {
+    autoAcknowledgeRegistrations();
+    java.util.concurrent.atomic.AtomicReference<String> elsewhere = new java.util.concurrent.atomic.AtomicReference<>();
+    SlotEntity.Settings base = settings(100);
+    SlotEntity.Settings fenced =
+        new SlotEntity.Settings(
+            base.commands(), base.index(), 100, 1000, Duration.ofMillis(50), 500, new LocalSlots(),
+            slot -> elsewhere.get());
+    ActorRef<SlotEntity.Command> slot = testKit.spawn(SlotEntity.create(13, fenced));
+    assertEquals(Reply.OK, exec(slot, true, "SET", "k", "1"));
+    elsewhere.set("MOVED 13 10.0.0.2:7001");
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    assertEquals(Reply.error("MOVED 13 10.0.0.2:7001"), exec(slot, true, "SET", "k", "2"));
+    watcher.expectTerminated(slot, Duration.ofSeconds(5));
+    // The write that was refused is not in the journal: a new incarnation reads the old value.
+    elsewhere.set(null);
+    ActorRef<SlotEntity.Command> again = testKit.spawn(SlotEntity.create(13, fenced));
+    assertEquals("1", text(exec(again, false, "GET", "k")));
+  }
+
   @Test
   void snapshotsGrowFartherApartAsTheStateGrows() {
     autoAcknowledgeRegistrations();
