@@ -118,6 +118,60 @@ class ClusterProcessTest {
     }
   }
 
+  /** redis-cli --cluster create on three node JVMs started with cluster-init manual. */
+  @Test
+  void redisCliCreatesAClusterOfManualJvms() throws Exception {
+    Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "manual-" + System.currentTimeMillis());
+    Files.createDirectories(work);
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      int[] ports = {clusterPort(), clusterPort(), clusterPort()};
+      List<Path> configs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Path conf = work.resolve("node" + i + ".conf");
+        Files.writeString(
+            conf,
+            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
+                + "keyshard.cluster { enabled = on, init = manual }\n");
+        configs.add(conf);
+      }
+      List<NodeProcess> nodes = startAll(work, configs, ports);
+      try {
+        List<String> cmd = new ArrayList<>(List.of("timeout", "180", "redis-cli", "--cluster", "create"));
+        for (int port : ports) {
+          cmd.add("127.0.0.1:" + port);
+        }
+        cmd.add("--cluster-yes");
+        String out = run(cmd.toArray(new String[0]));
+        System.out.println(out);
+        assertTrue(out.contains("[OK] All nodes agree about slots configuration."), out);
+        assertTrue(out.contains("[OK] All 16384 slots covered."), out);
+        for (int port : ports) {
+          awaitOk(port);
+        }
+        try (JedisCluster jc = cluster(ports[0])) {
+          for (int i = 0; i < 1000; i++) {
+            jc.set("{t" + (i % 50) + "}k" + i, "v" + i);
+          }
+          // Multi-key commands inside one slot (hash tags).
+          jc.mset("{user:7}:name", "ann", "{user:7}:mail", "ann@example.org");
+          assertEquals(List.of("ann", "ann@example.org"), jc.mget("{user:7}:name", "{user:7}:mail"));
+          for (int i = 0; i < 1000; i++) {
+            assertEquals("v" + i, jc.get("{t" + (i % 50) + "}k" + i));
+          }
+        }
+        for (int port : ports) {
+          try (Jedis j = new Jedis("127.0.0.1", port)) {
+            assertTrue(j.dbSize() > 0, "every node serves keys: " + port);
+          }
+        }
+      } finally {
+        for (NodeProcess n : nodes) {
+          n.close();
+        }
+      }
+    }
+  }
+
   private static List<NodeProcess> startAll(Path work, List<Path> configs, int[] ports) throws Exception {
     List<NodeProcess> nodes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
