@@ -329,6 +329,68 @@ class ClusterModeTest {
     }
   }
 
+  /**
+   * A node that is gone for good: CLUSTER FORGET removes it, its slots have no owner
+   * (CLUSTERDOWN), and ADDSLOTSRANGE gives them to a survivor, which serves their keys from the
+   * shared journal.
+   */
+  @Test
+  void forgetAGoneNodeAndTakeItsSlots() throws Exception {
+    int portA = clusterPort();
+    int portB = clusterPort();
+    TestNode[] nodes =
+        startPair(Files.createTempDirectory("keyshard-fa"), Files.createTempDirectory("keyshard-fb"), portA, portB);
+    TestNode a = nodes[0];
+    try {
+      awaitCovered(portA);
+      String idB;
+      String[] rangeB;
+      try (Jedis jb = new Jedis("127.0.0.1", portB, 15_000)) {
+        idB = jb.clusterMyId();
+        String mine = jb.clusterNodes().lines().filter(l -> l.startsWith(idB)).findFirst().orElseThrow();
+        rangeB = mine.substring(mine.lastIndexOf(' ') + 1).split("-");
+      }
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+        for (int i = 0; i < 300; i++) {
+          jc.set("f:" + i, "v" + i);
+        }
+      }
+      nodes[1].close();
+      try (Jedis ja = new Jedis("127.0.0.1", portA, 15_000)) {
+        assertEquals("ERR I tried hard but I can't forget myself...", errorOf(() -> ja.clusterForget(ja.clusterMyId())));
+        assertEquals("ERR Unknown node 0000000000000000000000000000000000000000",
+            errorOf(() -> ja.clusterForget("0000000000000000000000000000000000000000")));
+        assertEquals("OK", ja.clusterForget(idB));
+        long until = System.currentTimeMillis() + 30_000;
+        while (ja.clusterNodes().contains(idB) && System.currentTimeMillis() < until) {
+          Thread.sleep(100);
+        }
+        assertTrue(!ja.clusterNodes().contains(idB), ja.clusterNodes());
+        assertTrue(ja.clusterInfo().contains("cluster_state:fail"), ja.clusterInfo());
+        assertEquals("OK", ja.clusterAddSlotsRange(Integer.parseInt(rangeB[0]), Integer.parseInt(rangeB[1])));
+        until = System.currentTimeMillis() + 30_000;
+        while (!ja.clusterInfo().contains("cluster_state:ok") && System.currentTimeMillis() < until) {
+          Thread.sleep(100);
+        }
+        for (int i = 0; i < 300; i++) {
+          assertEquals("v" + i, ja.get("f:" + i), "every key is served by the survivor");
+        }
+      }
+    } finally {
+      a.close();
+    }
+  }
+
+  private static String errorOf(org.junit.jupiter.api.function.Executable call) {
+    try {
+      call.execute();
+      return "(no error)";
+    } catch (Throwable t) {
+      return t.getMessage();
+    }
+  }
+
   /** Proxy mode: a plain client on one node reads and writes every key, large values too. */
   @Test
   void proxyModeServesEveryKeyFromEitherNode() throws Exception {

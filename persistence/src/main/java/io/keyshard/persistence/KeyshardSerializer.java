@@ -50,6 +50,7 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotTableEvent.NodeSeen.class, "NodeSeen");
     register(SlotTableEvent.SlotsAssigned.class, "SlotsAssigned");
     register(SlotTableEvent.TableSnapshot.class, "TableSnapshot");
+    register(SlotTableEvent.NodeForgotten.class, "NodeForgotten");
 
     // Lists (ListEvent):
     register(ListEvent.Pushed.class, "ListPushed");

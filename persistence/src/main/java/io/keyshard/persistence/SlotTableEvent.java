@@ -18,6 +18,9 @@ public sealed interface SlotTableEvent extends PersistentFormat {
    */
   record SlotsAssigned(String nodeId, List<Integer> ranges, long epoch) implements SlotTableEvent {}
 
+  /** A node removed from the table (CLUSTER FORGET); slots it still owned have no owner. */
+  record NodeForgotten(String nodeId, long epoch) implements SlotTableEvent {}
+
   /** The whole table: snapshot, and what every node caches (Distributed Data). */
   record TableSnapshot(List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch)
       implements PersistentFormat {}

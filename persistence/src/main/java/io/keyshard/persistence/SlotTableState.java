@@ -38,6 +38,19 @@ public final class SlotTableState {
       next.put(n.nodeId(), n);
       return new SlotTableState(next, owners, configEpochs, epoch);
     }
+    if (event instanceof SlotTableEvent.NodeForgotten f) {
+      Map<String, SlotTableEvent.NodeSeen> next = new LinkedHashMap<>(nodes);
+      next.remove(f.nodeId());
+      String[] owned = owners.clone();
+      for (int s = 0; s < SLOTS; s++) {
+        if (f.nodeId().equals(owned[s])) {
+          owned[s] = null;
+        }
+      }
+      Map<String, Long> epochs = new LinkedHashMap<>(configEpochs);
+      epochs.remove(f.nodeId());
+      return new SlotTableState(next, owned, epochs, Math.max(epoch, f.epoch()));
+    }
     SlotTableEvent.SlotsAssigned a = (SlotTableEvent.SlotsAssigned) event;
     String[] next = owners.clone();
     List<Integer> r = a.ranges();

@@ -94,6 +94,7 @@ class GoldenFormatTest {
     m.put("NodeSeen", seen);
     m.put("SlotsAssigned", assigned);
     m.put("TableSnapshot", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 3));
+    m.put("NodeForgotten", new SlotTableEvent.NodeForgotten(seen.nodeId(), 4));
     GoldenLists.add(m);
     GoldenSets.add(m);
     GoldenZSets.add(m);

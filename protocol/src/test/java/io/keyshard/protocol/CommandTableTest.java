@@ -59,7 +59,7 @@ class CommandTableTest {
     assertSubcommands(
         "cluster",
         "info nodes slots shards keyslot myid help addslots addslotsrange delslots delslotsrange "
-            + "set-config-epoch meet bumpepoch saveconfig countkeysinslot getkeysinslot");
+            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot");
     assertSubcommands("object", "encoding freq idletime refcount help");
   }
 

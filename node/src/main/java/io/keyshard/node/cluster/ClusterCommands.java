@@ -43,7 +43,7 @@ public final class ClusterCommands {
     if (sub.equals("countkeysinslot") || sub.equals("getkeysinslot")) {
       return keysInSlot(s, argv, sub.equals("countkeysinslot"));
     }
-    if (sub.equals("addslots") || sub.equals("addslotsrange")) {
+    if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")) {
       // The table's answer may take a moment: not on the connection's thread.
       return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
     }
@@ -124,6 +124,10 @@ public final class ClusterCommands {
         yield Reply.OK;
       }
       case "saveconfig" -> Reply.OK; // the table is in the journal already
+      case "forget" -> {
+        membership.forget(new String(argv[2], StandardCharsets.UTF_8));
+        yield Reply.OK;
+      }
       case "bumpepoch" -> Reply.simple("STILL " + t.epoch());
       case "info" -> new Reply.Verbatim("txt", info(t).getBytes(StandardCharsets.UTF_8));
       case "nodes" -> new Reply.Verbatim("txt", nodes(t).getBytes(StandardCharsets.UTF_8));

@@ -283,6 +283,37 @@ public final class ClusterMembership {
     publishLocal();
   }
 
+  /**
+   * CLUSTER FORGET: the node leaves the cluster's table (its slots, if any, are then unowned) and
+   * the Pekko cluster (downed, if it is still a member: a forgotten node must not come back by
+   * itself). Keyshard forgets cluster-wide, Redis only on the node asked.
+   */
+  public void forget(String id) {
+    if (!joined) {
+      throw new RedisException(Err.err(id.equals(nodeId) ? "I tried hard but I can't forget myself..." : "Unknown node " + id));
+    }
+    ClusterView.Node node =
+        view.table().nodes().stream().filter(n -> n.id().equals(id)).findFirst().orElse(null);
+    SlotTable.Welcome answer;
+    try {
+      answer =
+          AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(
+                  table, r -> new SlotTable.Forget(id, nodeId, r), Duration.ofSeconds(10), system.scheduler())
+              .toCompletableFuture()
+              .get(11, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
+    }
+    if (answer.refusal() != null) {
+      throw new RedisException(Err.err(answer.refusal()));
+    }
+    if (node != null) {
+      Address member =
+          AddressFromURIString.parse("pekko://" + system.name() + "@" + node.host() + ":" + node.busPort());
+      Cluster.get(system).manager().tell(new org.apache.pekko.cluster.typed.Down(member));
+    }
+  }
+
   /** CLUSTER SET-CONFIG-EPOCH, with Redis's conditions. */
   public void setConfigEpoch(long epoch) {
     if (epoch < 0) {

@@ -72,6 +72,9 @@ public final class SlotTable
 
   public record Get(ActorRef<SlotTableEvent.TableSnapshot> replyTo) implements Command {}
 
+  /** CLUSTER FORGET: removes a node from the table; answers null or Redis's error text. */
+  public record Forget(String nodeId, String askedBy, ActorRef<Welcome> replyTo) implements Command {}
+
   private record Published(Object response) implements Command {}
 
   /** Slots going from one node to another, as inclusive start, end pairs. */
@@ -112,6 +115,10 @@ public final class SlotTable
           return Behaviors.same();
         })
         .onMessage(Get.class, g -> Behaviors.same())
+        .onMessage(Forget.class, f -> {
+          f.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
         .onMessage(Published.class, p -> Behaviors.same())
         .build();
   }
@@ -153,6 +160,7 @@ public final class SlotTable
         .forAnyState()
         .onCommand(Hello.class, this::onHello)
         .onCommand(AddSlots.class, this::onAddSlots)
+        .onCommand(Forget.class, this::onForget)
         .onCommand(MoveReleased.class, this::onMoveReleased)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .onCommand(Published.class, (state, p) -> Effect().noReply())
@@ -183,6 +191,19 @@ public final class SlotTable
               maybeRebalance(s);
             })
         .thenReply(h.replyTo(), s -> new Welcome(null));
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onForget(SlotTableState state, Forget f) {
+    if (f.nodeId().equals(f.askedBy())) {
+      return Effect().reply(f.replyTo(), new Welcome("I tried hard but I can't forget myself..."));
+    }
+    if (!state.nodes().containsKey(f.nodeId())) {
+      return Effect().reply(f.replyTo(), new Welcome("Unknown node " + f.nodeId()));
+    }
+    return Effect()
+        .persist(new SlotTableEvent.NodeForgotten(f.nodeId(), state.epoch() + 1))
+        .thenRun(this::publish)
+        .thenReply(f.replyTo(), s -> new Welcome(null));
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onAddSlots(
