@@ -307,11 +307,22 @@ public final class KeyshardNode implements AutoCloseable {
             .toCompletableFuture()
             .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
             .slots();
+    ClusterView owned = view;
+    java.util.function.IntPredicate servedHere = slot -> owned == null || owned.owns(slot);
     for (int slot : nonEmpty) {
-      if (view == null || view.redirect(new java.util.TreeSet<>(java.util.List.of(slot))) == null) {
+      if (servedHere.test(slot)) {
         router.tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
       }
     }
+    // Slots the journal holds but this node's index does not know (written by another topology,
+    // or by this node before it used an index): wake them in the background, so keyspace-wide
+    // commands see their keys; the empty ones stop again.
+    java.util.BitSet indexed = new java.util.BitSet();
+    for (int slot : nonEmpty) {
+      indexed.set(slot);
+    }
+    io.keyshard.node.slot.Warmer.warmFromJournal(
+        system, router, slot -> servedHere.test(slot) && !indexed.get(slot));
 
     // Redis's clientsCron: close connections idle for longer than "timeout" seconds.
     system

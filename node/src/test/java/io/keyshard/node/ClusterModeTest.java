@@ -391,6 +391,75 @@ class ClusterModeTest {
     }
   }
 
+  /**
+   * One storage format for every topology: what a standalone node wrote is served by a cluster
+   * pointed at the same database (and counted by DBSIZE), and the reverse.
+   */
+  @Test
+  void standaloneDataIsServedByAClusterAndTheReverse() throws Exception {
+    Map<String, Object> alone = settings(0, List.of());
+    alone.put("keyshard.cluster.enabled", false);
+    TestNode standalone = TestNode.start(Files.createTempDirectory("keyshard-s1"), alone);
+    try (Jedis j = new Jedis("127.0.0.1", standalone.port(), 15_000)) {
+      for (int i = 0; i < 500; i++) {
+        j.set("s:" + i, "v" + i);
+      }
+      j.zadd("s:zset", Map.of("a", 1.0, "b", 2.0));
+      j.mset("x1", "1", "x2", "2", "x3", "3"); // across slots: one transaction
+    } finally {
+      standalone.close();
+    }
+
+    int portA = clusterPort();
+    int portB = clusterPort();
+    TestNode[] nodes =
+        startPair(Files.createTempDirectory("keyshard-s2"), Files.createTempDirectory("keyshard-s3"), portA, portB);
+    try {
+      awaitCovered(portA);
+      awaitCovered(portB);
+      long total = 0;
+      long until = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < until) {
+        try (Jedis a = new Jedis("127.0.0.1", portA, 15_000);
+            Jedis b = new Jedis("127.0.0.1", portB, 15_000)) {
+          total = a.dbSize() + b.dbSize();
+        }
+        if (total == 504) {
+          break;
+        }
+        Thread.sleep(200);
+      }
+      assertEquals(504, total, "the cluster finds every key the standalone node wrote");
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+        for (int i = 0; i < 500; i++) {
+          assertEquals("v" + i, jc.get("s:" + i));
+        }
+        assertEquals(List.of("a", "b"), jc.zrange("s:zset", 0, -1));
+        jc.set("c:new", "from the cluster");
+        for (int i = 0; i < 50; i++) {
+          jc.set("c:more:" + i, "m"); // slots the standalone index never saw
+        }
+      }
+    } finally {
+      nodes[0].close();
+      nodes[1].close();
+    }
+
+    TestNode back = TestNode.start(Files.createTempDirectory("keyshard-s4"), alone);
+    try (Jedis j = new Jedis("127.0.0.1", back.port(), 15_000)) {
+      long until = System.currentTimeMillis() + 60_000;
+      while (j.dbSize() != 555 && System.currentTimeMillis() < until) {
+        Thread.sleep(200);
+      }
+      assertEquals(555, j.dbSize(), "DBSIZE counts what the cluster wrote, before anything reads it");
+      assertEquals("from the cluster", j.get("c:new"));
+      assertEquals("v7", j.get("s:7"));
+    } finally {
+      back.close();
+    }
+  }
+
   /** Proxy mode: a plain client on one node reads and writes every key, large values too. */
   @Test
   void proxyModeServesEveryKeyFromEitherNode() throws Exception {

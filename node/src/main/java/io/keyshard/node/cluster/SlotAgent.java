@@ -68,7 +68,26 @@ public final class SlotAgent {
           ctx.getSystem().receptionist().tell(Receptionist.register(key(nodeId), ctx.getSelf()));
           // A parked slot whose new owner is in the table gets MOVED, once the new owner knows
           // it too (or it would send the client back here).
-          view.onChange((before, after) -> ctx.getSelf().tell(TableChanged.INSTANCE));
+          org.apache.pekko.actor.typed.ActorSystem<?> system = ctx.getSystem();
+          view.onChange(
+              (before, after) -> {
+                ctx.getSelf().tell(TableChanged.INSTANCE);
+                // Slots this node gains may hold keys it has never seen: wake them.
+                List<Integer> gained = new ArrayList<>();
+                for (int slot = 0; slot < 16384; slot++) {
+                  ClusterView.Node was = before.owner(slot);
+                  ClusterView.Node is = after.owner(slot);
+                  if (is != null && is.id().equals(nodeId) && (was == null || !was.id().equals(nodeId))) {
+                    gained.add(slot);
+                  }
+                }
+                if (!gained.isEmpty()) {
+                  java.util.BitSet mine = new java.util.BitSet();
+                  gained.forEach(mine::set);
+                  io.keyshard.node.slot.Warmer.warmFromJournal(
+                      system, router, slot -> mine.get(slot) && view.owns(slot));
+                }
+              });
           List<AwaitOwnership> awaiting = new ArrayList<>();
           java.util.Set<Integer> confirming = new java.util.HashSet<>();
           return Behaviors.receive(Command.class)
@@ -198,9 +217,7 @@ public final class SlotAgent {
               .onMessage(
                   Adopt.class,
                   a -> {
-                    for (int s : a.slots()) {
-                      router.tell(s, new SlotEntity.GetStats(ctx.getSystem().ignoreRef()));
-                    }
+                    io.keyshard.node.slot.Warmer.warm(router, a.slots(), view::owns);
                     return Behaviors.same();
                   })
               .build();

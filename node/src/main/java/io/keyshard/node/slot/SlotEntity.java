@@ -145,6 +145,13 @@ public final class SlotEntity
    */
   public record Handoff(String redirect, ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * Starts the slot (its recovery registers it in the index if it holds keys), then stops it
+   * again if it is empty and idle: how a node finds the non-empty slots it does not know of yet
+   * (data written by another topology, slots just received).
+   */
+  public record Warm(ActorRef<Done> replyTo) implements Command {}
+
   private enum ExpireTick implements Command {
     INSTANCE
   }
@@ -291,6 +298,7 @@ public final class SlotEntity
         .onCommand(CheckWatch.class, this::onCheckWatch)
         .onCommand(Block.class, this::onBlock)
         .onCommand(Handoff.class, this::onHandoff)
+        .onCommand(Warm.class, this::onWarm)
         .onCommand(Unblock.class, this::onUnblock)
         .build();
   }
@@ -684,6 +692,16 @@ public final class SlotEntity
       waiting.computeIfAbsent(new WatchedKey(w.db(), Bytes.wrap(key)), k -> new java.util.ArrayDeque<>()).add(w);
     }
     return Effect().reply(c.replyTo(), false);
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onWarm(SlotState state, Warm c) {
+    boolean idle =
+        state.isEmpty() && lockedBy == 0 && !registering && batchEvents.isEmpty()
+            && waiting.isEmpty() && watchers.isEmpty();
+    if (idle) {
+      return Effect().stop().thenReply(c.replyTo(), s -> Done.getInstance());
+    }
+    return Effect().reply(c.replyTo(), Done.getInstance());
   }
 
   private ReplyEffect<SlotEvent, SlotState> onHandoff(SlotState state, Handoff c) {
