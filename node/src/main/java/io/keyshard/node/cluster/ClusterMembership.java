@@ -308,9 +308,15 @@ public final class ClusterMembership {
       throw new RedisException(Err.err(answer.refusal()));
     }
     if (node != null) {
+      // A member that cannot be reached is downed, so it does not hold up the cluster; one that
+      // is leaving or reachable is left alone (downing a leaving member stalled shard allocation).
       Address member =
           AddressFromURIString.parse("pekko://" + system.name() + "@" + node.host() + ":" + node.busPort());
-      Cluster.get(system).manager().tell(new org.apache.pekko.cluster.typed.Down(member));
+      for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getUnreachable()) {
+        if (m.address().equals(member)) {
+          Cluster.get(system).manager().tell(new org.apache.pekko.cluster.typed.Down(member));
+        }
+      }
     }
   }
 
@@ -401,8 +407,20 @@ public final class ClusterMembership {
 
   /** INFO cluster lines Keyshard adds to Redis's cluster_enabled. */
   public String infoLines() {
+    long members = 0;
+    long up = 0;
+    if (joined) {
+      for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+        members++;
+        if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+          up++;
+        }
+      }
+    }
     return "keyshard_cluster_joined:" + (joined ? 1 : 0) + "\r\n"
-        + "keyshard_cluster_bus_port:" + busPort + "\r\n";
+        + "keyshard_cluster_bus_port:" + busPort + "\r\n"
+        + "keyshard_cluster_members:" + members + "\r\n"
+        + "keyshard_cluster_members_up:" + up + "\r\n";
   }
 
   private void publishLocal() {

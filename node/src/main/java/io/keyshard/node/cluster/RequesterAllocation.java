@@ -18,7 +18,14 @@ public final class RequesterAllocation extends ShardCoordinator.AbstractShardAll
   @Override
   public Future<ActorRef> allocateShard(
       ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> current) {
-    return Future.successful(requester);
+    if (current.containsKey(requester) || current.isEmpty()) {
+      return Future.successful(requester);
+    }
+    // Not a region: the coordinator re-homing a shard of a region that left (it asks on its
+    // own). Any region will do: no router addresses that owner's entities any more, so the
+    // shard stays empty wherever it is. Answering the requester here made the coordinator try
+    // again and again, and new shards waited behind it.
+    return Future.successful(current.keySet().iterator().next());
   }
 
   @Override
