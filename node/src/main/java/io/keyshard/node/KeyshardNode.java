@@ -146,6 +146,9 @@ public final class KeyshardNode implements AutoCloseable {
       return slot -> null;
     }
     return slot -> {
+      if (view.owns(slot)) {
+        return null; // every command asks: the common answer allocates nothing
+      }
       io.keyshard.protocol.Reply r = view.redirect(new java.util.TreeSet<>(java.util.List.of(slot)));
       return r instanceof io.keyshard.protocol.Reply.Error e ? e.text() : null;
     };

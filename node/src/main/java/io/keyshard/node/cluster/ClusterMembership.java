@@ -2,12 +2,7 @@ package io.keyshard.node.cluster;
 
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -459,40 +454,7 @@ public final class ClusterMembership {
     return out;
   }
 
-  /** A one-shot RESP call: returns the reply's text (a bulk's body, a line's text). */
-  static String call(String h, int p, String... args) throws IOException {
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(h, p), 5000);
-      s.setSoTimeout(10_000);
-      OutputStream out = s.getOutputStream();
-      StringBuilder req = new StringBuilder("*" + args.length + "\r\n");
-      for (String a : args) {
-        byte[] b = a.getBytes(StandardCharsets.UTF_8);
-        req.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
-      }
-      out.write(req.toString().getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      InputStream in = new BufferedInputStream(s.getInputStream());
-      String line = readLine(in);
-      if (line.startsWith("$")) {
-        int n = Integer.parseInt(line.substring(1));
-        return n < 0 ? "" : new String(in.readNBytes(n), StandardCharsets.UTF_8);
-      }
-      if (line.startsWith("-")) {
-        throw new IOException(line.substring(1));
-      }
-      return line.substring(1);
-    }
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    int c;
-    while ((c = in.read()) >= 0 && c != '\n') {
-      if (c != '\r') {
-        sb.append((char) c);
-      }
-    }
-    return sb.toString();
+  private static String call(String h, int p, String... args) throws IOException {
+    return ProxyClient.callOnce(h, p, args);
   }
 }

@@ -85,6 +85,31 @@ public final class ProxyClient implements AutoCloseable {
     io.shutdownNow();
   }
 
+  /**
+   * One request on a connection of its own (cluster formation talks to a node that may not be
+   * in the cluster yet): the reply's text, a bulk string's body or a line's; an error reply
+   * throws.
+   */
+  static String callOnce(String host, int port, String... args) throws IOException {
+    Conn c = Conn.open(host, port, 2);
+    try {
+      byte[][] argv = new byte[args.length][];
+      for (int i = 0; i < args.length; i++) {
+        argv[i] = bytes(args[i]);
+      }
+      String reply = new String(c.call(argv), StandardCharsets.UTF_8);
+      int eol = reply.indexOf("\r\n");
+      String line = reply.substring(1, eol);
+      return switch (reply.charAt(0)) {
+        case '-' -> throw new IOException(line);
+        case '$' -> line.startsWith("-") ? "" : reply.substring(eol + 2, reply.length() - 2);
+        default -> line;
+      };
+    } finally {
+      c.close();
+    }
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
