@@ -366,6 +366,10 @@ public final class KeyshardNode implements AutoCloseable {
         nonEmpty.length,
         settings.dir(),
         (System.nanoTime() - t0) / 1_000_000);
+    if (membership != null) {
+      // Only now may the table send clients here (slots moved to this node get MOVED to it).
+      membership.ready();
+    }
     return new KeyshardNode(system, binding, settings);
   }
 

@@ -194,6 +194,9 @@ public final class ClusterMembership {
         }
       }
       view.knowsMe().get(60, TimeUnit.SECONDS);
+      if (readyToServe) {
+        table.tell(new SlotTable.Ready(nodeId)); // joined after start (CLUSTER MEET)
+      }
       saveSeeds();
       log.info("Node {} joined the cluster", nodeId);
       return Done.getInstance();
@@ -217,6 +220,19 @@ public final class ClusterMembership {
   }
 
   // ---- Commands ----
+
+  /**
+   * The RESP port is open: the table may now give this node slots that others hold (a joining
+   * node must not be named owner while clients sent to it would find no listener).
+   */
+  public void ready() {
+    if (joined) {
+      table.tell(new SlotTable.Ready(nodeId));
+    }
+    readyToServe = true;
+  }
+
+  private volatile boolean readyToServe;
 
   /** CLUSTER ADDSLOTS/ADDSLOTSRANGE: slots are distinct and valid (checked by the caller). */
   public void addSlots(List<Integer> slots) {

@@ -45,6 +45,9 @@ public final class SlotTable
   public record Hello(String nodeId, String host, int port, int busPort, ActorRef<Welcome> replyTo)
       implements Command {}
 
+  /** A node's RESP port is open: it may receive slots from others (rebalancing). */
+  public record Ready(String nodeId) implements Command {}
+
   /** The answer to {@link Hello}: {@code refusal} says why this cluster may not run, or null. */
   public record Welcome(String refusal) implements CborSerializable {}
 
@@ -161,6 +164,13 @@ public final class SlotTable
         .onCommand(Hello.class, this::onHello)
         .onCommand(AddSlots.class, this::onAddSlots)
         .onCommand(Forget.class, this::onForget)
+        .onCommand(
+            Ready.class,
+            (state, r) -> {
+              ready.add(r.nodeId());
+              maybeRebalance(state);
+              return Effect().noReply();
+            })
         .onCommand(MoveReleased.class, this::onMoveReleased)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .onCommand(Published.class, (state, p) -> Effect().noReply())
@@ -185,11 +195,7 @@ public final class SlotTable
     }
     return Effect()
         .persist(events)
-        .thenRun(
-            s -> {
-              publish(s);
-              maybeRebalance(s);
-            })
+        .thenRun(this::publish)
         .thenReply(h.replyTo(), s -> new Welcome(null));
   }
 
@@ -236,6 +242,9 @@ public final class SlotTable
   // ---- Rebalancing (cluster-init auto): a new primary gets its share from the others ----
 
   private final java.util.ArrayDeque<Move> plan = new java.util.ArrayDeque<>();
+
+  /** Nodes whose RESP port is open, as they told this incarnation of the table. */
+  private final java.util.Set<String> ready = new java.util.HashSet<>();
   private boolean moving;
 
   private void maybeRebalance(SlotTableState state) {
@@ -243,7 +252,11 @@ public final class SlotTable
       return;
     }
     plan.clear();
-    plan.addAll(rebalance(state));
+    for (Move m : rebalance(state)) {
+      if (ready.contains(m.to()) && ready.contains(m.from())) {
+        plan.add(m);
+      }
+    }
     runNextMove(state);
   }
 
