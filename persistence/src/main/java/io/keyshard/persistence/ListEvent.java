@@ -20,17 +20,7 @@ public sealed interface ListEvent extends SlotEvent.KeyChange {
   record Pushed(int db, byte[] key, boolean left, List<byte[]> elements) implements ListEvent {
     @Override
     public void applyTo(SlotState state, long now) {
-      Keyspace ks = state.dbForWrite(db);
-      Bytes k = Bytes.wrap(key);
-      Keyspace.Entry old = ks.get(k);
-      ListValue list;
-      if (old != null && old.value instanceof ListValue l) {
-        list = l;
-        old.lastAccess = now;
-      } else {
-        list = new ListValue();
-        ks.put(k, list, old == null ? 0 : old.expireAt, now);
-      }
+      ListValue list = state.collectionForWrite(db, key, ListValue.class, ListValue::new, now);
       for (byte[] e : elements) {
         if (left) {
           list.addFirst(e);
@@ -56,7 +46,7 @@ public sealed interface ListEvent extends SlotEvent.KeyChange {
           list.removeLast();
         }
       }
-      ListEvent.removeIfEmpty(state, db, key, list);
+      state.removeIfEmpty(db, key);
     }
   }
 
@@ -92,7 +82,7 @@ public sealed interface ListEvent extends SlotEvent.KeyChange {
       ListValue list = ListEvent.list(state, db, key, now);
       if (list != null) {
         list.remove(count, element);
-        ListEvent.removeIfEmpty(state, db, key, list);
+        state.removeIfEmpty(db, key);
       }
     }
   }
@@ -107,25 +97,13 @@ public sealed interface ListEvent extends SlotEvent.KeyChange {
       ListValue list = ListEvent.list(state, db, key, now);
       if (list != null) {
         list.trim(start, stop);
-        ListEvent.removeIfEmpty(state, db, key, list);
+        state.removeIfEmpty(db, key);
       }
     }
   }
 
   /** The list at key, touching its access time, or null if the key holds none. */
   private static ListValue list(SlotState state, int db, byte[] key, long now) {
-    Keyspace ks = state.db(db);
-    Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(key));
-    if (e != null && e.value instanceof ListValue l) {
-      e.lastAccess = now;
-      return l;
-    }
-    return null;
-  }
-
-  private static void removeIfEmpty(SlotState state, int db, byte[] key, ListValue list) {
-    if (list.size() == 0) {
-      state.db(db).remove(Bytes.wrap(key));
-    }
+    return state.existing(db, key, ListValue.class, now);
   }
 }

@@ -15,17 +15,7 @@ public final class SetEvent {
       implements SlotEvent.KeyChange {
     @Override
     public void applyTo(SlotState state, long now) {
-      Keyspace ks = state.dbForWrite(db);
-      Bytes k = Bytes.wrap(key);
-      Keyspace.Entry old = ks.get(k);
-      SetValue set;
-      if (old != null && old.value instanceof SetValue s) {
-        set = s; // changed in place: undo and snapshots hold their own copies
-        old.lastAccess = now;
-      } else {
-        set = new SetValue();
-        ks.put(k, set, old == null ? 0 : old.expireAt, now);
-      }
+      SetValue set = state.collectionForWrite(db, key, SetValue.class, SetValue::new, now);
       members.forEach(set::add);
     }
   }
@@ -35,15 +25,10 @@ public final class SetEvent {
       implements SlotEvent.KeyChange {
     @Override
     public void applyTo(SlotState state, long now) {
-      Keyspace ks = state.db(db);
-      Bytes k = Bytes.wrap(key);
-      Keyspace.Entry old = ks == null ? null : ks.get(k);
-      if (old != null && old.value instanceof SetValue set) {
+      SetValue set = state.existing(db, key, SetValue.class, now);
+      if (set != null) {
         members.forEach(set::remove);
-        old.lastAccess = now;
-        if (set.size() == 0) {
-          ks.remove(k);
-        }
+        state.removeIfEmpty(db, key);
       }
     }
   }

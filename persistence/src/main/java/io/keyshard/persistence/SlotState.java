@@ -47,6 +47,48 @@ public final class SlotState {
     return k;
   }
 
+  /**
+   * The collection of {@code type} at key, its access time touched, or null if the key is missing
+   * or holds another type. Changed in place: undo and snapshots hold their own copies.
+   */
+  public <T extends Value> T existing(int db, byte[] key, Class<T> type, long now) {
+    Keyspace ks = dbs[db];
+    Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(key));
+    if (e != null && type.isInstance(e.value)) {
+      e.lastAccess = now;
+      return type.cast(e.value);
+    }
+    return null;
+  }
+
+  /**
+   * The collection of {@code type} at key to add to: the existing one, or a new empty one that
+   * replaces what the key held and keeps the key's expiry.
+   */
+  public <T extends Value> T collectionForWrite(
+      int db, byte[] key, Class<T> type, java.util.function.Supplier<T> empty, long now) {
+    T found = existing(db, key, type, now);
+    if (found != null) {
+      return found;
+    }
+    Keyspace ks = dbForWrite(db);
+    Bytes k = Bytes.wrap(key);
+    Keyspace.Entry old = ks.get(k);
+    T made = empty.get();
+    ks.put(k, made, old == null ? 0 : old.expireAt, now);
+    return made;
+  }
+
+  /** Removes the key if its collection is now empty: Redis never keeps an empty one. */
+  public void removeIfEmpty(int db, byte[] key) {
+    Keyspace ks = dbs[db];
+    Bytes k = Bytes.wrap(key);
+    Keyspace.Entry e = ks == null ? null : ks.get(k);
+    if (e != null && !(e.value instanceof StringValue) && e.value.elementCount() == 0) {
+      ks.remove(k);
+    }
+  }
+
   public long keyCount() {
     long n = 0;
     for (Keyspace k : dbs) {
@@ -224,30 +266,16 @@ public final class SlotState {
       System.arraycopy(e.bytes(), 0, next, (int) e.offset(), e.bytes().length);
       ks.put(key, new StringValue(next, true), old == null ? 0 : old.expireAt, now);
     } else if (event instanceof SlotEvent.HashFieldsSet e) {
-      Keyspace ks = dbForWrite(e.db());
-      Bytes key = Bytes.wrap(e.key());
-      Keyspace.Entry old = ks.get(key);
-      HashValue hash;
-      if (old != null && old.value instanceof HashValue h) {
-        hash = h; // changed in place: undo and snapshots hold their own copies
-        old.lastAccess = now;
-      } else {
-        hash = new HashValue();
-        ks.put(key, hash, old == null ? 0 : old.expireAt, now);
-      }
+      HashValue hash = collectionForWrite(e.db(), e.key(), HashValue.class, HashValue::new, now);
       List<byte[]> fv = e.fieldsAndValues();
       for (int i = 0; i + 1 < fv.size(); i += 2) {
         hash.put(fv.get(i), fv.get(i + 1));
       }
     } else if (event instanceof SlotEvent.HashFieldsDeleted e) {
-      Keyspace ks = dbs[e.db()];
-      Bytes key = Bytes.wrap(e.key());
-      Keyspace.Entry old = ks == null ? null : ks.get(key);
-      if (old != null && old.value instanceof HashValue h) {
+      HashValue h = existing(e.db(), e.key(), HashValue.class, now);
+      if (h != null) {
         e.fields().forEach(h::remove);
-        if (h.size() == 0) {
-          ks.remove(key);
-        }
+        removeIfEmpty(e.db(), e.key());
       }
     } else if (event instanceof SlotEvent.KeyChange e) {
       e.applyTo(this, now);

@@ -19,17 +19,7 @@ public final class ZSetEvent {
       implements SlotEvent.KeyChange {
     @Override
     public void applyTo(SlotState state, long now) {
-      Keyspace ks = state.dbForWrite(db);
-      Bytes k = Bytes.wrap(key);
-      Keyspace.Entry old = ks.get(k);
-      ZSetValue z;
-      if (old != null && old.value instanceof ZSetValue existing) {
-        z = existing; // changed in place: undo and snapshots hold their own copies
-        old.lastAccess = now;
-      } else {
-        z = new ZSetValue();
-        ks.put(k, z, old == null ? 0 : old.expireAt, now);
-      }
+      ZSetValue z = state.collectionForWrite(db, key, ZSetValue.class, ZSetValue::new, now);
       for (int i = 0; i < members.size(); i++) {
         z.put(members.get(i), scores[i]);
       }
@@ -41,14 +31,10 @@ public final class ZSetEvent {
       implements SlotEvent.KeyChange {
     @Override
     public void applyTo(SlotState state, long now) {
-      Keyspace ks = state.db(db);
-      Bytes k = Bytes.wrap(key);
-      Keyspace.Entry old = ks == null ? null : ks.get(k);
-      if (old != null && old.value instanceof ZSetValue z) {
+      ZSetValue z = state.existing(db, key, ZSetValue.class, now);
+      if (z != null) {
         members.forEach(z::remove);
-        if (z.size() == 0) {
-          ks.remove(k);
-        }
+        state.removeIfEmpty(db, key);
       }
     }
   }
