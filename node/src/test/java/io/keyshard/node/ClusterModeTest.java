@@ -103,14 +103,19 @@ class ClusterModeTest {
     }
   }
 
-  /** Waits until the node reports every slot assigned. */
+  /** Waits until the node reports every slot assigned in a cluster of two. */
   private static void awaitCovered(int port) throws Exception {
+    awaitCovered(port, 2);
+  }
+
+  /** Waits until the node reports every slot assigned and {@code nodes} known nodes. */
+  private static void awaitCovered(int port, int nodes) throws Exception {
     try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
       long until = System.currentTimeMillis() + 60_000;
       String info = "";
       while (System.currentTimeMillis() < until) {
         info = j.clusterInfo();
-        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:2")) {
+        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:" + nodes)) {
           return;
         }
         Thread.sleep(100);
@@ -628,7 +633,7 @@ class ClusterModeTest {
       assertTrue(out.contains("[OK] All 16384 slots covered."), out);
 
       for (int port : ports) {
-        awaitCovered3(port);
+        awaitCovered(port, 3);
       }
       try (JedisCluster jc =
           new JedisCluster(Set.of(new HostAndPort("127.0.0.1", ports[1])), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
@@ -656,21 +661,6 @@ class ClusterModeTest {
       for (TestNode n : nodes) {
         n.close();
       }
-    }
-  }
-
-  private static void awaitCovered3(int port) throws Exception {
-    try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
-      long until = System.currentTimeMillis() + 60_000;
-      String info = "";
-      while (System.currentTimeMillis() < until) {
-        info = j.clusterInfo();
-        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")) {
-          return;
-        }
-        Thread.sleep(100);
-      }
-      throw new AssertionError("not covered on " + port + ":\n" + info);
     }
   }
 
