@@ -18,14 +18,20 @@ public final class RequesterAllocation extends ShardCoordinator.AbstractShardAll
   @Override
   public Future<ActorRef> allocateShard(
       ActorRef requester, String shardId, Map<ActorRef, IndexedSeq<String>> current) {
-    if (current.containsKey(requester) || current.isEmpty()) {
+    if (isRegion(requester) || current.isEmpty()) {
+      // A region, registered or about to be (a node that just joined asks before its
+      // registration is in the coordinator's state): the shard belongs there.
       return Future.successful(requester);
     }
     // Not a region: the coordinator re-homing a shard of a region that left (it asks on its
-    // own). Any region will do: no router addresses that owner's entities any more, so the
-    // shard stays empty wherever it is. Answering the requester here made the coordinator try
-    // again and again, and new shards waited behind it.
+    // own, as "ignore"). Any region will do: no router addresses that owner's entities any
+    // more, so the shard stays empty wherever it is. Answering the non-region made the
+    // coordinator try again and again, and new shards waited behind it.
     return Future.successful(current.keySet().iterator().next());
+  }
+
+  private static boolean isRegion(ActorRef ref) {
+    return ref.path().toStringWithoutAddress().startsWith("/system/sharding/");
   }
 
   @Override
