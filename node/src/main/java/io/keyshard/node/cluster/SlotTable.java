@@ -341,23 +341,31 @@ public final class SlotTable
         owned.get(o).add(slot);
       }
     }
-    java.util.Map<String, Integer> target = new java.util.HashMap<>();
-    for (int i = 0; i < n; i++) {
-      target.put(ids.get(i), SlotTableState.SLOTS / n + (i < SlotTableState.SLOTS % n ? 1 : 0));
-    }
-    // Surplus, donor by donor, highest slots first.
-    List<String[]> surplus = new ArrayList<>(); // {from, slot}
+    // A share is base or base + 1 slots, whichever nodes hold the extra ones: a node gives what
+    // it holds above base + 1 first, and only then (if some node is still short) down to base.
+    int base = SlotTableState.SLOTS / n;
+    int high = base + (SlotTableState.SLOTS % n == 0 ? 0 : 1);
+    java.util.Map<String, Integer> shortOf = new java.util.HashMap<>();
+    int needed = 0;
     for (String id : ids) {
-      List<Integer> mine = owned.get(id);
-      for (int k = mine.size() - 1; k >= target.get(id); k--) {
-        surplus.add(new String[] {id, Integer.toString(mine.get(k))});
+      int missing = Math.max(0, base - owned.get(id).size());
+      shortOf.put(id, missing);
+      needed += missing;
+    }
+    List<String[]> surplus = new ArrayList<>(); // {from, slot}, each donor's highest slots first
+    for (int floor : new int[] {high, base}) {
+      for (String id : ids) {
+        List<Integer> mine = owned.get(id);
+        while (surplus.size() < needed && mine.size() > floor) {
+          surplus.add(new String[] {id, Integer.toString(mine.remove(mine.size() - 1))});
+        }
       }
     }
-    java.util.Map<String, java.util.Map<String, java.util.TreeSet<Integer>>> moves = new java.util.LinkedHashMap<>();
+    java.util.Map<String, java.util.Map<String, java.util.TreeSet<Integer>>> moves =
+        new java.util.LinkedHashMap<>();
     int next = 0;
     for (String id : ids) {
-      int need = target.get(id) - owned.get(id).size();
-      for (; need > 0 && next < surplus.size(); need--, next++) {
+      for (int want = shortOf.get(id); want > 0 && next < surplus.size(); want--, next++) {
         String[] sl = surplus.get(next);
         moves.computeIfAbsent(sl[0], f -> new java.util.LinkedHashMap<>())
             .computeIfAbsent(id, t -> new java.util.TreeSet<>())
