@@ -231,6 +231,7 @@ class ClusterModeTest {
     TestNode[] again = startPair(dirA, dirB, portA, portB);
     try {
       awaitCovered(portA);
+      awaitCovered(portB);
       try (Jedis a = new Jedis("127.0.0.1", portA, 15_000)) {
         assertEquals(idA, a.clusterMyId());
       }
@@ -352,6 +353,7 @@ class ClusterModeTest {
     TestNode a = nodes[0];
     try {
       awaitCovered(portA);
+      awaitCovered(portB); // JedisCluster sends to both: both must know the table
       String idB;
       String[] rangeB;
       try (Jedis jb = new Jedis("127.0.0.1", portB, 15_000)) {
