@@ -52,24 +52,81 @@ final class JournalLease implements AutoCloseable {
   /** The advisory lock a cluster's slot table holds: one cluster per database. */
   static final long CLUSTER_LOCK_KEY = LOCK_KEY + 1;
 
-  /** Takes the cluster lock, or throws with the reason. */
-  static JournalLease acquireCluster(String url, String user, String password) {
+  /**
+   * Takes the cluster lock, or throws with the reason. The lock's session is named after the
+   * node that holds it ({@code keyshard-table <host:bus port>}). If a node that this cluster has
+   * removed still holds it (frozen, or cut off, with its connection open), that session is
+   * ended: the removed node may not run the table any more. Waits up to {@code patience} for
+   * a holder to go away by itself.
+   */
+  static JournalLease acquireCluster(
+      String url,
+      String user,
+      String password,
+      String self,
+      java.util.function.Predicate<String> removed,
+      java.time.Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
     try {
-      Connection c = DriverManager.getConnection(url, user, password);
-      try (Statement st = c.createStatement();
-          ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + CLUSTER_LOCK_KEY + ")")) {
-        rs.next();
-        if (!rs.getBoolean(1)) {
-          c.close();
-          throw new IllegalStateException(
-              "Another Keyshard cluster is serving the journal database " + url
-                  + " (its advisory lock " + CLUSTER_LOCK_KEY + " is held). A database holds one"
-                  + " cluster: stop the other, or point this one at another database.");
+      java.util.Properties props = new java.util.Properties();
+      props.setProperty("user", user);
+      props.setProperty("password", password);
+      props.setProperty("ApplicationName", "keyshard-table " + self);
+      Connection c = DriverManager.getConnection(url, props);
+      try {
+        while (true) {
+          try (Statement st = c.createStatement();
+              ResultSet rs = st.executeQuery("SELECT pg_try_advisory_lock(" + CLUSTER_LOCK_KEY + ")")) {
+            rs.next();
+            if (rs.getBoolean(1)) {
+              return new JournalLease(c);
+            }
+          }
+          String holder = evictIfRemoved(c, removed);
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                "Another Keyshard cluster is serving the journal database " + url
+                    + " (its advisory lock " + CLUSTER_LOCK_KEY + " is held by " + holder
+                    + "). A database holds one cluster: stop the other, or point this one at"
+                    + " another database.");
+          }
+          Thread.sleep(500);
         }
-        return new JournalLease(c);
+      } catch (RuntimeException | InterruptedException e) {
+        c.close();
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while taking the cluster lock", e);
+        }
+        throw (RuntimeException) e;
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot reach the journal database: " + e.getMessage(), e);
+    }
+  }
+
+  /** Names the cluster lock's holder; ends its session if it is a node this cluster removed. */
+  private static String evictIfRemoved(Connection c, java.util.function.Predicate<String> removed)
+      throws SQLException {
+    String sql =
+        "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            + " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = "
+            + (CLUSTER_LOCK_KEY >>> 32) + " AND l.objid = " + (CLUSTER_LOCK_KEY & 0xffffffffL);
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      if (!rs.next()) {
+        return "nobody any more";
+      }
+      int pid = rs.getInt(1);
+      String name = String.valueOf(rs.getString(2));
+      String prefix = "keyshard-table ";
+      if (name.startsWith(prefix) && removed.test(name.substring(prefix.length()))) {
+        try (Statement kill = c.createStatement()) {
+          kill.execute("SELECT pg_terminate_backend(" + pid + ")");
+        }
+        return name + " (removed from this cluster: its session was ended)";
+      }
+      return "'" + name + "'";
     }
   }
 

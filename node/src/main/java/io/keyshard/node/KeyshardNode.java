@@ -140,22 +140,40 @@ public final class KeyshardNode implements AutoCloseable {
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
   }
 
-  /** Cluster mode: the redirect for a slot this node does not own (null: it does). */
-  private static java.util.function.IntFunction<String> notServedHere(ClusterView view) {
+  /**
+   * Cluster mode: the answer of a slot entity, named by its slot and epoch, that may not act:
+   * the redirect when this node does not own the slot, TRYAGAIN when it owns it under another
+   * epoch (a stale incarnation, which stops); null when it may act.
+   */
+  private static SlotEntity.Fence notServedHere(ClusterView view) {
     if (view == null) {
-      return slot -> null;
+      return (slot, epoch) -> null;
     }
-    return slot -> {
-      if (view.owns(slot)) {
-        return null; // every command asks: the common answer allocates nothing
+    return new SlotEntity.Fence() {
+      @Override
+      public String refusal(int slot, long epoch) {
+        ClusterView.Table t = view.table();
+        if (view.owns(slot)) {
+          // Every command asks: the common answer allocates nothing.
+          return t.slotEpoch(slot) == epoch ? null : "TRYAGAIN slot " + slot + " changed epoch, please retry";
+        }
+        io.keyshard.protocol.Reply r = view.redirect(new java.util.TreeSet<>(java.util.List.of(slot)));
+        return r instanceof io.keyshard.protocol.Reply.Error e ? e.text() : null;
       }
-      io.keyshard.protocol.Reply r = view.redirect(new java.util.TreeSet<>(java.util.List.of(slot)));
-      return r instanceof io.keyshard.protocol.Reply.Error e ? e.text() : null;
+
+      @Override
+      public String paused() {
+        return view.fenced() ? "CLUSTERDOWN The cluster is down" : null;
+      }
     };
   }
 
-  /** The slot table's lease: the cluster lock on a PostgreSQL journal, nothing on H2. */
-  private static java.util.function.Supplier<SlotTable.Lease> clusterLease(Config config) {
+  /**
+   * The slot table's lease: the cluster lock on a PostgreSQL journal, nothing on H2. A holder
+   * that this node saw removed from the cluster loses it (see JournalLease.acquireCluster).
+   */
+  private static java.util.function.Supplier<SlotTable.Lease> clusterLease(
+      Config config, String self, java.util.function.Predicate<String> removed) {
     String url = config.getString(JOURNAL_URL);
     String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
     return () -> {
@@ -163,7 +181,13 @@ public final class KeyshardNode implements AutoCloseable {
         return () -> {};
       }
       JournalLease lease =
-          JournalLease.acquireCluster(url, config.getString(db + "user"), config.getString(db + "password"));
+          JournalLease.acquireCluster(
+              url,
+              config.getString(db + "user"),
+              config.getString(db + "password"),
+              self,
+              removed,
+              Duration.ofSeconds(8));
       return lease::close;
     };
   }
@@ -265,7 +289,9 @@ public final class KeyshardNode implements AutoCloseable {
     Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =
         Entity.of(
                 SlotEntity.TYPE_KEY,
-                ctx -> SlotEntity.create(slotOf(ctx.getEntityId()), slotSettings))
+                ctx ->
+                    SlotEntity.create(
+                        slotOf(ctx.getEntityId()), epochOf(ctx.getEntityId()), slotSettings))
             .withMessageExtractor(new SlotGroupExtractor());
     if (clustered) {
       slots = slots.withAllocationStrategy(new RequesterAllocation());
@@ -405,8 +431,11 @@ public final class KeyshardNode implements AutoCloseable {
       if (at < 0) {
         return Integer.toString(Integer.parseInt(entityId) / SLOTS_PER_SHARD);
       }
-      // Cluster mode: "<slot>@<owner>" lives in the owner's group (see RequesterAllocation).
-      return entityId.substring(at + 1) + "/" + Integer.parseInt(entityId.substring(0, at)) / SLOTS_PER_SHARD;
+      // Cluster mode: "<slot>@<owner>@<epoch>" lives in the owner's group (see
+      // RequesterAllocation); the epoch does not change the group.
+      int end = entityId.indexOf('@', at + 1);
+      String owner = end < 0 ? entityId.substring(at + 1) : entityId.substring(at + 1, end);
+      return owner + "/" + Integer.parseInt(entityId.substring(0, at)) / SLOTS_PER_SHARD;
     }
 
     @Override
@@ -415,10 +444,16 @@ public final class KeyshardNode implements AutoCloseable {
     }
   }
 
-  /** The slot of an entity id: "<slot>" standalone, "<slot>@<owner>" in cluster mode. */
+  /** The slot of an entity id: "<slot>" standalone, "<slot>@<owner>@<epoch>" in cluster mode. */
   static int slotOf(String entityId) {
     int at = entityId.indexOf('@');
     return Integer.parseInt(at < 0 ? entityId : entityId.substring(0, at));
+  }
+
+  /** The slot epoch an entity id names (0 standalone). */
+  static long epochOf(String entityId) {
+    int last = entityId.lastIndexOf('@');
+    return last < 0 || last == entityId.indexOf('@') ? 0 : Long.parseLong(entityId.substring(last + 1));
   }
 
   /**
@@ -435,14 +470,27 @@ public final class KeyshardNode implements AutoCloseable {
       Duration startTimeout)
       throws Exception {
     boolean auto = config.getString("keyshard.cluster.init").equals("auto");
+    String busAddress =
+        announceHost(config) + ":" + (settings.port() + config.getInt("keyshard.cluster.bus-port-offset"));
+    java.util.Set<String> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
     ActorRef<SlotTable.Command> table =
         org.apache.pekko.cluster.typed.ClusterSingleton.get(system)
             .init(
                 org.apache.pekko.cluster.typed.SingletonActor.of(
                     SlotTable.create(
-                        auto, config.getInt("keyshard.cluster.min-nodes"), clusterLease(config)),
+                        auto,
+                        config.getInt("keyshard.cluster.min-nodes"),
+                        clusterLease(config, busAddress, removed::contains),
+                        config.getDuration("keyshard.cluster.takeover-margin")),
                     "slot-table"));
     ClusterView view = ClusterView.start(system, nodeId);
+    io.keyshard.node.cluster.Fencing.start(
+        system,
+        view,
+        table,
+        removed,
+        config.getDuration("keyshard.cluster.pause-limit"),
+        config.getDuration("keyshard.cluster.pause-settle"));
     ClusterMembership membership =
         new ClusterMembership(
             system,
@@ -454,7 +502,14 @@ public final class KeyshardNode implements AutoCloseable {
             settings.port() + config.getInt("keyshard.cluster.bus-port-offset"),
             settings.dir());
     java.util.List<org.apache.pekko.actor.Address> seeds = configSeeds(config);
-    if (seeds.isEmpty() && !auto) {
+    if (config.getBoolean("keyshard.cluster.rejoin")) {
+      // A new incarnation after being downed: join the others, never form a cluster of its own
+      // (its own address first among the seeds would let it).
+      java.util.List<org.apache.pekko.actor.Address> others = new java.util.ArrayList<>(membership.savedSeeds());
+      others.addAll(seeds);
+      others.removeIf(a -> a.equals(Cluster.get(system).selfMember().address()));
+      seeds = new java.util.ArrayList<>(new java.util.LinkedHashSet<>(others));
+    } else if (seeds.isEmpty() && !auto) {
       seeds = membership.savedSeeds();
     }
     if (!seeds.isEmpty() || auto) {

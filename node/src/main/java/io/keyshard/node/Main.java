@@ -5,7 +5,9 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--postgres JDBC-URL]}:
@@ -48,20 +50,48 @@ public final class Main {
       }
     }
     Config config = KeyshardNode.loadConfig(ConfigFactory.parseMap(overrides), file);
-    KeyshardNode node = KeyshardNode.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    node.system().getWhenTerminated().thenRun(stopped::countDown);
+    AtomicReference<KeyshardNode> current = new AtomicReference<>(KeyshardNode.start(config));
+    AtomicBoolean stopping = new AtomicBoolean();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  stopping.set(true);
                   try {
-                    node.close();
+                    current.get().close();
                   } catch (Exception ignored) {
                     // Exiting anyway.
                   }
                 }));
-    stopped.await();
+    boolean clustered = config.getBoolean("keyshard.cluster.enabled");
+    while (true) {
+      KeyshardNode node = current.get();
+      node.system().getWhenTerminated().toCompletableFuture().join();
+      if (stopping.get() || !clustered) {
+        return;
+      }
+      // The cluster downed this node (it was cut off, or paused too long): a Pekko node joins
+      // a cluster once, so it starts again in this process as a new incarnation and rejoins.
+      LoggerFactory.getLogger(Main.class)
+          .warn("This node left the cluster (downed): starting a new incarnation that rejoins it");
+      try {
+        node.close();
+      } catch (Exception ignored) {
+        // Its system is gone already; what remains is released.
+      }
+      Config again =
+          ConfigFactory.parseMap(Map.of("keyshard.cluster.rejoin", true)).withFallback(config);
+      for (int attempt = 1; !stopping.get(); attempt++) {
+        try {
+          current.set(KeyshardNode.start(again));
+          break;
+        } catch (Exception e) {
+          LoggerFactory.getLogger(Main.class)
+              .warn("Starting a new incarnation failed (attempt {}): {}", attempt, e.toString());
+          Thread.sleep(Math.min(10_000, 1000L * attempt));
+        }
+      }
+    }
   }
 
   private static void usage(int code) {

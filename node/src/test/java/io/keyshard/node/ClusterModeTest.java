@@ -413,6 +413,95 @@ class ClusterModeTest {
     }
   }
 
+  /**
+   * CLUSTER SETSLOT ... NODE moves one slot with its keys (the new owner recovers it from the
+   * journal); moving it back starts a new incarnation that sees what was written meanwhile;
+   * DELSLOTS leaves it unowned (CLUSTERDOWN) and ADDSLOTS gives it out again.
+   */
+  @Test
+  void setSlotNodeMovesOneSlotAndDelSlotsUnassignsIt() throws Exception {
+    int portA = clusterPort();
+    int portB = clusterPort();
+    TestNode[] nodes =
+        startPair(Files.createTempDirectory("keyshard-sa"), Files.createTempDirectory("keyshard-sb"), portA, portB);
+    try {
+      awaitCovered(portA);
+      awaitCovered(portB);
+      String key = "{moving}k";
+      int slot = Slots.slot(key.getBytes(StandardCharsets.UTF_8));
+      try (Jedis a = new Jedis("127.0.0.1", portA, 15_000);
+          Jedis b = new Jedis("127.0.0.1", portB, 15_000)) {
+        Jedis owner = errorOf(() -> a.get(key)).startsWith("MOVED") ? b : a;
+        Jedis other = owner == a ? b : a;
+        int otherPort = owner == a ? portB : portA;
+        String ownerId = owner.clusterMyId();
+        String otherId = other.clusterMyId();
+        owner.set(key, "v1");
+        owner.rpush("{moving}list", "x", "y");
+        long epochBefore = epochOf(owner.clusterInfo());
+
+        assertEquals("ERR Invalid or out of range slot", errorOf(() -> owner.clusterSetSlotNode(16384, otherId)));
+        assertEquals("ERR I don't know about node " + "0".repeat(40),
+            errorOf(() -> owner.clusterSetSlotNode(slot, "0".repeat(40))));
+        assertEquals("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
+            errorOf(() -> owner.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "SETSLOT", Integer.toString(slot), "SIDEWAYS")));
+        assertEquals("OK", owner.clusterSetSlotStable(slot));
+        assertTrue(errorOf(() -> owner.clusterSetSlotMigrating(slot, otherId)).startsWith("ERR SETSLOT MIGRATING is not supported"));
+
+        assertEquals("OK", owner.clusterSetSlotNode(slot, otherId));
+        assertEquals("v1", awaitServed(other, key));
+        assertEquals("MOVED " + slot + " " + "127.0.0.1:" + otherPort, errorOf(() -> owner.get(key)));
+        assertEquals(List.of("x", "y"), other.lrange("{moving}list", 0, -1));
+        assertTrue(epochOf(owner.clusterInfo()) > epochBefore, owner.clusterInfo());
+        other.set(key, "v2");
+
+        // Back to the first owner: a new incarnation there, which reads what the other wrote.
+        assertEquals("OK", other.clusterSetSlotNode(slot, ownerId));
+        assertEquals("v2", awaitServed(owner, key));
+        assertEquals("OK", owner.clusterSetSlotNode(slot, ownerId), "giving a node its own slot changes nothing");
+
+        assertEquals("OK", other.clusterDelSlots(slot));
+        long until = System.currentTimeMillis() + 30_000;
+        while (!errorOf(() -> owner.get(key)).startsWith("CLUSTERDOWN") && System.currentTimeMillis() < until) {
+          Thread.sleep(100);
+        }
+        assertEquals("CLUSTERDOWN Hash slot not served", errorOf(() -> owner.get(key)));
+        assertEquals("ERR Slot " + slot + " is already unassigned", errorOf(() -> owner.clusterDelSlots(slot)));
+        assertTrue(owner.clusterInfo().contains("cluster_slots_assigned:16383"), owner.clusterInfo());
+        assertEquals("OK", other.clusterAddSlots(slot));
+        assertEquals("v2", awaitServed(other, key));
+        assertEquals(List.of("x", "y"), other.lrange("{moving}list", 0, -1));
+      }
+    } finally {
+      nodes[0].close();
+      nodes[1].close();
+    }
+  }
+
+  private static long epochOf(String clusterInfo) {
+    for (String line : clusterInfo.split("\r\n")) {
+      if (line.startsWith("cluster_current_epoch:")) {
+        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    throw new AssertionError(clusterInfo);
+  }
+
+  /** GET on a node until it serves the key's slot (its view of the table caught up). */
+  private static String awaitServed(Jedis j, String key) throws Exception {
+    long until = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        return j.get(key);
+      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        if (System.currentTimeMillis() > until) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
   private static String errorOf(org.junit.jupiter.api.function.Executable call) {
     try {
       call.execute();

@@ -51,6 +51,7 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotTableEvent.SlotsAssigned.class, "SlotsAssigned");
     register(SlotTableEvent.TableSnapshot.class, "TableSnapshot");
     register(SlotTableEvent.NodeForgotten.class, "NodeForgotten");
+    register(SlotTableEvent.SlotsUnassigned.class, "SlotsUnassigned");
 
     // Lists (ListEvent):
     register(ListEvent.Pushed.class, "ListPushed");

@@ -14,9 +14,18 @@ public sealed interface SlotTableEvent extends PersistentFormat {
 
   /**
    * Slots given to a node: {@code ranges} holds inclusive start, end pairs. {@code epoch} is the
-   * table's epoch after the change, also the node's config epoch.
+   * table's epoch after the change, the node's config epoch, and the epoch of these slots (an
+   * owner's slot entity is named by it, so a slot that comes back to a node starts afresh).
+   * In a {@link TableSnapshot} a node has one entry per distinct slot epoch, in ascending epoch
+   * order; its config epoch is its highest (an entry may have no ranges to carry it).
    */
   record SlotsAssigned(String nodeId, List<Integer> ranges, long epoch) implements SlotTableEvent {}
+
+  /**
+   * Slots that no longer have an owner (CLUSTER DELSLOTS), their previous owner having handed
+   * them off; {@code epoch} is the table's epoch after the change.
+   */
+  record SlotsUnassigned(List<Integer> ranges, long epoch) implements SlotTableEvent {}
 
   /** A node removed from the table (CLUSTER FORGET); slots it still owned have no owner. */
   record NodeForgotten(String nodeId, long epoch) implements SlotTableEvent {}

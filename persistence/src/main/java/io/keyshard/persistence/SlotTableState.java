@@ -14,54 +14,75 @@ public final class SlotTableState {
 
   private final Map<String, SlotTableEvent.NodeSeen> nodes;
   private final String[] owners;
+  /** The epoch at which each slot was given to its owner (0: no owner). */
+  private final long[] slotEpochs;
   private final Map<String, Long> configEpochs;
   private final long epoch;
 
   private SlotTableState(
       Map<String, SlotTableEvent.NodeSeen> nodes,
       String[] owners,
+      long[] slotEpochs,
       Map<String, Long> configEpochs,
       long epoch) {
     this.nodes = nodes;
     this.owners = owners;
+    this.slotEpochs = slotEpochs;
     this.configEpochs = configEpochs;
     this.epoch = epoch;
   }
 
   public static SlotTableState empty() {
-    return new SlotTableState(new LinkedHashMap<>(), new String[SLOTS], new LinkedHashMap<>(), 0);
+    return new SlotTableState(
+        new LinkedHashMap<>(), new String[SLOTS], new long[SLOTS], new LinkedHashMap<>(), 0);
   }
 
   public SlotTableState apply(SlotTableEvent event) {
     if (event instanceof SlotTableEvent.NodeSeen n) {
       Map<String, SlotTableEvent.NodeSeen> next = new LinkedHashMap<>(nodes);
       next.put(n.nodeId(), n);
-      return new SlotTableState(next, owners, configEpochs, epoch);
+      return new SlotTableState(next, owners, slotEpochs, configEpochs, epoch);
+    }
+    if (event instanceof SlotTableEvent.SlotsUnassigned u) {
+      String[] owned = owners.clone();
+      long[] epochs = slotEpochs.clone();
+      List<Integer> r = u.ranges();
+      for (int i = 0; i + 1 < r.size(); i += 2) {
+        for (int s = r.get(i); s <= r.get(i + 1); s++) {
+          owned[s] = null;
+          epochs[s] = 0;
+        }
+      }
+      return new SlotTableState(nodes, owned, epochs, configEpochs, Math.max(epoch, u.epoch()));
     }
     if (event instanceof SlotTableEvent.NodeForgotten f) {
       Map<String, SlotTableEvent.NodeSeen> next = new LinkedHashMap<>(nodes);
       next.remove(f.nodeId());
       String[] owned = owners.clone();
+      long[] slotEpochsNext = slotEpochs.clone();
       for (int s = 0; s < SLOTS; s++) {
         if (f.nodeId().equals(owned[s])) {
           owned[s] = null;
+          slotEpochsNext[s] = 0;
         }
       }
       Map<String, Long> epochs = new LinkedHashMap<>(configEpochs);
       epochs.remove(f.nodeId());
-      return new SlotTableState(next, owned, epochs, Math.max(epoch, f.epoch()));
+      return new SlotTableState(next, owned, slotEpochsNext, epochs, Math.max(epoch, f.epoch()));
     }
     SlotTableEvent.SlotsAssigned a = (SlotTableEvent.SlotsAssigned) event;
     String[] next = owners.clone();
+    long[] slotEpochsNext = slotEpochs.clone();
     List<Integer> r = a.ranges();
     for (int i = 0; i + 1 < r.size(); i += 2) {
       for (int s = r.get(i); s <= r.get(i + 1); s++) {
         next[s] = a.nodeId();
+        slotEpochsNext[s] = a.epoch();
       }
     }
     Map<String, Long> epochs = new LinkedHashMap<>(configEpochs);
-    epochs.put(a.nodeId(), a.epoch());
-    return new SlotTableState(nodes, next, epochs, Math.max(epoch, a.epoch()));
+    epochs.merge(a.nodeId(), a.epoch(), Math::max);
+    return new SlotTableState(nodes, next, slotEpochsNext, epochs, Math.max(epoch, a.epoch()));
   }
 
   public Map<String, SlotTableEvent.NodeSeen> nodes() {
@@ -74,6 +95,11 @@ public final class SlotTableState {
 
   public long epoch() {
     return epoch;
+  }
+
+  /** The epoch at which the slot was given to its owner; 0 when it has none. */
+  public long slotEpoch(int slot) {
+    return slotEpochs[slot];
   }
 
   public long configEpoch(String nodeId) {
@@ -106,12 +132,32 @@ public final class SlotTableState {
     return out;
   }
 
+  /**
+   * The table as {@link SlotTableEvent.TableSnapshot}: per node, one entry per distinct slot
+   * epoch in ascending order, then (if higher) its config epoch in an entry without ranges.
+   */
   public SlotTableEvent.TableSnapshot toSnapshot() {
     List<SlotTableEvent.SlotsAssigned> owned = new ArrayList<>();
     for (String id : nodes.keySet()) {
-      List<Integer> ranges = rangesOf(id);
-      if (!ranges.isEmpty() || configEpochs.containsKey(id)) {
-        owned.add(new SlotTableEvent.SlotsAssigned(id, ranges, configEpoch(id)));
+      java.util.TreeMap<Long, List<Integer>> byEpoch = new java.util.TreeMap<>();
+      int start = -1;
+      for (int s = 0; s <= SLOTS; s++) {
+        boolean continues =
+            s < SLOTS && start >= 0 && id.equals(owners[s]) && slotEpochs[s] == slotEpochs[start];
+        if (start >= 0 && !continues) {
+          List<Integer> ranges = byEpoch.computeIfAbsent(slotEpochs[start], e -> new ArrayList<>());
+          ranges.add(start);
+          ranges.add(s - 1);
+          start = -1;
+        }
+        if (start < 0 && s < SLOTS && id.equals(owners[s])) {
+          start = s;
+        }
+      }
+      byEpoch.forEach((e, ranges) -> owned.add(new SlotTableEvent.SlotsAssigned(id, ranges, e)));
+      long config = configEpoch(id);
+      if (configEpochs.containsKey(id) && (byEpoch.isEmpty() || byEpoch.lastKey() < config)) {
+        owned.add(new SlotTableEvent.SlotsAssigned(id, List.of(), config));
       }
     }
     return new SlotTableEvent.TableSnapshot(List.copyOf(nodes.values()), owned, epoch);
@@ -125,6 +171,6 @@ public final class SlotTableState {
     for (SlotTableEvent.SlotsAssigned a : snapshot.owners()) {
       s = s.apply(a);
     }
-    return new SlotTableState(s.nodes, s.owners, s.configEpochs, snapshot.epoch());
+    return new SlotTableState(s.nodes, s.owners, s.slotEpochs, s.configEpochs, snapshot.epoch());
   }
 }

@@ -95,6 +95,7 @@ class GoldenFormatTest {
     m.put("SlotsAssigned", assigned);
     m.put("TableSnapshot", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 3));
     m.put("NodeForgotten", new SlotTableEvent.NodeForgotten(seen.nodeId(), 4));
+    m.put("SlotsUnassigned", new SlotTableEvent.SlotsUnassigned(List.of(100, 200, 16383, 16383), 5));
     GoldenLists.add(m);
     GoldenSets.add(m);
     GoldenZSets.add(m);

@@ -288,6 +288,8 @@ public final class CommandTable {
                     cmd("meet", -4, "admin stale no_async_loading", "")
                         .doc("3.0.0", "O(1)", "Force a node cluster to handshake with another node")
                         .history("4.0.0", "Added the optional `cluster_bus_port` argument."),
+                    cmd("setslot", -4, "admin stale no_async_loading", "")
+                        .doc("3.0.0", "O(1)", "Bind a hash slot to a specific node"),
                     cmd("forget", 3, "admin stale no_async_loading", "")
                         .doc("3.0.0", "O(1)", "Remove a node from the nodes table"),
                     cmd("bumpepoch", 2, "admin stale no_async_loading", "")

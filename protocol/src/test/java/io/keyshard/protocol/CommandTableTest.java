@@ -59,7 +59,7 @@ class CommandTableTest {
     assertSubcommands(
         "cluster",
         "info nodes slots shards keyslot myid help addslots addslotsrange delslots delslotsrange "
-            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot");
+            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot");
     assertSubcommands("object", "encoding freq idletime refcount help");
   }
 

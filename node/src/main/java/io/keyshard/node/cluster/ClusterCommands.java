@@ -43,7 +43,8 @@ public final class ClusterCommands {
     if (sub.equals("countkeysinslot") || sub.equals("getkeysinslot")) {
       return keysInSlot(s, argv, sub.equals("countkeysinslot"));
     }
-    if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")) {
+    if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")
+        || sub.equals("delslots") || sub.equals("delslotsrange") || sub.equals("setslot")) {
       // The table's answer may take a moment: not on the connection's thread.
       return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
     }
@@ -123,6 +124,7 @@ public final class ClusterCommands {
         membership.meet(host, (int) port);
         yield Reply.OK;
       }
+      case "setslot" -> setSlot(argv);
       case "saveconfig" -> Reply.OK; // the table is in the journal already
       case "forget" -> {
         membership.forget(new String(argv[2], StandardCharsets.UTF_8));
@@ -139,6 +141,31 @@ public final class ClusterCommands {
               + new String(argv[1], StandardCharsets.UTF_8)
               + "'. Try CLUSTER HELP.");
     };
+  }
+
+  /**
+   * CLUSTER SETSLOT slot NODE id | STABLE | MIGRATING id | IMPORTING id. NODE moves the slot
+   * with its keys (they are in the shared journal, so unlike Redis a slot that holds keys may be
+   * given away); STABLE is always true (no slot is ever half migrated); MIGRATING and IMPORTING
+   * (per-key migration with ASK) are not built yet and are refused.
+   */
+  private Reply setSlot(byte[][] argv) {
+    int slot = slot(argv[2]);
+    String action = new String(argv[3], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    if (action.equals("stable") && argv.length == 4) {
+      return Reply.OK;
+    }
+    if (argv.length != 5 || !List.of("node", "migrating", "importing").contains(action)) {
+      return Err.err("Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
+    }
+    String id = new String(argv[4], StandardCharsets.UTF_8);
+    if (!action.equals("node")) {
+      return Err.err(
+          "SETSLOT " + action.toUpperCase(Locale.ROOT)
+              + " is not supported by Keyshard yet; CLUSTER SETSLOT <slot> NODE <node-id> moves a slot with its keys");
+    }
+    membership.setSlotNode(slot, id);
+    return Reply.OK;
   }
 
   private static int slot(byte[] arg) {

@@ -277,21 +277,74 @@ public final class ClusterMembership {
     }
   }
 
-  /** CLUSTER DELSLOTS on a node that has not joined (slots given back before meeting). */
+  /**
+   * CLUSTER DELSLOTS/DELSLOTSRANGE. Before joining: slots given back before meeting. In a
+   * cluster the table is the cluster's, so the slots lose their owner cluster-wide (Redis changes
+   * only the asked node's view): the owner hands them off first, and their keys stay in the
+   * journal for whoever is given them next.
+   */
   public void delSlots(List<Integer> slots) {
-    if (joined) {
-      throw new RedisException(
-          Err.err("DELSLOTS of a node in a cluster is not supported yet by Keyshard"));
-    }
-    synchronized (this) {
-      for (int s : slots) {
-        if (!pendingSlots.contains(s)) {
-          throw new RedisException(Err.err("Slot " + s + " is already unassigned"));
+    if (!joined) {
+      synchronized (this) {
+        for (int s : slots) {
+          if (!pendingSlots.contains(s)) {
+            throw new RedisException(Err.err("Slot " + s + " is already unassigned"));
+          }
         }
+        pendingSlots.removeAll(slots);
       }
-      pendingSlots.removeAll(slots);
+      publishLocal();
+      return;
     }
-    publishLocal();
+    for (int s : slots) {
+      if (view.table().owner(s) == null) {
+        throw new RedisException(Err.err("Slot " + s + " is already unassigned"));
+      }
+    }
+    assign(slots, null);
+  }
+
+  /**
+   * CLUSTER SETSLOT slot NODE id: the slot's owner hands it off (its keys stay in the shared
+   * journal) and {@code id} serves it; answers once the table says so.
+   */
+  public void setSlotNode(int slot, String id) {
+    if (!joined) {
+      if (!id.equals(nodeId)) {
+        throw new RedisException(Err.err("I don't know about node " + id));
+      }
+      synchronized (this) {
+        pendingSlots.add(slot);
+      }
+      publishLocal();
+      return;
+    }
+    assign(List.of(slot), id);
+  }
+
+  /** Gives slots to a node (null: to nobody) through the table, waiting for its answer. */
+  private void assign(List<Integer> slots, String to) {
+    List<Integer> pairs = new ArrayList<>();
+    for (int s : new TreeSet<>(slots)) {
+      pairs.add(s);
+      pairs.add(s);
+    }
+    SlotTable.Welcome answer;
+    try {
+      answer =
+          AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(
+                  table,
+                  r -> new SlotTable.Assign(SlotTable.merge(pairs), to, r),
+                  Duration.ofSeconds(120),
+                  system.scheduler())
+              .toCompletableFuture()
+              .get(121, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
+    }
+    if (answer.refusal() != null) {
+      throw new RedisException(Err.err(answer.refusal()));
+    }
   }
 
   /**

@@ -29,11 +29,18 @@ public final class ClusterView {
     }
   }
 
-  /** One version of the table, with the owner of each slot as an index into {@code nodes}. */
-  public record Table(List<Node> nodes, short[] owners, long epoch) {
+  /**
+   * One version of the table, with the owner of each slot as an index into {@code nodes} and the
+   * epoch at which the slot was given to its owner (which names the owner's slot entity).
+   */
+  public record Table(List<Node> nodes, short[] owners, long[] slotEpochs, long epoch) {
     public Node owner(int slot) {
       int i = owners[slot];
       return i < 0 ? null : nodes.get(i);
+    }
+
+    public long slotEpoch(int slot) {
+      return slotEpochs[slot];
     }
 
     public int assignedSlots() {
@@ -67,7 +74,7 @@ public final class ClusterView {
       List<Node> nodes = new ArrayList<>();
       java.util.Map<String, Long> epochs = new java.util.HashMap<>();
       for (SlotTableEvent.SlotsAssigned a : t.owners()) {
-        epochs.put(a.nodeId(), a.epoch());
+        epochs.merge(a.nodeId(), a.epoch(), Math::max);
       }
       java.util.Map<String, Short> index = new java.util.HashMap<>();
       for (SlotTableEvent.NodeSeen n : t.nodes()) {
@@ -75,15 +82,17 @@ public final class ClusterView {
         nodes.add(new Node(n.nodeId(), n.host(), n.port(), n.busPort(), epochs.getOrDefault(n.nodeId(), 0L)));
       }
       short[] owners = new short[SlotTableState.SLOTS];
+      long[] slotEpochs = new long[SlotTableState.SLOTS];
       Arrays.fill(owners, (short) -1);
       for (SlotTableEvent.SlotsAssigned a : t.owners()) {
         Short i = index.get(a.nodeId());
         List<Integer> r = a.ranges();
         for (int k = 0; i != null && k + 1 < r.size(); k += 2) {
           Arrays.fill(owners, r.get(k), r.get(k + 1) + 1, i);
+          Arrays.fill(slotEpochs, r.get(k), r.get(k + 1) + 1, a.epoch());
         }
       }
-      return new Table(List.copyOf(nodes), owners, t.epoch());
+      return new Table(List.copyOf(nodes), owners, slotEpochs, t.epoch());
     }
   }
 
@@ -95,7 +104,7 @@ public final class ClusterView {
   private volatile boolean localOnly;
   private final CompletableFuture<Void> knowsMe = new CompletableFuture<>();
 
-  private ClusterView(String myId) {
+  ClusterView(String myId) {
     this.myId = myId;
   }
 
@@ -160,10 +169,36 @@ public final class ClusterView {
     listeners.add(listener);
   }
 
+  private static final Reply CLUSTER_DOWN = Reply.error("CLUSTERDOWN The cluster is down");
+
+  private volatile boolean fenced;
+
+  /**
+   * Whether this node must serve no key at all: it cannot reach a majority of the cluster, or it
+   * was paused for long enough that the others may have taken its slots (see {@link Fencing}).
+   * Keyed commands then get Redis's {@code CLUSTERDOWN The cluster is down}.
+   */
+  public boolean fenced() {
+    return fenced;
+  }
+
+  void setFenced(boolean fenced) {
+    this.fenced = fenced;
+  }
+
   /** Whether this node owns the slot in the current table. */
   public boolean owns(int slot) {
     Node o = table.owner(slot);
     return o != null && o.id().equals(myId);
+  }
+
+  /**
+   * The entity id of this node's incarnation of a slot: {@code <slot>@<node id>@<slot epoch>}.
+   * A slot that leaves this node and comes back does so under a newer epoch, so it starts a new
+   * entity (recovered from the journal) and never reaches one left from before.
+   */
+  public String entityId(int slot) {
+    return slot + "@" + myId + "@" + table.slotEpoch(slot);
   }
 
   /** Completes once a published table names this node. */
@@ -186,6 +221,9 @@ public final class ClusterView {
   public Reply redirect(SortedSet<Integer> slots) {
     if (slots.isEmpty()) {
       return null;
+    }
+    if (fenced) {
+      return CLUSTER_DOWN;
     }
     if (slots.size() > 1) {
       return Err.CROSSSLOT;

@@ -30,7 +30,10 @@ public final class SlotAgent {
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Give up these slots (inclusive start, end pairs) to the node at host:port. */
+  /**
+   * Give up these slots (inclusive start, end pairs) to the node at host:port, or to nobody
+   * when {@code host} is null (CLUSTER DELSLOTS).
+   */
   public record Release(List<Integer> ranges, String host, int port, ActorRef<Released> replyTo)
       implements Command {}
 
@@ -105,7 +108,10 @@ public final class SlotAgent {
                     List<CompletableFuture<?>> stops = new ArrayList<>();
                     for (int slot : slots) {
                       if (local.get(slot) != null) {
-                        String moved = "MOVED " + slot + " " + r.host() + ":" + r.port();
+                        String moved =
+                            r.host() == null
+                                ? "CLUSTERDOWN Hash slot not served"
+                                : "MOVED " + slot + " " + r.host() + ":" + r.port();
                         stops.add(
                             router
                                 .<org.apache.pekko.Done>ask(slot, reply -> new SlotEntity.Handoff(moved, reply))
@@ -170,6 +176,8 @@ public final class SlotAgent {
                         ClusterView.Node owner = view.table().owner(slot);
                         if (owner != null) {
                           byOwner.computeIfAbsent(owner.id(), o -> new ArrayList<>()).add(slot);
+                        } else {
+                          router.endMove(slot); // given to nobody: its requests get CLUSTERDOWN
                         }
                       }
                     }

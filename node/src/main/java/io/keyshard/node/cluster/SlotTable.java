@@ -78,10 +78,34 @@ public final class SlotTable
   /** CLUSTER FORGET: removes a node from the table; answers null or Redis's error text. */
   public record Forget(String nodeId, String askedBy, ActorRef<Welcome> replyTo) implements Command {}
 
+  /**
+   * CLUSTER SETSLOT ... NODE and DELSLOTS: gives slots (inclusive start, end pairs) to a node,
+   * or to nobody when {@code nodeId} is null. A slot another node holds is handed off first.
+   * Answers once the table has changed: null, or Redis's error text.
+   */
+  public record Assign(List<Integer> ranges, String nodeId, ActorRef<Welcome> replyTo)
+      implements Command {}
+
+  /**
+   * A member at this cluster bus address was removed (downed, or left): after the takeover
+   * margin, if it has not come back meanwhile, the live nodes take its slots over. Sent by every
+   * survivor (Fencing); the second and later are no-ops.
+   */
+  public record NodeDown(String host, int busPort) implements Command {}
+
+  private record TakeOver(String nodeId) implements Command {}
+
   private record Published(Object response) implements Command {}
 
-  /** Slots going from one node to another, as inclusive start, end pairs. */
-  record Move(String from, String to, List<Integer> ranges) {}
+  /**
+   * Slots going from one node to another ({@code to} null: to nobody), as inclusive start, end
+   * pairs; {@code replyTo}, if any, hears when they have moved.
+   */
+  record Move(String from, String to, List<Integer> ranges, ActorRef<Welcome> replyTo) {
+    Move(String from, String to, List<Integer> ranges) {
+      this(from, to, ranges, null);
+    }
+  }
 
   private record MoveReleased(Move move, List<Integer> nonEmpty, String failure) implements Command {}
 
@@ -94,6 +118,18 @@ public final class SlotTable
    */
   public static Behavior<Command> create(
       boolean autoInit, int minNodes, java.util.function.Supplier<Lease> lease) {
+    return create(autoInit, minNodes, lease, Duration.ofSeconds(2));
+  }
+
+  /**
+   * @param takeoverMargin how long after a member's removal its slots are given to others: the
+   *     time a cut-off node needs to stop serving by itself once it is on the losing side
+   */
+  public static Behavior<Command> create(
+      boolean autoInit,
+      int minNodes,
+      java.util.function.Supplier<Lease> lease,
+      Duration takeoverMargin) {
     return Behaviors.setup(
         ctx -> {
           Lease held;
@@ -103,7 +139,7 @@ public final class SlotTable
             ctx.getLog().error("The slot table cannot run here: {}", e.getMessage());
             return refusing(e.getMessage());
           }
-          return new SlotTable(ctx, autoInit, minNodes, held);
+          return new SlotTable(ctx, autoInit, minNodes, held, takeoverMargin);
         });
   }
 
@@ -122,7 +158,13 @@ public final class SlotTable
           f.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
         })
+        .onMessage(Assign.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
         .onMessage(Published.class, p -> Behaviors.same())
+        .onMessage(NodeDown.class, p -> Behaviors.same())
+        .onMessage(TakeOver.class, p -> Behaviors.same())
         .build();
   }
 
@@ -135,10 +177,17 @@ public final class SlotTable
       publishedAdapter;
 
   private final Lease lease;
+  private final Duration takeoverMargin;
 
-  private SlotTable(ActorContext<Command> ctx, boolean autoInit, int minNodes, Lease lease) {
+  private SlotTable(
+      ActorContext<Command> ctx,
+      boolean autoInit,
+      int minNodes,
+      Lease lease,
+      Duration takeoverMargin) {
     super(PersistenceId.ofUniqueId("slot-table"));
     this.lease = lease;
+    this.takeoverMargin = takeoverMargin;
     this.ctx = ctx;
     this.autoInit = autoInit;
     this.minNodes = minNodes;
@@ -164,6 +213,7 @@ public final class SlotTable
         .onCommand(Hello.class, this::onHello)
         .onCommand(AddSlots.class, this::onAddSlots)
         .onCommand(Forget.class, this::onForget)
+        .onCommand(Assign.class, this::onAssign)
         .onCommand(
             Ready.class,
             (state, r) -> {
@@ -172,6 +222,8 @@ public final class SlotTable
               return Effect().noReply();
             })
         .onCommand(MoveReleased.class, this::onMoveReleased)
+        .onCommand(NodeDown.class, this::onNodeDown)
+        .onCommand(TakeOver.class, this::onTakeOver)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .onCommand(Published.class, (state, p) -> Effect().noReply())
         .build();
@@ -220,7 +272,10 @@ public final class SlotTable
     for (int i = 0; i + 1 < r.size(); i += 2) {
       for (int s = r.get(i); s <= r.get(i + 1); s++) {
         String owner = state.owner(s);
-        List<Integer> to = owner == null || owner.equals(a.nodeId()) ? free : busy;
+        if (a.nodeId().equals(owner)) {
+          continue; // its own already: keeps its epoch (and so its running entity)
+        }
+        List<Integer> to = owner == null ? free : busy;
         to.add(s);
         to.add(s);
       }
@@ -239,7 +294,134 @@ public final class SlotTable
         .thenReply(a.replyTo(), s -> new Busy(busyRanges));
   }
 
-  // ---- Rebalancing (cluster-init auto): a new primary gets its share from the others ----
+  private ReplyEffect<SlotTableEvent, SlotTableState> onAssign(SlotTableState state, Assign a) {
+    if (a.nodeId() != null && !state.nodes().containsKey(a.nodeId())) {
+      return Effect().reply(a.replyTo(), new Welcome("I don't know about node " + a.nodeId()));
+    }
+    // Slots nobody holds are given at once; the others move from their owners one by one.
+    List<Integer> free = new ArrayList<>();
+    java.util.Map<String, List<Integer>> held = new java.util.LinkedHashMap<>();
+    List<Integer> r = a.ranges();
+    for (int i = 0; i + 1 < r.size(); i += 2) {
+      for (int s = r.get(i); s <= r.get(i + 1); s++) {
+        String owner = state.owner(s);
+        if (owner == null ? a.nodeId() != null : !owner.equals(a.nodeId())) {
+          List<Integer> to = owner == null ? free : held.computeIfAbsent(owner, o -> new ArrayList<>());
+          to.add(s);
+          to.add(s);
+        }
+      }
+    }
+    List<Move> moves = new ArrayList<>();
+    held.forEach((owner, slots) -> moves.add(new Move(owner, a.nodeId(), merge(slots), null)));
+    if (!moves.isEmpty()) {
+      // The last move answers; a failure answers at once and drops the rest (see onMoveReleased).
+      Move last = moves.remove(moves.size() - 1);
+      moves.add(new Move(last.from(), last.to(), last.ranges(), a.replyTo()));
+      moves.forEach(requested::add);
+    }
+    if (free.isEmpty()) {
+      if (moves.isEmpty()) {
+        return Effect().reply(a.replyTo(), new Welcome(null));
+      }
+      if (!moving) {
+        runNextMove(state);
+      }
+      return Effect().noReply();
+    }
+    return Effect()
+        .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), merge(free), state.epoch() + 1))
+        .thenRun(
+            s -> {
+              publish(s);
+              if (moves.isEmpty()) {
+                a.replyTo().tell(new Welcome(null));
+              } else if (!moving) {
+                runNextMove(s);
+              }
+            })
+        .thenNoReply();
+  }
+
+  // ---- Failover: a removed member's slots go to the live nodes ----
+
+  private final java.util.Set<String> takeoversDue = new java.util.HashSet<>();
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onNodeDown(SlotTableState state, NodeDown d) {
+    for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
+      if (!n.host().equals(d.host()) || n.busPort() != d.busPort()) {
+        continue;
+      }
+      ready.remove(n.nodeId()); // until its next incarnation says Ready
+      if (!state.rangesOf(n.nodeId()).isEmpty() && takeoversDue.add(n.nodeId())) {
+        ctx.getLog().warn("Node {} was removed from the cluster: its slots go to the live nodes in {}", n.nodeId(), takeoverMargin);
+        ctx.scheduleOnce(takeoverMargin, ctx.getSelf(), new TakeOver(n.nodeId()));
+      }
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onTakeOver(SlotTableState state, TakeOver t) {
+    takeoversDue.remove(t.nodeId());
+    java.util.Set<String> live = liveNodes(state);
+    List<Integer> ranges = state.rangesOf(t.nodeId());
+    live.remove(t.nodeId());
+    if (ranges.isEmpty() || live.isEmpty() || liveNodes(state).contains(t.nodeId())) {
+      return Effect().noReply(); // nothing to take, nobody to take it, or it is back already
+    }
+    List<SlotTableEvent> events = takeOver(state, ranges, new ArrayList<>(live));
+    ctx.getLog().warn("Slots of removed node {} go to {}", t.nodeId(), live);
+    return Effect().persist(events).thenRun(this::publish).thenNoReply();
+  }
+
+  /**
+   * The slots in {@code ranges}, split into contiguous, nearly equal parts, one per node of
+   * {@code to} (in table order), each under a new epoch.
+   */
+  static List<SlotTableEvent> takeOver(SlotTableState state, List<Integer> ranges, List<String> to) {
+    List<Integer> slots = SlotAgent.expand(ranges);
+    List<String> order = new ArrayList<>(state.nodes().keySet());
+    order.retainAll(to);
+    List<SlotTableEvent> out = new ArrayList<>();
+    long epoch = state.epoch();
+    int n = order.size();
+    for (int i = 0; i < n; i++) {
+      List<Integer> part = slots.subList(slots.size() * i / n, slots.size() * (i + 1) / n);
+      if (part.isEmpty()) {
+        continue;
+      }
+      List<Integer> pairs = new ArrayList<>();
+      for (int sl : part) {
+        pairs.add(sl);
+        pairs.add(sl);
+      }
+      out.add(new SlotTableEvent.SlotsAssigned(order.get(i), merge(pairs), ++epoch));
+    }
+    return out;
+  }
+
+  /** Nodes of the table that are Up members of the cluster now (by cluster bus address). */
+  private java.util.Set<String> liveNodes(SlotTableState state) {
+    java.util.Set<String> up = new java.util.HashSet<>();
+    for (org.apache.pekko.cluster.Member m :
+        org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).state().getMembers()) {
+      if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+        up.add(m.address().host().get() + ":" + m.address().port().get());
+      }
+    }
+    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
+      if (up.contains(n.host() + ":" + n.busPort())) {
+        out.add(n.nodeId());
+      }
+    }
+    return out;
+  }
+
+  // ---- Moving slots: asked by operators (Assign), or to rebalance (cluster-init auto) ----
+
+  /** Moves operators asked for, run before the rebalancing plan. */
+  private final java.util.ArrayDeque<Move> requested = new java.util.ArrayDeque<>();
 
   private final java.util.ArrayDeque<Move> plan = new java.util.ArrayDeque<>();
 
@@ -252,7 +434,10 @@ public final class SlotTable
       return;
     }
     plan.clear();
-    for (Move m : rebalance(state)) {
+    // Live: Up members, and nodes that said Ready (this node may not have seen them Up yet).
+    java.util.Set<String> live = liveNodes(state);
+    live.addAll(ready);
+    for (Move m : rebalance(state, live)) {
       if (ready.contains(m.to()) && ready.contains(m.from())) {
         plan.add(m);
       }
@@ -261,13 +446,13 @@ public final class SlotTable
   }
 
   private void runNextMove(SlotTableState state) {
-    Move m = plan.poll();
+    Move m = requested.isEmpty() ? plan.poll() : requested.poll();
     moving = m != null;
     if (m == null) {
       return;
     }
-    SlotTableEvent.NodeSeen to = state.nodes().get(m.to());
-    ctx.getLog().info("Moving slots {} from {} to {}", m.ranges(), m.from(), m.to());
+    SlotTableEvent.NodeSeen to = m.to() == null ? null : state.nodes().get(m.to());
+    ctx.getLog().info("Moving slots {} from {} to {}", m.ranges(), m.from(), m.to() == null ? "nobody" : m.to());
     Duration timeout = Duration.ofSeconds(90);
     java.util.concurrent.CompletionStage<SlotAgent.Released> released =
         agent(m.from())
@@ -275,7 +460,9 @@ public final class SlotTable
                 agent ->
                     org.apache.pekko.actor.typed.javadsl.AskPattern.<SlotAgent.Command, SlotAgent.Released>ask(
                         agent,
-                        r -> new SlotAgent.Release(m.ranges(), to.host(), to.port(), r),
+                        r ->
+                            new SlotAgent.Release(
+                                m.ranges(), to == null ? null : to.host(), to == null ? 0 : to.port(), r),
                         timeout,
                         ctx.getSystem().scheduler()));
     ctx.pipeToSelf(
@@ -309,16 +496,28 @@ public final class SlotTable
       ctx.getLog().warn("Moving slots {} to {} failed ({}); they stay with {}", r.move().ranges(), r.move().to(), r.failure(), r.move().from());
       plan.clear();
       moving = false;
+      if (r.move().replyTo() != null) {
+        r.move().replyTo().tell(new Welcome("node " + r.move().from() + " did not hand its slots off: " + r.failure()));
+      }
+      // An operator's later moves may involve other nodes: they still run.
+      runNextMove(state);
       return Effect().noReply();
     }
     Move m = r.move();
+    SlotTableEvent change =
+        m.to() == null
+            ? new SlotTableEvent.SlotsUnassigned(m.ranges(), state.epoch() + 1)
+            : new SlotTableEvent.SlotsAssigned(m.to(), m.ranges(), state.epoch() + 1);
     return Effect()
-        .persist(new SlotTableEvent.SlotsAssigned(m.to(), m.ranges(), state.epoch() + 1))
+        .persist(change)
         .thenRun(
             s -> {
               publish(s);
-              if (!r.nonEmpty().isEmpty()) {
+              if (m.to() != null && !r.nonEmpty().isEmpty()) {
                 agent(m.to()).thenAccept(a -> a.tell(new SlotAgent.Adopt(r.nonEmpty())));
+              }
+              if (m.replyTo() != null) {
+                m.replyTo().tell(new Welcome(null));
               }
               runNextMove(s);
             })
@@ -331,7 +530,13 @@ public final class SlotTable
    * table order.
    */
   static List<Move> rebalance(SlotTableState state) {
+    return rebalance(state, state.nodes().keySet());
+  }
+
+  /** As {@link #rebalance(SlotTableState)}, among the {@code live} nodes only. */
+  static List<Move> rebalance(SlotTableState state, java.util.Set<String> live) {
     List<String> ids = new ArrayList<>(state.nodes().keySet());
+    ids.retainAll(live);
     int n = ids.size();
     java.util.Map<String, List<Integer>> owned = new java.util.LinkedHashMap<>();
     ids.forEach(id -> owned.put(id, new ArrayList<>()));

@@ -45,6 +45,9 @@ public final class Router {
   private final NodeSettings settings;
   private final AtomicReferenceArray<EntityRef<SlotEntity.Command>> refs =
       new AtomicReferenceArray<>(16384);
+  /** Cluster mode: the slot epoch each cached ref was made for (a new epoch, a new entity). */
+  private final java.util.concurrent.atomic.AtomicLongArray refEpochs =
+      new java.util.concurrent.atomic.AtomicLongArray(16384);
   /** Requests to each slot still travelling through sharding (see {@link #ask}). */
   private final java.util.concurrent.atomic.AtomicIntegerArray viaSharding =
       new java.util.concurrent.atomic.AtomicIntegerArray(16384);
@@ -323,7 +326,7 @@ public final class Router {
 
   /** Sends a slot a message that has no reply. */
   public void tell(int slot, SlotEntity.Command message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot);
+    ActorRef<SlotEntity.Command> local = localSlots.get(slot, epochOf(slot));
     if (local != null && viaSharding.get(slot) == 0) {
       local.tell(message);
     } else {
@@ -339,7 +342,7 @@ public final class Router {
    */
   public <T> CompletionStage<T> ask(
       int slot, org.apache.pekko.japi.function.Function<ActorRef<T>, SlotEntity.Command> message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot);
+    ActorRef<SlotEntity.Command> local = localSlots.get(slot, epochOf(slot));
     if (local != null && viaSharding.get(slot) == 0) {
       return Futures.plain(AskPattern.ask(local, message, timeout, scheduler));
     }
@@ -348,13 +351,22 @@ public final class Router {
         .whenComplete((r, t) -> viaSharding.decrementAndGet(slot));
   }
 
+  /** The epoch of this node's incarnation of a slot: 0 standalone. */
+  private long epochOf(int slot) {
+    io.keyshard.node.cluster.ClusterView view = cluster;
+    return view == null ? 0 : view.table().slotEpoch(slot);
+  }
+
   private EntityRef<SlotEntity.Command> entity(int slot) {
     EntityRef<SlotEntity.Command> ref = refs.get(slot);
-    if (ref == null) {
-      io.keyshard.node.cluster.ClusterView view = cluster;
-      // In cluster mode the entity id names its owner (see RequesterAllocation).
-      String id = view == null ? Integer.toString(slot) : slot + "@" + view.myId();
+    io.keyshard.node.cluster.ClusterView view = cluster;
+    long epoch = view == null ? 0 : view.table().slotEpoch(slot);
+    if (ref == null || refEpochs.get(slot) != epoch) {
+      // In cluster mode the entity id names its owner and the slot's epoch (see
+      // RequesterAllocation and ClusterView.entityId).
+      String id = view == null ? Integer.toString(slot) : view.entityId(slot);
       ref = sharding.entityRefFor(SlotEntity.TYPE_KEY, id);
+      refEpochs.set(slot, epoch);
       refs.set(slot, ref);
     }
     return ref;

@@ -10,18 +10,30 @@ import org.apache.pekko.actor.typed.ActorRef;
  * come with them), see {@code Router.ask}.
  */
 public final class LocalSlots {
-  private final AtomicReferenceArray<ActorRef<SlotEntity.Command>> refs =
-      new AtomicReferenceArray<>(16384);
+  private record Running(ActorRef<SlotEntity.Command> ref, long epoch) {}
 
+  private final AtomicReferenceArray<Running> refs = new AtomicReferenceArray<>(16384);
+
+  /** The slot's running entity, whatever its epoch; null if none. */
   public ActorRef<SlotEntity.Command> get(int slot) {
-    return refs.get(slot);
+    Running r = refs.get(slot);
+    return r == null ? null : r.ref();
   }
 
-  void started(int slot, ActorRef<SlotEntity.Command> self) {
-    refs.set(slot, self);
+  /** The slot's running entity if it is the incarnation of {@code epoch}; null otherwise. */
+  public ActorRef<SlotEntity.Command> get(int slot, long epoch) {
+    Running r = refs.get(slot);
+    return r == null || r.epoch() != epoch ? null : r.ref();
+  }
+
+  void started(int slot, long epoch, ActorRef<SlotEntity.Command> self) {
+    refs.set(slot, new Running(self, epoch));
   }
 
   void stopped(int slot, ActorRef<SlotEntity.Command> self) {
-    refs.compareAndSet(slot, self, null);
+    Running r = refs.get(slot);
+    if (r != null && r.ref().equals(self)) {
+      refs.compareAndSet(slot, r, null);
+    }
   }
 }

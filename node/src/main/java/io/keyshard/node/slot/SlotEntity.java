@@ -171,7 +171,7 @@ public final class SlotEntity
       Duration expireInterval,
       int maxBatch,
       LocalSlots localSlots,
-      java.util.function.IntFunction<String> notServedHere) {
+      Fence notServedHere) {
 
     /** Standalone: every slot is served here. */
     public Settings(
@@ -182,7 +182,25 @@ public final class SlotEntity
         Duration expireInterval,
         int maxBatch,
         LocalSlots localSlots) {
-      this(commands, index, snapshotEvery, expireBatch, expireInterval, maxBatch, localSlots, slot -> null);
+      this(commands, index, snapshotEvery, expireBatch, expireInterval, maxBatch, localSlots, (slot, epoch) -> null);
+    }
+  }
+
+  /**
+   * Cluster mode: whether the incarnation of a slot named by {@code epoch} may act here. Null
+   * if it may; otherwise the error to answer (MOVED, CLUSTERDOWN, or TRYAGAIN for an incarnation
+   * of an older epoch), after which the incarnation stops.
+   */
+  @FunctionalInterface
+  public interface Fence {
+    String refusal(int slot, long epoch);
+
+    /**
+     * Non-null while the node serves no slot for now (cut off from the cluster's majority, or
+     * just back from a long pause): the error to answer; the incarnation stays.
+     */
+    default String paused() {
+      return null;
     }
   }
 
@@ -191,14 +209,21 @@ public final class SlotEntity
   }
 
   public static Behavior<Command> create(int slot, Settings settings) {
+    return create(slot, 0, settings);
+  }
+
+  /** Cluster mode: the incarnation of the slot given to this node at {@code epoch}. */
+  public static Behavior<Command> create(int slot, long epoch, Settings settings) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new SlotEntity(slot, settings, ctx, timers)));
+        ctx -> Behaviors.withTimers(timers -> new SlotEntity(slot, epoch, settings, ctx, timers)));
   }
 
   private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
   private static final long MAX_EXPIRE_TIMER_MS = 3_600_000;
 
   private final int slot;
+  /** The slot epoch this incarnation acts for (cluster mode; 0 standalone). */
+  private final long epoch;
   private final Settings settings;
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
@@ -261,14 +286,19 @@ public final class SlotEntity
   private long lastExpireRun;
 
   private SlotEntity(
-      int slot, Settings settings, ActorContext<Command> ctx, TimerScheduler<Command> timers) {
+      int slot,
+      long epoch,
+      Settings settings,
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers) {
     super(persistenceId(slot));
     this.slot = slot;
+    this.epoch = epoch;
     this.settings = settings;
     this.ctx = ctx;
     this.timers = timers;
     this.registeredAdapter = ctx.messageAdapter(SlotIndex.Answer.class, Registered::new);
-    settings.localSlots().started(slot, ctx.getSelf());
+    settings.localSlots().started(slot, epoch, ctx.getSelf());
   }
 
   @Override
@@ -307,7 +337,11 @@ public final class SlotEntity
     if (lockedBy != 0) {
       return Effect().stash();
     }
-    String elsewhere = settings.notServedHere().apply(slot);
+    String paused = settings.notServedHere().paused();
+    if (paused != null) {
+      return Effect().reply(cmd.replyTo(), Reply.error(paused));
+    }
+    String elsewhere = settings.notServedHere().refusal(slot, epoch);
     if (elsewhere != null) {
       // Cluster mode: this node's table gives the slot to another node (a late request started
       // this incarnation after a move): it must neither answer nor write.

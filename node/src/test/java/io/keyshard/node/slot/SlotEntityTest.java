@@ -162,7 +162,7 @@ class SlotEntityTest {
     SlotEntity.Settings fenced =
         new SlotEntity.Settings(
             base.commands(), base.index(), 100, 1000, Duration.ofMillis(50), 500, new LocalSlots(),
-            slot -> elsewhere.get());
+            (slot, epoch) -> elsewhere.get());
     ActorRef<SlotEntity.Command> slot = testKit.spawn(SlotEntity.create(13, fenced));
     assertEquals(Reply.OK, exec(slot, true, "SET", "k", "1"));
     elsewhere.set("MOVED 13 10.0.0.2:7001");

@@ -1,0 +1,286 @@
+package io.keyshard.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * Automatic failover without replicas, on three node JVMs over one PostgreSQL, under a write
+ * load that keeps a ledger (see {@link Ledger}): a primary killed with -9, then restarted on its
+ * port; a primary frozen with SIGSTOP beyond the downing timeout, then resumed (it was downed,
+ * starts a new incarnation in-process and rejoins); the oldest node (which runs the slot table
+ * and the shard coordinator) killed. After each, once the cluster settles: no acknowledged INCR
+ * is lost and none is applied twice (acknowledged <= value <= attempted for every counter),
+ * every slot accepts writes, the live nodes agree on the owner of every slot and the gone node
+ * owns none.
+ */
+@Timeout(900)
+class FailoverProcessTest {
+
+  private static int clusterPort() throws Exception {
+    while (true) {
+      int p = 20000 + ThreadLocalRandom.current().nextInt(20000);
+      try (ServerSocket a = new ServerSocket(p);
+          ServerSocket b = new ServerSocket(p + 10000)) {
+        return p;
+      } catch (java.io.IOException busy) {
+        // another
+      }
+    }
+  }
+
+  @Test
+  void primariesThatDieOrFreezeLoseNoAcknowledgedWrite() throws Exception {
+    Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "failover-" + System.currentTimeMillis());
+    Files.createDirectories(work);
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      int[] ports = {clusterPort(), clusterPort(), clusterPort()};
+      List<Path> configs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Path conf = work.resolve("node" + i + ".conf");
+        Files.writeString(
+            conf,
+            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
+                + "keyshard.cluster { enabled = on, min-nodes = 3, seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n");
+        configs.add(conf);
+      }
+      NodeProcess[] nodes = new NodeProcess[3];
+      for (int i = 0; i < 3; i++) {
+        nodes[i] = NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log"));
+      }
+      Ledger ledger = new Ledger(ports);
+      try {
+        for (NodeProcess n : nodes) {
+          n.awaitReady();
+        }
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(ports), 3);
+        }
+
+        // 1. kill -9 of a primary; the two others take its slots from the journal.
+        ledger.start(4);
+        Thread.sleep(2000);
+        long t0 = System.currentTimeMillis();
+        nodes[2].kill();
+        int[] live = {ports[0], ports[1]};
+        for (int port : live) {
+          awaitSettled(port, Set3.of(live), 3);
+        }
+        System.out.printf("kill -9: all slots on the survivors %.1f s after the kill%n", (System.currentTimeMillis() - t0) / 1000.0);
+        Thread.sleep(1000);
+        ledger.close();
+        checkLedger(ledger, live);
+        everySlotTakesWrites(live);
+        assertNoneOwnedBy(live[0], ports[2]);
+
+        // 2. The killed node comes back on its port: it rejoins and gets a share again.
+        ledger.start(4);
+        nodes[2] = NodeProcess.launch(work.resolve("data2"), configs.get(2), ports[2], work.resolve("node2-again.log"));
+        nodes[2].awaitReady();
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(ports), 3);
+        }
+        ledger.close();
+        checkLedger(ledger, ports);
+        everySlotTakesWrites(ports);
+
+        // 3. SIGSTOP beyond the downing timeout: the others take its slots; on SIGCONT it learns
+        //    it was downed, starts a new incarnation in its JVM and rejoins.
+        ledger.start(4);
+        Thread.sleep(2000);
+        signal("STOP", nodes[1].pid());
+        int[] others = {ports[0], ports[2]};
+        for (int port : others) {
+          awaitSettled(port, Set3.of(others), 3);
+        }
+        signal("CONT", nodes[1].pid());
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(ports), 3);
+        }
+        assertTrue(nodes[1].isAlive(), "the frozen node's JVM came back by itself");
+        assertTrue(nodes[1].logText().contains("starting a new incarnation"), "it was downed and started again in-process");
+        ledger.close();
+        checkLedger(ledger, ports);
+        everySlotTakesWrites(ports);
+
+        // 4. kill -9 of the oldest node, which runs the slot table and the shard coordinator.
+        ledger.start(4);
+        Thread.sleep(2000);
+        nodes[0].kill();
+        int[] rest = {ports[1], ports[2]};
+        for (int port : rest) {
+          awaitSettled(port, Set3.of(rest), 3);
+        }
+        ledger.close();
+        checkLedger(ledger, rest);
+        everySlotTakesWrites(rest);
+        assertNoneOwnedBy(rest[0], ports[0]);
+        System.out.printf(
+            "ledger: %d acknowledged INCRs, %d retriable errors, longest client stall %d ms%n",
+            ledger.totalAcked(), ledger.retriable.get(), ledger.longestStallMs.get());
+        assertEquals(List.of(), ledger.nonRetriable, "only retriable errors");
+      } finally {
+        ledger.close();
+        for (NodeProcess n : nodes) {
+          if (n != null) {
+            signal("CONT", n.pid());
+            n.close();
+          }
+        }
+      }
+    }
+  }
+
+  /** The ports of live nodes, for CLUSTER NODES comparisons. */
+  private record Set3(java.util.Set<Integer> ports) {
+    static Set3 of(int... ports) {
+      java.util.Set<Integer> s = new java.util.HashSet<>();
+      for (int p : ports) {
+        s.add(p);
+      }
+      return new Set3(s);
+    }
+  }
+
+  /**
+   * Waits until the node reports every slot assigned to one of {@code live} (and no slot to
+   * another), {@code known} nodes, and cluster_state:ok.
+   */
+  private static void awaitSettled(int port, Set3 live, int known) throws Exception {
+    long until = System.currentTimeMillis() + 120_000;
+    String last = "";
+    while (System.currentTimeMillis() < until) {
+      try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+        String info = j.clusterInfo();
+        Map<Integer, Integer> slotsByPort = slotsByPort(j);
+        last = info + "\n" + j.clusterNodes();
+        int covered = 0;
+        for (Map.Entry<Integer, Integer> e : slotsByPort.entrySet()) {
+          if (live.ports().contains(e.getKey())) {
+            covered += e.getValue();
+          }
+        }
+        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:" + known)
+            && covered == 16384 && slotsByPort.keySet().containsAll(live.ports())) {
+          return;
+        }
+      } catch (RuntimeException notYet) {
+        last = notYet.toString();
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("not settled on " + port + " with " + live.ports() + ":\n" + last);
+  }
+
+  private static Map<Integer, Integer> slotsByPort(Jedis j) {
+    Map<Integer, Integer> out = new HashMap<>();
+    for (Object o : j.clusterSlots()) {
+      List<?> range = (List<?>) o;
+      int n = (int) ((Long) range.get(1) - (Long) range.get(0) + 1);
+      int owner = ((Long) ((List<?>) range.get(2)).get(1)).intValue();
+      out.merge(owner, n, Integer::sum);
+    }
+    return out;
+  }
+
+  private static void assertNoneOwnedBy(int askPort, int gonePort) {
+    try (Jedis j = new Jedis("127.0.0.1", askPort, 5000)) {
+      assertTrue(!slotsByPort(j).containsKey(gonePort), j.clusterNodes());
+    }
+  }
+
+  /** acknowledged <= value <= attempted for every counter, read from its owner. */
+  private static void checkLedger(Ledger ledger, int[] live) {
+    Map<Integer, Integer> owner = ownerBySlot(live[0]);
+    for (int c = 0; c < Ledger.COUNTERS; c++) {
+      String key = Ledger.key(c);
+      int port = owner.get(JedisClusterCRC16.getSlot(key));
+      String v;
+      try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
+        v = j.get(key);
+      }
+      long value = v == null ? 0 : Long.parseLong(v);
+      assertTrue(ledger.acked(c) <= value, key + ": acknowledged " + ledger.acked(c) + " but value " + value);
+      assertTrue(value <= ledger.attempted(c), key + ": attempted " + ledger.attempted(c) + " but value " + value);
+    }
+  }
+
+  private static Map<Integer, Integer> ownerBySlot(int port) {
+    Map<Integer, Integer> out = new HashMap<>();
+    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+      for (Object o : j.clusterSlots()) {
+        List<?> range = (List<?>) o;
+        int owner = ((Long) ((List<?>) range.get(2)).get(1)).intValue();
+        for (long s = (Long) range.get(0); s <= (Long) range.get(1); s++) {
+          out.put((int) s, owner);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** One key per slot, written through its owner: every slot accepts writes. */
+  private static void everySlotTakesWrites(int[] live) throws Exception {
+    String[] keyOf = new String[16384];
+    int found = 0;
+    for (int i = 0; found < 16384; i++) {
+      String k = "slot-probe:" + i;
+      int s = JedisClusterCRC16.getSlot(k);
+      if (keyOf[s] == null) {
+        keyOf[s] = k;
+        found++;
+      }
+    }
+    long until = System.currentTimeMillis() + 60_000;
+    while (true) {
+      Map<Integer, Integer> owner = ownerBySlot(live[0]);
+      Map<Integer, List<String>> byPort = new HashMap<>();
+      for (int s = 0; s < 16384; s++) {
+        byPort.computeIfAbsent(owner.get(s), p -> new ArrayList<>()).add(keyOf[s]);
+      }
+      List<String> failed = new ArrayList<>();
+      for (Map.Entry<Integer, List<String>> e : byPort.entrySet()) {
+        try (Jedis j = new Jedis("127.0.0.1", e.getKey(), 30_000)) {
+          Pipeline p = j.pipelined();
+          List<redis.clients.jedis.Response<String>> rs = new ArrayList<>();
+          for (String k : e.getValue()) {
+            rs.add(p.set(k, "ok"));
+          }
+          p.sync();
+          for (int i = 0; i < rs.size(); i++) {
+            try {
+              rs.get(i).get();
+            } catch (RuntimeException err) {
+              failed.add(e.getValue().get(i) + ": " + err.getMessage());
+            }
+          }
+        }
+      }
+      if (failed.isEmpty()) {
+        return;
+      }
+      if (System.currentTimeMillis() > until) {
+        throw new AssertionError(failed.size() + " slots refuse writes, e.g. " + failed.subList(0, Math.min(5, failed.size())));
+      }
+      Thread.sleep(500);
+    }
+  }
+
+  private static void signal(String sig, long pid) throws Exception {
+    new ProcessBuilder("kill", "-" + sig, Long.toString(pid)).start().waitFor();
+  }
+}

@@ -1,0 +1,73 @@
+package io.keyshard.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Per-slot epochs: kept by every event, and through a snapshot and back. */
+class SlotTableStateTest {
+  private static final String A = "a".repeat(40);
+  private static final String B = "b".repeat(40);
+
+  private static SlotTableState table() {
+    SlotTableState s = SlotTableState.empty();
+    s = s.apply(new SlotTableEvent.NodeSeen(A, "127.0.0.1", 7000, 17000));
+    s = s.apply(new SlotTableEvent.NodeSeen(B, "127.0.0.1", 7001, 17001));
+    s = s.apply(new SlotTableEvent.SlotsAssigned(A, List.of(0, 8191), 1));
+    s = s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(8192, 16383), 2));
+    // Slot 100 goes to B and back to A: it comes back under a new epoch, its neighbours not.
+    s = s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(100, 100), 3));
+    s = s.apply(new SlotTableEvent.SlotsAssigned(A, List.of(100, 100), 4));
+    return s.apply(new SlotTableEvent.SlotsUnassigned(List.of(16383, 16383), 5));
+  }
+
+  @Test
+  void eachSlotKeepsTheEpochItWasGivenAt() {
+    SlotTableState s = table();
+    assertEquals(1, s.slotEpoch(99));
+    assertEquals(4, s.slotEpoch(100));
+    assertEquals(1, s.slotEpoch(101));
+    assertEquals(2, s.slotEpoch(16382));
+    assertEquals(0, s.slotEpoch(16383));
+    assertNull(s.owner(16383));
+    assertEquals(4, s.configEpoch(A));
+    assertEquals(3, s.configEpoch(B)); // its config epoch stays the highest it was given
+    assertEquals(5, s.epoch());
+  }
+
+  @Test
+  void aSnapshotKeepsOwnersSlotEpochsAndConfigEpochs() {
+    SlotTableState s = table();
+    SlotTableEvent.TableSnapshot snap = s.toSnapshot();
+    assertEquals(
+        List.of(
+            new SlotTableEvent.SlotsAssigned(A, List.of(0, 99, 101, 8191), 1),
+            new SlotTableEvent.SlotsAssigned(A, List.of(100, 100), 4),
+            new SlotTableEvent.SlotsAssigned(B, List.of(8192, 16382), 2),
+            new SlotTableEvent.SlotsAssigned(B, List.of(), 3)),
+        snap.owners());
+    SlotTableState back = SlotTableState.fromSnapshot(snap);
+    for (int slot = 0; slot < SlotTableState.SLOTS; slot++) {
+      assertEquals(s.owner(slot), back.owner(slot), "owner of " + slot);
+      assertEquals(s.slotEpoch(slot), back.slotEpoch(slot), "epoch of " + slot);
+    }
+    assertEquals(4, back.configEpoch(A));
+    assertEquals(3, back.configEpoch(B));
+    assertEquals(snap, back.toSnapshot());
+  }
+
+  @Test
+  void aSnapshotFromBeforeSlotEpochsGivesEachSlotItsOwnersConfigEpoch() {
+    SlotTableEvent.TableSnapshot old =
+        new SlotTableEvent.TableSnapshot(
+            List.of(new SlotTableEvent.NodeSeen(A, "127.0.0.1", 7000, 17000)),
+            List.of(new SlotTableEvent.SlotsAssigned(A, List.of(0, 16383), 7)),
+            7);
+    SlotTableState s = SlotTableState.fromSnapshot(old);
+    assertEquals(7, s.slotEpoch(0));
+    assertEquals(7, s.slotEpoch(16383));
+    assertEquals(7, s.configEpoch(A));
+  }
+}
