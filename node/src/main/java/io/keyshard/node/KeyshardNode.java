@@ -61,13 +61,20 @@ public final class KeyshardNode implements AutoCloseable {
   private static final String JOURNAL_URL = "pekko-persistence-jdbc.shared-databases.keyshard.db.url";
 
   private final ActorSystem<SpawnProtocol.Command> system;
+  /** The plain RESP port; null when only TLS is on (port 0 with a tls-port, as in Redis). */
   private final Tcp.ServerBinding binding;
+  /** The TLS port (tls-port); null without TLS. */
+  private final Tcp.ServerBinding tlsBinding;
   private final NodeSettings settings;
 
   private KeyshardNode(
-      ActorSystem<SpawnProtocol.Command> system, Tcp.ServerBinding binding, NodeSettings settings) {
+      ActorSystem<SpawnProtocol.Command> system,
+      Tcp.ServerBinding binding,
+      Tcp.ServerBinding tlsBinding,
+      NodeSettings settings) {
     this.system = system;
     this.binding = binding;
+    this.tlsBinding = tlsBinding;
     this.settings = settings;
   }
 
@@ -226,6 +233,9 @@ public final class KeyshardNode implements AutoCloseable {
       throws Exception {
     Duration startTimeout = config.getDuration("keyshard.start-timeout");
     long t0 = System.nanoTime();
+    // The TLS files are read and checked first: a wrong one stops the node before anything runs.
+    java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines =
+        settings.tls().enabled() ? io.keyshard.node.server.Tls.serverEngines(settings.tls()) : null;
     SchemaUtils.createIfNotExists("jdbc-journal", system)
         .toCompletableFuture()
         .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -355,14 +365,23 @@ public final class KeyshardNode implements AutoCloseable {
       log.info("Completed {} transactions that were committed before the last stop", recovered);
     }
 
+    RespServer server = new RespServer(system, settings, router, clients, stats);
+    // As in Redis, port 0 with a tls-port means TLS only; without TLS, port 0 picks a free port.
     Tcp.ServerBinding binding =
-        new RespServer(system, settings, router, clients, stats)
-            .bind()
-            .toCompletableFuture()
-            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        settings.port() != 0 || tlsEngines == null
+            ? server.bind().toCompletableFuture().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            : null;
+    Tcp.ServerBinding tlsBinding =
+        tlsEngines == null
+            ? null
+            : server
+                .bindTls(tlsEngines)
+                .toCompletableFuture()
+                .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     log.info(
-        "Keyshard ready to accept connections on {} ({} non-empty slots, data in {}, started in {} ms)",
-        binding.localAddress(),
+        "Keyshard ready to accept connections on {}{} ({} non-empty slots, data in {}, started in {} ms)",
+        binding == null ? "no plain port" : binding.localAddress(),
+        tlsBinding == null ? "" : ", TLS on " + tlsBinding.localAddress(),
         nonEmpty.length,
         settings.dir(),
         (System.nanoTime() - t0) / 1_000_000);
@@ -370,7 +389,7 @@ public final class KeyshardNode implements AutoCloseable {
       // Only now may the table send clients here (slots moved to this node get MOVED to it).
       membership.ready();
     }
-    return new KeyshardNode(system, binding, settings);
+    return new KeyshardNode(system, binding, tlsBinding, settings);
   }
 
   private static <T> ActorRef<T> spawn(
@@ -466,12 +485,18 @@ public final class KeyshardNode implements AutoCloseable {
     return membership;
   }
 
+  /** The plain RESP port, 0 if there is none (TLS only). */
   public int port() {
-    return binding.localAddress().getPort();
+    return binding == null ? 0 : binding.localAddress().getPort();
+  }
+
+  /** The TLS port, 0 without TLS. */
+  public int tlsPort() {
+    return tlsBinding == null ? 0 : tlsBinding.localAddress().getPort();
   }
 
   public InetSocketAddress address() {
-    return binding.localAddress();
+    return binding == null ? tlsBinding.localAddress() : binding.localAddress();
   }
 
   public NodeSettings settings() {
@@ -484,7 +509,11 @@ public final class KeyshardNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    for (Tcp.ServerBinding b : new Tcp.ServerBinding[] {binding, tlsBinding}) {
+      if (b != null) {
+        b.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+    }
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (lease != null) {
