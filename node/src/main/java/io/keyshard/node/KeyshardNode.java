@@ -135,16 +135,76 @@ public final class KeyshardNode implements AutoCloseable {
    * Cluster mode: Artery on the client port + bus-port-offset (Redis's cluster bus port, shown
    * as @cport), on the announced address, and the seeds' bus addresses.
    */
-  private static Config clusterTransport(Config c) {
+  private static Config clusterTransport(Config c) throws java.security.KeyStoreException {
     int port = c.getInt("keyshard.port");
     int offset = c.getInt("keyshard.cluster.bus-port-offset");
     if (port == 0) {
       throw new IllegalArgumentException("cluster mode needs an explicit keyshard.port");
     }
     String host = announceHost(c);
-    return ConfigFactory.empty()
-        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
-        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
+    Config transport =
+        ConfigFactory.empty()
+            .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
+            .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
+    return c.getBoolean("keyshard.cluster.tls.enabled") ? clusterTls(c).withFallback(transport) : transport;
+  }
+
+  /**
+   * keyshard.cluster.tls: Artery over TLS with Pekko's ConfigSSLEngineProvider, mutual
+   * authentication on unless turned off, so a node without a certificate the cluster trusts
+   * cannot join. The stores are checked here, so a wrong path or password stops start-up.
+   */
+  private static Config clusterTls(Config c) throws java.security.KeyStoreException {
+    Config tls = c.getConfig("keyshard.cluster.tls");
+    String keyStore = storePath(tls, "key-store");
+    String trustStore = storePath(tls, "trust-store");
+    String keyStorePassword = tls.getString("key-store-password");
+    String keyPassword = tls.getString("key-password").isEmpty() ? keyStorePassword : tls.getString("key-password");
+    String trustStorePassword = tls.getString("trust-store-password");
+    java.security.KeyStore keys = loadStore(keyStore, keyStorePassword, "key-store");
+    boolean hasKey = false;
+    for (String alias : java.util.Collections.list(keys.aliases())) {
+      hasKey |= keys.isKeyEntry(alias);
+    }
+    if (!hasKey) {
+      throw new IllegalArgumentException("keyshard.cluster.tls.key-store " + keyStore + " holds no private key");
+    }
+    if (loadStore(trustStore, trustStorePassword, "trust-store").size() == 0) {
+      throw new IllegalArgumentException("keyshard.cluster.tls.trust-store " + trustStore + " holds no certificate");
+    }
+    String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
+    java.util.Map<String, Object> m = new java.util.HashMap<>();
+    m.put("pekko.remote.artery.transport", "tls-tcp");
+    m.put("pekko.remote.artery.ssl.ssl-engine-provider", "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");
+    m.put(engine + "key-store", keyStore);
+    m.put(engine + "key-store-password", keyStorePassword);
+    m.put(engine + "key-password", keyPassword);
+    m.put(engine + "trust-store", trustStore);
+    m.put(engine + "trust-store-password", trustStorePassword);
+    m.put(engine + "require-mutual-authentication", tls.getBoolean("require-mutual-authentication"));
+    m.put(engine + "hostname-verification", tls.getBoolean("hostname-verification"));
+    m.put(engine + "protocol", tls.getString("protocol"));
+    return ConfigFactory.parseMap(m);
+  }
+
+  private static String storePath(Config tls, String key) {
+    String path = tls.getString(key);
+    if (path.isEmpty()) {
+      throw new IllegalArgumentException("keyshard.cluster.tls is enabled: keyshard.cluster.tls." + key + " is needed");
+    }
+    return Path.of(path).toAbsolutePath().normalize().toString();
+  }
+
+  private static java.security.KeyStore loadStore(String path, String password, String key) {
+    // PKCS12 reads JKS files too (the JDK's keystore.type.compat), as Pekko's provider does.
+    try (java.io.InputStream in = Files.newInputStream(Path.of(path))) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      ks.load(in, password.toCharArray());
+      return ks;
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "keyshard.cluster.tls." + key + " " + path + " cannot be read (wrong path or password?): " + e.getMessage(), e);
+    }
   }
 
   /** Cluster mode: the redirect for a slot this node does not own (null: it does). */
