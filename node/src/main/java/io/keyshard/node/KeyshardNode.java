@@ -260,6 +260,9 @@ public final class KeyshardNode implements AutoCloseable {
 
   public static KeyshardNode start(Config config) throws Exception {
     NodeSettings settings = new NodeSettings(config.getConfig("keyshard"));
+    // The TLS files are read and checked first: a wrong one stops the node before anything runs.
+    java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines =
+        settings.tls().enabled() ? io.keyshard.node.server.Tls.serverEngines(settings.tls()) : null;
     String url = config.getString(JOURNAL_URL);
     // H2 in file mode locks its file itself; PostgreSQL needs a lease (see JournalLease).
     JournalLease lease =
@@ -273,7 +276,7 @@ public final class KeyshardNode implements AutoCloseable {
     ActorSystem<SpawnProtocol.Command> system =
         ActorSystem.create(SpawnProtocol.create(), "keyshard", config);
     try {
-      KeyshardNode node = boot(system, config, settings);
+      KeyshardNode node = boot(system, config, settings, tlsEngines);
       node.lease = lease;
       return node;
     } catch (Exception | Error e) {
@@ -289,13 +292,13 @@ public final class KeyshardNode implements AutoCloseable {
   private volatile JournalLease lease;
 
   private static KeyshardNode boot(
-      ActorSystem<SpawnProtocol.Command> system, Config config, NodeSettings settings)
+      ActorSystem<SpawnProtocol.Command> system,
+      Config config,
+      NodeSettings settings,
+      java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines)
       throws Exception {
     Duration startTimeout = config.getDuration("keyshard.start-timeout");
     long t0 = System.nanoTime();
-    // The TLS files are read and checked first: a wrong one stops the node before anything runs.
-    java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines =
-        settings.tls().enabled() ? io.keyshard.node.server.Tls.serverEngines(settings.tls()) : null;
     SchemaUtils.createIfNotExists("jdbc-journal", system)
         .toCompletableFuture()
         .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
