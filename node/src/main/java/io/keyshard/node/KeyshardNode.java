@@ -61,13 +61,20 @@ public final class KeyshardNode implements AutoCloseable {
   private static final String JOURNAL_URL = "pekko-persistence-jdbc.shared-databases.keyshard.db.url";
 
   private final ActorSystem<SpawnProtocol.Command> system;
+  /** The plain RESP port; null when only TLS is on (port 0 with a tls-port, as in Redis). */
   private final Tcp.ServerBinding binding;
+  /** The TLS port (tls-port); null without TLS. */
+  private final Tcp.ServerBinding tlsBinding;
   private final NodeSettings settings;
 
   private KeyshardNode(
-      ActorSystem<SpawnProtocol.Command> system, Tcp.ServerBinding binding, NodeSettings settings) {
+      ActorSystem<SpawnProtocol.Command> system,
+      Tcp.ServerBinding binding,
+      Tcp.ServerBinding tlsBinding,
+      NodeSettings settings) {
     this.system = system;
     this.binding = binding;
+    this.tlsBinding = tlsBinding;
     this.settings = settings;
   }
 
@@ -128,16 +135,76 @@ public final class KeyshardNode implements AutoCloseable {
    * Cluster mode: Artery on the client port + bus-port-offset (Redis's cluster bus port, shown
    * as @cport), on the announced address, and the seeds' bus addresses.
    */
-  private static Config clusterTransport(Config c) {
+  private static Config clusterTransport(Config c) throws java.security.KeyStoreException {
     int port = c.getInt("keyshard.port");
     int offset = c.getInt("keyshard.cluster.bus-port-offset");
     if (port == 0) {
       throw new IllegalArgumentException("cluster mode needs an explicit keyshard.port");
     }
     String host = announceHost(c);
-    return ConfigFactory.empty()
-        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
-        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
+    Config transport =
+        ConfigFactory.empty()
+            .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
+            .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
+    return c.getBoolean("keyshard.cluster.tls.enabled") ? clusterTls(c).withFallback(transport) : transport;
+  }
+
+  /**
+   * keyshard.cluster.tls: Artery over TLS with Pekko's ConfigSSLEngineProvider, mutual
+   * authentication on unless turned off, so a node without a certificate the cluster trusts
+   * cannot join. The stores are checked here, so a wrong path or password stops start-up.
+   */
+  private static Config clusterTls(Config c) throws java.security.KeyStoreException {
+    Config tls = c.getConfig("keyshard.cluster.tls");
+    String keyStore = storePath(tls, "key-store");
+    String trustStore = storePath(tls, "trust-store");
+    String keyStorePassword = tls.getString("key-store-password");
+    String keyPassword = tls.getString("key-password").isEmpty() ? keyStorePassword : tls.getString("key-password");
+    String trustStorePassword = tls.getString("trust-store-password");
+    java.security.KeyStore keys = loadStore(keyStore, keyStorePassword, "key-store");
+    boolean hasKey = false;
+    for (String alias : java.util.Collections.list(keys.aliases())) {
+      hasKey |= keys.isKeyEntry(alias);
+    }
+    if (!hasKey) {
+      throw new IllegalArgumentException("keyshard.cluster.tls.key-store " + keyStore + " holds no private key");
+    }
+    if (loadStore(trustStore, trustStorePassword, "trust-store").size() == 0) {
+      throw new IllegalArgumentException("keyshard.cluster.tls.trust-store " + trustStore + " holds no certificate");
+    }
+    String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
+    java.util.Map<String, Object> m = new java.util.HashMap<>();
+    m.put("pekko.remote.artery.transport", "tls-tcp");
+    m.put("pekko.remote.artery.ssl.ssl-engine-provider", "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");
+    m.put(engine + "key-store", keyStore);
+    m.put(engine + "key-store-password", keyStorePassword);
+    m.put(engine + "key-password", keyPassword);
+    m.put(engine + "trust-store", trustStore);
+    m.put(engine + "trust-store-password", trustStorePassword);
+    m.put(engine + "require-mutual-authentication", tls.getBoolean("require-mutual-authentication"));
+    m.put(engine + "hostname-verification", tls.getBoolean("hostname-verification"));
+    m.put(engine + "protocol", tls.getString("protocol"));
+    return ConfigFactory.parseMap(m);
+  }
+
+  private static String storePath(Config tls, String key) {
+    String path = tls.getString(key);
+    if (path.isEmpty()) {
+      throw new IllegalArgumentException("keyshard.cluster.tls is enabled: keyshard.cluster.tls." + key + " is needed");
+    }
+    return Path.of(path).toAbsolutePath().normalize().toString();
+  }
+
+  private static java.security.KeyStore loadStore(String path, String password, String key) {
+    // PKCS12 reads JKS files too (the JDK's keystore.type.compat), as Pekko's provider does.
+    try (java.io.InputStream in = Files.newInputStream(Path.of(path))) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      ks.load(in, password.toCharArray());
+      return ks;
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "keyshard.cluster.tls." + key + " " + path + " cannot be read (wrong path or password?): " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -217,6 +284,9 @@ public final class KeyshardNode implements AutoCloseable {
 
   public static KeyshardNode start(Config config) throws Exception {
     NodeSettings settings = new NodeSettings(config.getConfig("keyshard"));
+    // The TLS files are read and checked first: a wrong one stops the node before anything runs.
+    java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines =
+        settings.tls().enabled() ? io.keyshard.node.server.Tls.serverEngines(settings.tls()) : null;
     String url = config.getString(JOURNAL_URL);
     // H2 in file mode locks its file itself; PostgreSQL needs a lease (see JournalLease).
     JournalLease lease =
@@ -230,7 +300,7 @@ public final class KeyshardNode implements AutoCloseable {
     ActorSystem<SpawnProtocol.Command> system =
         ActorSystem.create(SpawnProtocol.create(), "keyshard", config);
     try {
-      KeyshardNode node = boot(system, config, settings);
+      KeyshardNode node = boot(system, config, settings, tlsEngines);
       node.lease = lease;
       return node;
     } catch (Exception | Error e) {
@@ -246,7 +316,10 @@ public final class KeyshardNode implements AutoCloseable {
   private volatile JournalLease lease;
 
   private static KeyshardNode boot(
-      ActorSystem<SpawnProtocol.Command> system, Config config, NodeSettings settings)
+      ActorSystem<SpawnProtocol.Command> system,
+      Config config,
+      NodeSettings settings,
+      java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines)
       throws Exception {
     Duration startTimeout = config.getDuration("keyshard.start-timeout");
     long t0 = System.nanoTime();
@@ -381,14 +454,23 @@ public final class KeyshardNode implements AutoCloseable {
       log.info("Completed {} transactions that were committed before the last stop", recovered);
     }
 
+    RespServer server = new RespServer(system, settings, router, clients, stats);
+    // As in Redis, port 0 with a tls-port means TLS only; without TLS, port 0 picks a free port.
     Tcp.ServerBinding binding =
-        new RespServer(system, settings, router, clients, stats)
-            .bind()
-            .toCompletableFuture()
-            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        settings.port() != 0 || tlsEngines == null
+            ? server.bind().toCompletableFuture().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            : null;
+    Tcp.ServerBinding tlsBinding =
+        tlsEngines == null
+            ? null
+            : server
+                .bindTls(tlsEngines)
+                .toCompletableFuture()
+                .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     log.info(
-        "Keyshard ready to accept connections on {} ({} non-empty slots, data in {}, started in {} ms)",
-        binding.localAddress(),
+        "Keyshard ready to accept connections on {}{} ({} non-empty slots, data in {}, started in {} ms)",
+        binding == null ? "no plain port" : binding.localAddress(),
+        tlsBinding == null ? "" : ", TLS on " + tlsBinding.localAddress(),
         nonEmpty.length,
         settings.dir(),
         (System.nanoTime() - t0) / 1_000_000);
@@ -396,7 +478,7 @@ public final class KeyshardNode implements AutoCloseable {
       // Only now may the table send clients here (slots moved to this node get MOVED to it).
       membership.ready();
     }
-    return new KeyshardNode(system, binding, settings);
+    return new KeyshardNode(system, binding, tlsBinding, settings);
   }
 
   private static <T> ActorRef<T> spawn(
@@ -521,12 +603,18 @@ public final class KeyshardNode implements AutoCloseable {
     return membership;
   }
 
+  /** The plain RESP port, 0 if there is none (TLS only). */
   public int port() {
-    return binding.localAddress().getPort();
+    return binding == null ? 0 : binding.localAddress().getPort();
+  }
+
+  /** The TLS port, 0 without TLS. */
+  public int tlsPort() {
+    return tlsBinding == null ? 0 : tlsBinding.localAddress().getPort();
   }
 
   public InetSocketAddress address() {
-    return binding.localAddress();
+    return binding == null ? tlsBinding.localAddress() : binding.localAddress();
   }
 
   public NodeSettings settings() {
@@ -539,7 +627,11 @@ public final class KeyshardNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    for (Tcp.ServerBinding b : new Tcp.ServerBinding[] {binding, tlsBinding}) {
+      if (b != null) {
+        b.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+    }
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     if (lease != null) {

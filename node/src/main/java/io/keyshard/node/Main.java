@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--postgres JDBC-URL]}:
+ * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--postgres JDBC-URL]
+ * [--tls-port N --tls-cert-file F --tls-key-file F --tls-ca-cert-file F --tls-auth-clients yes|no|optional]}:
  * the most used flags of redis-server; every other setting comes from the HOCON file.
  */
 public final class Main {
@@ -43,6 +44,9 @@ public final class Main {
         case "--requirepass" -> overrides.put("keyshard.requirepass", value);
         case "--postgres" -> overrides.put("keyshard.postgres.url", value);
         case "--config" -> file = Path.of(value);
+        case "--tls-port", "--tls-cert-file", "--tls-key-file", "--tls-key-file-pass",
+            "--tls-ca-cert-file", "--tls-auth-clients", "--tls-protocols" ->
+            overrides.put("keyshard." + flag.substring(2), value);
         default -> {
           System.err.println("Unknown option " + flag);
           usage(1);
@@ -97,7 +101,9 @@ public final class Main {
   private static void usage(int code) {
     System.err.println(
         "Usage: keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE]"
-            + " [--requirepass PASSWORD] [--postgres JDBC-URL]");
+            + " [--requirepass PASSWORD] [--postgres JDBC-URL]\n"
+            + "       [--tls-port N] [--tls-cert-file PEM] [--tls-key-file PEM] [--tls-key-file-pass P]\n"
+            + "       [--tls-ca-cert-file PEM] [--tls-auth-clients yes|no|optional] [--tls-protocols LIST]");
     System.exit(code);
   }
 }

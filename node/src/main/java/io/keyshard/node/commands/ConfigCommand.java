@@ -62,6 +62,13 @@ final class ConfigCommand {
     fixed("dir", ConfigType.STRING, Mutability.PROTECTED, s -> settings.dir().toString());
     fixed("databases", ConfigType.integer(1, Integer.MAX_VALUE), Mutability.IMMUTABLE, s -> "16");
     fixed("cluster-enabled", ConfigType.BOOL, Mutability.IMMUTABLE, s -> "no");
+    // TLS is set up once at start-up (Redis 7.0 could reload it; tls-key-file-pass is not shown).
+    fixed("tls-port", ConfigType.integer(0, 65535), Mutability.IMMUTABLE, s -> Integer.toString(settings.tls().port()));
+    fixed("tls-cert-file", ConfigType.STRING, Mutability.IMMUTABLE, s -> pathOrEmpty(settings.tls().certFile()));
+    fixed("tls-key-file", ConfigType.STRING, Mutability.IMMUTABLE, s -> pathOrEmpty(settings.tls().keyFile()));
+    fixed("tls-ca-cert-file", ConfigType.STRING, Mutability.IMMUTABLE, s -> pathOrEmpty(settings.tls().caCertFile()));
+    fixed("tls-auth-clients", ConfigType.oneOf("yes", "no", "optional"), Mutability.IMMUTABLE, s -> settings.tls().authClients().redisName());
+    fixed("tls-protocols", ConfigType.STRING, Mutability.IMMUTABLE, s -> String.join(" ", settings.tls().protocols()));
     add(
         "requirepass",
         ConfigType.STRING,
@@ -138,10 +145,14 @@ final class ConfigCommand {
     params.put(name, new Param(name, type, m, get, null, null));
   }
 
+  private static String pathOrEmpty(java.nio.file.Path p) {
+    return p == null ? "" : p.toString();
+  }
+
   /** The configured port, or the one the OS picked when it was 0 (this connection's own). */
   private static String boundPort(NodeSettings settings, Session s) {
-    if (settings.port() != 0) {
-      return Integer.toString(settings.port());
+    if (settings.port() != 0 || settings.tls().enabled()) {
+      return Integer.toString(settings.port()); // 0 with TLS: no plain port, as in Redis
     }
     return s.laddr.substring(s.laddr.lastIndexOf(':') + 1);
   }

@@ -35,6 +35,14 @@ public final class NodeSettings {
     this.idleTimeoutSeconds = c.getLong("timeout");
     this.clientQueryBufferLimit = c.getBytes("client-query-buffer-limit");
     this.clusterEnabled = c.getBoolean("cluster.enabled");
+    this.tls = TlsSettings.from(c);
+  }
+
+  private final TlsSettings tls;
+
+  /** TLS for client connections (tls-port and the other tls-* settings). */
+  public TlsSettings tls() {
+    return tls;
   }
 
   private final boolean clusterEnabled;

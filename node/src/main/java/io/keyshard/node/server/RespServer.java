@@ -67,6 +67,29 @@ public final class RespServer {
         .run(system);
   }
 
+  /**
+   * The TLS port (tls-port): the same connections as {@link #bind}, behind a server SSLEngine
+   * per connection that asks for client certificates as tls-auth-clients says. A client whose
+   * certificate is missing or not signed by tls-ca-cert-file fails the handshake and never
+   * reaches a session.
+   */
+  public CompletionStage<Tcp.ServerBinding> bindTls(
+      java.util.function.Supplier<javax.net.ssl.SSLEngine> engines) {
+    List<Inet.SocketOption> options = List.of(TcpSO.tcpNoDelay(true));
+    return Tcp.get(system)
+        .bindWithTls(
+            settings.bind(),
+            settings.tls().port(),
+            engines,
+            1024,
+            options,
+            Optional.empty(),
+            session -> Optional.empty(),
+            org.apache.pekko.stream.TLSClosing.eagerClose())
+        .to(Sink.foreach(this::accept))
+        .run(system);
+  }
+
   private void accept(Tcp.IncomingConnection conn) {
     stats.connectionsReceived.incrementAndGet();
     if (clients.size() >= settings.maxClients()) {
@@ -124,6 +147,10 @@ public final class RespServer {
                 (mat, done) -> {
                   done.whenComplete(
                       (d, t) -> {
+                        if (t instanceof javax.net.ssl.SSLException) {
+                          // A refused certificate, or a client that does not speak TLS.
+                          log.debug("TLS with client {} ({}) failed: {}", session.id, session.addr, t.toString());
+                        }
                         clients.remove(session);
                         router.closed(session);
                       });
