@@ -291,6 +291,26 @@ class AclTest {
   }
 
   @Test
+  void execChecksQueuedCommandsAgainstTheRulesOfThatMoment() throws Exception {
+    try (Differential admin = diff();
+        Differential d = diff()) {
+      admin.check("acl", "setuser", "ex", "on", ">pw", "~*", "+@all");
+      d.check("auth", "ex", "pw");
+      d.check("multi");
+      d.check("get", "a");
+      d.check("set", "a", "1");
+      d.check("client", "id");
+      d.check("get", "b");
+      admin.check("acl", "setuser", "ex", "-get", "-@connection", "resetkeys", "~a*");
+      // GET a: command gone; SET a: still fine; CLIENT ID: category gone; GET b: both gone.
+      d.check("exec");
+      d.check("get", "a");
+      admin.assertNoMismatches();
+      d.assertNoMismatches();
+    }
+  }
+
+  @Test
   void dryRunCatUsersAndGenpass() throws Exception {
     try (Differential d = diff()) {
       d.check("acl", "setuser", "dry", "on", "~k*", "%R~r*", "+get", "+set", "+@hash", "-hdel");

@@ -153,6 +153,24 @@ public final class Acl {
   }
 
   /**
+   * The check again when EXEC runs a queued command: null if still allowed, else the NOPERM
+   * reply that says the rules changed since the command was queued.
+   */
+  public Reply recheck(Session s, CommandSpec top, CommandSpec spec, byte[][] argv) {
+    Reply denied = check(s, top, spec, argv);
+    if (denied == null) {
+      return null;
+    }
+    boolean keys = ((Reply.Error) denied).text().equals(NOPERM_KEYS);
+    return Reply.error(
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the"
+            + " EXEC call. This command is no longer allowed for the following reason: "
+            + (keys
+                ? "no permission to touch the specified keys"
+                : "no permission to execute the command or subcommand"));
+  }
+
+  /**
    * Why user may not run spec with argv, or null: with {@code dryRun} in ACL DRYRUN's words
    * (naming the key), otherwise as the NOPERM error.
    */
