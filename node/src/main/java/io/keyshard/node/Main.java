@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--postgres JDBC-URL]}:
+ * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--protected-mode yes|no] [--postgres JDBC-URL]}:
  * the most used flags of redis-server; every other setting comes from the HOCON file.
  */
 public final class Main {
@@ -39,6 +39,7 @@ public final class Main {
         case "--bind" -> overrides.put("keyshard.bind", value);
         case "--dir" -> overrides.put("keyshard.dir", value);
         case "--requirepass" -> overrides.put("keyshard.requirepass", value);
+        case "--protected-mode" -> overrides.put("keyshard.protected-mode", value);
         case "--postgres" -> overrides.put("keyshard.postgres.url", value);
         case "--config" -> file = Path.of(value);
         default -> {
@@ -67,7 +68,7 @@ public final class Main {
   private static void usage(int code) {
     System.err.println(
         "Usage: keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE]"
-            + " [--requirepass PASSWORD] [--postgres JDBC-URL]");
+            + " [--requirepass PASSWORD] [--protected-mode yes|no] [--postgres JDBC-URL]");
     System.exit(code);
   }
 }

@@ -111,6 +111,24 @@ class AclConfigTest {
   }
 
   @Test
+  void redisCliSignsInAsAUser() throws Exception {
+    List<String> cmd =
+        List.of(
+            "redis-cli", "-p", Integer.toString(node.port()), "--user", "app", "--pass", APP_PW,
+            "--no-auth-warning");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream()
+        .write("SET app:cli 1\nGET app:cli\nGET other\nACL WHOAMI\n".getBytes());
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(
+        "OK\n1\nNOPERM this user has no permissions to access one of the keys used as"
+            + " arguments\n\napp",
+        out.replace("(error) ", ""));
+  }
+
+  @Test
   void aBadConfiguredUserStopsTheStartWithoutShowingItsPassword() throws Exception {
     Exception e =
         assertThrows(

@@ -100,8 +100,16 @@ public final class AclUser {
 
   /** May run every command on every key: the check before dispatch has nothing to do. */
   boolean unrestricted() {
-    return allKeys && allowed.cardinality() == bits.all().cardinality();
+    Boolean u = unrestricted;
+    if (u == null) {
+      // Published versions never change, so this is worked out once per version.
+      u = allKeys && allowed.cardinality() == bits.all().cardinality();
+      unrestricted = u;
+    }
+    return u;
   }
+
+  private volatile Boolean unrestricted;
 
   /** Whether pass opens this user (enabled, and nopass or one of its passwords). */
   boolean accepts(byte[] pass) {
@@ -112,6 +120,7 @@ public final class AclUser {
 
   /** Applies one ACL SETUSER rule, in any case for the keywords. */
   void apply(String rule) throws RuleException {
+    unrestricted = null;
     String lower = rule.toLowerCase(Locale.ROOT);
     switch (lower) {
       case "on" -> enabled = true;
