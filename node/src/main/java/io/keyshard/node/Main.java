@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--postgres JDBC-URL]
+ * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--protected-mode yes|no] [--postgres JDBC-URL]
  * [--tls-port N --tls-cert-file F --tls-key-file F --tls-ca-cert-file F --tls-auth-clients yes|no|optional]}:
  * the most used flags of redis-server; every other setting comes from the HOCON file.
  */
@@ -42,6 +42,7 @@ public final class Main {
         case "--bind" -> overrides.put("keyshard.bind", value);
         case "--dir" -> overrides.put("keyshard.dir", value);
         case "--requirepass" -> overrides.put("keyshard.requirepass", value);
+        case "--protected-mode" -> overrides.put("keyshard.protected-mode", value);
         case "--postgres" -> overrides.put("keyshard.postgres.url", value);
         case "--config" -> file = Path.of(value);
         case "--tls-port", "--tls-cert-file", "--tls-key-file", "--tls-key-file-pass",
@@ -101,7 +102,7 @@ public final class Main {
   private static void usage(int code) {
     System.err.println(
         "Usage: keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE]"
-            + " [--requirepass PASSWORD] [--postgres JDBC-URL]\n"
+            + " [--requirepass PASSWORD] [--protected-mode yes|no] [--postgres JDBC-URL]\n"
             + "       [--tls-port N] [--tls-cert-file PEM] [--tls-key-file PEM] [--tls-key-file-pass P]\n"
             + "       [--tls-ca-cert-file PEM] [--tls-auth-clients yes|no|optional] [--tls-protocols LIST]");
     System.exit(code);

@@ -181,6 +181,45 @@ public final class CommandTable {
                             "2.8.0",
                             "O(1)",
                             "Rewrite the configuration file with the in memory configuration")),
+            cmd("acl", -2, "", "")
+                .doc("6.0.0", "Depends on subcommand.",
+                    "A container for Access List Control commands ")
+                .sub(
+                    cmd("cat", -2, "noscript loading stale", "")
+                        .doc("6.0.0", "O(1) since the categories and commands are a fixed set.",
+                            "List the ACL categories or the commands inside a category"),
+                    cmd("deluser", -3, "admin noscript loading stale", "")
+                        .doc("6.0.0", "O(1) amortized time considering the typical user.",
+                            "Remove the specified ACL users and the associated rules"),
+                    cmd("dryrun", -4, "admin noscript loading stale", "")
+                        .doc("7.0.0", "O(1).", "Returns whether the user can execute the given "
+                            + "command without executing the command."),
+                    cmd("genpass", -2, "noscript loading stale", "")
+                        .doc("6.0.0", "O(1)",
+                            "Generate a pseudorandom secure password to use for ACL users"),
+                    cmd("getuser", 3, "admin noscript loading stale", "")
+                        .doc("6.0.0", "O(N). Where N is the number of password, command and "
+                            + "pattern rules that the user has.",
+                            "Get the rules for a specific ACL user")
+                        .history("6.2.0", "Added Pub/Sub channel patterns.")
+                        .history("7.0.0", "Added selectors and changed the format of key and "
+                            + "channel patterns from a list to their rule representation."),
+                    cmd("help", 2, "loading stale", "")
+                        .doc("6.0.0", "O(1)", "Show helpful text about the different subcommands"),
+                    cmd("list", 2, "admin noscript loading stale", "")
+                        .doc("6.0.0", "O(N). Where N is the number of configured users.",
+                            "List the current ACL rules in ACL config file format"),
+                    cmd("setuser", -3, "admin noscript loading stale", "")
+                        .doc("6.0.0", "O(N). Where N is the number of rules provided.",
+                            "Modify or create the rules for a specific ACL user")
+                        .history("6.2.0", "Added Pub/Sub channel patterns.")
+                        .history("7.0.0", "Added selectors and key based permissions."),
+                    cmd("users", 2, "admin noscript loading stale", "")
+                        .doc("6.0.0", "O(N). Where N is the number of configured users.",
+                            "List the username of all the configured ACL rules"),
+                    cmd("whoami", 2, "noscript loading stale", "")
+                        .doc("6.0.0", "O(1)",
+                            "Return the name of the user associated to the current connection")),
             cmd("info", -1, "loading stale", "dangerous")
                 .tips(
                     "nondeterministic_output",
@@ -1266,8 +1305,29 @@ public final class CommandTable {
    * getKeysUsingKeySpecs; null if a spec does not fit argv (Redis's "invalid spec").
    */
   static int[] keysFromSpecs(CommandSpec spec, byte[][] argv) {
-    int argc = argv.length;
     List<Integer> keys = new ArrayList<>();
+    if (!walkKeySpecs(spec, argv, (pos, ks) -> keys.add(pos))) return null;
+    return keys.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /** One key of a request: its argv index and the key spec that found it (for its flags). */
+  public record KeyRef(int pos, CommandSpec.KeySpec spec) {}
+
+  /**
+   * The keys of argv with the key spec of each, as ACL key permissions check them (Redis's
+   * getKeysFromCommandWithSpecs); empty when a spec does not fit argv, so the command itself
+   * answers the argument error.
+   */
+  public List<KeyRef> keysWithSpecs(CommandSpec spec, byte[][] argv) {
+    List<KeyRef> keys = new ArrayList<>();
+    if (!walkKeySpecs(spec, argv, (pos, ks) -> keys.add(new KeyRef(pos, ks)))) return List.of();
+    return keys;
+  }
+
+  /** Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. */
+  private static boolean walkKeySpecs(CommandSpec spec, byte[][] argv,
+      java.util.function.BiConsumer<Integer, CommandSpec.KeySpec> found) {
+    int argc = argv.length;
     for (CommandSpec.KeySpec ks : spec.keySpecs()) {
       int first;
       if (ks.beginSearch() instanceof CommandSpec.Index index) {
@@ -1290,25 +1350,25 @@ public final class CommandTable {
         }
       } else {
         CommandSpec.KeyNum kn = (CommandSpec.KeyNum) ks.findKeys();
-        if (first + kn.keyNumIdx() >= argc) return null;
+        if (first + kn.keyNumIdx() >= argc) return false;
         long numKeys;
         try {
           numKeys = Long.parseLong(new String(argv[first + kn.keyNumIdx()],
               StandardCharsets.ISO_8859_1));
         } catch (NumberFormatException e) {
-          return null;
+          return false;
         }
-        if (numKeys < 0 || numKeys > argc) return null;
+        if (numKeys < 0 || numKeys > argc) return false;
         first += kn.firstKey();
         last = first + (int) numKeys - 1;
         step = kn.keyStep();
       }
-      if (last >= argc || last < first || first >= argc) return null;
+      if (last >= argc || last < first || first >= argc) return false;
       for (int i = first; i <= last; i += step) {
-        keys.add(i);
+        found.accept(i, ks);
       }
     }
-    return keys.stream().mapToInt(Integer::intValue).toArray();
+    return true;
   }
 
   private static int findKeyword(CommandSpec.Keyword kw, byte[][] argv) {

@@ -135,4 +135,21 @@ class CommandTableKeysTest {
     assertTrue(table.lookupFullName("config|get").isAdmin());
     assertTrue(table.lookupFullName("getset").isDeprecated());
   }
+
+  @Test
+  void keysWithSpecsGiveEachKeyTheFlagsOfItsSpec() {
+    byte[][] copy = argv("copy", "src", "dst", "REPLACE");
+    List<CommandTable.KeyRef> keys = table.keysWithSpecs(table.resolve(copy), copy);
+    assertEquals(2, keys.size());
+    assertEquals(1, keys.get(0).pos());
+    assertEquals(Set.of("RO", "access"), keys.get(0).spec().flags());
+    assertEquals(2, keys.get(1).pos());
+    assertEquals(Set.of("OW", "update"), keys.get(1).spec().flags());
+    byte[][] sort = argv("zunionstore", "dst", "2", "a", "b");
+    List<CommandTable.KeyRef> zkeys = table.keysWithSpecs(table.resolve(sort), sort);
+    assertEquals(List.of(1, 3, 4), zkeys.stream().map(CommandTable.KeyRef::pos).toList());
+    // A key count that does not fit: no keys, the command answers the error itself.
+    byte[][] bad = argv("zunionstore", "dst", "5", "a");
+    assertTrue(table.keysWithSpecs(table.resolve(bad), bad).isEmpty());
+  }
 }

@@ -49,7 +49,10 @@ class CommandTableTest {
         + "zmpop bzmpop zunion zinter zdiff zunionstore zinterstore zdiffstore zintercard "
         + "zrandmember zscan "
 
-        + "multi exec discard watch unwatch").split(" ")));
+        + "multi exec discard watch unwatch "
+
+        // access control:
+        + "acl").split(" ")));
     assertEquals(expected, table.all().stream().map(CommandSpec::name)
         .collect(Collectors.toCollection(TreeSet::new)));
     assertEquals(expected.size(), table.all().size());
@@ -61,6 +64,8 @@ class CommandTableTest {
         "info nodes slots shards keyslot myid help addslots addslotsrange delslots delslotsrange "
             + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot");
     assertSubcommands("object", "encoding freq idletime refcount help");
+    assertSubcommands(
+        "acl", "cat deluser dryrun genpass getuser help list setuser users whoami");
   }
 
   private void assertSubcommands(String container, String names) {

@@ -18,9 +18,11 @@ import java.util.Locale;
  */
 final class ClientCommand {
   private final ClientRegistry clients;
+  private final io.keyshard.node.acl.Acl acl;
 
-  ClientCommand(ClientRegistry clients) {
+  ClientCommand(ClientRegistry clients, io.keyshard.node.acl.Acl acl) {
     this.clients = clients;
+    this.acl = acl;
   }
 
   Reply run(Session s, byte[][] a) {
@@ -214,7 +216,7 @@ final class ClientCommand {
     return Reply.integer(killed);
   }
 
-  private static ParsedKill parseKill(byte[][] a) {
+  private ParsedKill parseKill(byte[][] a) {
     Long id = null;
     ClientType type = null;
     String addr = null;
@@ -244,8 +246,7 @@ final class ClientCommand {
         laddr = str(v);
       } else if (is(a[i], "USER")) {
         user = str(v);
-        // Keyshard has one user, the default one, as Redis has without ACL rules.
-        if (!user.equals("default")) {
+        if (acl.user(user) == null) {
           return new ParsedKill(null, Err.err("No such user '" + user + "'"));
         }
       } else if (is(a[i], "SKIPME")) {

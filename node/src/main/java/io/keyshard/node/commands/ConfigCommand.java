@@ -54,7 +54,7 @@ final class ConfigCommand {
   /** CONFIG SET save is kept for CONFIG GET only: every write is journaled, there is no RDB. */
   private volatile String save = "";
 
-  ConfigCommand(NodeSettings settings, Runnable resetStats) {
+  ConfigCommand(NodeSettings settings, io.keyshard.node.acl.Acl acl, Runnable resetStats) {
     this.resetStats = resetStats;
     // Keyshard binds once at start-up; Redis 7.0 would rebind, Keyshard refuses instead.
     fixed("bind", ConfigType.STRING, Mutability.IMMUTABLE, s -> settings.bind());
@@ -74,7 +74,16 @@ final class ConfigCommand {
         ConfigType.STRING,
         s -> settings.requirePass() == null ? "" : settings.requirePass(),
         null,
-        settings::setRequirePass);
+        v -> {
+          settings.setRequirePass(v);
+          acl.setDefaultPassword(v);
+        });
+    add(
+        "protected-mode",
+        ConfigType.BOOL,
+        s -> settings.protectedMode() ? "yes" : "no",
+        null,
+        v -> settings.setProtectedMode(v.equals("yes")));
     add(
         "maxclients",
         ConfigType.integer(1, 4294967295L),

@@ -71,13 +71,17 @@ public final class ServerCommands {
     this.config =
         new ConfigCommand(
             settings,
+            router.acl(),
             () -> {
               stats.reset();
               info.resetStats();
             });
     this.transactions = new TransactionCommands(router, this);
-    this.client = new ClientCommand(clients);
+    this.client = new ClientCommand(clients, router.acl());
+    this.acl = new io.keyshard.node.acl.AclCommand(router.acl(), clients);
   }
+
+  private final io.keyshard.node.acl.AclCommand acl;
 
   public Map<String, SessionCommand> all() {
     Map<String, SessionCommand> m = new HashMap<>();
@@ -91,6 +95,7 @@ public final class ServerCommands {
     m.put("command", sync((s, a) -> router.table().command(a)));
     m.put("client", sync(client::run));
     m.put("config", sync(config::run));
+    m.put("acl", sync(acl::run));
     m.put("time", sync((s, a) -> time()));
     m.put("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
     m.put("save", sync(this::save));
@@ -156,11 +161,12 @@ public final class ServerCommands {
     for (; i < a.length; i++) {
       int more = a.length - 1 - i;
       if (is(a[i], "AUTH") && more >= 2) {
-        if (!passwordMatches(str(a[i + 1]), str(a[i + 2]))) {
+        String user = str(a[i + 1]);
+        if (!router.acl().authenticate(user, a[i + 2])) {
           return Err.WRONGPASS;
         }
         s.authenticated = true;
-        s.user = "default";
+        s.user = user;
         i += 2;
       } else if (is(a[i], "SETNAME") && more >= 1) {
         Reply bad = ClientCommand.setName(s, str(a[i + 1]));
@@ -172,7 +178,7 @@ public final class ServerCommands {
         return Err.err("Syntax error in HELLO option '" + str(a[i]) + "'");
       }
     }
-    if (!s.authenticated && settings.requirePass() != null) {
+    if (router.acl().authRequired(s)) {
       return Reply.error(
           "NOAUTH HELLO must be called with the client already authenticated, otherwise the"
               + " HELLO AUTH <user> <pass> option can be used to authenticate the client and"
@@ -190,25 +196,17 @@ public final class ServerCommands {
             Reply.bulk("modules"), Reply.EMPTY_ARRAY));
   }
 
-  /**
-   * Keyshard has Redis's default user only: "default" with requirepass as its password, or with
-   * no password (then any password is accepted for it) when requirepass is empty.
-   */
-  private boolean passwordMatches(String user, String pass) {
-    String required = settings.requirePass();
-    return user.equals("default") && (required == null || required.equals(pass));
-  }
-
   private Reply auth(Session s, byte[][] a) {
     if (a.length > 3) {
       return Err.SYNTAX;
     }
     // The one-argument form is an error without a password, so a misconfigured client notices.
-    if (a.length == 2 && settings.requirePass() == null) {
+    if (a.length == 2 && router.acl().defaultHasNoPassword()) {
       return Err.AUTH_NOT_CONFIGURED;
     }
     String user = a.length == 3 ? str(a[1]) : "default";
-    if (!passwordMatches(user, str(a[a.length - 1]))) {
+    // A user without a password (nopass) takes any, as in Redis.
+    if (!router.acl().authenticate(user, a[a.length - 1])) {
       return Err.WRONGPASS;
     }
     s.authenticated = true;
@@ -233,7 +231,7 @@ public final class ServerCommands {
     s.proto = 2;
     s.name = "";
     s.user = "default";
-    s.authenticated = settings.requirePass() == null;
+    s.authenticated = router.acl().signedInOnConnect();
     return Reply.simple("RESET");
   }
 

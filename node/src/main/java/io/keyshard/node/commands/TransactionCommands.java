@@ -183,6 +183,11 @@ final class TransactionCommands {
     CommandTable table = router.table();
     CommandSpec top = table.lookup(argv[0]);
     CommandSpec spec = table.resolve(argv);
+    // Checked again, as Redis does: the user's rules may have changed since it was queued.
+    Reply denied = router.acl().recheck(s, top, spec, argv);
+    if (denied != null) {
+      return CompletableFuture.completedFuture(denied);
+    }
     String name = top.name();
     int db = s.db;
     switch (name) {

@@ -3,6 +3,7 @@ package io.keyshard.node.server;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The node's settings from the {@code keyshard} block of the configuration. Fields that Redis
@@ -36,6 +37,8 @@ public final class NodeSettings {
     this.clientQueryBufferLimit = c.getBytes("client-query-buffer-limit");
     this.clusterEnabled = c.getBoolean("cluster.enabled");
     this.tls = TlsSettings.from(c);
+    this.aclUsers = List.copyOf(c.getStringList("acl.users"));
+    this.protectedMode = c.getBoolean("protected-mode");
   }
 
   private final TlsSettings tls;
@@ -43,6 +46,23 @@ public final class NodeSettings {
   /** TLS for client connections (tls-port and the other tls-* settings). */
   public TlsSettings tls() {
     return tls;
+  }
+
+  private final List<String> aclUsers;
+  private volatile boolean protectedMode;
+
+  /** ACL users from the configuration, each as ACL LIST prints one ("user alice on ..."). */
+  public List<String> aclUsers() {
+    return aclUsers;
+  }
+
+  /** Redis's protected-mode: without a default password, only loopback clients are served. */
+  public boolean protectedMode() {
+    return protectedMode;
+  }
+
+  public void setProtectedMode(boolean v) {
+    this.protectedMode = v;
   }
 
   private final boolean clusterEnabled;

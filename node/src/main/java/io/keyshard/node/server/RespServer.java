@@ -99,12 +99,22 @@ public final class RespServer {
           Flow.fromSinkAndSource(Sink.ignore(), Source.single(ByteString.fromArray(err))), system);
       return;
     }
+    if (settings.protectedMode()
+        && router.acl().defaultHasNoPassword()
+        && !isLoopback(conn.remoteAddress())) {
+      // Protected mode, as Redis: without a password, only clients on this host are served.
+      log.debug("Protected mode: refused client {}", address(conn.remoteAddress()));
+      byte[] err = RespWriter.encode(PROTECTED_MODE, 2);
+      conn.handleWith(
+          Flow.fromSinkAndSource(Sink.ignore(), Source.single(ByteString.fromArray(err))), system);
+      return;
+    }
     Session session =
         new Session(
             clients.nextId(),
             address(conn.remoteAddress()),
             address(conn.localAddress()),
-            settings.requirePass() == null);
+            router.acl().signedInOnConnect());
     DecoderLimits limits = new DecoderLimits();
     Order order = new Order();
     limits.setProtoMaxBulkLen(settings.protoMaxBulkLen());
@@ -262,6 +272,28 @@ public final class RespServer {
     byte[] bytes = RespWriter.encode(r, proto);
     stats.netOutputBytes.addAndGet(bytes.length);
     return ByteString.fromArrayUnsafe(bytes);
+  }
+
+  /** Redis 7.0's explanation for a client refused by protected mode, word for word. */
+  static final Reply PROTECTED_MODE =
+      Reply.error(
+          "DENIED Redis is running in protected mode because protected mode is enabled and no"
+              + " password is set for the default user. In this mode connections are only"
+              + " accepted from the loopback interface. If you want to connect from external"
+              + " computers to Redis you may adopt one of the following solutions: 1) Just"
+              + " disable protected mode sending the command 'CONFIG SET protected-mode no' from"
+              + " the loopback interface by connecting to Redis from the same host the server is"
+              + " running, however MAKE SURE Redis is not publicly accessible from internet if"
+              + " you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively"
+              + " you can just disable the protected mode by editing the Redis configuration"
+              + " file, and setting the protected mode option to 'no', and then restarting the"
+              + " server. 3) If you started the server manually just for testing, restart it"
+              + " with the '--protected-mode no' option. 4) Setup a an authentication password"
+              + " for the default user. NOTE: You only need to do one of the above things in"
+              + " order for the server to start accepting connections from the outside.");
+
+  private static boolean isLoopback(InetSocketAddress a) {
+    return a.getAddress() != null && a.getAddress().isLoopbackAddress();
   }
 
   private static String address(InetSocketAddress a) {

@@ -27,6 +27,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *   <li>unknown command or wrong arity: Redis's error, before anything else runs;
  *   <li>NOAUTH: a password is set, the connection has not authenticated, and the command is not
  *       flagged no_auth;
+ *   <li>NOPERM: the connection's ACL user may not run the command, or not on one of its keys
+ *       (the one permission check, from the command table's categories and key specs);
  *   <li>a session command (connection state, introspection, keyspace-wide work);
  *   <li>every key in one slot: one message to that slot's entity (the fast path);
  *   <li>inside MULTI: queued (QUEUED), except the commands that act on the MULTI itself;
@@ -54,6 +56,7 @@ public final class Router {
   private final LocalSlots localSlots;
   private final Scheduler scheduler;
   private volatile Map<String, SessionCommand> sessionCommands = Map.of();
+  private final io.keyshard.node.acl.Acl acl;
   private volatile Transactions transactions;
   private volatile CrossSlotCommands crossSlot;
 
@@ -69,6 +72,12 @@ public final class Router {
     this.sharding = sharding;
     this.settings = settings;
     this.timeout = settings.requestTimeout();
+    this.acl = new io.keyshard.node.acl.Acl(table, settings.aclUsers(), settings.requirePass());
+  }
+
+  /** The node's ACL users: AUTH, the permission check in {@link #dispatch}, ACL commands. */
+  public io.keyshard.node.acl.Acl acl() {
+    return acl;
   }
 
   public void setSessionCommands(Map<String, SessionCommand> commands) {
@@ -115,9 +124,14 @@ public final class Router {
     }
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
-    if (!s.authenticated && settings.requirePass() != null && !top.flags().contains("no_auth")) {
+    if (!top.flags().contains("no_auth") && acl.authRequired(s)) {
       s.flagMultiError();
       return done(Err.NOAUTH);
+    }
+    Reply denied = acl.check(s, top, spec, argv);
+    if (denied != null) {
+      s.flagMultiError();
+      return done(denied);
     }
     s.lastCommand = spec.fullName();
     s.lastCommandAt = System.currentTimeMillis();

@@ -21,7 +21,11 @@ public final class RawClient implements AutoCloseable {
   private final OutputStream out;
 
   public RawClient(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this("127.0.0.1", port);
+  }
+
+  public RawClient(String host, int port) throws IOException {
+    socket = new Socket(host, port);
     socket.setSoTimeout(20_000);
     socket.setTcpNoDelay(true);
     in = new BufferedInputStream(socket.getInputStream());
