@@ -583,6 +583,7 @@ public final class KeyshardNode implements AutoCloseable {
             settings.port(),
             settings.port() + config.getInt("keyshard.cluster.bus-port-offset"),
             settings.dir());
+    membership.setWantsReplica(config.getBoolean("keyshard.cluster.replica"));
     java.util.List<org.apache.pekko.actor.Address> seeds = configSeeds(config);
     if (config.getBoolean("keyshard.cluster.rejoin")) {
       // A new incarnation after being downed: join the others, never form a cluster of its own

@@ -478,6 +478,116 @@ class ClusterModeTest {
     }
   }
 
+  /**
+   * Replicas the Redis way: a node started with keyshard.cluster.replica follows a primary
+   * (CLUSTER NODES, SLOTS, SHARDS, REPLICAS, INFO replication say so); CLUSTER REPLICATE's
+   * errors; CLUSTER FAILOVER sent to the replica moves every slot of its primary to it and swaps
+   * the roles, and a second one fails back; keys written before are served throughout.
+   */
+  @Test
+  void aReplicaFollowsItsPrimaryAndFailsOverAndBack() throws Exception {
+    int portA = clusterPort();
+    int portB = clusterPort();
+    int portC = clusterPort();
+    TestNode[] nodes =
+        startPair(Files.createTempDirectory("keyshard-ra"), Files.createTempDirectory("keyshard-rb"), portA, portB);
+    TestNode c = null;
+    try {
+      awaitCovered(portA);
+      awaitCovered(portB);
+      Map<String, Object> replica = settings(portC, List.of("127.0.0.1:" + portA));
+      replica.put("keyshard.cluster.replica", true);
+      c = TestNode.start(Files.createTempDirectory("keyshard-rc"), replica);
+      awaitCovered(portC, 3);
+      try (Jedis jc = new Jedis("127.0.0.1", portC, 15_000)) {
+        String idC = jc.clusterMyId();
+        String mine = "";
+        long until = System.currentTimeMillis() + 30_000;
+        while (!mine.contains(" slave ") && System.currentTimeMillis() < until) {
+          Thread.sleep(100);
+          mine = jc.clusterNodes().lines().filter(l -> l.startsWith(idC)).findFirst().orElse("");
+        }
+        assertTrue(mine.contains("myself,slave "), jc.clusterNodes());
+        String primaryId = mine.split(" ")[3];
+        int primaryPort;
+        try (Jedis ja = new Jedis("127.0.0.1", portA, 15_000)) {
+          primaryPort = ja.clusterMyId().equals(primaryId) ? portA : portB;
+        }
+        int otherPort = primaryPort == portA ? portB : portA;
+        String info = jc.info("replication");
+        assertTrue(info.contains("role:slave") && info.contains("master_port:" + primaryPort), info);
+        assertTrue(jc.clusterInfo().contains("cluster_size:2"), jc.clusterInfo());
+
+        try (Jedis p = new Jedis("127.0.0.1", primaryPort, 15_000);
+            Jedis o = new Jedis("127.0.0.1", otherPort, 15_000)) {
+          assertTrue(p.info("replication").contains("connected_slaves:1"), p.info("replication"));
+          List<String> replicas = p.clusterReplicas(primaryId);
+          assertEquals(1, replicas.size());
+          assertTrue(replicas.get(0).startsWith(idC + " 127.0.0.1:" + portC + "@"), replicas.get(0));
+          assertEquals("ERR The specified node is not a master", errorOf(() -> p.clusterReplicas(idC)));
+          // CLUSTER SLOTS lists the replica after its primary for the primary's ranges.
+          boolean listed = false;
+          for (Object o2 : p.clusterSlots()) {
+            List<?> range = (List<?>) o2;
+            if (((Long) ((List<?>) range.get(2)).get(1)).intValue() == primaryPort) {
+              assertEquals(4, range.size(), range.toString());
+              assertEquals((long) portC, ((List<?>) range.get(3)).get(1));
+              listed = true;
+            }
+          }
+          assertTrue(listed);
+          assertEquals("ERR Can't replicate myself", errorOf(() -> jc.clusterReplicate(idC)));
+          assertEquals("ERR To set a master the node must be empty and without assigned slots.",
+              errorOf(() -> o.clusterReplicate(primaryId)));
+          assertEquals("ERR Unknown node " + "f".repeat(40), errorOf(() -> jc.clusterReplicate("f".repeat(40))));
+          assertEquals("ERR I can only replicate a master, not a replica.", errorOf(() -> o.clusterReplicate(idC)));
+          assertEquals("ERR You should send CLUSTER FAILOVER to a replica", errorOf(() -> p.clusterFailover()));
+
+          // Keys on the primary's slots, then a graceful failover to the replica.
+          String key = null;
+          for (int i = 0; key == null; i++) {
+            String k = "fo:" + i;
+            if (!errorOf(() -> p.set(k, "x")).startsWith("MOVED")) {
+              key = k;
+            }
+          }
+          p.set(key, "before");
+          assertEquals("OK", jc.clusterFailover());
+          String k = key;
+          until = System.currentTimeMillis() + 60_000;
+          while (!errorOf(() -> p.get(k)).startsWith("MOVED " + Slots.slot(k.getBytes(StandardCharsets.UTF_8)) + " 127.0.0.1:" + portC)
+              && System.currentTimeMillis() < until) {
+            Thread.sleep(100);
+          }
+          assertEquals("before", awaitServed(jc, key));
+          assertTrue(jc.info("replication").contains("role:master"), jc.info("replication"));
+          until = System.currentTimeMillis() + 30_000;
+          while (!p.info("replication").contains("role:slave") && System.currentTimeMillis() < until) {
+            Thread.sleep(100);
+          }
+          assertTrue(p.info("replication").contains("master_port:" + portC), p.info("replication"));
+          jc.set(key, "during");
+
+          // And back.
+          assertEquals("OK", p.clusterFailover());
+          assertEquals("during", awaitServed(p, key));
+          until = System.currentTimeMillis() + 30_000;
+          while (!jc.info("replication").contains("role:slave") && System.currentTimeMillis() < until) {
+            Thread.sleep(100);
+          }
+          assertTrue(jc.info("replication").contains("master_port:" + primaryPort), jc.info("replication"));
+          assertTrue(p.clusterNodes().contains(idC + " 127.0.0.1:" + portC + "@" + (portC + 10000) + " slave " + primaryId), p.clusterNodes());
+        }
+      }
+    } finally {
+      if (c != null) {
+        c.close();
+      }
+      nodes[0].close();
+      nodes[1].close();
+    }
+  }
+
   private static long epochOf(String clusterInfo) {
     for (String line : clusterInfo.split("\r\n")) {
       if (line.startsWith("cluster_current_epoch:")) {

@@ -30,7 +30,28 @@ public sealed interface SlotTableEvent extends PersistentFormat {
   /** A node removed from the table (CLUSTER FORGET); slots it still owned have no owner. */
   record NodeForgotten(String nodeId, long epoch) implements SlotTableEvent {}
 
-  /** The whole table: snapshot, and what every node caches (Distributed Data). */
-  record TableSnapshot(List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch)
-      implements PersistentFormat {}
+  /**
+   * A node's role: a replica of {@code primaryId} (CLUSTER REPLICATE, or a failover that made
+   * the old primary follow its successor), or a primary again when {@code primaryId} is empty.
+   * A replica owns no slots.
+   */
+  record ReplicaSet(String nodeId, String primaryId, long epoch) implements SlotTableEvent {}
+
+  /**
+   * The whole table: snapshot, and what every node caches (Distributed Data). {@code replicas}
+   * lists the nodes that are replicas (null when there are none, as in tables written before
+   * replicas existed).
+   */
+  record TableSnapshot(
+      List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch, List<ReplicaSet> replicas)
+      implements PersistentFormat {
+    public TableSnapshot(List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch) {
+      this(nodes, owners, epoch, null);
+    }
+
+    /** The replicas, never null. */
+    public List<ReplicaSet> replicaList() {
+      return replicas == null ? List.of() : replicas;
+    }
+  }
 }

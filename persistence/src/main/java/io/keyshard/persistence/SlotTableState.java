@@ -18,6 +18,8 @@ public final class SlotTableState {
   private final long[] slotEpochs;
   private final Map<String, Long> configEpochs;
   private final long epoch;
+  /** Replica node id -> its primary's id. */
+  private final Map<String, String> replicaOf;
 
   private SlotTableState(
       Map<String, SlotTableEvent.NodeSeen> nodes,
@@ -25,11 +27,22 @@ public final class SlotTableState {
       long[] slotEpochs,
       Map<String, Long> configEpochs,
       long epoch) {
+    this(nodes, owners, slotEpochs, configEpochs, epoch, Map.of());
+  }
+
+  private SlotTableState(
+      Map<String, SlotTableEvent.NodeSeen> nodes,
+      String[] owners,
+      long[] slotEpochs,
+      Map<String, Long> configEpochs,
+      long epoch,
+      Map<String, String> replicaOf) {
     this.nodes = nodes;
     this.owners = owners;
     this.slotEpochs = slotEpochs;
     this.configEpochs = configEpochs;
     this.epoch = epoch;
+    this.replicaOf = replicaOf;
   }
 
   public static SlotTableState empty() {
@@ -37,11 +50,27 @@ public final class SlotTableState {
         new LinkedHashMap<>(), new String[SLOTS], new long[SLOTS], new LinkedHashMap<>(), 0);
   }
 
+  /** The primary a node replicates, or null if it is a primary. */
+  public String primaryOf(String nodeId) {
+    return replicaOf.get(nodeId);
+  }
+
+  /** The replicas of a primary, in table order. */
+  public List<String> replicasOf(String primaryId) {
+    List<String> out = new ArrayList<>();
+    for (String id : nodes.keySet()) {
+      if (primaryId.equals(replicaOf.get(id))) {
+        out.add(id);
+      }
+    }
+    return out;
+  }
+
   public SlotTableState apply(SlotTableEvent event) {
     if (event instanceof SlotTableEvent.NodeSeen n) {
       Map<String, SlotTableEvent.NodeSeen> next = new LinkedHashMap<>(nodes);
       next.put(n.nodeId(), n);
-      return new SlotTableState(next, owners, slotEpochs, configEpochs, epoch);
+      return new SlotTableState(next, owners, slotEpochs, configEpochs, epoch, replicaOf);
     }
     if (event instanceof SlotTableEvent.SlotsUnassigned u) {
       String[] owned = owners.clone();
@@ -53,7 +82,7 @@ public final class SlotTableState {
           epochs[s] = 0;
         }
       }
-      return new SlotTableState(nodes, owned, epochs, configEpochs, Math.max(epoch, u.epoch()));
+      return new SlotTableState(nodes, owned, epochs, configEpochs, Math.max(epoch, u.epoch()), replicaOf);
     }
     if (event instanceof SlotTableEvent.NodeForgotten f) {
       Map<String, SlotTableEvent.NodeSeen> next = new LinkedHashMap<>(nodes);
@@ -68,7 +97,19 @@ public final class SlotTableState {
       }
       Map<String, Long> epochs = new LinkedHashMap<>(configEpochs);
       epochs.remove(f.nodeId());
-      return new SlotTableState(next, owned, slotEpochsNext, epochs, Math.max(epoch, f.epoch()));
+      Map<String, String> replicas = new LinkedHashMap<>(replicaOf);
+      replicas.remove(f.nodeId());
+      replicas.values().removeIf(f.nodeId()::equals);
+      return new SlotTableState(next, owned, slotEpochsNext, epochs, Math.max(epoch, f.epoch()), replicas);
+    }
+    if (event instanceof SlotTableEvent.ReplicaSet r) {
+      Map<String, String> replicas = new LinkedHashMap<>(replicaOf);
+      if (r.primaryId().isEmpty()) {
+        replicas.remove(r.nodeId());
+      } else {
+        replicas.put(r.nodeId(), r.primaryId());
+      }
+      return new SlotTableState(nodes, owners, slotEpochs, configEpochs, Math.max(epoch, r.epoch()), replicas);
     }
     SlotTableEvent.SlotsAssigned a = (SlotTableEvent.SlotsAssigned) event;
     String[] next = owners.clone();
@@ -82,7 +123,7 @@ public final class SlotTableState {
     }
     Map<String, Long> epochs = new LinkedHashMap<>(configEpochs);
     epochs.merge(a.nodeId(), a.epoch(), Math::max);
-    return new SlotTableState(nodes, next, slotEpochsNext, epochs, Math.max(epoch, a.epoch()));
+    return new SlotTableState(nodes, next, slotEpochsNext, epochs, Math.max(epoch, a.epoch()), replicaOf);
   }
 
   public Map<String, SlotTableEvent.NodeSeen> nodes() {
@@ -160,7 +201,10 @@ public final class SlotTableState {
         owned.add(new SlotTableEvent.SlotsAssigned(id, List.of(), config));
       }
     }
-    return new SlotTableEvent.TableSnapshot(List.copyOf(nodes.values()), owned, epoch);
+    List<SlotTableEvent.ReplicaSet> replicas = new ArrayList<>();
+    replicaOf.forEach((r, p) -> replicas.add(new SlotTableEvent.ReplicaSet(r, p, 0)));
+    return new SlotTableEvent.TableSnapshot(
+        List.copyOf(nodes.values()), owned, epoch, replicas.isEmpty() ? null : replicas);
   }
 
   public static SlotTableState fromSnapshot(SlotTableEvent.TableSnapshot snapshot) {
@@ -171,6 +215,10 @@ public final class SlotTableState {
     for (SlotTableEvent.SlotsAssigned a : snapshot.owners()) {
       s = s.apply(a);
     }
-    return new SlotTableState(s.nodes, s.owners, s.slotEpochs, s.configEpochs, snapshot.epoch());
+    for (SlotTableEvent.ReplicaSet r : snapshot.replicaList()) {
+      s = s.apply(r);
+    }
+    return new SlotTableState(
+        s.nodes, s.owners, s.slotEpochs, s.configEpochs, snapshot.epoch(), s.replicaOf);
   }
 }

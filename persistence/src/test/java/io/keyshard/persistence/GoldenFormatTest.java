@@ -95,6 +95,9 @@ class GoldenFormatTest {
     m.put("SlotsAssigned", assigned);
     m.put("TableSnapshot", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 3));
     m.put("NodeForgotten", new SlotTableEvent.NodeForgotten(seen.nodeId(), 4));
+    m.put("ReplicaSet", new SlotTableEvent.ReplicaSet("5f1d0c4c5a0f4e7a9b3c2d1e0f9a8b7c6d5e4f3a", seen.nodeId(), 6));
+    m.put("TableSnapshot.replicas", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 6,
+        List.of(new SlotTableEvent.ReplicaSet("5f1d0c4c5a0f4e7a9b3c2d1e0f9a8b7c6d5e4f3a", seen.nodeId(), 0))));
     m.put("SlotsUnassigned", new SlotTableEvent.SlotsUnassigned(List.of(100, 200, 16383, 16383), 5));
     GoldenLists.add(m);
     GoldenSets.add(m);

@@ -59,6 +59,27 @@ class SlotTableStateTest {
   }
 
   @Test
+  void replicasFollowTheirPrimaryThroughASnapshot() {
+    String c = "c".repeat(40);
+    SlotTableState s = table().apply(new SlotTableEvent.NodeSeen(c, "127.0.0.1", 7002, 17002));
+    s = s.apply(new SlotTableEvent.ReplicaSet(c, A, 6));
+    assertEquals(A, s.primaryOf(c));
+    assertEquals(List.of(c), s.replicasOf(A));
+    assertEquals(6, s.epoch());
+    SlotTableState back = SlotTableState.fromSnapshot(s.toSnapshot());
+    assertEquals(A, back.primaryOf(c));
+    assertNull(back.primaryOf(A));
+    // A failover: C becomes a primary, A its replica.
+    s = s.apply(new SlotTableEvent.ReplicaSet(c, "", 7)).apply(new SlotTableEvent.ReplicaSet(A, c, 7));
+    assertNull(s.primaryOf(c));
+    assertEquals(c, s.primaryOf(A));
+    assertEquals(List.of(), s.replicasOf(A));
+    // Forgetting a primary leaves its replicas primaries (of nothing).
+    s = s.apply(new SlotTableEvent.NodeForgotten(c, 8));
+    assertNull(s.primaryOf(A));
+  }
+
+  @Test
   void aSnapshotFromBeforeSlotEpochsGivesEachSlotItsOwnersConfigEpoch() {
     SlotTableEvent.TableSnapshot old =
         new SlotTableEvent.TableSnapshot(

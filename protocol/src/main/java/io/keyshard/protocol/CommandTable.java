@@ -327,6 +327,17 @@ public final class CommandTable {
                     cmd("meet", -4, "admin stale no_async_loading", "")
                         .doc("3.0.0", "O(1)", "Force a node cluster to handshake with another node")
                         .history("4.0.0", "Added the optional `cluster_bus_port` argument."),
+                    cmd("replicate", 3, "admin stale no_async_loading", "")
+                        .doc("3.0.0", "O(1)", "Reconfigure a node as a replica of the specified master node"),
+                    cmd("replicas", 3, "admin stale", "")
+                        .tips("nondeterministic_output")
+                        .doc("5.0.0", "O(1)", "List replica nodes of the specified master node"),
+                    cmd("slaves", 3, "admin stale", "")
+                        .tips("nondeterministic_output")
+                        .doc("3.0.0", "O(1)", "List replica nodes of the specified master node")
+                        .deprecated("5.0.0", "`CLUSTER REPLICAS`"),
+                    cmd("failover", -2, "admin stale no_async_loading", "")
+                        .doc("3.0.0", "O(1)", "Forces a replica to perform a manual failover of its master."),
                     cmd("setslot", -4, "admin stale no_async_loading", "")
                         .doc("3.0.0", "O(1)", "Bind a hash slot to a specific node"),
                     cmd("forget", 3, "admin stale no_async_loading", "")

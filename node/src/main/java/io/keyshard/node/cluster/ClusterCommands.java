@@ -35,6 +35,41 @@ public final class ClusterCommands {
     this.system = system;
     this.router = router;
     settings.setClusterInfo(membership::infoLines);
+    settings.setReplicationInfo(this::replicationInfo);
+  }
+
+  /** INFO replication in cluster mode: this node's role as the table gives it. */
+  String replicationInfo() {
+    ClusterView.Table t = view.table();
+    String primary = t.primaryOf(view.myId());
+    StringBuilder sb = new StringBuilder();
+    if (primary != null) {
+      ClusterView.Node p = t.node(primary);
+      boolean up = p != null && up(p, reachable());
+      sb.append("role:slave\r\n")
+          .append("master_host:").append(p == null ? "?" : p.host()).append("\r\n")
+          .append("master_port:").append(p == null ? 0 : p.port()).append("\r\n")
+          .append("master_link_status:").append(up ? "up" : "down").append("\r\n")
+          .append("master_last_io_seconds_ago:").append(up ? 0 : -1).append("\r\n")
+          .append("master_sync_in_progress:0\r\n")
+          .append("slave_read_repl_offset:0\r\n")
+          .append("slave_repl_offset:0\r\n")
+          .append("slave_priority:100\r\n")
+          .append("slave_read_only:1\r\n")
+          .append("replica_announced:1\r\n")
+          .append("connected_slaves:0\r\n");
+    } else {
+      List<ClusterView.Node> replicas = t.replicasOf(view.myId());
+      Set<String> reachable = reachable();
+      sb.append("role:master\r\n").append("connected_slaves:").append(replicas.size()).append("\r\n");
+      for (int i = 0; i < replicas.size(); i++) {
+        ClusterView.Node r = replicas.get(i);
+        sb.append("slave").append(i).append(":ip=").append(r.host()).append(",port=").append(r.port())
+            .append(",state=").append(up(r, reachable) ? "online" : "wait_bgsave")
+            .append(",offset=0,lag=0\r\n");
+      }
+    }
+    return sb.toString();
   }
 
   /** Subcommands that answer from memory; the others may wait for the slot table or a slot. */
@@ -44,7 +79,8 @@ public final class ClusterCommands {
       return keysInSlot(s, argv, sub.equals("countkeysinslot"));
     }
     if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")
-        || sub.equals("delslots") || sub.equals("delslotsrange") || sub.equals("setslot")) {
+        || sub.equals("delslots") || sub.equals("delslotsrange") || sub.equals("setslot")
+        || sub.equals("replicate") || sub.equals("failover")) {
       // The table's answer may take a moment: not on the connection's thread.
       return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
     }
@@ -125,6 +161,20 @@ public final class ClusterCommands {
         yield Reply.OK;
       }
       case "setslot" -> setSlot(argv);
+      case "replicate" -> {
+        membership.replicate(new String(argv[2], StandardCharsets.UTF_8));
+        yield Reply.OK;
+      }
+      case "replicas", "slaves" -> replicas(t, new String(argv[2], StandardCharsets.UTF_8));
+      case "failover" -> {
+        String option = argv.length > 2 ? new String(argv[2], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT) : "";
+        if (argv.length > 3 || !List.of("", "force", "takeover").contains(option)) {
+          yield Err.SYNTAX;
+        }
+        // TAKEOVER is FORCE here: the table decides every role, so there is no vote to skip.
+        membership.failover(!option.isEmpty());
+        yield Reply.OK;
+      }
       case "saveconfig" -> Reply.OK; // the table is in the journal already
       case "forget" -> {
         membership.forget(new String(argv[2], StandardCharsets.UTF_8));
@@ -293,20 +343,48 @@ public final class ClusterCommands {
     StringBuilder sb = new StringBuilder();
     long now = System.currentTimeMillis();
     for (ClusterView.Node n : t.nodes()) {
+      sb.append(nodeLine(t, n, reachable, now)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** One CLUSTER NODES line, without its newline. */
+  private String nodeLine(ClusterView.Table t, ClusterView.Node n, Set<String> reachable, long now) {
+    StringBuilder sb = new StringBuilder();
+    {
       boolean me = n.id().equals(view.myId());
       boolean up = up(n, reachable);
+      String primary = t.primaryOf(n.id());
+      String role = primary == null ? "master" : "slave";
       sb.append(n.id()).append(' ')
           .append(n.host()).append(':').append(n.port()).append('@').append(n.busPort()).append(' ')
-          .append(me ? "myself,master" : up ? "master" : "master,fail").append(" - 0 ")
+          .append(me ? "myself," + role : up ? role : role + ",fail").append(' ')
+          .append(primary == null ? "-" : primary).append(" 0 ")
           .append(me ? 0 : now).append(' ')
           .append(n.configEpoch()).append(' ')
           .append(up ? "connected" : "disconnected");
       for (int[] r : t.ranges(n.id())) {
         sb.append(' ').append(r[0] == r[1] ? Integer.toString(r[0]) : r[0] + "-" + r[1]);
       }
-      sb.append('\n');
     }
     return sb.toString();
+  }
+
+  /** CLUSTER REPLICAS id: the CLUSTER NODES lines of its replicas. */
+  private Reply replicas(ClusterView.Table t, String id) {
+    if (t.node(id) == null) {
+      return Err.err("Unknown node " + id);
+    }
+    if (t.primaryOf(id) != null) {
+      return Err.err("The specified node is not a master");
+    }
+    Set<String> reachable = reachable();
+    long now = System.currentTimeMillis();
+    List<Reply> out = new ArrayList<>();
+    for (ClusterView.Node r : t.replicasOf(id)) {
+      out.add(Reply.bulk(nodeLine(t, r, reachable, now)));
+    }
+    return Reply.array(out);
   }
 
   private static Reply nodeEntry(ClusterView.Node n) {
@@ -324,8 +402,12 @@ public final class ClusterCommands {
     }
     all.sort((a, b) -> Integer.compare(a[0], b[0]));
     for (int[] r : all) {
-      out.add(
-          Reply.array(List.of(Reply.integer(r[0]), Reply.integer(r[1]), nodeEntry(t.nodes().get(r[2])))));
+      ClusterView.Node owner = t.nodes().get(r[2]);
+      List<Reply> entry = new ArrayList<>(List.of(Reply.integer(r[0]), Reply.integer(r[1]), nodeEntry(owner)));
+      for (ClusterView.Node replica : t.replicasOf(owner.id())) {
+        entry.add(nodeEntry(replica));
+      }
+      out.add(Reply.array(entry));
     }
     return Reply.array(out);
   }
@@ -334,27 +416,37 @@ public final class ClusterCommands {
     Set<String> reachable = reachable();
     List<Reply> out = new ArrayList<>();
     for (ClusterView.Node n : t.nodes()) {
+      if (t.primaryOf(n.id()) != null) {
+        continue; // in its primary's shard
+      }
       List<Reply> slots = new ArrayList<>();
       for (int[] r : t.ranges(n.id())) {
         slots.add(Reply.integer(r[0]));
         slots.add(Reply.integer(r[1]));
       }
-      Reply node =
-          new Reply.Map(
-              List.of(
-                  Reply.bulk("id"), Reply.bulk(n.id()),
-                  Reply.bulk("port"), Reply.integer(n.port()),
-                  Reply.bulk("ip"), Reply.bulk(n.host()),
-                  Reply.bulk("endpoint"), Reply.bulk(n.host()),
-                  Reply.bulk("role"), Reply.bulk("master"),
-                  Reply.bulk("replication-offset"), Reply.integer(0),
-                  Reply.bulk("health"), Reply.bulk(up(n, reachable) ? "online" : "failed")));
+      List<Reply> members = new ArrayList<>();
+      members.add(shardNode(n, "master", reachable));
+      for (ClusterView.Node r : t.replicasOf(n.id())) {
+        members.add(shardNode(r, "replica", reachable));
+      }
       out.add(
           new Reply.Map(
               List.of(
                   Reply.bulk("slots"), Reply.array(slots),
-                  Reply.bulk("nodes"), Reply.array(List.of(node)))));
+                  Reply.bulk("nodes"), Reply.array(members))));
     }
     return Reply.array(out);
+  }
+
+  private Reply shardNode(ClusterView.Node n, String role, Set<String> reachable) {
+    return new Reply.Map(
+        List.of(
+            Reply.bulk("id"), Reply.bulk(n.id()),
+            Reply.bulk("port"), Reply.integer(n.port()),
+            Reply.bulk("ip"), Reply.bulk(n.host()),
+            Reply.bulk("endpoint"), Reply.bulk(n.host()),
+            Reply.bulk("role"), Reply.bulk(role),
+            Reply.bulk("replication-offset"), Reply.integer(0),
+            Reply.bulk("health"), Reply.bulk(up(n, reachable) ? "online" : "failed")));
   }
 }

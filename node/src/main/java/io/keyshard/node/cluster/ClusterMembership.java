@@ -59,6 +59,12 @@ public final class ClusterMembership {
           });
 
   private volatile boolean joined;
+  /** keyshard.cluster.replica: the table makes this node a replica of the primary with fewest. */
+  private volatile boolean wantsReplica;
+
+  public void setWantsReplica(boolean replica) {
+    this.wantsReplica = replica;
+  }
   private final TreeSet<Integer> pendingSlots = new TreeSet<>();
   private volatile long configEpoch;
 
@@ -155,7 +161,7 @@ public final class ClusterMembership {
           welcome =
               AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(
                       table,
-                      r -> new SlotTable.Hello(nodeId, host, port, busPort, r),
+                      r -> new SlotTable.Hello(nodeId, host, port, busPort, wantsReplica, r),
                       Duration.ofSeconds(5),
                       system.scheduler())
                   .toCompletableFuture()
@@ -320,6 +326,39 @@ public final class ClusterMembership {
       return;
     }
     assign(List.of(slot), id);
+  }
+
+  /** CLUSTER REPLICATE id: this node becomes a replica of {@code primaryId}. */
+  public void replicate(String primaryId) {
+    if (!joined) {
+      throw new RedisException(Err.err("Unknown node " + primaryId));
+    }
+    ask(r -> new SlotTable.Replicate(nodeId, primaryId, r), Duration.ofSeconds(10));
+  }
+
+  /** CLUSTER FAILOVER [FORCE|TAKEOVER], sent to this node (a replica). */
+  public void failover(boolean force) {
+    if (!joined) {
+      throw new RedisException(Err.err("You should send CLUSTER FAILOVER to a replica"));
+    }
+    ask(r -> new SlotTable.Failover(nodeId, force, r), Duration.ofSeconds(10));
+  }
+
+  private void ask(
+      org.apache.pekko.japi.function.Function<ActorRef<SlotTable.Welcome>, SlotTable.Command> message,
+      Duration timeout) {
+    SlotTable.Welcome answer;
+    try {
+      answer =
+          AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(table, message, timeout, system.scheduler())
+              .toCompletableFuture()
+              .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
+    }
+    if (answer.refusal() != null) {
+      throw new RedisException(Err.err(answer.refusal()));
+    }
   }
 
   /** Gives slots to a node (null: to nobody) through the table, waiting for its answer. */

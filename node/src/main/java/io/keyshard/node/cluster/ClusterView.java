@@ -33,7 +33,37 @@ public final class ClusterView {
    * One version of the table, with the owner of each slot as an index into {@code nodes} and the
    * epoch at which the slot was given to its owner (which names the owner's slot entity).
    */
-  public record Table(List<Node> nodes, short[] owners, long[] slotEpochs, long epoch) {
+  public record Table(
+      List<Node> nodes,
+      short[] owners,
+      long[] slotEpochs,
+      long epoch,
+      java.util.Map<String, String> replicaOf) {
+    /** The primary a node replicates, or null if it is a primary. */
+    public String primaryOf(String nodeId) {
+      return replicaOf.get(nodeId);
+    }
+
+    /** The replicas of a primary, in table order. */
+    public List<Node> replicasOf(String primaryId) {
+      List<Node> out = new ArrayList<>();
+      for (Node n : nodes) {
+        if (primaryId.equals(replicaOf.get(n.id()))) {
+          out.add(n);
+        }
+      }
+      return out;
+    }
+
+    public Node node(String id) {
+      for (Node n : nodes) {
+        if (n.id().equals(id)) {
+          return n;
+        }
+      }
+      return null;
+    }
+
     public Node owner(int slot) {
       int i = owners[slot];
       return i < 0 ? null : nodes.get(i);
@@ -92,7 +122,13 @@ public final class ClusterView {
           Arrays.fill(slotEpochs, r.get(k), r.get(k + 1) + 1, a.epoch());
         }
       }
-      return new Table(List.copyOf(nodes), owners, slotEpochs, t.epoch());
+      java.util.Map<String, String> replicaOf = new java.util.HashMap<>();
+      for (SlotTableEvent.ReplicaSet r : t.replicaList()) {
+        if (!r.primaryId().isEmpty()) {
+          replicaOf.put(r.nodeId(), r.primaryId());
+        }
+      }
+      return new Table(List.copyOf(nodes), owners, slotEpochs, t.epoch(), java.util.Map.copyOf(replicaOf));
     }
   }
 

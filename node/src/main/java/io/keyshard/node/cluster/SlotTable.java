@@ -42,7 +42,28 @@ public final class SlotTable
   public sealed interface Command extends CborSerializable {}
 
   /** A node starting (or restarting): its id, client address and cluster bus port. */
-  public record Hello(String nodeId, String host, int port, int busPort, ActorRef<Welcome> replyTo)
+  public record Hello(
+      String nodeId, String host, int port, int busPort, boolean replica, ActorRef<Welcome> replyTo)
+      implements Command {
+    /** A node that may be given slots. */
+    public Hello(String nodeId, String host, int port, int busPort, ActorRef<Welcome> replyTo) {
+      this(nodeId, host, port, busPort, false, replyTo);
+    }
+  }
+
+  /**
+   * CLUSTER REPLICATE: {@code nodeId} becomes a replica of {@code primaryId}. Answers null or
+   * Redis's error text.
+   */
+  public record Replicate(String nodeId, String primaryId, ActorRef<Welcome> replyTo)
+      implements Command {}
+
+  /**
+   * CLUSTER FAILOVER, sent to a replica: its primary hands every slot to it (graceful), or, with
+   * {@code force} and the primary unreachable, the primary is downed and the replica takes over.
+   * Answers at once (null or Redis's error); the failover completes in the background.
+   */
+  public record Failover(String replicaId, boolean force, ActorRef<Welcome> replyTo)
       implements Command {}
 
   /** A node's RESP port is open: it may receive slots from others (rebalancing). */
@@ -101,9 +122,14 @@ public final class SlotTable
    * Slots going from one node to another ({@code to} null: to nobody), as inclusive start, end
    * pairs; {@code replyTo}, if any, hears when they have moved.
    */
-  record Move(String from, String to, List<Integer> ranges, ActorRef<Welcome> replyTo) {
+  record Move(
+      String from, String to, List<Integer> ranges, ActorRef<Welcome> replyTo, boolean failover) {
     Move(String from, String to, List<Integer> ranges) {
-      this(from, to, ranges, null);
+      this(from, to, ranges, null, false);
+    }
+
+    Move(String from, String to, List<Integer> ranges, ActorRef<Welcome> replyTo) {
+      this(from, to, ranges, replyTo, false);
     }
   }
 
@@ -162,6 +188,14 @@ public final class SlotTable
           a.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
         })
+        .onMessage(Replicate.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
+        .onMessage(Failover.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
         .onMessage(Published.class, p -> Behaviors.same())
         .onMessage(NodeDown.class, p -> Behaviors.same())
         .onMessage(TakeOver.class, p -> Behaviors.same())
@@ -214,6 +248,8 @@ public final class SlotTable
         .onCommand(AddSlots.class, this::onAddSlots)
         .onCommand(Forget.class, this::onForget)
         .onCommand(Assign.class, this::onAssign)
+        .onCommand(Replicate.class, this::onReplicate)
+        .onCommand(Failover.class, this::onFailover)
         .onCommand(
             Ready.class,
             (state, r) -> {
@@ -235,13 +271,20 @@ public final class SlotTable
     if (!seen.equals(state.nodes().get(h.nodeId()))) {
       events.add(seen);
     }
+    if (h.replica() && state.primaryOf(h.nodeId()) == null && state.rangesOf(h.nodeId()).isEmpty()) {
+      wantReplica.add(h.nodeId()); // keyshard.cluster.replica: given a primary below
+    }
     SlotTableState next = state;
     for (SlotTableEvent e : events) {
       next = next.apply(e);
     }
-    if (autoInit && !next.anyAssigned() && next.nodes().size() >= minNodes) {
-      events.addAll(evenShares(next));
+    if (autoInit && !next.anyAssigned() && primaries(next).size() >= minNodes) {
+      events.addAll(evenShares(next, primaries(next)));
     }
+    for (SlotTableEvent e : events.subList(events.contains(seen) ? 1 : 0, events.size())) {
+      next = next.apply(e);
+    }
+    events.addAll(assignReplicas(next));
     if (events.isEmpty()) {
       return Effect().reply(h.replyTo(), new Welcome(null));
     }
@@ -249,6 +292,125 @@ public final class SlotTable
         .persist(events)
         .thenRun(this::publish)
         .thenReply(h.replyTo(), s -> new Welcome(null));
+  }
+
+  /** Nodes that keyshard.cluster.replica asked to be replicas and have no primary yet. */
+  private final java.util.Set<String> wantReplica = new java.util.LinkedHashSet<>();
+
+  /** The known nodes that are primaries (not replicas, and not waiting to become one). */
+  private List<String> primaries(SlotTableState state) {
+    List<String> out = new ArrayList<>();
+    for (String id : state.nodes().keySet()) {
+      if (state.primaryOf(id) == null && !wantReplica.contains(id)) {
+        out.add(id);
+      }
+    }
+    return out;
+  }
+
+  /** Each node waiting to be a replica follows the primary (with slots) that has the fewest. */
+  private List<SlotTableEvent> assignReplicas(SlotTableState state) {
+    List<SlotTableEvent> out = new ArrayList<>();
+    SlotTableState next = state;
+    for (java.util.Iterator<String> it = wantReplica.iterator(); it.hasNext(); ) {
+      String id = it.next();
+      String best = null;
+      int fewest = Integer.MAX_VALUE;
+      for (String p : primaries(next)) {
+        int n = next.replicasOf(p).size();
+        if (!p.equals(id) && !next.rangesOf(p).isEmpty() && n < fewest) {
+          best = p;
+          fewest = n;
+        }
+      }
+      if (best == null) {
+        break; // no primary holds slots yet: after the slots are shared
+      }
+      SlotTableEvent.ReplicaSet r = new SlotTableEvent.ReplicaSet(id, best, next.epoch() + 1);
+      out.add(r);
+      next = next.apply(r);
+      it.remove();
+    }
+    return out;
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onReplicate(SlotTableState state, Replicate r) {
+    String refusal = null;
+    if (!state.nodes().containsKey(r.primaryId())) {
+      refusal = "Unknown node " + r.primaryId();
+    } else if (r.primaryId().equals(r.nodeId())) {
+      refusal = "Can't replicate myself";
+    } else if (state.primaryOf(r.primaryId()) != null) {
+      refusal = "I can only replicate a master, not a replica.";
+    } else if (!state.rangesOf(r.nodeId()).isEmpty()) {
+      refusal = "To set a master the node must be empty and without assigned slots.";
+    }
+    if (refusal != null) {
+      return Effect().reply(r.replyTo(), new Welcome(refusal));
+    }
+    wantReplica.remove(r.nodeId());
+    if (r.primaryId().equals(state.primaryOf(r.nodeId()))) {
+      return Effect().reply(r.replyTo(), new Welcome(null));
+    }
+    List<SlotTableEvent> events = new ArrayList<>();
+    long epoch = state.epoch() + 1;
+    events.add(new SlotTableEvent.ReplicaSet(r.nodeId(), r.primaryId(), epoch));
+    // Its own replicas follow its new primary (Redis moves them along too).
+    for (String sub : state.replicasOf(r.nodeId())) {
+      events.add(new SlotTableEvent.ReplicaSet(sub, r.primaryId(), epoch));
+    }
+    return Effect().persist(events).thenRun(this::publish).thenReply(r.replyTo(), s -> new Welcome(null));
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onFailover(SlotTableState state, Failover f) {
+    String primary = state.primaryOf(f.replicaId());
+    if (primary == null) {
+      return Effect().reply(f.replyTo(), new Welcome("You should send CLUSTER FAILOVER to a replica"));
+    }
+    boolean primaryUp = liveNodes(state).contains(primary);
+    if (!primaryUp && !f.force()) {
+      return Effect().reply(
+          f.replyTo(), new Welcome("Master is down or failed, please use CLUSTER FAILOVER FORCE"));
+    }
+    if (!primaryUp) {
+      // FORCE (and TAKEOVER): have the unreachable primary downed now; its removal promotes
+      // this replica (onNodeDown, onTakeOver) without waiting for the split brain resolver.
+      SlotTableEvent.NodeSeen p = state.nodes().get(primary);
+      org.apache.pekko.cluster.typed.Cluster cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
+      for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+        if (m.address().host().get().equals(p.host()) && (Integer) m.address().port().get() == p.busPort()) {
+          ctx.getLog().warn("CLUSTER FAILOVER FORCE: downing unreachable primary {}", primary);
+          cluster.manager().tell(new org.apache.pekko.cluster.typed.Down(m.address()));
+        }
+      }
+      return Effect().reply(f.replyTo(), new Welcome(null));
+    }
+    // Graceful: the primary hands all its slots to the replica (parked requests follow them),
+    // then the two swap roles (onMoveReleased).
+    List<Integer> ranges = state.rangesOf(primary);
+    requested.add(new Move(primary, f.replicaId(), ranges, null, true));
+    if (!moving) {
+      runNextMove(state);
+    }
+    return Effect().reply(f.replyTo(), new Welcome(null));
+  }
+
+  /** A primary's slots go to its replica, which becomes primary; the others follow it. */
+  private static List<SlotTableEvent> promote(
+      SlotTableState state, String primary, String replica, List<Integer> ranges) {
+    long epoch = state.epoch() + 1;
+    List<SlotTableEvent> events = new ArrayList<>();
+    events.add(new SlotTableEvent.ReplicaSet(replica, "", epoch));
+    if (!ranges.isEmpty()) {
+      events.add(new SlotTableEvent.SlotsAssigned(replica, ranges, epoch));
+    }
+    events.add(new SlotTableEvent.ReplicaSet(primary, replica, epoch));
+    for (String other : state.replicasOf(primary)) {
+      if (!other.equals(replica)) {
+        events.add(new SlotTableEvent.ReplicaSet(other, replica, epoch));
+      }
+    }
+    return events;
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onForget(SlotTableState state, Forget f) {
@@ -369,6 +531,19 @@ public final class SlotTable
     if (ranges.isEmpty() || live.isEmpty() || liveNodes(state).contains(t.nodeId())) {
       return Effect().noReply(); // nothing to take, nobody to take it, or it is back already
     }
+    for (String replica : state.replicasOf(t.nodeId())) {
+      if (live.contains(replica)) {
+        ctx.getLog().warn("Replica {} takes over the slots of removed primary {}", replica, t.nodeId());
+        return Effect()
+            .persist(promote(state, t.nodeId(), replica, ranges))
+            .thenRun(this::publish)
+            .thenNoReply();
+      }
+    }
+    live.removeIf(id -> state.primaryOf(id) != null || wantReplica.contains(id));
+    if (live.isEmpty()) {
+      return Effect().noReply();
+    }
     List<SlotTableEvent> events = takeOver(state, ranges, new ArrayList<>(live));
     ctx.getLog().warn("Slots of removed node {} go to {}", t.nodeId(), live);
     return Effect().persist(events).thenRun(this::publish).thenNoReply();
@@ -437,6 +612,7 @@ public final class SlotTable
     // Live: Up members, and nodes that said Ready (this node may not have seen them Up yet).
     java.util.Set<String> live = liveNodes(state);
     live.addAll(ready);
+    live.removeIf(id -> state.primaryOf(id) != null || wantReplica.contains(id));
     for (Move m : rebalance(state, live)) {
       if (ready.contains(m.to()) && ready.contains(m.from())) {
         plan.add(m);
@@ -504,10 +680,13 @@ public final class SlotTable
       return Effect().noReply();
     }
     Move m = r.move();
-    SlotTableEvent change =
-        m.to() == null
-            ? new SlotTableEvent.SlotsUnassigned(m.ranges(), state.epoch() + 1)
-            : new SlotTableEvent.SlotsAssigned(m.to(), m.ranges(), state.epoch() + 1);
+    List<SlotTableEvent> change =
+        m.failover()
+            ? promote(state, m.from(), m.to(), m.ranges())
+            : List.of(
+                m.to() == null
+                    ? new SlotTableEvent.SlotsUnassigned(m.ranges(), state.epoch() + 1)
+                    : new SlotTableEvent.SlotsAssigned(m.to(), m.ranges(), state.epoch() + 1));
     return Effect()
         .persist(change)
         .thenRun(
@@ -612,7 +791,13 @@ public final class SlotTable
    * each with its own config epoch (as redis-cli --cluster create gives them).
    */
   static List<SlotTableEvent> evenShares(SlotTableState state) {
+    return evenShares(state, new ArrayList<>(state.nodes().keySet()));
+  }
+
+  /** As {@link #evenShares(SlotTableState)}, over the nodes in {@code ids} only. */
+  static List<SlotTableEvent> evenShares(SlotTableState state, List<String> ids) {
     List<SlotTableEvent.NodeSeen> nodes = new ArrayList<>(state.nodes().values());
+    nodes.removeIf(n -> !ids.contains(n.nodeId()));
     nodes.sort(
         Comparator.comparing(SlotTableEvent.NodeSeen::host).thenComparingInt(SlotTableEvent.NodeSeen::port));
     List<SlotTableEvent> out = new ArrayList<>();

@@ -371,9 +371,13 @@ final class ServerInfo {
   }
 
   private void replication(Lines l) {
-    l.add("role", "master")
-        .add("connected_slaves", 0)
-        .add("master_failover_state", "no-failover")
+    String roles = settings.replicationInfo();
+    if (roles == null) {
+      l.add("role", "master").add("connected_slaves", 0);
+    } else {
+      l.b().append(roles);
+    }
+    l.add("master_failover_state", "no-failover")
         .add("master_replid", replId)
         .add("master_replid2", "0".repeat(40))
         .add("master_repl_offset", 0)

@@ -78,6 +78,18 @@ public final class NodeSettings {
     return clusterInfo.get();
   }
 
+  private volatile java.util.function.Supplier<String> replicationInfo;
+
+  /** Cluster mode: the role lines of INFO replication (null: a primary without replicas). */
+  public String replicationInfo() {
+    java.util.function.Supplier<String> r = replicationInfo;
+    return r == null ? null : r.get();
+  }
+
+  public void setReplicationInfo(java.util.function.Supplier<String> lines) {
+    this.replicationInfo = lines;
+  }
+
   public void setClusterInfo(java.util.function.Supplier<String> lines) {
     this.clusterInfo = lines;
   }
