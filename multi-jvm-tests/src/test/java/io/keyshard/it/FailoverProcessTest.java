@@ -33,7 +33,9 @@ class FailoverProcessTest {
 
   private static int clusterPort() throws Exception {
     while (true) {
-      int p = 20000 + ThreadLocalRandom.current().nextInt(20000);
+      // Both ports below Linux's ephemeral range (32768 and up): an outgoing connection of any
+      // process may take a port there between this check and the node's bind (seen in CI).
+      int p = 10000 + ThreadLocalRandom.current().nextInt(12000);
       try (ServerSocket a = new ServerSocket(p);
           ServerSocket b = new ServerSocket(p + 10000)) {
         return p;

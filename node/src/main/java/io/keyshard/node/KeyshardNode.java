@@ -92,6 +92,10 @@ public final class KeyshardNode implements AutoCloseable {
     Files.createDirectories(dir);
     if (c.getBoolean("keyshard.cluster.enabled")) {
       c = clusterTransport(c).withFallback(c);
+      // A replica's warm slots seed the snapshots its slot entities start from (takeover).
+      c = ConfigFactory.parseMap(
+              java.util.Map.of("jdbc-snapshot-store.class", "io.keyshard.node.cluster.WarmSnapshotStore"))
+          .withFallback(c);
     }
     if (!c.getString(JOURNAL_URL).isEmpty()) {
       return c;
@@ -394,8 +398,29 @@ public final class KeyshardNode implements AutoCloseable {
     java.util.Map<String, io.keyshard.node.server.SessionCommand> sessionCommands =
         new java.util.HashMap<>(
             new ServerCommands(router, settings, clients, stats, index, system, config).all());
+    io.keyshard.node.cluster.Mirror mirror = null;
+    if (membership != null && config.getString(JOURNAL_URL).startsWith("jdbc:postgresql:")) {
+      String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
+      mirror =
+          io.keyshard.node.cluster.Mirror.start(
+              system.classicSystem(),
+              config.getString(JOURNAL_URL),
+              config.getString(db + "user"),
+              config.getString(db + "password"),
+              view);
+      io.keyshard.node.cluster.Mirror m = mirror;
+      system.getWhenTerminated().thenRun(m::close);
+    }
     if (membership != null) {
       ClusterCommands clusterCommands = new ClusterCommands(membership, system, router, settings);
+      io.keyshard.node.cluster.Mirror m = mirror;
+      clusterCommands.setExtraInfo(
+          () ->
+              "keyshard_slots_recovered:" + localSlots.recoveredSlots() + "\r\n"
+                  + "keyshard_recovery_events_replayed:" + localSlots.replayedEvents() + "\r\n"
+                  + "keyshard_replica_warm_slots:" + (m == null ? 0 : m.warmSlots()) + "\r\n"
+                  + "keyshard_replica_events_applied:" + (m == null ? 0 : m.appliedEvents()) + "\r\n"
+                  + "keyshard_takeover_warm_starts:" + (m == null ? 0 : m.handedOver()) + "\r\n");
       sessionCommands.put("cluster", (s, argv, spec) -> clusterCommands.runAsync(s, argv));
       sessionCommands.put("readonly", (s, argv, spec) -> CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK));
       sessionCommands.put("readwrite", (s, argv, spec) -> CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK));

@@ -34,8 +34,15 @@ public final class ClusterCommands {
     this.view = membership.view();
     this.system = system;
     this.router = router;
-    settings.setClusterInfo(membership::infoLines);
+    settings.setClusterInfo(() -> membership.infoLines() + extraInfo.get());
     settings.setReplicationInfo(this::replicationInfo);
+  }
+
+  private volatile java.util.function.Supplier<String> extraInfo = () -> "";
+
+  /** More INFO cluster lines (recovery and replica counters). */
+  public void setExtraInfo(java.util.function.Supplier<String> lines) {
+    this.extraInfo = lines;
   }
 
   /** INFO replication in cluster mode: this node's role as the table gives it. */

@@ -13,6 +13,26 @@ public final class LocalSlots {
   private record Running(ActorRef<SlotEntity.Command> ref, long epoch) {}
 
   private final AtomicReferenceArray<Running> refs = new AtomicReferenceArray<>(16384);
+  private final java.util.concurrent.atomic.AtomicLong recoveredSlots = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong replayedEvents = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Slot incarnations that finished recovery on this node since it started. */
+  public long recoveredSlots() {
+    return recoveredSlots.get();
+  }
+
+  /** Events replayed from the journal by those recoveries (after their snapshot). */
+  public long replayedEvents() {
+    return replayedEvents.get();
+  }
+
+  void replayed() {
+    replayedEvents.incrementAndGet();
+  }
+
+  void recovered() {
+    recoveredSlots.incrementAndGet();
+  }
 
   /** The slot's running entity, whatever its epoch; null if none. */
   public ActorRef<SlotEntity.Command> get(int slot) {

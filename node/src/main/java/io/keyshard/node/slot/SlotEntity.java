@@ -232,6 +232,9 @@ public final class SlotEntity
   /** Events applied by a command body and not yet passed through the event handler. */
   private int preApplied;
 
+  /** Whether recovery is over (events seen before are replayed ones, counted for INFO). */
+  private boolean recovered;
+
   /** Whether this incarnation has seen its slot's registration in the index acknowledged. */
   private boolean registered;
 
@@ -1017,6 +1020,9 @@ public final class SlotEntity
         .forAnyState()
         .onAnyEvent(
             (state, event) -> {
+              if (!recovered) {
+                settings.localSlots().replayed();
+              }
               if (preApplied > 0) {
                 // Already applied when the command emitted it.
                 preApplied--;
@@ -1033,6 +1039,8 @@ public final class SlotEntity
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
+              recovered = true;
+              settings.localSlots().recovered();
               lastSnapshotAt = lastSequenceNumber(ctx);
               sizeSnapshotInterval(state);
               scheduleExpiry(state);

@@ -1,0 +1,311 @@
+package io.keyshard.node.cluster;
+
+import io.keyshard.persistence.SlotEvent;
+import io.keyshard.persistence.SlotSnapshot;
+import io.keyshard.persistence.SlotState;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica's warm copy of its primary's slots (docs/decisions/2026-11-22-replicas.md): it
+ * follows the shared journal (one query per tick, by the journal's global ordering) and applies
+ * each slot's events in sequence-number order to its own {@link SlotState}. A slot whose next
+ * event is missing (a transaction that committed late) is reloaded from its latest snapshot and
+ * events. On takeover the new owner's slot entity starts from this state through
+ * {@link WarmSnapshotStore} and replays only the journal's tail.
+ */
+public final class Mirror implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Mirror.class);
+  private static final Map<ActorSystem, Mirror> BY_SYSTEM = new ConcurrentHashMap<>();
+
+  /** A slot's warm state and the sequence number it is at. */
+  private static final class Warm {
+    SlotState state;
+    long seq;
+  }
+
+  private final String url;
+  private final String user;
+  private final String password;
+  private final ClusterView view;
+  private final Serialization serialization;
+  private final ActorSystem system;
+  private final Thread thread;
+  private final Map<Integer, Warm> slots = new HashMap<>(); // guarded by this
+  private volatile boolean closed;
+  private Connection connection;
+  private String following;
+  private long position;
+  private volatile long applied;
+  private volatile long handedOver;
+
+  private Mirror(ActorSystem system, String url, String user, String password, ClusterView view) {
+    this.system = system;
+    this.url = url;
+    this.user = user;
+    this.password = password;
+    this.view = view;
+    this.serialization = SerializationExtension.get(system);
+    this.thread = new Thread(this::run, "keyshard-replica-mirror");
+    thread.setDaemon(true);
+  }
+
+  /** Starts following the journal whenever the table makes this node a replica. */
+  public static Mirror start(
+      ActorSystem system, String url, String user, String password, ClusterView view) {
+    Mirror m = new Mirror(system, url, user, password, view);
+    BY_SYSTEM.put(system, m);
+    m.thread.start();
+    return m;
+  }
+
+  /** The mirror of a node's actor system, if it runs one. */
+  static Mirror of(ActorSystem system) {
+    return BY_SYSTEM.get(system);
+  }
+
+  /** Slots held warm now. */
+  public synchronized int warmSlots() {
+    return slots.size();
+  }
+
+  /** Events applied to warm state since start (loading a slot's events after its snapshot too). */
+  public long appliedEvents() {
+    return applied;
+  }
+
+  /** Slots handed to this node's entities as warm state (takeovers) since start. */
+  public long handedOver() {
+    return handedOver;
+  }
+
+  /**
+   * Hands over a slot's warm state, as a snapshot at its sequence number, to a slot entity of
+   * this node that starts it (a takeover); the mirror stops following that slot.
+   */
+  synchronized Optional<Map.Entry<Long, SlotSnapshot>> takeWarm(String persistenceId, long maxSeq) {
+    Integer slot = slotOf(persistenceId);
+    Warm w = slot == null ? null : slots.get(slot);
+    if (w == null || w.seq > maxSeq || w.seq == 0) {
+      return Optional.empty();
+    }
+    slots.remove(slot);
+    handedOver++;
+    return Optional.of(Map.entry(w.seq, w.state.toSnapshot()));
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        tick();
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        if (!closed) {
+          log.warn("Replica mirror: {}; retrying", e.toString());
+          closeConnection();
+          sleepQuietly(1000);
+        }
+      }
+    }
+    closeConnection();
+  }
+
+  private void tick() throws Exception {
+    ClusterView.Table t = view.table();
+    String primary = t.primaryOf(view.myId());
+    if (primary == null) {
+      synchronized (this) {
+        slots.clear(); // a primary (again): nothing to follow
+      }
+      following = null;
+      return;
+    }
+    Connection c = connection();
+    if (!primary.equals(following)) {
+      startFollowing(c, primary, t);
+    }
+    // New events, in the journal's global order; a row whose transaction commits late may be
+    // seen after a later one: the sequence check catches it.
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "SELECT ordering, persistence_id, sequence_number, event_ser_id, event_ser_manifest,"
+                + " event_payload FROM event_journal WHERE ordering > ? ORDER BY ordering LIMIT 2000")) {
+      st.setLong(1, position);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          position = rs.getLong(1);
+          Integer slot = slotOf(rs.getString(2));
+          if (slot == null || !isPrimarys(view.table(), primary, slot)) {
+            continue;
+          }
+          long seq = rs.getLong(3);
+          Warm w;
+          synchronized (this) {
+            w = slots.get(slot);
+          }
+          if (w != null && seq <= w.seq) {
+            continue;
+          }
+          if (w == null || seq != w.seq + 1) {
+            load(c, slot); // first event of a new slot, or a gap: from its snapshot on
+            continue;
+          }
+          Object event = serialization.deserialize(rs.getBytes(6), rs.getInt(4), rs.getString(5)).get();
+          synchronized (this) {
+            if (slots.get(slot) == w) {
+              w.state.apply((SlotEvent) event, System.currentTimeMillis());
+              w.seq = seq;
+              applied++;
+            }
+          }
+        }
+      }
+    }
+    // Slots that left the primary are no longer followed.
+    synchronized (this) {
+      slots.keySet().removeIf(s -> !isPrimarys(view.table(), primary, s));
+    }
+  }
+
+  private static boolean isPrimarys(ClusterView.Table t, String primary, int slot) {
+    ClusterView.Node owner = t.owner(slot);
+    return owner != null && owner.id().equals(primary);
+  }
+
+  /** Loads every slot of the new primary that holds data; then follows from the current end. */
+  private void startFollowing(Connection c, String primary, ClusterView.Table t) throws Exception {
+    synchronized (this) {
+      slots.clear();
+    }
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(ordering), 0) FROM event_journal")) {
+      rs.next();
+      position = rs.getLong(1);
+    }
+    java.util.Set<Integer> withData = new java.util.TreeSet<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT DISTINCT persistence_id FROM event_journal WHERE persistence_id LIKE 'slot-%'"
+                    + " UNION SELECT DISTINCT persistence_id FROM snapshot WHERE persistence_id LIKE 'slot-%'")) {
+      while (rs.next()) {
+        Integer slot = slotOf(rs.getString(1));
+        if (slot != null && isPrimarys(t, primary, slot)) {
+          withData.add(slot);
+        }
+      }
+    }
+    long t0 = System.nanoTime();
+    for (int slot : withData) {
+      load(c, slot);
+    }
+    following = primary;
+    log.info(
+        "Replica of {}: {} slots warm from the journal in {} ms", primary, withData.size(),
+        (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /** A slot's latest snapshot and the events after it. */
+  private void load(Connection c, int slot) throws Exception {
+    String pid = "slot-" + slot;
+    long loaded = 0;
+    Warm w = new Warm();
+    w.state = new SlotState();
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "SELECT sequence_number, snapshot_ser_id, snapshot_ser_manifest, snapshot_payload"
+                + " FROM snapshot WHERE persistence_id = ? ORDER BY sequence_number DESC LIMIT 1")) {
+      st.setString(1, pid);
+      try (ResultSet rs = st.executeQuery()) {
+        if (rs.next()) {
+          w.seq = rs.getLong(1);
+          Object snap = serialization.deserialize(rs.getBytes(4), rs.getInt(2), rs.getString(3)).get();
+          w.state = SlotState.fromSnapshot((SlotSnapshot) snap, System.currentTimeMillis());
+        }
+      }
+    }
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "SELECT sequence_number, event_ser_id, event_ser_manifest, event_payload FROM event_journal"
+                + " WHERE persistence_id = ? AND sequence_number > ? ORDER BY sequence_number")) {
+      st.setString(1, pid);
+      st.setLong(2, w.seq);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          long seq = rs.getLong(1);
+          if (seq != w.seq + 1) {
+            break; // a hole not yet committed: the rest comes with the next reload
+          }
+          Object event = serialization.deserialize(rs.getBytes(4), rs.getInt(2), rs.getString(3)).get();
+          w.state.apply((SlotEvent) event, System.currentTimeMillis());
+          w.seq = seq;
+          loaded++;
+        }
+      }
+    }
+    synchronized (this) {
+      slots.put(slot, w);
+      applied += loaded;
+    }
+  }
+
+  private static Integer slotOf(String persistenceId) {
+    if (persistenceId == null || !persistenceId.startsWith("slot-")) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(persistenceId.substring(5));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = DriverManager.getConnection(url, user, password);
+    }
+    return connection;
+  }
+
+  private void closeConnection() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // gone anyway
+      }
+      connection = null;
+    }
+    following = null;
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    BY_SYSTEM.remove(system, this);
+    thread.interrupt();
+  }
+}
