@@ -23,8 +23,8 @@ import net.jqwik.api.lifecycle.TryLifecycleContext;
  * longer than {@link #TRY_TIMEOUT_SECONDS} (a hang), and prints how many inputs ran and how many
  * per minute.
  */
-final class FuzzRun implements AroundPropertyHook, AroundTryHook {
-  static final long TRY_TIMEOUT_SECONDS = 10;
+public final class FuzzRun implements AroundPropertyHook, AroundTryHook {
+  public static final long TRY_TIMEOUT_SECONDS = 10;
 
   private static final ExecutorService RUNNER =
       Executors.newCachedThreadPool(
@@ -36,7 +36,7 @@ final class FuzzRun implements AroundPropertyHook, AroundTryHook {
 
   private final AtomicLong tries = new AtomicLong();
 
-  static int scale() {
+  public static int scale() {
     return Integer.getInteger("keyshard.fuzz.scale", 1);
   }
 

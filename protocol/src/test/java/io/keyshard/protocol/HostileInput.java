@@ -15,11 +15,11 @@ import net.jqwik.api.Tuple;
  * likewise, array elements that are not bulk strings, inline lines with quotes, escapes, NUL and
  * every blank, random bytes), and commands with random names, arities and binary arguments.
  */
-final class HostileInput {
+public final class HostileInput {
   private HostileInput() {}
 
   /** Texts a count or a length may be: valid, negative, signed, padded, too big, not a number. */
-  static Arbitrary<String> numberText() {
+  public static Arbitrary<String> numberText() {
     return Arbitraries.frequencyOf(
         Tuple.of(6, Arbitraries.integers().between(0, 20).map(String::valueOf)),
         Tuple.of(2, Arbitraries.integers().between(-20, -1).map(String::valueOf)),
@@ -31,12 +31,12 @@ final class HostileInput {
         Tuple.of(1, bytes(0, 6).map(b -> new String(b, ISO_8859_1))));
   }
 
-  static Arbitrary<byte[]> bytes(int min, int max) {
+  public static Arbitrary<byte[]> bytes(int min, int max) {
     return Arbitraries.bytes().array(byte[].class).ofMinSize(min).ofMaxSize(max);
   }
 
   /** Binary keys and values: mostly short, any byte, CR/LF/NUL/quotes likely. */
-  static Arbitrary<byte[]> binaryArg() {
+  public static Arbitrary<byte[]> binaryArg() {
     return Arbitraries.frequencyOf(
         Tuple.of(4, bytes(0, 12)),
         Tuple.of(3, Arbitraries.strings().withChars("ab\r\n\0\"' \\x{}$*:").ofMaxLength(8)
@@ -46,9 +46,13 @@ final class HostileInput {
         Tuple.of(1, bytes(100, 2000)));
   }
 
-  /** Command names: the table's (in any case), near misses, and random bytes. */
-  static Arbitrary<byte[]> commandName() {
-    List<String> names = CommandTable.standard().all().stream().map(CommandSpec::name).toList();
+  /** Every command name in Keyshard's table. */
+  public static List<String> tableNames() {
+    return CommandTable.standard().all().stream().map(CommandSpec::name).toList();
+  }
+
+  /** Command names: {@code names} (in any case), near misses, and random bytes. */
+  public static Arbitrary<byte[]> commandName(List<String> names) {
     return Arbitraries.frequencyOf(
         Tuple.of(6, Arbitraries.of(names).flatMap(HostileInput::anyCase)),
         Tuple.of(1, Arbitraries.of(names).map(n -> n + "x")),
@@ -69,9 +73,13 @@ final class HostileInput {
     });
   }
 
-  /** A command with a random name and arity (0 to 6 arguments), as argv. */
-  static Arbitrary<byte[][]> command() {
-    return Combinators.combine(commandName(), binaryArg().list().ofMaxSize(6))
+  /** A command named from the whole table or at random, with 0 to 6 arguments, as argv. */
+  public static Arbitrary<byte[][]> command() {
+    return command(tableNames());
+  }
+
+  public static Arbitrary<byte[][]> command(List<String> names) {
+    return Combinators.combine(commandName(names), binaryArg().list().ofMaxSize(6))
         .as((name, args) -> {
           byte[][] argv = new byte[args.size() + 1][];
           argv[0] = name;
@@ -80,7 +88,7 @@ final class HostileInput {
         });
   }
 
-  static byte[] multibulk(byte[][] argv) {
+  public static byte[] multibulk(byte[][] argv) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     o.writeBytes(("*" + argv.length + "\r\n").getBytes(ISO_8859_1));
     for (byte[] a : argv) {
@@ -92,14 +100,14 @@ final class HostileInput {
   }
 
   /** How a header or inline line ends: properly, with a bare LF or CR, or not at all. */
-  static Arbitrary<String> lineEnd() {
+  public static Arbitrary<String> lineEnd() {
     return Arbitraries.frequencyOf(
         Tuple.of(8, Arbitraries.just("\r\n")),
         Tuple.of(2, Arbitraries.of("\n", "\r", "", "\rx", "\r\r\n", "\0\r\n")));
   }
 
   /** One inline token: bare, "double quoted" with escapes, 'single quoted', or broken quoting. */
-  static Arbitrary<String> inlineToken() {
+  public static Arbitrary<String> inlineToken() {
     Arbitrary<String> bare = Arbitraries.strings().withChars("abcPINGSETx019\\\0\u00ff")
         .ofMinLength(1).ofMaxLength(6);
     Arbitrary<String> escapes = Arbitraries.of("\\x41", "\\x4g", "\\xZZ", "\\n", "\\r", "\\t",
@@ -113,12 +121,12 @@ final class HostileInput {
   }
 
   /** Blanks between inline tokens: every C isspace char, not only the space. */
-  static Arbitrary<String> blanks() {
+  public static Arbitrary<String> blanks() {
     return Arbitraries.strings().withChars(" \t\u000b\u000c\r").ofMinLength(1).ofMaxLength(3);
   }
 
-  static Arbitrary<byte[]> inlineLine() {
-    Arbitrary<String> name = commandName().map(b -> new String(b, ISO_8859_1));
+  public static Arbitrary<byte[]> inlineLine(List<String> names) {
+    Arbitrary<String> name = commandName(names).map(b -> new String(b, ISO_8859_1));
     return Combinators.combine(
             Arbitraries.oneOf(name, inlineToken()),
             Combinators.combine(blanks(), inlineToken()).as((b, t) -> b + t).list().ofMaxSize(5),
@@ -129,8 +137,8 @@ final class HostileInput {
   }
 
   /** One fragment of a stream; streams are a few fragments back to back. */
-  static Arbitrary<byte[]> fragment() {
-    Arbitrary<byte[]> wellFormed = command().map(HostileInput::multibulk);
+  public static Arbitrary<byte[]> fragment(List<String> names) {
+    Arbitrary<byte[]> wellFormed = command(names).map(HostileInput::multibulk);
     Arbitrary<byte[]> mbulkHeader = Combinators.combine(numberText(), lineEnd())
         .as((n, e) -> ("*" + n + e).getBytes(ISO_8859_1));
     Arbitrary<byte[]> bulk = Combinators.combine(numberText(), lineEnd(), binaryArg(),
@@ -149,7 +157,7 @@ final class HostileInput {
     Arbitrary<String> blankLines = Arbitraries.of("\r\n", "\n", " \r\n", "\t\n", "\u000b\n");
     return Arbitraries.frequencyOf(
         Tuple.of(5, wellFormed),
-        Tuple.of(4, inlineLine()),
+        Tuple.of(4, inlineLine(names)),
         Tuple.of(3, mbulkHeader),
         Tuple.of(3, bulk),
         Tuple.of(3, arrayWithBadElement),
@@ -163,9 +171,17 @@ final class HostileInput {
         "\r\n".getBytes(ISO_8859_1));
   }
 
-  /** A stream: one to eight fragments back to back, now and then ending in a 70 KB line. */
-  static Arbitrary<byte[]> stream() {
-    Arbitrary<byte[]> body = fragment().list().ofMinSize(1).ofMaxSize(8)
+  /** A stream of commands from the whole table: see {@link #stream(List)}. */
+  public static Arbitrary<byte[]> stream() {
+    return stream(tableNames());
+  }
+
+  /**
+   * A stream: one to eight fragments back to back, now and then ending in a 70 KB line; the
+   * commands in it are named from {@code names} or at random.
+   */
+  public static Arbitrary<byte[]> stream(List<String> names) {
+    Arbitrary<byte[]> body = fragment(names).list().ofMinSize(1).ofMaxSize(8)
         .map(l -> concat(l.toArray(new byte[0][])));
     Arbitrary<byte[]> tooLong = Arbitraries.of("", "*", "*1\r\n$", "PING ")
         .map(p -> concat(p.getBytes(ISO_8859_1), "7".repeat(70_000).getBytes(ISO_8859_1)));
@@ -174,7 +190,7 @@ final class HostileInput {
         Tuple.of(1, Combinators.combine(body, tooLong).as(HostileInput::concat)));
   }
 
-  static byte[] concat(byte[]... parts) {
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     for (byte[] p : parts) o.writeBytes(p);
     return o.toByteArray();
