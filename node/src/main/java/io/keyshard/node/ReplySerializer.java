@@ -1,5 +1,6 @@
 package io.keyshard.node;
 
+import io.keyshard.protocol.RawText;
 import io.keyshard.protocol.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -57,10 +58,11 @@ public final class ReplySerializer extends JSerializer {
   private static void write(Reply r, DataOutputStream out) throws IOException {
     if (r instanceof Reply.Simple s) {
       out.writeByte(SIMPLE);
-      writeBytes(s.text().getBytes(StandardCharsets.UTF_8), out);
+      writeBytes(RawText.toBytes(s.text()), out);
     } else if (r instanceof Reply.Error e) {
       out.writeByte(ERROR);
-      writeBytes(e.text().getBytes(StandardCharsets.UTF_8), out);
+      // As the client would get it: bytes echoed from a request (RawText) stay exact.
+      writeBytes(RawText.toBytes(e.text()), out);
     } else if (r instanceof Reply.Int i) {
       out.writeByte(INT);
       out.writeLong(i.value());
@@ -119,8 +121,8 @@ public final class ReplySerializer extends JSerializer {
   private static Reply read(DataInputStream in) throws IOException {
     int tag = in.readUnsignedByte();
     return switch (tag) {
-      case SIMPLE -> new Reply.Simple(readString(in));
-      case ERROR -> new Reply.Error(readString(in));
+      case SIMPLE -> new Reply.Simple(RawText.fromBytes(readBytes(in)));
+      case ERROR -> new Reply.Error(RawText.fromBytes(readBytes(in)));
       case INT -> new Reply.Int(in.readLong());
       case BULK -> new Reply.Bulk(readBytes(in));
       case NULL -> Reply.NULL;

@@ -1552,7 +1552,8 @@ public final class CommandTable {
       for (int i = 0; i < bytes.length; i++) {
         if (bytes[i] == '\r' || bytes[i] == '\n') bytes[i] = ' ';
       }
-      return new String(bytes, StandardCharsets.UTF_8);
+      // Byte for byte: a name or argument that is not UTF-8 comes back as sent, as in Redis.
+      return RawText.fromBytes(bytes);
     }
   }
 

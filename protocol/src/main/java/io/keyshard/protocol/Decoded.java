@@ -38,8 +38,8 @@ public sealed interface Decoded permits Decoded.Request, Decoded.ProtocolError {
 
   /**
    * The error Redis sends before closing, without the leading '-', e.g. {@code "ERR Protocol
-   * error: invalid bulk length"}. A byte echoed into the text (the {@code got 'c'} case) is the
-   * Latin-1 char of that byte, so an encoder writing ISO-8859-1 reproduces Redis byte for byte.
+   * error: invalid bulk length"}. A byte echoed into the text (the {@code got 'c'} case) is
+   * that byte as {@link RawText} holds it, so RespWriter reproduces Redis byte for byte.
    */
   record ProtocolError(String text) implements Decoded {}
 }

@@ -210,7 +210,7 @@ public final class RespDecoder {
         byte first = in.data[in.pos];
         if (first != '$') {
           // Redis maps CR and LF in an error to spaces so that the reply stays one line.
-          char shown = first == '\r' || first == '\n' ? ' ' : (char) (first & 0xFF);
+          char shown = first == '\r' || first == '\n' ? ' ' : RawText.of(first);
           return fail("ERR Protocol error: expected '$', got '" + shown + "'");
         }
         long n = parseLength(in.data, in.pos + 1, cr);

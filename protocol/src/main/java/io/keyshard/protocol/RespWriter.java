@@ -105,7 +105,7 @@ public final class RespWriter {
    * become spaces.
    */
   private static void line(char prefix, String text, ByteSink out) {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = RawText.toBytes(text);
     int from = 0;
     int to = bytes.length;
     while (from < to && isLineBreak(bytes[from])) from++;

@@ -123,7 +123,7 @@ class RespDecoderDifferentialTest {
   /** Redis's reply to what the decoder produced, for the few commands these inputs use. */
   private static byte[] replyOf(Decoded x, boolean authRequired) {
     if (x instanceof Decoded.ProtocolError e) {
-      return b("-" + e.text() + "\r\n"); // Latin-1, so an echoed byte comes back as itself
+      return RespWriter.encode(Reply.error(e.text()), 2); // an echoed byte comes back as itself
     }
     byte[][] argv = ((Decoded.Request) x).argv();
     if (authRequired) return b("-NOAUTH Authentication required.\r\n");

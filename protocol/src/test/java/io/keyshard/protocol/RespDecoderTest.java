@@ -249,7 +249,7 @@ class RespDecoderTest {
         Arguments.of("*1\r\n\r\n", List.of(err("ERR Protocol error: expected '$', got ' '"))),
         Arguments.of("*1\r\n\n\r\n", List.of(err("ERR Protocol error: expected '$', got ' '"))),
         Arguments.of("*1\r\n\u00ff\r\n",
-            List.of(err("ERR Protocol error: expected '$', got '\u00ff'"))),
+            List.of(err("ERR Protocol error: expected '$', got '\udcff'"))),
         Arguments.of("*\r\n", List.of(err("ERR Protocol error: invalid multibulk length"))),
         Arguments.of("*+1\r\n", List.of(err("ERR Protocol error: invalid multibulk length"))),
         Arguments.of("* 1\r\n", List.of(err("ERR Protocol error: invalid multibulk length"))),

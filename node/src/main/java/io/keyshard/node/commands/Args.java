@@ -24,11 +24,23 @@ public final class Args {
     return out;
   }
 
+  /**
+   * Whether {@code arg} is the option {@code keyword} in any case, compared as Redis compares
+   * options, with strcasecmp on C strings: a NUL ends the argument, so {@code "xx\0junk"} is XX
+   * (found by the network fuzz test: Redis took {@code SET k v "xx\0"} as SET k v XX).
+   */
   public static boolean is(byte[] arg, String keyword) {
-    if (arg.length != keyword.length()) {
+    int len = arg.length;
+    for (int i = 0; i < arg.length; i++) {
+      if (arg[i] == 0) {
+        len = i;
+        break;
+      }
+    }
+    if (len != keyword.length()) {
       return false;
     }
-    for (int i = 0; i < arg.length; i++) {
+    for (int i = 0; i < len; i++) {
       int c = arg[i];
       if (c >= 'a' && c <= 'z') {
         c -= 32;

@@ -37,6 +37,9 @@ public final class RespServer {
 
   private record Outgoing(ByteString bytes, boolean close) {}
 
+  /** Most bytes of replies coalesced into one socket write. */
+  private static final long MAX_WRITE_BATCH = 64 * 1024;
+
   private final ActorSystem<?> system;
   private final NodeSettings settings;
   private final Router router;
@@ -146,8 +149,10 @@ public final class RespServer {
             .mapAsync(settings.pipelineDepth(), d -> handle(session, limits, order, d))
             .takeWhile(o -> !o.close(), true)
             .map(Outgoing::bytes)
-            // Coalesce replies that are ready together into one socket write.
-            .batch(256, b -> b, ByteString::concat)
+            // Coalesce replies that are ready together into one socket write, bounded in bytes:
+            // a bound in replies (it was 256) let a client that does not read hold 256 replies
+            // of a 1 MB value each here. A reply above the bound still goes out, on its own.
+            .batchWeighted(MAX_WRITE_BATCH, b -> (long) b.size(), b -> b, ByteString::concat)
             // Last, so that CLIENT KILL, idle timeout and shutdown close the socket at once,
             // whatever is still in flight in the stages before it.
             .via(killSwitch.flow());
