@@ -147,6 +147,147 @@ class FailoverProcessTest {
     }
   }
 
+  /**
+   * A primary with a warm replica: kill -9 of the primary, its replica takes over from warm state
+   * (replaying only the journal's tail); the old primary, restarted, follows its successor by
+   * itself; CLUSTER FAILOVER sent to it fails back, and again forth. No acknowledged write lost.
+   */
+  @Test
+  void aReplicaTakesOverAndTheOldPrimaryFailsBack() throws Exception {
+    Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "replica-" + System.currentTimeMillis());
+    Files.createDirectories(work);
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      int[] ports = {clusterPort(), clusterPort(), clusterPort(), clusterPort()};
+      List<Path> configs = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Path conf = work.resolve("node" + i + ".conf");
+        Files.writeString(
+            conf,
+            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
+                + "keyshard.cluster { enabled = on, min-nodes = 3, replica = " + (i == 3 ? "on" : "off")
+                + ", seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n");
+        configs.add(conf);
+      }
+      NodeProcess[] nodes = new NodeProcess[4];
+      for (int i = 0; i < 4; i++) {
+        nodes[i] = NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log"));
+      }
+      int[] primaries = {ports[0], ports[1], ports[2]};
+      Ledger ledger = new Ledger(primaries.clone());
+      try {
+        for (NodeProcess n : nodes) {
+          n.awaitReady();
+        }
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(primaries), 4);
+        }
+        int primaryPort = awaitReplicaOf(ports[3]);
+        int p = java.util.Arrays.stream(primaries).boxed().toList().indexOf(primaryPort);
+        assertTrue(p >= 0, "the replica follows one of the primaries: " + primaryPort);
+
+        ledger.start(4);
+        Thread.sleep(3000);
+        long applied = infoField(ports[3], "cluster", "keyshard_replica_events_applied");
+        assertTrue(applied > 0, "the replica applies its primary's events: " + applied);
+        long replayedBefore = infoField(ports[3], "cluster", "keyshard_recovery_events_replayed");
+
+        // kill -9 of the primary: its replica takes over.
+        long t0 = System.currentTimeMillis();
+        nodes[p].kill();
+        int[] owners = primaries.clone();
+        owners[p] = ports[3];
+        for (int port : owners) {
+          awaitSettled(port, Set3.of(owners), 4);
+        }
+        System.out.printf("kill -9 with a replica: all slots served %.1f s after the kill%n", (System.currentTimeMillis() - t0) / 1000.0);
+        long warm = infoField(ports[3], "cluster", "keyshard_takeover_warm_starts");
+        long replayed = infoField(ports[3], "cluster", "keyshard_recovery_events_replayed") - replayedBefore;
+        long appliedAtTakeover = infoField(ports[3], "cluster", "keyshard_replica_events_applied");
+        System.out.printf("takeover: %d slots from warm state, %d events replayed (the replica had applied %d)%n",
+            warm, replayed, appliedAtTakeover);
+        assertTrue(warm > 0, "slots started from the replica's warm state");
+        assertTrue(replayed < appliedAtTakeover, "replayed " + replayed + " of " + appliedAtTakeover);
+        try (Jedis r = new Jedis("127.0.0.1", ports[3], 5000)) {
+          assertTrue(r.info("replication").contains("role:master"), r.info("replication"));
+        }
+        Thread.sleep(1000);
+        ledger.close();
+        checkLedger(ledger, owners);
+        everySlotTakesWrites(owners);
+
+        // The old primary comes back: it follows the node that took over, by itself.
+        nodes[p] = NodeProcess.launch(work.resolve("data" + p), configs.get(p), ports[p], work.resolve("node" + p + "-again.log"));
+        nodes[p].awaitReady();
+        assertEquals(ports[3], awaitReplicaOf(ports[p]), "the old primary is a replica of its successor");
+
+        // Fail back: CLUSTER FAILOVER sent to the old primary; then forth again.
+        ledger.start(4);
+        Thread.sleep(2000);
+        try (Jedis old = new Jedis("127.0.0.1", ports[p], 10_000)) {
+          assertEquals("OK", old.clusterFailover());
+        }
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(primaries), 4);
+        }
+        assertEquals(ports[p], awaitReplicaOf(ports[3]), "the roles are back");
+        try (Jedis r = new Jedis("127.0.0.1", ports[3], 10_000)) {
+          assertEquals("OK", r.clusterFailover());
+        }
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(owners), 4);
+        }
+        assertEquals(ports[3], awaitReplicaOf(ports[p]));
+        ledger.close();
+        checkLedger(ledger, owners);
+        everySlotTakesWrites(owners);
+        System.out.printf(
+            "ledger: %d acknowledged INCRs, %d retriable errors, longest client stall %d ms%n",
+            ledger.totalAcked(), ledger.retriable.get(), ledger.longestStallMs.get());
+        assertEquals(List.of(), ledger.nonRetriable, "only retriable errors");
+      } finally {
+        ledger.close();
+        for (NodeProcess n : nodes) {
+          if (n != null) {
+            n.close();
+          }
+        }
+      }
+    }
+  }
+
+  /** Waits until the node says it is a replica, and returns its primary's port. */
+  private static int awaitReplicaOf(int port) throws Exception {
+    long until = System.currentTimeMillis() + 90_000;
+    String info = "";
+    while (System.currentTimeMillis() < until) {
+      try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+        info = j.info("replication");
+        if (info.contains("role:slave")) {
+          for (String line : info.split("\r\n")) {
+            if (line.startsWith("master_port:")) {
+              return Integer.parseInt(line.substring("master_port:".length()).trim());
+            }
+          }
+        }
+      } catch (RuntimeException notYet) {
+        info = notYet.toString();
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("not a replica on " + port + ":\n" + info);
+  }
+
+  private static long infoField(int port, String section, String field) {
+    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+      for (String line : j.info(section).split("\r\n")) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).trim());
+        }
+      }
+    }
+    throw new AssertionError("no " + field + " on " + port);
+  }
+
   /** The ports of live nodes, for CLUSTER NODES comparisons. */
   private record Set3(java.util.Set<Integer> ports) {
     static Set3 of(int... ports) {
