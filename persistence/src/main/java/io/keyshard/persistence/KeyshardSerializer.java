@@ -52,6 +52,7 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotTableEvent.TableSnapshot.class, "TableSnapshot");
     register(SlotTableEvent.NodeForgotten.class, "NodeForgotten");
     register(SlotTableEvent.SlotsUnassigned.class, "SlotsUnassigned");
+    register(SlotEvent.KeysEvicted.class, "KeysEvicted");
 
     // Lists (ListEvent):
     register(ListEvent.Pushed.class, "ListPushed");
