@@ -395,6 +395,7 @@ public final class KeyshardNode implements AutoCloseable {
         new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());
     router.setTransactions(transactions, new CrossSlot());
     router.setBlocking(new io.keyshard.node.server.Blocking(router));
+    router.setEvictor(new io.keyshard.node.server.Evictor(router, localSlots.memory(), settings));
     java.util.Map<String, io.keyshard.node.server.SessionCommand> sessionCommands =
         new java.util.HashMap<>(
             new ServerCommands(router, settings, clients, stats, index, system, config).all());

@@ -25,6 +25,14 @@ public final class HashValue implements Value {
 
   private final LinkedHashMap<Bytes, byte[]> fields;
   private boolean hashtable;
+  /** {@link #memoryBytes}: per field, its map node, the field's wrapper and both arrays. */
+  private long bytes;
+
+  static final int PER_FIELD = 80;
+
+  private static long cost(int field, int value) {
+    return PER_FIELD + field + value;
+  }
 
   public HashValue() {
     this(new LinkedHashMap<>(), false);
@@ -41,7 +49,10 @@ public final class HashValue implements Value {
     HashValue h = new HashValue(new LinkedHashMap<>(), hashtable != null && hashtable);
     if (fieldsAndValues != null) {
       for (int i = 0; i + 1 < fieldsAndValues.size(); i += 2) {
-        h.fields.put(Bytes.wrap(fieldsAndValues.get(i)), fieldsAndValues.get(i + 1));
+        byte[] f = fieldsAndValues.get(i);
+        byte[] v = fieldsAndValues.get(i + 1);
+        h.fields.put(Bytes.wrap(f), v);
+        h.bytes += cost(f.length, v.length);
       }
     }
     return h;
@@ -81,7 +92,9 @@ public final class HashValue implements Value {
 
   /** Sets a field; true if it is new. Converts to a hashtable as Redis would. */
   public boolean put(byte[] field, byte[] value) {
-    boolean added = fields.put(Bytes.wrap(field), value) == null;
+    byte[] old = fields.put(Bytes.wrap(field), value);
+    boolean added = old == null;
+    bytes += cost(field.length, value.length) - (added ? 0 : cost(field.length, old.length));
     if (field.length > LISTPACK_MAX_VALUE
         || value.length > LISTPACK_MAX_VALUE
         || fields.size() > LISTPACK_MAX_ENTRIES) {
@@ -92,12 +105,24 @@ public final class HashValue implements Value {
 
   /** Removes a field; true if it was there. */
   public boolean remove(byte[] field) {
-    return fields.remove(Bytes.wrap(field)) != null;
+    byte[] old = fields.remove(Bytes.wrap(field));
+    if (old == null) {
+      return false;
+    }
+    bytes -= cost(field.length, old.length);
+    return true;
   }
 
   /** A copy sharing nothing mutable with this one (field and value arrays are never mutated). */
   public HashValue deepCopy() {
-    return new HashValue(new LinkedHashMap<>(fields), hashtable);
+    HashValue h = new HashValue(new LinkedHashMap<>(fields), hashtable);
+    h.bytes = bytes;
+    return h;
+  }
+
+  @Override
+  public long memoryBytes() {
+    return bytes;
   }
 
   @Override

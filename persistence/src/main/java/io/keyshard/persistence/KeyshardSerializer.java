@@ -53,6 +53,7 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotTableEvent.NodeForgotten.class, "NodeForgotten");
     register(SlotTableEvent.SlotsUnassigned.class, "SlotsUnassigned");
     register(SlotTableEvent.ReplicaSet.class, "ReplicaSet");
+    register(SlotEvent.KeysEvicted.class, "KeysEvicted");
 
     // Lists (ListEvent):
     register(ListEvent.Pushed.class, "ListPushed");

@@ -15,8 +15,14 @@ public final class Keyspace {
   public static final class Entry {
     public Value value;
     public long expireAt;
-    /** Last access, for OBJECT IDLETIME; not persisted (Redis does not persist it either). */
+    /**
+     * Last access, for OBJECT IDLETIME and the LRU eviction policies; not persisted (Redis does
+     * not persist it either).
+     */
     public long lastAccess;
+
+    /** What this entry adds to {@link #usedBytes} as last measured. */
+    long charged;
 
     Entry(Value value, long expireAt, long now) {
       this.value = value;
@@ -35,7 +41,33 @@ public final class Keyspace {
   private static final Comparator<Expiring> BY_TIME =
       Comparator.comparingLong(Expiring::at).thenComparing(Expiring::key);
 
+  /**
+   * A key's own cost besides its value: the map node, the entry, the key's wrapper and array
+   * header (docs/decisions/2026-11-22-maxmemory.md).
+   */
+  static final int PER_KEY = 80;
+
   final Map<Bytes, Entry> entries = new HashMap<>();
+  private long usedBytes;
+
+  /** Estimated heap bytes of this database's keys and values: the sum of every entry's charge. */
+  public long usedBytes() {
+    return usedBytes;
+  }
+
+  private void charge(Bytes key, Entry e) {
+    long now = PER_KEY + key.length() + e.value.memoryBytes();
+    usedBytes += now - e.charged;
+    e.charged = now;
+  }
+
+  /** Measures a key again after its collection changed in place. */
+  void remeasure(Bytes key) {
+    Entry e = entries.get(key);
+    if (e != null) {
+      charge(key, e);
+    }
+  }
   private final NavigableSet<Expiring> byExpiry = new TreeSet<>(BY_TIME);
 
   public Entry get(Bytes key) {
@@ -59,6 +91,18 @@ public final class Keyspace {
     return byExpiry.isEmpty() ? 0 : byExpiry.first().at();
   }
 
+  /** Up to {@code limit} keys that have an expiry, earliest first (volatile-ttl). */
+  public List<Bytes> soonestExpiring(int limit) {
+    List<Bytes> out = new ArrayList<>(Math.min(limit, byExpiry.size()));
+    for (Expiring x : byExpiry) {
+      if (out.size() >= limit) {
+        break;
+      }
+      out.add(x.key());
+    }
+    return out;
+  }
+
   /** Up to {@code limit} keys whose time is at or before {@code now}, earliest first. */
   public List<byte[]> dueKeys(long now, int limit) {
     List<byte[]> out = new ArrayList<>();
@@ -74,7 +118,8 @@ public final class Keyspace {
   void put(Bytes key, Value value, long expireAt, long now) {
     Entry e = entries.get(key);
     if (e == null) {
-      entries.put(key, new Entry(value, expireAt, now));
+      e = new Entry(value, expireAt, now);
+      entries.put(key, e);
       track(key, 0, expireAt);
     } else {
       track(key, e.expireAt, expireAt);
@@ -82,6 +127,7 @@ public final class Keyspace {
       e.expireAt = expireAt;
       e.lastAccess = now;
     }
+    charge(key, e);
   }
 
   void setExpiry(Bytes key, long expireAt) {
@@ -96,6 +142,7 @@ public final class Keyspace {
     Entry e = entries.remove(key);
     if (e != null) {
       track(key, e.expireAt, 0);
+      usedBytes -= e.charged;
     }
     return e;
   }
@@ -112,6 +159,7 @@ public final class Keyspace {
   void clear() {
     entries.clear();
     byExpiry.clear();
+    usedBytes = 0;
   }
 
   private void track(Bytes key, long oldAt, long newAt) {

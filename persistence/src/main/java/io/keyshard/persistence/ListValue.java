@@ -23,6 +23,14 @@ public final class ListValue implements Value {
 
   private int head;
   private int size;
+  /** {@link #memoryBytes}: per element, its slot in the ring, the array header and bytes. */
+  private long bytes;
+
+  static final int PER_ELEMENT = 24;
+
+  private static long cost(byte[] element) {
+    return PER_ELEMENT + element.length;
+  }
 
   public ListValue() {
     items = new byte[MIN_CAPACITY][];
@@ -67,7 +75,9 @@ public final class ListValue implements Value {
 
   public void set(int index, byte[] element) {
     check(index);
-    items[(head + index) & (items.length - 1)] = element;
+    int at = (head + index) & (items.length - 1);
+    bytes += cost(element) - cost(items[at]);
+    items[at] = element;
   }
 
   public void addFirst(byte[] element) {
@@ -75,16 +85,19 @@ public final class ListValue implements Value {
     head = (head - 1) & (items.length - 1);
     items[head] = element;
     size++;
+    bytes += cost(element);
   }
 
   public void addLast(byte[] element) {
     ensureCapacity(size + 1);
     items[(head + size) & (items.length - 1)] = element;
     size++;
+    bytes += cost(element);
   }
 
   public byte[] removeFirst() {
     byte[] e = get(0);
+    bytes -= cost(e);
     items[head] = null;
     head = (head + 1) & (items.length - 1);
     size--;
@@ -94,6 +107,7 @@ public final class ListValue implements Value {
 
   public byte[] removeLast() {
     byte[] e = get(size - 1);
+    bytes -= cost(e);
     items[(head + size - 1) & (items.length - 1)] = null;
     size--;
     shrinkIfSparse();
@@ -127,6 +141,7 @@ public final class ListValue implements Value {
     }
     items[(head + index) & mask] = element;
     size++;
+    bytes += cost(element);
   }
 
   /**
@@ -158,6 +173,7 @@ public final class ListValue implements Value {
     items = kept;
     head = 0;
     size = j;
+    bytes -= removed * cost(element);
     return removed;
   }
 
@@ -171,10 +187,12 @@ public final class ListValue implements Value {
     }
     int dropTail = (int) (size - 1 - last);
     for (int i = 0; i < dropTail; i++) {
+      bytes -= cost(items[(head + size - 1) & (items.length - 1)]);
       items[(head + size - 1) & (items.length - 1)] = null;
       size--;
     }
     for (long i = 0; i < first; i++) {
+      bytes -= cost(items[head]);
       items[head] = null;
       head = (head + 1) & (items.length - 1);
       size--;
@@ -186,6 +204,7 @@ public final class ListValue implements Value {
     items = new byte[MIN_CAPACITY][];
     head = 0;
     size = 0;
+    bytes = 0;
   }
 
   /**
@@ -203,7 +222,14 @@ public final class ListValue implements Value {
     for (int i = 0; i < size; i++) {
       copy[i] = get(i);
     }
-    return new ListValue(copy, size);
+    ListValue l = new ListValue(copy, size);
+    l.bytes = bytes;
+    return l;
+  }
+
+  @Override
+  public long memoryBytes() {
+    return bytes;
   }
 
   @Override

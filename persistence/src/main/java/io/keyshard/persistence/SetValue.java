@@ -34,6 +34,10 @@ public final class SetValue implements Value {
   private final ArrayList<Bytes> members;
   private final HashMap<Bytes, Integer> index;
   private boolean hashtable;
+  /** {@link #memoryBytes}: per member, its wrapper, array, list slot and index node. */
+  private long bytes;
+
+  static final int PER_MEMBER = 72;
 
   public SetValue() {
     this(new ArrayList<>(), new HashMap<>(), false);
@@ -136,6 +140,7 @@ public final class SetValue implements Value {
     }
     index.put(member, members.size());
     members.add(member);
+    bytes += PER_MEMBER + member.array().length;
     if (!hashtable && (members.size() > INTSET_MAX_ENTRIES || !isInteger(member.array()))) {
       hashtable = true;
     }
@@ -152,6 +157,7 @@ public final class SetValue implements Value {
     if (at == null) {
       return false;
     }
+    bytes -= PER_MEMBER + member.array().length;
     Bytes last = members.remove(members.size() - 1);
     if (at < members.size()) {
       members.set(at, last);
@@ -162,7 +168,14 @@ public final class SetValue implements Value {
 
   @Override
   public SetValue copy() {
-    return new SetValue(new ArrayList<>(members), new HashMap<>(index), hashtable);
+    SetValue s = new SetValue(new ArrayList<>(members), new HashMap<>(index), hashtable);
+    s.bytes = bytes;
+    return s;
+  }
+
+  @Override
+  public long memoryBytes() {
+    return bytes;
   }
 
   @Override

@@ -39,6 +39,12 @@ public sealed interface SlotEvent extends PersistentFormat {
   /** Keys removed because their time passed (lazily on access or by the active cycle). */
   record KeysExpired(int db, List<byte[]> keys) implements SlotEvent {}
 
+  /**
+   * Keys removed to bring the node's used memory under maxmemory, chosen by its
+   * maxmemory-policy (docs/decisions/2026-11-22-maxmemory.md).
+   */
+  record KeysEvicted(int db, List<byte[]> keys) implements SlotEvent {}
+
   /** A key's expiry set (absolute epoch ms) or removed (0). */
   record ExpirySet(int db, byte[] key, long expireAt) implements SlotEvent {}
 

@@ -121,6 +121,28 @@ public final class SlotState {
     return true;
   }
 
+  /** Estimated heap bytes of every key and value here (maxmemory's used memory). */
+  public long usedBytes() {
+    long n = 0;
+    for (Keyspace k : dbs) {
+      if (k != null) {
+        n += k.usedBytes();
+      }
+    }
+    return n;
+  }
+
+  /** How many keys have an expiry, over all databases. */
+  public long volatileCount() {
+    long n = 0;
+    for (Keyspace k : dbs) {
+      if (k != null) {
+        n += k.volatileCount();
+      }
+    }
+    return n;
+  }
+
   public boolean hasVolatileKeys() {
     for (Keyspace k : dbs) {
       if (k != null && k.volatileCount() > 0) {
@@ -203,6 +225,8 @@ public final class SlotState {
       e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
     } else if (event instanceof SlotEvent.KeysExpired e) {
       e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
+    } else if (event instanceof SlotEvent.KeysEvicted e) {
+      e.keys().forEach(k -> action.accept(e.db(), Bytes.wrap(k)));
     } else if (event instanceof SlotEvent.KeyRenamed e) {
       action.accept(e.db(), Bytes.wrap(e.from()));
       action.accept(e.db(), Bytes.wrap(e.to()));
@@ -271,15 +295,21 @@ public final class SlotState {
       for (int i = 0; i + 1 < fv.size(); i += 2) {
         hash.put(fv.get(i), fv.get(i + 1));
       }
+      remeasure(e.db(), e.key());
     } else if (event instanceof SlotEvent.HashFieldsDeleted e) {
       HashValue h = existing(e.db(), e.key(), HashValue.class, now);
       if (h != null) {
         e.fields().forEach(h::remove);
         removeIfEmpty(e.db(), e.key());
+        remeasure(e.db(), e.key());
       }
     } else if (event instanceof SlotEvent.KeyChange e) {
       e.applyTo(this, now);
+      // Collections change in place: the key's size is measured again (O(1), see Value).
+      remeasure(e.db(), e.key());
     } else if (event instanceof SlotEvent.KeysDeleted e) {
+      removeAll(e.db(), e.keys());
+    } else if (event instanceof SlotEvent.KeysEvicted e) {
       removeAll(e.db(), e.keys());
     } else if (event instanceof SlotEvent.KeysExpired e) {
       removeAll(e.db(), e.keys());
@@ -321,6 +351,13 @@ public final class SlotState {
       markTxApplied(e.txId(), e.completedBelow());
     } else {
       throw new IllegalArgumentException("Unknown event " + event.getClass());
+    }
+  }
+
+  private void remeasure(int db, byte[] key) {
+    Keyspace ks = dbs[db];
+    if (ks != null) {
+      ks.remeasure(Bytes.wrap(key));
     }
   }
 

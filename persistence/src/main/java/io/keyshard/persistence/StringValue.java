@@ -31,6 +31,14 @@ public record StringValue(byte[] bytes, boolean raw, Integer hints) implements V
     return new StringValue(bytes, raw, (hints == null ? 0 : hints) | hint);
   }
 
+  /** The record, its array's header and the bytes. */
+  static final int OVERHEAD = 32;
+
+  @Override
+  public long memoryBytes() {
+    return OVERHEAD + bytes.length;
+  }
+
   @Override
   public String typeName() {
     return "string";

@@ -29,6 +29,13 @@ public sealed interface Value permits StringValue, HashValue, ListValue, SetValu
    */
   Value copy();
 
+  /**
+   * Estimated bytes this value holds in the heap, for maxmemory: payload bytes plus a fixed
+   * overhead per element (docs/decisions/2026-11-22-maxmemory.md). Kept incrementally by each
+   * type, so it costs O(1); never persisted.
+   */
+  long memoryBytes();
+
   /** How many elements (members, fields, list entries; 1 for a string) it holds. */
   default long elementCount() {
     return 1;

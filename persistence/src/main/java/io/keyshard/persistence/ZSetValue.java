@@ -71,6 +71,10 @@ public final class ZSetValue implements Value {
   private int level = 1;
   private boolean skiplist;
   private long seed;
+  /** {@link #memoryBytes}: per member, its node with links, the map entry and the bytes. */
+  private long bytes;
+
+  static final int PER_MEMBER = 112;
 
   public ZSetValue() {}
 
@@ -312,6 +316,9 @@ public final class ZSetValue implements Value {
     }
     Node n = insert(member, score);
     scores.put(key, n);
+    if (old == null) {
+      bytes += PER_MEMBER + member.length;
+    }
     if (scores.size() > LISTPACK_MAX_ENTRIES) {
       skiplist = true;
     }
@@ -324,6 +331,7 @@ public final class ZSetValue implements Value {
     if (n == null) {
       return false;
     }
+    bytes -= PER_MEMBER + member.length;
     unlink(n);
     return true;
   }
@@ -425,6 +433,7 @@ public final class ZSetValue implements Value {
       n.prev = tail;
       tail = n;
       scores.put(Bytes.wrap(member), n);
+      bytes += PER_MEMBER + member.length;
     }
 
     void finish() {
@@ -468,6 +477,11 @@ public final class ZSetValue implements Value {
     }
     b.finish();
     return z;
+  }
+
+  @Override
+  public long memoryBytes() {
+    return bytes;
   }
 
   @Override

@@ -40,6 +40,7 @@ class GoldenFormatTest {
     m.put("RangeSet", new SlotEvent.RangeSet(0, b("k"), 7, b("xy")));
     m.put("KeysDeleted", new SlotEvent.KeysDeleted(1, List.of(b("a"), b("b"))));
     m.put("KeysExpired", new SlotEvent.KeysExpired(2, List.of(b("gone"))));
+    m.put("KeysEvicted", new SlotEvent.KeysEvicted(3, List.of(b("old"), b("older"))));
     m.put("ExpirySet", new SlotEvent.ExpirySet(0, b("k"), 1767225600999L));
     m.put("KeyRenamed", new SlotEvent.KeyRenamed(0, b("{t}a"), b("{t}b")));
     m.put("KeyCopied", new SlotEvent.KeyCopied(0, b("{t}a"), 5, b("{t}c")));

@@ -9,6 +9,8 @@ public final class Err {
   private Err() {}
 
   public static final Reply SYNTAX = Reply.error("ERR syntax error");
+  public static final String OOM_TEXT = "OOM command not allowed when used memory > 'maxmemory'.";
+  public static final Reply OOM = Reply.error(OOM_TEXT);
   public static final Reply NOT_INTEGER = Reply.error("ERR value is not an integer or out of range");
   public static final Reply NOT_FLOAT = Reply.error("ERR value is not a valid float");
   public static final Reply OVERFLOW = Reply.error("ERR increment or decrement would overflow");

@@ -21,8 +21,8 @@ import java.util.function.Function;
  * has and Keyshard does not are not listed: CONFIG GET of them returns nothing, as Redis does for
  * unknown names, and CONFIG SET of them is Redis's unknown-option error.
  *
- * <p>A value Redis would accept but Keyshard cannot honour (turning the journal off, an eviction
- * policy) is refused in Redis's error shape with Keyshard's reason, never silently ignored.
+ * <p>A value Redis would accept but Keyshard cannot honour (turning the journal off, an LFU
+ * eviction policy) is refused in Redis's error shape with Keyshard's reason, never silently ignored.
  */
 final class ConfigCommand {
 
@@ -128,17 +128,26 @@ final class ConfigCommand {
     add(
         "maxmemory",
         ConfigType.unsignedMemory(),
-        s -> "0",
-        v -> v.equals("0") ? null : "Keyshard has no memory limit, only 0 is accepted",
-        v -> {});
+        s -> Long.toUnsignedString(settings.maxMemory()),
+        null,
+        v -> settings.setMaxMemory(Long.parseUnsignedLong(v)));
     add(
         "maxmemory-policy",
         ConfigType.oneOf(
             "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
             "allkeys-lfu", "allkeys-random", "noeviction"),
-        s -> "noeviction",
-        v -> v.equals("noeviction") ? null : "Keyshard does not evict keys, only noeviction is accepted",
-        v -> {});
+        s -> settings.maxMemoryPolicy(),
+        v ->
+            NodeSettings.MAXMEMORY_POLICIES.contains(v)
+                ? null
+                : "Keyshard does not count key accesses, the LFU policies are not available",
+        settings::setMaxMemoryPolicy);
+    add(
+        "maxmemory-samples",
+        ConfigType.integer(1, Integer.MAX_VALUE),
+        s -> Integer.toString(settings.maxMemorySamples()),
+        null,
+        v -> settings.setMaxMemorySamples(Integer.parseInt(v)));
   }
 
   private void add(
@@ -365,40 +374,8 @@ final class ConfigCommand {
         return Parsed.ok(Long.toString(n));
       }
 
-      /**
-       * Digits then an optional unit: b, k (1000), kb (1024), m, mb, g, gb, in any case. No sign,
-       * no spaces, no fraction; an empty string is 0. As Redis's memtoull: too many digits
-       * saturate at 2^64-1 and the unit's multiplication wraps, both then read as out of range.
-       * Null when it is not a memory value.
-       */
       static Long memToULL(String v) {
-        int i = 0;
-        while (i < v.length() && v.charAt(i) >= '0' && v.charAt(i) <= '9') {
-          i++;
-        }
-        long mul;
-        switch (v.substring(i).toLowerCase(Locale.ROOT)) {
-          case "", "b" -> mul = 1;
-          case "k" -> mul = 1000;
-          case "kb" -> mul = 1024;
-          case "m" -> mul = 1000L * 1000;
-          case "mb" -> mul = 1024L * 1024;
-          case "g" -> mul = 1000L * 1000 * 1000;
-          case "gb" -> mul = 1024L * 1024 * 1024;
-          default -> {
-            return null;
-          }
-        }
-        if (i >= 128) {
-          return null;
-        }
-        long n;
-        try {
-          n = i == 0 ? 0 : Long.parseUnsignedLong(v.substring(0, i));
-        } catch (NumberFormatException overflow) {
-          n = -1L; // strtoull saturates at ULLONG_MAX
-        }
-        return n * mul;
+        return NodeSettings.memToULL(v);
       }
     }
 

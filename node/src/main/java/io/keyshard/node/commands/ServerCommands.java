@@ -67,7 +67,7 @@ public final class ServerCommands {
     this.index = index;
     this.system = system;
     this.timeout = settings.requestTimeout();
-    this.info = new ServerInfo(settings, clients, stats, this);
+    this.info = new ServerInfo(settings, clients, stats, this, router.memory());
     this.config =
         new ConfigCommand(
             settings,
@@ -75,6 +75,7 @@ public final class ServerCommands {
             () -> {
               stats.reset();
               info.resetStats();
+              router.memory().resetStats();
             });
     this.transactions = new TransactionCommands(router, this);
     this.client = new ClientCommand(clients, router.acl());

@@ -60,17 +60,23 @@ final class ServerInfo {
   private final String runId = randomHex();
   private final String replId = randomHex();
   private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-  private final long startupMemory;
   private final AtomicLong peakMemory = new AtomicLong();
   private final AtomicLong saves = new AtomicLong();
   private final Rates rates = new Rates();
 
-  ServerInfo(NodeSettings settings, ClientRegistry clients, ServerStats stats, ServerCommands server) {
+  private final io.keyshard.node.slot.MemoryAccountant data;
+
+  ServerInfo(
+      NodeSettings settings,
+      ClientRegistry clients,
+      ServerStats stats,
+      ServerCommands server,
+      io.keyshard.node.slot.MemoryAccountant data) {
+    this.data = data;
     this.settings = settings;
     this.clients = clients;
     this.stats = stats;
     this.server = server;
-    this.startupMemory = usedMemory();
   }
 
   void countSave() {
@@ -202,19 +208,23 @@ final class ServerInfo {
   }
 
   /**
-   * The JVM's view: used_memory is heap plus non-heap in use, rss the process's resident set
-   * (the committed memory where /proc is not there), the allocator fields what the JVM has
-   * committed. Keyshard has no memory limit, no scripts and no eviction.
+   * used_memory is what maxmemory is compared with: the estimate of the keys' and values' heap
+   * bytes the slots keep (docs/decisions/2026-11-22-maxmemory.md), so used_memory_dataset is all
+   * of it and the overhead fields are 0. The JVM's own view goes to the allocator fields (heap
+   * plus non-heap in use, and committed) and rss (the process's resident set, or the committed
+   * memory where /proc is not there). Keyshard has no scripts.
    */
   private void memory(Lines l) {
-    long used = usedMemory();
+    long used = data.used();
     long peak = peakMemory.accumulateAndGet(used, Math::max);
+    long jvmUsed = jvmUsedMemory();
     long committed =
         memory.getHeapMemoryUsage().getCommitted() + memory.getNonHeapMemoryUsage().getCommitted();
     long rss = residentSetSize(committed);
-    long overhead = Math.min(startupMemory, used);
-    long dataset = used - overhead;
+    long overhead = 0;
+    long dataset = used;
     long total = totalSystemMemory();
+    long max = settings.maxMemory();
     l.add("used_memory", used)
         .add("used_memory_human", human(used))
         .add("used_memory_rss", rss)
@@ -223,10 +233,10 @@ final class ServerInfo {
         .add("used_memory_peak_human", human(peak))
         .add("used_memory_peak_perc", percent(used, peak))
         .add("used_memory_overhead", overhead)
-        .add("used_memory_startup", startupMemory)
+        .add("used_memory_startup", 0)
         .add("used_memory_dataset", dataset)
         .add("used_memory_dataset_perc", percent(dataset, used))
-        .add("allocator_allocated", used)
+        .add("allocator_allocated", jvmUsed)
         .add("allocator_active", committed)
         .add("allocator_resident", rss)
         .add("total_system_memory", total)
@@ -244,11 +254,11 @@ final class ServerInfo {
         .add("used_memory_functions", 0)
         .add("used_memory_scripts", 0)
         .add("used_memory_scripts_human", human(0))
-        .add("maxmemory", 0)
-        .add("maxmemory_human", human(0))
-        .add("maxmemory_policy", "noeviction")
-        .add("allocator_frag_ratio", ratio(committed, used))
-        .add("allocator_frag_bytes", committed - used)
+        .add("maxmemory", Long.toUnsignedString(max))
+        .add("maxmemory_human", human(max))
+        .add("maxmemory_policy", settings.maxMemoryPolicy())
+        .add("allocator_frag_ratio", ratio(committed, jvmUsed))
+        .add("allocator_frag_bytes", committed - jvmUsed)
         .add("allocator_rss_ratio", ratio(rss, committed))
         .add("allocator_rss_bytes", rss - committed)
         .add("rss_overhead_ratio", ratio(rss, committed))
@@ -335,7 +345,7 @@ final class ServerInfo {
         .add("expired_stale_perc", "0.00")
         .add("expired_time_cap_reached_count", 0)
         .add("expire_cycle_cpu_milliseconds", 0)
-        .add("evicted_keys", 0)
+        .add("evicted_keys", data.evictedKeys())
         .add("evicted_clients", 0)
         .add("total_eviction_exceeded_time", 0)
         .add("current_eviction_exceeded_time", 0)
@@ -403,7 +413,7 @@ final class ServerInfo {
 
   // ---- where the values come from ----
 
-  private long usedMemory() {
+  private long jvmUsedMemory() {
     return memory.getHeapMemoryUsage().getUsed() + memory.getNonHeapMemoryUsage().getUsed();
   }
 

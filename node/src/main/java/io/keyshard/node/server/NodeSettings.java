@@ -39,6 +39,96 @@ public final class NodeSettings {
     this.tls = TlsSettings.from(c);
     this.aclUsers = List.copyOf(c.getStringList("acl.users"));
     this.protectedMode = c.getBoolean("protected-mode");
+    Long max = memToULL(c.getString("maxmemory"));
+    if (max == null) {
+      throw new IllegalArgumentException(
+          "keyshard.maxmemory: not a memory value (bytes, or with a unit: 100mb, 1gb): "
+              + c.getString("maxmemory"));
+    }
+    this.maxMemory = max;
+    this.maxMemoryPolicy = c.getString("maxmemory-policy").toLowerCase(java.util.Locale.ROOT);
+    if (!MAXMEMORY_POLICIES.contains(maxMemoryPolicy)) {
+      throw new IllegalArgumentException(
+          "keyshard.maxmemory-policy: one of " + MAXMEMORY_POLICIES + ", not " + maxMemoryPolicy);
+    }
+    this.maxMemorySamples = c.getInt("maxmemory-samples");
+    if (maxMemorySamples < 1) {
+      throw new IllegalArgumentException("keyshard.maxmemory-samples: at least 1");
+    }
+  }
+
+  /** The eviction policies Keyshard implements (Redis's LFU policies are not among them). */
+  public static final List<String> MAXMEMORY_POLICIES =
+      List.of(
+          "noeviction", "allkeys-lru", "allkeys-random", "volatile-lru", "volatile-random",
+          "volatile-ttl");
+
+  private volatile long maxMemory;
+  private volatile String maxMemoryPolicy;
+  private volatile int maxMemorySamples;
+
+  /**
+   * Redis's maxmemory in bytes, 0 = no limit, compared unsigned as Redis's unsigned long long
+   * (docs/decisions/2026-11-22-maxmemory.md).
+   */
+  public long maxMemory() {
+    return maxMemory;
+  }
+
+  public void setMaxMemory(long v) {
+    this.maxMemory = v;
+  }
+
+  public String maxMemoryPolicy() {
+    return maxMemoryPolicy;
+  }
+
+  public void setMaxMemoryPolicy(String v) {
+    this.maxMemoryPolicy = v;
+  }
+
+  public int maxMemorySamples() {
+    return maxMemorySamples;
+  }
+
+  public void setMaxMemorySamples(int v) {
+    this.maxMemorySamples = v;
+  }
+
+  /**
+   * A byte count as Redis's memtoull reads one: digits then an optional unit, b, k (1000), kb
+   * (1024), m, mb, g, gb, in any case. No sign, no spaces, no fraction; an empty string is 0.
+   * Too many digits saturate at 2^64-1 and the unit's multiplication wraps, as in Redis. Null
+   * when it is not a memory value.
+   */
+  public static Long memToULL(String v) {
+    int i = 0;
+    while (i < v.length() && v.charAt(i) >= '0' && v.charAt(i) <= '9') {
+      i++;
+    }
+    long mul;
+    switch (v.substring(i).toLowerCase(java.util.Locale.ROOT)) {
+      case "", "b" -> mul = 1;
+      case "k" -> mul = 1000;
+      case "kb" -> mul = 1024;
+      case "m" -> mul = 1000L * 1000;
+      case "mb" -> mul = 1024L * 1024;
+      case "g" -> mul = 1000L * 1000 * 1000;
+      case "gb" -> mul = 1024L * 1024 * 1024;
+      default -> {
+        return null;
+      }
+    }
+    if (i >= 128) {
+      return null;
+    }
+    long n;
+    try {
+      n = i == 0 ? 0 : Long.parseUnsignedLong(v.substring(0, i));
+    } catch (NumberFormatException overflow) {
+      n = -1L; // strtoull saturates at ULLONG_MAX
+    }
+    return n * mul;
   }
 
   private final TlsSettings tls;

@@ -7,6 +7,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import io.keyshard.node.tx.Transactions;
+import io.keyshard.protocol.CommandFlags;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.Err;
@@ -29,6 +30,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *       flagged no_auth;
  *   <li>NOPERM: the connection's ACL user may not run the command, or not on one of its keys
  *       (the one permission check, from the command table's categories and key specs);
+ *   <li>OOM: used memory is over maxmemory and the command is flagged denyoom (or is an EXEC
+ *       of such a command), after the policy could not evict enough (see {@link Evictor});
  *   <li>a session command (connection state, introspection, keyspace-wide work);
  *   <li>every key in one slot: one message to that slot's entity (the fast path);
  *   <li>inside MULTI: queued (QUEUED), except the commands that act on the MULTI itself;
@@ -97,16 +100,67 @@ public final class Router {
    * keep pipeline order ({@link #keepsOrder}) and {@link #dispatch} to route it.
    */
   public record Route(
-      Reply invalid, CommandSpec top, CommandSpec spec, java.util.SortedSet<Integer> slots) {}
+      Reply invalid,
+      CommandSpec top,
+      CommandSpec spec,
+      java.util.SortedSet<Integer> slots,
+      boolean evictFirst) {}
 
   public Route route(byte[][] argv) {
     Reply invalid = table.check(argv);
     if (invalid != null) {
-      return new Route(invalid, null, null, null);
+      return new Route(invalid, null, null, null, false);
     }
     CommandSpec top = table.lookup(argv[0]);
     CommandSpec spec = table.resolve(argv);
-    return new Route(null, top, spec, slotsOf(argv, table.keyPositions(spec, argv)));
+    // Decided on arrival, so that a request that must wait for an eviction runs alone and
+    // keeps its place in the pipeline (see keepsOrder).
+    boolean evictFirst =
+        evictor != null
+            && evictor.over()
+            && evictor.evicts()
+            && (top.flags().contains(CommandFlags.DENYOOM) || top.name().equals("exec"));
+    return new Route(null, top, spec, slotsOf(argv, table.keyPositions(spec, argv)), evictFirst);
+  }
+
+  private volatile Evictor evictor;
+
+  /** The used memory of the slots running here (maxmemory, INFO memory). */
+  public io.keyshard.node.slot.MemoryAccountant memory() {
+    return localSlots.memory();
+  }
+
+  public void setEvictor(Evictor evictor) {
+    this.evictor = evictor;
+  }
+
+  public Evictor evictor() {
+    return evictor;
+  }
+
+  /** Commands Redis still takes inside MULTI when over maxmemory. */
+  private static final java.util.Set<String> MULTI_OOM_EXEMPT =
+      java.util.Set.of("exec", "discard", "quit", "reset");
+
+  /** Inside MULTI, as Redis: queueing takes memory too, so any other command is refused. */
+  private static boolean queuesInMulti(Session s, CommandSpec top) {
+    return s.multi != null && !MULTI_OOM_EXEMPT.contains(top.name());
+  }
+
+  /** Redis's is_denyoom_command: denyoom, or an EXEC whose queue holds a denyoom command. */
+  private boolean denyoom(Session s, CommandSpec top) {
+    if (top.flags().contains(CommandFlags.DENYOOM)) {
+      return true;
+    }
+    if (top.name().equals("exec") && s.multi != null) {
+      for (byte[][] queued : s.multi) {
+        CommandSpec q = table.lookup(queued[0]);
+        if (q != null && q.flags().contains(CommandFlags.DENYOOM)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   public CompletionStage<Reply> dispatch(Session s, byte[][] argv, Route route) {
@@ -159,6 +213,39 @@ public final class Router {
         return park(route.slots().first(), () -> dispatch(s, argv, route));
       }
     }
+    Evictor ev = evictor;
+    if (ev != null && ev.over() && (denyoom(s, top) || queuesInMulti(s, top))) {
+      if (route.evictFirst()) {
+        // Evict by the policy first (this request runs alone, see keepsOrder), then run.
+        return ev.makeRoom()
+            .thenCompose(room -> room ? afterMemoryCheck(s, argv, route) : oom(s, top));
+      }
+      if (!ev.evicts()) {
+        return oom(s, top);
+      }
+      // Over the limit only since it arrived: it must keep its place, so it runs now and the
+      // eviction runs beside it (the overshoot is this request).
+      ev.makeRoom();
+    }
+    return afterMemoryCheck(s, argv, route);
+  }
+
+  private CompletionStage<Reply> oom(Session s, CommandSpec top) {
+    // Refused before running: nothing is persisted; inside MULTI the EXEC will fail.
+    s.flagMultiError();
+    if (top.name().equals("exec") && s.multi != null) {
+      // As Redis's execCommandAbort: the transaction is discarded and its WATCHes forgotten.
+      s.multi = null;
+      s.multiFailed = false;
+      closeHook.accept(s);
+      return done(Reply.error("EXECABORT Transaction discarded because of: " + Err.OOM_TEXT));
+    }
+    return done(Err.OOM);
+  }
+
+  private CompletionStage<Reply> afterMemoryCheck(Session s, byte[][] argv, Route route) {
+    CommandSpec top = route.top();
+    CommandSpec spec = route.spec();
     if (s.multi != null && !MULTI_CONTROL.contains(top.name())) {
       s.multi.add(argv);
       return done(Reply.QUEUED);
@@ -206,6 +293,9 @@ public final class Router {
   public boolean keepsOrder(Route route) {
     if (route.invalid() != null) {
       return true;
+    }
+    if (route.evictFirst()) {
+      return false; // it waits for an eviction before it is handed to its slot
     }
     String name = route.top().name();
     if (Blocking.handles(name)) {

@@ -34,6 +34,13 @@ public final class LocalSlots {
     recoveredSlots.incrementAndGet();
   }
 
+  private final MemoryAccountant memory = new MemoryAccountant();
+
+  /** The used memory of the slots running here (maxmemory). */
+  public MemoryAccountant memory() {
+    return memory;
+  }
+
   /** The slot's running entity, whatever its epoch; null if none. */
   public ActorRef<SlotEntity.Command> get(int slot) {
     Running r = refs.get(slot);
@@ -54,6 +61,8 @@ public final class LocalSlots {
     Running r = refs.get(slot);
     if (r != null && r.ref().equals(self)) {
       refs.compareAndSet(slot, r, null);
+      // Its data leaves the heap with it; a later incarnation publishes again on recovery.
+      memory.publish(slot, 0, 0);
     }
   }
 }

@@ -152,6 +152,27 @@ public final class SlotEntity
    */
   public record Warm(ActorRef<Done> replyTo) implements Command {}
 
+  // ---- maxmemory (docs/decisions/2026-11-22-maxmemory.md) ----
+
+  /**
+   * Up to {@code samples} of this slot's keys that {@code policy} may evict, each with its
+   * score (lower goes first): the last access for the LRU policies, the expiry time for
+   * volatile-ttl, a random number for the random ones.
+   */
+  public record SampleForEviction(String policy, int samples, ActorRef<EvictionCandidates> replyTo)
+      implements Command {}
+
+  public record EvictionCandidate(int db, byte[] key, long score) implements CborSerializable {}
+
+  public record EvictionCandidates(List<EvictionCandidate> candidates) implements CborSerializable {}
+
+  /**
+   * Evicts a sampled key if it still has the score it was sampled with (an LRU candidate read
+   * since is spared); answers the bytes freed, 0 if nothing was evicted.
+   */
+  public record EvictKey(
+      String policy, int db, byte[] key, long score, ActorRef<Long> replyTo) implements Command {}
+
   private enum ExpireTick implements Command {
     INSTANCE
   }
@@ -333,6 +354,8 @@ public final class SlotEntity
         .onCommand(Handoff.class, this::onHandoff)
         .onCommand(Warm.class, this::onWarm)
         .onCommand(Unblock.class, this::onUnblock)
+        .onCommand(SampleForEviction.class, this::onSampleForEviction)
+        .onCommand(EvictKey.class, this::onEvictKey)
         .build();
   }
 
@@ -372,6 +395,9 @@ public final class SlotEntity
       // A bug in a body must not take the slot down; what it emitted so far is still consistent.
       ctx.getLog().error("Command {} failed in slot {}", cmd.name(), slot, e);
       reply = Err.err("internal error: " + e.getClass().getSimpleName());
+    }
+    if (!c.events().isEmpty()) {
+      publishMemory(state);
     }
     if (waiting.isEmpty() || c.events().isEmpty()) {
       return answer(c.events(), cmd.replyTo(), reply);
@@ -506,6 +532,9 @@ public final class SlotEntity
       reply = Err.err("internal error: " + e.getClass().getSimpleName());
     }
     txEvents.addAll(sc.events());
+    if (!sc.events().isEmpty()) {
+      publishMemory(state);
+    }
     return Effect().reply(c.replyTo(), reply);
   }
 
@@ -585,6 +614,7 @@ public final class SlotEntity
     state.rollback(System.currentTimeMillis());
     txEvents.clear();
     lockedBy = 0;
+    publishMemory(state);
     return asReply(Effect().reply(c.replyTo(), Done.getInstance()).thenUnstashAll());
   }
 
@@ -594,6 +624,7 @@ public final class SlotEntity
       state.rollback(System.currentTimeMillis());
       txEvents.clear();
       lockedBy = 0;
+      publishMemory(state);
       return asReply(Effect().unstashAll());
     }
     abandonedLocks.add(c.txId());
@@ -714,6 +745,7 @@ public final class SlotEntity
       Reply reply = runBody(w.name(), sc);
       if (!Waiter.isNothing(reply)) {
         List<SlotEvent> events = new ArrayList<>(sc.events());
+        publishMemory(state);
         List<Runnable> replies = new ArrayList<>();
         replies.add(() -> w.complete(reply));
         replies.add(() -> c.replyTo().tell(true));
@@ -896,6 +928,7 @@ public final class SlotEntity
 
   /** After a persisted write: keep the index and the expiry timer in step with the state. */
   private void afterWrite(SlotState state) {
+    publishMemory(state);
     if (registered && state.isEmpty()) {
       registered = false;
       regSeq++; // an answer still on its way no longer says anything
@@ -952,8 +985,90 @@ public final class SlotEntity
       scheduleExpiry(state);
       return Effect().noReply();
     }
+    publishMemory(state);
     batchEvents.addAll(events);
     return flushBatch();
+  }
+
+  private void publishMemory(SlotState state) {
+    settings.localSlots().memory().publish(slot, state.usedBytes(), state.volatileCount());
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onSampleForEviction(
+      SlotState state, SampleForEviction c) {
+    if (blocked()) {
+      return Effect().stash();
+    }
+    List<EvictionCandidate> out = new ArrayList<>();
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    if (c.policy().equals("volatile-ttl")) {
+      // Exact within the slot: the keys nearest to their expiry, from the expiry index.
+      for (int db = 0; db < SlotState.DATABASES; db++) {
+        Keyspace ks = state.db(db);
+        if (ks != null) {
+          for (Bytes k : ks.soonestExpiring(c.samples())) {
+            out.add(new EvictionCandidate(db, k.array(), ks.get(k).expireAt));
+          }
+        }
+      }
+    } else {
+      // A uniform sample (reservoir) of the slot's eligible keys: O(keys in the slot).
+      boolean volatileOnly = c.policy().startsWith("volatile-");
+      boolean lru = c.policy().endsWith("-lru");
+      long seen = 0;
+      for (int db = 0; db < SlotState.DATABASES; db++) {
+        Keyspace ks = state.db(db);
+        if (ks == null || (volatileOnly && ks.volatileCount() == 0)) {
+          continue;
+        }
+        for (Map.Entry<Bytes, Keyspace.Entry> e : ks.entries().entrySet()) {
+          Keyspace.Entry entry = e.getValue();
+          if (volatileOnly && entry.expireAt == 0) {
+            continue;
+          }
+          seen++;
+          int at = out.size() < c.samples() ? out.size() : (int) Math.min(rnd.nextLong(seen), Integer.MAX_VALUE);
+          if (at < c.samples()) {
+            long score = lru ? entry.lastAccess : rnd.nextLong(Long.MAX_VALUE);
+            EvictionCandidate cand = new EvictionCandidate(db, e.getKey().array(), score);
+            if (at == out.size()) {
+              out.add(cand);
+            } else {
+              out.set(at, cand);
+            }
+          }
+        }
+      }
+    }
+    return answer(List.of(), c.replyTo(), new EvictionCandidates(out));
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onEvictKey(SlotState state, EvictKey c) {
+    if (blocked()) {
+      return Effect().stash();
+    }
+    if (!registered) {
+      return awaitRegistration();
+    }
+    Keyspace ks = state.db(c.db());
+    Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(c.key()));
+    boolean unchanged =
+        e != null
+            && switch (c.policy()) {
+              case "allkeys-lru", "volatile-lru" -> e.lastAccess == c.score();
+              case "volatile-ttl" -> e.expireAt == c.score();
+              case "volatile-random" -> e.expireAt != 0;
+              default -> true;
+            };
+    if (!unchanged) {
+      return answer(List.of(), c.replyTo(), 0L);
+    }
+    long before = state.usedBytes();
+    SlotEvent evicted = new SlotEvent.KeysEvicted(c.db(), List.of(c.key()));
+    state.apply(evicted, System.currentTimeMillis());
+    settings.localSlots().memory().countEvicted(1);
+    publishMemory(state);
+    return answer(List.of(evicted), c.replyTo(), before - state.usedBytes());
   }
 
   private ReplyEffect<SlotEvent, SlotState> onStats(SlotState state, GetStats cmd) {
@@ -1042,6 +1157,7 @@ public final class SlotEntity
               recovered = true;
               settings.localSlots().recovered();
               lastSnapshotAt = lastSequenceNumber(ctx);
+              publishMemory(state);
               sizeSnapshotInterval(state);
               scheduleExpiry(state);
               if (!state.isEmpty()) {

@@ -1,0 +1,76 @@
+package io.keyshard.node.slot;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The node's used memory for maxmemory: each running slot entity publishes its estimate (the
+ * bytes of its keys and values, {@code SlotState.usedBytes}) after every change, and this sums
+ * them. Only a slot's own actor writes its entry, so the total is kept by differences.
+ */
+public final class MemoryAccountant {
+  private final AtomicLongArray bytes = new AtomicLongArray(16384);
+  private final AtomicLongArray volatileKeys = new AtomicLongArray(16384);
+  private final AtomicLong total = new AtomicLong();
+  private final AtomicLong evicted = new AtomicLong();
+
+  /** Estimated bytes of every key and value held by the slots running here. */
+  public long used() {
+    return total.get();
+  }
+
+  public long evictedKeys() {
+    return evicted.get();
+  }
+
+  void countEvicted(long keys) {
+    evicted.addAndGet(keys);
+  }
+
+  /** CONFIG RESETSTAT. */
+  public void resetStats() {
+    evicted.set(0);
+  }
+
+  void publish(int slot, long used, long volatileCount) {
+    total.addAndGet(used - bytes.getAndSet(slot, used));
+    volatileKeys.set(slot, volatileCount);
+  }
+
+  /**
+   * Up to {@code n} slots that hold data (only slots with keys that have an expiry when
+   * {@code volatileOnly}), drawn at random with weight proportional to their used bytes, so a
+   * slot's keys are about as likely to be sampled as any other's. May repeat a slot.
+   */
+  public int[] pickSlots(int n, boolean volatileOnly) {
+    long[] prefix = new long[16384];
+    long sum = 0;
+    for (int slot = 0; slot < 16384; slot++) {
+      boolean eligible = volatileOnly ? volatileKeys.get(slot) > 0 : bytes.get(slot) > 0;
+      if (eligible) {
+        sum += Math.max(1, bytes.get(slot));
+      }
+      prefix[slot] = sum;
+    }
+    if (sum == 0) {
+      return new int[0];
+    }
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      long r = ThreadLocalRandom.current().nextLong(sum);
+      int lo = 0;
+      int hi = 16383;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (prefix[mid] > r) {
+          hi = mid;
+        } else {
+          lo = mid + 1;
+        }
+      }
+      out[i] = lo;
+    }
+    return out;
+  }
+}
