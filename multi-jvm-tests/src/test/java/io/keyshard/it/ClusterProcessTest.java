@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -30,17 +28,7 @@ import redis.clients.jedis.JedisCluster;
 class ClusterProcessTest {
 
   private static int clusterPort() throws Exception {
-    while (true) {
-      // Both ports below Linux's ephemeral range (32768 and up): an outgoing connection of any
-      // process may take a port there between this check and the node's bind (seen in CI).
-      int p = 10000 + ThreadLocalRandom.current().nextInt(12000);
-      try (ServerSocket a = new ServerSocket(p);
-          ServerSocket b = new ServerSocket(p + 10000)) {
-        return p;
-      } catch (java.io.IOException busy) {
-        // another
-      }
-    }
+    return Ports.cluster();
   }
 
   @Test

@@ -67,11 +67,23 @@ public final class KeyshardNode implements AutoCloseable {
   private final Tcp.ServerBinding tlsBinding;
   private final NodeSettings settings;
 
+  /** CLUSTER RESET asked this incarnation to end (see NodeRunner). */
+  public record Reset(boolean hard) {}
+
+  private final java.util.concurrent.atomic.AtomicReference<Reset> reset;
+
+  /** The RESET that ended this incarnation, or null. */
+  public Reset resetRequested() {
+    return reset.get();
+  }
+
   private KeyshardNode(
       ActorSystem<SpawnProtocol.Command> system,
       Tcp.ServerBinding binding,
       Tcp.ServerBinding tlsBinding,
-      NodeSettings settings) {
+      NodeSettings settings,
+      java.util.concurrent.atomic.AtomicReference<Reset> reset) {
+    this.reset = reset;
     this.system = system;
     this.binding = binding;
     this.tlsBinding = tlsBinding;
@@ -412,8 +424,28 @@ public final class KeyshardNode implements AutoCloseable {
       io.keyshard.node.cluster.Mirror m = mirror;
       system.getWhenTerminated().thenRun(m::close);
     }
+    java.util.concurrent.atomic.AtomicReference<Reset> reset = new java.util.concurrent.atomic.AtomicReference<>();
     if (membership != null) {
       ClusterCommands clusterCommands = new ClusterCommands(membership, system, router, settings);
+      clusterCommands.setNonEmptySlots(
+          () -> {
+            try {
+              return AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+                      index, SlotIndex.GetSlots::new, Duration.ofSeconds(10), system.scheduler())
+                  .toCompletableFuture()
+                  .get(11, TimeUnit.SECONDS)
+                  .slots();
+            } catch (Exception e) {
+              throw new io.keyshard.protocol.RedisException(io.keyshard.protocol.Err.err("the slot index did not answer"));
+            }
+          });
+      clusterCommands.setReset(
+          hard -> {
+            // Leave the cluster as a clean stop does; NodeRunner then starts the next one.
+            reset.set(new Reset(hard));
+            org.apache.pekko.actor.CoordinatedShutdown.get(system.classicSystem())
+                .run(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
+          });
       io.keyshard.node.cluster.Mirror m = mirror;
       clusterCommands.setExtraInfo(
           () ->
@@ -504,7 +536,7 @@ public final class KeyshardNode implements AutoCloseable {
       // Only now may the table send clients here (slots moved to this node get MOVED to it).
       membership.ready();
     }
-    return new KeyshardNode(system, binding, tlsBinding, settings);
+    return new KeyshardNode(system, binding, tlsBinding, settings, reset);
   }
 
   private static <T> ActorRef<T> spawn(

@@ -5,9 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--protected-mode yes|no] [--postgres JDBC-URL]
@@ -55,48 +52,18 @@ public final class Main {
       }
     }
     Config config = KeyshardNode.loadConfig(ConfigFactory.parseMap(overrides), file);
-    AtomicReference<KeyshardNode> current = new AtomicReference<>(KeyshardNode.start(config));
-    AtomicBoolean stopping = new AtomicBoolean();
+    NodeRunner runner = NodeRunner.start(config);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  stopping.set(true);
                   try {
-                    current.get().close();
+                    runner.close();
                   } catch (Exception ignored) {
                     // Exiting anyway.
                   }
                 }));
-    boolean clustered = config.getBoolean("keyshard.cluster.enabled");
-    while (true) {
-      KeyshardNode node = current.get();
-      node.system().getWhenTerminated().toCompletableFuture().join();
-      if (stopping.get() || !clustered) {
-        return;
-      }
-      // The cluster downed this node (it was cut off, or paused too long): a Pekko node joins
-      // a cluster once, so it starts again in this process as a new incarnation and rejoins.
-      LoggerFactory.getLogger(Main.class)
-          .warn("This node left the cluster (downed): starting a new incarnation that rejoins it");
-      try {
-        node.close();
-      } catch (Exception ignored) {
-        // Its system is gone already; what remains is released.
-      }
-      Config again =
-          ConfigFactory.parseMap(Map.of("keyshard.cluster.rejoin", true)).withFallback(config);
-      for (int attempt = 1; !stopping.get(); attempt++) {
-        try {
-          current.set(KeyshardNode.start(again));
-          break;
-        } catch (Exception e) {
-          LoggerFactory.getLogger(Main.class)
-              .warn("Starting a new incarnation failed (attempt {}): {}", attempt, e.toString());
-          Thread.sleep(Math.min(10_000, 1000L * attempt));
-        }
-      }
-    }
+    runner.whenStopped().join();
   }
 
   private static void usage(int code) {

@@ -494,6 +494,7 @@ class ClusterModeTest {
     TestNode[] nodes =
         startPair(Files.createTempDirectory("keyshard-ra"), Files.createTempDirectory("keyshard-rb"), portA, portB);
     TestNode c = null;
+    String[] oldIdC = {null};
     try {
       awaitCovered(portA);
       awaitCovered(portB);
@@ -503,6 +504,7 @@ class ClusterModeTest {
       awaitCovered(portC, 3);
       try (Jedis jc = new Jedis("127.0.0.1", portC, 15_000)) {
         String idC = jc.clusterMyId();
+        oldIdC[0] = idC;
         String mine = "";
         long until = System.currentTimeMillis() + 30_000;
         while (!mine.contains(" slave ") && System.currentTimeMillis() < until) {
@@ -595,7 +597,37 @@ class ClusterModeTest {
           }
           assertTrue(jc.info("replication").contains("master_port:" + primaryPort), jc.info("replication"));
           assertTrue(p.clusterNodes().contains(idC + " 127.0.0.1:" + portC + "@" + (portC + 10000) + " slave " + primaryId), p.clusterNodes());
+
+          // CLUSTER RESET: refused to a primary with keys; a replica leaves and starts afresh.
+          assertEquals("ERR CLUSTER RESET can't be called with master nodes containing keys",
+              errorOf(() -> p.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "RESET")));
+          assertEquals("ERR syntax error",
+              errorOf(() -> jc.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "RESET", "MEDIUM")));
+          assertEquals("OK", jc.clusterReset(redis.clients.jedis.args.ClusterResetType.HARD));
         }
+      }
+      // The new incarnation is outside any cluster, with a new id; the others forgot it.
+      long until2 = System.currentTimeMillis() + 60_000;
+      String resetInfo = "";
+      String newId = "";
+      while (System.currentTimeMillis() < until2) {
+        try (Jedis again = new Jedis("127.0.0.1", portC, 5_000)) {
+          resetInfo = again.clusterInfo();
+          newId = again.clusterMyId();
+          if (resetInfo.contains("cluster_known_nodes:1") && again.info("cluster").contains("keyshard_cluster_joined:0")) {
+            break;
+          }
+        } catch (RuntimeException restarting) {
+          resetInfo = restarting.toString();
+        }
+        Thread.sleep(200);
+      }
+      assertTrue(resetInfo.contains("cluster_known_nodes:1"), resetInfo);
+      try (Jedis ja = new Jedis("127.0.0.1", portA, 15_000)) {
+        String nodesA = ja.clusterNodes();
+        assertTrue(!newId.isEmpty() && !nodesA.contains(newId) && !newId.equals(oldIdC[0]), nodesA);
+        assertTrue(!nodesA.contains(oldIdC[0]), nodesA);
+        assertTrue(ja.clusterInfo().contains("cluster_known_nodes:2"), ja.clusterInfo());
       }
     } finally {
       if (c != null) {

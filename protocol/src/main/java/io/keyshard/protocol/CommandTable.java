@@ -338,6 +338,12 @@ public final class CommandTable {
                         .deprecated("5.0.0", "`CLUSTER REPLICAS`"),
                     cmd("failover", -2, "admin stale no_async_loading", "")
                         .doc("3.0.0", "O(1)", "Forces a replica to perform a manual failover of its master."),
+                    cmd("reset", -2, "admin noscript stale", "")
+                        .doc(
+                            "3.0.0",
+                            "O(N) where N is the number of known nodes. The command may execute a "
+                                + "FLUSHALL as a side effect.",
+                            "Reset a Redis Cluster node"),
                     cmd("setslot", -4, "admin stale no_async_loading", "")
                         .doc("3.0.0", "O(1)", "Bind a hash slot to a specific node"),
                     cmd("forget", 3, "admin stale no_async_loading", "")

@@ -111,8 +111,8 @@ class CommandTableCheckTest {
     // Redis 7.0 has it; Keyshard does not declare it yet.
     assertEquals("ERR unknown subcommand 'getkeysandflags'. Try COMMAND HELP.",
         check("command", "getkeysandflags", "get", "k"));
-    assertEquals("ERR unknown subcommand 'reset'. Try CLUSTER HELP.",
-        check("cluster", "reset"));
+    assertEquals("ERR unknown subcommand 'links'. Try CLUSTER HELP.",
+        check("cluster", "links"));
     assertEquals("ERR unknown subcommand '" + "y".repeat(128) + "'. Try CLIENT HELP.",
         check("client", "y".repeat(300)));
   }

@@ -62,7 +62,7 @@ class CommandTableTest {
     assertSubcommands(
         "cluster",
         "info nodes slots shards keyslot myid help addslots addslotsrange delslots delslotsrange "
-            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot replicate replicas slaves failover");
+            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot replicate replicas slaves failover reset");
     assertSubcommands("object", "encoding freq idletime refcount help");
     assertSubcommands(
         "acl", "cat deluser dryrun genpass getuser help list setuser users whoami");

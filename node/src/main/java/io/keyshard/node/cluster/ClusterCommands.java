@@ -39,6 +39,18 @@ public final class ClusterCommands {
   }
 
   private volatile java.util.function.Supplier<String> extraInfo = () -> "";
+  private volatile java.util.function.Consumer<Boolean> reset;
+  private volatile java.util.function.Supplier<int[]> nonEmptySlots = () -> new int[0];
+
+  /** CLUSTER RESET ends this incarnation: {@code reset} is told whether HARD. */
+  public void setReset(java.util.function.Consumer<Boolean> reset) {
+    this.reset = reset;
+  }
+
+  /** The slots of this node that hold keys (CLUSTER RESET refuses a primary with keys). */
+  public void setNonEmptySlots(java.util.function.Supplier<int[]> slots) {
+    this.nonEmptySlots = slots;
+  }
 
   /** More INFO cluster lines (recovery and replica counters). */
   public void setExtraInfo(java.util.function.Supplier<String> lines) {
@@ -87,7 +99,7 @@ public final class ClusterCommands {
     }
     if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")
         || sub.equals("delslots") || sub.equals("delslotsrange") || sub.equals("setslot")
-        || sub.equals("replicate") || sub.equals("failover")) {
+        || sub.equals("replicate") || sub.equals("failover") || sub.equals("reset")) {
       // The table's answer may take a moment: not on the connection's thread.
       return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
     }
@@ -173,6 +185,7 @@ public final class ClusterCommands {
         yield Reply.OK;
       }
       case "replicas", "slaves" -> replicas(t, new String(argv[2], StandardCharsets.UTF_8));
+      case "reset" -> reset(t, argv);
       case "failover" -> {
         String option = argv.length > 2 ? new String(argv[2], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT) : "";
         if (argv.length > 3 || !List.of("", "force", "takeover").contains(option)) {
@@ -375,6 +388,42 @@ public final class ClusterCommands {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * CLUSTER RESET [HARD|SOFT]: a node without slots leaves the cluster (the table forgets it)
+   * and starts again outside any cluster, waiting for CLUSTER MEET; HARD also takes a new node
+   * id. A node that owns slots must give them away first (they are the cluster's, in the shared
+   * journal): Redis's error if they hold keys, an explanation if not.
+   */
+  private Reply reset(ClusterView.Table t, byte[][] argv) {
+    boolean hard = false;
+    if (argv.length == 3) {
+      String mode = new String(argv[2], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+      if (mode.equals("hard")) {
+        hard = true;
+      } else if (!mode.equals("soft")) {
+        return Err.SYNTAX;
+      }
+    }
+    if (!t.ranges(view.myId()).isEmpty()) {
+      for (int slot : nonEmptySlots.get()) {
+        if (view.owns(slot)) {
+          return Err.err("CLUSTER RESET can't be called with master nodes containing keys");
+        }
+      }
+      return Err.err(
+          "CLUSTER RESET of a node that owns slots: give them away first (CLUSTER SETSLOT <slot> NODE <id>, or DELSLOTS)");
+    }
+    java.util.function.Consumer<Boolean> end = reset;
+    if (end == null) {
+      return Err.err("CLUSTER RESET is not available on this node");
+    }
+    membership.leaveTable();
+    boolean h = hard;
+    // Answer first, then leave (the connection closes with this incarnation).
+    system.scheduler().scheduleOnce(java.time.Duration.ofMillis(200), () -> end.accept(h), system.executionContext());
+    return Reply.OK;
   }
 
   /** CLUSTER REPLICAS id: the CLUSTER NODES lines of its replicas. */

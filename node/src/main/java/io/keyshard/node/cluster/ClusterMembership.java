@@ -423,6 +423,14 @@ public final class ClusterMembership {
     }
   }
 
+  /** CLUSTER RESET: the table forgets this node (it owns no slots; its replicas are freed). */
+  public void leaveTable() {
+    if (!joined) {
+      return;
+    }
+    ask(r -> new SlotTable.Forget(nodeId, "", r), Duration.ofSeconds(10));
+  }
+
   /** CLUSTER SET-CONFIG-EPOCH, with Redis's conditions. */
   public void setConfigEpoch(long epoch) {
     if (epoch < 0) {

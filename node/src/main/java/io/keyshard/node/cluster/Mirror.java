@@ -49,6 +49,7 @@ public final class Mirror implements AutoCloseable {
   private Connection connection;
   private String following;
   private long position;
+  private long primarySince;
   private volatile long applied;
   private volatile long handedOver;
 
@@ -129,12 +130,23 @@ public final class Mirror implements AutoCloseable {
     ClusterView.Table t = view.table();
     String primary = t.primaryOf(view.myId());
     if (primary == null) {
+      // A primary (again): nothing to follow. Slots it now owns stay warm a while, for the
+      // takeover that is starting them (takeWarm); the others go.
+      long now = System.currentTimeMillis();
+      if (primarySince == 0) {
+        primarySince = now;
+      }
       synchronized (this) {
-        slots.clear(); // a primary (again): nothing to follow
+        if (now - primarySince > 60_000) {
+          slots.clear();
+        } else {
+          slots.keySet().removeIf(s -> !view.owns(s));
+        }
       }
       following = null;
       return;
     }
+    primarySince = 0;
     Connection c = connection();
     if (!primary.equals(following)) {
       startFollowing(c, primary, t);
@@ -178,7 +190,7 @@ public final class Mirror implements AutoCloseable {
     }
     // Slots that left the primary are no longer followed.
     synchronized (this) {
-      slots.keySet().removeIf(s -> !isPrimarys(view.table(), primary, s));
+      slots.keySet().removeIf(s -> !isPrimarys(view.table(), primary, s) && !view.owns(s));
     }
   }
 

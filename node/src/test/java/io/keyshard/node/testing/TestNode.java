@@ -9,11 +9,11 @@ import java.util.Map;
 
 /** A Keyshard node in this JVM on a free loopback port, with its journal in a temp directory. */
 public final class TestNode implements AutoCloseable {
-  private final KeyshardNode node;
+  private final io.keyshard.node.NodeRunner runner;
   private final Path dir;
 
-  private TestNode(KeyshardNode node, Path dir) {
-    this.node = node;
+  private TestNode(io.keyshard.node.NodeRunner runner, Path dir) {
+    this.runner = runner;
     this.dir = dir;
   }
 
@@ -26,24 +26,27 @@ public final class TestNode implements AutoCloseable {
     Map<String, Object> overrides = new HashMap<>(settings);
     overrides.put("keyshard.port", settings.getOrDefault("keyshard.port", 0));
     overrides.put("keyshard.dir", dir.toString());
+    // As the server runs: a cluster node that is downed or RESET starts again in-process.
     return new TestNode(
-        KeyshardNode.start(KeyshardNode.loadConfig(ConfigFactory.parseMap(overrides), null)), dir);
+        io.keyshard.node.NodeRunner.start(KeyshardNode.loadConfig(ConfigFactory.parseMap(overrides), null)),
+        dir);
   }
 
   public int port() {
-    return node.port();
+    return runner.current().port();
   }
 
   public Path dir() {
     return dir;
   }
 
+  /** The node's current incarnation. */
   public KeyshardNode node() {
-    return node;
+    return runner.current();
   }
 
   @Override
   public void close() throws Exception {
-    node.close();
+    runner.close();
   }
 }

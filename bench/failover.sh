@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Failover under load (multi-jvm-tests/.../FailoverBench.java): 3 primaries without, then with,
+# a replica each, on an embedded PostgreSQL; kill -9 of a primary while 4 clients INCR counters;
+# per run and as median and max over RUNS runs: time to detect, to down, until every slot is
+# served again, events replayed at takeover, the longest client stall, lost acknowledged writes.
+# Measured, never asserted.
+#
+#   bench/failover.sh            # RUNS=10
+#   RUNS=3 bench/failover.sh
+#
+# Each run starts fresh JVMs (6 with replicas) on this machine: timings depend on what else it runs.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS="${RUNS:-10}"
+cd "$root"
+# Installed, as bin/keyshard-cluster does, so the node JVMs run this checkout's jars.
+mvn -q -B -Dstyle.color=never -DskipTests install >&2
+mvn -q -B -Dstyle.color=never -pl multi-jvm-tests test-compile dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile=multi-jvm-tests/target/bench.classpath >&2
+cp="multi-jvm-tests/target/test-classes:$(cat multi-jvm-tests/target/bench.classpath)"
+java -Xmx1g -Druns="$RUNS" \
+  -Dkeyshard.node.classpath.file=multi-jvm-tests/target/keyshard-node.classpath \
+  -Dkeyshard.it.work=multi-jvm-tests/target/multi-jvm \
+  -cp "$cp" io.keyshard.it.FailoverBench 2>&1 | grep -v " INFO \| DEBUG "

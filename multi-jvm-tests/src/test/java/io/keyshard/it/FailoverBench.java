@@ -1,0 +1,251 @@
+package io.keyshard.it;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * bench/failover.sh: kill -9 of a primary under an INCR load, on 3 primaries without and with
+ * a replica each, RUNS times each; prints, per run and as median and max: time to detect
+ * (first "UNREACHABLE" on a survivor), to down (the member removed), until every slot is served
+ * again (seen by a client: CLUSTER SLOTS without the dead node and a write to every slot), the
+ * events replayed by the survivors' slot recoveries, the longest stall a client saw, and lost
+ * acknowledged writes (must be 0). Measured, never asserted.
+ */
+public final class FailoverBench {
+  private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+  record Run(double detect, double down, double served, long replayed, long stallMs, long lost, long acked) {}
+
+  public static void main(String[] args) throws Exception {
+    int runs = Integer.parseInt(System.getProperty("runs", "10"));
+    Path work = Files.createTempDirectory("keyshard-failover-bench");
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      for (int replicas : new int[] {0, 1}) {
+        List<Run> results = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+          String db = "bench_" + replicas + "_" + i;
+          try (java.sql.Connection c = pg.getPostgresDatabase().getConnection();
+              java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + db);
+          }
+          Run r = once(work.resolve(db), pg.getJdbcUrl("postgres", db), replicas);
+          results.add(r);
+          System.out.printf(
+              "replicas=%d run %d: detect %.1f s, down %.1f s, all served %.1f s, replayed %d, stall %d ms, lost %d of %d acknowledged%n",
+              replicas, i + 1, r.detect, r.down, r.served, r.replayed, r.stallMs, r.lost, r.acked);
+        }
+        table(replicas, results);
+      }
+    }
+  }
+
+  private static void table(int replicas, List<Run> runs) {
+    System.out.printf("%n3 primaries, %d replica(s) each, %d runs: kill -9 of a primary under load%n", replicas, runs.size());
+    System.out.println("| measure | median | max |");
+    System.out.println("|---|---|---|");
+    row("time to detect (s)", runs.stream().mapToDouble(Run::detect).toArray(), "%.1f");
+    row("time to down (s)", runs.stream().mapToDouble(Run::down).toArray(), "%.1f");
+    row("until every slot is served (s)", runs.stream().mapToDouble(Run::served).toArray(), "%.1f");
+    row("events replayed at takeover", runs.stream().mapToDouble(Run::replayed).toArray(), "%.0f");
+    row("longest client stall (ms)", runs.stream().mapToDouble(Run::stallMs).toArray(), "%.0f");
+    row("lost acknowledged writes", runs.stream().mapToDouble(Run::lost).toArray(), "%.0f");
+    System.out.println();
+  }
+
+  private static void row(String name, double[] values, String format) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    double median = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    System.out.printf("| %s | " + format + " | " + format + " |%n", name, median, v[v.length - 1]);
+  }
+
+  private static Run once(Path dir, String url, int replicas) throws Exception {
+    Files.createDirectories(dir);
+    int n = 3 * (1 + replicas);
+    int[] ports = new int[n];
+    for (int i = 0; i < n; i++) {
+      ports[i] = Ports.cluster();
+    }
+    NodeProcess[] nodes = new NodeProcess[n];
+    Ledger ledger = new Ledger(new int[] {ports[0], ports[2]});
+    try {
+      for (int i = 0; i < n; i++) {
+        Path conf = dir.resolve("node" + i + ".conf");
+        Files.writeString(
+            conf,
+            "keyshard.postgres { url = \"" + url + "\", user = postgres }\n"
+                + "keyshard.cluster { enabled = on, min-nodes = 3, replica = " + (i >= 3 ? "on" : "off")
+                + ", seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n");
+        nodes[i] = NodeProcess.launch(dir.resolve("data" + i), conf, ports[i], dir.resolve("node" + i + ".log"));
+      }
+      for (NodeProcess node : nodes) {
+        node.awaitReady();
+      }
+      awaitServed(ports[0], ports[1], true);
+      if (replicas > 0) {
+        awaitReplicas(ports[0], 3 * replicas);
+      }
+      ledger.start(4);
+      Thread.sleep(5000);
+      long replayedBefore = 0;
+      for (int i = 0; i < n; i++) {
+        if (i != 1) {
+          replayedBefore += info(ports[i], "keyshard_recovery_events_replayed");
+        }
+      }
+      // The victim: the second primary (not the oldest, which runs the slot table).
+      long killedAt = System.currentTimeMillis();
+      LocalTime killedTime = LocalTime.now();
+      nodes[1].kill();
+      awaitServed(ports[0], ports[1], false);
+      double served = (System.currentTimeMillis() - killedAt) / 1000.0;
+      long replayed = -replayedBefore;
+      for (int i = 0; i < n; i++) {
+        if (i != 1) {
+          replayed += info(ports[i], "keyshard_recovery_events_replayed");
+        }
+      }
+      Thread.sleep(1000);
+      ledger.close();
+      long lost = 0;
+      Map<Integer, Integer> owner = owners(ports[0]);
+      for (int c = 0; c < Ledger.COUNTERS; c++) {
+        try (Jedis j = new Jedis("127.0.0.1", owner.get(JedisClusterCRC16.getSlot(Ledger.key(c))), 10_000)) {
+          String v = j.get(Ledger.key(c));
+          lost += Math.max(0, ledger.acked(c) - (v == null ? 0 : Long.parseLong(v)));
+        }
+      }
+      String log = nodes[0].logText();
+      double detect = secondsAfter(killedTime, log, "Marking node as UNREACHABLE");
+      double down = secondsAfter(killedTime, log, "was removed (Down)");
+      return new Run(detect, down, served, replayed, ledger.longestStallMs.get(), lost, ledger.totalAcked());
+    } finally {
+      ledger.close();
+      for (NodeProcess node : nodes) {
+        if (node != null) {
+          node.close();
+        }
+      }
+    }
+  }
+
+  /** Seconds from {@code since} to the first log line after it that contains {@code text}. */
+  private static double secondsAfter(LocalTime since, String log, String text) {
+    for (String line : log.split("\n")) {
+      if (line.contains(text) && line.length() > 12) {
+        try {
+          LocalTime t = LocalTime.parse(line.substring(0, 12), LOG_TIME);
+          if (!t.isBefore(since.minusNanos(500_000_000))) {
+            return Math.max(0, (t.toNanoOfDay() - since.toNanoOfDay()) / 1e9);
+          }
+        } catch (java.time.format.DateTimeParseException notATimestamp) {
+          // next line
+        }
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** Until every slot is owned by a node other than {@code gonePort} and takes a write. */
+  private static void awaitServed(int askPort, int gonePort, boolean goneMayOwn) throws Exception {
+    long until = System.currentTimeMillis() + 180_000;
+    while (System.currentTimeMillis() < until) {
+      try {
+        Map<Integer, Integer> owner = owners(askPort);
+        if (owner.size() == 16384 && (goneMayOwn || !owner.containsValue(gonePort)) && everySlotWrites(owner)) {
+          return;
+        }
+      } catch (RuntimeException notYet) {
+        // again
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("slots not all served within 180 s");
+  }
+
+  private static String[] keyOf;
+
+  private static boolean everySlotWrites(Map<Integer, Integer> owner) {
+    if (keyOf == null) {
+      String[] k = new String[16384];
+      int found = 0;
+      for (int i = 0; found < 16384; i++) {
+        String key = "probe:" + i;
+        int s = JedisClusterCRC16.getSlot(key);
+        if (k[s] == null) {
+          k[s] = key;
+          found++;
+        }
+      }
+      keyOf = k;
+    }
+    Map<Integer, List<String>> byPort = new HashMap<>();
+    for (int s = 0; s < 16384; s++) {
+      byPort.computeIfAbsent(owner.get(s), p -> new ArrayList<>()).add(keyOf[s]);
+    }
+    for (Map.Entry<Integer, List<String>> e : byPort.entrySet()) {
+      try (Jedis j = new Jedis("127.0.0.1", e.getKey(), 10_000)) {
+        redis.clients.jedis.Pipeline p = j.pipelined();
+        List<redis.clients.jedis.Response<String>> rs = new ArrayList<>();
+        for (String k : e.getValue()) {
+          rs.add(p.set(k, "1"));
+        }
+        p.sync();
+        for (redis.clients.jedis.Response<String> r : rs) {
+          r.get();
+        }
+      } catch (RuntimeException refused) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void awaitReplicas(int port, int count) throws Exception {
+    long until = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < until) {
+      try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+        if (j.clusterNodes().lines().filter(l -> l.contains(" slave ")).count() >= count) {
+          Thread.sleep(3000); // time to warm up
+          return;
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("replicas not assigned");
+  }
+
+  private static Map<Integer, Integer> owners(int port) {
+    Map<Integer, Integer> out = new HashMap<>();
+    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+      for (Object o : j.clusterSlots()) {
+        List<?> range = (List<?>) o;
+        int p = ((Long) ((List<?>) range.get(2)).get(1)).intValue();
+        for (long s = (Long) range.get(0); s <= (Long) range.get(1); s++) {
+          out.put((int) s, p);
+        }
+      }
+    }
+    return out;
+  }
+
+  private static long info(int port, String field) {
+    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+      for (String line : j.info("cluster").split("\r\n")) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).trim());
+        }
+      }
+    }
+    return 0;
+  }
+}
