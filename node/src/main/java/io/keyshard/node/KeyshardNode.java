@@ -21,6 +21,7 @@ import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.cluster.NodeIdentity;
 import io.keyshard.node.cluster.RequesterAllocation;
 import io.keyshard.node.cluster.SlotTable;
+import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.protocol.CommandTable;
 import java.net.InetSocketAddress;
@@ -348,6 +349,7 @@ public final class KeyshardNode implements AutoCloseable {
     ActorRef<SlotIndex.Command> index =
         spawn(system, SlotIndex.create(nodeId), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
+    JournalHealth journal = new JournalHealth(config.getDuration("keyshard.journal-probe-interval"));
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
             SlotCommands.all(),
@@ -357,7 +359,8 @@ public final class KeyshardNode implements AutoCloseable {
             config.getDuration("keyshard.active-expire.interval"),
             config.getInt("keyshard.max-batch"),
             localSlots,
-            notServedHere(view));
+            notServedHere(view),
+            journal);
     ClusterSharding sharding = ClusterSharding.get(system);
     Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =
         Entity.of(
@@ -375,6 +378,7 @@ public final class KeyshardNode implements AutoCloseable {
     ClientRegistry clients = new ClientRegistry();
     ServerStats stats = new ServerStats();
     Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
+    router.setJournal(journal);
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
     if (view != null) {
       router.setCluster(view);

@@ -1,6 +1,7 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.Futures;
+import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -36,6 +37,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *       support it (MGET, MSET, MSETNX, DEL, UNLINK, EXISTS, TOUCH, RENAME, RENAMENX, COPY),
  *       otherwise CROSSSLOT.
  * </ol>
+ * A write is refused with TRYAGAIN, before it runs, while the journal is failing, and any
+ * command for a slot that is recovering after a failed journal write (JournalHealth).
  * In cluster mode, before MULTI queueing: keys owned by another node get MOVED, keys in
  * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN (ASK and TRYAGAIN come with
  * migration).
@@ -163,6 +166,10 @@ public final class Router {
       s.multi.add(argv);
       return done(Reply.QUEUED);
     }
+    if (spec.isWrite() && route.slots().size() != 1 && !journal.admitsWrite()) {
+      // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
+      return done(JournalHealth.NOT_APPLIED);
+    }
     SessionCommand sc = sessionCommands.get(top.name());
     if (sc != null) {
       return sc.run(s, argv, spec);
@@ -249,6 +256,16 @@ public final class Router {
   }
 
   private volatile Blocking blocking;
+  private volatile JournalHealth journal = new JournalHealth();
+
+  /** What the slots report about the journal (docs/decisions/2026-11-22-journal-faults.md). */
+  public void setJournal(JournalHealth journal) {
+    this.journal = journal;
+  }
+
+  public JournalHealth journal() {
+    return journal;
+  }
   private volatile io.keyshard.node.cluster.ClusterView cluster;
   private volatile io.keyshard.node.cluster.ProxyClient proxy;
 
@@ -334,6 +351,16 @@ public final class Router {
   /** Runs one command body in one slot and returns its reply (or a timeout error). */
   public CompletionStage<Reply> execInSlot(
       int slot, String name, int db, byte[][] argv, boolean write) {
+    if (journal.isRecovering(slot)) {
+      // Its last journal write failed and it has not recovered yet: what it holds is unknown
+      // until then, so nothing runs there, reads included (other slots serve as usual).
+      return done(JournalHealth.RECOVERING);
+    }
+    if (write && !journal.admitsWrite()) {
+      // The journal is failing: fail at once, certainly unwritten, instead of each write
+      // waiting for the journal to fail it (one write per interval still goes, as a probe).
+      return done(JournalHealth.NOT_APPLIED);
+    }
     return this.<Reply>ask(slot, replyTo -> new SlotEntity.Exec(name, db, argv, write, replyTo))
         .exceptionally(Router::failure);
   }
