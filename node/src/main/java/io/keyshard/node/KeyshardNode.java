@@ -316,6 +316,18 @@ public final class KeyshardNode implements AutoCloseable {
 
   private volatile JournalLease lease;
 
+  /** Drops the journal pool's connections (in use: when returned), see JournalHealth.onFailure. */
+  private static void evictJournalConnections(ActorSystem<?> system) {
+    org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl slick =
+        (org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl)
+            org.apache.pekko.persistence.jdbc.db.SlickExtension.get(system);
+    Object source =
+        slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
+    if (source instanceof slick.jdbc.hikaricp.HikariCPJdbcDataSource hikari) {
+      hikari.ds().getHikariPoolMXBean().softEvictConnections();
+    }
+  }
+
   private static KeyshardNode boot(
       ActorSystem<SpawnProtocol.Command> system,
       Config config,
@@ -346,10 +358,11 @@ public final class KeyshardNode implements AutoCloseable {
       up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    ActorRef<SlotIndex.Command> index =
-        spawn(system, SlotIndex.create(nodeId), "slot-index", startTimeout);
-    LocalSlots localSlots = new LocalSlots();
     JournalHealth journal = new JournalHealth(config.getDuration("keyshard.journal-probe-interval"));
+    journal.onFailure(() -> evictJournalConnections(system));
+    ActorRef<SlotIndex.Command> index =
+        spawn(system, SlotIndex.create(nodeId, journal), "slot-index", startTimeout);
+    LocalSlots localSlots = new LocalSlots();
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
             SlotCommands.all(),

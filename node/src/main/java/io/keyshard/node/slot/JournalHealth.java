@@ -42,6 +42,10 @@ public final class JournalHealth {
   /** Slots whose entity is restarting after a journal failure and has not recovered yet. */
   private final AtomicIntegerArray recovering = new AtomicIntegerArray(16384);
 
+  /** Run (at most once a second) while journal operations fail: see {@link #onFailure}. */
+  private volatile Runnable resetConnections = () -> {};
+  private final AtomicLong lastReset = new AtomicLong();
+
   public JournalHealth(java.time.Duration probeInterval) {
     this.probeIntervalMs = probeInterval.toMillis();
   }
@@ -74,8 +78,27 @@ public final class JournalHealth {
     return recovering.get(slot) != 0;
   }
 
+  /**
+   * What to do while the journal fails: the node drops its pooled connections, so the pool opens
+   * new ones. H2 closes its database for good after a failed write (a full disk), and a pool
+   * would otherwise keep handing out connections to the closed database after space is freed;
+   * for PostgreSQL the pooled connections died with the server anyway.
+   */
+  public void onFailure(Runnable resetConnections) {
+    this.resetConnections = resetConnections;
+  }
+
+  private void failing() {
+    long now = System.currentTimeMillis();
+    long last = lastReset.get();
+    if (now - last >= 1000 && lastReset.compareAndSet(last, now)) {
+      resetConnections.run();
+    }
+  }
+
   void writeFailed(int slot) {
     recovering.set(slot, 1);
+    failing();
     if (!down) {
       downSince = System.currentTimeMillis();
       nextProbeAt.set(downSince + probeIntervalMs);
@@ -83,8 +106,14 @@ public final class JournalHealth {
     }
   }
 
+  /** A journal operation of the index or the transaction log failed (write or recovery). */
+  public void failed() {
+    failing();
+  }
+
   void recoveryFailed(int slot) {
     recovering.set(slot, 1);
+    failing();
   }
 
   void recovered(int slot) {

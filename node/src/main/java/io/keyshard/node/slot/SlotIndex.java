@@ -70,13 +70,20 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
   private long barrier;
 
   public static Behavior<Command> create(String nodeId) {
-    return Behaviors.setup(
-        ctx -> new SlotIndex(PersistenceId.ofUniqueId("slot-index-" + nodeId), ctx.getSelf()));
+    return create(nodeId, new JournalHealth());
   }
 
-  private SlotIndex(PersistenceId id, ActorRef<Command> self) {
+  public static Behavior<Command> create(String nodeId, JournalHealth journal) {
+    return Behaviors.setup(
+        ctx -> new SlotIndex(PersistenceId.ofUniqueId("slot-index-" + nodeId), ctx.getSelf(), journal));
+  }
+
+  private final JournalHealth journal;
+
+  private SlotIndex(PersistenceId id, ActorRef<Command> self, JournalHealth journal) {
     super(id, SlotEntity.JOURNAL_BACKOFF); // a failed write restarts the index, see signalHandler
     this.self = self;
+    this.journal = journal;
   }
 
   /** The registrations whose journal write is in flight. */
@@ -95,10 +102,13 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
         .onSignal(
             org.apache.pekko.persistence.typed.JournalPersistRejected.class,
             (state, f) -> lost())
+        .onSignal(
+            org.apache.pekko.persistence.typed.RecoveryFailed.class, (state, f) -> journal.failed())
         .build();
   }
 
   private void lost() {
+    journal.failed();
     List<Register> lost = new ArrayList<>(persisting);
     lost.addAll(pending);
     persisting = List.of();
