@@ -21,6 +21,7 @@ import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.cluster.NodeIdentity;
 import io.keyshard.node.cluster.RequesterAllocation;
 import io.keyshard.node.cluster.SlotTable;
+import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.protocol.CommandTable;
 import java.net.InetSocketAddress;
@@ -331,6 +332,18 @@ public final class KeyshardNode implements AutoCloseable {
 
   private volatile JournalLease lease;
 
+  /** Drops the journal pool's connections (in use: when returned), see JournalHealth.onFailure. */
+  private static void evictJournalConnections(ActorSystem<?> system) {
+    org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl slick =
+        (org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl)
+            org.apache.pekko.persistence.jdbc.db.SlickExtension.get(system);
+    Object source =
+        slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
+    if (source instanceof slick.jdbc.hikaricp.HikariCPJdbcDataSource hikari) {
+      hikari.ds().getHikariPoolMXBean().softEvictConnections();
+    }
+  }
+
   private static KeyshardNode boot(
       ActorSystem<SpawnProtocol.Command> system,
       Config config,
@@ -361,8 +374,10 @@ public final class KeyshardNode implements AutoCloseable {
       up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    JournalHealth journal = new JournalHealth(config.getDuration("keyshard.journal-probe-interval"));
+    journal.onFailure(() -> evictJournalConnections(system));
     ActorRef<SlotIndex.Command> index =
-        spawn(system, SlotIndex.create(nodeId), "slot-index", startTimeout);
+        spawn(system, SlotIndex.create(nodeId, journal), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
@@ -373,7 +388,8 @@ public final class KeyshardNode implements AutoCloseable {
             config.getDuration("keyshard.active-expire.interval"),
             config.getInt("keyshard.max-batch"),
             localSlots,
-            notServedHere(view));
+            notServedHere(view),
+            journal);
     ClusterSharding sharding = ClusterSharding.get(system);
     Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =
         Entity.of(
@@ -391,6 +407,7 @@ public final class KeyshardNode implements AutoCloseable {
     ClientRegistry clients = new ClientRegistry();
     ServerStats stats = new ServerStats();
     Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
+    router.setJournal(journal);
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
     if (view != null) {
       router.setCluster(view);

@@ -137,7 +137,7 @@ public final class Blocking {
             (served, t) -> {
               if (t != null) {
                 if (w.claim()) {
-                  w.complete(Router.failure(t));
+                  w.complete(Router.failure(t, true));
                 }
               } else if (!served) {
                 register(w, slots, groups, i + 1);

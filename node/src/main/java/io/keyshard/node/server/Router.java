@@ -1,6 +1,7 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.Futures;
+import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,6 +40,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  *       support it (MGET, MSET, MSETNX, DEL, UNLINK, EXISTS, TOUCH, RENAME, RENAMENX, COPY),
  *       otherwise CROSSSLOT.
  * </ol>
+ * A write is refused with TRYAGAIN, before it runs, while the journal is failing, and any
+ * command for a slot that is recovering after a failed journal write (JournalHealth).
  * In cluster mode, before MULTI queueing: keys owned by another node get MOVED, keys in
  * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN (ASK and TRYAGAIN come with
  * migration).
@@ -250,6 +253,10 @@ public final class Router {
       s.multi.add(argv);
       return done(Reply.QUEUED);
     }
+    if (spec.isWrite() && route.slots().size() != 1 && !journal.admitsWrite()) {
+      // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
+      return done(JournalHealth.NOT_APPLIED);
+    }
     SessionCommand sc = sessionCommands.get(top.name());
     if (sc != null) {
       return sc.run(s, argv, spec);
@@ -339,6 +346,16 @@ public final class Router {
   }
 
   private volatile Blocking blocking;
+  private volatile JournalHealth journal = new JournalHealth();
+
+  /** What the slots report about the journal (docs/decisions/2026-11-22-journal-faults.md). */
+  public void setJournal(JournalHealth journal) {
+    this.journal = journal;
+  }
+
+  public JournalHealth journal() {
+    return journal;
+  }
   private volatile io.keyshard.node.cluster.ClusterView cluster;
   private volatile io.keyshard.node.cluster.ProxyClient proxy;
 
@@ -424,8 +441,18 @@ public final class Router {
   /** Runs one command body in one slot and returns its reply (or a timeout error). */
   public CompletionStage<Reply> execInSlot(
       int slot, String name, int db, byte[][] argv, boolean write) {
+    if (journal.isRecovering(slot)) {
+      // Its last journal write failed and it has not recovered yet: what it holds is unknown
+      // until then, so nothing runs there, reads included (other slots serve as usual).
+      return done(JournalHealth.RECOVERING);
+    }
+    if (write && !journal.admitsWrite()) {
+      // The journal is failing: fail at once, certainly unwritten, instead of each write
+      // waiting for the journal to fail it (one write per interval still goes, as a probe).
+      return done(JournalHealth.NOT_APPLIED);
+    }
     return this.<Reply>ask(slot, replyTo -> new SlotEntity.Exec(name, db, argv, write, replyTo))
-        .exceptionally(Router::failure);
+        .exceptionally(t -> failure(t, write));
   }
 
   /** Sends a slot a message that has no reply. */
@@ -476,12 +503,18 @@ public final class Router {
     return ref;
   }
 
-  static Reply failure(Throwable t) {
+  /**
+   * The answer to a slot that failed to answer. A timed-out read changed nothing: TRYAGAIN,
+   * which clients may resend. A timed-out write may or may not be in the journal: a plain ERR,
+   * which no client resends by itself (a second INCR would count twice).
+   */
+  static Reply failure(Throwable t, boolean write) {
     Throwable cause = t.getCause() != null && t instanceof java.util.concurrent.CompletionException
         ? t.getCause() : t;
     if (cause instanceof TimeoutException) {
-      // The write may or may not have been persisted: the client must treat it as unknown.
-      return Reply.error("TRYAGAIN slot did not answer in time; the command may or may not have run");
+      return write
+          ? Err.err("slot did not answer in time; the write may or may not have been applied")
+          : Reply.error("TRYAGAIN slot did not answer in time; nothing was written");
     }
     return Err.err("internal error: " + cause.getClass().getSimpleName());
   }

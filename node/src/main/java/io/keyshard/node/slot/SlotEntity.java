@@ -192,7 +192,20 @@ public final class SlotEntity
       Duration expireInterval,
       int maxBatch,
       LocalSlots localSlots,
-      Fence notServedHere) {
+      Fence notServedHere,
+      JournalHealth journal) {
+
+    public Settings(
+        Map<String, SlotCommand> commands,
+        ActorRef<SlotIndex.Command> index,
+        int snapshotEvery,
+        int expireBatch,
+        Duration expireInterval,
+        int maxBatch,
+        LocalSlots localSlots,
+        Fence notServedHere) {
+      this(commands, index, snapshotEvery, expireBatch, expireInterval, maxBatch, localSlots, notServedHere, new JournalHealth());
+    }
 
     /** Standalone: every slot is served here. */
     public Settings(
@@ -240,6 +253,11 @@ public final class SlotEntity
   }
 
   private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
+
+  /** Restart delays after a journal failure (also used by the index and the transaction log). */
+  public static final org.apache.pekko.actor.typed.BackoffSupervisorStrategy JOURNAL_BACKOFF =
+      org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
+          Duration.ofMillis(200), Duration.ofSeconds(2), 0.2);
   private static final long MAX_EXPIRE_TIMER_MS = 3_600_000;
 
   private final int slot;
@@ -275,7 +293,22 @@ public final class SlotEntity
    * contents have joined it.
    */
   private final List<SlotEvent> batchEvents = new ArrayList<>();
-  private final List<Runnable> batchReplies = new ArrayList<>();
+  private final List<Pending> batchReplies = new ArrayList<>();
+
+  /** The replies waiting for the journal write in flight (answered with an error if it fails). */
+  private List<Pending> persisting = List.of();
+
+  /** A reply that waits for the journal: sent once the events are in, or replaced by an error. */
+  private record Pending(Runnable ok, java.util.function.Consumer<Reply> failed) {
+    static Pending of(ActorRef<Reply> replyTo, Reply reply) {
+      return new Pending(() -> replyTo.tell(reply), replyTo::tell);
+    }
+
+    /** A reply that is not a client's (Done, Boolean...): its asker times out instead. */
+    static Pending internal(Runnable ok) {
+      return new Pending(ok, error -> {});
+    }
+  }
   private boolean flushScheduled;
 
   /** The transaction holding this slot's lock, or 0. */
@@ -315,7 +348,9 @@ public final class SlotEntity
       Settings settings,
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers) {
-    super(persistenceId(slot));
+    // A failed journal write restarts the slot, which recovers from the journal what it really
+    // holds; while the journal stays down, recovery is retried with these delays.
+    super(persistenceId(slot), JOURNAL_BACKOFF);
     this.slot = slot;
     this.epoch = epoch;
     this.settings = settings;
@@ -405,19 +440,17 @@ public final class SlotEntity
     // Clients blocked on keys this write made ready are served now, before anything else runs
     // here, and their pops join the same batch, after the write.
     List<SlotEvent> events = new ArrayList<>(c.events());
-    List<Runnable> replies = new ArrayList<>();
-    ActorRef<Reply> replyTo = cmd.replyTo();
-    Reply r = reply;
-    replies.add(() -> replyTo.tell(r));
+    List<Pending> replies = new ArrayList<>();
+    replies.add(Pending.of(cmd.replyTo(), reply));
     serveBlocked(state, c.events(), events, replies);
     return answerAll(events, replies);
   }
 
   /** Like {@link #answer}, for several replies that all wait for the same events. */
   private ReplyEffect<SlotEvent, SlotState> answerAll(
-      List<SlotEvent> events, List<Runnable> replies) {
+      List<SlotEvent> events, List<Pending> replies) {
     if (events.isEmpty() && batchEvents.isEmpty()) {
-      replies.forEach(Runnable::run);
+      replies.forEach(p -> p.ok().run());
       return Effect().noReply();
     }
     batchEvents.addAll(events);
@@ -442,7 +475,7 @@ public final class SlotEntity
       return Effect().reply(replyTo, reply);
     }
     batchEvents.addAll(events);
-    batchReplies.add(() -> replyTo.tell(reply));
+    batchReplies.add(pending(replyTo, reply));
     if (batchEvents.size() >= settings.maxBatch()) {
       return flushBatch();
     }
@@ -453,26 +486,68 @@ public final class SlotEntity
     return Effect().noReply();
   }
 
+  @SuppressWarnings("unchecked")
+  private static <T> Pending pending(ActorRef<T> replyTo, T reply) {
+    return reply instanceof Reply r
+        ? Pending.of((ActorRef<Reply>) (ActorRef<?>) replyTo, r)
+        : Pending.internal(() -> replyTo.tell(reply));
+  }
+
   private ReplyEffect<SlotEvent, SlotState> flushBatch() {
     flushScheduled = false;
     if (batchEvents.isEmpty()) {
       return Effect().noReply();
     }
     List<SlotEvent> events = List.copyOf(batchEvents);
-    List<Runnable> replies = List.copyOf(batchReplies);
+    List<Pending> replies = List.copyOf(batchReplies);
     batchEvents.clear();
     batchReplies.clear();
     preApplied += events.size();
+    persisting = replies;
     // Unstash afterwards: a transaction's lock may be waiting for this batch.
     return asReply(
         Effect()
             .persist(events)
             .thenRun(
                 s -> {
-                  replies.forEach(Runnable::run);
+                  persisting = List.of();
+                  settings.journal().writeSucceeded();
+                  replies.forEach(p -> p.ok().run());
                   afterWrite(s);
                 })
             .thenUnstashAll());
+  }
+
+  /**
+   * A journal write of this slot failed; Pekko restarts the slot after this (with
+   * {@link #JOURNAL_BACKOFF}), and its recovery reads what the journal really holds. Until then
+   * nothing applied in memory may be seen: every waiting reply gets an error now, MAYBE_APPLIED
+   * for the write that was tried, NOT_APPLIED for what had not been sent yet, and this instance
+   * forgets what the lost state implied (it outlives the restart).
+   */
+  private void journalFailed(Throwable failure, boolean rejected) {
+    boolean nothingWritten = rejected || JournalHealth.certainlyNotWritten(failure);
+    ctx.getLog()
+        .warn("Journal write of slot {} failed ({}): {}", slot,
+            nothingWritten ? "not written" : "outcome unknown", String.valueOf(failure));
+    settings.journal().writeFailed(slot);
+    Reply tried = nothingWritten ? JournalHealth.NOT_APPLIED : JournalHealth.MAYBE_APPLIED;
+    persisting.forEach(p -> p.failed().accept(tried));
+    persisting = List.of();
+    batchReplies.forEach(p -> p.failed().accept(JournalHealth.NOT_APPLIED));
+    batchReplies.clear();
+    batchEvents.clear();
+    flushScheduled = false;
+    preApplied = 0;
+    // A transaction's tentative events were in the lost state: it finds the lock gone.
+    lockedBy = 0;
+    txEvents.clear();
+    // The watched keys may have changed in ways the recovered state does not show.
+    dirtyWatchers.addAll(watchedBy.keySet());
+    staleWatches.clear();
+    staleTouched.clear();
+    timers.cancel(ExpireTick.INSTANCE);
+    expireTimerAt = 0;
   }
 
   /** The javadsl offers no unstash that is also a ReplyEffect; Pekko's effects implement both. */
@@ -573,7 +648,7 @@ public final class SlotEntity
       state.markTxApplied(c.txId(), c.completedBelow());
       List<SlotEvent> events = new ArrayList<>();
       events.add(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()));
-      List<Runnable> served = new ArrayList<>();
+      List<Pending> served = new ArrayList<>();
       if (!waiting.isEmpty()) {
         // A push inside MULTI/EXEC, or the destination half of an LMOVE, wakes blocked clients.
         serveBlocked(state, unnested(c.events()), events, served);
@@ -586,7 +661,7 @@ public final class SlotEntity
                   s -> {
                     afterWrite(s);
                     c.replyTo().tell(Done.getInstance());
-                    served.forEach(Runnable::run);
+                    served.forEach(p -> p.ok().run());
                   })
               .thenUnstashAll());
     }
@@ -746,9 +821,9 @@ public final class SlotEntity
       if (!Waiter.isNothing(reply)) {
         List<SlotEvent> events = new ArrayList<>(sc.events());
         publishMemory(state);
-        List<Runnable> replies = new ArrayList<>();
-        replies.add(() -> w.complete(reply));
-        replies.add(() -> c.replyTo().tell(true));
+        List<Pending> replies = new ArrayList<>();
+        replies.add(new Pending(() -> w.complete(reply), w::complete));
+        replies.add(Pending.internal(() -> c.replyTo().tell(true)));
         serveBlocked(state, sc.events(), events, replies);
         return answerAll(events, replies);
       }
@@ -791,13 +866,14 @@ public final class SlotEntity
       return Effect().stop().thenReply(c.replyTo(), s -> Done.getInstance());
     }
     List<SlotEvent> events = List.copyOf(batchEvents);
-    List<Runnable> replies = List.copyOf(batchReplies);
+    List<Pending> replies = List.copyOf(batchReplies);
     batchEvents.clear();
     batchReplies.clear();
     preApplied += events.size();
+    persisting = replies;
     return Effect()
         .persist(events)
-        .thenRun(s -> replies.forEach(Runnable::run))
+        .thenRun(s -> replies.forEach(p -> p.ok().run()))
         .thenStop()
         .thenReply(c.replyTo(), s -> Done.getInstance());
   }
@@ -837,7 +913,7 @@ public final class SlotEntity
    * {@code replies}; both must wait for the journal.
    */
   private void serveBlocked(
-      SlotState state, List<SlotEvent> trigger, List<SlotEvent> events, List<Runnable> replies) {
+      SlotState state, List<SlotEvent> trigger, List<SlotEvent> events, List<Pending> replies) {
     java.util.LinkedHashSet<WatchedKey> ready = new java.util.LinkedHashSet<>();
     java.util.function.Consumer<List<SlotEvent>> collect =
         evs -> {
@@ -877,7 +953,7 @@ public final class SlotEntity
         if (w.retry()) {
           // It cannot be served here (BLMOVE to another slot): the router runs it again.
           it.remove();
-          replies.add(() -> w.complete(Waiter.RETRY));
+          replies.add(Pending.internal(() -> w.complete(Waiter.RETRY)));
           continue;
         }
         SlotContext sc =
@@ -889,7 +965,7 @@ public final class SlotEntity
         }
         it.remove();
         events.addAll(sc.events());
-        replies.add(() -> w.complete(reply));
+        replies.add(new Pending(() -> w.complete(reply), w::complete));
         collect.accept(sc.events());
         ready.remove(wk); // still being served by this loop
       }
@@ -1156,6 +1232,10 @@ public final class SlotEntity
             state -> {
               recovered = true;
               settings.localSlots().recovered();
+              settings.journal().recovered(slot);
+              if (!watchers.isEmpty()) {
+                state.setTouchListener(this::touched); // a new state after a restart
+              }
               lastSnapshotAt = lastSequenceNumber(ctx);
               publishMemory(state);
               sizeSnapshotInterval(state);
@@ -1165,6 +1245,18 @@ public final class SlotEntity
                 // standalone journal): keyspace-wide commands must find it.
                 sendRegister(0);
               }
+            })
+        .onSignal(
+            org.apache.pekko.persistence.typed.JournalPersistFailed.class,
+            (state, f) -> journalFailed(f.getFailure(), false))
+        .onSignal(
+            org.apache.pekko.persistence.typed.JournalPersistRejected.class,
+            (state, f) -> journalFailed(f.getFailure(), true))
+        .onSignal(
+            org.apache.pekko.persistence.typed.RecoveryFailed.class,
+            (state, f) -> {
+              ctx.getLog().warn("Recovery of slot {} failed, retrying: {}", slot, String.valueOf(f.getFailure()));
+              settings.journal().recoveryFailed(slot);
             })
         .onSignal(
             org.apache.pekko.actor.typed.PostStop.instance(),

@@ -70,14 +70,54 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
   private long barrier;
 
   public static Behavior<Command> create(String nodeId) {
-    return Behaviors.setup(
-        ctx -> new SlotIndex(PersistenceId.ofUniqueId("slot-index-" + nodeId), ctx.getSelf()));
+    return create(nodeId, new JournalHealth());
   }
 
-  private SlotIndex(PersistenceId id, ActorRef<Command> self) {
-    super(id);
-    this.self = self;
+  public static Behavior<Command> create(String nodeId, JournalHealth journal) {
+    return Behaviors.setup(
+        ctx -> new SlotIndex(PersistenceId.ofUniqueId("slot-index-" + nodeId), ctx.getSelf(), journal));
   }
+
+  private final JournalHealth journal;
+
+  private SlotIndex(PersistenceId id, ActorRef<Command> self, JournalHealth journal) {
+    super(id, SlotEntity.JOURNAL_BACKOFF); // a failed write restarts the index, see signalHandler
+    this.self = self;
+    this.journal = journal;
+  }
+
+  /** The registrations whose journal write is in flight. */
+  private List<Register> persisting = List.of();
+
+  /**
+   * A journal write failed and the index restarts: the slots whose registration was lost are
+   * told so (as a denial, after which a plain write registers again), or they would wait forever.
+   */
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<BitSet> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            org.apache.pekko.persistence.typed.JournalPersistFailed.class,
+            (state, f) -> lost())
+        .onSignal(
+            org.apache.pekko.persistence.typed.JournalPersistRejected.class,
+            (state, f) -> lost())
+        .onSignal(
+            org.apache.pekko.persistence.typed.RecoveryFailed.class, (state, f) -> journal.failed())
+        .build();
+  }
+
+  private void lost() {
+    journal.failed();
+    List<Register> lost = new ArrayList<>(persisting);
+    lost.addAll(pending);
+    persisting = List.of();
+    pending.clear();
+    for (Register r : lost) {
+      r.replyTo().tell(new Answer(r.seq(), false));
+    }
+  }
+
 
   @Override
   public BitSet emptyState() {
@@ -146,9 +186,14 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
         events.add(new IndexEvent.SlotRegistered(r.slot()));
       }
     }
+    persisting = batch;
     return Effect()
         .persist(events)
-        .thenRun(s -> batch.forEach(r -> r.replyTo().tell(new Answer(r.seq(), true))))
+        .thenRun(
+            s -> {
+              persisting = List.of();
+              batch.forEach(r -> r.replyTo().tell(new Answer(r.seq(), true)));
+            })
         // A barrier request may be waiting for this batch.
         .thenUnstashAll();
   }

@@ -55,7 +55,9 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   }
 
   private TxLog(PersistenceId id, ActorRef<Command> self) {
-    super(id);
+    // A failed journal write restarts the log (recovery shows what was written); what was not
+    // sent yet is dropped, and its transactions time out and abort, having changed nothing.
+    super(id, io.keyshard.node.slot.SlotEntity.JOURNAL_BACKOFF);
     this.self = self;
   }
 
@@ -105,6 +107,16 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
     return Effect()
         .persist(written.stream().map(Waiting::event).toList())
         .thenRun(s -> written.forEach(w -> w.replyTo().tell(Done.getInstance())));
+  }
+
+  @Override
+  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(
+            org.apache.pekko.persistence.typed.JournalPersistFailed.class, (state, f) -> batch.clear())
+        .onSignal(
+            org.apache.pekko.persistence.typed.JournalPersistRejected.class, (state, f) -> batch.clear())
+        .build();
   }
 
   @Override
