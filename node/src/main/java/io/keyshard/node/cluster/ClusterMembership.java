@@ -255,7 +255,9 @@ public final class ClusterMembership {
       return;
     }
     for (int s : slots) {
-      if (view.table().owner(s) != null) {
+      // Its own slot is busy, as in Redis. Another owner is the table's to say: this node's
+      // view may not have seen a DELSLOTS yet.
+      if (view.owns(s)) {
         throw new RedisException(Err.err("Slot " + s + " is already busy"));
       }
     }
