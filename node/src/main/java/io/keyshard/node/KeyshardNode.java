@@ -440,6 +440,7 @@ public final class KeyshardNode implements AutoCloseable {
               view);
       io.keyshard.node.cluster.Mirror m = mirror;
       system.getWhenTerminated().thenRun(m::close);
+      router.setReplicaReads(m::read);
     }
     java.util.concurrent.atomic.AtomicReference<Reset> reset = new java.util.concurrent.atomic.AtomicReference<>();
     if (membership != null) {
@@ -472,8 +473,18 @@ public final class KeyshardNode implements AutoCloseable {
                   + "keyshard_replica_events_applied:" + (m == null ? 0 : m.appliedEvents()) + "\r\n"
                   + "keyshard_takeover_warm_starts:" + (m == null ? 0 : m.handedOver()) + "\r\n");
       sessionCommands.put("cluster", (s, argv, spec) -> clusterCommands.runAsync(s, argv));
-      sessionCommands.put("readonly", (s, argv, spec) -> CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK));
-      sessionCommands.put("readwrite", (s, argv, spec) -> CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK));
+      sessionCommands.put(
+          "readonly",
+          (s, argv, spec) -> {
+            s.readonly = true;
+            return CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK);
+          });
+      sessionCommands.put(
+          "readwrite",
+          (s, argv, spec) -> {
+            s.readonly = false;
+            return CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK);
+          });
     }
     router.setSessionCommands(sessionCommands);
 

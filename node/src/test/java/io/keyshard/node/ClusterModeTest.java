@@ -566,6 +566,17 @@ class ClusterModeTest {
             Thread.sleep(100);
           }
           assertTrue(infoField(jc.info("cluster"), "keyshard_replica_events_applied") >= 300, jc.info("cluster"));
+          // READONLY: the replica serves reads of its primary's slots from its warm copy;
+          // writes, and reads without READONLY, still go to the primary.
+          String k299 = "{" + key + "}:299";
+          assertTrue(errorOf(() -> jc.get(k299)).startsWith("MOVED "), "no READONLY: MOVED");
+          assertEquals("OK", jc.readonly());
+          assertEquals("v299", jc.get(k299));
+          assertEquals("v0", jc.get("{" + key + "}:0"));
+          assertEquals(null, jc.get("{" + key + "}:absent"));
+          assertTrue(errorOf(() -> jc.set(k299, "no")).startsWith("MOVED "), "writes go to the primary");
+          assertEquals("OK", jc.readwrite());
+          assertTrue(errorOf(() -> jc.get(k299)).startsWith("MOVED "), "READWRITE: MOVED again");
           long replayedBefore = infoField(jc.info("cluster"), "keyshard_recovery_events_replayed");
           assertEquals("OK", jc.clusterFailover());
           String k = key;

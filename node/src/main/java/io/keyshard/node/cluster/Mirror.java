@@ -78,6 +78,31 @@ public final class Mirror implements AutoCloseable {
     return BY_SYSTEM.get(system);
   }
 
+  /**
+   * READONLY: runs a read command on the warm copy of a slot of {@code primaryId}; null if this
+   * node does not follow that primary (yet).
+   */
+  public synchronized io.keyshard.protocol.Reply read(
+      String primaryId, int slot, int db, String name, byte[][] argv) {
+    if (!primaryId.equals(following)) {
+      return null;
+    }
+    io.keyshard.node.slot.SlotCommand body = COMMANDS.get(name);
+    if (body == null) {
+      return null;
+    }
+    Warm w = slots.get(slot);
+    SlotState state = w == null ? new SlotState() : w.state;
+    try {
+      return body.run(new io.keyshard.node.slot.SlotContext(state, db, argv, System.currentTimeMillis(), false));
+    } catch (io.keyshard.protocol.RedisException e) {
+      return e.reply();
+    }
+  }
+
+  private static final Map<String, io.keyshard.node.slot.SlotCommand> COMMANDS =
+      io.keyshard.node.commands.SlotCommands.all();
+
   /** Slots held warm now. */
   public synchronized int warmSlots() {
     return slots.size();

@@ -128,6 +128,19 @@ public final class Router {
 
   private volatile Evictor evictor;
 
+  /** A replica's reads of its primary's slots (READONLY); null: none. */
+  @FunctionalInterface
+  public interface ReplicaReads {
+    /** The reply, or null if this node cannot serve that slot's reads (then MOVED). */
+    Reply read(String primaryId, int slot, int db, String name, byte[][] argv);
+  }
+
+  private volatile ReplicaReads replicaReads;
+
+  public void setReplicaReads(ReplicaReads reads) {
+    this.replicaReads = reads;
+  }
+
   /** The used memory of the slots running here (maxmemory, INFO memory). */
   public io.keyshard.node.slot.MemoryAccountant memory() {
     return localSlots.memory();
@@ -207,6 +220,20 @@ public final class Router {
             && !sessionCommands.containsKey(top.name())) {
           // Proxy mode: run it on the owner, for clients that do not follow MOVED.
           return proxy.forward(owner.host(), owner.port(), s.db, s.proto, argv);
+        }
+        ReplicaReads reads = replicaReads;
+        if (reads != null
+            && s.readonly
+            && s.multi == null
+            && owner != null
+            && top.flags().contains(CommandFlags.READONLY)
+            && !Blocking.handles(top.name())
+            && !sessionCommands.containsKey(top.name())) {
+          // READONLY on a replica: a read of its primary's slot is served from the warm copy.
+          Reply read = reads.read(owner.id(), route.slots().first(), s.db, top.name(), argv);
+          if (read != null) {
+            return done(read);
+          }
         }
         s.flagMultiError();
         return done(redirect);

@@ -23,6 +23,8 @@ public final class Session {
   public volatile long lastCommandAt = createdAt;
   public volatile String lastCommand = "NULL";
   public volatile boolean noEvict;
+  /** READONLY (cluster mode): reads of its primary's slots may be served by this replica. */
+  public volatile boolean readonly;
   /** Set when the reply being produced is the last one (QUIT, CLIENT KILL of self, errors). */
   public volatile boolean closeAfterReply;
 
