@@ -73,6 +73,70 @@ public final class KeyshardNode implements AutoCloseable {
 
   private final java.util.concurrent.atomic.AtomicReference<Reset> reset;
 
+  private final java.util.concurrent.atomic.AtomicBoolean shutdown;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Whether SHUTDOWN ended this node (no further incarnation). */
+  public boolean shutdownRequested() {
+    return shutdown.get();
+  }
+
+  /**
+   * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Every write is already in the journal, so
+   * there is nothing to save. In a cluster the node first hands its slots off (to its replica,
+   * or evenly to the other primaries), unless NOW; if that fails, Redis's error, unless FORCE.
+   * Then, as Redis, the connection closes without a reply and the node stops (it leaves the
+   * cluster cleanly).
+   */
+  private static java.util.concurrent.CompletionStage<io.keyshard.protocol.Reply> shutdownCommand(
+      ActorSystem<?> system,
+      ClusterMembership membership,
+      java.util.concurrent.atomic.AtomicBoolean shutdown,
+      io.keyshard.node.server.Session s,
+      byte[][] argv) {
+    boolean now = false;
+    boolean force = false;
+    boolean abort = false;
+    int saveFlags = 0;
+    for (int i = 1; i < argv.length; i++) {
+      String a = new String(argv[i], java.nio.charset.StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT);
+      switch (a) {
+        case "nosave", "save" -> saveFlags++;
+        case "now" -> now = true;
+        case "force" -> force = true;
+        case "abort" -> abort = true;
+        default -> saveFlags = 99;
+      }
+    }
+    if (saveFlags > 1 || (abort && argv.length > 2)) {
+      return CompletableFuture.completedFuture(io.keyshard.protocol.Err.SYNTAX);
+    }
+    if (abort) {
+      return CompletableFuture.completedFuture(io.keyshard.protocol.Err.err("No shutdown in progress."));
+    }
+    boolean drain = membership != null && !now;
+    boolean forced = force;
+    return CompletableFuture.supplyAsync(
+        () -> {
+          if (drain) {
+            try {
+              membership.drain();
+            } catch (RuntimeException e) {
+              log.warn("SHUTDOWN: handing the slots off failed: {}", e.getMessage());
+              if (!forced) {
+                return io.keyshard.protocol.Err.err("Errors trying to SHUTDOWN. Check logs.");
+              }
+            }
+          }
+          log.info("SHUTDOWN: stopping");
+          shutdown.set(true);
+          s.kill(); // as Redis: no reply, the connection closes
+          org.apache.pekko.actor.CoordinatedShutdown.get(system.classicSystem())
+              .run(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
+          return io.keyshard.protocol.Reply.OK;
+        });
+  }
+
   /** The RESET that ended this incarnation, or null. */
   public Reset resetRequested() {
     return reset.get();
@@ -83,8 +147,10 @@ public final class KeyshardNode implements AutoCloseable {
       Tcp.ServerBinding binding,
       Tcp.ServerBinding tlsBinding,
       NodeSettings settings,
-      java.util.concurrent.atomic.AtomicReference<Reset> reset) {
+      java.util.concurrent.atomic.AtomicReference<Reset> reset,
+      java.util.concurrent.atomic.AtomicBoolean shutdown) {
     this.reset = reset;
+    this.shutdown = shutdown;
     this.system = system;
     this.binding = binding;
     this.tlsBinding = tlsBinding;
@@ -486,6 +552,10 @@ public final class KeyshardNode implements AutoCloseable {
             return CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK);
           });
     }
+    java.util.concurrent.atomic.AtomicBoolean shutdown = new java.util.concurrent.atomic.AtomicBoolean();
+    ClusterMembership members = membership;
+    sessionCommands.put(
+        "shutdown", (s, argv, spec) -> shutdownCommand(system, members, shutdown, s, argv));
     router.setSessionCommands(sessionCommands);
 
     // Wake the slots that hold keys, so their expiry timers run and the first reads are warm.
@@ -564,7 +634,7 @@ public final class KeyshardNode implements AutoCloseable {
       // Only now may the table send clients here (slots moved to this node get MOVED to it).
       membership.ready();
     }
-    return new KeyshardNode(system, binding, tlsBinding, settings, reset);
+    return new KeyshardNode(system, binding, tlsBinding, settings, reset, shutdown);
   }
 
   private static <T> ActorRef<T> spawn(
@@ -714,9 +784,16 @@ public final class KeyshardNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     for (Tcp.ServerBinding b : new Tcp.ServerBinding[] {binding, tlsBinding}) {
       if (b != null) {
-        b.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+          b.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception gone) {
+          // The system already stopped (downed, RESET, SHUTDOWN): the port went with it.
+        }
       }
     }
     system.terminate();

@@ -64,6 +64,8 @@ public final class Main {
                   }
                 }));
     runner.whenStopped().join();
+    // SHUTDOWN, or a standalone node's system ended: the process ends with it.
+    System.exit(0);
   }
 
   private static void usage(int code) {

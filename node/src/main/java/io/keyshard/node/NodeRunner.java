@@ -58,7 +58,12 @@ public final class NodeRunner implements AutoCloseable {
   }
 
   private void next(KeyshardNode node) {
-    if (closing || !clustered) {
+    if (closing || !clustered || node.shutdownRequested()) {
+      try {
+        node.close(); // releases what the stopped system leaves (lease, bindings); idempotent
+      } catch (Exception ignored) {
+        // stopping anyway
+      }
       stopped.complete(null);
       return;
     }

@@ -649,6 +649,55 @@ class ClusterModeTest {
     }
   }
 
+  /**
+   * SHUTDOWN in a cluster drains first: the node hands every slot to the other primary, which
+   * serves its keys, then stops (the connection closes without a reply, as in Redis).
+   */
+  @Test
+  void shutdownHandsTheSlotsOffThenStops() throws Exception {
+    int portA = clusterPort();
+    int portB = clusterPort();
+    TestNode[] nodes =
+        startPair(Files.createTempDirectory("keyshard-da"), Files.createTempDirectory("keyshard-db"), portA, portB);
+    try {
+      awaitCovered(portA);
+      awaitCovered(portB);
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+        for (int i = 0; i < 300; i++) {
+          jc.set("d:" + i, "v" + i);
+        }
+      }
+      try (Jedis b = new Jedis("127.0.0.1", portB, 60_000)) {
+        assertEquals("ERR No shutdown in progress.", errorOf(() -> b.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN, "ABORT")));
+        assertEquals("ERR syntax error", errorOf(() -> b.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN, "NOSAVE", "SAVE")));
+        String closed = errorOf(() -> b.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN));
+        assertTrue(!closed.startsWith("ERR") && !closed.equals("(no error)"), "closed without a reply: " + closed);
+      }
+      long until = System.currentTimeMillis() + 60_000;
+      boolean down = false;
+      while (!down && System.currentTimeMillis() < until) {
+        try (java.net.Socket probe = new java.net.Socket("127.0.0.1", portB)) {
+          Thread.sleep(200);
+        } catch (java.io.IOException refused) {
+          down = true;
+        }
+      }
+      assertTrue(down, "the node stopped");
+      try (Jedis a = new Jedis("127.0.0.1", portA, 15_000)) {
+        assertTrue(a.clusterInfo().contains("cluster_slots_assigned:16384"), a.clusterInfo());
+        String mine = a.clusterNodes().lines().filter(l -> l.contains("myself")).findFirst().orElseThrow();
+        assertTrue(mine.endsWith(" 0-16383"), "every slot is the survivor's: " + mine);
+        for (int i = 0; i < 300; i++) {
+          assertEquals("v" + i, awaitServed(a, "d:" + i));
+        }
+      }
+    } finally {
+      nodes[0].close();
+      nodes[1].close();
+    }
+  }
+
   private static long infoField(String info, String field) {
     for (String line : info.split("\r\n")) {
       if (line.startsWith(field + ":")) {

@@ -262,7 +262,14 @@ public final class CommandTable {
                     "Synchronously save the dataset to disk"),
             cmd("bgsave", -1, "admin noscript no_async_loading", "")
                 .doc("1.0.0", "O(1)", "Asynchronously save the dataset to disk")
-                .history("3.2.2", "Added the `SCHEDULE` option.")),
+                .history("3.2.2", "Added the `SCHEDULE` option."),
+            cmd("shutdown", -1, "admin noscript loading stale no_multi allow_busy", "")
+                .doc(
+                    "1.0.0",
+                    "O(N) when saving, where N is the total number of keys in all databases when "
+                        + "saving data, otherwise O(1)",
+                    "Synchronously save the dataset to disk and then shut down the server")
+                .history("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")),
         section("cluster",
             cmd("cluster", -2, "", "")
                 .doc("3.0.0", "Depends on subcommand.", "A container for cluster commands")

@@ -425,6 +425,14 @@ public final class ClusterMembership {
     }
   }
 
+  /** SHUTDOWN: hands this node's slots off (to its replica, or the other primaries). */
+  public void drain() {
+    if (!joined) {
+      return;
+    }
+    ask(r -> new SlotTable.Drain(nodeId, r), Duration.ofSeconds(180));
+  }
+
   /** CLUSTER RESET: the table forgets this node (it owns no slots; its replicas are freed). */
   public void leaveTable() {
     if (!joined) {

@@ -116,6 +116,13 @@ public final class SlotTable
 
   private record TakeOver(String nodeId) implements Command {}
 
+  /**
+   * SHUTDOWN of a node in a cluster: its slots go to its replica (as CLUSTER FAILOVER) or, with
+   * none, evenly to the other live primaries, each through a hand-off. Answers once they moved:
+   * null, or why not.
+   */
+  public record Drain(String nodeId, ActorRef<Welcome> replyTo) implements Command {}
+
   private record Published(Object response) implements Command {}
 
   /**
@@ -196,6 +203,10 @@ public final class SlotTable
           a.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
         })
+        .onMessage(Drain.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
         .onMessage(Published.class, p -> Behaviors.same())
         .onMessage(NodeDown.class, p -> Behaviors.same())
         .onMessage(TakeOver.class, p -> Behaviors.same())
@@ -250,6 +261,7 @@ public final class SlotTable
         .onCommand(Assign.class, this::onAssign)
         .onCommand(Replicate.class, this::onReplicate)
         .onCommand(Failover.class, this::onFailover)
+        .onCommand(Drain.class, this::onDrain)
         .onCommand(
             Ready.class,
             (state, r) -> {
@@ -393,6 +405,39 @@ public final class SlotTable
       runNextMove(state);
     }
     return Effect().reply(f.replyTo(), new Welcome(null));
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onDrain(SlotTableState state, Drain d) {
+    List<Integer> ranges = state.rangesOf(d.nodeId());
+    if (ranges.isEmpty()) {
+      return Effect().reply(d.replyTo(), new Welcome(null));
+    }
+    java.util.Set<String> live = liveNodes(state);
+    live.addAll(ready);
+    live.remove(d.nodeId());
+    for (String replica : state.replicasOf(d.nodeId())) {
+      if (live.contains(replica)) {
+        requested.add(new Move(d.nodeId(), replica, ranges, d.replyTo(), true));
+        if (!moving) {
+          runNextMove(state);
+        }
+        return Effect().noReply();
+      }
+    }
+    live.removeIf(id -> state.primaryOf(id) != null || wantReplica.contains(id));
+    if (live.isEmpty()) {
+      return Effect().reply(d.replyTo(), new Welcome("no other primary is up to take its slots"));
+    }
+    List<SlotTableEvent> parts = takeOver(state, ranges, new ArrayList<>(live));
+    for (int i = 0; i < parts.size(); i++) {
+      SlotTableEvent.SlotsAssigned part = (SlotTableEvent.SlotsAssigned) parts.get(i);
+      requested.add(
+          new Move(d.nodeId(), part.nodeId(), part.ranges(), i == parts.size() - 1 ? d.replyTo() : null));
+    }
+    if (!moving) {
+      runNextMove(state);
+    }
+    return Effect().noReply();
   }
 
   /** A primary's slots go to its replica, which becomes primary; the others follow it. */
