@@ -243,6 +243,109 @@ class FailoverProcessTest {
     }
   }
 
+  /**
+   * A network partition: one node is cut off from the two others (Artery's test-mode blackhole,
+   * both directions) while it still reaches PostgreSQL and its clients. It stops serving keys
+   * (CLUSTERDOWN) on its own, the majority takes its slots only after downing it, the cut-off
+   * node downs itself and, once the partition heals, rejoins in-process and gets a share back.
+   * No acknowledged write is lost and none is applied twice.
+   */
+  @Test
+  void aCutOffNodeStopsServingBeforeTheMajorityTakesItsSlots() throws Exception {
+    Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "partition-" + System.currentTimeMillis());
+    Files.createDirectories(work);
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      int[] ports = {clusterPort(), clusterPort(), clusterPort()};
+      List<Path> configs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Path conf = work.resolve("node" + i + ".conf");
+        Files.writeString(
+            conf,
+            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
+                + "keyshard.cluster { enabled = on, min-nodes = 3, seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n"
+                + "keyshard.testing.partition-file = \"" + work.resolve("cut" + i) + "\"\n");
+        configs.add(conf);
+      }
+      NodeProcess[] nodes = new NodeProcess[3];
+      for (int i = 0; i < 3; i++) {
+        nodes[i] = NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log"));
+      }
+      Ledger ledger = new Ledger(ports.clone());
+      try {
+        for (NodeProcess n : nodes) {
+          n.awaitReady();
+        }
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(ports), 3);
+        }
+        // A key the node to be cut off serves.
+        Map<Integer, Integer> owner = ownerBySlot(ports[0]);
+        String probe = null;
+        for (int i = 0; probe == null; i++) {
+          if (owner.get(JedisClusterCRC16.getSlot("cut:" + i)) == ports[2]) {
+            probe = "cut:" + i;
+          }
+        }
+        ledger.start(4);
+        Thread.sleep(2000);
+        Files.writeString(
+            work.resolve("cut2"), "127.0.0.1:" + (ports[0] + 10000) + "\n127.0.0.1:" + (ports[1] + 10000) + "\n");
+        long t0 = System.currentTimeMillis();
+        // The cut-off node stops serving by itself: CLUSTERDOWN, or its port closes as it
+        // downs itself.
+        String seen = "";
+        while (System.currentTimeMillis() - t0 < 60_000) {
+          try (Jedis j = new Jedis("127.0.0.1", ports[2], 2000)) {
+            j.get(probe);
+          } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+            seen = e.getMessage();
+            if (seen.startsWith("CLUSTERDOWN")) {
+              break;
+            }
+          } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+            seen = "closed";
+            break;
+          }
+          Thread.sleep(50);
+        }
+        System.out.printf("partition: the cut-off node stopped serving %.1f s after the cut (%s)%n",
+            (System.currentTimeMillis() - t0) / 1000.0, seen);
+        assertTrue(seen.equals("CLUSTERDOWN The cluster is down") || seen.equals("closed"), seen);
+        int[] majority = {ports[0], ports[1]};
+        for (int port : majority) {
+          awaitSettled(port, Set3.of(majority), 3);
+        }
+        System.out.printf("partition: the majority serves every slot %.1f s after the cut%n", (System.currentTimeMillis() - t0) / 1000.0);
+        Thread.sleep(1000);
+        ledger.close();
+        checkLedger(ledger, majority);
+        everySlotTakesWrites(majority);
+
+        // Heal: the cut-off node (a new incarnation by now) rejoins and gets a share back.
+        ledger.start(4);
+        Files.delete(work.resolve("cut2"));
+        for (int port : ports) {
+          awaitSettled(port, Set3.of(ports), 3);
+        }
+        assertTrue(nodes[2].isAlive());
+        ledger.close();
+        checkLedger(ledger, ports);
+        everySlotTakesWrites(ports);
+        System.out.printf(
+            "ledger: %d acknowledged INCRs, %d retriable errors, longest client stall %d ms%n",
+            ledger.totalAcked(), ledger.retriable.get(), ledger.longestStallMs.get());
+        assertEquals(List.of(), ledger.nonRetriable, "only retriable errors");
+      } finally {
+        ledger.close();
+        for (NodeProcess n : nodes) {
+          if (n != null) {
+            n.close();
+          }
+        }
+      }
+    }
+  }
+
   /** Waits until the node says it is a replica, and returns its primary's port. */
   private static int awaitReplicaOf(int port) throws Exception {
     long until = System.currentTimeMillis() + 90_000;

@@ -171,6 +171,11 @@ public final class KeyshardNode implements AutoCloseable {
     Files.createDirectories(dir);
     if (c.getBoolean("keyshard.cluster.enabled")) {
       c = clusterTransport(c).withFallback(c);
+      if (!c.getString("keyshard.testing.partition-file").isEmpty()) {
+        // Partition tests: Artery's test mode lets TestPartition blackhole other nodes.
+        c = ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.advanced.test-mode", "on"))
+            .withFallback(c);
+      }
       // A replica's warm slots seed the snapshots its slot entities start from (takeover).
       c = ConfigFactory.parseMap(
               java.util.Map.of("jdbc-snapshot-store.class", "io.keyshard.node.cluster.WarmSnapshotStore"))
@@ -722,6 +727,10 @@ public final class KeyshardNode implements AutoCloseable {
                         config.getDuration("keyshard.cluster.takeover-margin")),
                     "slot-table"));
     ClusterView view = ClusterView.start(system, nodeId);
+    String partitionFile = config.getString("keyshard.testing.partition-file");
+    if (!partitionFile.isEmpty()) {
+      io.keyshard.node.cluster.TestPartition.start(system.classicSystem(), java.nio.file.Path.of(partitionFile));
+    }
     io.keyshard.node.cluster.Fencing.start(
         system,
         view,

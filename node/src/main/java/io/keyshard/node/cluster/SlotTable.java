@@ -692,8 +692,17 @@ public final class SlotTable
             new MoveReleased(m, r == null ? null : r.nonEmpty(), t == null ? null : t.toString()));
   }
 
-  /** The agent of a node, found through the receptionist. */
+  /**
+   * The agent of a node, found through the receptionist. A node that just joined may not be in
+   * this node's listing yet (the receptionist spreads registrations by gossip): ask again for a
+   * while (seen in CI: a SETSLOT right after start-up found no agent).
+   */
   private java.util.concurrent.CompletionStage<ActorRef<SlotAgent.Command>> agent(String nodeId) {
+    return agent(nodeId, System.nanoTime() + Duration.ofSeconds(15).toNanos());
+  }
+
+  private java.util.concurrent.CompletionStage<ActorRef<SlotAgent.Command>> agent(
+      String nodeId, long deadline) {
     return org.apache.pekko.actor.typed.javadsl.AskPattern
         .<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
             org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
@@ -701,13 +710,33 @@ public final class SlotTable
             r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(SlotAgent.key(nodeId), r),
             Duration.ofSeconds(10),
             ctx.getSystem().scheduler())
-        .thenApply(
+        .thenCompose(
             listing -> {
               var agents = listing.getServiceInstances(SlotAgent.key(nodeId));
-              if (agents.isEmpty()) {
+              if (!agents.isEmpty()) {
+                return java.util.concurrent.CompletableFuture.completedFuture(agents.iterator().next());
+              }
+              if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no slot agent on node " + nodeId + " yet");
               }
-              return agents.iterator().next();
+              java.util.concurrent.CompletableFuture<ActorRef<SlotAgent.Command>> later =
+                  new java.util.concurrent.CompletableFuture<>();
+              ctx.getSystem()
+                  .scheduler()
+                  .scheduleOnce(
+                      Duration.ofMillis(200),
+                      () ->
+                          agent(nodeId, deadline)
+                              .whenComplete(
+                                  (a, t) -> {
+                                    if (t != null) {
+                                      later.completeExceptionally(t);
+                                    } else {
+                                      later.complete(a);
+                                    }
+                                  }),
+                      ctx.getSystem().executionContext());
+              return later;
             });
   }
 
