@@ -759,6 +759,14 @@ public final class KeyshardNode implements AutoCloseable {
       seeds = new java.util.ArrayList<>(new java.util.LinkedHashSet<>(others));
     } else if (seeds.isEmpty() && !auto) {
       seeds = membership.savedSeeds();
+    } else if (!membership.savedSeeds().isEmpty()) {
+      // A restart: also try the members it knew. A node whose configured seeds name only
+      // itself would otherwise form a new cluster while its old one runs on (seen in a test:
+      // the first node, killed and started again, was refused by the running cluster's lease).
+      // Pekko's first seed forms a cluster only if none of the others answers.
+      java.util.LinkedHashSet<org.apache.pekko.actor.Address> all = new java.util.LinkedHashSet<>(seeds);
+      all.addAll(membership.savedSeeds());
+      seeds = new java.util.ArrayList<>(all);
     }
     if (!seeds.isEmpty() || auto) {
       membership.joinAndWait(seeds, startTimeout);
