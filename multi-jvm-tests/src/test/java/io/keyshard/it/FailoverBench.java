@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.Jedis;
@@ -75,18 +74,11 @@ public final class FailoverBench {
     for (int i = 0; i < n; i++) {
       ports[i] = Ports.cluster();
     }
-    NodeProcess[] nodes = new NodeProcess[n];
+    List<Path> configs =
+        ClusterProbe.configs(dir, url, ports, 3, i -> i >= 3 ? "keyshard.cluster.replica = on\n" : "");
+    NodeProcess[] nodes = ClusterProbe.launch(dir, configs, ports);
     Ledger ledger = new Ledger(new int[] {ports[0], ports[2]});
     try {
-      for (int i = 0; i < n; i++) {
-        Path conf = dir.resolve("node" + i + ".conf");
-        Files.writeString(
-            conf,
-            "keyshard.postgres { url = \"" + url + "\", user = postgres }\n"
-                + "keyshard.cluster { enabled = on, min-nodes = 3, replica = " + (i >= 3 ? "on" : "off")
-                + ", seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n");
-        nodes[i] = NodeProcess.launch(dir.resolve("data" + i), conf, ports[i], dir.resolve("node" + i + ".log"));
-      }
       for (NodeProcess node : nodes) {
         node.awaitReady();
       }
@@ -99,7 +91,7 @@ public final class FailoverBench {
       long replayedBefore = 0;
       for (int i = 0; i < n; i++) {
         if (i != 1) {
-          replayedBefore += info(ports[i], "keyshard_recovery_events_replayed");
+          replayedBefore += ClusterProbe.info(ports[i], "cluster", "keyshard_recovery_events_replayed");
         }
       }
       // The victim: the second primary (not the oldest, which runs the slot table).
@@ -111,13 +103,13 @@ public final class FailoverBench {
       long replayed = -replayedBefore;
       for (int i = 0; i < n; i++) {
         if (i != 1) {
-          replayed += info(ports[i], "keyshard_recovery_events_replayed");
+          replayed += ClusterProbe.info(ports[i], "cluster", "keyshard_recovery_events_replayed");
         }
       }
       Thread.sleep(1000);
       ledger.close();
       long lost = 0;
-      Map<Integer, Integer> owner = owners(ports[0]);
+      Map<Integer, Integer> owner = ClusterProbe.ownerBySlot(ports[0]);
       for (int c = 0; c < Ledger.COUNTERS; c++) {
         try (Jedis j = new Jedis("127.0.0.1", owner.get(JedisClusterCRC16.getSlot(Ledger.key(c))), 10_000)) {
           String v = j.get(Ledger.key(c));
@@ -160,8 +152,8 @@ public final class FailoverBench {
     long until = System.currentTimeMillis() + 180_000;
     while (System.currentTimeMillis() < until) {
       try {
-        Map<Integer, Integer> owner = owners(askPort);
-        if (owner.size() == 16384 && (goneMayOwn || !owner.containsValue(gonePort)) && everySlotWrites(owner)) {
+        Map<Integer, Integer> owner = ClusterProbe.ownerBySlot(askPort);
+        if (owner.size() == 16384 && (goneMayOwn || !owner.containsValue(gonePort)) && ClusterProbe.refusedWrites(owner).isEmpty()) {
           return;
         }
       } catch (RuntimeException notYet) {
@@ -170,44 +162,6 @@ public final class FailoverBench {
       Thread.sleep(100);
     }
     throw new IllegalStateException("slots not all served within 180 s");
-  }
-
-  private static String[] keyOf;
-
-  private static boolean everySlotWrites(Map<Integer, Integer> owner) {
-    if (keyOf == null) {
-      String[] k = new String[16384];
-      int found = 0;
-      for (int i = 0; found < 16384; i++) {
-        String key = "probe:" + i;
-        int s = JedisClusterCRC16.getSlot(key);
-        if (k[s] == null) {
-          k[s] = key;
-          found++;
-        }
-      }
-      keyOf = k;
-    }
-    Map<Integer, List<String>> byPort = new HashMap<>();
-    for (int s = 0; s < 16384; s++) {
-      byPort.computeIfAbsent(owner.get(s), p -> new ArrayList<>()).add(keyOf[s]);
-    }
-    for (Map.Entry<Integer, List<String>> e : byPort.entrySet()) {
-      try (Jedis j = new Jedis("127.0.0.1", e.getKey(), 10_000)) {
-        redis.clients.jedis.Pipeline p = j.pipelined();
-        List<redis.clients.jedis.Response<String>> rs = new ArrayList<>();
-        for (String k : e.getValue()) {
-          rs.add(p.set(k, "1"));
-        }
-        p.sync();
-        for (redis.clients.jedis.Response<String> r : rs) {
-          r.get();
-        }
-      } catch (RuntimeException refused) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static void awaitReplicas(int port, int count) throws Exception {
@@ -222,30 +176,5 @@ public final class FailoverBench {
       Thread.sleep(200);
     }
     throw new IllegalStateException("replicas not assigned");
-  }
-
-  private static Map<Integer, Integer> owners(int port) {
-    Map<Integer, Integer> out = new HashMap<>();
-    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
-      for (Object o : j.clusterSlots()) {
-        List<?> range = (List<?>) o;
-        int p = ((Long) ((List<?>) range.get(2)).get(1)).intValue();
-        for (long s = (Long) range.get(0); s <= (Long) range.get(1); s++) {
-          out.put((int) s, p);
-        }
-      }
-    }
-    return out;
-  }
-
-  private static long info(int port, String field) {
-    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
-      for (String line : j.info("cluster").split("\r\n")) {
-        if (line.startsWith(field + ":")) {
-          return Long.parseLong(line.substring(field.length() + 1).trim());
-        }
-      }
-    }
-    return 0;
   }
 }

@@ -39,19 +39,9 @@ class FailoverProcessTest {
     Files.createDirectories(work);
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
       int[] ports = {clusterPort(), clusterPort(), clusterPort()};
-      List<Path> configs = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        Path conf = work.resolve("node" + i + ".conf");
-        Files.writeString(
-            conf,
-            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
-                + "keyshard.cluster { enabled = on, min-nodes = 3, seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n");
-        configs.add(conf);
-      }
-      NodeProcess[] nodes = new NodeProcess[3];
-      for (int i = 0; i < 3; i++) {
-        nodes[i] = NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log"));
-      }
+      String url = pg.getJdbcUrl("postgres", "postgres");
+      List<Path> configs = ClusterProbe.configs(work, url, ports, 3, i -> "");
+      NodeProcess[] nodes = ClusterProbe.launch(work, configs, ports);
       Ledger ledger = new Ledger(ports);
       try {
         for (NodeProcess n : nodes) {
@@ -146,20 +136,12 @@ class FailoverProcessTest {
     Files.createDirectories(work);
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
       int[] ports = {clusterPort(), clusterPort(), clusterPort(), clusterPort()};
-      List<Path> configs = new ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        Path conf = work.resolve("node" + i + ".conf");
-        Files.writeString(
-            conf,
-            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
-                + "keyshard.cluster { enabled = on, min-nodes = 3, replica = " + (i == 3 ? "on" : "off")
-                + ", seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n");
-        configs.add(conf);
-      }
-      NodeProcess[] nodes = new NodeProcess[4];
-      for (int i = 0; i < 4; i++) {
-        nodes[i] = NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log"));
-      }
+      // The fourth node asks for a primary to follow (keyshard.cluster.replica).
+      List<Path> configs =
+          ClusterProbe.configs(
+              work, pg.getJdbcUrl("postgres", "postgres"), ports, 3,
+              i -> i == 3 ? "keyshard.cluster.replica = on\n" : "");
+      NodeProcess[] nodes = ClusterProbe.launch(work, configs, ports);
       int[] primaries = {ports[0], ports[1], ports[2]};
       Ledger ledger = new Ledger(primaries.clone());
       try {
@@ -256,20 +238,11 @@ class FailoverProcessTest {
     Files.createDirectories(work);
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
       int[] ports = {clusterPort(), clusterPort(), clusterPort()};
-      List<Path> configs = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        Path conf = work.resolve("node" + i + ".conf");
-        Files.writeString(
-            conf,
-            "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
-                + "keyshard.cluster { enabled = on, min-nodes = 3, seeds = [\"127.0.0.1:" + ports[0] + "\"] }\n"
-                + "keyshard.testing.partition-file = \"" + work.resolve("cut" + i) + "\"\n");
-        configs.add(conf);
-      }
-      NodeProcess[] nodes = new NodeProcess[3];
-      for (int i = 0; i < 3; i++) {
-        nodes[i] = NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log"));
-      }
+      List<Path> configs =
+          ClusterProbe.configs(
+              work, pg.getJdbcUrl("postgres", "postgres"), ports, 3,
+              i -> "keyshard.testing.partition-file = \"" + work.resolve("cut" + i) + "\"\n");
+      NodeProcess[] nodes = ClusterProbe.launch(work, configs, ports);
       Ledger ledger = new Ledger(ports.clone());
       try {
         for (NodeProcess n : nodes) {
@@ -369,14 +342,9 @@ class FailoverProcessTest {
   }
 
   private static long infoField(int port, String section, String field) {
-    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
-      for (String line : j.info(section).split("\r\n")) {
-        if (line.startsWith(field + ":")) {
-          return Long.parseLong(line.substring(field.length() + 1).trim());
-        }
-      }
-    }
-    throw new AssertionError("no " + field + " on " + port);
+    long v = ClusterProbe.info(port, section, field);
+    assertTrue(v >= 0, "no " + field + " on " + port);
+    return v;
   }
 
   /** The ports of live nodes, for CLUSTER NODES comparisons. */
@@ -454,56 +422,14 @@ class FailoverProcessTest {
   }
 
   private static Map<Integer, Integer> ownerBySlot(int port) {
-    Map<Integer, Integer> out = new HashMap<>();
-    try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
-      for (Object o : j.clusterSlots()) {
-        List<?> range = (List<?>) o;
-        int owner = ((Long) ((List<?>) range.get(2)).get(1)).intValue();
-        for (long s = (Long) range.get(0); s <= (Long) range.get(1); s++) {
-          out.put((int) s, owner);
-        }
-      }
-    }
-    return out;
+    return ClusterProbe.ownerBySlot(port);
   }
 
   /** One key per slot, written through its owner: every slot accepts writes. */
   private static void everySlotTakesWrites(int[] live) throws Exception {
-    String[] keyOf = new String[16384];
-    int found = 0;
-    for (int i = 0; found < 16384; i++) {
-      String k = "slot-probe:" + i;
-      int s = JedisClusterCRC16.getSlot(k);
-      if (keyOf[s] == null) {
-        keyOf[s] = k;
-        found++;
-      }
-    }
     long until = System.currentTimeMillis() + 60_000;
     while (true) {
-      Map<Integer, Integer> owner = ownerBySlot(live[0]);
-      Map<Integer, List<String>> byPort = new HashMap<>();
-      for (int s = 0; s < 16384; s++) {
-        byPort.computeIfAbsent(owner.get(s), p -> new ArrayList<>()).add(keyOf[s]);
-      }
-      List<String> failed = new ArrayList<>();
-      for (Map.Entry<Integer, List<String>> e : byPort.entrySet()) {
-        try (Jedis j = new Jedis("127.0.0.1", e.getKey(), 30_000)) {
-          Pipeline p = j.pipelined();
-          List<redis.clients.jedis.Response<String>> rs = new ArrayList<>();
-          for (String k : e.getValue()) {
-            rs.add(p.set(k, "ok"));
-          }
-          p.sync();
-          for (int i = 0; i < rs.size(); i++) {
-            try {
-              rs.get(i).get();
-            } catch (RuntimeException err) {
-              failed.add(e.getValue().get(i) + ": " + err.getMessage());
-            }
-          }
-        }
-      }
+      List<String> failed = ClusterProbe.refusedWrites(ownerBySlot(live[0]));
       if (failed.isEmpty()) {
         return;
       }

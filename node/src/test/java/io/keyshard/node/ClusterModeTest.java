@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,17 +49,7 @@ class ClusterModeTest {
 
   /** A port whose cluster bus port (+10000) is free too. */
   private static int clusterPort() throws Exception {
-    while (true) {
-      // Both ports below Linux's ephemeral range (32768 and up): an outgoing connection of any
-      // process may take a port there between this check and the node's bind (seen in CI).
-      int p = 10000 + ThreadLocalRandom.current().nextInt(12000);
-      try (ServerSocket a = new ServerSocket(p);
-          ServerSocket b = new ServerSocket(p + 10000)) {
-        return p;
-      } catch (java.io.IOException busy) {
-        // try another
-      }
-    }
+    return io.keyshard.node.testing.ClusterPorts.next();
   }
 
   /** One database per test: a database holds one cluster (its slot table and its data). */

@@ -9,14 +9,12 @@ import io.keyshard.node.testing.TestCerts.Issued;
 import io.keyshard.node.testing.TestNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,18 +56,8 @@ class ClusterTlsTest {
   }
 
   /** A port whose cluster bus port (+10000) is free too. */
-  private static int clusterPort() {
-    while (true) {
-      // Both ports below Linux's ephemeral range (32768 and up): an outgoing connection of any
-      // process may take a port there between this check and the node's bind (seen in CI).
-      int p = 10000 + ThreadLocalRandom.current().nextInt(12000);
-      try (ServerSocket a = new ServerSocket(p);
-          ServerSocket b = new ServerSocket(p + 10000)) {
-        return p;
-      } catch (IOException busy) {
-        // try another
-      }
-    }
+  private static int clusterPort() throws Exception {
+    return io.keyshard.node.testing.ClusterPorts.next();
   }
 
   private static Map<String, Object> settings(String database, int port, List<String> seeds, String keyStore) {
