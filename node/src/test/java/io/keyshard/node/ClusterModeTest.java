@@ -461,6 +461,12 @@ class ClusterModeTest {
         assertEquals("OK", other.clusterAddSlots(slot));
         assertEquals("v2", awaitServed(other, key));
         assertEquals(List.of("x", "y"), other.lrange("{moving}list", 0, -1));
+
+        // BUMPEPOCH: the node that got the latest assignment has the highest config epoch.
+        long current = epochOf(other.clusterInfo());
+        assertEquals("STILL " + current, bumpEpoch(other));
+        assertEquals("BUMPED " + (current + 1), bumpEpoch(owner));
+        assertEquals("STILL " + (current + 1), bumpEpoch(owner));
       }
     } finally {
       nodes[0].close();
@@ -693,6 +699,12 @@ class ClusterModeTest {
       }
     }
     throw new AssertionError("no " + field + " in " + info);
+  }
+
+  private static String bumpEpoch(Jedis j) {
+    return new String(
+        (byte[]) j.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "BUMPEPOCH"),
+        StandardCharsets.UTF_8);
   }
 
   private static long epochOf(String clusterInfo) {

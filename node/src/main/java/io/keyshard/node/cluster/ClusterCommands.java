@@ -99,7 +99,8 @@ public final class ClusterCommands {
     }
     if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")
         || sub.equals("delslots") || sub.equals("delslotsrange") || sub.equals("setslot")
-        || sub.equals("replicate") || sub.equals("failover") || sub.equals("reset")) {
+        || sub.equals("replicate") || sub.equals("failover") || sub.equals("reset")
+        || sub.equals("bumpepoch")) {
       // The table's answer may take a moment: not on the connection's thread.
       return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
     }
@@ -200,7 +201,7 @@ public final class ClusterCommands {
         membership.forget(new String(argv[2], StandardCharsets.UTF_8));
         yield Reply.OK;
       }
-      case "bumpepoch" -> Reply.simple("STILL " + t.epoch());
+      case "bumpepoch" -> Reply.simple(membership.bumpEpoch());
       case "info" -> new Reply.Verbatim("txt", info(t).getBytes(StandardCharsets.UTF_8));
       case "nodes" -> new Reply.Verbatim("txt", nodes(t).getBytes(StandardCharsets.UTF_8));
       case "slots" -> slots(t);

@@ -441,6 +441,29 @@ public final class ClusterMembership {
     ask(r -> new SlotTable.Forget(nodeId, "", r), Duration.ofSeconds(10));
   }
 
+  /** CLUSTER BUMPEPOCH: "BUMPED n" or "STILL n". */
+  public String bumpEpoch() {
+    if (!joined) {
+      synchronized (this) {
+        if (configEpoch != 0) {
+          return "STILL " + configEpoch;
+        }
+        configEpoch = 1; // alone, its epoch is the highest there is
+      }
+      publishLocal();
+      return "BUMPED 1";
+    }
+    try {
+      return AskPattern.<SlotTable.Command, SlotTable.Bumped>ask(
+              table, r -> new SlotTable.BumpEpoch(nodeId, r), Duration.ofSeconds(10), system.scheduler())
+          .toCompletableFuture()
+          .get(11, TimeUnit.SECONDS)
+          .text();
+    } catch (Exception e) {
+      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
+    }
+  }
+
   /** CLUSTER SET-CONFIG-EPOCH, with Redis's conditions. */
   public void setConfigEpoch(long epoch) {
     if (epoch < 0) {

@@ -123,6 +123,14 @@ public final class SlotTable
    */
   public record Drain(String nodeId, ActorRef<Welcome> replyTo) implements Command {}
 
+  /**
+   * CLUSTER BUMPEPOCH: a node whose config epoch is 0, or not the highest, gets a new one
+   * (answers "BUMPED n"); otherwise "STILL n", as Redis.
+   */
+  public record BumpEpoch(String nodeId, ActorRef<Bumped> replyTo) implements Command {}
+
+  public record Bumped(String text) implements CborSerializable {}
+
   private record Published(Object response) implements Command {}
 
   /**
@@ -203,6 +211,7 @@ public final class SlotTable
           a.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
         })
+        .onMessage(BumpEpoch.class, a -> Behaviors.same())
         .onMessage(Drain.class, a -> {
           a.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
@@ -262,6 +271,7 @@ public final class SlotTable
         .onCommand(Replicate.class, this::onReplicate)
         .onCommand(Failover.class, this::onFailover)
         .onCommand(Drain.class, this::onDrain)
+        .onCommand(BumpEpoch.class, this::onBumpEpoch)
         .onCommand(
             Ready.class,
             (state, r) -> {
@@ -407,6 +417,18 @@ public final class SlotTable
     return Effect().reply(f.replyTo(), new Welcome(null));
   }
 
+  private ReplyEffect<SlotTableEvent, SlotTableState> onBumpEpoch(SlotTableState state, BumpEpoch b) {
+    long mine = state.configEpoch(b.nodeId());
+    if (mine != 0 && mine == state.epoch()) {
+      return Effect().reply(b.replyTo(), new Bumped("STILL " + mine));
+    }
+    long next = state.epoch() + 1;
+    return Effect()
+        .persist(new SlotTableEvent.SlotsAssigned(b.nodeId(), List.of(), next))
+        .thenRun(this::publish)
+        .thenReply(b.replyTo(), s -> new Bumped("BUMPED " + next));
+  }
+
   private ReplyEffect<SlotTableEvent, SlotTableState> onDrain(SlotTableState state, Drain d) {
     List<Integer> ranges = state.rangesOf(d.nodeId());
     if (ranges.isEmpty()) {
@@ -491,10 +513,13 @@ public final class SlotTable
     if (free.isEmpty() || !state.nodes().containsKey(a.nodeId())) {
       return Effect().reply(a.replyTo(), new Busy(busyRanges));
     }
-    long epoch = Math.max(a.configEpoch(), state.configEpoch(a.nodeId()));
-    if (epoch == 0) {
-      epoch = state.epoch() + 1;
-    }
+    // Slots brought from before joining keep the config epoch the node was given then
+    // (SET-CONFIG-EPOCH, as redis-cli --cluster create does); any other assignment is a change
+    // of ownership under a new epoch (which also names the slots' new incarnations).
+    long epoch =
+        a.configEpoch() > 0
+            ? Math.max(a.configEpoch(), state.configEpoch(a.nodeId()))
+            : state.epoch() + 1;
     return Effect()
         .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), merge(free), epoch))
         .thenRun(this::publish)
