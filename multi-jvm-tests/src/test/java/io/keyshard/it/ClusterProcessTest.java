@@ -48,6 +48,7 @@ class ClusterProcessTest {
       }
       List<NodeProcess> nodes = startAll(work, configs, ports);
       List<String> ids = new ArrayList<>();
+      java.util.Map<Integer, Integer> ownership = new java.util.HashMap<>();
       try {
         for (int port : ports) {
           awaitOk(port);
@@ -92,6 +93,7 @@ class ClusterProcessTest {
           }
         }
         assertEquals(10_000, total);
+        ownership.putAll(ClusterProbe.ownerBySlot(ports[0]));
       } finally {
         for (NodeProcess n : nodes) {
           n.stop(Duration.ofSeconds(60));
@@ -108,6 +110,7 @@ class ClusterProcessTest {
             assertEquals(ids.get(i), j.clusterMyId(), "node ids survive a restart");
           }
         }
+        assertEquals(ownership, ClusterProbe.ownerBySlot(ports[1]), "the same owner for every slot");
         try (JedisCluster jc = cluster(ports[0])) {
           for (int i = 0; i < 10_000; i += 13) {
             assertEquals("v" + i, jc.get("key:" + i));
@@ -121,15 +124,23 @@ class ClusterProcessTest {
     }
   }
 
-  /** redis-cli --cluster create on three node JVMs started with cluster-init manual. */
+  /**
+   * redis-cli --cluster create --cluster-replicas 1 on six node JVMs started with cluster-init
+   * manual: three primaries share the slots, each of the three others replicates one of them
+   * (redis-cli sends CLUSTER REPLICATE after the nodes met), a replica serves reads after
+   * READONLY, and a cluster client uses it all.
+   */
   @Test
-  void redisCliCreatesAClusterOfManualJvms() throws Exception {
+  void redisCliCreatesAClusterWithReplicasOfManualJvms() throws Exception {
     Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "manual-" + System.currentTimeMillis());
     Files.createDirectories(work);
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
-      int[] ports = {clusterPort(), clusterPort(), clusterPort()};
+      int[] ports = new int[6];
+      for (int i = 0; i < ports.length; i++) {
+        ports[i] = clusterPort();
+      }
       List<Path> configs = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < ports.length; i++) {
         Path conf = work.resolve("node" + i + ".conf");
         Files.writeString(
             conf,
@@ -139,18 +150,53 @@ class ClusterProcessTest {
       }
       List<NodeProcess> nodes = startAll(work, configs, ports);
       try {
-        List<String> cmd = new ArrayList<>(List.of("timeout", "180", "redis-cli", "--cluster", "create"));
+        List<String> cmd = new ArrayList<>(List.of("timeout", "240", "redis-cli", "--cluster", "create"));
         for (int port : ports) {
           cmd.add("127.0.0.1:" + port);
         }
-        cmd.add("--cluster-yes");
+        cmd.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
         String out = run(cmd.toArray(new String[0]));
         System.out.println(out);
         assertTrue(out.contains("[OK] All nodes agree about slots configuration."), out);
         assertTrue(out.contains("[OK] All 16384 slots covered."), out);
         for (int port : ports) {
-          awaitOk(port);
+          awaitOk(port, 6);
         }
+        // redis-cli's word is not enough (it ignores REPLICATE errors): the roles themselves.
+        java.util.Map<String, String> primaryOf = new java.util.HashMap<>();
+        long until = System.currentTimeMillis() + 60_000;
+        String nodesText = "";
+        while (System.currentTimeMillis() < until) {
+          primaryOf.clear();
+          try (Jedis j = new Jedis("127.0.0.1", ports[0])) {
+            nodesText = j.clusterNodes();
+          }
+          for (String line : nodesText.split("\n")) {
+            String[] f = line.split(" ");
+            if (f.length > 3 && f[2].contains("slave")) {
+              primaryOf.put(f[0], f[3]);
+            }
+          }
+          if (primaryOf.size() == 3) {
+            break;
+          }
+          Thread.sleep(250);
+        }
+        assertEquals(3, primaryOf.size(), nodesText);
+        assertEquals(3, new java.util.HashSet<>(primaryOf.values()).size(), "one replica per primary:\n" + nodesText);
+        int withSlots = 0;
+        for (String line : nodesText.split("\n")) {
+          String[] f = line.split(" ");
+          boolean master = f[2].contains("master");
+          if (master) {
+            assertTrue(f.length > 8, "a primary serves slots: " + line);
+            withSlots++;
+          } else {
+            assertEquals(8, f.length, "a replica owns no slots: " + line);
+          }
+        }
+        assertEquals(3, withSlots);
+
         try (JedisCluster jc = cluster(ports[0])) {
           for (int i = 0; i < 1000; i++) {
             jc.set("{t" + (i % 50) + "}k" + i, "v" + i);
@@ -162,10 +208,33 @@ class ClusterProcessTest {
             assertEquals("v" + i, jc.get("{t" + (i % 50) + "}k" + i));
           }
         }
+        // A replica serves a read of its primary's slot after READONLY (from its warm copy).
+        int slot = redis.clients.jedis.util.JedisClusterCRC16.getSlot("{user:7}:name");
+        int primaryPort = ClusterProbe.ownerBySlot(ports[0]).get(slot);
+        String primaryId;
+        try (Jedis p = new Jedis("127.0.0.1", primaryPort)) {
+          primaryId = p.clusterMyId();
+        }
+        String replicaId =
+            primaryOf.entrySet().stream().filter(e -> e.getValue().equals(primaryId)).findFirst().orElseThrow().getKey();
+        int replicaPort = -1;
         for (int port : ports) {
           try (Jedis j = new Jedis("127.0.0.1", port)) {
-            assertTrue(j.dbSize() > 0, "every node serves keys: " + port);
+            if (j.clusterMyId().equals(replicaId)) {
+              replicaPort = port;
+            }
           }
+        }
+        try (Jedis r = new Jedis("127.0.0.1", replicaPort)) {
+          assertTrue(r.info("replication").contains("role:slave"), r.info("replication"));
+          assertEquals("OK", r.readonly());
+          String v = null;
+          until = System.currentTimeMillis() + 30_000;
+          while (!"ann".equals(v) && System.currentTimeMillis() < until) {
+            v = r.get("{user:7}:name");
+            Thread.sleep(100);
+          }
+          assertEquals("ann", v, "read on the replica");
         }
       } finally {
         for (NodeProcess n : nodes) {
@@ -177,7 +246,7 @@ class ClusterProcessTest {
 
   private static List<NodeProcess> startAll(Path work, List<Path> configs, int[] ports) throws Exception {
     List<NodeProcess> nodes = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < ports.length; i++) {
       nodes.add(
           NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log")));
     }
@@ -193,12 +262,16 @@ class ClusterProcessTest {
   }
 
   private static void awaitOk(int port) throws Exception {
+    awaitOk(port, 3);
+  }
+
+  private static void awaitOk(int port, int known) throws Exception {
     try (Jedis j = new Jedis("127.0.0.1", port)) {
       long until = System.currentTimeMillis() + 90_000;
       String info = "";
       while (System.currentTimeMillis() < until) {
         info = j.clusterInfo();
-        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3")) {
+        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:" + known)) {
           return;
         }
         Thread.sleep(200);

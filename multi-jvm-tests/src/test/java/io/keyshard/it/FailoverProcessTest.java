@@ -21,10 +21,11 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * load that keeps a ledger (see {@link Ledger}): a primary killed with -9, then restarted on its
  * port; a primary frozen with SIGSTOP beyond the downing timeout, then resumed (it was downed,
  * starts a new incarnation in-process and rejoins); the oldest node (which runs the slot table
- * and the shard coordinator) killed. After each, once the cluster settles: no acknowledged INCR
- * is lost and none is applied twice (acknowledged <= value <= attempted for every counter),
- * every slot accepts writes, the live nodes agree on the owner of every slot and the gone node
- * owns none.
+ * and the shard coordinator) killed; a drain (SHUTDOWN) under load. After each, once the cluster
+ * settles: no acknowledged INCR is lost and none is applied twice (acknowledged <= value <=
+ * attempted for every counter), every slot accepts writes, the live nodes agree on the owner of
+ * every slot and the gone node owns none. The other tests: a replica's takeover and failback,
+ * and a network partition.
  */
 @Timeout(900)
 class FailoverProcessTest {
@@ -109,6 +110,21 @@ class FailoverProcessTest {
         checkLedger(ledger, rest);
         everySlotTakesWrites(rest);
         assertNoneOwnedBy(rest[0], ports[0]);
+
+        // 5. A drain under load: SHUTDOWN hands node 2's slots to node 1, then node 2 stops.
+        ledger.start(4);
+        Thread.sleep(2000);
+        try (Jedis j = new Jedis("127.0.0.1", ports[2], 180_000)) {
+          j.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN);
+        } catch (redis.clients.jedis.exceptions.JedisConnectionException closedAsRedisCloses) {
+          // SHUTDOWN answers nothing: the connection closes once the slots moved.
+        }
+        assertTrue(nodes[2].waitForExit(java.time.Duration.ofSeconds(120)), "the drained node's process ended");
+        int[] last = {ports[1]};
+        awaitSettled(ports[1], Set3.of(last), 3);
+        ledger.close();
+        checkLedger(ledger, last);
+        everySlotTakesWrites(last);
         System.out.printf(
             "ledger: %d acknowledged INCRs, %d retriable errors, longest client stall %d ms%n",
             ledger.totalAcked(), ledger.retriable.get(), ledger.longestStallMs.get());

@@ -204,6 +204,18 @@ public final class ClusterMembership {
         table.tell(new SlotTable.Ready(nodeId)); // joined after start (CLUSTER MEET)
       }
       saveSeeds();
+      // Keep the list current: the first node of a cluster joins before the others do, and a
+      // restart must find them (see KeyshardNode.startMembership).
+      view.onChange(
+          (before, after) -> {
+            if (!before.nodes().equals(after.nodes())) {
+              try {
+                saveSeeds();
+              } catch (IOException e) {
+                log.warn("Could not save the cluster's members: {}", e.toString());
+              }
+            }
+          });
       log.info("Node {} joined the cluster", nodeId);
       return Done.getInstance();
     } catch (Exception e) {
