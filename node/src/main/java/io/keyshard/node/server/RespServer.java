@@ -143,6 +143,9 @@ public final class RespServer {
                     List<Decoded> out = new ArrayList<>();
                     byte[] chunk = bytes.toArray();
                     decoder.feed(chunk, 0, chunk.length, out);
+                    if (queryBufferLimitReached(session, decoder)) {
+                      return List.of();
+                    }
                     return out;
                   };
                 })
@@ -172,6 +175,23 @@ public final class RespServer {
                   return mat;
                 }),
             system);
+  }
+
+  /**
+   * client-query-buffer-limit, read now since CONFIG SET may have changed it: a client whose
+   * incomplete request holds more is closed at once, without a reply and without running what
+   * came with it, as Redis 7.0 frees it (no INFO counter: Redis has one only from 7.2).
+   */
+  private boolean queryBufferLimitReached(Session session, RespDecoder decoder) {
+    long held = decoder.queryBufferPeak();
+    if (held <= settings.clientQueryBufferLimit()) {
+      return false;
+    }
+    log.warn(
+        "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+        session.id, session.addr, held);
+    session.kill();
+    return true;
   }
 
   private CompletionStage<Outgoing> handle(
