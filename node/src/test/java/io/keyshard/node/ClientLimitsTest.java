@@ -1,7 +1,9 @@
 package io.keyshard.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.testing.Differential;
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.RedisProcess;
 import io.keyshard.node.testing.TestNode;
@@ -12,14 +14,16 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * client-query-buffer-limit against a real redis-server 7.0: the same bytes sent to both, the
- * same outcome on both (closed without a reply, still open, or the reply), and the outcome Redis
- * 7.0.15 was observed to give. Another client is served after each closed one.
+ * client-query-buffer-limit and client-output-buffer-limit against a real redis-server 7.0: the
+ * same bytes sent to both, the same outcome on both (closed without a reply, still open, or the
+ * reply), and the outcome Redis 7.0.15 was observed to give. Another client is served after each
+ * closed one.
  */
 class ClientLimitsTest {
   private static final int MB = 1024 * 1024;
@@ -73,6 +77,30 @@ class ClientLimitsTest {
 
     Conn send(String latin1) {
       return send(latin1.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Whether the last {@link #drain} ended with the server closing the connection. */
+    boolean closedByServer;
+
+    /**
+     * Reads until the server closes or sends nothing for 1.5 s; returns the bytes it sent and
+     * sets {@link #closedByServer}.
+     */
+    long drain() throws IOException {
+      socket.setSoTimeout(1500);
+      byte[] buf = new byte[64 * 1024];
+      long total = 0;
+      closedByServer = true;
+      try {
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          total += n;
+        }
+      } catch (SocketTimeoutException stillOpen) {
+        closedByServer = false;
+      } catch (IOException reset) {
+        // closed
+      }
+      return total;
     }
 
     /** What the server sent within 1.5 s: its bytes, CLOSED (EOF or reset, nothing sent), OPEN. */
@@ -214,5 +242,118 @@ class ClientLimitsTest {
       configSet("proto-max-bulk-len", "512mb");
       configSet("client-query-buffer-limit", "1gb");
     }
+  }
+
+  private static final String OBUF_DEFAULT =
+      "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+
+  @Test
+  void configGetAndSetOfClientOutputBufferLimitAreRedis() throws Exception {
+    try (Differential d = new Differential(node.port(), redis.port())) {
+      d.check("config", "get", "client-output-buffer-limit");
+      for (String value :
+          List.of(
+              "normal 1mb 512kb 10", "replica 1 2 3", "slave 1gb 2k 3 PUBSUB 4 5 6",
+              "master 1 2 3", "foo 1 2 3", "normal 1 2", "", "normal x 2 3", "normal 1 2 -3",
+              "normal 1 2 3x", "normal  1 2 3", " normal 1 2 3", "normal 1 2 3 ", "Normal 1 2 3",
+              "normal 1 2 3 normal 4 5 6", "normal 1 2 3 foo 4 5 6", "normal x 2 3 foo 1 2 3",
+              "normal 18446744073709551615 99999999999999999999999 4294967296",
+              "normal 1 1 2147483648", "normal 1 1 4294967295", "normal 1 1 2147483647",
+              "normal 1 1 -0", "normal 1 1 ", "normal 1 1 3 x", "normal 1k 1KB 1",
+              "normal 1 1 +3", "normal 1 1 00012", "normal 1 -1 1", "normal 1.5mb 1 1",
+              "pubsub 0 0 0")) {
+        d.check("config", "set", "client-output-buffer-limit", value);
+        d.check("config", "get", "client-output-buffer-limit");
+      }
+      d.check("config", "set", "client-output-buffer-limit", "normal 0 0 0",
+          "client-output-buffer-limit", "normal 1 1 1");
+      d.check("config", "set", "client-output-buffer-limit", "normal 2 2 2", "timeout", "x");
+      d.check("config", "get", "client-output*");
+      d.check("config", "set", "client-output-buffer-limit", OBUF_DEFAULT);
+      d.check("config", "get", "client-output-buffer-limit");
+      d.assertNoMismatches();
+    }
+  }
+
+  /**
+   * Redis counts only what does not fit its 16 KB reply buffer: with a hard limit of one byte, a
+   * reply of 16,379 bytes is sent and one of 16,389 closes the client.
+   */
+  @Test
+  void outputLimitCountsRepliesBeyondTheReplyBuffer() throws Exception {
+    for (int port : new int[] {redis.port(), node.port()}) {
+      try (RawClient setup = new RawClient(port)) {
+        setup.call("SET", "v16", "a".repeat(16_370));
+        setup.call("SET", "v17", "a".repeat(16_380));
+      }
+    }
+    configSet("client-output-buffer-limit", "normal 1 1 0");
+    try {
+      onBoth("$16370\r\n", port -> {
+        try (Conn c = new Conn(port)) {
+          return c.send("GET v16\r\n").outcome().substring(0, 8);
+        }
+      });
+      onBoth(CLOSED, port -> {
+        try (Conn c = new Conn(port)) {
+          return c.send("GET v17\r\n").outcome();
+        }
+      });
+    } finally {
+      configSet("client-output-buffer-limit", OBUF_DEFAULT);
+    }
+  }
+
+  /**
+   * A client that pipelines GETs of a 1 MB value and does not read: with no limit (Redis's
+   * default) it is kept and gets every reply once it reads; with "normal 4mb 0 0" it is closed
+   * before it has its replies, on Redis (whose output buffer grows) and on Keyshard (where the
+   * replies wait in the connection's stream), while other clients are served.
+   */
+  @Test
+  void clientThatDoesNotReadIsClosedAtTheHardOutputLimit() throws Exception {
+    byte[] get = "*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n".getBytes(StandardCharsets.US_ASCII);
+    long reply = ("$" + MB + "\r\n").length() + MB + 2;
+    for (int port : new int[] {redis.port(), node.port()}) {
+      try (RawClient setup = new RawClient(port)) {
+        assertEquals("+OK", setup.call("SET".getBytes(StandardCharsets.US_ASCII),
+            "big".getBytes(StandardCharsets.US_ASCII), filler(MB)));
+      }
+    }
+    // No limit: 20 replies wait while the client does not read, and all arrive.
+    for (int port : new int[] {redis.port(), node.port()}) {
+      try (Conn c = new Conn(port)) {
+        c.send(repeat(get, 20));
+        Thread.sleep(1000);
+        assertEquals(20 * reply, c.drain(), "all 20 replies on " + port);
+        assertEquals(false, c.closedByServer, "still open on " + port);
+      }
+    }
+    configSet("client-output-buffer-limit", "normal 4mb 0 0");
+    try {
+      for (int port : new int[] {redis.port(), node.port()}) {
+        try (Conn c = new Conn(port)) {
+          c.send(repeat(get, 100));
+          Thread.sleep(1000);
+          long got = c.drain();
+          assertTrue(c.closedByServer && got < 100 * reply,
+              "closed before its 100 replies on " + port + " (read " + got + " bytes)");
+        }
+        try (RawClient other = new RawClient(port)) {
+          assertEquals("+PONG", other.call("PING"));
+          assertEquals(":" + MB, other.call("STRLEN", "big"));
+        }
+      }
+    } finally {
+      configSet("client-output-buffer-limit", OBUF_DEFAULT);
+    }
+  }
+
+  private static byte[] repeat(byte[] b, int times) {
+    byte[] out = new byte[b.length * times];
+    for (int i = 0; i < times; i++) {
+      System.arraycopy(b, 0, out, i * b.length, b.length);
+    }
+    return out;
   }
 }
