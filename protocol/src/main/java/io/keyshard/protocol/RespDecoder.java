@@ -59,6 +59,7 @@ public final class RespDecoder {
   private byte[] big;
   private int bigFill;
   private int bigTrailer; // bytes of the two that follow the payload already skipped
+  private long peak; // most bytes held for an incomplete request during the last feed
 
   public RespDecoder(DecoderLimits limits) {
     this.limits = limits;
@@ -75,6 +76,17 @@ public final class RespDecoder {
    */
   public long bufferedBytes() {
     return (long) (bufEnd - bufStart) + (big == null ? 0 : bigFill + bigTrailer);
+  }
+
+  /**
+   * The most bytes the request in progress held during the last {@link #feed} call, as Redis
+   * 7.0 measures its query buffer against client-query-buffer-limit after each read: the
+   * undecoded input left at the end, or a big bulk with its two trailing bytes at the moment it
+   * is complete (Redis reads a big bulk up to its end, so a complete one is in the query buffer
+   * whole before it is parsed; a bulk of limit - 1 bytes exceeds a limit by one).
+   */
+  public long queryBufferPeak() {
+    return peak;
   }
 
   /** Heap the decoder holds in buffers right now; for tests that check it never over-reserves. */
@@ -97,6 +109,7 @@ public final class RespDecoder {
    */
   public void feed(byte[] chunk, int off, int len, List<Decoded> out, int maxRequests) {
     if (failed) return;
+    peak = 0;
     byte[] data;
     int pos;
     int end;
@@ -130,6 +143,7 @@ public final class RespDecoder {
       return;
     }
     keep(data, in.pos, in.end);
+    peak = Math.max(peak, bufferedBytes());
   }
 
   private static final class Cursor {
@@ -266,6 +280,9 @@ public final class RespDecoder {
     int t = Math.min(2 - bigTrailer, in.available());
     bigTrailer += t;
     in.pos += t;
+    if (bigTrailer == 2) {
+      peak = Math.max(peak, (long) len + 2);
+    }
     return bigTrailer == 2;
   }
 

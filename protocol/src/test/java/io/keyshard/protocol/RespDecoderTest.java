@@ -218,6 +218,38 @@ class RespDecoderTest {
     assertEquals(0, d.bufferedBytes());
   }
 
+  /**
+   * What client-query-buffer-limit is compared with: the incomplete request's bytes, and a big
+   * bulk whole with its CRLF at the moment it completes (Redis 7.0 closes a client sending a
+   * value of limit - 1 bytes, and keeps one sending limit - 2), not the completed arguments of
+   * an unfinished multibulk (Redis moves those out of its query buffer).
+   */
+  @Test
+  void queryBufferPeakCountsAsRedis() {
+    RespDecoder d = new RespDecoder(new DecoderLimits());
+    List<Decoded> out = new ArrayList<>();
+    byte[] header = b("*2\r\n$3\r\nSET\r\n$100000\r\n");
+    d.feed(header, 0, header.length, out);
+    assertEquals(0, d.queryBufferPeak());
+    byte[] part = new byte[60_000];
+    d.feed(part, 0, part.length, out);
+    assertEquals(60_000, d.queryBufferPeak());
+    // The rest of the bulk, its CRLF and a complete PING in one chunk: the bulk peaked whole.
+    byte[] rest = new byte[40_000 + 2 + 14];
+    System.arraycopy(b("\r\n*1\r\n$4\r\nPING\r\n"), 0, rest, 40_000, 16);
+    d.feed(rest, 0, rest.length, out);
+    assertEquals(2, out.size());
+    assertEquals(100_002, d.queryBufferPeak());
+    assertEquals(0, d.bufferedBytes());
+    d.feed(b("PI"), 0, 2, out);
+    assertEquals(2, d.queryBufferPeak(), "a new feed starts a new peak");
+    // Small arguments of an unfinished multibulk are not held as query buffer.
+    RespDecoder m = new RespDecoder(new DecoderLimits());
+    byte[] many = b("*100000\r\n" + "$10\r\n0123456789\r\n".repeat(50_000));
+    m.feed(many, 0, many.length, out);
+    assertEquals(0, m.queryBufferPeak());
+  }
+
   @Test
   void declaredHugeBulkWithoutDataReservesLittle() {
     RespDecoder d = new RespDecoder(new DecoderLimits());

@@ -109,6 +109,12 @@ final class ConfigCommand {
         null,
         v -> settings.setClientQueryBufferLimit(Long.parseLong(v)));
     add(
+        "client-output-buffer-limit",
+        ConfigType.OUTPUT_BUFFER_LIMIT,
+        s -> settings.clientOutputBufferLimits().toString(),
+        null,
+        v -> settings.setClientOutputBufferLimits(settings.clientOutputBufferLimits().apply(v).limits()));
+    add(
         "appendonly",
         ConfigType.BOOL,
         s -> "yes",
@@ -301,6 +307,7 @@ final class ConfigCommand {
     ConfigType STRING = new Text();
     ConfigType BOOL = new Bool();
     ConfigType SAVE = new SaveParams();
+    ConfigType OUTPUT_BUFFER_LIMIT = new BufferLimits();
 
     static ConfigType integer(long min, long max) {
       return new Numeric(false, min, max, false);
@@ -376,6 +383,15 @@ final class ConfigCommand {
 
       static Long memToULL(String v) {
         return NodeSettings.memToULL(v);
+      }
+    }
+
+    /** client-output-buffer-limit groups; the value is kept as given and applied per class. */
+    record BufferLimits() implements ConfigType {
+      @Override
+      public Parsed parse(String value) {
+        String error = io.keyshard.node.server.OutputBufferLimits.REDIS_DEFAULT.apply(value).error();
+        return error == null ? Parsed.ok(value) : Parsed.error(error);
       }
     }
 

@@ -21,6 +21,7 @@ public final class NodeSettings {
   private volatile int maxClients;
   private volatile long idleTimeoutSeconds;
   private volatile long clientQueryBufferLimit;
+  private volatile OutputBufferLimits clientOutputBufferLimits;
 
   public NodeSettings(Config c) {
     this.bind = c.getString("bind");
@@ -35,6 +36,12 @@ public final class NodeSettings {
     this.maxClients = c.getInt("maxclients");
     this.idleTimeoutSeconds = c.getLong("timeout");
     this.clientQueryBufferLimit = c.getBytes("client-query-buffer-limit");
+    OutputBufferLimits.Applied obuf =
+        OutputBufferLimits.REDIS_DEFAULT.apply(c.getString("client-output-buffer-limit"));
+    if (obuf.error() != null) {
+      throw new IllegalArgumentException("keyshard.client-output-buffer-limit: " + obuf.error());
+    }
+    this.clientOutputBufferLimits = obuf.limits();
     this.clusterEnabled = c.getBoolean("cluster.enabled");
     this.tls = TlsSettings.from(c);
     this.aclUsers = List.copyOf(c.getStringList("acl.users"));
@@ -248,5 +255,14 @@ public final class NodeSettings {
 
   public void setClientQueryBufferLimit(long v) {
     this.clientQueryBufferLimit = v;
+  }
+
+  /** Redis's client-output-buffer-limit; Keyshard enforces the normal class. */
+  public OutputBufferLimits clientOutputBufferLimits() {
+    return clientOutputBufferLimits;
+  }
+
+  public void setClientOutputBufferLimits(OutputBufferLimits v) {
+    this.clientOutputBufferLimits = v;
   }
 }

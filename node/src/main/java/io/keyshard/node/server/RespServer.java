@@ -37,6 +37,9 @@ public final class RespServer {
 
   private record Outgoing(ByteString bytes, boolean close) {}
 
+  /** Redis's PROTO_REPLY_CHUNK_BYTES: pending replies up to this are not output buffer. */
+  private static final long REPLY_BUFFER = 16 * 1024;
+
   /** Most bytes of replies coalesced into one socket write. */
   private static final long MAX_WRITE_BATCH = 64 * 1024;
 
@@ -143,6 +146,9 @@ public final class RespServer {
                     List<Decoded> out = new ArrayList<>();
                     byte[] chunk = bytes.toArray();
                     decoder.feed(chunk, 0, chunk.length, out);
+                    if (queryBufferLimitReached(session, decoder)) {
+                      return List.of();
+                    }
                     return out;
                   };
                 })
@@ -155,7 +161,13 @@ public final class RespServer {
             .batchWeighted(MAX_WRITE_BATCH, b -> (long) b.size(), b -> b, ByteString::concat)
             // Last, so that CLIENT KILL, idle timeout and shutdown close the socket at once,
             // whatever is still in flight in the stages before it.
-            .via(killSwitch.flow());
+            .via(killSwitch.flow())
+            // Handed to the socket: no longer pending for client-output-buffer-limit.
+            .map(
+                b -> {
+                  session.outputPending.addAndGet(-b.size());
+                  return b;
+                });
     clients.add(session);
     conn.handleWith(
             flow.watchTermination(
@@ -174,13 +186,30 @@ public final class RespServer {
             system);
   }
 
+  /**
+   * client-query-buffer-limit, read now since CONFIG SET may have changed it: a client whose
+   * incomplete request holds more is closed at once, without a reply and without running what
+   * came with it, as Redis 7.0 frees it (no INFO counter: Redis has one only from 7.2).
+   */
+  private boolean queryBufferLimitReached(Session session, RespDecoder decoder) {
+    long held = decoder.queryBufferPeak();
+    if (held <= settings.clientQueryBufferLimit()) {
+      return false;
+    }
+    log.warn(
+        "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+        session.id, session.addr, held);
+    session.kill();
+    return true;
+  }
+
   private CompletionStage<Outgoing> handle(
       Session s, DecoderLimits limits, Order order, Decoded d) {
     if (d instanceof Decoded.ProtocolError pe) {
       stats.protocolErrors.incrementAndGet();
       log.debug("Protocol error from client {} ({}): {}", s.id, s.addr, pe.text());
       return CompletableFuture.completedFuture(
-          new Outgoing(encode(Reply.error(pe.text()), s.proto), true));
+          queued(s, encode(Reply.error(pe.text()), s.proto), true));
     }
     byte[][] argv = ((Decoded.Request) d).argv();
     stats.commandsProcessed.incrementAndGet();
@@ -268,9 +297,48 @@ public final class RespServer {
               if (r.isError()) {
                 stats.errorReplies.incrementAndGet();
               }
-              return new Outgoing(encode(r, proto), close);
+              return queued(s, encode(r, proto), close);
             })
         .toCompletableFuture();
+  }
+
+  /**
+   * A reply joins the connection's pending output, and the normal class's
+   * client-output-buffer-limit is checked as Redis 7.0 checks it when it adds a reply: a client
+   * whose pending replies reach the hard limit, or have stayed at or above the soft limit for
+   * more than its seconds, is closed at once; replies not yet written are dropped (commands
+   * already running still complete). Pending counts replies made and not yet handed to the
+   * socket: those waiting in mapAsync (at most pipeline-depth) and in the write batch. As in
+   * Redis, whose first 16 KB of pending replies sit in the client's reply buffer and only its
+   * reply list counts, the first {@link #REPLY_BUFFER} bytes do not count.
+   */
+  private Outgoing queued(Session s, ByteString bytes, boolean close) {
+    long pending = s.outputPending.addAndGet(bytes.size()) - REPLY_BUFFER;
+    OutputBufferLimits.Limit limit = settings.clientOutputBufferLimits().normal();
+    boolean reached =
+        limit.hardBytes() != 0
+            && pending > 0
+            && Long.compareUnsigned(pending, limit.hardBytes()) >= 0;
+    if (limit.softBytes() != 0
+        && pending > 0
+        && Long.compareUnsigned(pending, limit.softBytes()) >= 0) {
+      long now = System.currentTimeMillis();
+      long since = s.outputSoftLimitSince;
+      if (since == 0) {
+        s.outputSoftLimitSince = now;
+      } else if (now - since > limit.softSeconds() * 1000L) {
+        reached = true;
+      }
+    } else {
+      s.outputSoftLimitSince = 0;
+    }
+    if (reached) {
+      log.warn(
+          "Client id={} addr={} closed for overcoming of output buffer limits ({} bytes pending)",
+          s.id, s.addr, pending);
+      s.kill();
+    }
+    return new Outgoing(bytes, close);
   }
 
   private ByteString encode(Reply r, int proto) {

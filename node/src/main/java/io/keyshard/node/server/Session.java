@@ -30,6 +30,13 @@ public final class Session {
 
   volatile KillSwitch killSwitch;
 
+  /** Bytes of replies made and not yet handed to the socket (client-output-buffer-limit). */
+  final java.util.concurrent.atomic.AtomicLong outputPending =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** When the pending replies reached the soft output limit, or 0 while they are below it. */
+  volatile long outputSoftLimitSince;
+
   /** Commands queued since MULTI, or null outside MULTI. */
   public volatile java.util.List<byte[][]> multi;
 
