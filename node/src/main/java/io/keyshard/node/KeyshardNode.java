@@ -761,10 +761,15 @@ public final class KeyshardNode implements AutoCloseable {
       seeds = membership.savedSeeds();
     } else if (!membership.savedSeeds().isEmpty()) {
       // A restart: also try the members it knew. A node whose configured seeds name only
-      // itself would otherwise form a new cluster while its old one runs on (seen in a test:
-      // the first node, killed and started again, was refused by the running cluster's lease).
-      // Pekko's first seed forms a cluster only if none of the others answers.
+      // itself, or none (auto: form a cluster), would otherwise form a new cluster while its
+      // old one runs on (seen in a test: the first node, killed and started again, was refused
+      // by the running cluster's lease). Pekko's first seed forms a cluster only if none of the
+      // others answers within seed-node-timeout, so such a node stays first; at a full
+      // restart it forms the cluster again (after that timeout) and the others join it.
       java.util.LinkedHashSet<org.apache.pekko.actor.Address> all = new java.util.LinkedHashSet<>(seeds);
+      if (all.isEmpty()) {
+        all.add(Cluster.get(system).selfMember().address());
+      }
       all.addAll(membership.savedSeeds());
       seeds = new java.util.ArrayList<>(all);
     }
