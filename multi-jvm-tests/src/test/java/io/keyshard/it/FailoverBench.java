@@ -17,7 +17,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * (first "UNREACHABLE" on a survivor), to down (the member removed), until every slot is served
  * again (seen by a client: CLUSTER SLOTS without the dead node and a write to every slot), the
  * events replayed by the survivors' slot recoveries, the longest stall a client saw, and lost
- * acknowledged writes (must be 0). Measured, never asserted.
+ * acknowledged writes (must be 0). Measured, never asserted. {@code -Dnode.config="k = v; k2 = v2"}
+ * adds settings to every node (to try other timings).
  */
 public final class FailoverBench {
   private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
@@ -74,8 +75,10 @@ public final class FailoverBench {
     for (int i = 0; i < n; i++) {
       ports[i] = Ports.cluster();
     }
+    String extra = System.getProperty("node.config", "").replace(';', '\n') + "\n";
     List<Path> configs =
-        ClusterProbe.configs(dir, url, ports, 3, i -> i >= 3 ? "keyshard.cluster.replica = on\n" : "");
+        ClusterProbe.configs(
+            dir, url, ports, 3, i -> extra + (i >= 3 ? "keyshard.cluster.replica = on\n" : ""));
     NodeProcess[] nodes = ClusterProbe.launch(dir, configs, ports);
     Ledger ledger = new Ledger(new int[] {ports[0], ports[2]});
     try {
