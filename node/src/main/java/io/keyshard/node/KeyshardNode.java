@@ -91,6 +91,7 @@ public final class KeyshardNode implements AutoCloseable {
   private static java.util.concurrent.CompletionStage<io.keyshard.protocol.Reply> shutdownCommand(
       ActorSystem<?> system,
       ClusterMembership membership,
+      Router router,
       java.util.concurrent.atomic.AtomicBoolean shutdown,
       io.keyshard.node.server.Session s,
       byte[][] argv) {
@@ -121,6 +122,16 @@ public final class KeyshardNode implements AutoCloseable {
           if (drain) {
             try {
               membership.drain();
+              // Stop only once the new owners took over: this node's table names none of the
+              // slots, and requests parked during the hand-off went on (to MOVED).
+              long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+              while (System.nanoTime() < until
+                  && (!membership.view().table().ranges(membership.view().myId()).isEmpty()
+                      || java.util.stream.IntStream.range(0, 16384).anyMatch(router::isMoving))) {
+                Thread.sleep(50);
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
               log.warn("SHUTDOWN: handing the slots off failed: {}", e.getMessage());
               if (!forced) {
@@ -560,7 +571,7 @@ public final class KeyshardNode implements AutoCloseable {
     java.util.concurrent.atomic.AtomicBoolean shutdown = new java.util.concurrent.atomic.AtomicBoolean();
     ClusterMembership members = membership;
     sessionCommands.put(
-        "shutdown", (s, argv, spec) -> shutdownCommand(system, members, shutdown, s, argv));
+        "shutdown", (s, argv, spec) -> shutdownCommand(system, members, router, shutdown, s, argv));
     router.setSessionCommands(sessionCommands);
 
     // Wake the slots that hold keys, so their expiry timers run and the first reads are warm.
