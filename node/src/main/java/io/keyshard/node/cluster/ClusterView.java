@@ -177,6 +177,12 @@ public final class ClusterView {
    */
   void update(SlotTableEvent.TableSnapshot snapshot, boolean local) {
     Table next = Table.of(snapshot);
+    if (!local && localOnly && next.nodes().stream().noneMatch(n -> n.id().equals(myId))) {
+      // Joining, but the table does not name this node yet: keep showing what it brings (its
+      // slots), or redis-cli --cluster create would see every node agree on a table that lacks
+      // this one and stop waiting (seen in CI with six nodes).
+      return;
+    }
     if (!local && localOnly) {
       localOnly = false; // the cluster's table replaces the local one, whatever its epoch
     } else if (!local && next.epoch() < table.epoch()) {
