@@ -268,8 +268,10 @@ class ClusterModeTest {
       Thread writer =
           new Thread(
               () -> {
+                // Thirty attempts: during a move a request may be redirected back and forth while
+                // the two nodes' tables converge (a client's patience, not a lost write).
                 try (JedisCluster jc =
-                    new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 10, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+                    new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 30, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
                   for (int i = 0; !stop.get(); i++) {
                     try {
                       jc.set("during:" + i, "d" + i);
