@@ -23,8 +23,8 @@ class MaxClientsTest {
 
   @Test
   void aClientBeyondMaxclientsIsRefusedAsByRedis() throws Exception {
-    try (RedisProcess redis = RedisProcess.start("--maxclients", "3")) {
-      TestNode node = TestNode.start(Files.createTempDirectory("keyshard-maxclients"), Map.of("keyshard.maxclients", 3));
+    try (RedisProcess redis = RedisProcess.start()) {
+      TestNode node = TestNode.start(Files.createTempDirectory("keyshard-maxclients"), Map.of());
       try {
         assertEquals(behaviour(redis.port()), behaviour(node.port()));
         assertEquals(
@@ -36,11 +36,37 @@ class MaxClientsTest {
     }
   }
 
-  /** Fills the server to maxclients (3), tries one more, then frees one and tries again. */
+  /**
+   * Sets maxclients to the clients connected now plus three (the server or the test may hold
+   * connections of its own), fills it, tries one more, then frees one and tries again.
+   */
   private static List<String> behaviour(int port) throws Exception {
     List<String> seen = new ArrayList<>();
     List<Socket> open = new ArrayList<>();
-    try {
+    try (Jedis admin = new Jedis("127.0.0.1", port, 5000)) {
+      long connected = 0;
+      for (String line : admin.info("clients").split("\r\n")) {
+        if (line.startsWith("connected_clients:")) {
+          connected = Long.parseLong(line.substring("connected_clients:".length()).trim());
+        }
+      }
+      // The admin connection stays open: it is among those counted.
+      admin.configSet("maxclients", Long.toString(connected + 3));
+      try {
+        fill(port, seen, open);
+      } finally {
+        for (Socket s : open) {
+          s.close();
+        }
+        open.clear();
+        admin.configSet("maxclients", "10000");
+      }
+      return seen;
+    }
+  }
+
+  private static void fill(int port, List<String> seen, List<Socket> open) throws Exception {
+    {
       for (int i = 0; i < 3; i++) {
         Socket s = new Socket("127.0.0.1", port);
         open.add(s);
@@ -70,11 +96,6 @@ class MaxClientsTest {
         }
       }
       seen.add(again);
-      return seen;
-    } finally {
-      for (Socket s : open) {
-        s.close();
-      }
     }
   }
 
