@@ -435,13 +435,23 @@ class FailoverProcessTest {
     for (int c = 0; c < Ledger.COUNTERS; c++) {
       String key = Ledger.key(c);
       int port = owner.get(JedisClusterCRC16.getSlot(key));
-      String v;
-      try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
-        v = j.get(key);
-      } catch (redis.clients.jedis.exceptions.JedisMovedDataException moved) {
-        // The nodes' copies of the table converge a moment apart: ask the one it names.
-        try (Jedis j = new Jedis("127.0.0.1", moved.getTargetNode().getPort(), 10_000)) {
+      String v = null;
+      // The nodes' copies of the table converge a moment apart (slots may still be moving after
+      // a heal): follow MOVED until a node serves the key.
+      for (int hop = 0; ; hop++) {
+        try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
           v = j.get(key);
+          break;
+        } catch (redis.clients.jedis.exceptions.JedisMovedDataException moved) {
+          if (hop > 100) {
+            throw moved;
+          }
+          port = moved.getTargetNode().getPort();
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            throw new AssertionError(e);
+          }
         }
       }
       long value = v == null ? 0 : Long.parseLong(v);
