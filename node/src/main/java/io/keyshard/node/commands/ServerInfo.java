@@ -341,7 +341,7 @@ final class ServerInfo {
         .add("sync_full", 0)
         .add("sync_partial_ok", 0)
         .add("sync_partial_err", 0)
-        .add("expired_keys", 0)
+        .add("expired_keys", data.expiredKeys())
         .add("expired_stale_perc", "0.00")
         .add("expired_time_cap_reached_count", 0)
         .add("expire_cycle_cpu_milliseconds", 0)

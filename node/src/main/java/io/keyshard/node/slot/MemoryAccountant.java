@@ -14,6 +14,7 @@ public final class MemoryAccountant {
   private final AtomicLongArray volatileKeys = new AtomicLongArray(16384);
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong evicted = new AtomicLong();
+  private final AtomicLong expired = new AtomicLong();
 
   /** Estimated bytes of every key and value held by the slots running here. */
   public long used() {
@@ -28,9 +29,19 @@ public final class MemoryAccountant {
     evicted.addAndGet(keys);
   }
 
+  /** Keys removed because their time passed (INFO stats expired_keys), by any path. */
+  public long expiredKeys() {
+    return expired.get();
+  }
+
+  void countExpired(long keys) {
+    expired.addAndGet(keys);
+  }
+
   /** CONFIG RESETSTAT. */
   public void resetStats() {
     evicted.set(0);
+    expired.set(0);
   }
 
   void publish(int slot, long used, long volatileCount) {

@@ -504,6 +504,7 @@ public final class SlotEntity
     batchReplies.clear();
     preApplied += events.size();
     persisting = replies;
+    countExpired(events);
     // Unstash afterwards: a transaction's lock may be waiting for this batch.
     return asReply(
         Effect()
@@ -871,6 +872,7 @@ public final class SlotEntity
     batchReplies.clear();
     preApplied += events.size();
     persisting = replies;
+    countExpired(events);
     return Effect()
         .persist(events)
         .thenRun(s -> replies.forEach(p -> p.ok().run()))
@@ -1064,6 +1066,18 @@ public final class SlotEntity
     publishMemory(state);
     batchEvents.addAll(events);
     return flushBatch();
+  }
+
+  private void countExpired(List<SlotEvent> events) {
+    long keys = 0;
+    for (SlotEvent e : events) {
+      if (e instanceof SlotEvent.KeysExpired x) {
+        keys += x.keys().size();
+      }
+    }
+    if (keys > 0) {
+      settings.localSlots().memory().countExpired(keys);
+    }
   }
 
   private void publishMemory(SlotState state) {
