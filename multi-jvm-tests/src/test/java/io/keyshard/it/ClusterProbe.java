@@ -92,12 +92,15 @@ final class ClusterProbe {
     return keyPerSlot;
   }
 
-  /** Writes a key in every slot through its owner; returns the writes refused (empty: none). */
+  /**
+   * Writes a key in every slot of {@code owner} (slot to port) through its owner; returns the
+   * writes refused (empty: none).
+   */
   static List<String> refusedWrites(Map<Integer, Integer> owner) {
     String[] keys = keyPerSlot();
     Map<Integer, List<String>> byPort = new HashMap<>();
-    for (int s = 0; s < 16384; s++) {
-      byPort.computeIfAbsent(owner.get(s), p -> new ArrayList<>()).add(keys[s]);
+    for (Map.Entry<Integer, Integer> e : new java.util.TreeMap<>(owner).entrySet()) {
+      byPort.computeIfAbsent(e.getValue(), p -> new ArrayList<>()).add(keys[e.getKey()]);
     }
     List<String> failed = new ArrayList<>();
     for (Map.Entry<Integer, List<String>> e : byPort.entrySet()) {

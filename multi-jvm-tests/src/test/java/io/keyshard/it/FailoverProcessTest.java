@@ -468,7 +468,12 @@ class FailoverProcessTest {
   private static void everySlotTakesWrites(int[] live) throws Exception {
     long until = System.currentTimeMillis() + 60_000;
     while (true) {
-      List<String> failed = ClusterProbe.refusedWrites(ownerBySlot(live[0]));
+      Map<Integer, Integer> owner = ownerBySlot(live[0]);
+      List<String> failed = new java.util.ArrayList<>();
+      if (owner.size() < 16384) {
+        failed.add((16384 - owner.size()) + " slots have no owner");
+      }
+      failed.addAll(ClusterProbe.refusedWrites(owner));
       if (failed.isEmpty()) {
         return;
       }

@@ -189,7 +189,9 @@ public final class KeyshardNode implements AutoCloseable {
       }
       // A replica's warm slots seed the snapshots its slot entities start from (takeover).
       c = ConfigFactory.parseMap(
-              java.util.Map.of("jdbc-snapshot-store.class", "io.keyshard.node.cluster.WarmSnapshotStore"))
+              java.util.Map.of(
+                  "jdbc-snapshot-store.class", "io.keyshard.node.cluster.WarmSnapshotStore",
+                  "jdbc-journal.class", "io.keyshard.node.cluster.WarmJournal"))
           .withFallback(c);
     }
     if (!c.getString(JOURNAL_URL).isEmpty()) {

@@ -147,20 +147,57 @@ public final class ClusterView {
   /** Starts following the table published by {@link SlotTable}. */
   public static ClusterView start(ActorSystem<?> system, String myId) {
     ClusterView view = new ClusterView(myId);
-    system.systemActorOf(view.subscriber(), "slot-table-view", Props.empty());
+    system.systemActorOf(view.subscriber(), NAME, Props.empty());
     return view;
   }
 
-  private Behavior<Replicator.SubscribeResponse<LWWRegister<SlotTableEvent.TableSnapshot>>> subscriber() {
+  /** Asks a node's view to take the table its replica holds now (see {@link #flushEverywhere}). */
+  public record Flush(long unused) implements io.keyshard.node.CborSerializable {}
+
+  private static final String NAME = "slot-table-view";
+
+  /**
+   * Once a table update is in every replica (the table writes with WriteAll), every node's view
+   * takes it now rather than at its replicator's next notification tick (up to
+   * {@code notify-subscribers-interval} later, on each node at its own moment). Without this,
+   * the node that lost a slot could answer MOVED to the node that gained it while the gainer
+   * still answered MOVED back, for up to half a second: a cluster client bounces between them
+   * until it runs out of attempts (seen as "No more cluster attempts left" while a new node
+   * received slots).
+   */
+  static void flushEverywhere(ActorSystem<?> system) {
+    org.apache.pekko.actor.ActorSystem classic = system.classicSystem();
+    for (org.apache.pekko.cluster.Member m :
+        org.apache.pekko.cluster.Cluster.get(classic).state().getMembers()) {
+      if (m.status() == org.apache.pekko.cluster.MemberStatus.up()
+          || m.status() == org.apache.pekko.cluster.MemberStatus.weaklyUp()) {
+        classic
+            .actorSelection(m.address() + "/system/" + NAME)
+            .tell(new Flush(0), org.apache.pekko.actor.ActorRef.noSender());
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private Behavior<Object> subscriber() {
     return Behaviors.setup(
         ctx -> {
-          org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(ctx.getSystem())
-              .replicator()
-              .tell(new Replicator.Subscribe<>(SlotTable.KEY, ctx.getSelf()));
+          org.apache.pekko.actor.typed.ActorRef<Replicator.Command> replicator =
+              org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(ctx.getSystem())
+                  .replicator();
+          replicator.tell(
+              new Replicator.Subscribe<>(
+                  SlotTable.KEY,
+                  ctx.getSelf()
+                      .<Replicator.SubscribeResponse<LWWRegister<SlotTableEvent.TableSnapshot>>>
+                          unsafeUpcast()));
           return Behaviors.receiveMessage(
               msg -> {
-                if (msg instanceof Replicator.Changed<LWWRegister<SlotTableEvent.TableSnapshot>> c) {
-                  update(c.get(SlotTable.KEY).getValue());
+                if (msg instanceof Replicator.Changed<?> c) {
+                  update(((Replicator.Changed<LWWRegister<SlotTableEvent.TableSnapshot>>) c)
+                      .get(SlotTable.KEY).getValue());
+                } else if (msg instanceof Flush) {
+                  replicator.tell(Replicator.flushChanges());
                 }
                 return Behaviors.same();
               });

@@ -103,6 +103,15 @@ public final class Mirror implements AutoCloseable {
   private static final Map<String, io.keyshard.node.slot.SlotCommand> COMMANDS =
       io.keyshard.node.commands.SlotCommands.all();
 
+  /**
+   * Reads the journal heads of slots this node just gained, for their recoveries
+   * ({@link JournalHeads}); answers those that have events.
+   */
+  public java.util.concurrent.CompletableFuture<java.util.List<Integer>> gained(
+      java.util.List<Integer> slots, java.util.concurrent.Executor executor) {
+    return JournalHeads.prefetch(url, user, password, slots, executor);
+  }
+
   /** Slots held warm now. */
   public synchronized int warmSlots() {
     return slots.size();

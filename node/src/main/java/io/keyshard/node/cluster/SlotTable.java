@@ -283,7 +283,12 @@ public final class SlotTable
         .onCommand(NodeDown.class, this::onNodeDown)
         .onCommand(TakeOver.class, this::onTakeOver)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
-        .onCommand(Published.class, (state, p) -> Effect().noReply())
+        .onCommand(Published.class, (state, p) -> {
+          if (p.response() instanceof Replicator.UpdateSuccess<?>) {
+            ClusterView.flushEverywhere(ctx.getSystem());
+          }
+          return Effect().noReply();
+        })
         .build();
   }
 

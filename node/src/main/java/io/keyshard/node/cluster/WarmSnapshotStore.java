@@ -10,13 +10,13 @@ import org.apache.pekko.persistence.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.jdbc.snapshot.JdbcSnapshotStore;
 import scala.Option;
 import scala.concurrent.Future;
-import scala.jdk.javaapi.FutureConverters;
 
 /**
  * The JDBC snapshot store, except that a slot this node held warm as a replica
- * ({@link Mirror}) starts from that warm state when it is newer than the stored snapshot: the
- * slot entity then replays only the events after it (a takeover that does not replay the slot's
- * whole history). Everything else, saving included, is the JDBC store's.
+ * ({@link Mirror}) starts from that warm state: the slot entity then replays only the events
+ * after it (a takeover that does not replay the slot's whole history), and with
+ * {@link WarmJournal} a slot already at its head asks the journal nothing. Everything else,
+ * saving included, is the JDBC store's.
  */
 public final class WarmSnapshotStore extends JdbcSnapshotStore {
   public WarmSnapshotStore(Config config) {
@@ -26,27 +26,20 @@ public final class WarmSnapshotStore extends JdbcSnapshotStore {
   @Override
   public Future<Option<SelectedSnapshot>> loadAsync(
       String persistenceId, SnapshotSelectionCriteria criteria) {
-    Future<Option<SelectedSnapshot>> stored = super.loadAsync(persistenceId, criteria);
     Mirror mirror = Mirror.of(context().system());
-    if (mirror == null) {
-      return stored;
-    }
-    Optional<Map.Entry<Long, SlotSnapshot>> warm = mirror.takeWarm(persistenceId, criteria.maxSequenceNr());
+    Optional<Map.Entry<Long, SlotSnapshot>> warm =
+        mirror == null ? Optional.empty() : mirror.takeWarm(persistenceId, criteria.maxSequenceNr());
     if (warm.isEmpty()) {
-      return stored;
+      return super.loadAsync(persistenceId, criteria);
     }
+    // The warm state is the slot's state at that sequence number, read from the journal: a
+    // stored snapshot (taken at another sequence number) would give the same state after its
+    // replay, so it is not asked for (one query less per slot at a takeover).
     long seq = warm.get().getKey();
-    SelectedSnapshot fromMirror =
-        new SelectedSnapshot(
-            new SnapshotMetadata(persistenceId, seq, System.currentTimeMillis()), warm.get().getValue());
-    return FutureConverters.asScala(
-        FutureConverters.asJava(stored)
-            .thenApply(
-                s -> {
-                  if (s.isDefined() && s.get().metadata().sequenceNr() > seq) {
-                    return s; // stored is newer (should not happen): take it
-                  }
-                  return Option.apply(fromMirror);
-                }));
+    return Future.successful(
+        Option.apply(
+            new SelectedSnapshot(
+                new SnapshotMetadata(persistenceId, seq, System.currentTimeMillis()),
+                warm.get().getValue())));
   }
 }
