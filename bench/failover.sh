@@ -8,6 +8,7 @@
 #   bench/failover.sh            # RUNS=10
 #   RUNS=3 bench/failover.sh
 #   REPLICAS=1 RUNS=3 bench/failover.sh   # only the runs with a replica each
+#   NODE_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/jfr/node-%p.jfr" bench/failover.sh
 #   NODE_CONFIG='pekko.cluster.split-brain-resolver.stable-after = 2s; keyshard.cluster.takeover-margin = 1s' bench/failover.sh
 #
 # Each run starts fresh JVMs (6 with replicas) on this machine: timings depend on what else it runs.

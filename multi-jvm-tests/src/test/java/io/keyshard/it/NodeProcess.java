@@ -68,6 +68,7 @@ final class NodeProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
+    cmd.addAll(extraOptions());
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add("io.keyshard.node.Main");
@@ -77,12 +78,19 @@ final class NodeProcess implements AutoCloseable {
     return new NodeProcess(p, port, log);
   }
 
+  /** NODE_JVM_OPTS from the environment (bench/failover.sh: a profiler, say). */
+  private static List<String> extraOptions() {
+    String extra = System.getenv("NODE_JVM_OPTS");
+    return extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+  }
+
   private static NodeProcess tryStart(
       Path dir, Path config, int port, Path log, List<String> jvmOptions) throws Exception {
     Files.createDirectories(log.getParent());
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
+    cmd.addAll(extraOptions());
     cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(classpath());
