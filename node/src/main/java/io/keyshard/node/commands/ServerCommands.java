@@ -269,7 +269,18 @@ public final class ServerCommands {
   CompletionStage<int[]> nonEmptySlots() {
     return Futures.plain(AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
             index, SlotIndex.GetSlots::new, timeout, system.scheduler()))
-        .thenApply(SlotIndex.Slots::slots);
+        .thenApply(SlotIndex.Slots::slots)
+        .thenApply(this::servedHere);
+  }
+
+  /**
+   * In cluster mode, the slots of {@code slots} this node owns now: a slot that just moved
+   * away stays in the index until its hand-off is done, and asking it would address the new
+   * owner's entity from here (Pekko would then place that owner's shard on this node).
+   */
+  private int[] servedHere(int[] slots) {
+    io.keyshard.node.cluster.ClusterView view = router.cluster();
+    return view == null ? slots : java.util.Arrays.stream(slots).filter(view::owns).toArray();
   }
 
   CompletionStage<SlotEntity.Stats> stats() {
