@@ -23,20 +23,19 @@ import java.util.concurrent.Executor;
  * by the first recovery of its slot, and only within {@link #FRESH_MS}: a later recovery (a
  * restart after a journal failure, say) asks the journal as usual.
  */
-public final class JournalHeads {
+final class JournalHeads {
   static final long FRESH_MS = 30_000;
 
   private record Head(long seq, long readAt) {}
 
-  private static final Map<String, Head> HEADS = new ConcurrentHashMap<>();
-
-  private JournalHeads() {}
+  /** Per node (one per {@link Mirror}): nodes in one JVM (tests) share persistence ids. */
+  private final Map<String, Head> heads = new ConcurrentHashMap<>();
 
   /**
    * Reads the heads of {@code slots} (on {@code executor}: it blocks on the database) and keeps
    * them for the slots' recoveries; answers the slots that have events in the journal.
    */
-  public static CompletableFuture<List<Integer>> prefetch(
+  CompletableFuture<List<Integer>> prefetch(
       String url, String user, String password, List<Integer> slots, Executor executor) {
     return CompletableFuture.supplyAsync(
         () -> {
@@ -56,7 +55,7 @@ public final class JournalHeads {
             try (ResultSet rs = st.executeQuery()) {
               while (rs.next()) {
                 String id = rs.getString(1);
-                HEADS.put(id, new Head(rs.getLong(2), now));
+                heads.put(id, new Head(rs.getLong(2), now));
                 nonEmpty.add(Integer.parseInt(id.substring("slot-".length())));
               }
             }
@@ -69,8 +68,8 @@ public final class JournalHeads {
   }
 
   /** The head read for {@code persistenceId} by the last prefetch, once, if still fresh. */
-  static Long take(String persistenceId) {
-    Head h = HEADS.remove(persistenceId);
+  Long take(String persistenceId) {
+    Head h = heads.remove(persistenceId);
     if (h == null || System.currentTimeMillis() - h.readAt() > FRESH_MS) {
       return null;
     }

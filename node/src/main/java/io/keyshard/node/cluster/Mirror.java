@@ -109,8 +109,15 @@ public final class Mirror implements AutoCloseable {
    */
   public java.util.concurrent.CompletableFuture<java.util.List<Integer>> gained(
       java.util.List<Integer> slots, java.util.concurrent.Executor executor) {
-    return JournalHeads.prefetch(url, user, password, slots, executor);
+    return heads.prefetch(url, user, password, slots, executor);
   }
+
+  /** A gained slot's head, for its first recovery ({@link WarmJournal}); null: ask the journal. */
+  Long takeHead(String persistenceId) {
+    return heads.take(persistenceId);
+  }
+
+  private final JournalHeads heads = new JournalHeads();
 
   /** Slots held warm now. */
   public synchronized int warmSlots() {

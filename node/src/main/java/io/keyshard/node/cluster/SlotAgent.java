@@ -59,6 +59,45 @@ public final class SlotAgent {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SlotAgent.class);
 
+  /**
+   * Slots this node gains may hold keys it has never seen: wakes those that do. On PostgreSQL
+   * one query finds them and their journal heads, which spares each recovery its own query (a
+   * takeover of a third of the slots took seconds of per-slot queries).
+   */
+  private static void wakeGained(
+      org.apache.pekko.actor.typed.ActorSystem<?> system,
+      Router router,
+      ClusterView view,
+      List<Integer> gained) {
+    java.util.BitSet mine = new java.util.BitSet();
+    gained.forEach(mine::set);
+    java.util.function.IntPredicate still = slot -> mine.get(slot) && view.owns(slot);
+    Mirror mirror = Mirror.of(system.classicSystem());
+    if (mirror == null) {
+      io.keyshard.node.slot.Warmer.warmFromJournal(system, router, still);
+      return;
+    }
+    long started = System.nanoTime();
+    mirror
+        .gained(gained, system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()))
+        .thenCompose(
+            nonEmpty ->
+                io.keyshard.node.slot.Warmer.warm(router, nonEmpty, still)
+                    .thenRun(
+                        () ->
+                            LOG.info(
+                                "Woke {} gained slots holding keys (of {}) in {} ms",
+                                nonEmpty.size(),
+                                gained.size(),
+                                (System.nanoTime() - started) / 1_000_000)))
+        .whenComplete(
+            (v, t) -> {
+              if (t != null) {
+                LOG.warn("Could not wake gained slots: {}", t.toString());
+              }
+            });
+  }
+
   public static ServiceKey<Command> key(String nodeId) {
     return ServiceKey.create(Command.class, "slot-agent-" + nodeId);
   }
@@ -77,7 +116,6 @@ public final class SlotAgent {
           view.onChange(
               (before, after) -> {
                 ctx.getSelf().tell(TableChanged.INSTANCE);
-                // Slots this node gains may hold keys it has never seen: wake them.
                 List<Integer> gained = new ArrayList<>();
                 for (int slot = 0; slot < 16384; slot++) {
                   ClusterView.Node was = before.owner(slot);
@@ -87,39 +125,7 @@ public final class SlotAgent {
                   }
                 }
                 if (!gained.isEmpty()) {
-                  java.util.BitSet mine = new java.util.BitSet();
-                  gained.forEach(mine::set);
-                  java.util.function.IntPredicate still = slot -> mine.get(slot) && view.owns(slot);
-                  Mirror mirror = Mirror.of(system.classicSystem());
-                  if (mirror == null) {
-                    io.keyshard.node.slot.Warmer.warmFromJournal(system, router, still);
-                  } else {
-                    // PostgreSQL: one query finds which gained slots hold events, and their
-                    // heads, which spares each recovery its own query (a takeover of a third of
-                    // the slots took seconds of per-slot queries).
-                    long started = System.nanoTime();
-                    mirror
-                        .gained(
-                            gained,
-                            system.dispatchers()
-                                .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()))
-                        .thenCompose(
-                            nonEmpty ->
-                                io.keyshard.node.slot.Warmer.warm(router, nonEmpty, still)
-                                    .thenRun(
-                                        () ->
-                                            LOG.info(
-                                                    "Woke {} gained slots holding keys (of {}) in {} ms",
-                                                    nonEmpty.size(),
-                                                    gained.size(),
-                                                    (System.nanoTime() - started) / 1_000_000)))
-                        .whenComplete(
-                            (v, t) -> {
-                              if (t != null) {
-                                LOG.warn("Could not wake gained slots: {}", t.toString());
-                              }
-                            });
-                  }
+                  wakeGained(system, router, view, gained);
                 }
               });
           List<AwaitOwnership> awaiting = new ArrayList<>();

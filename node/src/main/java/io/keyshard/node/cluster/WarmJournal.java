@@ -17,7 +17,8 @@ public final class WarmJournal extends JdbcAsyncWriteJournal {
 
   @Override
   public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
-    Long head = JournalHeads.take(persistenceId);
+    Mirror mirror = Mirror.of(context().system());
+    Long head = mirror == null ? null : mirror.takeHead(persistenceId);
     if (head != null && head >= fromSequenceNr) {
       return Future.successful(head);
     }
