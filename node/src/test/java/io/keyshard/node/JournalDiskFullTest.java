@@ -17,6 +17,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
+import io.keyshard.node.testing.Recovering;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -94,7 +95,7 @@ class JournalDiskFullTest {
             "disk full: %d errors (first: %s); first acknowledged write %d ms after space was freed%n",
             errors.size(), errors.get(0), System.currentTimeMillis() - freedAt);
         for (Map.Entry<String, String> e : acked.entrySet()) {
-          assertEquals(e.getValue(), getOnceRecovered(j, e.getKey()), "acknowledged " + e.getKey());
+          assertEquals(e.getValue(), Recovering.get(j, e.getKey()), "acknowledged " + e.getKey());
         }
       } finally {
         node.close();
@@ -114,21 +115,6 @@ class JournalDiskFullTest {
   }
 
   /** Writes into {@code file} until the filesystem has no space left. */
-  /** GET, retried while its slot still recovers from the journal (TRYAGAIN: not run). */
-  private static String getOnceRecovered(Jedis j, String key) throws InterruptedException {
-    long until = System.currentTimeMillis() + 30_000;
-    while (true) {
-      try {
-        return j.get(key);
-      } catch (JedisDataException e) {
-        if (!e.getMessage().startsWith("TRYAGAIN slot is recovering") || System.currentTimeMillis() > until) {
-          throw e;
-        }
-        Thread.sleep(50);
-      }
-    }
-  }
-
   private static void fill(Path file) throws IOException {
     byte[] block = new byte[64 * 1024];
     try (OutputStream out = Files.newOutputStream(file)) {

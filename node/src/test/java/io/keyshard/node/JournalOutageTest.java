@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
+import io.keyshard.node.testing.Recovering;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
@@ -165,13 +166,13 @@ class JournalOutageTest {
 
       try (Jedis j = new Jedis("127.0.0.1", node.port(), 30_000)) {
         for (String key : acked) {
-          assertEquals(key, getOnceRecovered(j, key), "acknowledged " + key);
+          assertEquals(key, Recovering.get(j, key), "acknowledged " + key);
         }
         for (String key : refused) {
-          assertNull(getOnceRecovered(j, key), "TRYAGAIN promised " + key + " was not written");
+          assertNull(Recovering.get(j, key), "TRYAGAIN promised " + key + " was not written");
         }
         for (Map.Entry<String, String> e : before.entrySet()) {
-          assertEquals(e.getValue(), getOnceRecovered(j, e.getKey()));
+          assertEquals(e.getValue(), Recovering.get(j, e.getKey()));
         }
         assertEquals("OK", j.set("after-outage", "y"));
         assertEquals("y", j.get("after-outage"));
@@ -229,21 +230,6 @@ class JournalOutageTest {
   private static int freePort() throws Exception {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
-    }
-  }
-
-  /** GET, retried while its slot still recovers from the journal (TRYAGAIN: not run). */
-  private static String getOnceRecovered(Jedis j, String key) throws InterruptedException {
-    long until = System.currentTimeMillis() + 30_000;
-    while (true) {
-      try {
-        return j.get(key);
-      } catch (JedisDataException e) {
-        if (!e.getMessage().startsWith("TRYAGAIN slot is recovering") || System.currentTimeMillis() > until) {
-          throw e;
-        }
-        Thread.sleep(50);
-      }
     }
   }
 }
