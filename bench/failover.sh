@@ -8,7 +8,8 @@
 #   bench/failover.sh            # RUNS=10
 #   RUNS=3 bench/failover.sh
 #   REPLICAS=1 RUNS=3 bench/failover.sh   # only the runs with a replica each
-#   NODE_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/jfr/node-%p.jfr" bench/failover.sh
+#   TRACE=true RUNS=1 bench/failover.sh   # also each probe after the kill: when, and what it saw
+#   NODE_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true" bench/failover.sh   # a recording per node JVM (mkdir /tmp/jfr first)
 #   NODE_CONFIG='pekko.cluster.split-brain-resolver.stable-after = 2s; keyshard.cluster.takeover-margin = 1s' bench/failover.sh
 #
 # Each run starts fresh JVMs (6 with replicas) on this machine: timings depend on what else it runs.
@@ -21,7 +22,7 @@ mvn -q -B -Dstyle.color=never -DskipTests install >&2
 mvn -q -B -Dstyle.color=never -pl multi-jvm-tests test-compile dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$root/multi-jvm-tests/target/bench.classpath" >&2
 cp="multi-jvm-tests/target/test-classes:$(cat multi-jvm-tests/target/bench.classpath)"
-java -Xmx1g -Druns="$RUNS" -Dreplicas="${REPLICAS:-}" -Dnode.config="${NODE_CONFIG:-}" \
+java -Xmx1g -Druns="$RUNS" -Dbench.trace="${TRACE:-false}" -Dreplicas="${REPLICAS:-}" -Dnode.config="${NODE_CONFIG:-}" \
   -Dkeyshard.node.classpath.file=multi-jvm-tests/target/keyshard-node.classpath \
   -Dkeyshard.it.work=multi-jvm-tests/target/multi-jvm \
   -cp "$cp" io.keyshard.it.FailoverBench 2>&1 | grep -v " INFO \| DEBUG "

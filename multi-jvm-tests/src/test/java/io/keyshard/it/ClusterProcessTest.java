@@ -145,7 +145,7 @@ class ClusterProcessTest {
         Files.writeString(
             conf,
             "keyshard.postgres { url = \"" + pg.getJdbcUrl("postgres", "postgres") + "\", user = postgres }\n"
-                + "keyshard.cluster { enabled = on, init = manual }\n");
+                + "keyshard.cluster { enabled = on, init = manual, rehearse-takeover = 256 }\n");
         configs.add(conf);
       }
       List<NodeProcess> nodes = startAll(work, configs, ports);

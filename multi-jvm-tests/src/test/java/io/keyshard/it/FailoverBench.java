@@ -80,7 +80,8 @@ public final class FailoverBench {
     String extra = System.getProperty("node.config", "").replace(';', '\n') + "\n";
     List<Path> configs =
         ClusterProbe.configs(
-            dir, url, ports, 3, i -> extra + (i >= 3 ? "keyshard.cluster.replica = on\n" : ""));
+            dir, url, ports, 3,
+            i -> "keyshard.cluster.rehearse-takeover = 4096\n" + extra + (i >= 3 ? "keyshard.cluster.replica = on\n" : ""));
     NodeProcess[] nodes = ClusterProbe.launch(dir, configs, ports);
     Ledger ledger = new Ledger(new int[] {ports[0], ports[2]});
     try {
@@ -90,6 +91,9 @@ public final class FailoverBench {
       awaitServed(ports[0]);
       if (replicas > 0) {
         awaitReplicas(ports[0], 3 * replicas);
+        for (int i = 3; i < n; i++) {
+          awaitRehearsed(ports[i]);
+        }
       }
       ledger.start(4);
       Thread.sleep(5000);
@@ -109,8 +113,13 @@ public final class FailoverBench {
         }
       });
       nodes[1].kill();
-      awaitMoved(ports[0], ports[1], victims);
+      Map<Integer, Integer> moved = awaitMoved(ports[0], ports[1], victims, killedAt);
       double served = (System.currentTimeMillis() - killedAt) / 1000.0;
+      if (Boolean.getBoolean("bench.trace")) {
+        // What the probe itself costs once every slot is up.
+        long again = System.currentTimeMillis();
+        trace(killedAt, again, "the same probe again: " + ClusterProbe.refusedWrites(moved).size() + " refused");
+      }
       long replayed = -replayedBefore;
       for (int i = 0; i < n; i++) {
         if (i != 1) {
@@ -176,27 +185,55 @@ public final class FailoverBench {
   }
 
   /**
-   * Until every slot the killed node owned has another owner and takes a write there. The
+   * Until every slot the killed node owned has another owner and has taken a write there. The
    * other slots were served throughout (the ledger's clients write to them); writing to all
-   * 16,384 slots on every try cost about 3 s on this machine and hid what the failover took.
+   * 16,384 slots on every try cost about 3 s on this machine and hid what the failover took. A
+   * slot that took a write is served from then on; each try writes to the others only (a try
+   * that rewrote all of them because one answered MOVED measured the probe, not the failover).
+   * Answers the new owner of each slot.
    */
-  private static void awaitMoved(int askPort, int gonePort, java.util.List<Integer> moved) throws Exception {
+  private static Map<Integer, Integer> awaitMoved(
+      int askPort, int gonePort, java.util.List<Integer> moved, long started)
+      throws Exception {
+    java.util.Set<Integer> pending = new java.util.TreeSet<>(moved);
+    Map<Integer, Integer> servedBy = new java.util.HashMap<>();
     long until = System.currentTimeMillis() + 180_000;
     while (System.currentTimeMillis() < until) {
+      long tryAt = System.currentTimeMillis();
       try {
         Map<Integer, Integer> owner = ClusterProbe.ownerBySlot(askPort);
         Map<Integer, Integer> movedOwner = new java.util.HashMap<>();
-        boolean all = true;
-        for (int slot : moved) {
+        for (int slot : pending) {
           Integer port = owner.get(slot);
-          if (port == null || port == gonePort) {
-            all = false;
-            break;
+          if (port != null && port != gonePort) {
+            movedOwner.put(slot, port);
           }
-          movedOwner.put(slot, port);
         }
-        if (all && ClusterProbe.refusedWrites(movedOwner).isEmpty()) {
-          return;
+        if (movedOwner.isEmpty()) {
+          trace(started, tryAt, "table not moved");
+        } else {
+          List<String> refused = ClusterProbe.refusedWrites(movedOwner);
+          java.util.Set<Integer> stillRefused = new java.util.HashSet<>();
+          for (String r : refused) {
+            if (r.startsWith("node ")) {
+              int port = Integer.parseInt(r.substring(5, r.indexOf(':')));
+              movedOwner.forEach((slot, p) -> { if (p == port) stillRefused.add(slot); });
+            } else {
+              stillRefused.add(JedisClusterCRC16.getSlot(r.substring(0, r.indexOf(": "))));
+            }
+          }
+          movedOwner.forEach(
+              (slot, port) -> {
+                if (!stillRefused.contains(slot)) {
+                  pending.remove(slot);
+                  servedBy.put(slot, port);
+                }
+              });
+          trace(started, tryAt, movedOwner.size() + " written, " + refused.size() + " refused"
+              + (refused.isEmpty() ? "" : ", e.g. " + refused.get(0)) + ", " + pending.size() + " to go");
+          if (pending.isEmpty()) {
+            return servedBy;
+          }
         }
       } catch (RuntimeException notYet) {
         // again
@@ -204,6 +241,30 @@ public final class FailoverBench {
       Thread.sleep(100);
     }
     throw new IllegalStateException("slots not all served within 180 s");
+  }
+
+
+
+  /** With -Dbench.trace=true: each probe of {@link #awaitMoved}, when it started and ended (after the kill). */
+  private static void trace(long started, long tryAt, String what) {
+    if (Boolean.getBoolean("bench.trace")) {
+      long now = System.currentTimeMillis();
+      System.out.printf("  probe %.1f-%.1f s: %s%n", (tryAt - started) / 1000.0, (now - started) / 1000.0, what);
+    }
+  }
+
+  /** Until a replica has rehearsed its takeover (a replica's first minute, once). */
+  private static void awaitRehearsed(int port) throws Exception {
+    long until = System.currentTimeMillis() + 300_000;
+    while (System.currentTimeMillis() < until) {
+      try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+        if (j.info("cluster").contains("keyshard_takeover_rehearsal:done")) {
+          return;
+        }
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("no rehearsal on " + port);
   }
 
   private static void awaitReplicas(int port, int count) throws Exception {

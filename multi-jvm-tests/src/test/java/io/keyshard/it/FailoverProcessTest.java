@@ -175,6 +175,32 @@ class FailoverProcessTest {
         int primaryPort = awaitReplicaOf(ports[3]);
         int p = java.util.Arrays.stream(primaries).boxed().toList().indexOf(primaryPort);
         assertTrue(p >= 0, "the replica follows one of the primaries: " + primaryPort);
+        // Its takeover rehearsal ran on slot entities of its own and left nothing behind.
+        String rehearsal = "";
+        for (long until = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < until; Thread.sleep(500)) {
+          try (Jedis j = new Jedis("127.0.0.1", ports[3], 5000)) {
+            rehearsal = j.info("cluster");
+          }
+          if (rehearsal.contains("keyshard_takeover_rehearsal:done")) {
+            break;
+          }
+        }
+        assertTrue(rehearsal.contains("keyshard_takeover_rehearsal:done"), "the replica rehearsed its takeover:\n" + rehearsal);
+        try (java.sql.Connection c = pg.getPostgresDatabase().getConnection();
+            java.sql.ResultSet rs =
+                c.createStatement()
+                    .executeQuery(
+                        "SELECT (SELECT count(*) FROM event_journal WHERE persistence_id LIKE 'rehearsal-%')"
+                            + " + (SELECT count(*) FROM snapshot WHERE persistence_id LIKE 'rehearsal-%')")) {
+          rs.next();
+          assertEquals(0, rs.getLong(1), "rows the rehearsal wrote are deleted");
+        }
+        Map<Integer, Integer> ownerOf = ClusterProbe.ownerBySlot(ports[0]);
+        for (String key : new String[] {"k", "n"}) { // what each rehearsal slot writes
+          try (Jedis j = new Jedis("127.0.0.1", ownerOf.get(JedisClusterCRC16.getSlot(key)), 5000)) {
+            assertEquals(null, j.get(key), "the rehearsal wrote no key the cluster serves: " + key);
+          }
+        }
 
         ledger.start(4);
         Thread.sleep(3000);

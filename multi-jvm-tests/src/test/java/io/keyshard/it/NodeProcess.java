@@ -205,6 +205,11 @@ final class NodeProcess implements AutoCloseable {
   /** Always safe to call: kills the process if it still runs. */
   @Override
   public void close() throws InterruptedException {
+    if (process.isAlive() && !extraOptions().isEmpty()) {
+      // A profiler's recording is written at a normal exit.
+      process.destroy();
+      process.waitFor(20, TimeUnit.SECONDS);
+    }
     if (process.isAlive()) {
       process.destroyForcibly();
       process.waitFor(30, TimeUnit.SECONDS);

@@ -475,12 +475,18 @@ public final class KeyshardNode implements AutoCloseable {
             notServedHere(view),
             journal);
     ClusterSharding sharding = ClusterSharding.get(system);
+    io.keyshard.node.cluster.Rehearsal rehearsal =
+        clustered ? new io.keyshard.node.cluster.Rehearsal(system, slotSettings, nodeId) : null;
     Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =
         Entity.of(
                 SlotEntity.TYPE_KEY,
-                ctx ->
-                    SlotEntity.create(
-                        slotOf(ctx.getEntityId()), epochOf(ctx.getEntityId()), slotSettings))
+                ctx -> {
+                  int slot = slotOf(ctx.getEntityId());
+                  long epoch = epochOf(ctx.getEntityId());
+                  return rehearsal != null && io.keyshard.node.cluster.Rehearsal.isRehearsal(epoch)
+                      ? rehearsal.entity(slot, epoch)
+                      : SlotEntity.create(slot, epoch, slotSettings);
+                })
             .withMessageExtractor(new SlotGroupExtractor());
     if (clustered) {
       slots = slots.withAllocationStrategy(new RequesterAllocation());
@@ -524,6 +530,14 @@ public final class KeyshardNode implements AutoCloseable {
               view);
       io.keyshard.node.cluster.Mirror m = mirror;
       system.getWhenTerminated().thenRun(m::close);
+      int rehearsalSlots = config.getInt("keyshard.cluster.rehearse-takeover");
+      if (rehearsal != null) {
+        m.onFirstFollow(
+            primarys ->
+                rehearsal.run(
+                    system, sharding, primarys, rehearsalSlots,
+                    () -> m.deleteRows(io.keyshard.node.cluster.Rehearsal.prefix(nodeId))));
+      }
       router.setReplicaReads(m::read);
     }
     java.util.concurrent.atomic.AtomicReference<Reset> reset = new java.util.concurrent.atomic.AtomicReference<>();
@@ -555,7 +569,8 @@ public final class KeyshardNode implements AutoCloseable {
                   + "keyshard_recovery_events_replayed:" + localSlots.replayedEvents() + "\r\n"
                   + "keyshard_replica_warm_slots:" + (m == null ? 0 : m.warmSlots()) + "\r\n"
                   + "keyshard_replica_events_applied:" + (m == null ? 0 : m.appliedEvents()) + "\r\n"
-                  + "keyshard_takeover_warm_starts:" + (m == null ? 0 : m.handedOver()) + "\r\n");
+                  + "keyshard_takeover_warm_starts:" + (m == null ? 0 : m.handedOver()) + "\r\n"
+                  + "keyshard_takeover_rehearsal:" + (rehearsal == null ? "none" : rehearsal.status()) + "\r\n");
       sessionCommands.put("cluster", (s, argv, spec) -> clusterCommands.runAsync(s, argv));
       sessionCommands.put(
           "readonly",

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Paused (a long GC pause, SIGSTOP): a watchdog thread that finds its own ticks late by more
  *       than {@code pauseLimit} fences the node for {@code settle}, long enough for the failure
  *       detector and gossip to tell it whether it was downed meanwhile.
- *   <li>A member downed and removed: the table is told, and takes over its slots (one that left
+ *   <li>A member downed: the table is told, and takes over its slots (one that left
  *       cleanly keeps them until it is back, or an operator moves them).
  * </ul>
  */
@@ -98,6 +98,15 @@ public final class Fencing {
           cluster.subscriptions().tell(Subscribe.create(ctx.getSelf(), ClusterEvent.ClusterDomainEvent.class));
           return Behaviors.receiveMessage(
               event -> {
+                if (event instanceof ClusterEvent.MemberDowned downed
+                    && !downed.member().address().equals(cluster.selfMember().address())) {
+                  // Downed is final (a downed incarnation never comes back), and the cut-off side
+                  // stopped serving when it lost the majority, before the resolver decided: the
+                  // table need not wait for the leader to remove the member as well.
+                  Address a = downed.member().address();
+                  log.info("Member {} was downed", a);
+                  table.tell(new SlotTable.NodeDown(a.host().get(), (Integer) a.port().get()));
+                }
                 if (event instanceof ClusterEvent.MemberRemoved removed
                     && !removed.member().address().equals(cluster.selfMember().address())) {
                   Address a = removed.member().address();

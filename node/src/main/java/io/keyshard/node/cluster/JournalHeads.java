@@ -19,7 +19,7 @@ import java.util.concurrent.Executor;
  * with no journal query at all; the others replay only their tail.
  *
  * <p>Read when the table gives this node slots: their previous owner has stopped writing them by
- * then (it handed them off, or it was removed from the cluster and fenced). A head is used once,
+ * then (it handed them off, or it was downed and had fenced itself). A head is used once,
  * by the first recovery of its slot, and only within {@link #FRESH_MS}: a later recovery (a
  * restart after a journal failure, say) asks the journal as usual.
  */

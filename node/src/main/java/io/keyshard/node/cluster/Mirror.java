@@ -73,6 +73,31 @@ public final class Mirror implements AutoCloseable {
     return m;
   }
 
+  private volatile java.util.function.Consumer<java.util.List<Integer>> onFirstFollow;
+
+  /**
+   * Runs {@code task} once, when this node first follows a primary, with that primary's slots
+   * (a takeover rehearsal).
+   */
+  public void onFirstFollow(java.util.function.Consumer<java.util.List<Integer>> task) {
+    this.onFirstFollow = task;
+  }
+
+  /** Deletes the journal rows and snapshots of persistence ids starting with {@code prefix}. */
+  public void deleteRows(String prefix) {
+    try (Connection c = DriverManager.getConnection(url, user, password)) {
+      for (String table : new String[] {"event_journal", "snapshot"}) {
+        try (PreparedStatement st =
+            c.prepareStatement("DELETE FROM " + table + " WHERE persistence_id LIKE ?")) {
+          st.setString(1, prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%");
+          st.executeUpdate();
+        }
+      }
+    } catch (java.sql.SQLException e) {
+      log.warn("Could not delete the rows of {}*: {}", prefix, e.toString());
+    }
+  }
+
   /** The mirror of a node's actor system, if it runs one. */
   static Mirror of(ActorSystem system) {
     return BY_SYSTEM.get(system);
@@ -268,6 +293,17 @@ public final class Mirror implements AutoCloseable {
       load(c, slot);
     }
     following = primary;
+    java.util.function.Consumer<java.util.List<Integer>> first = onFirstFollow;
+    onFirstFollow = null;
+    if (first != null) {
+      java.util.List<Integer> primarys = new java.util.ArrayList<>();
+      for (int slot = 0; slot < 16384; slot++) {
+        if (isPrimarys(t, primary, slot)) {
+          primarys.add(slot);
+        }
+      }
+      first.accept(primarys);
+    }
     log.info(
         "Replica of {}: {} slots warm from the journal in {} ms", primary, withData.size(),
         (System.nanoTime() - t0) / 1_000_000);

@@ -108,9 +108,9 @@ public final class SlotTable
       implements Command {}
 
   /**
-   * A member at this cluster bus address was removed (downed, or left): after the takeover
-   * margin, if it has not come back meanwhile, the live nodes take its slots over. Sent by every
-   * survivor (Fencing); the second and later are no-ops.
+   * A member at this cluster bus address was downed: after the takeover margin, if it has not
+   * come back meanwhile, the live nodes take its slots over. Sent by every survivor (Fencing),
+   * when it sees the member downed and again when it is removed; all but the first are no-ops.
    */
   public record NodeDown(String host, int busPort) implements Command {}
 
@@ -591,7 +591,7 @@ public final class SlotTable
       }
       ready.remove(n.nodeId()); // until its next incarnation says Ready
       if (!state.rangesOf(n.nodeId()).isEmpty() && takeoversDue.add(n.nodeId())) {
-        ctx.getLog().warn("Node {} was removed from the cluster: its slots go to the live nodes in {}", n.nodeId(), takeoverMargin);
+        ctx.getLog().warn("Node {} was downed: its slots go to the live nodes in {}", n.nodeId(), takeoverMargin);
         ctx.scheduleOnce(takeoverMargin, ctx.getSelf(), new TakeOver(n.nodeId()));
       }
     }
@@ -608,7 +608,7 @@ public final class SlotTable
     }
     for (String replica : state.replicasOf(t.nodeId())) {
       if (live.contains(replica)) {
-        ctx.getLog().warn("Replica {} takes over the slots of removed primary {}", replica, t.nodeId());
+        ctx.getLog().warn("Replica {} takes over the slots of downed primary {}", replica, t.nodeId());
         return Effect()
             .persist(promote(state, t.nodeId(), replica, ranges))
             .thenRun(this::publish)

@@ -248,8 +248,16 @@ public final class SlotEntity
 
   /** Cluster mode: the incarnation of the slot given to this node at {@code epoch}. */
   public static Behavior<Command> create(int slot, long epoch, Settings settings) {
+    return create(slot, epoch, settings, persistenceId(slot));
+  }
+
+  /**
+   * A slot entity journaled under another persistence id: a replica's takeover rehearsal
+   * ({@code cluster/Rehearsal}), which must never touch a real slot's journal.
+   */
+  public static Behavior<Command> create(int slot, long epoch, Settings settings, PersistenceId id) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new SlotEntity(slot, epoch, settings, ctx, timers)));
+        ctx -> Behaviors.withTimers(timers -> new SlotEntity(slot, epoch, settings, ctx, timers, id)));
   }
 
   private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
@@ -347,10 +355,11 @@ public final class SlotEntity
       long epoch,
       Settings settings,
       ActorContext<Command> ctx,
-      TimerScheduler<Command> timers) {
+      TimerScheduler<Command> timers,
+      PersistenceId id) {
     // A failed journal write restarts the slot, which recovers from the journal what it really
     // holds; while the journal stays down, recovery is retried with these delays.
-    super(persistenceId(slot), JOURNAL_BACKOFF);
+    super(id, JOURNAL_BACKOFF);
     this.slot = slot;
     this.epoch = epoch;
     this.settings = settings;

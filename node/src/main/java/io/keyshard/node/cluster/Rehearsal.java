@@ -1,0 +1,174 @@
+package io.keyshard.node.cluster;
+
+import io.keyshard.node.slot.JournalHealth;
+import io.keyshard.node.slot.LocalSlots;
+import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotIndex;
+import io.keyshard.protocol.Reply;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica rehearses its takeover once, so that the takeover runs compiled code.
+ *
+ * <p>A replica never runs a slot entity until its primary dies, so at the takeover the JVM met
+ * every step of waking thousands of slots for the first time: the JIT compiled about 4,000 methods
+ * meanwhile, and waking 5,461 slots took 4 s instead of 1 s (docs/decisions/2026-11-22-takeover-
+ * rehearsal.md). The rehearsal wakes real slot entities through Cluster Sharding, on the real
+ * journal and snapshot store, and runs a few writes and reads in each. They are slot entities of
+ * this node with a negative epoch ({@code <slot>@<node>@-<n>}, which no table ever gives), so they
+ * live in the shards this node's slots will live in (which are then allocated already), but they
+ * journal under persistence ids of their own ({@code rehearsal-<node>-<n>}, which no slot reads, and
+ * which are deleted afterwards), with an index and a slot registry of their own: no slot, key or
+ * statistic of the node is touched.
+ */
+public final class Rehearsal {
+  private static final Logger log = LoggerFactory.getLogger(Rehearsal.class);
+
+  private final SlotEntity.Settings settings;
+  private final String nodeId;
+
+  /** Rehearsal slots' settings, from the node's: see the class comment. */
+  public Rehearsal(ActorSystem<?> system, SlotEntity.Settings real, String nodeId) {
+    this.nodeId = nodeId;
+    this.settings =
+        new SlotEntity.Settings(
+            real.commands(),
+            system.systemActorOf(index(), "rehearsal-index", Props.empty()),
+            real.snapshotEvery(),
+            real.expireBatch(),
+            real.expireInterval(),
+            real.maxBatch(),
+            new LocalSlots(),
+            (slot, epoch) -> null,
+            new JournalHealth());
+  }
+
+  private volatile String status = "none";
+
+  /** For INFO: none (not a replica yet, or rehearse-takeover 0), running, or done. */
+  public String status() {
+    return status;
+  }
+
+  /** Whether an entity id's epoch names a rehearsal slot. */
+  public static boolean isRehearsal(long epoch) {
+    return epoch < 0;
+  }
+
+  /** The behavior of the rehearsal slot an entity id names (its epoch is negative). */
+  public Behavior<SlotEntity.Command> entity(int slot, long epoch) {
+    return SlotEntity.create(slot, 0, settings, PersistenceId.ofUniqueId(prefix(nodeId) + (-epoch)));
+  }
+
+  /** The persistence ids of a node's rehearsal slots start with this. */
+  public static String prefix(String nodeId) {
+    return "rehearsal-" + nodeId + "-";
+  }
+
+  /** How many rehearsal slots run at once: a background task, not a second takeover. */
+  static final int AT_ONCE = 32;
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Wakes {@code slots} rehearsal slots through {@code sharding}, a few at a time, each running
+   * SET, INCR, GET and DEL and then stopping; then {@code cleanup} deletes their journal rows.
+   * They take the slot numbers of {@code among} (the primary's slots), spread evenly, so the
+   * shards allocated for them are those a takeover of these slots needs.
+   */
+  public CompletableFuture<Void> run(
+      ActorSystem<?> system, ClusterSharding sharding, java.util.List<Integer> among, int slots, Runnable cleanup) {
+    CompletableFuture<Void> all = new CompletableFuture<>();
+    if (slots <= 0 || among.isEmpty()) {
+      all.complete(null);
+      return all;
+    }
+    status = "running";
+    long started = System.nanoTime();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>("");
+    Runnable[] lane = new Runnable[1];
+    lane[0] =
+        () -> {
+          int n = next.getAndIncrement();
+          if (n >= slots) {
+            return;
+          }
+          int slot = among.get((int) ((long) n * among.size() / slots) % among.size());
+          String id = slot + "@" + nodeId + "@-" + (n + 1);
+          rehearseOne(sharding.entityRefFor(SlotEntity.TYPE_KEY, id))
+              .whenComplete(
+                  (d, t) -> {
+                    if (t != null) {
+                      failed.incrementAndGet();
+                      firstFailure.compareAndSet("", ", first: " + t);
+                    }
+                    if (done.incrementAndGet() == slots) {
+                      all.complete(null);
+                    } else {
+                      lane[0].run();
+                    }
+                  });
+        };
+    for (int i = 0; i < Math.min(AT_ONCE, slots); i++) {
+      lane[0].run();
+    }
+    return all.thenRunAsync(
+        () -> {
+          cleanup.run();
+          status = "done";
+          log.info(
+              "Rehearsed a takeover of {} slots in {} ms ({} failed{})",
+              slots, (System.nanoTime() - started) / 1_000_000, failed.get(), firstFailure.get());
+        },
+        system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+  }
+
+  private static CompletionStage<Done> rehearseOne(EntityRef<SlotEntity.Command> slot) {
+    return exec(slot, "set", true, "SET", "k", "v")
+        .thenCompose(r -> exec(slot, "incr", true, "INCR", "n"))
+        .thenCompose(r -> exec(slot, "get", false, "GET", "k"))
+        .thenCompose(r -> exec(slot, "del", true, "DEL", "k", "n"))
+        // Empty again: the slot stops, as an idle slot woken by a takeover does.
+        .thenCompose(r -> slot.<Done>ask(SlotEntity.Warm::new, TIMEOUT));
+  }
+
+  private static CompletionStage<Reply> exec(
+      EntityRef<SlotEntity.Command> slot, String name, boolean write, String... args) {
+    byte[][] argv = new byte[args.length][];
+    for (int i = 0; i < args.length; i++) {
+      argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
+    }
+    return slot.ask(r -> new SlotEntity.Exec(name, 0, argv, write, r), TIMEOUT);
+  }
+
+  /** Registers without persisting: rehearsal slots are in no index. */
+  private static Behavior<SlotIndex.Command> index() {
+    return Behaviors.receive(SlotIndex.Command.class)
+        .onMessage(
+            SlotIndex.Register.class,
+            r -> {
+              r.replyTo().tell(new SlotIndex.Answer(r.seq(), true));
+              return Behaviors.same();
+            })
+        .onAnyMessage(m -> Behaviors.same())
+        .build();
+  }
+}
