@@ -163,4 +163,20 @@ final class ClusterProbe {
     return failed;
   }
 
+  /**
+   * Until a replica has rehearsed its takeover (INFO cluster {@code keyshard_takeover_rehearsal:done})
+   * or {@code limit} passed; answers its last INFO cluster.
+   */
+  static String awaitRehearsed(int port, java.time.Duration limit) throws InterruptedException {
+    String info = "";
+    for (long until = System.currentTimeMillis() + limit.toMillis(); System.currentTimeMillis() < until; Thread.sleep(500)) {
+      try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
+        info = j.info("cluster");
+      }
+      if (info.contains("keyshard_takeover_rehearsal:done")) {
+        break;
+      }
+    }
+    return info;
+  }
 }

@@ -92,7 +92,10 @@ public final class FailoverBench {
       if (replicas > 0) {
         awaitReplicas(ports[0], 3 * replicas);
         for (int i = 3; i < n; i++) {
-          awaitRehearsed(ports[i]);
+          String info = ClusterProbe.awaitRehearsed(ports[i], java.time.Duration.ofMinutes(5));
+          if (!info.contains("keyshard_takeover_rehearsal:done")) {
+            throw new IllegalStateException("no rehearsal on " + ports[i] + ":\n" + info);
+          }
         }
       }
       ledger.start(4);
@@ -243,28 +246,12 @@ public final class FailoverBench {
     throw new IllegalStateException("slots not all served within 180 s");
   }
 
-
-
   /** With -Dbench.trace=true: each probe of {@link #awaitMoved}, when it started and ended (after the kill). */
   private static void trace(long started, long tryAt, String what) {
     if (Boolean.getBoolean("bench.trace")) {
       long now = System.currentTimeMillis();
       System.out.printf("  probe %.1f-%.1f s: %s%n", (tryAt - started) / 1000.0, (now - started) / 1000.0, what);
     }
-  }
-
-  /** Until a replica has rehearsed its takeover (a replica's first minute, once). */
-  private static void awaitRehearsed(int port) throws Exception {
-    long until = System.currentTimeMillis() + 300_000;
-    while (System.currentTimeMillis() < until) {
-      try (Jedis j = new Jedis("127.0.0.1", port, 5000)) {
-        if (j.info("cluster").contains("keyshard_takeover_rehearsal:done")) {
-          return;
-        }
-      }
-      Thread.sleep(500);
-    }
-    throw new IllegalStateException("no rehearsal on " + port);
   }
 
   private static void awaitReplicas(int port, int count) throws Exception {

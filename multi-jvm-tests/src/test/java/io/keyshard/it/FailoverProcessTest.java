@@ -176,15 +176,7 @@ class FailoverProcessTest {
         int p = java.util.Arrays.stream(primaries).boxed().toList().indexOf(primaryPort);
         assertTrue(p >= 0, "the replica follows one of the primaries: " + primaryPort);
         // Its takeover rehearsal ran on slot entities of its own and left nothing behind.
-        String rehearsal = "";
-        for (long until = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < until; Thread.sleep(500)) {
-          try (Jedis j = new Jedis("127.0.0.1", ports[3], 5000)) {
-            rehearsal = j.info("cluster");
-          }
-          if (rehearsal.contains("keyshard_takeover_rehearsal:done")) {
-            break;
-          }
-        }
+        String rehearsal = ClusterProbe.awaitRehearsed(ports[3], java.time.Duration.ofMinutes(2));
         assertTrue(rehearsal.contains("keyshard_takeover_rehearsal:done"), "the replica rehearsed its takeover:\n" + rehearsal);
         try (java.sql.Connection c = pg.getPostgresDatabase().getConnection();
             java.sql.ResultSet rs =
