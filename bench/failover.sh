@@ -8,7 +8,7 @@
 #   bench/failover.sh            # RUNS=10
 #   RUNS=3 bench/failover.sh
 #   REPLICAS=1 RUNS=3 bench/failover.sh   # only the runs with a replica each
-#   TRACE=true RUNS=1 bench/failover.sh   # also each probe after the kill: when, and what it saw
+#   TRACE=true RUNS=1 bench/failover.sh   # also when the slots took their first writes, what was refused
 #   NODE_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true" bench/failover.sh   # a recording per node JVM (mkdir /tmp/jfr first)
 #   NODE_CONFIG='pekko.cluster.split-brain-resolver.stable-after = 2s; keyshard.cluster.takeover-margin = 1s' bench/failover.sh
 #

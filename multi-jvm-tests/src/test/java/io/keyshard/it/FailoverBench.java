@@ -15,7 +15,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * bench/failover.sh: kill -9 of a primary under an INCR load, on 3 primaries without and with
  * a replica each, RUNS times each; prints, per run and as median and max: time to detect
  * (first "UNREACHABLE" on a survivor), to down (the member removed), until every slot is served
- * again (seen by a client: CLUSTER SLOTS without the dead node and a write to every slot), the
+ * again (the moment the last of the dead node's slots acknowledged a write: {@link SlotProbe}), the
  * events replayed by the survivors' slot recoveries, the longest stall a client saw, and lost
  * acknowledged writes (must be 0). Measured, never asserted. {@code -Dnode.config="k = v; k2 = v2"}
  * adds settings to every node (to try other timings).
@@ -116,12 +116,14 @@ public final class FailoverBench {
         }
       });
       nodes[1].kill();
-      Map<Integer, Integer> moved = awaitMoved(ports[0], ports[1], victims, killedAt);
-      double served = (System.currentTimeMillis() - killedAt) / 1000.0;
+      SlotProbe.Result probe = SlotProbe.await(ports[0], ports[1], victims, killedAt);
+      double served = (probe.lastServedAt() - killedAt) / 1000.0;
       if (Boolean.getBoolean("bench.trace")) {
-        // What the probe itself costs once every slot is up.
+        System.out.println("  probe: " + probe.summary());
+        // What writing every moved slot once costs when all are up.
         long again = System.currentTimeMillis();
-        trace(killedAt, again, "the same probe again: " + ClusterProbe.refusedWrites(moved).size() + " refused");
+        int refused = ClusterProbe.refusedWrites(probe.servedBy()).size();
+        System.out.printf("  the same writes again, all at once: %d ms, %d refused%n", System.currentTimeMillis() - again, refused);
       }
       long replayed = -replayedBefore;
       for (int i = 0; i < n; i++) {
@@ -185,73 +187,6 @@ public final class FailoverBench {
       Thread.sleep(100);
     }
     throw new IllegalStateException("slots not all served within 180 s");
-  }
-
-  /**
-   * Until every slot the killed node owned has another owner and has taken a write there. The
-   * other slots were served throughout (the ledger's clients write to them); writing to all
-   * 16,384 slots on every try cost about 3 s on this machine and hid what the failover took. A
-   * slot that took a write is served from then on; each try writes to the others only (a try
-   * that rewrote all of them because one answered MOVED measured the probe, not the failover).
-   * Answers the new owner of each slot.
-   */
-  private static Map<Integer, Integer> awaitMoved(
-      int askPort, int gonePort, java.util.List<Integer> moved, long started)
-      throws Exception {
-    java.util.Set<Integer> pending = new java.util.TreeSet<>(moved);
-    Map<Integer, Integer> servedBy = new java.util.HashMap<>();
-    long until = System.currentTimeMillis() + 180_000;
-    while (System.currentTimeMillis() < until) {
-      long tryAt = System.currentTimeMillis();
-      try {
-        Map<Integer, Integer> owner = ClusterProbe.ownerBySlot(askPort);
-        Map<Integer, Integer> movedOwner = new java.util.HashMap<>();
-        for (int slot : pending) {
-          Integer port = owner.get(slot);
-          if (port != null && port != gonePort) {
-            movedOwner.put(slot, port);
-          }
-        }
-        if (movedOwner.isEmpty()) {
-          trace(started, tryAt, "table not moved");
-        } else {
-          List<String> refused = ClusterProbe.refusedWrites(movedOwner);
-          java.util.Set<Integer> stillRefused = new java.util.HashSet<>();
-          for (String r : refused) {
-            if (r.startsWith("node ")) {
-              int port = Integer.parseInt(r.substring(5, r.indexOf(':')));
-              movedOwner.forEach((slot, p) -> { if (p == port) stillRefused.add(slot); });
-            } else {
-              stillRefused.add(JedisClusterCRC16.getSlot(r.substring(0, r.indexOf(": "))));
-            }
-          }
-          movedOwner.forEach(
-              (slot, port) -> {
-                if (!stillRefused.contains(slot)) {
-                  pending.remove(slot);
-                  servedBy.put(slot, port);
-                }
-              });
-          trace(started, tryAt, movedOwner.size() + " written, " + refused.size() + " refused"
-              + (refused.isEmpty() ? "" : ", e.g. " + refused.get(0)) + ", " + pending.size() + " to go");
-          if (pending.isEmpty()) {
-            return servedBy;
-          }
-        }
-      } catch (RuntimeException notYet) {
-        // again
-      }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("slots not all served within 180 s");
-  }
-
-  /** With -Dbench.trace=true: each probe of {@link #awaitMoved}, when it started and ended (after the kill). */
-  private static void trace(long started, long tryAt, String what) {
-    if (Boolean.getBoolean("bench.trace")) {
-      long now = System.currentTimeMillis();
-      System.out.printf("  probe %.1f-%.1f s: %s%n", (tryAt - started) / 1000.0, (now - started) / 1000.0, what);
-    }
   }
 
   private static void awaitReplicas(int port, int count) throws Exception {

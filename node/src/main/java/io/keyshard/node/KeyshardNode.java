@@ -521,23 +521,22 @@ public final class KeyshardNode implements AutoCloseable {
     io.keyshard.node.cluster.Mirror mirror = null;
     if (membership != null && config.getString(JOURNAL_URL).startsWith("jdbc:postgresql:")) {
       String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
+      int rehearsalSlots = config.getInt("keyshard.cluster.rehearse-takeover");
       mirror =
           io.keyshard.node.cluster.Mirror.start(
               system.classicSystem(),
               config.getString(JOURNAL_URL),
               config.getString(db + "user"),
               config.getString(db + "password"),
-              view);
+              view,
+              rehearsal == null
+                  ? null
+                  : (m, primarys) ->
+                      rehearsal.run(
+                          system, sharding, primarys, rehearsalSlots,
+                          () -> m.deleteRows(io.keyshard.node.cluster.Rehearsal.prefix(nodeId))));
       io.keyshard.node.cluster.Mirror m = mirror;
       system.getWhenTerminated().thenRun(m::close);
-      int rehearsalSlots = config.getInt("keyshard.cluster.rehearse-takeover");
-      if (rehearsal != null) {
-        m.onFirstFollow(
-            primarys ->
-                rehearsal.run(
-                    system, sharding, primarys, rehearsalSlots,
-                    () -> m.deleteRows(io.keyshard.node.cluster.Rehearsal.prefix(nodeId))));
-      }
       router.setReplicaReads(m::read);
     }
     java.util.concurrent.atomic.AtomicReference<Reset> reset = new java.util.concurrent.atomic.AtomicReference<>();

@@ -151,21 +151,20 @@ public final class ClusterView {
     return view;
   }
 
-  /** Asks a node's view to take the table its replica holds now (see {@link #flushEverywhere}). */
-  public record Flush(long unused) implements io.keyshard.node.CborSerializable {}
-
   private static final String NAME = "slot-table-view";
 
   /**
-   * Once a table update is in every replica (the table writes with WriteAll), every node's view
-   * takes it now rather than at its replicator's next notification tick (up to
-   * {@code notify-subscribers-interval} later, on each node at its own moment). Without this,
-   * the node that lost a slot could answer MOVED to the node that gained it while the gainer
-   * still answered MOVED back, for up to half a second: a cluster client bounces between them
-   * until it runs out of attempts (seen as "No more cluster attempts left" while a new node
-   * received slots).
+   * Hands a table the slot table just persisted to every node's view directly, besides
+   * Distributed Data. Through Distributed Data alone each node saw a change at its own moment:
+   * at its replicator's next notification tick (up to {@code notify-subscribers-interval}
+   * later), and during a failover later still, since a write to all replicas cannot complete
+   * while the dead member is unreachable. Meanwhile the node that lost a slot answered MOVED to
+   * the node that gained it while the gainer still answered MOVED back (a cluster client
+   * bounced between them until it ran out of attempts), and a replica answered MOVED to its
+   * dead primary for half a second after the table's node already sent clients to it. A view
+   * never goes back to an older table, so a push and Distributed Data may arrive in any order.
    */
-  static void flushEverywhere(ActorSystem<?> system) {
+  static void pushEverywhere(ActorSystem<?> system, SlotTableEvent.TableSnapshot table) {
     org.apache.pekko.actor.ActorSystem classic = system.classicSystem();
     for (org.apache.pekko.cluster.Member m :
         org.apache.pekko.cluster.Cluster.get(classic).state().getMembers()) {
@@ -173,7 +172,7 @@ public final class ClusterView {
           || m.status() == org.apache.pekko.cluster.MemberStatus.weaklyUp()) {
         classic
             .actorSelection(m.address() + "/system/" + NAME)
-            .tell(new Flush(0), org.apache.pekko.actor.ActorRef.noSender());
+            .tell(table, org.apache.pekko.actor.ActorRef.noSender());
       }
     }
   }
@@ -196,8 +195,8 @@ public final class ClusterView {
                 if (msg instanceof Replicator.Changed<?> c) {
                   update(((Replicator.Changed<LWWRegister<SlotTableEvent.TableSnapshot>>) c)
                       .get(SlotTable.KEY).getValue());
-                } else if (msg instanceof Flush) {
-                  replicator.tell(Replicator.flushChanges());
+                } else if (msg instanceof SlotTableEvent.TableSnapshot pushed) {
+                  update(pushed);
                 }
                 return Behaviors.same();
               });

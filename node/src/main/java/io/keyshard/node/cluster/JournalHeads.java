@@ -1,6 +1,5 @@
 package io.keyshard.node.cluster;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -21,12 +20,14 @@ import java.util.concurrent.Executor;
  * <p>Read when the table gives this node slots: their previous owner has stopped writing them by
  * then (it handed them off, or it was downed and had fenced itself). A head is used once,
  * by the first recovery of its slot, and only within {@link #FRESH_MS}: a later recovery (a
- * restart after a journal failure, say) asks the journal as usual.
+ * restart after a journal failure, say) asks the journal as usual. A recovery that starts while
+ * the query runs waits for it (a takeover wakes the slots its mirror holds warm at once).
  */
 final class JournalHeads {
   static final long FRESH_MS = 30_000;
 
-  private record Head(long seq, long readAt) {}
+  /** A slot's head once the query is done (null: no event in the journal), and when it was asked. */
+  private record Head(CompletableFuture<Long> seq, long askedAt) {}
 
   /** Per node (one per {@link Mirror}): nodes in one JVM (tests) share persistence ids. */
   private final Map<String, Head> heads = new ConcurrentHashMap<>();
@@ -37,40 +38,46 @@ final class JournalHeads {
    */
   CompletableFuture<List<Integer>> prefetch(
       String url, String user, String password, List<Integer> slots, Executor executor) {
+    long now = System.currentTimeMillis();
+    Map<String, CompletableFuture<Long>> asked = new java.util.HashMap<>();
+    for (int slot : slots) {
+      CompletableFuture<Long> seq = new CompletableFuture<>();
+      asked.put("slot-" + slot, seq);
+      heads.put("slot-" + slot, new Head(seq, now));
+    }
     return CompletableFuture.supplyAsync(
         () -> {
           List<Integer> nonEmpty = new ArrayList<>();
-          String[] ids = new String[slots.size()];
-          for (int i = 0; i < ids.length; i++) {
-            ids[i] = "slot-" + slots.get(i);
-          }
           try (Connection c = DriverManager.getConnection(url, user, password);
               PreparedStatement st =
                   c.prepareStatement(
                       "SELECT persistence_id, MAX(sequence_number) FROM event_journal"
                           + " WHERE persistence_id = ANY(?) GROUP BY persistence_id")) {
-            Array array = c.createArrayOf("varchar", ids);
-            st.setArray(1, array);
-            long now = System.currentTimeMillis();
+            st.setArray(1, c.createArrayOf("varchar", asked.keySet().toArray(new String[0])));
             try (ResultSet rs = st.executeQuery()) {
               while (rs.next()) {
                 String id = rs.getString(1);
-                heads.put(id, new Head(rs.getLong(2), now));
+                asked.remove(id).complete(rs.getLong(2));
                 nonEmpty.add(Integer.parseInt(id.substring("slot-".length())));
               }
             }
           } catch (java.sql.SQLException e) {
+            asked.values().forEach(seq -> seq.complete(null)); // each recovery asks the journal
             throw new java.util.concurrent.CompletionException(e);
           }
+          asked.values().forEach(seq -> seq.complete(null)); // no event: nothing to skip
           return nonEmpty;
         },
         executor);
   }
 
-  /** The head read for {@code persistenceId} by the last prefetch, once, if still fresh. */
-  Long take(String persistenceId) {
+  /**
+   * The head the last prefetch reads for {@code persistenceId} (null inside: ask the journal),
+   * once, if still fresh; null if none was asked.
+   */
+  CompletableFuture<Long> take(String persistenceId) {
     Head h = heads.remove(persistenceId);
-    if (h == null || System.currentTimeMillis() - h.readAt() > FRESH_MS) {
+    if (h == null || System.currentTimeMillis() - h.askedAt() > FRESH_MS) {
       return null;
     }
     return h.seq();

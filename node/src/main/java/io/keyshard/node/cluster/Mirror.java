@@ -64,24 +64,27 @@ public final class Mirror implements AutoCloseable {
     thread.setDaemon(true);
   }
 
-  /** Starts following the journal whenever the table makes this node a replica. */
+  /**
+   * Starts following the journal whenever the table makes this node a replica. {@code
+   * onFirstFollow} (or null) runs once, when this node first follows a primary, with that
+   * primary's slots (a takeover rehearsal). It is given here, before the mirror's thread starts:
+   * set afterwards, it was missed when the node already was a replica at its first look.
+   */
   public static Mirror start(
-      ActorSystem system, String url, String user, String password, ClusterView view) {
+      ActorSystem system,
+      String url,
+      String user,
+      String password,
+      ClusterView view,
+      java.util.function.BiConsumer<Mirror, java.util.List<Integer>> onFirstFollow) {
     Mirror m = new Mirror(system, url, user, password, view);
+    m.onFirstFollow = onFirstFollow;
     BY_SYSTEM.put(system, m);
     m.thread.start();
     return m;
   }
 
-  private volatile java.util.function.Consumer<java.util.List<Integer>> onFirstFollow;
-
-  /**
-   * Runs {@code task} once, when this node first follows a primary, with that primary's slots
-   * (a takeover rehearsal).
-   */
-  public void onFirstFollow(java.util.function.Consumer<java.util.List<Integer>> task) {
-    this.onFirstFollow = task;
-  }
+  private volatile java.util.function.BiConsumer<Mirror, java.util.List<Integer>> onFirstFollow;
 
   /** Deletes the journal rows and snapshots of persistence ids starting with {@code prefix}. */
   public void deleteRows(String prefix) {
@@ -137,12 +140,27 @@ public final class Mirror implements AutoCloseable {
     return heads.prefetch(url, user, password, slots, executor);
   }
 
-  /** A gained slot's head, for its first recovery ({@link WarmJournal}); null: ask the journal. */
-  Long takeHead(String persistenceId) {
+  /**
+   * A gained slot's head, for its first recovery ({@link WarmJournal}), once the query is done;
+   * null (or null inside): ask the journal.
+   */
+  java.util.concurrent.CompletableFuture<Long> takeHead(String persistenceId) {
     return heads.take(persistenceId);
   }
 
   private final JournalHeads heads = new JournalHeads();
+
+  /** The slots among {@code slots} whose warm state holds keys. */
+  public synchronized java.util.List<Integer> warmAmong(java.util.List<Integer> slots) {
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    for (int slot : slots) {
+      Warm w = this.slots.get(slot);
+      if (w != null && !w.state.isEmpty()) {
+        out.add(slot);
+      }
+    }
+    return out;
+  }
 
   /** Slots held warm now. */
   public synchronized int warmSlots() {
@@ -293,7 +311,7 @@ public final class Mirror implements AutoCloseable {
       load(c, slot);
     }
     following = primary;
-    java.util.function.Consumer<java.util.List<Integer>> first = onFirstFollow;
+    java.util.function.BiConsumer<Mirror, java.util.List<Integer>> first = onFirstFollow;
     onFirstFollow = null;
     if (first != null) {
       java.util.List<Integer> primarys = new java.util.ArrayList<>();
@@ -302,7 +320,7 @@ public final class Mirror implements AutoCloseable {
           primarys.add(slot);
         }
       }
-      first.accept(primarys);
+      first.accept(this, primarys);
     }
     log.info(
         "Replica of {}: {} slots warm from the journal in {} ms", primary, withData.size(),

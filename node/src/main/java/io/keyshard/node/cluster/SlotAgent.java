@@ -78,18 +78,31 @@ public final class SlotAgent {
       return;
     }
     long started = System.nanoTime();
-    mirror
-        .gained(gained, system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()))
+    // The heads query is asked first, so that every recovery finds its head (or waits for it);
+    // the slots this node's mirror holds warm wake meanwhile, the others once the query named them.
+    java.util.concurrent.CompletableFuture<List<Integer>> heads =
+        mirror.gained(gained, system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+    List<Integer> warm = mirror.warmAmong(gained);
+    java.util.concurrent.CompletableFuture<Void> warmWoken = io.keyshard.node.slot.Warmer.warm(router, warm, still);
+    java.util.Set<Integer> wokenFirst = new java.util.HashSet<>(warm);
+    heads
         .thenCompose(
-            nonEmpty ->
-                io.keyshard.node.slot.Warmer.warm(router, nonEmpty, still)
-                    .thenRun(
-                        () ->
-                            LOG.info(
-                                "Woke {} gained slots holding keys (of {}) in {} ms",
-                                nonEmpty.size(),
-                                gained.size(),
-                                (System.nanoTime() - started) / 1_000_000)))
+            nonEmpty -> {
+              long headsRead = System.nanoTime();
+              List<Integer> rest = new ArrayList<>(nonEmpty);
+              rest.removeIf(wokenFirst::contains);
+              return io.keyshard.node.slot.Warmer.warm(router, rest, still)
+                  .thenCombine(warmWoken, (a, b) -> null)
+                  .thenRun(
+                      () ->
+                          LOG.info(
+                              "Woke {} gained slots holding keys (of {}) in {} ms ({} held warm; journal heads read in {} ms)",
+                              rest.size() + warm.size(),
+                              gained.size(),
+                              (System.nanoTime() - started) / 1_000_000,
+                              warm.size(),
+                              (headsRead - started) / 1_000_000));
+            })
         .whenComplete(
             (v, t) -> {
               if (t != null) {

@@ -283,12 +283,7 @@ public final class SlotTable
         .onCommand(NodeDown.class, this::onNodeDown)
         .onCommand(TakeOver.class, this::onTakeOver)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
-        .onCommand(Published.class, (state, p) -> {
-          if (p.response() instanceof Replicator.UpdateSuccess<?>) {
-            ClusterView.flushEverywhere(ctx.getSystem());
-          }
-          return Effect().noReply();
-        })
+        .onCommand(Published.class, (state, p) -> Effect().noReply())
         .build();
   }
 
@@ -924,6 +919,7 @@ public final class SlotTable
             new Replicator.WriteAll(Duration.ofSeconds(3)),
             publishedAdapter,
             reg -> reg.withValue(self, table)));
+    ClusterView.pushEverywhere(ctx.getSystem(), table);
   }
 
   @Override

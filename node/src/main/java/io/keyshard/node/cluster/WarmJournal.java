@@ -18,10 +18,20 @@ public final class WarmJournal extends JdbcAsyncWriteJournal {
   @Override
   public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
     Mirror mirror = Mirror.of(context().system());
-    Long head = mirror == null ? null : mirror.takeHead(persistenceId);
-    if (head != null && head >= fromSequenceNr) {
-      return Future.successful(head);
+    java.util.concurrent.CompletableFuture<Long> head = mirror == null ? null : mirror.takeHead(persistenceId);
+    if (head == null) {
+      return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
     }
-    return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
+    if (head.isDone() && head.getNow(null) != null && head.getNow(null) >= fromSequenceNr) {
+      return Future.successful(head.getNow(null));
+    }
+    // The query for all gained slots is still running (or found nothing for this one).
+    return scala.jdk.javaapi.FutureConverters.asScala(
+        head.thenCompose(
+            seq ->
+                seq != null && seq >= fromSequenceNr
+                    ? java.util.concurrent.CompletableFuture.<Object>completedFuture(seq)
+                    : scala.jdk.javaapi.FutureConverters.asJava(
+                        super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr))));
   }
 }
