@@ -93,43 +93,29 @@ public final class Rehearsal {
    */
   public CompletableFuture<Void> run(
       ActorSystem<?> system, ClusterSharding sharding, java.util.List<Integer> among, int slots, Runnable cleanup) {
-    CompletableFuture<Void> all = new CompletableFuture<>();
     if (slots <= 0 || among.isEmpty()) {
-      all.complete(null);
-      return all;
+      return CompletableFuture.completedFuture(null);
     }
     status = "running";
     long started = System.nanoTime();
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger done = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>("");
-    Runnable[] lane = new Runnable[1];
-    lane[0] =
-        () -> {
-          int n = next.getAndIncrement();
-          if (n >= slots) {
-            return;
-          }
-          int slot = among.get((int) ((long) n * among.size() / slots) % among.size());
-          String id = slot + "@" + nodeId + "@-" + (n + 1);
-          rehearseOne(sharding.entityRefFor(SlotEntity.TYPE_KEY, id))
-              .whenComplete(
-                  (d, t) -> {
-                    if (t != null) {
-                      failed.incrementAndGet();
-                      firstFailure.compareAndSet("", ", first: " + t);
-                    }
-                    if (done.incrementAndGet() == slots) {
-                      all.complete(null);
-                    } else {
-                      lane[0].run();
-                    }
-                  });
-        };
-    for (int i = 0; i < Math.min(AT_ONCE, slots); i++) {
-      lane[0].run();
-    }
+    CompletableFuture<Void> all =
+        io.keyshard.node.slot.Warmer.inWindow(
+            slots,
+            AT_ONCE,
+            n -> {
+              int slot = among.get((int) ((long) n * among.size() / slots) % among.size());
+              String id = slot + "@" + nodeId + "@-" + (n + 1);
+              return rehearseOne(sharding.entityRefFor(SlotEntity.TYPE_KEY, id))
+                  .whenComplete(
+                      (d, t) -> {
+                        if (t != null) {
+                          failed.incrementAndGet();
+                          firstFailure.compareAndSet("", ", first: " + t);
+                        }
+                      });
+            });
     return all.thenRunAsync(
         () -> {
           cleanup.run();

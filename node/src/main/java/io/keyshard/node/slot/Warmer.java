@@ -1,7 +1,6 @@
 package io.keyshard.node.slot;
 
 import io.keyshard.node.server.Router;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntPredicate;
@@ -62,44 +61,61 @@ public final class Warmer {
   static final int AT_ONCE = 256;
 
   public static CompletableFuture<Void> warm(Router router, List<Integer> slots, IntPredicate still) {
+    List<Integer> list = List.copyOf(slots);
+    return inWindow(
+        list.size(),
+        AT_ONCE,
+        i -> {
+          int slot = list.get(i);
+          return still.test(slot)
+              ? router.<Done>ask(slot, SlotEntity.Warm::new)
+              : CompletableFuture.completedFuture(Done.getInstance());
+        });
+  }
+
+  /**
+   * Runs {@code task} for 0 to {@code count - 1}, at most {@code atOnce} at a time: each one
+   * that ends (well or not) starts the next. Completes once all have ended. Tasks that end at
+   * once (a slot that moved away meanwhile) are run in a loop, not by recursion, so thousands of
+   * them cannot overflow the stack.
+   */
+  public static CompletableFuture<Void> inWindow(
+      int count, int atOnce, java.util.function.IntFunction<? extends java.util.concurrent.CompletionStage<?>> task) {
     CompletableFuture<Void> all = new CompletableFuture<>();
-    if (slots.isEmpty()) {
+    if (count <= 0) {
       all.complete(null);
       return all;
     }
     java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-    List<Integer> list = List.copyOf(slots);
-    for (int lane = 0; lane < Math.min(AT_ONCE, list.size()); lane++) {
-      wakeNext(router, list, still, next, done, all);
+    Runnable[] lane = new Runnable[1];
+    lane[0] =
+        () -> {
+          while (true) {
+            int i = next.getAndIncrement();
+            if (i >= count) {
+              return;
+            }
+            // 0: running; 1: ended before this loop let go (the loop starts the next);
+            // 2: the loop let go (whoever ends it starts the next).
+            java.util.concurrent.atomic.AtomicInteger handoff = new java.util.concurrent.atomic.AtomicInteger();
+            task.apply(i)
+                .whenComplete(
+                    (r, t) -> {
+                      if (done.incrementAndGet() == count) {
+                        all.complete(null);
+                      } else if (!handoff.compareAndSet(0, 1)) {
+                        lane[0].run();
+                      }
+                    });
+            if (handoff.compareAndSet(0, 2)) {
+              return;
+            }
+          }
+        };
+    for (int i = 0; i < Math.min(atOnce, count); i++) {
+      lane[0].run();
     }
     return all;
-  }
-
-  /** Wakes the next slot of {@code slots}; when it answers, the next one, until all did. */
-  private static void wakeNext(
-      Router router,
-      List<Integer> slots,
-      IntPredicate still,
-      java.util.concurrent.atomic.AtomicInteger next,
-      java.util.concurrent.atomic.AtomicInteger done,
-      CompletableFuture<Void> all) {
-    int i = next.getAndIncrement();
-    if (i >= slots.size()) {
-      return;
-    }
-    int slot = slots.get(i);
-    CompletableFuture<Done> woken =
-        still.test(slot)
-            ? router.<Done>ask(slot, SlotEntity.Warm::new).toCompletableFuture()
-            : CompletableFuture.completedFuture(Done.getInstance());
-    woken.whenComplete(
-        (d, t) -> {
-          if (done.incrementAndGet() == slots.size()) {
-            all.complete(null);
-          } else {
-            wakeNext(router, slots, still, next, done, all);
-          }
-        });
   }
 }
