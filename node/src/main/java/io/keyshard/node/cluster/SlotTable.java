@@ -131,6 +131,7 @@ public final class SlotTable
 
   public record Bumped(String text) implements CborSerializable {}
 
+  /** The replicator's answer to a publish: nothing waits for it (every view also gets a push). */
   private record Published(Object response) implements Command {}
 
   /**
