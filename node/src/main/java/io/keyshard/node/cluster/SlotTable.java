@@ -131,8 +131,6 @@ public final class SlotTable
 
   public record Bumped(String text) implements CborSerializable {}
 
-  /** The replicator's answer to a publish: nothing waits for it (every view also gets a push). */
-  private record Published(Object response) implements Command {}
 
   /**
    * Slots going from one node to another ({@code to} null: to nobody), as inclusive start, end
@@ -217,7 +215,6 @@ public final class SlotTable
           a.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
         })
-        .onMessage(Published.class, p -> Behaviors.same())
         .onMessage(NodeDown.class, p -> Behaviors.same())
         .onMessage(TakeOver.class, p -> Behaviors.same())
         .build();
@@ -228,8 +225,6 @@ public final class SlotTable
   private final int minNodes;
   private final ActorRef<Replicator.Command> replicator;
   private final SelfUniqueAddress self;
-  private final ActorRef<Replicator.UpdateResponse<LWWRegister<SlotTableEvent.TableSnapshot>>>
-      publishedAdapter;
 
   private final Lease lease;
   private final Duration takeoverMargin;
@@ -249,11 +244,6 @@ public final class SlotTable
     DistributedData dd = DistributedData.get(ctx.getSystem());
     this.replicator = dd.replicator();
     this.self = dd.selfUniqueAddress();
-    this.publishedAdapter =
-        ctx.messageAdapter(
-            (Class<Replicator.UpdateResponse<LWWRegister<SlotTableEvent.TableSnapshot>>>)
-                (Class<?>) Replicator.UpdateResponse.class,
-            Published::new);
   }
 
   @Override
@@ -284,7 +274,6 @@ public final class SlotTable
         .onCommand(NodeDown.class, this::onNodeDown)
         .onCommand(TakeOver.class, this::onTakeOver)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
-        .onCommand(Published.class, (state, p) -> Effect().noReply())
         .build();
   }
 
@@ -918,7 +907,8 @@ public final class SlotTable
             KEY,
             LWWRegister.create(self, table),
             new Replicator.WriteAll(Duration.ofSeconds(3)),
-            publishedAdapter,
+            // Nothing waits for the replicator's answer: every view also gets a push.
+            ctx.getSystem().ignoreRef(),
             reg -> reg.withValue(self, table)));
     ClusterView.pushEverywhere(ctx.getSystem(), table);
   }
