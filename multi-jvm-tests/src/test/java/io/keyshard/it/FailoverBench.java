@@ -14,8 +14,8 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 /**
  * bench/failover.sh: kill -9 of a primary under an INCR load, on 3 primaries without and with
  * a replica each, RUNS times each; prints, per run and as median and max: time to detect
- * (first "UNREACHABLE" on a survivor), to down (the member removed), until every slot is served
- * again (the moment the last of the dead node's slots acknowledged a write: {@link SlotProbe}), the
+ * (first "UNREACHABLE" or "was downed" on a survivor), to down ("was downed"), to the member's
+ * removal, who downed it (the exit watch or the resolver), until every slot is served again (the moment the last of the dead node's slots acknowledged a write: {@link SlotProbe}), the
  * events replayed by the survivors' slot recoveries, the longest stall a client saw, and lost
  * acknowledged writes (must be 0). Measured, never asserted. {@code -Dnode.config="k = v; k2 = v2"}
  * adds settings to every node (to try other timings).
@@ -23,7 +23,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 public final class FailoverBench {
   private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
-  record Run(double detect, double down, double served, long replayed, long stallMs, long lost, long acked) {}
+  record Run(
+      double detect, double down, double removed, String downedBy, double served, long replayed,
+      long stallMs, long lost, long acked) {}
 
   public static void main(String[] args) throws Exception {
     int runs = Integer.parseInt(System.getProperty("runs", "10"));
@@ -42,8 +44,8 @@ public final class FailoverBench {
           Run r = once(work.resolve(db), pg.getJdbcUrl("postgres", db), replicas);
           results.add(r);
           System.out.printf(
-              "replicas=%d run %d: detect %.1f s, down %.1f s, all served %.1f s, replayed %d, stall %d ms, lost %d of %d acknowledged%n",
-              replicas, i + 1, r.detect, r.down, r.served, r.replayed, r.stallMs, r.lost, r.acked);
+              "replicas=%d run %d: detect %.1f s, down %.1f s (%s), removed %.1f s, all served %.1f s, replayed %d, stall %d ms, lost %d of %d acknowledged%n",
+              replicas, i + 1, r.detect, r.down, r.downedBy, r.removed, r.served, r.replayed, r.stallMs, r.lost, r.acked);
         }
         table(replicas, results);
       }
@@ -56,11 +58,14 @@ public final class FailoverBench {
     System.out.println("|---|---|---|");
     row("time to detect (s)", runs.stream().mapToDouble(Run::detect).toArray(), "%.1f");
     row("time to down (s)", runs.stream().mapToDouble(Run::down).toArray(), "%.1f");
+    row("time to removal (s)", runs.stream().mapToDouble(Run::removed).toArray(), "%.1f");
     row("until every slot is served (s)", runs.stream().mapToDouble(Run::served).toArray(), "%.1f");
     row("events replayed at takeover", runs.stream().mapToDouble(Run::replayed).toArray(), "%.0f");
     row("longest client stall (ms)", runs.stream().mapToDouble(Run::stallMs).toArray(), "%.0f");
     row("lost acknowledged writes", runs.stream().mapToDouble(Run::lost).toArray(), "%.0f");
-    System.out.println();
+    System.out.printf(
+        "downed by the exit watch in %d of %d runs, by the split brain resolver in the others%n%n",
+        runs.stream().filter(r -> r.downedBy.equals("exit watch")).count(), runs.size());
   }
 
   private static void row(String name, double[] values, String format) {
@@ -142,9 +147,20 @@ public final class FailoverBench {
         }
       }
       String log = nodes[0].logText();
-      double detect = secondsAfter(killedTime, log, "Marking node as UNREACHABLE");
-      double down = secondsAfter(killedTime, log, "was removed (Down)");
-      return new Run(detect, down, served, replayed, ledger.longestStallMs.get(), lost, ledger.totalAcked());
+      // Detected: the failure detector's verdict, or the down itself (the exit watch downs a
+      // member whose process exited before the failure detector notices anything).
+      double down = secondsAfter(killedTime, log, "was downed");
+      double detect =
+          Math.min(orInfinity(secondsAfter(killedTime, log, "Marking node as UNREACHABLE")), orInfinity(down));
+      double removed = secondsAfter(killedTime, log, "was removed (Down)");
+      String downedBy = "split brain resolver";
+      for (int i = 0; i < n; i++) {
+        if (i != 1 && nodes[i].logText().contains(" exited (its cluster bus connection closed")) {
+          downedBy = "exit watch";
+        }
+      }
+      return new Run(
+          detect, down, removed, downedBy, served, replayed, ledger.longestStallMs.get(), lost, ledger.totalAcked());
     } finally {
       ledger.close();
       for (NodeProcess node : nodes) {
@@ -153,6 +169,10 @@ public final class FailoverBench {
         }
       }
     }
+  }
+
+  private static double orInfinity(double seconds) {
+    return Double.isNaN(seconds) ? Double.POSITIVE_INFINITY : seconds;
   }
 
   /** Seconds from {@code since} to the first log line after it that contains {@code text}. */

@@ -1,6 +1,7 @@
 package io.keyshard.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -62,6 +63,10 @@ class FailoverProcessTest {
           awaitSettled(port, Set3.of(live), 3);
         }
         System.out.printf("kill -9: all slots on the survivors %.1f s after the kill%n", (System.currentTimeMillis() - t0) / 1000.0);
+        // A process that exited is downed by the survivors' exit watch, not the resolver's timer.
+        assertTrue(
+            nodes[0].logText().contains(exited(ports[2])) || nodes[1].logText().contains(exited(ports[2])),
+            "a survivor saw the killed node's process exit and downed it");
         Thread.sleep(1000);
         ledger.close();
         checkLedger(ledger, live);
@@ -94,6 +99,10 @@ class FailoverProcessTest {
         }
         assertTrue(nodes[1].isAlive(), "the frozen node's JVM came back by itself");
         assertTrue(nodes[1].logText().contains("starting a new incarnation"), "it was downed and started again in-process");
+        // A frozen process keeps its connections and its port: no exit watch may take it for dead.
+        for (int i : new int[] {0, 2}) {
+          assertFalse(nodes[i].logText().contains(exited(ports[1])), "the frozen node was not taken for exited");
+        }
         ledger.close();
         checkLedger(ledger, ports);
         everySlotTakesWrites(ports);
@@ -410,6 +419,11 @@ class FailoverProcessTest {
    * Waits until the node reports every slot assigned to one of {@code live} (and no slot to
    * another), {@code known} nodes, and cluster_state:ok.
    */
+  /** What a node logs when its exit watch downs the member whose client port is {@code port}. */
+  private static String exited(int port) {
+    return "Member pekko://keyshard@127.0.0.1:" + (port + 10000) + " exited";
+  }
+
   private static void awaitSettled(int port, Set3 live, int known) throws Exception {
     long until = System.currentTimeMillis() + 120_000;
     String last = "";

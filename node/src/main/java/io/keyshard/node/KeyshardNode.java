@@ -765,6 +765,9 @@ public final class KeyshardNode implements AutoCloseable {
         removed,
         config.getDuration("keyshard.cluster.pause-limit"),
         config.getDuration("keyshard.cluster.pause-settle"));
+    if (config.getBoolean("keyshard.cluster.exit-watch")) {
+      io.keyshard.node.cluster.ExitWatch.start(system);
+    }
     ClusterMembership membership =
         new ClusterMembership(
             system,
