@@ -109,22 +109,18 @@ public final class ExitWatch {
     return false;
   }
 
-  /** The connection to one member, on a thread of its own that blocks reading it. */
+  /** The watch of one member, on a thread of its own that blocks reading its link. */
   private final class Watch implements Runnable {
     private final Thread thread;
     private final UniqueAddress member;
-    private final String host;
-    private final int port;
-    private volatile boolean stopped;
-    private volatile Socket socket;
+    private final Link link;
 
     Watch(UniqueAddress member) {
       this.thread = new Thread(this, "keyshard-exit-watch-" + member.address().hostPort());
       thread.setDaemon(true);
       this.member = member;
       Address a = member.address();
-      this.host = a.host().get();
-      this.port = (Integer) a.port().get();
+      this.link = new Link(new InetSocketAddress(a.host().get(), (Integer) a.port().get()));
     }
 
     void start() {
@@ -136,50 +132,61 @@ public final class ExitWatch {
     }
 
     void stop() {
-      stopped = true;
-      Socket s = socket;
-      if (s != null) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // closing anyway
-        }
-      }
+      link.close();
     }
 
     @Override
     public void run() {
-      while (!stopped) {
-        try (Socket s = new Socket()) {
-          socket = s;
-          s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
-          if (stopped) {
-            return;
+      while (!link.closed()) {
+        if (link.awaitExit()) {
+          if (stillUp(member)) {
+            log.warn(
+                "Member {} exited (its cluster bus connection closed and its port refuses connections): downing it",
+                member.address());
+            cluster.manager().tell(new Down(member.address()));
           }
-          InputStream in = s.getInputStream();
-          // The member never writes to us; a byte would not be ours to read, so skip it.
-          while (in.read() != -1) {
-            // keep reading until the close
-          }
-        } catch (IOException e) {
-          // Not connected, reset, or closed by stop(): no proof of anything; try again later.
-          if (!pause(1000)) {
-            return;
-          }
-          continue;
-        }
-        if (stopped) {
           return;
         }
-        // An orderly close. Did the process go, or only this connection?
-        if (refused() && stillUp(member)) {
-          log.warn(
-              "Member {} exited (its cluster bus connection closed and its port refuses connections): downing it",
-              member.address());
-          cluster.manager().tell(new Down(member.address()));
+        if (!link.pause(1000)) {
           return;
         }
       }
+    }
+  }
+
+  /**
+   * An idle connection to one port, and the rule that says the process behind it exited: the
+   * connection closed in order, then the port refused a connection.
+   */
+  static final class Link {
+    private final InetSocketAddress address;
+    private volatile boolean closed;
+    private volatile Socket socket;
+
+    Link(InetSocketAddress address) {
+      this.address = address;
+    }
+
+    /**
+     * Connects, blocks until the connection ends, and says whether that proves the process
+     * exited. False: not connected, reset, closed while the port still accepts, or {@link #close}.
+     */
+    boolean awaitExit() {
+      try (Socket s = new Socket()) {
+        socket = s;
+        if (closed) {
+          return false;
+        }
+        s.connect(address, CONNECT_TIMEOUT_MS);
+        InputStream in = s.getInputStream();
+        // The member never writes to us; a byte would not be ours to read, so skip it.
+        while (in.read() != -1) {
+          // until the close
+        }
+      } catch (IOException notConnectedResetOrClosed) {
+        return false;
+      }
+      return !closed && refused();
     }
 
     /**
@@ -187,9 +194,9 @@ public final class ExitWatch {
      * connections before its listening socket, so the first tries may still be accepted.
      */
     private boolean refused() {
-      for (int i = 0; i < PROBES && !stopped; i++) {
+      for (int i = 0; i < PROBES && !closed; i++) {
         try (Socket probe = new Socket()) {
-          probe.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+          probe.connect(address, CONNECT_TIMEOUT_MS);
         } catch (ConnectException e) {
           return true;
         } catch (IOException e) {
@@ -202,11 +209,30 @@ public final class ExitWatch {
       return false;
     }
 
-    private boolean pause(long ms) {
+    boolean closed() {
+      return closed;
+    }
+
+    /** Ends {@link #awaitExit} at once (false), now and from now on. */
+    void close() {
+      closed = true;
+      Socket s = socket;
+      if (s != null) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // closing anyway
+        }
+      }
+    }
+
+    /** Sleeps; false if closed meanwhile. */
+    boolean pause(long ms) {
       try {
         Thread.sleep(ms);
-        return !stopped;
+        return !closed;
       } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
         return false;
       }
     }
