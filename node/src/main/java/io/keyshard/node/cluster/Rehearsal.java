@@ -127,6 +127,42 @@ public final class Rehearsal {
         system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
   }
 
+  /** Where {@link #claimShards} numbers its slots, away from the rehearsal's 1..slots. */
+  private static final int CLAIM_BASE = 1_000_000;
+
+  /**
+   * Has this node's region host a shard for every slot group, now rather than at a takeover: it
+   * wakes one empty rehearsal slot per group (nothing is written; each stops at once). A
+   * takeover's new owner otherwise asked the coordinator for the home of each of its new
+   * shards, one update of the coordinator's state at a time, and while the dead member was
+   * downed but not yet removed each update could wait 1 s for it
+   * (docs/decisions/2026-11-22-exit-watch.md).
+   */
+  public CompletableFuture<Void> claimShards(ClusterSharding sharding, int slotsPerShard) {
+    int groups = io.keyshard.protocol.Slots.SLOT_COUNT / slotsPerShard;
+    long started = System.nanoTime();
+    AtomicInteger failed = new AtomicInteger();
+    return io.keyshard.node.slot.Warmer.inWindow(
+            groups,
+            8,
+            g -> {
+              String id = (g * slotsPerShard) + "@" + nodeId + "@-" + (CLAIM_BASE + g);
+              return sharding
+                  .entityRefFor(SlotEntity.TYPE_KEY, id)
+                  .<Done>ask(SlotEntity.Warm::new, TIMEOUT)
+                  .whenComplete((d, t) -> {
+                    if (t != null) {
+                      failed.incrementAndGet();
+                    }
+                  });
+            })
+        .thenRun(
+            () ->
+                log.info(
+                    "Claimed the shards of {} slot groups in {} ms ({} failed)",
+                    groups, (System.nanoTime() - started) / 1_000_000, failed.get()));
+  }
+
   private static CompletionStage<Done> rehearseOne(EntityRef<SlotEntity.Command> slot) {
     return exec(slot, "set", true, "SET", "k", "v")
         .thenCompose(r -> exec(slot, "incr", true, "INCR", "n"))
