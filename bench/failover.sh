@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Failover under load (multi-jvm-tests/.../FailoverBench.java): 3 primaries without, then with,
 # a replica each, on an embedded PostgreSQL; kill -9 of a primary while 4 clients INCR counters;
-# per run and as median and max over RUNS runs: time to detect, to down, until every slot is
-# served again, events replayed at takeover, the longest client stall, lost acknowledged writes.
-# Measured, never asserted.
+# per run and as median and max over RUNS runs: time to detect, to down, to removal (and whether
+# the exit watch or the split brain resolver downed it), until every slot is served again, events
+# replayed at takeover, the longest client stall, lost acknowledged writes. Measured, never
+# asserted.
 #
 #   bench/failover.sh            # RUNS=10
 #   RUNS=3 bench/failover.sh
@@ -11,6 +12,7 @@
 #   TRACE=true RUNS=1 bench/failover.sh   # also when the slots took their first writes, what was refused
 #   NODE_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/jfr/,dumponexit=true" bench/failover.sh   # a recording per node JVM (mkdir /tmp/jfr first)
 #   NODE_CONFIG='pekko.cluster.split-brain-resolver.stable-after = 2s; keyshard.cluster.takeover-margin = 1s' bench/failover.sh
+#   NODE_CONFIG='keyshard.cluster.exit-watch = off' bench/failover.sh   # the resolver's path, as for a frozen or cut-off node
 #
 # Each run starts fresh JVMs (6 with replicas) on this machine: timings depend on what else it runs.
 set -euo pipefail

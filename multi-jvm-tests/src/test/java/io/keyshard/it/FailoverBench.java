@@ -15,8 +15,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * bench/failover.sh: kill -9 of a primary under an INCR load, on 3 primaries without and with
  * a replica each, RUNS times each; prints, per run and as median and max: time to detect
  * (first "UNREACHABLE" or "was downed" on a survivor), to down ("was downed"), to the member's
- * removal, who downed it (the exit watch or the resolver), until every slot is served again (the moment the last of the dead node's slots acknowledged a write: {@link SlotProbe}), the
- * events replayed by the survivors' slot recoveries, the longest stall a client saw, and lost
+ * removal, who downed it (the exit watch or the resolver), until every slot is served again (the
+ * moment the last of the dead node's slots acknowledged a write: {@link SlotProbe}), the events
+ * replayed by the survivors' slot recoveries, the longest stall a client saw, and lost
  * acknowledged writes (must be 0). Measured, never asserted. {@code -Dnode.config="k = v; k2 = v2"}
  * adds settings to every node (to try other timings).
  */

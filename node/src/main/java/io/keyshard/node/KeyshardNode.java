@@ -666,7 +666,7 @@ public final class KeyshardNode implements AutoCloseable {
       // Only now may the table send clients here (slots moved to this node get MOVED to it).
       membership.ready();
       if (rehearsal != null && config.getBoolean("keyshard.cluster.claim-shards")) {
-        rehearsal.claimShards(sharding, SLOTS_PER_SHARD);
+        rehearsal.claimShardsOnceUp(system, sharding, SLOTS_PER_SHARD);
       }
     }
     return new KeyshardNode(system, binding, tlsBinding, settings, reset, shutdown);

@@ -6,7 +6,9 @@ import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
@@ -71,22 +73,22 @@ public final class ExitWatch {
 
   /** One watch per other Up member; watches of members no longer Up end. */
   private void reconcile() {
-    Map<UniqueAddress, Member> up = new HashMap<>();
+    Set<UniqueAddress> up = new HashSet<>();
     UniqueAddress self = cluster.selfMember().uniqueAddress();
     for (Member m : cluster.state().getMembers()) {
       if (isUp(m) && !m.uniqueAddress().equals(self)) {
-        up.put(m.uniqueAddress(), m);
+        up.add(m.uniqueAddress());
       }
     }
     watches.entrySet().removeIf(
         e -> {
-          if (up.containsKey(e.getKey()) && e.getValue().isAlive()) {
+          if (up.contains(e.getKey()) && e.getValue().isAlive()) {
             return false;
           }
           e.getValue().stop();
           return true;
         });
-    for (UniqueAddress u : up.keySet()) {
+    for (UniqueAddress u : up) {
       if (!watches.containsKey(u)) {
         Watch w = new Watch(u);
         watches.put(u, w);

@@ -138,7 +138,30 @@ public final class Rehearsal {
    * downed but not yet removed each update could wait 1 s for it
    * (docs/decisions/2026-11-22-exit-watch.md).
    */
-  public CompletableFuture<Void> claimShards(ClusterSharding sharding, int slotsPerShard) {
+  public void claimShardsOnceUp(ActorSystem<?> system, ClusterSharding sharding, int slotsPerShard) {
+    // Not before: a node that never joins (CLUSTER MEET refused) would only buffer the asks in
+    // a region without a coordinator, and its stop would wait for them.
+    system.systemActorOf(
+        Behaviors.<org.apache.pekko.cluster.typed.SelfUp>setup(
+            ctx -> {
+              org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem())
+                  .subscriptions()
+                  .tell(org.apache.pekko.cluster.typed.Subscribe.create(
+                      ctx.getSelf(), org.apache.pekko.cluster.typed.SelfUp.class));
+              return Behaviors.receive(org.apache.pekko.cluster.typed.SelfUp.class)
+                  .onMessage(
+                      org.apache.pekko.cluster.typed.SelfUp.class,
+                      up -> {
+                        claimShards(sharding, slotsPerShard);
+                        return Behaviors.stopped();
+                      })
+                  .build();
+            }),
+        "claim-shards",
+        Props.empty());
+  }
+
+  CompletableFuture<Void> claimShards(ClusterSharding sharding, int slotsPerShard) {
     int groups = io.keyshard.protocol.Slots.SLOT_COUNT / slotsPerShard;
     long started = System.nanoTime();
     AtomicInteger failed = new AtomicInteger();
