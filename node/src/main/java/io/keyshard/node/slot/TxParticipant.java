@@ -1,0 +1,218 @@
+package io.keyshard.node.slot;
+
+import static io.keyshard.node.slot.SlotEffects.asReply;
+
+import io.keyshard.node.slot.GroupCommit.Pending;
+import io.keyshard.node.slot.SlotEntity.TxAbort;
+import io.keyshard.node.slot.SlotEntity.TxApply;
+import io.keyshard.node.slot.SlotEntity.TxExec;
+import io.keyshard.node.slot.SlotEntity.TxLock;
+import io.keyshard.node.slot.SlotEntity.TxLockAbandoned;
+import io.keyshard.node.slot.SlotEntity.TxPrepare;
+import io.keyshard.node.slot.SlotEntity.TxShare;
+import io.keyshard.persistence.KeyshardSerializer;
+import io.keyshard.persistence.SlotEvent;
+import io.keyshard.persistence.SlotState;
+import io.keyshard.persistence.TxEvent;
+import io.keyshard.protocol.Err;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.pekko.Done;
+import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+
+/**
+ * The slot's side of an atomic multi-slot transaction (docs/decisions/2026-11-22-atomic-multi-
+ * slot-writes.md): the lock, tentative execution with an undo log, the share handed over for the
+ * commit record, and its apply or abort. While locked, the entity stashes everything else.
+ */
+final class TxParticipant {
+  private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
+
+  private final int slot;
+  private final EffectFactories<SlotEvent, SlotState> effects;
+  private final CommandRunner runner;
+  private final GroupCommit groupCommit;
+  private final IndexRegistration registration;
+  private final BlockedClients blockedClients;
+  private final Eviction eviction;
+  /** The entity's bookkeeping after a persisted write (index, expiry timer, memory). */
+  private final Consumer<SlotState> afterWrite;
+
+  /** The transaction holding this slot's lock, or 0. */
+  private long lockedBy;
+
+  /** Events the locking transaction applied tentatively. */
+  private final List<SlotEvent> txEvents = new ArrayList<>();
+
+  /** Transactions that gave up on this slot's lock while their TxLock was still waiting. */
+  private final Set<Long> abandonedLocks = new HashSet<>();
+
+  TxParticipant(
+      int slot,
+      EffectFactories<SlotEvent, SlotState> effects,
+      CommandRunner runner,
+      GroupCommit groupCommit,
+      IndexRegistration registration,
+      BlockedClients blockedClients,
+      Eviction eviction,
+      Consumer<SlotState> afterWrite) {
+    this.slot = slot;
+    this.effects = effects;
+    this.runner = runner;
+    this.groupCommit = groupCommit;
+    this.registration = registration;
+    this.blockedClients = blockedClients;
+    this.eviction = eviction;
+    this.afterWrite = afterWrite;
+  }
+
+  boolean locked() {
+    return lockedBy != 0;
+  }
+
+  ReplyEffect<SlotEvent, SlotState> lock(SlotState state, TxLock c) {
+    if (abandonedLocks.remove(c.txId())) {
+      // Its transaction has given up and will never unlock: nobody waits for this reply.
+      return effects.reply(c.replyTo(), Done.getInstance());
+    }
+    if (lockedBy == c.txId()) {
+      return effects.reply(c.replyTo(), Done.getInstance());
+    }
+    if (lockedBy != 0) {
+      return effects.stash();
+    }
+    // A slot waiting for a plain write's registration may be locked: that write stays stashed
+    // and runs after the transaction, and the registration may be waiting on the transaction.
+    if (!groupCommit.isEmpty()) {
+      // Let the open batch reach the journal first; the lock is unstashed after it.
+      groupCommit.scheduleFlush();
+      return effects.stash();
+    }
+    lockedBy = c.txId();
+    txEvents.clear();
+    state.beginUndo();
+    return effects.reply(c.replyTo(), Done.getInstance());
+  }
+
+  ReplyEffect<SlotEvent, SlotState> exec(SlotState state, TxExec c) {
+    if (lockedBy != c.txId()) {
+      return effects.reply(c.replyTo(), Err.err("transaction " + c.txId() + " does not hold slot " + slot));
+    }
+    CommandRunner.Outcome ran =
+        runner.run(state, c.name(), c.db(), c.argv(), c.write(), System.currentTimeMillis());
+    txEvents.addAll(ran.events());
+    if (!ran.events().isEmpty()) {
+      eviction.publishMemory(state);
+    }
+    return effects.reply(c.replyTo(), ran.reply());
+  }
+
+  ReplyEffect<SlotEvent, SlotState> prepare(SlotState state, TxPrepare c) {
+    if (lockedBy == c.txId() && !txEvents.isEmpty() && !registration.registered()) {
+      // Register before the commit point, so a refusal can still undo the transaction.
+      if (registration.denied(c.txId())) {
+        return effects.reply(c.replyTo(), new TxShare(slot, List.of(), true));
+      }
+      registration.registerFor(c.txId());
+      return effects.stash();
+    }
+    List<TxEvent.Nested> nested = new ArrayList<>(txEvents.size());
+    if (lockedBy == c.txId()) {
+      for (SlotEvent e : txEvents) {
+        nested.add(FORMAT.nest(e));
+      }
+    }
+    return effects.reply(c.replyTo(), new TxShare(slot, nested, false));
+  }
+
+  ReplyEffect<SlotEvent, SlotState> apply(SlotState state, TxApply c) {
+    if (lockedBy == c.txId()) {
+      // Registered at prepare (only if it writes here: a read-only visit, an MGET of a missing
+      // key, must not leave an empty slot in the index).
+      state.commitUndo();
+      txEvents.clear();
+      lockedBy = 0;
+      if (c.events().isEmpty()) {
+        return asReply(effects.reply(c.replyTo(), Done.getInstance()).thenUnstashAll());
+      }
+      // The events are already in the state; only the bookkeeping is left to apply.
+      state.markTxApplied(c.txId(), c.completedBelow());
+      List<SlotEvent> events = new ArrayList<>();
+      events.add(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()));
+      List<Pending> served = new ArrayList<>();
+      if (!blockedClients.isEmpty()) {
+        // A push inside MULTI/EXEC, or the destination half of an LMOVE, wakes blocked clients.
+        blockedClients.serve(state, unnested(c.events()), events, served);
+      }
+      groupCommit.alreadyApplied(events.size());
+      return asReply(
+          effects
+              .persist(events)
+              .thenRun(
+                  s -> {
+                    afterWrite.accept(s);
+                    c.replyTo().tell(Done.getInstance());
+                    served.forEach(p -> p.ok().run());
+                  })
+              .thenUnstashAll());
+    }
+    if (state.hasAppliedTx(c.txId()) || c.events().isEmpty()) {
+      return effects.reply(c.replyTo(), Done.getInstance());
+    }
+    if (registration.registering() || lockedBy != 0) {
+      return effects.stash();
+    }
+    if (!registration.registered()) {
+      return registration.await();
+    }
+    // Roll-forward after a crash: the share was never applied here. Nobody can be blocked on
+    // its keys yet (recovery runs before the port opens).
+    return effects
+        .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()))
+        .thenRun(afterWrite::accept)
+        .thenReply(c.replyTo(), s -> Done.getInstance());
+  }
+
+  ReplyEffect<SlotEvent, SlotState> abort(SlotState state, TxAbort c) {
+    if (lockedBy != c.txId()) {
+      return effects.reply(c.replyTo(), Done.getInstance());
+    }
+    undo(state);
+    return asReply(effects.reply(c.replyTo(), Done.getInstance()).thenUnstashAll());
+  }
+
+  ReplyEffect<SlotEvent, SlotState> lockAbandoned(SlotState state, TxLockAbandoned c) {
+    if (lockedBy == c.txId()) {
+      // Granted after the transaction stopped waiting: it never ran anything here.
+      undo(state);
+      return asReply(effects.unstashAll());
+    }
+    abandonedLocks.add(c.txId());
+    return effects.noReply();
+  }
+
+  /** A journal write failed: the tentative events were in the lost state, the lock goes too. */
+  void journalFailed() {
+    lockedBy = 0;
+    txEvents.clear();
+  }
+
+  private void undo(SlotState state) {
+    state.rollback(System.currentTimeMillis());
+    txEvents.clear();
+    lockedBy = 0;
+    eviction.publishMemory(state);
+  }
+
+  private static List<SlotEvent> unnested(List<TxEvent.Nested> events) {
+    List<SlotEvent> out = new ArrayList<>(events.size());
+    for (TxEvent.Nested n : events) {
+      out.add(FORMAT.unnest(n));
+    }
+    return out;
+  }
+}
