@@ -3,11 +3,10 @@ package io.keyshard.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import io.keyshard.node.commands.CrossSlot;
+import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.ServerCommands;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.node.tx.TxLog;
-import io.keyshard.node.commands.SlotCommands;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.RespServer;
@@ -463,9 +462,10 @@ public final class KeyshardNode implements AutoCloseable {
     ActorRef<SlotIndex.Command> index =
         spawn(system, SlotIndex.create(nodeId, journal), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
+    CommandRegistry.Builder commands = CommandRegistry.keyedCommands();
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
-            SlotCommands.all(),
+            commands.slotBodies(),
             index,
             config.getInt("keyshard.snapshot-every"),
             config.getInt("keyshard.active-expire.batch"),
@@ -512,12 +512,10 @@ public final class KeyshardNode implements AutoCloseable {
     }
     Transactions transactions =
         new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());
-    router.setTransactions(transactions, new CrossSlot());
+    router.setTransactions(transactions);
     router.setBlocking(new io.keyshard.node.server.Blocking(router));
     router.setEvictor(new io.keyshard.node.server.Evictor(router, localSlots.memory(), settings));
-    java.util.Map<String, io.keyshard.node.server.SessionCommand> sessionCommands =
-        new java.util.HashMap<>(
-            new ServerCommands(router, settings, clients, stats, index, system, config).all());
+    new ServerCommands(router, settings, clients, stats, index, system, config).register(commands);
     io.keyshard.node.cluster.Mirror mirror = null;
     if (membership != null && config.getString(JOURNAL_URL).startsWith("jdbc:postgresql:")) {
       String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
@@ -570,25 +568,15 @@ public final class KeyshardNode implements AutoCloseable {
                   + "keyshard_replica_events_applied:" + (m == null ? 0 : m.appliedEvents()) + "\r\n"
                   + "keyshard_takeover_warm_starts:" + (m == null ? 0 : m.handedOver()) + "\r\n"
                   + "keyshard_takeover_rehearsal:" + (rehearsal == null ? "none" : rehearsal.status()) + "\r\n");
-      sessionCommands.put("cluster", (s, argv, spec) -> clusterCommands.runAsync(s, argv));
-      sessionCommands.put(
-          "readonly",
-          (s, argv, spec) -> {
-            s.readonly = true;
-            return CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK);
-          });
-      sessionCommands.put(
-          "readwrite",
-          (s, argv, spec) -> {
-            s.readonly = false;
-            return CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK);
-          });
+      clusterCommands.register(commands);
+    } else {
+      ServerCommands.registerClusterDisabled(commands);
     }
     java.util.concurrent.atomic.AtomicBoolean shutdown = new java.util.concurrent.atomic.AtomicBoolean();
     ClusterMembership members = membership;
-    sessionCommands.put(
+    commands.session(
         "shutdown", (s, argv, spec) -> shutdownCommand(system, members, router, shutdown, s, argv));
-    router.setSessionCommands(sessionCommands);
+    router.setCommands(commands.build(table));
 
     // Wake the slots that hold keys, so their expiry timers run and the first reads are warm.
     int[] nonEmpty =

@@ -1,5 +1,6 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
@@ -9,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
@@ -92,7 +95,24 @@ public final class ClusterCommands {
   }
 
   /** Subcommands that answer from memory; the others may wait for the slot table or a slot. */
-  public java.util.concurrent.CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
+  /** A cluster node's CLUSTER, READONLY and READWRITE (a standalone node's: ServerCommands). */
+  public void register(CommandRegistry.Builder r) {
+    r.session("cluster", (s, argv, spec) -> runAsync(s, argv));
+    r.session(
+        "readonly",
+        (s, argv, spec) -> {
+          s.readonly = true;
+          return CompletableFuture.completedFuture(Reply.OK);
+        });
+    r.session(
+        "readwrite",
+        (s, argv, spec) -> {
+          s.readonly = false;
+          return CompletableFuture.completedFuture(Reply.OK);
+        });
+  }
+
+  public CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
     String sub = new String(argv[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
     if (sub.equals("countkeysinslot") || sub.equals("getkeysinslot")) {
       return keysInSlot(s, argv, sub.equals("countkeysinslot"));
@@ -102,9 +122,9 @@ public final class ClusterCommands {
         || sub.equals("replicate") || sub.equals("failover") || sub.equals("reset")
         || sub.equals("bumpepoch")) {
       // The table's answer may take a moment: not on the connection's thread.
-      return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
+      return CompletableFuture.supplyAsync(() -> run(s, argv));
     }
-    return java.util.concurrent.CompletableFuture.completedFuture(run(s, argv));
+    return CompletableFuture.completedFuture(run(s, argv));
   }
 
   public Reply run(Session s, byte[][] argv) {
@@ -268,23 +288,23 @@ public final class ClusterCommands {
     try {
       long v = Long.parseLong(new String(argv[2], StandardCharsets.UTF_8));
       if (v < 0 || v >= 16384) {
-        return java.util.concurrent.CompletableFuture.completedFuture(Err.err("Invalid slot"));
+        return CompletableFuture.completedFuture(Err.err("Invalid slot"));
       }
       slot = (int) v;
       if (!count) {
         max = Long.parseLong(new String(argv[3], StandardCharsets.UTF_8));
         if (max < 0) {
-          return java.util.concurrent.CompletableFuture.completedFuture(
+          return CompletableFuture.completedFuture(
               Err.err("Invalid slot or number of keys"));
         }
       }
     } catch (NumberFormatException e) {
-      return java.util.concurrent.CompletableFuture.completedFuture(
+      return CompletableFuture.completedFuture(
           count ? Err.err("Invalid slot") : Err.err("Invalid slot or number of keys"));
     }
     ClusterView.Node owner = view.table().owner(slot);
     if (owner == null || !owner.id().equals(view.myId())) {
-      return java.util.concurrent.CompletableFuture.completedFuture(
+      return CompletableFuture.completedFuture(
           count ? Reply.integer(0) : Reply.array(List.of()));
     }
     long limit = max;

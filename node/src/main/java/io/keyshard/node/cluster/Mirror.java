@@ -1,5 +1,7 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.commands.CommandRegistry;
+import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
@@ -128,8 +130,8 @@ public final class Mirror implements AutoCloseable {
     }
   }
 
-  private static final Map<String, io.keyshard.node.slot.SlotCommand> COMMANDS =
-      io.keyshard.node.commands.SlotCommands.all();
+  private static final Map<String, SlotCommand> COMMANDS =
+      CommandRegistry.keyedCommands().slotBodies();
 
   /**
    * Reads the journal heads of slots this node just gained, for their recoveries

@@ -1,6 +1,7 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.node.Futures;
+import io.keyshard.node.commands.CommandRegistry.Trait;
 import static io.keyshard.node.commands.Args.is;
 import static io.keyshard.node.commands.Args.str;
 
@@ -84,36 +85,39 @@ public final class ServerCommands {
 
   private final io.keyshard.node.acl.AclCommand acl;
 
-  public Map<String, SessionCommand> all() {
-    Map<String, SessionCommand> m = new HashMap<>();
-    m.put("ping", sync(ServerCommands::ping));
-    m.put("echo", sync((s, a) -> Reply.bulk(a[1])));
-    m.put("select", sync(ServerCommands::select));
-    m.put("hello", sync(this::hello));
-    m.put("auth", sync(this::auth));
-    m.put("quit", sync(ServerCommands::quit));
-    m.put("reset", sync(this::reset));
-    m.put("command", sync((s, a) -> router.table().command(a)));
-    m.put("client", sync(client::run));
-    m.put("config", sync(config::run));
-    m.put("acl", sync(acl::run));
-    m.put("time", sync((s, a) -> time()));
-    m.put("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
-    m.put("save", sync(this::save));
-    m.put("bgsave", sync(this::bgsave));
-    m.put("cluster", sync((s, a) -> Err.CLUSTER_DISABLED));
-    m.put("readonly", sync((s, a) -> Err.CLUSTER_DISABLED));
-    m.put("readwrite", sync((s, a) -> Err.CLUSTER_DISABLED));
-    m.put("info", (s, a, spec) -> info.render(s, a));
-    m.put("dbsize", (s, a, spec) -> dbsize(s.db));
-    m.put("flushdb", (s, a, spec) -> flush(a, s.db));
-    m.put("flushall", (s, a, spec) -> flush(a, -1));
-    m.put("keys", (s, a, spec) -> keys(s, a));
-    m.put("scan", (s, a, spec) -> scan(s, a));
-    m.put("randomkey", (s, a, spec) -> randomKey(s));
-    transactions.register(m);
+  /** The commands that run at the connection, this family's and MULTI/EXEC's. */
+  public void register(CommandRegistry.Builder r) {
+    r.session("ping", sync(ServerCommands::ping), Trait.ANSWERS_IN_ORDER);
+    r.session("echo", sync((s, a) -> Reply.bulk(a[1])), Trait.ANSWERS_IN_ORDER);
+    r.session("select", sync(ServerCommands::select), Trait.ANSWERS_IN_ORDER);
+    r.session("hello", sync(this::hello));
+    r.session("auth", sync(this::auth));
+    r.session("quit", sync(ServerCommands::quit), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
+    r.session("reset", sync(this::reset), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
+    r.session("command", sync((s, a) -> router.table().command(a)));
+    r.session("client", sync(client::run));
+    r.session("config", sync(config::run));
+    r.session("acl", sync(acl::run));
+    r.session("time", sync((s, a) -> time()));
+    r.session("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
+    r.session("save", sync(this::save));
+    r.session("bgsave", sync(this::bgsave));
+    r.keyspaceWide("info", (s, a, spec) -> info.render(s, a));
+    r.keyspaceWide("dbsize", (s, a, spec) -> dbsize(s.db));
+    r.keyspaceWide("flushdb", (s, a, spec) -> flush(a, s.db));
+    r.keyspaceWide("flushall", (s, a, spec) -> flush(a, -1));
+    r.keyspaceWide("keys", (s, a, spec) -> keys(s, a));
+    r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
+    r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
+    transactions.register(r);
     router.setCloseHook(transactions::unwatchAll);
-    return m;
+  }
+
+  /** A standalone node's CLUSTER, READONLY and READWRITE (a cluster node's: ClusterCommands). */
+  public static void registerClusterDisabled(CommandRegistry.Builder r) {
+    r.session("cluster", sync((s, a) -> Err.CLUSTER_DISABLED));
+    r.session("readonly", sync((s, a) -> Err.CLUSTER_DISABLED));
+    r.session("readwrite", sync((s, a) -> Err.CLUSTER_DISABLED));
   }
 
   interface SyncCommand {

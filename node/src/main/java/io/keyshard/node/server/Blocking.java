@@ -5,10 +5,11 @@ import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.Waiter;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -29,9 +30,6 @@ import java.util.concurrent.TimeUnit;
  * get here: EXEC runs their non-blocking bodies, as Redis does.
  */
 public final class Blocking {
-  private static final Set<String> LIST = Set.of("blpop", "brpop", "blmpop", "blmove", "brpoplpush");
-  private static final Set<String> ZSET = Set.of("bzpopmin", "bzpopmax", "bzmpop");
-
   private final Router router;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
@@ -43,10 +41,6 @@ public final class Blocking {
 
   public Blocking(Router router) {
     this.router = router;
-  }
-
-  public static boolean handles(String name) {
-    return LIST.contains(name) || ZSET.contains(name);
   }
 
   public CompletionStage<Reply> run(Session s, byte[][] argv, Router.Route route) {
@@ -85,7 +79,7 @@ public final class Blocking {
     Reply nothing = Reply.NULL_ARRAY; // Redis 7.0 answers a timeout so, BLMOVE included
     Waiter w =
         new Waiter(
-            db, name, LIST.contains(name) ? "list" : "zset", retry, ks -> argvFor(name, argv, ks), nothing);
+            db, name, route.top().group().equals("list") ? "list" : "zset", retry, ks -> argvFor(name, argv, ks), nothing);
 
     // Runs of consecutive keys in one slot: one Block message each, in key order.
     List<Integer> slots = new ArrayList<>();
@@ -112,7 +106,7 @@ public final class Blocking {
               if (timeout != null) {
                 timeout.cancel(false);
               }
-              for (int slot : new java.util.HashSet<>(slots)) {
+              for (int slot : new HashSet<>(slots)) {
                 router.tell(slot, new SlotEntity.Unblock(w));
               }
             });
@@ -162,7 +156,7 @@ public final class Blocking {
   }
 
   private static int numkeys(byte[][] argv) {
-    return Integer.parseInt(new String(argv[2], java.nio.charset.StandardCharsets.US_ASCII));
+    return Integer.parseInt(new String(argv[2], StandardCharsets.US_ASCII));
   }
 
   /** The command's arguments with only {@code keys} as its keys (a move keeps its own). */
@@ -175,7 +169,7 @@ public final class Blocking {
         List<byte[]> out = new ArrayList<>();
         out.add(argv[0]);
         out.add(argv[1]);
-        out.add(Integer.toString(keys.size()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.add(Integer.toString(keys.size()).getBytes(StandardCharsets.US_ASCII));
         out.addAll(keys);
         out.addAll(Arrays.asList(argv).subList(3 + n, argv.length));
         return out.toArray(new byte[0][]);

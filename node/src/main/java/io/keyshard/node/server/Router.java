@@ -1,6 +1,11 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.Futures;
+import io.keyshard.node.commands.CommandRegistry;
+import io.keyshard.node.commands.CommandRegistry.Binding;
+import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.commands.CommandRegistry.Trait;
+import io.keyshard.node.commands.CrossSlotProgram;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
@@ -61,10 +66,9 @@ public final class Router {
       new java.util.concurrent.atomic.AtomicIntegerArray(16384);
   private final LocalSlots localSlots;
   private final Scheduler scheduler;
-  private volatile Map<String, SessionCommand> sessionCommands = Map.of();
+  private volatile CommandRegistry commands;
   private final io.keyshard.node.acl.Acl acl;
   private volatile Transactions transactions;
-  private volatile CrossSlotCommands crossSlot;
 
   public Router(
       CommandTable table,
@@ -86,17 +90,18 @@ public final class Router {
     return acl;
   }
 
-  public void setSessionCommands(Map<String, SessionCommand> commands) {
-    this.sessionCommands = Map.copyOf(commands);
+  /** Every command's handler and kind, checked against the table at start-up. */
+  public void setCommands(CommandRegistry commands) {
+    this.commands = commands;
+  }
+
+  public CommandRegistry commands() {
+    return commands;
   }
 
   public CommandTable table() {
     return table;
   }
-
-  /** Commands that act on a MULTI at once instead of being queued (as Redis's processCommand). */
-  private static final java.util.Set<String> MULTI_CONTROL =
-      java.util.Set.of("exec", "discard", "multi", "watch", "quit", "reset");
 
   /**
    * What the command table says about one request, worked out once: RespServer needs it to
@@ -154,13 +159,9 @@ public final class Router {
     return evictor;
   }
 
-  /** Commands Redis still takes inside MULTI when over maxmemory. */
-  private static final java.util.Set<String> MULTI_OOM_EXEMPT =
-      java.util.Set.of("exec", "discard", "quit", "reset");
-
   /** Inside MULTI, as Redis: queueing takes memory too, so any other command is refused. */
-  private static boolean queuesInMulti(Session s, CommandSpec top) {
-    return s.multi != null && !MULTI_OOM_EXEMPT.contains(top.name());
+  private boolean queuesInMulti(Session s, CommandSpec top) {
+    return s.multi != null && !commands.get(top.name()).has(Trait.TAKEN_IN_MULTI_WHEN_OOM);
   }
 
   /** Redis's is_denyoom_command: denyoom, or an EXEC whose queue holds a denyoom command. */
@@ -213,11 +214,9 @@ public final class Router {
       if (redirect != null) {
         io.keyshard.node.cluster.ClusterView.Node owner =
             route.slots().size() == 1 ? view.table().owner(route.slots().first()) : null;
-        if (proxy != null
-            && owner != null
-            && s.multi == null
-            && !Blocking.handles(top.name())
-            && !sessionCommands.containsKey(top.name())) {
+        Kind kind = commands.get(top.name()).kind();
+        boolean plainKeyed = kind != Kind.BLOCKING && !kind.atConnection();
+        if (proxy != null && owner != null && s.multi == null && plainKeyed) {
           // Proxy mode: run it on the owner, for clients that do not follow MOVED.
           return proxy.forward(owner.host(), owner.port(), s.db, s.proto, argv);
         }
@@ -227,8 +226,7 @@ public final class Router {
             && s.multi == null
             && owner != null
             && top.flags().contains(CommandFlags.READONLY)
-            && !Blocking.handles(top.name())
-            && !sessionCommands.containsKey(top.name())) {
+            && plainKeyed) {
           // READONLY on a replica: a read of its primary's slot is served from the warm copy.
           Reply read = reads.read(owner.id(), route.slots().first(), s.db, top.name(), argv);
           if (read != null) {
@@ -276,7 +274,8 @@ public final class Router {
   private CompletionStage<Reply> afterMemoryCheck(Session s, byte[][] argv, Route route) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
-    if (s.multi != null && !MULTI_CONTROL.contains(top.name())) {
+    Binding binding = commands.get(top.name());
+    if (s.multi != null && !binding.has(Trait.ACTS_ON_MULTI)) {
       s.multi.add(argv);
       return done(Reply.QUEUED);
     }
@@ -284,11 +283,10 @@ public final class Router {
       // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
       return done(JournalHealth.NOT_APPLIED);
     }
-    SessionCommand sc = sessionCommands.get(top.name());
-    if (sc != null) {
-      return sc.run(s, argv, spec);
+    if (binding.kind().atConnection()) {
+      return binding.session().run(s, argv, spec);
     }
-    if (blocking != null && Blocking.handles(top.name())) {
+    if (blocking != null && binding.kind() == Kind.BLOCKING) {
       return blocking.run(s, argv, route);
     }
     return runKeyed(s.db, argv, route);
@@ -306,16 +304,12 @@ public final class Router {
     if (slots.size() == 1) {
       return execInSlot(slots.first(), top.name(), db, argv, spec.isWrite());
     }
-    if (crossSlot != null && crossSlot.handles(top.name())) {
-      return transactions.run(
-          slots, tx -> crossSlot.run(top.name(), tx::exec, db, argv, spec));
+    CrossSlotProgram program = commands.get(top.name()).crossSlot();
+    if (program != null) {
+      return transactions.run(slots, tx -> program.run(tx::exec, db, argv, spec));
     }
     return done(Err.CROSSSLOT);
   }
-
-  /** Session commands that answer before dispatch returns and touch no slot. */
-  private static final java.util.Set<String> IN_ORDER_SESSION_COMMANDS =
-      java.util.Set.of("ping", "echo", "select");
 
   /**
    * Whether a request keeps its place in a pipeline by itself: dispatch hands it to at most one
@@ -331,16 +325,16 @@ public final class Router {
     if (route.evictFirst()) {
       return false; // it waits for an eviction before it is handed to its slot
     }
-    String name = route.top().name();
-    if (Blocking.handles(name)) {
+    Binding binding = commands.get(route.top().name());
+    if (binding.kind() == Kind.BLOCKING) {
       return false; // a blocked client runs nothing else until it is served, as in Redis
     }
     io.keyshard.node.cluster.ClusterView view = cluster;
     if (proxy != null && view != null && route.slots().size() == 1 && !view.owns(route.slots().first())) {
       return false; // proxied over another connection: runs alone, so it keeps its place
     }
-    if (sessionCommands.containsKey(name)) {
-      return IN_ORDER_SESSION_COMMANDS.contains(name);
+    if (binding.kind().atConnection()) {
+      return binding.has(Trait.ANSWERS_IN_ORDER);
     }
     return route.slots().size() <= 1;
   }
@@ -448,21 +442,12 @@ public final class Router {
     return blocking;
   }
 
-  public SessionCommand sessionCommand(String name) {
-    return sessionCommands.get(name);
-  }
-
-  public CrossSlotCommands crossSlot() {
-    return crossSlot;
-  }
-
   public Transactions transactions() {
     return transactions;
   }
 
-  public void setTransactions(Transactions transactions, CrossSlotCommands crossSlot) {
+  public void setTransactions(Transactions transactions) {
     this.transactions = transactions;
-    this.crossSlot = crossSlot;
   }
 
   /** Runs one command body in one slot and returns its reply (or a timeout error). */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.keyshard.node.commands.SlotCommands;
+import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +59,7 @@ class SlotEntityTest {
 
   private SlotEntity.Settings settings(int snapshotEvery) {
     return new SlotEntity.Settings(
-        SlotCommands.all(),
+        CommandRegistry.keyedCommands().slotBodies(),
         autoIndex != null ? autoIndex : index.ref(),
         snapshotEvery,
         1000,
