@@ -1,5 +1,7 @@
 package io.keyshard.node;
 
+import io.keyshard.node.slot.SlotEntityId;
+import io.keyshard.node.route.Verdict;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -318,19 +320,21 @@ public final class KeyshardNode implements AutoCloseable {
     }
     return new SlotEntity.Fence() {
       @Override
-      public String refusal(int slot, long epoch) {
+      public Verdict refusal(int slot, long epoch) {
         ClusterView.Table t = view.table();
         if (view.owns(slot)) {
           // Every command asks: the common answer allocates nothing.
-          return t.slotEpoch(slot) == epoch ? null : "TRYAGAIN slot " + slot + " changed epoch, please retry";
+          return t.slotEpoch(slot) == epoch
+              ? null
+              : Verdict.tryAgain(Verdict.Retry.EPOCH_CHANGED, Integer.toString(slot));
         }
-        io.keyshard.protocol.Reply r = view.redirect(new java.util.TreeSet<>(java.util.List.of(slot)));
-        return r instanceof io.keyshard.protocol.Reply.Error e ? e.text() : null;
+        Verdict v = view.verdict(slot);
+        return v.refuses() ? v : null;
       }
 
       @Override
-      public String paused() {
-        return view.fenced() ? "CLUSTERDOWN The cluster is down" : null;
+      public Verdict paused() {
+        return view.fenced() ? Verdict.CLUSTER_DOWN : null;
       }
     };
   }
@@ -481,8 +485,9 @@ public final class KeyshardNode implements AutoCloseable {
         Entity.of(
                 SlotEntity.TYPE_KEY,
                 ctx -> {
-                  int slot = slotOf(ctx.getEntityId());
-                  long epoch = epochOf(ctx.getEntityId());
+                  SlotEntityId id = SlotEntityId.parse(ctx.getEntityId());
+                  int slot = id.slot();
+                  long epoch = id.epoch();
                   return rehearsal != null && io.keyshard.node.cluster.Rehearsal.isRehearsal(epoch)
                       ? rehearsal.entity(slot, epoch)
                       : SlotEntity.create(slot, epoch, slotSettings);
@@ -688,15 +693,13 @@ public final class KeyshardNode implements AutoCloseable {
 
     @Override
     public String shardId(String entityId) {
-      int at = entityId.indexOf('@');
-      if (at < 0) {
-        return Integer.toString(Integer.parseInt(entityId) / SLOTS_PER_SHARD);
+      SlotEntityId id = SlotEntityId.parse(entityId);
+      if (id.owner() == null) {
+        return Integer.toString(id.slot() / SLOTS_PER_SHARD);
       }
-      // Cluster mode: "<slot>@<owner>@<epoch>" lives in the owner's group (see
-      // RequesterAllocation); the epoch does not change the group.
-      int end = entityId.indexOf('@', at + 1);
-      String owner = end < 0 ? entityId.substring(at + 1) : entityId.substring(at + 1, end);
-      return owner + "/" + Integer.parseInt(entityId.substring(0, at)) / SLOTS_PER_SHARD;
+      // Cluster mode: an entity lives in its owner's group (see RequesterAllocation); the epoch
+      // does not change the group.
+      return id.owner() + "/" + id.slot() / SLOTS_PER_SHARD;
     }
 
     @Override
@@ -705,17 +708,6 @@ public final class KeyshardNode implements AutoCloseable {
     }
   }
 
-  /** The slot of an entity id: "<slot>" standalone, "<slot>@<owner>@<epoch>" in cluster mode. */
-  static int slotOf(String entityId) {
-    int at = entityId.indexOf('@');
-    return Integer.parseInt(at < 0 ? entityId : entityId.substring(0, at));
-  }
-
-  /** The slot epoch an entity id names (0 standalone). */
-  static long epochOf(String entityId) {
-    int last = entityId.lastIndexOf('@');
-    return last < 0 || last == entityId.indexOf('@') ? 0 : Long.parseLong(entityId.substring(last + 1));
-  }
 
   /**
    * Cluster mode: the slot table singleton (it runs on the oldest member), this node's view of

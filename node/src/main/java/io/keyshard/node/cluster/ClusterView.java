@@ -1,5 +1,7 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.slot.SlotEntityId;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.persistence.SlotTableState;
 import io.keyshard.protocol.Err;
@@ -247,8 +249,6 @@ public final class ClusterView {
     listeners.add(listener);
   }
 
-  private static final Reply CLUSTER_DOWN = Reply.error("CLUSTERDOWN The cluster is down");
-
   private volatile boolean fenced;
 
   /**
@@ -275,8 +275,8 @@ public final class ClusterView {
    * A slot that leaves this node and comes back does so under a newer epoch, so it starts a new
    * entity (recovered from the journal) and never reaches one left from before.
    */
-  public String entityId(int slot) {
-    return slot + "@" + myId + "@" + table.slotEpoch(slot);
+  public SlotEntityId entityId(int slot) {
+    return new SlotEntityId(slot, myId, table.slotEpoch(slot));
   }
 
   /** Completes once a published table names this node. */
@@ -293,27 +293,32 @@ public final class ClusterView {
   }
 
   /**
-   * Null when this node serves every one of {@code slots}; otherwise Redis Cluster's answer:
-   * CROSSSLOT for keys in several slots, CLUSTERDOWN for a slot nobody owns, MOVED to the owner.
+   * What this node's table says about {@code slots}: served here, or Redis Cluster's answer
+   * (CLUSTERDOWN while fenced, CROSSSLOT for keys in several slots, CLUSTERDOWN for a slot nobody
+   * owns, MOVED to the owner). The router decides the rest (server/Router).
    */
-  public Reply redirect(SortedSet<Integer> slots) {
+  public Verdict verdict(SortedSet<Integer> slots) {
     if (slots.isEmpty()) {
-      return null;
+      return Verdict.SERVED_HERE;
     }
     if (fenced) {
-      return CLUSTER_DOWN;
+      return Verdict.CLUSTER_DOWN;
     }
     if (slots.size() > 1) {
-      return Err.CROSSSLOT;
+      return Verdict.CROSS_SLOT;
     }
-    int slot = slots.first();
+    return verdict(slots.first());
+  }
+
+  /** The same for one slot, fenced or not. */
+  public Verdict verdict(int slot) {
     Node owner = table.owner(slot);
     if (owner == null) {
-      return Reply.error("CLUSTERDOWN Hash slot not served");
+      return Verdict.SLOT_NOT_SERVED;
     }
     if (owner.id().equals(myId)) {
-      return null;
+      return Verdict.SERVED_HERE;
     }
-    return Reply.error("MOVED " + slot + " " + owner.address());
+    return new Verdict.Moved(slot, owner.address());
   }
 }

@@ -1,5 +1,6 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
@@ -106,7 +107,7 @@ public final class Rehearsal {
             AT_ONCE,
             n -> {
               int slot = among.get((int) ((long) n * among.size() / slots) % among.size());
-              String id = slot + "@" + nodeId + "@-" + (n + 1);
+              String id = new SlotEntityId(slot, nodeId, -(n + 1L)).toString();
               return rehearseOne(sharding.entityRefFor(SlotEntity.TYPE_KEY, id))
                   .whenComplete(
                       (d, t) -> {
@@ -169,7 +170,7 @@ public final class Rehearsal {
             groups,
             8,
             g -> {
-              String id = (g * slotsPerShard) + "@" + nodeId + "@-" + (CLAIM_BASE + g);
+              String id = new SlotEntityId(g * slotsPerShard, nodeId, -(long) (CLAIM_BASE + g)).toString();
               return sharding
                   .entityRefFor(SlotEntity.TYPE_KEY, id)
                   .<Done>ask(SlotEntity.Warm::new, TIMEOUT)

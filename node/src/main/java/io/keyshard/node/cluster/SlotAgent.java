@@ -1,5 +1,6 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.CborSerializable;
 import io.keyshard.node.Futures;
 import io.keyshard.node.server.Router;
@@ -159,9 +160,10 @@ public final class SlotAgent {
                     for (int slot : slots) {
                       if (local.get(slot) != null) {
                         String moved =
-                            r.host() == null
-                                ? "CLUSTERDOWN Hash slot not served"
-                                : "MOVED " + slot + " " + r.host() + ":" + r.port();
+                            (r.host() == null
+                                    ? Verdict.SLOT_NOT_SERVED
+                                    : new Verdict.Moved(slot, r.host() + ":" + r.port()))
+                                .text();
                         stops.add(
                             router
                                 .<org.apache.pekko.Done>ask(slot, reply -> new SlotEntity.Handoff(moved, reply))

@@ -1,5 +1,7 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.route.Verdict.Retry;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.Futures;
 import io.keyshard.node.commands.CommandRegistry.Trait;
 import static io.keyshard.node.commands.Args.is;
@@ -518,7 +520,7 @@ public final class ServerCommands {
   }
 
   static Reply failed(Throwable t) {
-    return Reply.error("TRYAGAIN a slot did not answer in time: " + t.getClass().getSimpleName());
+    return Verdict.tryAgain(Retry.FAN_OUT_TIMEOUT, t.getClass().getSimpleName()).reply();
   }
 
   Map<String, String> keyspaceLines(SlotEntity.Stats st) {

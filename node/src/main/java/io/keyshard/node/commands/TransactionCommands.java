@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
 import io.keyshard.node.commands.CommandRegistry.Trait;
@@ -253,7 +254,7 @@ final class TransactionCommands {
     if (binding.crossSlot() != null) {
       return binding.crossSlot().run(tx::exec, db, argv, spec);
     }
-    return done(Err.CROSSSLOT);
+    return done(Verdict.CROSS_SLOT.reply());
   }
 
   private static CompletionStage<SlotEntity.Stats> lockedStats(

@@ -6,9 +6,13 @@ import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
 import io.keyshard.node.commands.CommandRegistry.Trait;
 import io.keyshard.node.commands.CrossSlotProgram;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.route.Verdict;
+import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotEntityId;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -21,6 +25,7 @@ import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.time.Duration;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -206,40 +211,24 @@ public final class Router {
     }
     s.lastCommand = spec.fullName();
     s.lastCommandAt = System.currentTimeMillis();
-    io.keyshard.node.cluster.ClusterView view = cluster;
-    if (view != null) {
-      // Cluster mode: keys owned elsewhere are redirected, also inside MULTI (as Redis does,
-      // which then fails the EXEC).
-      Reply redirect = view.redirect(route.slots());
-      if (redirect != null) {
-        io.keyshard.node.cluster.ClusterView.Node owner =
-            route.slots().size() == 1 ? view.table().owner(route.slots().first()) : null;
-        Kind kind = commands.get(top.name()).kind();
-        boolean plainKeyed = kind != Kind.BLOCKING && !kind.atConnection();
-        if (proxy != null && owner != null && s.multi == null && plainKeyed) {
-          // Proxy mode: run it on the owner, for clients that do not follow MOVED.
-          return proxy.forward(owner.host(), owner.port(), s.db, s.proto, argv);
-        }
-        ReplicaReads reads = replicaReads;
-        if (reads != null
-            && s.readonly
-            && s.multi == null
-            && owner != null
-            && top.flags().contains(CommandFlags.READONLY)
-            && plainKeyed) {
-          // READONLY on a replica: a read of its primary's slot is served from the warm copy.
-          Reply read = reads.read(owner.id(), route.slots().first(), s.db, top.name(), argv);
-          if (read != null) {
-            return done(read);
-          }
-        }
-        s.flagMultiError();
-        return done(redirect);
+    Verdict verdict = verdict(s, route);
+    if (verdict instanceof Verdict.Proxied p) {
+      return proxy.forward(p.host(), p.port(), s.db, s.proto, argv);
+    }
+    if (verdict instanceof Verdict.ReplicaRead r) {
+      Reply read = replicaReads.read(r.primaryId(), r.slot(), s.db, top.name(), argv);
+      if (read != null) {
+        return done(read);
       }
-      if (!route.slots().isEmpty() && moving.containsKey(route.slots().first())) {
-        // The slot is being handed to another node: wait for that, then ask again (MOVED).
-        return park(route.slots().first(), () -> dispatch(s, argv, route));
-      }
+      verdict = r.otherwise();
+    }
+    if (verdict instanceof Verdict.Parked p) {
+      // The slot is being handed to another node: wait for that, then ask again (MOVED).
+      return park(p.slot(), () -> dispatch(s, argv, route));
+    }
+    if (verdict.refuses()) {
+      s.flagMultiError();
+      return done(verdict.reply());
     }
     Evictor ev = evictor;
     if (ev != null && ev.over() && (denyoom(s, top) || queuesInMulti(s, top))) {
@@ -256,6 +245,43 @@ public final class Router {
       ev.makeRoom();
     }
     return afterMemoryCheck(s, argv, route);
+  }
+
+  /**
+   * Where a request goes, by this node's copy of the slot table (standalone: here). Keys owned
+   * elsewhere are redirected, also inside MULTI (as Redis does, which then fails the EXEC).
+   */
+  private Verdict verdict(Session s, Route route) {
+    ClusterView view = cluster;
+    if (view == null) {
+      return Verdict.SERVED_HERE;
+    }
+    SortedSet<Integer> slots = route.slots();
+    Verdict redirect = view.verdict(slots);
+    if (redirect.refuses()) {
+      ClusterView.Node owner = slots.size() == 1 ? view.table().owner(slots.first()) : null;
+      CommandSpec top = route.top();
+      Kind kind = commands.get(top.name()).kind();
+      boolean plainKeyed = kind != Kind.BLOCKING && !kind.atConnection();
+      if (proxy != null && owner != null && s.multi == null && plainKeyed) {
+        // Proxy mode: run it on the owner, for clients that do not follow MOVED.
+        return new Verdict.Proxied(owner.host(), owner.port());
+      }
+      if (replicaReads != null
+          && s.readonly
+          && s.multi == null
+          && owner != null
+          && top.flags().contains(CommandFlags.READONLY)
+          && plainKeyed) {
+        // READONLY on a replica: a read of its primary's slot is served from the warm copy.
+        return new Verdict.ReplicaRead(owner.id(), slots.first(), redirect);
+      }
+      return redirect;
+    }
+    if (!slots.isEmpty() && moving.containsKey(slots.first())) {
+      return new Verdict.Parked(slots.first());
+    }
+    return Verdict.SERVED_HERE;
   }
 
   private CompletionStage<Reply> oom(Session s, CommandSpec top) {
@@ -308,7 +334,7 @@ public final class Router {
     if (program != null) {
       return transactions.run(slots, tx -> program.run(tx::exec, db, argv, spec));
     }
-    return done(Err.CROSSSLOT);
+    return done(Verdict.CROSS_SLOT.reply());
   }
 
   /**
@@ -507,7 +533,7 @@ public final class Router {
     if (ref == null || refEpochs.get(slot) != epoch) {
       // In cluster mode the entity id names its owner and the slot's epoch (see
       // RequesterAllocation and ClusterView.entityId).
-      String id = view == null ? Integer.toString(slot) : view.entityId(slot);
+      String id = (view == null ? SlotEntityId.standalone(slot) : view.entityId(slot)).toString();
       ref = sharding.entityRefFor(SlotEntity.TYPE_KEY, id);
       refEpochs.set(slot, epoch);
       refs.set(slot, ref);
@@ -526,7 +552,7 @@ public final class Router {
     if (cause instanceof TimeoutException) {
       return write
           ? Err.err("slot did not answer in time; the write may or may not have been applied")
-          : Reply.error("TRYAGAIN slot did not answer in time; nothing was written");
+          : Verdict.tryAgain(Retry.SLOT_TIMEOUT).reply();
     }
     return Err.err("internal error: " + cause.getClass().getSimpleName());
   }

@@ -1,5 +1,6 @@
 package io.keyshard.node.slot;
 
+import io.keyshard.node.route.Verdict;
 import io.keyshard.protocol.Reply;
 import java.sql.SQLTransientConnectionException;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -23,12 +24,10 @@ import org.apache.pekko.pattern.CircuitBreakerOpenException;
  * </ul>
  */
 public final class JournalHealth {
-  public static final Reply NOT_APPLIED =
-      Reply.error("TRYAGAIN journal unavailable, the write was not applied");
+  public static final Reply NOT_APPLIED = Verdict.JOURNAL_NOT_APPLIED.reply();
   public static final Reply MAYBE_APPLIED =
       Reply.error("ERR journal write failed, the write may or may not have been applied");
-  public static final Reply RECOVERING =
-      Reply.error("TRYAGAIN slot is recovering from the journal, the command was not run");
+  public static final Reply RECOVERING = Verdict.JOURNAL_RECOVERING.reply();
 
   /**
    * While the journal is failing, one write per interval is let through as a probe: its success

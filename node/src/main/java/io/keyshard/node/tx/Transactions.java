@@ -1,5 +1,7 @@
 package io.keyshard.node.tx;
 
+import io.keyshard.node.route.Verdict.Retry;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.Futures;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.slot.SlotEntity;
@@ -79,7 +81,8 @@ public final class Transactions {
       }
       return router
           .<Reply>ask(slot, r -> new SlotEntity.TxExec(id, name, db, argv, write, r))
-          .exceptionally(t -> Reply.error("TRYAGAIN " + t.getClass().getSimpleName()));
+          .exceptionally(
+              t -> Verdict.tryAgain(Retry.TX_SLOT_FAILED, t.getClass().getSimpleName()).reply());
     }
 
     /** True if none of the watcher's keys in that slot changed since WATCH. */
@@ -197,7 +200,7 @@ public final class Transactions {
                   log.warn("Transaction {} failed before its commit point; undoing", id, t);
                   return abortAll(id, locked)
                       .thenApply(
-                          v -> Reply.error("TRYAGAIN transaction did not complete; nothing was changed"));
+                          v -> Verdict.tryAgain(Retry.TX_INCOMPLETE).reply());
                 })
             .whenComplete(
                 (r, t) -> {
@@ -215,7 +218,7 @@ public final class Transactions {
           }
           if (denials >= MAX_DENIALS) {
             return CompletableFuture.completedFuture(
-                Reply.error("TRYAGAIN the keyspace is busy with keyspace-wide transactions"));
+                Verdict.tryAgain(Retry.KEYSPACE_BUSY).reply());
           }
           // A keyspace-wide transaction holds the barrier: wait a little for it, then again.
           long backoff = Math.min(50, 1L << Math.min(denials, 5));
