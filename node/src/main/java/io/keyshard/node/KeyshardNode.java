@@ -9,7 +9,9 @@ import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.ServerCommands;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.node.tx.TxLog;
+import io.keyshard.node.server.Blocking;
 import io.keyshard.node.server.ClientRegistry;
+import io.keyshard.node.server.Evictor;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.RespServer;
 import io.keyshard.node.server.Router;
@@ -516,10 +518,10 @@ public final class KeyshardNode implements AutoCloseable {
           startTimeout);
     }
     Transactions transactions =
-        new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());
+        new Transactions(router.slots(), txLog, index, system.scheduler(), settings.requestTimeout());
     router.setTransactions(transactions);
-    router.setBlocking(new io.keyshard.node.server.Blocking(router));
-    router.setEvictor(new io.keyshard.node.server.Evictor(router, localSlots.memory(), settings));
+    router.setBlocking(new Blocking(router.slots(), router::runKeyed));
+    router.setEvictor(new Evictor(router.slots(), localSlots.memory(), settings));
     new ServerCommands(router, settings, clients, stats, index, system, config).register(commands);
     io.keyshard.node.cluster.Mirror mirror = null;
     if (membership != null && config.getString(JOURNAL_URL).startsWith("jdbc:postgresql:")) {
@@ -594,7 +596,7 @@ public final class KeyshardNode implements AutoCloseable {
     java.util.function.IntPredicate servedHere = slot -> owned == null || owned.owns(slot);
     for (int slot : nonEmpty) {
       if (servedHere.test(slot)) {
-        router.tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
+        router.slots().tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
       }
     }
     // Slots the journal holds but this node's index does not know (written by another topology,
@@ -605,7 +607,7 @@ public final class KeyshardNode implements AutoCloseable {
       indexed.set(slot);
     }
     io.keyshard.node.slot.Warmer.warmFromJournal(
-        system, router, slot -> servedHere.test(slot) && !indexed.get(slot));
+        system, router.slots(), slot -> servedHere.test(slot) && !indexed.get(slot));
 
     // Redis's clientsCron: close connections idle for longer than "timeout" seconds.
     system

@@ -1,17 +1,25 @@
 package io.keyshard.node.cluster;
 
 import io.keyshard.node.commands.CommandRegistry;
+import io.keyshard.node.server.NodeSettings;
+import io.keyshard.node.server.Router;
 import io.keyshard.node.server.Session;
+import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.protocol.Err;
+import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
@@ -26,13 +34,13 @@ public final class ClusterCommands {
   private final ClusterMembership membership;
   private final ClusterView view;
   private final ActorSystem<?> system;
-  private final io.keyshard.node.server.Router router;
+  private final Router router;
 
   public ClusterCommands(
       ClusterMembership membership,
       ActorSystem<?> system,
-      io.keyshard.node.server.Router router,
-      io.keyshard.node.server.NodeSettings settings) {
+      Router router,
+      NodeSettings settings) {
     this.membership = membership;
     this.view = membership.view();
     this.system = system;
@@ -41,22 +49,22 @@ public final class ClusterCommands {
     settings.setReplicationInfo(this::replicationInfo);
   }
 
-  private volatile java.util.function.Supplier<String> extraInfo = () -> "";
-  private volatile java.util.function.Consumer<Boolean> reset;
-  private volatile java.util.function.Supplier<int[]> nonEmptySlots = () -> new int[0];
+  private volatile Supplier<String> extraInfo = () -> "";
+  private volatile Consumer<Boolean> reset;
+  private volatile Supplier<int[]> nonEmptySlots = () -> new int[0];
 
   /** CLUSTER RESET ends this incarnation: {@code reset} is told whether HARD. */
-  public void setReset(java.util.function.Consumer<Boolean> reset) {
+  public void setReset(Consumer<Boolean> reset) {
     this.reset = reset;
   }
 
   /** The slots of this node that hold keys (CLUSTER RESET refuses a primary with keys). */
-  public void setNonEmptySlots(java.util.function.Supplier<int[]> slots) {
+  public void setNonEmptySlots(Supplier<int[]> slots) {
     this.nonEmptySlots = slots;
   }
 
   /** More INFO cluster lines (recovery and replica counters). */
-  public void setExtraInfo(java.util.function.Supplier<String> lines) {
+  public void setExtraInfo(Supplier<String> lines) {
     this.extraInfo = lines;
   }
 
@@ -130,7 +138,7 @@ public final class ClusterCommands {
   public Reply run(Session s, byte[][] argv) {
     try {
       return runOrThrow(s, argv);
-    } catch (io.keyshard.protocol.RedisException e) {
+    } catch (RedisException e) {
       return e.reply();
     }
   }
@@ -268,20 +276,20 @@ public final class ClusterCommands {
     } catch (NumberFormatException e) {
       // below
     }
-    throw new io.keyshard.protocol.RedisException(Err.err("Invalid or out of range slot"));
+    throw new RedisException(Err.err("Invalid or out of range slot"));
   }
 
   private static void distinct(List<Integer> slots) {
-    Set<Integer> seen = new java.util.HashSet<>();
+    Set<Integer> seen = new HashSet<>();
     for (int s : slots) {
       if (!seen.add(s)) {
-        throw new io.keyshard.protocol.RedisException(Err.err("Slot " + s + " specified multiple times"));
+        throw new RedisException(Err.err("Slot " + s + " specified multiple times"));
       }
     }
   }
 
   /** COUNTKEYSINSLOT and GETKEYSINSLOT: keys of this node's slot, in the selected database. */
-  private java.util.concurrent.CompletionStage<Reply> keysInSlot(
+  private CompletionStage<Reply> keysInSlot(
       Session s, byte[][] argv, boolean count) {
     int slot;
     long max = Long.MAX_VALUE;
@@ -309,9 +317,9 @@ public final class ClusterCommands {
     }
     long limit = max;
     int db = s.db;
-    return router
-        .<io.keyshard.node.slot.SlotEntity.KeyList>ask(
-            slot, r -> new io.keyshard.node.slot.SlotEntity.ListKeys(db, null, null, r))
+    return router.slots()
+        .<SlotEntity.KeyList>ask(
+            slot, r -> new SlotEntity.ListKeys(db, null, null, r))
         .thenApply(
             keys -> {
               if (count) {
@@ -331,8 +339,8 @@ public final class ClusterCommands {
   /** Member addresses (host:bus port) that are up and reachable from here. */
   private Set<String> reachable() {
     Cluster c = Cluster.get(system);
-    Set<String> out = new java.util.HashSet<>();
-    Set<Member> unreachable = new java.util.HashSet<>();
+    Set<String> out = new HashSet<>();
+    Set<Member> unreachable = new HashSet<>();
     c.state().getUnreachable().forEach(unreachable::add);
     for (Member m : c.state().getMembers()) {
       if (m.status() == MemberStatus.up() && !unreachable.contains(m)) {
@@ -436,14 +444,14 @@ public final class ClusterCommands {
       return Err.err(
           "CLUSTER RESET of a node that owns slots: give them away first (CLUSTER SETSLOT <slot> NODE <id>, or DELSLOTS)");
     }
-    java.util.function.Consumer<Boolean> end = reset;
+    Consumer<Boolean> end = reset;
     if (end == null) {
       return Err.err("CLUSTER RESET is not available on this node");
     }
     membership.leaveTable();
     boolean h = hard;
     // Answer first, then leave (the connection closes with this incarnation).
-    system.scheduler().scheduleOnce(java.time.Duration.ofMillis(200), () -> end.accept(h), system.executionContext());
+    system.scheduler().scheduleOnce(Duration.ofMillis(200), () -> end.accept(h), system.executionContext());
     return Reply.OK;
   }
 

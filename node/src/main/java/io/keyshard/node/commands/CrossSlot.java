@@ -1,4 +1,5 @@
 package io.keyshard.node.commands;
+
 import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.Err;

@@ -7,6 +7,7 @@ import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -100,7 +101,7 @@ final class ListCrossSlot {
       return done(Reply.NULL_ARRAY);
     }
     byte[][] form = forms.get(i);
-    String name = Args.str(form[0]).toLowerCase(java.util.Locale.ROOT);
+    String name = Args.str(form[0]).toLowerCase(Locale.ROOT);
     return ex.exec(Slots.slot(argv[keys[i]]), name, db, form, true)
         .thenCompose(
             r ->

@@ -1,13 +1,15 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.route.Verdict.Retry;
-import io.keyshard.node.route.Verdict;
-import io.keyshard.node.Futures;
-import io.keyshard.node.commands.CommandRegistry.Trait;
 import static io.keyshard.node.commands.Args.is;
 import static io.keyshard.node.commands.Args.str;
 
 import com.typesafe.config.Config;
+import io.keyshard.node.Futures;
+import io.keyshard.node.acl.AclCommand;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.commands.CommandRegistry.Trait;
+import io.keyshard.node.route.Verdict.Retry;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.Router;
@@ -19,15 +21,18 @@ import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.persistence.SlotState;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.Err;
+import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
@@ -82,10 +87,10 @@ public final class ServerCommands {
             });
     this.transactions = new TransactionCommands(router, this);
     this.client = new ClientCommand(clients, router.acl());
-    this.acl = new io.keyshard.node.acl.AclCommand(router.acl(), clients);
+    this.acl = new AclCommand(router.acl(), clients);
   }
 
-  private final io.keyshard.node.acl.AclCommand acl;
+  private final AclCommand acl;
 
   /** The commands that run at the connection, this family's and MULTI/EXEC's. */
   public void register(CommandRegistry.Builder r) {
@@ -140,7 +145,7 @@ public final class ServerCommands {
   private static Reply select(Session s, byte[][] a) {
     try {
       s.db = KeyCommands.parseDbIndex(a[1]);
-    } catch (io.keyshard.protocol.RedisException e) {
+    } catch (RedisException e) {
       return e.reply();
     }
     return Reply.OK;
@@ -285,8 +290,8 @@ public final class ServerCommands {
    * owner's entity from here (Pekko would then place that owner's shard on this node).
    */
   private int[] servedHere(int[] slots) {
-    io.keyshard.node.cluster.ClusterView view = router.cluster();
-    return view == null ? slots : java.util.Arrays.stream(slots).filter(view::owns).toArray();
+    ClusterView view = router.cluster();
+    return view == null ? slots : Arrays.stream(slots).filter(view::owns).toArray();
   }
 
   CompletionStage<SlotEntity.Stats> stats() {
@@ -296,7 +301,7 @@ public final class ServerCommands {
               List<CompletableFuture<SlotEntity.Stats>> parts = new ArrayList<>();
               for (int slot : slots) {
                 parts.add(
-                    router
+                    router.slots()
                         .<SlotEntity.Stats>ask(slot, SlotEntity.GetStats::new)
                         .toCompletableFuture());
               }
@@ -331,7 +336,7 @@ public final class ServerCommands {
     return router
         .transactions()
         .run(
-            new java.util.TreeSet<>(),
+            new TreeSet<>(),
             true,
             tx -> {
               List<CompletableFuture<Reply>> parts = new ArrayList<>();
@@ -354,7 +359,7 @@ public final class ServerCommands {
     List<CompletableFuture<SlotEntity.KeyList>> parts = new ArrayList<>();
     for (int slot : slots) {
       parts.add(
-          router
+          router.slots()
               .<SlotEntity.KeyList>ask(
                   slot, replyTo -> new SlotEntity.ListKeys(db, pattern, type, replyTo))
               .toCompletableFuture());
@@ -400,7 +405,7 @@ public final class ServerCommands {
         Long.parseUnsignedLong(Args.str(a[1]));
         cursor = Long.MAX_VALUE;
       } catch (NumberFormatException e) {
-        throw new io.keyshard.protocol.RedisException(Err.INVALID_CURSOR);
+        throw new RedisException(Err.INVALID_CURSOR);
       }
     }
     byte[] pattern = null;
@@ -408,23 +413,23 @@ public final class ServerCommands {
     long count = 10;
     for (int i = 2; i < a.length; i++) {
       if (i + 1 >= a.length) {
-        throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
+        throw new RedisException(Err.SYNTAX);
       }
       if (is(a[i], "MATCH")) {
         pattern = isMatchAll(a[i + 1]) ? null : a[i + 1];
       } else if (is(a[i], "COUNT")) {
         Long c = Args.parseLongOrNull(a[i + 1]);
         if (c == null) {
-          throw new io.keyshard.protocol.RedisException(Err.NOT_INTEGER);
+          throw new RedisException(Err.NOT_INTEGER);
         }
         if (c < 1) {
-          throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
+          throw new RedisException(Err.SYNTAX);
         }
         count = c;
       } else if (is(a[i], "TYPE")) {
         type = str(a[i + 1]);
       } else {
-        throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
+        throw new RedisException(Err.SYNTAX);
       }
       i++;
     }
@@ -435,7 +440,7 @@ public final class ServerCommands {
     ScanOptions o;
     try {
       o = parseScan(a);
-    } catch (io.keyshard.protocol.RedisException e) {
+    } catch (RedisException e) {
       return CompletableFuture.completedFuture(e.reply());
     }
     long start = o.cursor() < 0 || o.cursor() >= Slots.SLOT_COUNT ? Slots.SLOT_COUNT : o.cursor();
@@ -498,7 +503,7 @@ public final class ServerCommands {
     if (i >= slots.length) {
       return CompletableFuture.completedFuture(Reply.NULL);
     }
-    return router
+    return router.slots()
         .<SlotEntity.KeyList>ask(slots[i], replyTo -> new SlotEntity.RandomKey(db, replyTo))
         .thenCompose(
             k ->

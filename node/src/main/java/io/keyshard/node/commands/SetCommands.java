@@ -11,7 +11,9 @@ import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -238,7 +240,7 @@ public final class SetCommands {
           out.add(s.get(i));
         }
       }
-      java.util.Collections.shuffle(out, random);
+      Collections.shuffle(out, random);
     }
     return out;
   }
@@ -301,7 +303,7 @@ public final class SetCommands {
         || (to != null && !(to.value instanceof SetValue))) {
       throw new RedisException(Err.WRONGTYPE);
     }
-    if (java.util.Arrays.equals(src, dst)) {
+    if (Arrays.equals(src, dst)) {
       return isMember(source, member);
     }
     if (!source.contains(member)) {

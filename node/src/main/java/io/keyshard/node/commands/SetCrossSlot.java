@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * SMOVE, SINTER/SUNION/SDIFF and their STORE forms, and SINTERCARD with keys in several slots,
@@ -98,7 +99,7 @@ final class SetCrossSlot {
       SlotExecutor ex,
       int db,
       byte[][] argv,
-      java.util.function.Function<List<SetValue>, SetValue> op) {
+      Function<List<SetValue>, SetValue> op) {
     byte[] dst = argv[1];
     return read(ex, db, argv, 2, argv.length)
         .thenCompose(

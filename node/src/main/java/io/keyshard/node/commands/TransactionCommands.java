@@ -1,9 +1,9 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.route.Verdict;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
 import io.keyshard.node.commands.CommandRegistry.Trait;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.Session;
 import io.keyshard.node.server.SessionCommand;
@@ -87,7 +87,7 @@ final class TransactionCommands {
         (slot, keys) -> {
           s.watchedSlots.add(slot);
           acks.add(
-              router
+              router.slots()
                   .<Done>ask(slot, r -> new SlotEntity.Watch(s.id, db, keys, r))
                   .toCompletableFuture());
         });
@@ -100,7 +100,7 @@ final class TransactionCommands {
   CompletionStage<Void> unwatchAll(Session s) {
     for (int slot : s.watchedSlots) {
       // Unwatch has no reply: an ask would only wait out the request timeout.
-      router.tell(slot, new SlotEntity.Unwatch(s.id));
+      router.slots().tell(slot, new SlotEntity.Unwatch(s.id));
     }
     s.watchedSlots.clear();
     return CompletableFuture.completedFuture(null);
@@ -244,7 +244,7 @@ final class TransactionCommands {
       // Any slot can answer a keyless form; waiting for one this transaction does not hold
       // could wait on a transaction that waits on us.
       return locked.isEmpty()
-          ? router.execInSlot(0, name, db, argv, false)
+          ? router.slots().execInSlot(0, name, db, argv, false)
           : tx.exec(locked.first(), name, db, argv, false);
     }
     SortedSet<Integer> slots = Router.slotsOf(argv, keys);

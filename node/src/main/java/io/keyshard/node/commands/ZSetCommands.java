@@ -11,15 +11,18 @@ import io.keyshard.persistence.ZSetValue;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.RespWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.ObjDoubleConsumer;
 
 /**
  * The sorted set family, with Redis 7.0's semantics, reply shapes and error texts. Changes are
@@ -664,7 +667,7 @@ public final class ZSetCommands {
       return null;
     }
 
-    void forEach(java.util.function.ObjDoubleConsumer<byte[]> action) {
+    void forEach(ObjDoubleConsumer<byte[]> action) {
       if (zset != null) {
         for (ZSetValue.Node n = zset.first(); n != null; n = n.next()) {
           action.accept(n.member(), n.score());
@@ -765,7 +768,7 @@ public final class ZSetCommands {
     int numkeysIdx = store ? 2 : 1;
     long setnum = Args.parseLong(ctx.arg(numkeysIdx));
     if (setnum < 1) {
-      String name = Args.str(ctx.arg(0)).toLowerCase(java.util.Locale.ROOT);
+      String name = Args.str(ctx.arg(0)).toLowerCase(Locale.ROOT);
       throw new RedisException(
           Err.err("at least 1 input key is needed for '" + name + "' command"));
     }
@@ -957,7 +960,7 @@ public final class ZSetCommands {
     for (ZSetValue.Node x = z.first(); x != null; x = x.next()) {
       if (options.matches(x.member())) {
         out.add(bulk(x.member()));
-        out.add(Reply.bulk(io.keyshard.protocol.RespWriter.formatDouble(x.score())));
+        out.add(Reply.bulk(RespWriter.formatDouble(x.score())));
       }
     }
     return reply;

@@ -1,8 +1,8 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
+import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.persistence.KeyshardSerializer;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
@@ -14,6 +14,7 @@ import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.io.NotSerializableException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -118,7 +119,7 @@ final class ZSetCrossSlot {
     Map<String, byte[]> unique = new LinkedHashMap<>();
     for (int p : positions) {
       if (p < argv.length) {
-        unique.putIfAbsent(new String(argv[p], java.nio.charset.StandardCharsets.ISO_8859_1), argv[p]);
+        unique.putIfAbsent(new String(argv[p], StandardCharsets.ISO_8859_1), argv[p]);
       }
     }
     return new ArrayList<>(unique.values());

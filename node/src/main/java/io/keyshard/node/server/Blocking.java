@@ -1,6 +1,7 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.commands.BlockingTimeout;
+import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.Waiter;
 import io.keyshard.protocol.Reply;
@@ -30,7 +31,14 @@ import java.util.concurrent.TimeUnit;
  * get here: EXEC runs their non-blocking bodies, as Redis does.
  */
 public final class Blocking {
-  private final Router router;
+  /** Runs a keyed command once where its keys are (the router's non-blocking path). */
+  @FunctionalInterface
+  public interface Keyed {
+    CompletionStage<Reply> run(int db, byte[][] argv, Route route);
+  }
+
+  private final SlotClient slotClient;
+  private final Keyed keyed;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -39,19 +47,20 @@ public final class Blocking {
             return t;
           });
 
-  public Blocking(Router router) {
-    this.router = router;
+  public Blocking(SlotClient slots, Keyed keyed) {
+    this.slotClient = slots;
+    this.keyed = keyed;
   }
 
-  public CompletionStage<Reply> run(Session s, byte[][] argv, Router.Route route) {
+  public CompletionStage<Reply> run(Session s, byte[][] argv, Route route) {
     return attempt(s, s.db, argv, route, System.currentTimeMillis(), -1);
   }
 
   /** One non-blocking run, then a wait if it found nothing; {@code deadline} -1: not known yet. */
   private CompletionStage<Reply> attempt(
-      Session s, int db, byte[][] argv, Router.Route route, long start, long deadline) {
-    return router
-        .runKeyed(db, argv, route)
+      Session s, int db, byte[][] argv, Route route, long start, long deadline) {
+    return keyed
+        .run(db, argv, route)
         .thenCompose(
             r -> {
               if (!Waiter.isNothing(r)) {
@@ -71,7 +80,7 @@ public final class Blocking {
   }
 
   private CompletionStage<Reply> block(
-      Session s, int db, byte[][] argv, Router.Route route, long start, long deadline) {
+      Session s, int db, byte[][] argv, Route route, long start, long deadline) {
     String name = route.top().name();
     List<byte[]> keys = keys(name, argv);
     boolean moves = name.equals("blmove") || name.equals("brpoplpush");
@@ -107,7 +116,7 @@ public final class Blocking {
                 timeout.cancel(false);
               }
               for (int slot : new HashSet<>(slots)) {
-                router.tell(slot, new SlotEntity.Unblock(w));
+                slotClient.tell(slot, new SlotEntity.Unblock(w));
               }
             });
     if (s.closed) {
@@ -125,13 +134,13 @@ public final class Blocking {
     if (i == slots.size() || w.isDone()) {
       return;
     }
-    router
+    slotClient
         .<Boolean>ask(slots.get(i), replyTo -> new SlotEntity.Block(w, groups.get(i), replyTo))
         .whenComplete(
             (served, t) -> {
               if (t != null) {
                 if (w.claim()) {
-                  w.complete(Router.failure(t, true));
+                  w.complete(SlotClient.failure(t, true));
                 }
               } else if (!served) {
                 register(w, slots, groups, i + 1);

@@ -1,21 +1,19 @@
 package io.keyshard.node.server;
 
-import io.keyshard.node.Futures;
-import io.keyshard.node.commands.CommandRegistry;
+import io.keyshard.node.acl.Acl;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.cluster.ProxyClient;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
 import io.keyshard.node.commands.CommandRegistry.Trait;
+import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.CrossSlotProgram;
-import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.route.Verdict;
-import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
-import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.MemoryAccountant;
+import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntityId;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.protocol.CommandFlags;
 import io.keyshard.protocol.CommandSpec;
@@ -23,15 +21,16 @@ import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
-import java.time.Duration;
-import java.util.Map;
+import java.util.Collection;
 import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * Decides where a request runs, in one place. The outcomes, in the order they are checked:
@@ -58,21 +57,10 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  */
 public final class Router {
   private final CommandTable table;
-  private final ClusterSharding sharding;
-  private final Duration timeout;
   private final NodeSettings settings;
-  private final AtomicReferenceArray<EntityRef<SlotEntity.Command>> refs =
-      new AtomicReferenceArray<>(16384);
-  /** Cluster mode: the slot epoch each cached ref was made for (a new epoch, a new entity). */
-  private final java.util.concurrent.atomic.AtomicLongArray refEpochs =
-      new java.util.concurrent.atomic.AtomicLongArray(16384);
-  /** Requests to each slot still travelling through sharding (see {@link #ask}). */
-  private final java.util.concurrent.atomic.AtomicIntegerArray viaSharding =
-      new java.util.concurrent.atomic.AtomicIntegerArray(16384);
-  private final LocalSlots localSlots;
-  private final Scheduler scheduler;
+  private final SlotClient slots;
   private volatile CommandRegistry commands;
-  private final io.keyshard.node.acl.Acl acl;
+  private final Acl acl;
   private volatile Transactions transactions;
 
   public Router(
@@ -81,17 +69,19 @@ public final class Router {
       LocalSlots localSlots,
       Scheduler scheduler,
       NodeSettings settings) {
-    this.localSlots = localSlots;
-    this.scheduler = scheduler;
     this.table = table;
-    this.sharding = sharding;
     this.settings = settings;
-    this.timeout = settings.requestTimeout();
-    this.acl = new io.keyshard.node.acl.Acl(table, settings.aclUsers(), settings.requirePass());
+    this.slots = new SlotClient(sharding, localSlots, scheduler, settings.requestTimeout());
+    this.acl = new Acl(table, settings.aclUsers(), settings.requirePass());
+  }
+
+  /** How this node reaches its slots: everything below the router asks them through it. */
+  public SlotClient slots() {
+    return slots;
   }
 
   /** The node's ACL users: AUTH, the permission check in {@link #dispatch}, ACL commands. */
-  public io.keyshard.node.acl.Acl acl() {
+  public Acl acl() {
     return acl;
   }
 
@@ -107,17 +97,6 @@ public final class Router {
   public CommandTable table() {
     return table;
   }
-
-  /**
-   * What the command table says about one request, worked out once: RespServer needs it to
-   * keep pipeline order ({@link #keepsOrder}) and {@link #dispatch} to route it.
-   */
-  public record Route(
-      Reply invalid,
-      CommandSpec top,
-      CommandSpec spec,
-      java.util.SortedSet<Integer> slots,
-      boolean evictFirst) {}
 
   public Route route(byte[][] argv) {
     Reply invalid = table.check(argv);
@@ -152,8 +131,8 @@ public final class Router {
   }
 
   /** The used memory of the slots running here (maxmemory, INFO memory). */
-  public io.keyshard.node.slot.MemoryAccountant memory() {
-    return localSlots.memory();
+  public MemoryAccountant memory() {
+    return slots.localSlots().memory();
   }
 
   public void setEvictor(Evictor evictor) {
@@ -305,7 +284,7 @@ public final class Router {
       s.multi.add(argv);
       return done(Reply.QUEUED);
     }
-    if (spec.isWrite() && route.slots().size() != 1 && !journal.admitsWrite()) {
+    if (spec.isWrite() && route.slots().size() != 1 && !slots.journal().admitsWrite()) {
       // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
       return done(JournalHealth.NOT_APPLIED);
     }
@@ -319,20 +298,20 @@ public final class Router {
   }
 
   /** Runs a keyed command where its keys are: one slot, or a transaction over several. */
-  CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route) {
+  public CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
-    java.util.SortedSet<Integer> slots = route.slots();
-    if (slots.isEmpty()) {
+    SortedSet<Integer> keySlots = route.slots();
+    if (keySlots.isEmpty()) {
       // A keyless form of a keyed command (OBJECT HELP): any slot can answer it.
-      return execInSlot(0, top.name(), db, argv, false);
+      return slots.execInSlot(0, top.name(), db, argv, false);
     }
-    if (slots.size() == 1) {
-      return execInSlot(slots.first(), top.name(), db, argv, spec.isWrite());
+    if (keySlots.size() == 1) {
+      return slots.execInSlot(keySlots.first(), top.name(), db, argv, spec.isWrite());
     }
     CrossSlotProgram program = commands.get(top.name()).crossSlot();
     if (program != null) {
-      return transactions.run(slots, tx -> program.run(tx::exec, db, argv, spec));
+      return transactions.run(keySlots, tx -> program.run(tx::exec, db, argv, spec));
     }
     return done(Verdict.CROSS_SLOT.reply());
   }
@@ -355,7 +334,7 @@ public final class Router {
     if (binding.kind() == Kind.BLOCKING) {
       return false; // a blocked client runs nothing else until it is served, as in Redis
     }
-    io.keyshard.node.cluster.ClusterView view = cluster;
+    ClusterView view = cluster;
     if (proxy != null && view != null && route.slots().size() == 1 && !view.owns(route.slots().first())) {
       return false; // proxied over another connection: runs alone, so it keeps its place
     }
@@ -365,18 +344,18 @@ public final class Router {
     return route.slots().size() <= 1;
   }
 
-  public static java.util.SortedSet<Integer> slotsOf(byte[][] argv, int[] keys) {
-    java.util.SortedSet<Integer> slots = new java.util.TreeSet<>();
+  public static SortedSet<Integer> slotsOf(byte[][] argv, int[] keys) {
+    SortedSet<Integer> slots = new TreeSet<>();
     for (int k : keys) {
       slots.add(Slots.slot(argv[k]));
     }
     return slots;
   }
 
-  private volatile java.util.function.Consumer<Session> closeHook = s -> {};
+  private volatile Consumer<Session> closeHook = s -> {};
 
   /** Forgets a connection's WATCHes: when it closes, and when its EXEC is rejected. */
-  public void setCloseHook(java.util.function.Consumer<Session> hook) {
+  public void setCloseHook(Consumer<Session> hook) {
     this.closeHook = hook;
   }
 
@@ -393,35 +372,35 @@ public final class Router {
   }
 
   private volatile Blocking blocking;
-  private volatile JournalHealth journal = new JournalHealth();
 
   /** What the slots report about the journal (docs/decisions/2026-11-22-journal-faults.md). */
   public void setJournal(JournalHealth journal) {
-    this.journal = journal;
+    slots.setJournal(journal);
   }
 
   public JournalHealth journal() {
-    return journal;
+    return slots.journal();
   }
-  private volatile io.keyshard.node.cluster.ClusterView cluster;
-  private volatile io.keyshard.node.cluster.ProxyClient proxy;
+
+  private volatile ClusterView cluster;
+  private volatile ProxyClient proxy;
 
   /** Cluster proxy mode: commands for slots owned elsewhere run there instead of MOVED. */
-  public void setProxy(io.keyshard.node.cluster.ProxyClient proxy) {
+  public void setProxy(ProxyClient proxy) {
     this.proxy = proxy;
   }
 
   // ---- Slots being handed to another node (cluster mode) ----
 
   /** Per moving slot: the gate that opens when the move is over, and the last request parked. */
-  private final java.util.concurrent.ConcurrentHashMap<Integer, CompletableFuture<Void>> moving =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.ConcurrentHashMap<Integer, CompletableFuture<?>> parkedTail =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, CompletableFuture<Void>> moving =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, CompletableFuture<?>> parkedTail =
+      new ConcurrentHashMap<>();
 
   /** From now on, requests for these slots wait until {@link #endMove}. */
-  public void beginMove(java.util.Collection<Integer> slots) {
-    for (int slot : slots) {
+  public void beginMove(Collection<Integer> moved) {
+    for (int slot : moved) {
       moving.putIfAbsent(slot, new CompletableFuture<>());
     }
   }
@@ -439,7 +418,7 @@ public final class Router {
   }
 
   /** Queues a request behind the slot's gate, in arrival order (one after the other). */
-  private CompletionStage<Reply> park(int slot, java.util.function.Supplier<CompletionStage<Reply>> again) {
+  private CompletionStage<Reply> park(int slot, Supplier<CompletionStage<Reply>> again) {
     synchronized (parkedTail) {
       CompletableFuture<Void> gate = moving.get(slot);
       CompletableFuture<?> previous = parkedTail.getOrDefault(slot, gate == null ? CompletableFuture.completedFuture(null) : gate);
@@ -452,11 +431,23 @@ public final class Router {
   }
 
   /** Cluster mode: route by this node's copy of the slot table. */
-  public void setCluster(io.keyshard.node.cluster.ClusterView view) {
+  public void setCluster(ClusterView view) {
     this.cluster = view;
+    slots.setIncarnations(
+        new SlotClient.Incarnations() {
+          @Override
+          public long epoch(int slot) {
+            return view.table().slotEpoch(slot);
+          }
+
+          @Override
+          public SlotEntityId id(int slot) {
+            return view.entityId(slot);
+          }
+        });
   }
 
-  public io.keyshard.node.cluster.ClusterView cluster() {
+  public ClusterView cluster() {
     return cluster;
   }
 
@@ -474,87 +465,6 @@ public final class Router {
 
   public void setTransactions(Transactions transactions) {
     this.transactions = transactions;
-  }
-
-  /** Runs one command body in one slot and returns its reply (or a timeout error). */
-  public CompletionStage<Reply> execInSlot(
-      int slot, String name, int db, byte[][] argv, boolean write) {
-    if (journal.isRecovering(slot)) {
-      // Its last journal write failed and it has not recovered yet: what it holds is unknown
-      // until then, so nothing runs there, reads included (other slots serve as usual).
-      return done(JournalHealth.RECOVERING);
-    }
-    if (write && !journal.admitsWrite()) {
-      // The journal is failing: fail at once, certainly unwritten, instead of each write
-      // waiting for the journal to fail it (one write per interval still goes, as a probe).
-      return done(JournalHealth.NOT_APPLIED);
-    }
-    return this.<Reply>ask(slot, replyTo -> new SlotEntity.Exec(name, db, argv, write, replyTo))
-        .exceptionally(t -> failure(t, write));
-  }
-
-  /** Sends a slot a message that has no reply. */
-  public void tell(int slot, SlotEntity.Command message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot, epochOf(slot));
-    if (local != null && viaSharding.get(slot) == 0) {
-      local.tell(message);
-    } else {
-      entity(slot).tell(message);
-    }
-  }
-
-  /**
-   * Asks a slot. A slot running in this JVM is asked directly; otherwise (not started yet, or
-   * elsewhere) through Cluster Sharding, which starts it. A connection's requests must reach a
-   * slot in the order they were sent, so a slot is asked directly only while no request to it
-   * is still on its way through sharding (which may hold messages while the slot starts).
-   */
-  public <T> CompletionStage<T> ask(
-      int slot, org.apache.pekko.japi.function.Function<ActorRef<T>, SlotEntity.Command> message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot, epochOf(slot));
-    if (local != null && viaSharding.get(slot) == 0) {
-      return Futures.plain(AskPattern.ask(local, message, timeout, scheduler));
-    }
-    viaSharding.incrementAndGet(slot);
-    return Futures.plain(entity(slot).ask(message, timeout))
-        .whenComplete((r, t) -> viaSharding.decrementAndGet(slot));
-  }
-
-  /** The epoch of this node's incarnation of a slot: 0 standalone. */
-  private long epochOf(int slot) {
-    io.keyshard.node.cluster.ClusterView view = cluster;
-    return view == null ? 0 : view.table().slotEpoch(slot);
-  }
-
-  private EntityRef<SlotEntity.Command> entity(int slot) {
-    EntityRef<SlotEntity.Command> ref = refs.get(slot);
-    io.keyshard.node.cluster.ClusterView view = cluster;
-    long epoch = view == null ? 0 : view.table().slotEpoch(slot);
-    if (ref == null || refEpochs.get(slot) != epoch) {
-      // In cluster mode the entity id names its owner and the slot's epoch (see
-      // RequesterAllocation and ClusterView.entityId).
-      String id = (view == null ? SlotEntityId.standalone(slot) : view.entityId(slot)).toString();
-      ref = sharding.entityRefFor(SlotEntity.TYPE_KEY, id);
-      refEpochs.set(slot, epoch);
-      refs.set(slot, ref);
-    }
-    return ref;
-  }
-
-  /**
-   * The answer to a slot that failed to answer. A timed-out read changed nothing: TRYAGAIN,
-   * which clients may resend. A timed-out write may or may not be in the journal: a plain ERR,
-   * which no client resends by itself (a second INCR would count twice).
-   */
-  static Reply failure(Throwable t, boolean write) {
-    Throwable cause = t.getCause() != null && t instanceof java.util.concurrent.CompletionException
-        ? t.getCause() : t;
-    if (cause instanceof TimeoutException) {
-      return write
-          ? Err.err("slot did not answer in time; the write may or may not have been applied")
-          : Verdict.tryAgain(Retry.SLOT_TIMEOUT).reply();
-    }
-    return Err.err("internal error: " + cause.getClass().getSimpleName());
   }
 
   static CompletionStage<Reply> done(Reply r) {

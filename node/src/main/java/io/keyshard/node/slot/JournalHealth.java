@@ -3,6 +3,7 @@ package io.keyshard.node.slot;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.protocol.Reply;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.pattern.CircuitBreakerOpenException;
@@ -45,13 +46,13 @@ public final class JournalHealth {
   private volatile Runnable resetConnections = () -> {};
   private final AtomicLong lastReset = new AtomicLong();
 
-  public JournalHealth(java.time.Duration probeInterval) {
+  public JournalHealth(Duration probeInterval) {
     this.probeIntervalMs = probeInterval.toMillis();
   }
 
   /** A journal that is never reported failing (tests of single entities). */
   public JournalHealth() {
-    this(java.time.Duration.ofSeconds(1));
+    this(Duration.ofSeconds(1));
   }
 
   /** Whether a write may go to its slot now: always while healthy, one per interval otherwise. */
