@@ -1,7 +1,5 @@
 package io.keyshard.node;
 
-import io.keyshard.node.slot.SlotEntityId;
-import io.keyshard.node.route.Verdict;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -9,6 +7,7 @@ import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.ServerCommands;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.node.tx.TxLog;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Blocking;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.Evictor;
@@ -18,6 +17,7 @@ import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.node.cluster.ClusterCommands;
 import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;

@@ -4,8 +4,6 @@ import io.keyshard.node.route.Verdict;
 import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.persistence.SlotTableState;
-import io.keyshard.protocol.Err;
-import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

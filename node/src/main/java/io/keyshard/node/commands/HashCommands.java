@@ -1,7 +1,6 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.node.commands.StringCommands.LongDouble;
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.HashValue;

@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.ListEvent;
 import io.keyshard.persistence.ListValue;
@@ -10,7 +9,6 @@ import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The list family, with Redis 7.0's semantics, argument order, reply shapes and error texts.

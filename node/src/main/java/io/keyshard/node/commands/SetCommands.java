@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
@@ -18,7 +17,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 

@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.KeyshardSerializer;

@@ -52,8 +52,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * A write is refused with TRYAGAIN, before it runs, while the journal is failing, and any
  * command for a slot that is recovering after a failed journal write (JournalHealth).
  * In cluster mode, before MULTI queueing: keys owned by another node get MOVED, keys in
- * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN (ASK and TRYAGAIN come with
- * migration).
+ * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN; each outcome is a {@link Verdict},
+ * decided in {@link #verdict} (a new redirect goes there and in route/Verdict). Which handler a
+ * command gets comes from the {@link CommandRegistry}; slots are reached through {@link SlotClient}.
  */
 public final class Router {
   private final CommandTable table;

@@ -1,7 +1,7 @@
 package io.keyshard.node.slot;
 
-import io.keyshard.node.route.Verdict;
 import io.keyshard.node.CborSerializable;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
