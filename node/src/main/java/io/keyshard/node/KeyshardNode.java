@@ -3,18 +3,21 @@ package io.keyshard.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import io.keyshard.node.commands.CrossSlot;
+import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.ServerCommands;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.node.tx.TxLog;
-import io.keyshard.node.commands.SlotCommands;
+import io.keyshard.node.route.Verdict;
+import io.keyshard.node.server.Blocking;
 import io.keyshard.node.server.ClientRegistry;
+import io.keyshard.node.server.Evictor;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.RespServer;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.node.cluster.ClusterCommands;
 import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;
@@ -319,19 +322,21 @@ public final class KeyshardNode implements AutoCloseable {
     }
     return new SlotEntity.Fence() {
       @Override
-      public String refusal(int slot, long epoch) {
+      public Verdict refusal(int slot, long epoch) {
         ClusterView.Table t = view.table();
         if (view.owns(slot)) {
           // Every command asks: the common answer allocates nothing.
-          return t.slotEpoch(slot) == epoch ? null : "TRYAGAIN slot " + slot + " changed epoch, please retry";
+          return t.slotEpoch(slot) == epoch
+              ? null
+              : Verdict.tryAgain(Verdict.Retry.EPOCH_CHANGED, Integer.toString(slot));
         }
-        io.keyshard.protocol.Reply r = view.redirect(new java.util.TreeSet<>(java.util.List.of(slot)));
-        return r instanceof io.keyshard.protocol.Reply.Error e ? e.text() : null;
+        Verdict v = view.verdict(slot);
+        return v.refuses() ? v : null;
       }
 
       @Override
-      public String paused() {
-        return view.fenced() ? "CLUSTERDOWN The cluster is down" : null;
+      public Verdict paused() {
+        return view.fenced() ? Verdict.CLUSTER_DOWN : null;
       }
     };
   }
@@ -463,9 +468,10 @@ public final class KeyshardNode implements AutoCloseable {
     ActorRef<SlotIndex.Command> index =
         spawn(system, SlotIndex.create(nodeId, journal), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
+    CommandRegistry.Builder commands = CommandRegistry.keyedCommands();
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
-            SlotCommands.all(),
+            commands.slotBodies(),
             index,
             config.getInt("keyshard.snapshot-every"),
             config.getInt("keyshard.active-expire.batch"),
@@ -481,8 +487,9 @@ public final class KeyshardNode implements AutoCloseable {
         Entity.of(
                 SlotEntity.TYPE_KEY,
                 ctx -> {
-                  int slot = slotOf(ctx.getEntityId());
-                  long epoch = epochOf(ctx.getEntityId());
+                  SlotEntityId id = SlotEntityId.parse(ctx.getEntityId());
+                  int slot = id.slot();
+                  long epoch = id.epoch();
                   return rehearsal != null && io.keyshard.node.cluster.Rehearsal.isRehearsal(epoch)
                       ? rehearsal.entity(slot, epoch)
                       : SlotEntity.create(slot, epoch, slotSettings);
@@ -511,13 +518,11 @@ public final class KeyshardNode implements AutoCloseable {
           startTimeout);
     }
     Transactions transactions =
-        new Transactions(router, txLog, index, system.scheduler(), settings.requestTimeout());
-    router.setTransactions(transactions, new CrossSlot());
-    router.setBlocking(new io.keyshard.node.server.Blocking(router));
-    router.setEvictor(new io.keyshard.node.server.Evictor(router, localSlots.memory(), settings));
-    java.util.Map<String, io.keyshard.node.server.SessionCommand> sessionCommands =
-        new java.util.HashMap<>(
-            new ServerCommands(router, settings, clients, stats, index, system, config).all());
+        new Transactions(router.slots(), txLog, index, system.scheduler(), settings.requestTimeout());
+    router.setTransactions(transactions);
+    router.setBlocking(new Blocking(router.slots(), router::runKeyed));
+    router.setEvictor(new Evictor(router.slots(), localSlots.memory(), settings));
+    new ServerCommands(router, settings, clients, stats, index, system, config).register(commands);
     io.keyshard.node.cluster.Mirror mirror = null;
     if (membership != null && config.getString(JOURNAL_URL).startsWith("jdbc:postgresql:")) {
       String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
@@ -570,25 +575,15 @@ public final class KeyshardNode implements AutoCloseable {
                   + "keyshard_replica_events_applied:" + (m == null ? 0 : m.appliedEvents()) + "\r\n"
                   + "keyshard_takeover_warm_starts:" + (m == null ? 0 : m.handedOver()) + "\r\n"
                   + "keyshard_takeover_rehearsal:" + (rehearsal == null ? "none" : rehearsal.status()) + "\r\n");
-      sessionCommands.put("cluster", (s, argv, spec) -> clusterCommands.runAsync(s, argv));
-      sessionCommands.put(
-          "readonly",
-          (s, argv, spec) -> {
-            s.readonly = true;
-            return CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK);
-          });
-      sessionCommands.put(
-          "readwrite",
-          (s, argv, spec) -> {
-            s.readonly = false;
-            return CompletableFuture.completedFuture(io.keyshard.protocol.Reply.OK);
-          });
+      clusterCommands.register(commands);
+    } else {
+      ServerCommands.registerClusterDisabled(commands);
     }
     java.util.concurrent.atomic.AtomicBoolean shutdown = new java.util.concurrent.atomic.AtomicBoolean();
     ClusterMembership members = membership;
-    sessionCommands.put(
+    commands.session(
         "shutdown", (s, argv, spec) -> shutdownCommand(system, members, router, shutdown, s, argv));
-    router.setSessionCommands(sessionCommands);
+    router.setCommands(commands.build(table));
 
     // Wake the slots that hold keys, so their expiry timers run and the first reads are warm.
     int[] nonEmpty =
@@ -601,7 +596,7 @@ public final class KeyshardNode implements AutoCloseable {
     java.util.function.IntPredicate servedHere = slot -> owned == null || owned.owns(slot);
     for (int slot : nonEmpty) {
       if (servedHere.test(slot)) {
-        router.tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
+        router.slots().tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
       }
     }
     // Slots the journal holds but this node's index does not know (written by another topology,
@@ -612,7 +607,7 @@ public final class KeyshardNode implements AutoCloseable {
       indexed.set(slot);
     }
     io.keyshard.node.slot.Warmer.warmFromJournal(
-        system, router, slot -> servedHere.test(slot) && !indexed.get(slot));
+        system, router.slots(), slot -> servedHere.test(slot) && !indexed.get(slot));
 
     // Redis's clientsCron: close connections idle for longer than "timeout" seconds.
     system
@@ -700,15 +695,13 @@ public final class KeyshardNode implements AutoCloseable {
 
     @Override
     public String shardId(String entityId) {
-      int at = entityId.indexOf('@');
-      if (at < 0) {
-        return Integer.toString(Integer.parseInt(entityId) / SLOTS_PER_SHARD);
+      SlotEntityId id = SlotEntityId.parse(entityId);
+      if (id.owner() == null) {
+        return Integer.toString(id.slot() / SLOTS_PER_SHARD);
       }
-      // Cluster mode: "<slot>@<owner>@<epoch>" lives in the owner's group (see
-      // RequesterAllocation); the epoch does not change the group.
-      int end = entityId.indexOf('@', at + 1);
-      String owner = end < 0 ? entityId.substring(at + 1) : entityId.substring(at + 1, end);
-      return owner + "/" + Integer.parseInt(entityId.substring(0, at)) / SLOTS_PER_SHARD;
+      // Cluster mode: an entity lives in its owner's group (see RequesterAllocation); the epoch
+      // does not change the group.
+      return id.owner() + "/" + id.slot() / SLOTS_PER_SHARD;
     }
 
     @Override
@@ -717,17 +710,6 @@ public final class KeyshardNode implements AutoCloseable {
     }
   }
 
-  /** The slot of an entity id: "<slot>" standalone, "<slot>@<owner>@<epoch>" in cluster mode. */
-  static int slotOf(String entityId) {
-    int at = entityId.indexOf('@');
-    return Integer.parseInt(at < 0 ? entityId : entityId.substring(0, at));
-  }
-
-  /** The slot epoch an entity id names (0 standalone). */
-  static long epochOf(String entityId) {
-    int last = entityId.lastIndexOf('@');
-    return last < 0 || last == entityId.indexOf('@') ? 0 : Long.parseLong(entityId.substring(last + 1));
-  }
 
   /**
    * Cluster mode: the slot table singleton (it runs on the oldest member), this node's view of

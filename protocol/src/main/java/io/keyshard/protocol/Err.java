@@ -29,8 +29,6 @@ public final class Err {
   public static final Reply AUTH_NOT_CONFIGURED = Reply.error(
       "ERR AUTH <password> called without any password configured for the default user. "
           + "Are you sure your configuration is correct?");
-  public static final Reply CROSSSLOT =
-      Reply.error("CROSSSLOT Keys in request don't hash to the same slot");
   public static final Reply CLUSTER_DISABLED =
       Reply.error("ERR This instance has cluster support disabled");
   public static final Reply SAME_OBJECT =

@@ -1,14 +1,25 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.commands.CommandRegistry;
+import io.keyshard.node.server.NodeSettings;
+import io.keyshard.node.server.Router;
 import io.keyshard.node.server.Session;
+import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.protocol.Err;
+import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
@@ -23,13 +34,13 @@ public final class ClusterCommands {
   private final ClusterMembership membership;
   private final ClusterView view;
   private final ActorSystem<?> system;
-  private final io.keyshard.node.server.Router router;
+  private final Router router;
 
   public ClusterCommands(
       ClusterMembership membership,
       ActorSystem<?> system,
-      io.keyshard.node.server.Router router,
-      io.keyshard.node.server.NodeSettings settings) {
+      Router router,
+      NodeSettings settings) {
     this.membership = membership;
     this.view = membership.view();
     this.system = system;
@@ -38,22 +49,22 @@ public final class ClusterCommands {
     settings.setReplicationInfo(this::replicationInfo);
   }
 
-  private volatile java.util.function.Supplier<String> extraInfo = () -> "";
-  private volatile java.util.function.Consumer<Boolean> reset;
-  private volatile java.util.function.Supplier<int[]> nonEmptySlots = () -> new int[0];
+  private volatile Supplier<String> extraInfo = () -> "";
+  private volatile Consumer<Boolean> reset;
+  private volatile Supplier<int[]> nonEmptySlots = () -> new int[0];
 
   /** CLUSTER RESET ends this incarnation: {@code reset} is told whether HARD. */
-  public void setReset(java.util.function.Consumer<Boolean> reset) {
+  public void setReset(Consumer<Boolean> reset) {
     this.reset = reset;
   }
 
   /** The slots of this node that hold keys (CLUSTER RESET refuses a primary with keys). */
-  public void setNonEmptySlots(java.util.function.Supplier<int[]> slots) {
+  public void setNonEmptySlots(Supplier<int[]> slots) {
     this.nonEmptySlots = slots;
   }
 
   /** More INFO cluster lines (recovery and replica counters). */
-  public void setExtraInfo(java.util.function.Supplier<String> lines) {
+  public void setExtraInfo(Supplier<String> lines) {
     this.extraInfo = lines;
   }
 
@@ -92,7 +103,24 @@ public final class ClusterCommands {
   }
 
   /** Subcommands that answer from memory; the others may wait for the slot table or a slot. */
-  public java.util.concurrent.CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
+  /** A cluster node's CLUSTER, READONLY and READWRITE (a standalone node's: ServerCommands). */
+  public void register(CommandRegistry.Builder r) {
+    r.session("cluster", (s, argv, spec) -> runAsync(s, argv));
+    r.session(
+        "readonly",
+        (s, argv, spec) -> {
+          s.readonly = true;
+          return CompletableFuture.completedFuture(Reply.OK);
+        });
+    r.session(
+        "readwrite",
+        (s, argv, spec) -> {
+          s.readonly = false;
+          return CompletableFuture.completedFuture(Reply.OK);
+        });
+  }
+
+  public CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
     String sub = new String(argv[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
     if (sub.equals("countkeysinslot") || sub.equals("getkeysinslot")) {
       return keysInSlot(s, argv, sub.equals("countkeysinslot"));
@@ -102,15 +130,15 @@ public final class ClusterCommands {
         || sub.equals("replicate") || sub.equals("failover") || sub.equals("reset")
         || sub.equals("bumpepoch")) {
       // The table's answer may take a moment: not on the connection's thread.
-      return java.util.concurrent.CompletableFuture.supplyAsync(() -> run(s, argv));
+      return CompletableFuture.supplyAsync(() -> run(s, argv));
     }
-    return java.util.concurrent.CompletableFuture.completedFuture(run(s, argv));
+    return CompletableFuture.completedFuture(run(s, argv));
   }
 
   public Reply run(Session s, byte[][] argv) {
     try {
       return runOrThrow(s, argv);
-    } catch (io.keyshard.protocol.RedisException e) {
+    } catch (RedisException e) {
       return e.reply();
     }
   }
@@ -248,50 +276,50 @@ public final class ClusterCommands {
     } catch (NumberFormatException e) {
       // below
     }
-    throw new io.keyshard.protocol.RedisException(Err.err("Invalid or out of range slot"));
+    throw new RedisException(Err.err("Invalid or out of range slot"));
   }
 
   private static void distinct(List<Integer> slots) {
-    Set<Integer> seen = new java.util.HashSet<>();
+    Set<Integer> seen = new HashSet<>();
     for (int s : slots) {
       if (!seen.add(s)) {
-        throw new io.keyshard.protocol.RedisException(Err.err("Slot " + s + " specified multiple times"));
+        throw new RedisException(Err.err("Slot " + s + " specified multiple times"));
       }
     }
   }
 
   /** COUNTKEYSINSLOT and GETKEYSINSLOT: keys of this node's slot, in the selected database. */
-  private java.util.concurrent.CompletionStage<Reply> keysInSlot(
+  private CompletionStage<Reply> keysInSlot(
       Session s, byte[][] argv, boolean count) {
     int slot;
     long max = Long.MAX_VALUE;
     try {
       long v = Long.parseLong(new String(argv[2], StandardCharsets.UTF_8));
       if (v < 0 || v >= 16384) {
-        return java.util.concurrent.CompletableFuture.completedFuture(Err.err("Invalid slot"));
+        return CompletableFuture.completedFuture(Err.err("Invalid slot"));
       }
       slot = (int) v;
       if (!count) {
         max = Long.parseLong(new String(argv[3], StandardCharsets.UTF_8));
         if (max < 0) {
-          return java.util.concurrent.CompletableFuture.completedFuture(
+          return CompletableFuture.completedFuture(
               Err.err("Invalid slot or number of keys"));
         }
       }
     } catch (NumberFormatException e) {
-      return java.util.concurrent.CompletableFuture.completedFuture(
+      return CompletableFuture.completedFuture(
           count ? Err.err("Invalid slot") : Err.err("Invalid slot or number of keys"));
     }
     ClusterView.Node owner = view.table().owner(slot);
     if (owner == null || !owner.id().equals(view.myId())) {
-      return java.util.concurrent.CompletableFuture.completedFuture(
+      return CompletableFuture.completedFuture(
           count ? Reply.integer(0) : Reply.array(List.of()));
     }
     long limit = max;
     int db = s.db;
-    return router
-        .<io.keyshard.node.slot.SlotEntity.KeyList>ask(
-            slot, r -> new io.keyshard.node.slot.SlotEntity.ListKeys(db, null, null, r))
+    return router.slots()
+        .<SlotEntity.KeyList>ask(
+            slot, r -> new SlotEntity.ListKeys(db, null, null, r))
         .thenApply(
             keys -> {
               if (count) {
@@ -311,8 +339,8 @@ public final class ClusterCommands {
   /** Member addresses (host:bus port) that are up and reachable from here. */
   private Set<String> reachable() {
     Cluster c = Cluster.get(system);
-    Set<String> out = new java.util.HashSet<>();
-    Set<Member> unreachable = new java.util.HashSet<>();
+    Set<String> out = new HashSet<>();
+    Set<Member> unreachable = new HashSet<>();
     c.state().getUnreachable().forEach(unreachable::add);
     for (Member m : c.state().getMembers()) {
       if (m.status() == MemberStatus.up() && !unreachable.contains(m)) {
@@ -416,14 +444,14 @@ public final class ClusterCommands {
       return Err.err(
           "CLUSTER RESET of a node that owns slots: give them away first (CLUSTER SETSLOT <slot> NODE <id>, or DELSLOTS)");
     }
-    java.util.function.Consumer<Boolean> end = reset;
+    Consumer<Boolean> end = reset;
     if (end == null) {
       return Err.err("CLUSTER RESET is not available on this node");
     }
     membership.leaveTable();
     boolean h = hard;
     // Answer first, then leave (the connection closes with this incarnation).
-    system.scheduler().scheduleOnce(java.time.Duration.ofMillis(200), () -> end.accept(h), system.executionContext());
+    system.scheduler().scheduleOnce(Duration.ofMillis(200), () -> end.accept(h), system.executionContext());
     return Reply.OK;
   }
 

@@ -1,19 +1,27 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.route.Verdict;
+import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.persistence.SlotTableState;
-import io.keyshard.protocol.Err;
-import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
 
 /**
@@ -38,7 +46,7 @@ public final class ClusterView {
       short[] owners,
       long[] slotEpochs,
       long epoch,
-      java.util.Map<String, String> replicaOf) {
+      Map<String, String> replicaOf) {
     /** The primary a node replicates, or null if it is a primary. */
     public String primaryOf(String nodeId) {
       return replicaOf.get(nodeId);
@@ -102,11 +110,11 @@ public final class ClusterView {
 
     static Table of(SlotTableEvent.TableSnapshot t) {
       List<Node> nodes = new ArrayList<>();
-      java.util.Map<String, Long> epochs = new java.util.HashMap<>();
+      Map<String, Long> epochs = new HashMap<>();
       for (SlotTableEvent.SlotsAssigned a : t.owners()) {
         epochs.merge(a.nodeId(), a.epoch(), Math::max);
       }
-      java.util.Map<String, Short> index = new java.util.HashMap<>();
+      Map<String, Short> index = new HashMap<>();
       for (SlotTableEvent.NodeSeen n : t.nodes()) {
         index.put(n.nodeId(), (short) nodes.size());
         nodes.add(new Node(n.nodeId(), n.host(), n.port(), n.busPort(), epochs.getOrDefault(n.nodeId(), 0L)));
@@ -122,13 +130,13 @@ public final class ClusterView {
           Arrays.fill(slotEpochs, r.get(k), r.get(k + 1) + 1, a.epoch());
         }
       }
-      java.util.Map<String, String> replicaOf = new java.util.HashMap<>();
+      Map<String, String> replicaOf = new HashMap<>();
       for (SlotTableEvent.ReplicaSet r : t.replicaList()) {
         if (!r.primaryId().isEmpty()) {
           replicaOf.put(r.nodeId(), r.primaryId());
         }
       }
-      return new Table(List.copyOf(nodes), owners, slotEpochs, t.epoch(), java.util.Map.copyOf(replicaOf));
+      return new Table(List.copyOf(nodes), owners, slotEpochs, t.epoch(), Map.copyOf(replicaOf));
     }
   }
 
@@ -166,10 +174,10 @@ public final class ClusterView {
    */
   static void pushEverywhere(ActorSystem<?> system, SlotTableEvent.TableSnapshot table) {
     org.apache.pekko.actor.ActorSystem classic = system.classicSystem();
-    for (org.apache.pekko.cluster.Member m :
-        org.apache.pekko.cluster.Cluster.get(classic).state().getMembers()) {
-      if (m.status() == org.apache.pekko.cluster.MemberStatus.up()
-          || m.status() == org.apache.pekko.cluster.MemberStatus.weaklyUp()) {
+    for (Member m :
+        Cluster.get(classic).state().getMembers()) {
+      if (m.status() == MemberStatus.up()
+          || m.status() == MemberStatus.weaklyUp()) {
         classic
             .actorSelection(m.address() + "/system/" + NAME)
             .tell(table, org.apache.pekko.actor.ActorRef.noSender());
@@ -182,7 +190,7 @@ public final class ClusterView {
     return Behaviors.setup(
         ctx -> {
           org.apache.pekko.actor.typed.ActorRef<Replicator.Command> replicator =
-              org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData.get(ctx.getSystem())
+              DistributedData.get(ctx.getSystem())
                   .replicator();
           replicator.tell(
               new Replicator.Subscribe<>(
@@ -234,20 +242,18 @@ public final class ClusterView {
     if (next.nodes().stream().anyMatch(n -> n.id().equals(myId))) {
       knowsMe.complete(null);
     }
-    for (java.util.function.BiConsumer<Table, Table> l : listeners) {
+    for (BiConsumer<Table, Table> l : listeners) {
       l.accept(before, next);
     }
   }
 
-  private final List<java.util.function.BiConsumer<Table, Table>> listeners =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<BiConsumer<Table, Table>> listeners =
+      new CopyOnWriteArrayList<>();
 
   /** Called with the old and the new table after every change brought by Distributed Data. */
-  public void onChange(java.util.function.BiConsumer<Table, Table> listener) {
+  public void onChange(BiConsumer<Table, Table> listener) {
     listeners.add(listener);
   }
-
-  private static final Reply CLUSTER_DOWN = Reply.error("CLUSTERDOWN The cluster is down");
 
   private volatile boolean fenced;
 
@@ -275,8 +281,8 @@ public final class ClusterView {
    * A slot that leaves this node and comes back does so under a newer epoch, so it starts a new
    * entity (recovered from the journal) and never reaches one left from before.
    */
-  public String entityId(int slot) {
-    return slot + "@" + myId + "@" + table.slotEpoch(slot);
+  public SlotEntityId entityId(int slot) {
+    return new SlotEntityId(slot, myId, table.slotEpoch(slot));
   }
 
   /** Completes once a published table names this node. */
@@ -293,27 +299,32 @@ public final class ClusterView {
   }
 
   /**
-   * Null when this node serves every one of {@code slots}; otherwise Redis Cluster's answer:
-   * CROSSSLOT for keys in several slots, CLUSTERDOWN for a slot nobody owns, MOVED to the owner.
+   * What this node's table says about {@code slots}: served here, or Redis Cluster's answer
+   * (CLUSTERDOWN while fenced, CROSSSLOT for keys in several slots, CLUSTERDOWN for a slot nobody
+   * owns, MOVED to the owner). The router decides the rest (server/Router).
    */
-  public Reply redirect(SortedSet<Integer> slots) {
+  public Verdict verdict(SortedSet<Integer> slots) {
     if (slots.isEmpty()) {
-      return null;
+      return Verdict.SERVED_HERE;
     }
     if (fenced) {
-      return CLUSTER_DOWN;
+      return Verdict.CLUSTER_DOWN;
     }
     if (slots.size() > 1) {
-      return Err.CROSSSLOT;
+      return Verdict.CROSS_SLOT;
     }
-    int slot = slots.first();
+    return verdict(slots.first());
+  }
+
+  /** The same for one slot, fenced or not. */
+  public Verdict verdict(int slot) {
     Node owner = table.owner(slot);
     if (owner == null) {
-      return Reply.error("CLUSTERDOWN Hash slot not served");
+      return Verdict.SLOT_NOT_SERVED;
     }
     if (owner.id().equals(myId)) {
-      return null;
+      return Verdict.SERVED_HERE;
     }
-    return Reply.error("MOVED " + slot + " " + owner.address());
+    return new Verdict.Moved(slot, owner.address());
   }
 }

@@ -1,18 +1,30 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.commands.CommandRegistry;
+import io.keyshard.node.slot.SlotCommand;
+import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
+import io.keyshard.protocol.RedisException;
+import io.keyshard.protocol.Reply;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -76,7 +88,7 @@ public final class Mirror implements AutoCloseable {
       String user,
       String password,
       ClusterView view,
-      java.util.function.BiConsumer<Mirror, java.util.List<Integer>> onFirstFollow) {
+      BiConsumer<Mirror, List<Integer>> onFirstFollow) {
     Mirror m = new Mirror(system, url, user, password, view);
     m.onFirstFollow = onFirstFollow;
     BY_SYSTEM.put(system, m);
@@ -84,7 +96,7 @@ public final class Mirror implements AutoCloseable {
     return m;
   }
 
-  private volatile java.util.function.BiConsumer<Mirror, java.util.List<Integer>> onFirstFollow;
+  private volatile BiConsumer<Mirror, List<Integer>> onFirstFollow;
 
   /** Deletes the journal rows and snapshots of persistence ids starting with {@code prefix}. */
   public void deleteRows(String prefix) {
@@ -96,7 +108,7 @@ public final class Mirror implements AutoCloseable {
           st.executeUpdate();
         }
       }
-    } catch (java.sql.SQLException e) {
+    } catch (SQLException e) {
       log.warn("Could not delete the rows of {}*: {}", prefix, e.toString());
     }
   }
@@ -110,33 +122,33 @@ public final class Mirror implements AutoCloseable {
    * READONLY: runs a read command on the warm copy of a slot of {@code primaryId}; null if this
    * node does not follow that primary (yet).
    */
-  public synchronized io.keyshard.protocol.Reply read(
+  public synchronized Reply read(
       String primaryId, int slot, int db, String name, byte[][] argv) {
     if (!primaryId.equals(following)) {
       return null;
     }
-    io.keyshard.node.slot.SlotCommand body = COMMANDS.get(name);
+    SlotCommand body = COMMANDS.get(name);
     if (body == null) {
       return null;
     }
     Warm w = slots.get(slot);
     SlotState state = w == null ? new SlotState() : w.state;
     try {
-      return body.run(new io.keyshard.node.slot.SlotContext(state, db, argv, System.currentTimeMillis(), false));
-    } catch (io.keyshard.protocol.RedisException e) {
+      return body.run(new SlotContext(state, db, argv, System.currentTimeMillis(), false));
+    } catch (RedisException e) {
       return e.reply();
     }
   }
 
-  private static final Map<String, io.keyshard.node.slot.SlotCommand> COMMANDS =
-      io.keyshard.node.commands.SlotCommands.all();
+  private static final Map<String, SlotCommand> COMMANDS =
+      CommandRegistry.keyedCommands().slotBodies();
 
   /**
    * Reads the journal heads of slots this node just gained, for their recoveries
    * ({@link JournalHeads}); answers those that have events.
    */
-  public java.util.concurrent.CompletableFuture<java.util.List<Integer>> gained(
-      java.util.List<Integer> slots, java.util.concurrent.Executor executor) {
+  public CompletableFuture<List<Integer>> gained(
+      List<Integer> slots, Executor executor) {
     return heads.prefetch(url, user, password, slots, executor);
   }
 
@@ -144,15 +156,15 @@ public final class Mirror implements AutoCloseable {
    * A gained slot's head, for its first recovery ({@link WarmJournal}), once the query is done;
    * null (or null inside): ask the journal.
    */
-  java.util.concurrent.CompletableFuture<Long> takeHead(String persistenceId) {
+  CompletableFuture<Long> takeHead(String persistenceId) {
     return heads.take(persistenceId);
   }
 
   private final JournalHeads heads = new JournalHeads();
 
   /** The slots among {@code slots} whose warm state holds keys. */
-  public synchronized java.util.List<Integer> warmAmong(java.util.List<Integer> slots) {
-    java.util.List<Integer> out = new java.util.ArrayList<>();
+  public synchronized List<Integer> warmAmong(List<Integer> slots) {
+    List<Integer> out = new ArrayList<>();
     for (int slot : slots) {
       Warm w = this.slots.get(slot);
       if (w != null && !w.state.isEmpty()) {
@@ -293,7 +305,7 @@ public final class Mirror implements AutoCloseable {
       rs.next();
       position = rs.getLong(1);
     }
-    java.util.Set<Integer> withData = new java.util.TreeSet<>();
+    Set<Integer> withData = new TreeSet<>();
     try (Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
@@ -311,10 +323,10 @@ public final class Mirror implements AutoCloseable {
       load(c, slot);
     }
     following = primary;
-    java.util.function.BiConsumer<Mirror, java.util.List<Integer>> first = onFirstFollow;
+    BiConsumer<Mirror, List<Integer>> first = onFirstFollow;
     onFirstFollow = null;
     if (first != null) {
-      java.util.List<Integer> primarys = new java.util.ArrayList<>();
+      List<Integer> primarys = new ArrayList<>();
       for (int slot = 0; slot < 16384; slot++) {
         if (isPrimarys(t, primary, slot)) {
           primarys.add(slot);

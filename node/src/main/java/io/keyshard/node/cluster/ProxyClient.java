@@ -1,5 +1,6 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.node.route.Verdict;
 import io.keyshard.protocol.Reply;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -58,8 +59,7 @@ public final class ProxyClient implements AutoCloseable {
             if (c != null) {
               c.close();
             }
-            return Reply.error(
-                "TRYAGAIN the owner of this slot (" + host + ":" + port + ") did not answer: " + e.getMessage());
+            return new Verdict.OwnerUnreachable(host + ":" + port, e.getMessage()).reply();
           }
         },
         io);

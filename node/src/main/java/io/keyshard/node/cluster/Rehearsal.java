@@ -3,21 +3,30 @@ package io.keyshard.node.cluster;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.node.slot.SlotIndex;
+import io.keyshard.node.slot.Warmer;
 import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.Slots;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.SelfUp;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,21 +101,21 @@ public final class Rehearsal {
    * shards allocated for them are those a takeover of these slots needs.
    */
   public CompletableFuture<Void> run(
-      ActorSystem<?> system, ClusterSharding sharding, java.util.List<Integer> among, int slots, Runnable cleanup) {
+      ActorSystem<?> system, ClusterSharding sharding, List<Integer> among, int slots, Runnable cleanup) {
     if (slots <= 0 || among.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
     status = "running";
     long started = System.nanoTime();
     AtomicInteger failed = new AtomicInteger();
-    java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>("");
+    AtomicReference<String> firstFailure = new AtomicReference<>("");
     CompletableFuture<Void> all =
-        io.keyshard.node.slot.Warmer.inWindow(
+        Warmer.inWindow(
             slots,
             AT_ONCE,
             n -> {
               int slot = among.get((int) ((long) n * among.size() / slots) % among.size());
-              String id = slot + "@" + nodeId + "@-" + (n + 1);
+              String id = new SlotEntityId(slot, nodeId, -(n + 1L)).toString();
               return rehearseOne(sharding.entityRefFor(SlotEntity.TYPE_KEY, id))
                   .whenComplete(
                       (d, t) -> {
@@ -124,7 +133,7 @@ public final class Rehearsal {
               "Rehearsed a takeover of {} slots in {} ms ({} failed{})",
               slots, (System.nanoTime() - started) / 1_000_000, failed.get(), firstFailure.get());
         },
-        system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+        system.dispatchers().lookup(DispatcherSelector.blocking()));
   }
 
   /** Where {@link #claimShards} numbers its slots, away from the rehearsal's 1..slots. */
@@ -142,15 +151,15 @@ public final class Rehearsal {
     // Not before: a node that never joins (CLUSTER MEET refused) would only buffer the asks in
     // a region without a coordinator, and its stop would wait for them.
     system.systemActorOf(
-        Behaviors.<org.apache.pekko.cluster.typed.SelfUp>setup(
+        Behaviors.<SelfUp>setup(
             ctx -> {
-              org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem())
+              Cluster.get(ctx.getSystem())
                   .subscriptions()
-                  .tell(org.apache.pekko.cluster.typed.Subscribe.create(
-                      ctx.getSelf(), org.apache.pekko.cluster.typed.SelfUp.class));
-              return Behaviors.receive(org.apache.pekko.cluster.typed.SelfUp.class)
+                  .tell(Subscribe.create(
+                      ctx.getSelf(), SelfUp.class));
+              return Behaviors.receive(SelfUp.class)
                   .onMessage(
-                      org.apache.pekko.cluster.typed.SelfUp.class,
+                      SelfUp.class,
                       up -> {
                         claimShards(sharding, slotsPerShard);
                         return Behaviors.stopped();
@@ -162,14 +171,14 @@ public final class Rehearsal {
   }
 
   CompletableFuture<Void> claimShards(ClusterSharding sharding, int slotsPerShard) {
-    int groups = io.keyshard.protocol.Slots.SLOT_COUNT / slotsPerShard;
+    int groups = Slots.SLOT_COUNT / slotsPerShard;
     long started = System.nanoTime();
     AtomicInteger failed = new AtomicInteger();
-    return io.keyshard.node.slot.Warmer.inWindow(
+    return Warmer.inWindow(
             groups,
             8,
             g -> {
-              String id = (g * slotsPerShard) + "@" + nodeId + "@-" + (CLAIM_BASE + g);
+              String id = new SlotEntityId(g * slotsPerShard, nodeId, -(long) (CLAIM_BASE + g)).toString();
               return sharding
                   .entityRefFor(SlotEntity.TYPE_KEY, id)
                   .<Done>ask(SlotEntity.Warm::new, TIMEOUT)

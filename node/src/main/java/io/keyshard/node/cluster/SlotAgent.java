@@ -2,17 +2,27 @@ package io.keyshard.node.cluster;
 
 import io.keyshard.node.CborSerializable;
 import io.keyshard.node.Futures;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotIndex;
+import io.keyshard.node.slot.Warmer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntPredicate;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -65,33 +75,33 @@ public final class SlotAgent {
    * takeover of a third of the slots took seconds of per-slot queries).
    */
   private static void wakeGained(
-      org.apache.pekko.actor.typed.ActorSystem<?> system,
+      ActorSystem<?> system,
       Router router,
       ClusterView view,
       List<Integer> gained) {
-    java.util.BitSet mine = new java.util.BitSet();
+    BitSet mine = new BitSet();
     gained.forEach(mine::set);
-    java.util.function.IntPredicate still = slot -> mine.get(slot) && view.owns(slot);
+    IntPredicate still = slot -> mine.get(slot) && view.owns(slot);
     Mirror mirror = Mirror.of(system.classicSystem());
     if (mirror == null) {
-      io.keyshard.node.slot.Warmer.warmFromJournal(system, router, still);
+      Warmer.warmFromJournal(system, router.slots(), still);
       return;
     }
     long started = System.nanoTime();
     // The heads query is asked first, so that every recovery finds its head (or waits for it);
     // the slots this node's mirror holds warm wake meanwhile, the others once the query named them.
-    java.util.concurrent.CompletableFuture<List<Integer>> heads =
-        mirror.gained(gained, system.dispatchers().lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking()));
+    CompletableFuture<List<Integer>> heads =
+        mirror.gained(gained, system.dispatchers().lookup(DispatcherSelector.blocking()));
     List<Integer> warm = mirror.warmAmong(gained);
-    java.util.concurrent.CompletableFuture<Void> warmWoken = io.keyshard.node.slot.Warmer.warm(router, warm, still);
-    java.util.Set<Integer> wokenFirst = new java.util.HashSet<>(warm);
+    CompletableFuture<Void> warmWoken = Warmer.warm(router.slots(), warm, still);
+    Set<Integer> wokenFirst = new HashSet<>(warm);
     heads
         .thenCompose(
             nonEmpty -> {
               long headsRead = System.nanoTime();
               List<Integer> rest = new ArrayList<>(nonEmpty);
               rest.removeIf(wokenFirst::contains);
-              return io.keyshard.node.slot.Warmer.warm(router, rest, still)
+              return Warmer.warm(router.slots(), rest, still)
                   .thenCombine(warmWoken, (a, b) -> null)
                   .thenRun(
                       () ->
@@ -125,7 +135,7 @@ public final class SlotAgent {
           ctx.getSystem().receptionist().tell(Receptionist.register(key(nodeId), ctx.getSelf()));
           // A parked slot whose new owner is in the table gets MOVED, once the new owner knows
           // it too (or it would send the client back here).
-          org.apache.pekko.actor.typed.ActorSystem<?> system = ctx.getSystem();
+          ActorSystem<?> system = ctx.getSystem();
           view.onChange(
               (before, after) -> {
                 ctx.getSelf().tell(TableChanged.INSTANCE);
@@ -142,7 +152,7 @@ public final class SlotAgent {
                 }
               });
           List<AwaitOwnership> awaiting = new ArrayList<>();
-          java.util.Set<Integer> confirming = new java.util.HashSet<>();
+          Set<Integer> confirming = new HashSet<>();
           return Behaviors.receive(Command.class)
               .onMessage(
                   Release.class,
@@ -159,12 +169,13 @@ public final class SlotAgent {
                     for (int slot : slots) {
                       if (local.get(slot) != null) {
                         String moved =
-                            r.host() == null
-                                ? "CLUSTERDOWN Hash slot not served"
-                                : "MOVED " + slot + " " + r.host() + ":" + r.port();
+                            (r.host() == null
+                                    ? Verdict.SLOT_NOT_SERVED
+                                    : new Verdict.Moved(slot, r.host() + ":" + r.port()))
+                                .text();
                         stops.add(
-                            router
-                                .<org.apache.pekko.Done>ask(slot, reply -> new SlotEntity.Handoff(moved, reply))
+                            router.slots()
+                                .<Done>ask(slot, reply -> new SlotEntity.Handoff(moved, reply))
                                 .toCompletableFuture());
                       }
                     }
@@ -220,7 +231,7 @@ public final class SlotAgent {
                           }
                           return false;
                         });
-                    java.util.Map<String, List<Integer>> byOwner = new java.util.HashMap<>();
+                    Map<String, List<Integer>> byOwner = new HashMap<>();
                     for (int slot = 0; slot < 16384; slot++) {
                       if (router.isMoving(slot) && !view.owns(slot) && !confirming.contains(slot)) {
                         ClusterView.Node owner = view.table().owner(slot);
@@ -275,7 +286,7 @@ public final class SlotAgent {
               .onMessage(
                   Adopt.class,
                   a -> {
-                    io.keyshard.node.slot.Warmer.warm(router, a.slots(), view::owns);
+                    Warmer.warm(router.slots(), a.slots(), view::owns);
                     return Behaviors.same();
                   })
               .build();

@@ -1,7 +1,6 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.server.CrossSlotCommands;
-import io.keyshard.node.server.SlotExecutor;
+import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
@@ -12,7 +11,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -22,27 +20,18 @@ import java.util.concurrent.CompletionStage;
  * are merged; RENAME, RENAMENX and COPY move the value with {@code __take}/{@code __peek} and
  * {@code __put}. Atomicity comes from the transaction, not from here.
  */
-public final class CrossSlot implements CrossSlotCommands {
-  private static final Set<String> NAMES =
-      Set.of("mget", "mset", "msetnx", "del", "unlink", "exists", "touch", "rename", "renamenx", "copy");
+final class CrossSlot {
+  private CrossSlot() {}
 
-  /** Each data type's own cross-slot commands (SMOVE, *STORE, LMOVE ...). */
-  private static final List<CrossSlotCommands> TYPES =
-      List.of(new ListCrossSlot(), new SetCrossSlot(), new ZSetCrossSlot());
-
-  @Override
-  public boolean handles(String name) {
-    return NAMES.contains(name) || TYPES.stream().anyMatch(t -> t.handles(name));
+  static void register(CommandRegistry.Builder r) {
+    for (String name :
+        List.of("mget", "mset", "msetnx", "del", "unlink", "exists", "touch", "rename", "renamenx", "copy")) {
+      r.crossSlot(name, CrossSlot::run);
+    }
   }
 
-  @Override
-  public CompletionStage<Reply> run(
-      String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
-    for (CrossSlotCommands t : TYPES) {
-      if (t.handles(name)) {
-        return t.run(name, ex, db, argv, spec);
-      }
-    }
+  private static CompletionStage<Reply> run(SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
+    String name = spec.name();
     try {
       return switch (name) {
         case "mget" -> mget(ex, db, argv);
@@ -52,7 +41,7 @@ public final class CrossSlot implements CrossSlotCommands {
         case "rename" -> rename(ex, db, argv, false);
         case "renamenx" -> rename(ex, db, argv, true);
         case "copy" -> copy(ex, db, argv);
-        default -> CompletableFuture.completedFuture(Err.CROSSSLOT);
+        default -> throw new IllegalArgumentException("not a cross-slot command: " + name);
       };
     } catch (RedisException e) {
       return CompletableFuture.completedFuture(e.reply());

@@ -1,7 +1,6 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.node.commands.StringCommands.LongDouble;
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.HashValue;
@@ -34,23 +33,23 @@ public final class HashCommands {
           "value is out of range, value must between -9223372036854775807 and "
               + "9223372036854775807");
 
-  public static void register(Map<String, SlotCommand> m) {
-    m.put("hset", ctx -> hset(ctx, "hset", false));
-    m.put("hmset", ctx -> hset(ctx, "hmset", true));
-    m.put("hsetnx", HashCommands::hsetnx);
-    m.put("hget", HashCommands::hget);
-    m.put("hmget", HashCommands::hmget);
-    m.put("hdel", HashCommands::hdel);
-    m.put("hlen", ctx -> Reply.integer(size(hash(ctx, ctx.arg(1)))));
-    m.put("hstrlen", HashCommands::hstrlen);
-    m.put("hexists", HashCommands::hexists);
-    m.put("hkeys", ctx -> all(ctx, true, false));
-    m.put("hvals", ctx -> all(ctx, false, true));
-    m.put("hgetall", ctx -> all(ctx, true, true));
-    m.put("hincrby", HashCommands::hincrby);
-    m.put("hincrbyfloat", HashCommands::hincrbyfloat);
-    m.put("hrandfield", HashCommands::hrandfield);
-    m.put("hscan", HashCommands::hscan);
+  public static void register(CommandRegistry.Builder r) {
+    r.slot("hset", ctx -> hset(ctx, "hset", false));
+    r.slot("hmset", ctx -> hset(ctx, "hmset", true));
+    r.slot("hsetnx", HashCommands::hsetnx);
+    r.slot("hget", HashCommands::hget);
+    r.slot("hmget", HashCommands::hmget);
+    r.slot("hdel", HashCommands::hdel);
+    r.slot("hlen", ctx -> Reply.integer(size(hash(ctx, ctx.arg(1)))));
+    r.slot("hstrlen", HashCommands::hstrlen);
+    r.slot("hexists", HashCommands::hexists);
+    r.slot("hkeys", ctx -> all(ctx, true, false));
+    r.slot("hvals", ctx -> all(ctx, false, true));
+    r.slot("hgetall", ctx -> all(ctx, true, true));
+    r.slot("hincrby", HashCommands::hincrby);
+    r.slot("hincrbyfloat", HashCommands::hincrbyfloat);
+    r.slot("hrandfield", HashCommands::hrandfield);
+    r.slot("hscan", HashCommands::hscan);
   }
 
   /** The hash at key, null if absent; WRONGTYPE if the key holds another type. */

@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.HashValue;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -32,26 +30,26 @@ public final class KeyCommands {
   private static final int SHARED_INTEGERS = 10_000;
   private static final long SHARED_REFCOUNT = Integer.MAX_VALUE;
 
-  public static void register(Map<String, SlotCommand> m) {
-    m.put("del", KeyCommands::del);
-    m.put("unlink", KeyCommands::del);
-    m.put("exists", KeyCommands::exists);
-    m.put("type", KeyCommands::type);
-    m.put("touch", KeyCommands::touch);
-    m.put("expire", ctx -> expire(ctx, true, true, "expire"));
-    m.put("pexpire", ctx -> expire(ctx, false, true, "pexpire"));
-    m.put("expireat", ctx -> expire(ctx, true, false, "expireat"));
-    m.put("pexpireat", ctx -> expire(ctx, false, false, "pexpireat"));
-    m.put("ttl", ctx -> ttl(ctx, false, false));
-    m.put("pttl", ctx -> ttl(ctx, true, false));
-    m.put("expiretime", ctx -> ttl(ctx, false, true));
-    m.put("pexpiretime", ctx -> ttl(ctx, true, true));
-    m.put("persist", KeyCommands::persist);
-    m.put("rename", ctx -> rename(ctx, false));
-    m.put("renamenx", ctx -> rename(ctx, true));
-    m.put("copy", KeyCommands::copy);
-    m.put("move", KeyCommands::move);
-    m.put("object", KeyCommands::object);
+  public static void register(CommandRegistry.Builder r) {
+    r.slot("del", KeyCommands::del);
+    r.slot("unlink", KeyCommands::del);
+    r.slot("exists", KeyCommands::exists);
+    r.slot("type", KeyCommands::type);
+    r.slot("touch", KeyCommands::touch);
+    r.slot("expire", ctx -> expire(ctx, true, true, "expire"));
+    r.slot("pexpire", ctx -> expire(ctx, false, true, "pexpire"));
+    r.slot("expireat", ctx -> expire(ctx, true, false, "expireat"));
+    r.slot("pexpireat", ctx -> expire(ctx, false, false, "pexpireat"));
+    r.slot("ttl", ctx -> ttl(ctx, false, false));
+    r.slot("pttl", ctx -> ttl(ctx, true, false));
+    r.slot("expiretime", ctx -> ttl(ctx, false, true));
+    r.slot("pexpiretime", ctx -> ttl(ctx, true, true));
+    r.slot("persist", KeyCommands::persist);
+    r.slot("rename", ctx -> rename(ctx, false));
+    r.slot("renamenx", ctx -> rename(ctx, true));
+    r.slot("copy", KeyCommands::copy);
+    r.slot("move", KeyCommands::move);
+    r.slot("object", KeyCommands::object);
   }
 
   // ---------------------------------------------------------------- existence

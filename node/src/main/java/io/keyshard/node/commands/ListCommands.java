@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.ListEvent;
 import io.keyshard.persistence.ListValue;
@@ -10,7 +9,6 @@ import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The list family, with Redis 7.0's semantics, argument order, reply shapes and error texts.
@@ -37,29 +35,29 @@ public final class ListCommands {
   private static final Reply NUMKEYS = Err.err("numkeys should be greater than 0");
   private static final Reply COUNT_NOT_POSITIVE = Err.err("count should be greater than 0");
 
-  public static void register(Map<String, SlotCommand> m) {
-    m.put("lpush", ctx -> push(ctx, true, false));
-    m.put("rpush", ctx -> push(ctx, false, false));
-    m.put("lpushx", ctx -> push(ctx, true, true));
-    m.put("rpushx", ctx -> push(ctx, false, true));
-    m.put("lpop", ctx -> pop(ctx, "lpop", true));
-    m.put("rpop", ctx -> pop(ctx, "rpop", false));
-    m.put("llen", ctx -> Reply.integer(size(list(ctx, ctx.arg(1)))));
-    m.put("lrange", ListCommands::lrange);
-    m.put("lindex", ListCommands::lindex);
-    m.put("lset", ListCommands::lset);
-    m.put("linsert", ListCommands::linsert);
-    m.put("lrem", ListCommands::lrem);
-    m.put("ltrim", ListCommands::ltrim);
-    m.put("lpos", ListCommands::lpos);
-    m.put("lmove", ctx -> move(ctx, parseMove(ctx.argv())));
-    m.put("rpoplpush", ctx -> move(ctx, parseMove(ctx.argv())));
-    m.put("blmove", ctx -> move(ctx, parseMove(ctx.argv())));
-    m.put("brpoplpush", ctx -> move(ctx, parseMove(ctx.argv())));
-    m.put("lmpop", ctx -> mpop(ctx, parseMpop(ctx.argv())));
-    m.put("blmpop", ctx -> mpop(ctx, parseMpop(ctx.argv())));
-    m.put("blpop", ctx -> mpop(ctx, parseBpop(ctx.argv())));
-    m.put("brpop", ctx -> mpop(ctx, parseBpop(ctx.argv())));
+  public static void register(CommandRegistry.Builder r) {
+    r.slot("lpush", ctx -> push(ctx, true, false));
+    r.slot("rpush", ctx -> push(ctx, false, false));
+    r.slot("lpushx", ctx -> push(ctx, true, true));
+    r.slot("rpushx", ctx -> push(ctx, false, true));
+    r.slot("lpop", ctx -> pop(ctx, "lpop", true));
+    r.slot("rpop", ctx -> pop(ctx, "rpop", false));
+    r.slot("llen", ctx -> Reply.integer(size(list(ctx, ctx.arg(1)))));
+    r.slot("lrange", ListCommands::lrange);
+    r.slot("lindex", ListCommands::lindex);
+    r.slot("lset", ListCommands::lset);
+    r.slot("linsert", ListCommands::linsert);
+    r.slot("lrem", ListCommands::lrem);
+    r.slot("ltrim", ListCommands::ltrim);
+    r.slot("lpos", ListCommands::lpos);
+    r.slot("lmove", ctx -> move(ctx, parseMove(ctx.argv())));
+    r.slot("rpoplpush", ctx -> move(ctx, parseMove(ctx.argv())));
+    r.blocking("blmove", ctx -> move(ctx, parseMove(ctx.argv())));
+    r.blocking("brpoplpush", ctx -> move(ctx, parseMove(ctx.argv())));
+    r.slot("lmpop", ctx -> mpop(ctx, parseMpop(ctx.argv())));
+    r.blocking("blmpop", ctx -> mpop(ctx, parseMpop(ctx.argv())));
+    r.blocking("blpop", ctx -> mpop(ctx, parseBpop(ctx.argv())));
+    r.blocking("brpop", ctx -> mpop(ctx, parseBpop(ctx.argv())));
   }
 
   /**

@@ -1,13 +1,13 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.server.CrossSlotCommands;
-import io.keyshard.node.server.SlotExecutor;
+import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.protocol.CommandSpec;
+import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -25,26 +25,25 @@ import java.util.concurrent.CompletionStage;
  * Arguments are checked before any slot is asked, in Redis's order; the locks make the checks
  * and the change one step.
  */
-final class ListCrossSlot implements CrossSlotCommands {
-  private static final Set<String> NAMES =
-      Set.of("lmove", "rpoplpush", "blmove", "brpoplpush", "blpop", "brpop", "lmpop", "blmpop");
+final class ListCrossSlot {
+  private ListCrossSlot() {}
 
-  @Override
-  public boolean handles(String name) {
-    return NAMES.contains(name);
+  static void register(CommandRegistry.Builder r) {
+    for (String name :
+        List.of("lmove", "rpoplpush", "blmove", "brpoplpush", "blpop", "brpop", "lmpop", "blmpop")) {
+      r.crossSlot(name, ListCrossSlot::run);
+    }
   }
 
-  @Override
-  public CompletionStage<Reply> run(
-      String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
+  private static CompletionStage<Reply> run(SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
     try {
-      return switch (name) {
+      return switch (spec.name()) {
         case "lmove", "rpoplpush", "blmove", "brpoplpush" ->
             move(ex, db, ListCommands.parseMove(argv));
         case "blpop", "brpop" -> firstThatPops(ex, db, argv, ListCommands.parseBpop(argv).keys());
         default -> firstThatPops(ex, db, argv, ListCommands.parseMpop(argv).keys());
       };
-    } catch (io.keyshard.protocol.RedisException e) {
+    } catch (RedisException e) {
       return CompletableFuture.completedFuture(e.reply());
     }
   }
@@ -101,7 +100,7 @@ final class ListCrossSlot implements CrossSlotCommands {
       return done(Reply.NULL_ARRAY);
     }
     byte[][] form = forms.get(i);
-    String name = Args.str(form[0]).toLowerCase(java.util.Locale.ROOT);
+    String name = Args.str(form[0]).toLowerCase(Locale.ROOT);
     return ex.exec(Slots.slot(argv[keys[i]]), name, db, form, true)
         .thenCompose(
             r ->

@@ -1,10 +1,15 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.Futures;
 import static io.keyshard.node.commands.Args.is;
 import static io.keyshard.node.commands.Args.str;
 
 import com.typesafe.config.Config;
+import io.keyshard.node.Futures;
+import io.keyshard.node.acl.AclCommand;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.commands.CommandRegistry.Trait;
+import io.keyshard.node.route.Verdict.Retry;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.Router;
@@ -14,21 +19,21 @@ import io.keyshard.node.server.SessionCommand;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.persistence.SlotState;
-import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.Err;
+import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -79,41 +84,44 @@ public final class ServerCommands {
             });
     this.transactions = new TransactionCommands(router, this);
     this.client = new ClientCommand(clients, router.acl());
-    this.acl = new io.keyshard.node.acl.AclCommand(router.acl(), clients);
+    this.acl = new AclCommand(router.acl(), clients);
   }
 
-  private final io.keyshard.node.acl.AclCommand acl;
+  private final AclCommand acl;
 
-  public Map<String, SessionCommand> all() {
-    Map<String, SessionCommand> m = new HashMap<>();
-    m.put("ping", sync(ServerCommands::ping));
-    m.put("echo", sync((s, a) -> Reply.bulk(a[1])));
-    m.put("select", sync(ServerCommands::select));
-    m.put("hello", sync(this::hello));
-    m.put("auth", sync(this::auth));
-    m.put("quit", sync(ServerCommands::quit));
-    m.put("reset", sync(this::reset));
-    m.put("command", sync((s, a) -> router.table().command(a)));
-    m.put("client", sync(client::run));
-    m.put("config", sync(config::run));
-    m.put("acl", sync(acl::run));
-    m.put("time", sync((s, a) -> time()));
-    m.put("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
-    m.put("save", sync(this::save));
-    m.put("bgsave", sync(this::bgsave));
-    m.put("cluster", sync((s, a) -> Err.CLUSTER_DISABLED));
-    m.put("readonly", sync((s, a) -> Err.CLUSTER_DISABLED));
-    m.put("readwrite", sync((s, a) -> Err.CLUSTER_DISABLED));
-    m.put("info", (s, a, spec) -> info.render(s, a));
-    m.put("dbsize", (s, a, spec) -> dbsize(s.db));
-    m.put("flushdb", (s, a, spec) -> flush(a, s.db));
-    m.put("flushall", (s, a, spec) -> flush(a, -1));
-    m.put("keys", (s, a, spec) -> keys(s, a));
-    m.put("scan", (s, a, spec) -> scan(s, a));
-    m.put("randomkey", (s, a, spec) -> randomKey(s));
-    transactions.register(m);
+  /** The commands that run at the connection, this family's and MULTI/EXEC's. */
+  public void register(CommandRegistry.Builder r) {
+    r.session("ping", sync(ServerCommands::ping), Trait.ANSWERS_IN_ORDER);
+    r.session("echo", sync((s, a) -> Reply.bulk(a[1])), Trait.ANSWERS_IN_ORDER);
+    r.session("select", sync(ServerCommands::select), Trait.ANSWERS_IN_ORDER);
+    r.session("hello", sync(this::hello));
+    r.session("auth", sync(this::auth));
+    r.session("quit", sync(ServerCommands::quit), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
+    r.session("reset", sync(this::reset), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
+    r.session("command", sync((s, a) -> router.table().command(a)));
+    r.session("client", sync(client::run));
+    r.session("config", sync(config::run));
+    r.session("acl", sync(acl::run));
+    r.session("time", sync((s, a) -> time()));
+    r.session("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
+    r.session("save", sync(this::save));
+    r.session("bgsave", sync(this::bgsave));
+    r.keyspaceWide("info", (s, a, spec) -> info.render(s, a));
+    r.keyspaceWide("dbsize", (s, a, spec) -> dbsize(s.db));
+    r.keyspaceWide("flushdb", (s, a, spec) -> flush(a, s.db));
+    r.keyspaceWide("flushall", (s, a, spec) -> flush(a, -1));
+    r.keyspaceWide("keys", (s, a, spec) -> keys(s, a));
+    r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
+    r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
+    transactions.register(r);
     router.setCloseHook(transactions::unwatchAll);
-    return m;
+  }
+
+  /** A standalone node's CLUSTER, READONLY and READWRITE (a cluster node's: ClusterCommands). */
+  public static void registerClusterDisabled(CommandRegistry.Builder r) {
+    r.session("cluster", sync((s, a) -> Err.CLUSTER_DISABLED));
+    r.session("readonly", sync((s, a) -> Err.CLUSTER_DISABLED));
+    r.session("readwrite", sync((s, a) -> Err.CLUSTER_DISABLED));
   }
 
   interface SyncCommand {
@@ -134,7 +142,7 @@ public final class ServerCommands {
   private static Reply select(Session s, byte[][] a) {
     try {
       s.db = KeyCommands.parseDbIndex(a[1]);
-    } catch (io.keyshard.protocol.RedisException e) {
+    } catch (RedisException e) {
       return e.reply();
     }
     return Reply.OK;
@@ -279,8 +287,8 @@ public final class ServerCommands {
    * owner's entity from here (Pekko would then place that owner's shard on this node).
    */
   private int[] servedHere(int[] slots) {
-    io.keyshard.node.cluster.ClusterView view = router.cluster();
-    return view == null ? slots : java.util.Arrays.stream(slots).filter(view::owns).toArray();
+    ClusterView view = router.cluster();
+    return view == null ? slots : Arrays.stream(slots).filter(view::owns).toArray();
   }
 
   CompletionStage<SlotEntity.Stats> stats() {
@@ -290,7 +298,7 @@ public final class ServerCommands {
               List<CompletableFuture<SlotEntity.Stats>> parts = new ArrayList<>();
               for (int slot : slots) {
                 parts.add(
-                    router
+                    router.slots()
                         .<SlotEntity.Stats>ask(slot, SlotEntity.GetStats::new)
                         .toCompletableFuture());
               }
@@ -325,7 +333,7 @@ public final class ServerCommands {
     return router
         .transactions()
         .run(
-            new java.util.TreeSet<>(),
+            new TreeSet<>(),
             true,
             tx -> {
               List<CompletableFuture<Reply>> parts = new ArrayList<>();
@@ -348,7 +356,7 @@ public final class ServerCommands {
     List<CompletableFuture<SlotEntity.KeyList>> parts = new ArrayList<>();
     for (int slot : slots) {
       parts.add(
-          router
+          router.slots()
               .<SlotEntity.KeyList>ask(
                   slot, replyTo -> new SlotEntity.ListKeys(db, pattern, type, replyTo))
               .toCompletableFuture());
@@ -394,7 +402,7 @@ public final class ServerCommands {
         Long.parseUnsignedLong(Args.str(a[1]));
         cursor = Long.MAX_VALUE;
       } catch (NumberFormatException e) {
-        throw new io.keyshard.protocol.RedisException(Err.INVALID_CURSOR);
+        throw new RedisException(Err.INVALID_CURSOR);
       }
     }
     byte[] pattern = null;
@@ -402,23 +410,23 @@ public final class ServerCommands {
     long count = 10;
     for (int i = 2; i < a.length; i++) {
       if (i + 1 >= a.length) {
-        throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
+        throw new RedisException(Err.SYNTAX);
       }
       if (is(a[i], "MATCH")) {
         pattern = isMatchAll(a[i + 1]) ? null : a[i + 1];
       } else if (is(a[i], "COUNT")) {
         Long c = Args.parseLongOrNull(a[i + 1]);
         if (c == null) {
-          throw new io.keyshard.protocol.RedisException(Err.NOT_INTEGER);
+          throw new RedisException(Err.NOT_INTEGER);
         }
         if (c < 1) {
-          throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
+          throw new RedisException(Err.SYNTAX);
         }
         count = c;
       } else if (is(a[i], "TYPE")) {
         type = str(a[i + 1]);
       } else {
-        throw new io.keyshard.protocol.RedisException(Err.SYNTAX);
+        throw new RedisException(Err.SYNTAX);
       }
       i++;
     }
@@ -429,7 +437,7 @@ public final class ServerCommands {
     ScanOptions o;
     try {
       o = parseScan(a);
-    } catch (io.keyshard.protocol.RedisException e) {
+    } catch (RedisException e) {
       return CompletableFuture.completedFuture(e.reply());
     }
     long start = o.cursor() < 0 || o.cursor() >= Slots.SLOT_COUNT ? Slots.SLOT_COUNT : o.cursor();
@@ -492,7 +500,7 @@ public final class ServerCommands {
     if (i >= slots.length) {
       return CompletableFuture.completedFuture(Reply.NULL);
     }
-    return router
+    return router.slots()
         .<SlotEntity.KeyList>ask(slots[i], replyTo -> new SlotEntity.RandomKey(db, replyTo))
         .thenCompose(
             k ->
@@ -514,7 +522,7 @@ public final class ServerCommands {
   }
 
   static Reply failed(Throwable t) {
-    return Reply.error("TRYAGAIN a slot did not answer in time: " + t.getClass().getSimpleName());
+    return Verdict.tryAgain(Retry.FAN_OUT_TIMEOUT, t.getClass().getSimpleName()).reply();
   }
 
   Map<String, String> keyspaceLines(SlotEntity.Stats st) {

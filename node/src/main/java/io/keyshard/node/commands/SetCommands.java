@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
@@ -11,12 +10,13 @@ import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -54,28 +54,28 @@ public final class SetCommands {
 
   /** Elements an SSCAN of a hashtable set answers per call unless COUNT says otherwise. */
 
-  public static void register(Map<String, SlotCommand> m) {
-    m.put("sadd", SetCommands::sadd);
-    m.put("srem", SetCommands::srem);
-    m.put("scard", ctx -> Reply.integer(size(set(ctx, ctx.arg(1)))));
-    m.put("sismember", ctx -> isMember(set(ctx, ctx.arg(1)), ctx.arg(2)));
-    m.put("smismember", SetCommands::smismember);
-    m.put("smembers", ctx -> setReply(ordered(set(ctx, ctx.arg(1)))));
-    m.put("spop", SetCommands::spop);
-    m.put("srandmember", SetCommands::srandmember);
-    m.put("smove", SetCommands::smove);
-    m.put("sinter", ctx -> setReply(inter(sources(ctx, 1), 0)));
-    m.put("sunion", ctx -> setReply(union(sources(ctx, 1)).ordered()));
-    m.put("sdiff", ctx -> setReply(diff(sources(ctx, 1)).ordered()));
-    m.put("sinterstore", ctx -> store(ctx, SetValue.of(inter(sources(ctx, 2), 0))));
-    m.put("sunionstore", ctx -> store(ctx, union(sources(ctx, 2))));
-    m.put("sdiffstore", ctx -> store(ctx, diff(sources(ctx, 2))));
-    m.put("sintercard", SetCommands::sintercard);
-    m.put("sscan", SetCommands::sscan);
+  public static void register(CommandRegistry.Builder r) {
+    r.slot("sadd", SetCommands::sadd);
+    r.slot("srem", SetCommands::srem);
+    r.slot("scard", ctx -> Reply.integer(size(set(ctx, ctx.arg(1)))));
+    r.slot("sismember", ctx -> isMember(set(ctx, ctx.arg(1)), ctx.arg(2)));
+    r.slot("smismember", SetCommands::smismember);
+    r.slot("smembers", ctx -> setReply(ordered(set(ctx, ctx.arg(1)))));
+    r.slot("spop", SetCommands::spop);
+    r.slot("srandmember", SetCommands::srandmember);
+    r.slot("smove", SetCommands::smove);
+    r.slot("sinter", ctx -> setReply(inter(sources(ctx, 1), 0)));
+    r.slot("sunion", ctx -> setReply(union(sources(ctx, 1)).ordered()));
+    r.slot("sdiff", ctx -> setReply(diff(sources(ctx, 1)).ordered()));
+    r.slot("sinterstore", ctx -> store(ctx, SetValue.of(inter(sources(ctx, 2), 0))));
+    r.slot("sunionstore", ctx -> store(ctx, union(sources(ctx, 2))));
+    r.slot("sdiffstore", ctx -> store(ctx, diff(sources(ctx, 2))));
+    r.slot("sintercard", SetCommands::sintercard);
+    r.slot("sscan", SetCommands::sscan);
     // Internal bodies for SetCrossSlot (never reachable by clients: see TransferCommands).
-    m.put("__smembers", SetCommands::internalMembers);
-    m.put("__sprobe", SetCommands::internalProbe);
-    m.put("__sstore", SetCommands::internalStore);
+    r.internal("__smembers", SetCommands::internalMembers);
+    r.internal("__sprobe", SetCommands::internalProbe);
+    r.internal("__sstore", SetCommands::internalStore);
   }
 
   /** The set at key, null if absent; WRONGTYPE if the key holds another type. */
@@ -238,7 +238,7 @@ public final class SetCommands {
           out.add(s.get(i));
         }
       }
-      java.util.Collections.shuffle(out, random);
+      Collections.shuffle(out, random);
     }
     return out;
   }
@@ -301,7 +301,7 @@ public final class SetCommands {
         || (to != null && !(to.value instanceof SetValue))) {
       throw new RedisException(Err.WRONGTYPE);
     }
-    if (java.util.Arrays.equals(src, dst)) {
+    if (Arrays.equals(src, dst)) {
       return isMember(source, member);
     }
     if (!source.contains(member)) {

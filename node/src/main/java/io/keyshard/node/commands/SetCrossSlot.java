@@ -1,19 +1,17 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.server.CrossSlotCommands;
-import io.keyshard.node.server.SlotExecutor;
+import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.SetValue;
 import io.keyshard.protocol.CommandSpec;
-import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * SMOVE, SINTER/SUNION/SDIFF and their STORE forms, and SINTERCARD with keys in several slots,
@@ -23,22 +21,21 @@ import java.util.concurrent.CompletionStage;
  * with {@code __sstore}. Sources are all read before the destination is written, so the
  * destination may be one of them. Atomicity comes from the transaction, not from here.
  */
-final class SetCrossSlot implements CrossSlotCommands {
-  private static final Set<String> NAMES =
-      Set.of(
-          "smove", "sinter", "sunion", "sdiff", "sinterstore", "sunionstore", "sdiffstore",
-          "sintercard");
+final class SetCrossSlot {
+  private SetCrossSlot() {}
 
-  @Override
-  public boolean handles(String name) {
-    return NAMES.contains(name);
+  static void register(CommandRegistry.Builder r) {
+    for (String name :
+        List.of(
+            "smove", "sinter", "sunion", "sdiff", "sinterstore", "sunionstore", "sdiffstore",
+            "sintercard")) {
+      r.crossSlot(name, SetCrossSlot::run);
+    }
   }
 
-  @Override
-  public CompletionStage<Reply> run(
-      String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
+  private static CompletionStage<Reply> run(SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
     try {
-      return switch (name) {
+      return switch (spec.name()) {
         case "smove" -> smove(ex, db, argv);
         case "sinter" -> read(ex, db, argv, 1, argv.length)
             .thenApply(r -> r.error != null ? r.error : SetCommands.setReply(SetCommands.inter(r.sets, 0)));
@@ -57,7 +54,7 @@ final class SetCrossSlot implements CrossSlotCommands {
                       ? r.error
                       : Reply.integer(SetCommands.inter(r.sets, o.limit()).size()));
         }
-        default -> CompletableFuture.completedFuture(Err.CROSSSLOT);
+        default -> throw new IllegalArgumentException("not a cross-slot command: " + spec.name());
       };
     } catch (RedisException e) {
       return CompletableFuture.completedFuture(e.reply());
@@ -100,7 +97,7 @@ final class SetCrossSlot implements CrossSlotCommands {
       SlotExecutor ex,
       int db,
       byte[][] argv,
-      java.util.function.Function<List<SetValue>, SetValue> op) {
+      Function<List<SetValue>, SetValue> op) {
     byte[] dst = argv[1];
     return read(ex, db, argv, 2, argv.length)
         .thenCompose(

@@ -33,29 +33,29 @@ public final class StringCommands {
 
   private static final Reply EMPTY_BULK = new Reply.Bulk(new byte[0]);
 
-  public static void register(Map<String, SlotCommand> m) {
-    m.put("get", StringCommands::get);
-    m.put("set", StringCommands::set);
-    m.put("setnx", StringCommands::setnx);
-    m.put("setex", ctx -> setex(ctx, Expiry.EX, "setex"));
-    m.put("psetex", ctx -> setex(ctx, Expiry.PX, "psetex"));
-    m.put("getset", StringCommands::getset);
-    m.put("getdel", StringCommands::getdel);
-    m.put("getex", StringCommands::getex);
-    m.put("mget", StringCommands::mget);
-    m.put("mset", ctx -> mset(ctx, false));
-    m.put("msetnx", ctx -> mset(ctx, true));
-    m.put("append", StringCommands::append);
-    m.put("strlen", StringCommands::strlen);
-    m.put("incr", ctx -> incrBy(ctx, 1));
-    m.put("decr", ctx -> incrBy(ctx, -1));
-    m.put("incrby", ctx -> incrBy(ctx, Args.parseLong(ctx.arg(2))));
-    m.put("decrby", StringCommands::decrby);
-    m.put("incrbyfloat", StringCommands::incrbyfloat);
-    m.put("getrange", StringCommands::getrange);
-    m.put("substr", StringCommands::getrange);
-    m.put("setrange", StringCommands::setrange);
-    m.put("lcs", StringCommands::lcs);
+  public static void register(CommandRegistry.Builder r) {
+    r.slot("get", StringCommands::get);
+    r.slot("set", StringCommands::set);
+    r.slot("setnx", StringCommands::setnx);
+    r.slot("setex", ctx -> setex(ctx, Expiry.EX, "setex"));
+    r.slot("psetex", ctx -> setex(ctx, Expiry.PX, "psetex"));
+    r.slot("getset", StringCommands::getset);
+    r.slot("getdel", StringCommands::getdel);
+    r.slot("getex", StringCommands::getex);
+    r.slot("mget", StringCommands::mget);
+    r.slot("mset", ctx -> mset(ctx, false));
+    r.slot("msetnx", ctx -> mset(ctx, true));
+    r.slot("append", StringCommands::append);
+    r.slot("strlen", StringCommands::strlen);
+    r.slot("incr", ctx -> incrBy(ctx, 1));
+    r.slot("decr", ctx -> incrBy(ctx, -1));
+    r.slot("incrby", ctx -> incrBy(ctx, Args.parseLong(ctx.arg(2))));
+    r.slot("decrby", StringCommands::decrby);
+    r.slot("incrbyfloat", StringCommands::incrbyfloat);
+    r.slot("getrange", StringCommands::getrange);
+    r.slot("substr", StringCommands::getrange);
+    r.slot("setrange", StringCommands::setrange);
+    r.slot("lcs", StringCommands::lcs);
   }
 
   // ---------------------------------------------------------------- SET family

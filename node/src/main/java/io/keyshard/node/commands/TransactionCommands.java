@@ -1,18 +1,21 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.commands.CommandRegistry.Binding;
+import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.commands.CommandRegistry.Trait;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.Session;
-import io.keyshard.node.server.SessionCommand;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.Err;
+import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.RespWriter;
 import io.keyshard.protocol.Slots;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +34,6 @@ import org.apache.pekko.Done;
  * queued commands as one transaction that no other client can interleave with.
  */
 final class TransactionCommands {
-  /** Keyspace-wide commands: inside EXEC they run over every locked non-empty slot. */
-  private static final Set<String> KEYSPACE_WIDE =
-      Set.of("dbsize", "keys", "randomkey", "flushdb", "flushall", "scan", "info");
-
   private final Router router;
   private final ServerCommands server;
 
@@ -43,12 +42,15 @@ final class TransactionCommands {
     this.server = server;
   }
 
-  void register(Map<String, SessionCommand> m) {
-    m.put("multi", (s, a, spec) -> done(multi(s)));
-    m.put("discard", (s, a, spec) -> discard(s));
-    m.put("watch", this::watch);
-    m.put("unwatch", (s, a, spec) -> unwatchAll(s).thenApply(v -> Reply.OK));
-    m.put("exec", (s, a, spec) -> exec(s));
+  void register(CommandRegistry.Builder r) {
+    r.transactionControl("multi", (s, a, spec) -> done(multi(s)), Trait.ACTS_ON_MULTI);
+    r.transactionControl(
+        "discard", (s, a, spec) -> discard(s), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
+    r.transactionControl("watch", this::watch, Trait.ACTS_ON_MULTI);
+    // UNWATCH inside MULTI is queued, as in Redis.
+    r.transactionControl("unwatch", (s, a, spec) -> unwatchAll(s).thenApply(v -> Reply.OK));
+    r.transactionControl(
+        "exec", (s, a, spec) -> exec(s), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
   }
 
   private Reply multi(Session s) {
@@ -83,7 +85,7 @@ final class TransactionCommands {
         (slot, keys) -> {
           s.watchedSlots.add(slot);
           acks.add(
-              router
+              router.slots()
                   .<Done>ask(slot, r -> new SlotEntity.Watch(s.id, db, keys, r))
                   .toCompletableFuture());
         });
@@ -96,7 +98,7 @@ final class TransactionCommands {
   CompletionStage<Void> unwatchAll(Session s) {
     for (int slot : s.watchedSlots) {
       // Unwatch has no reply: an ask would only wait out the request timeout.
-      router.tell(slot, new SlotEntity.Unwatch(s.id));
+      router.slots().tell(slot, new SlotEntity.Unwatch(s.id));
     }
     s.watchedSlots.clear();
     return CompletableFuture.completedFuture(null);
@@ -121,7 +123,8 @@ final class TransactionCommands {
     boolean everySlot = false;
     for (byte[][] argv : queued) {
       CommandSpec top = table.lookup(argv[0]);
-      if (KEYSPACE_WIDE.contains(top.name())) {
+      if (router.commands().get(top.name()).kind() == Kind.KEYSPACE_WIDE) {
+        // Inside EXEC it runs over every locked non-empty slot.
         everySlot = true;
       }
       int[] keys = table.keyPositions(table.resolve(argv), argv);
@@ -201,7 +204,7 @@ final class TransactionCommands {
         ServerCommands.ScanOptions o;
         try {
           o = ServerCommands.parseScan(argv);
-        } catch (io.keyshard.protocol.RedisException e) {
+        } catch (RedisException e) {
           return done(e.reply());
         }
         byte[] match = o.pattern() == null ? Args.bytes("*") : o.pattern();
@@ -230,26 +233,26 @@ final class TransactionCommands {
       default:
         break;
     }
-    var sc = router.sessionCommand(name);
-    if (sc != null) {
-      return sc.run(s, argv, spec);
+    Binding binding = router.commands().get(name);
+    if (binding.kind().atConnection()) {
+      return binding.session().run(s, argv, spec);
     }
     int[] keys = table.keyPositions(spec, argv);
     if (keys.length == 0) {
       // Any slot can answer a keyless form; waiting for one this transaction does not hold
       // could wait on a transaction that waits on us.
       return locked.isEmpty()
-          ? router.execInSlot(0, name, db, argv, false)
+          ? router.slots().execInSlot(0, name, db, argv, false)
           : tx.exec(locked.first(), name, db, argv, false);
     }
     SortedSet<Integer> slots = Router.slotsOf(argv, keys);
     if (slots.size() == 1) {
       return tx.exec(slots.first(), name, db, argv, spec.isWrite());
     }
-    if (router.crossSlot().handles(name)) {
-      return router.crossSlot().run(name, tx::exec, db, argv, spec);
+    if (binding.crossSlot() != null) {
+      return binding.crossSlot().run(tx::exec, db, argv, spec);
     }
-    return done(Err.CROSSSLOT);
+    return done(Verdict.CROSS_SLOT.reply());
   }
 
   private static CompletionStage<SlotEntity.Stats> lockedStats(

@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.KeyshardSerializer;
@@ -36,14 +35,14 @@ final class TransferCommands {
 
   private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
 
-  static void register(Map<String, SlotCommand> m) {
-    m.put("__take", ctx -> take(ctx, true));
-    m.put("__peek", ctx -> take(ctx, false));
-    m.put("__put", TransferCommands::put);
-    m.put("__count", TransferCommands::count);
-    m.put("__stats", TransferCommands::stats);
-    m.put("__keys", TransferCommands::keys);
-    m.put("__flush", TransferCommands::flush);
+  static void register(CommandRegistry.Builder r) {
+    r.internal("__take", ctx -> take(ctx, true));
+    r.internal("__peek", ctx -> take(ctx, false));
+    r.internal("__put", TransferCommands::put);
+    r.internal("__count", TransferCommands::count);
+    r.internal("__stats", TransferCommands::stats);
+    r.internal("__keys", TransferCommands::keys);
+    r.internal("__flush", TransferCommands::flush);
   }
 
   private static Reply take(SlotContext ctx, boolean remove) {

@@ -1,6 +1,5 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
@@ -11,15 +10,18 @@ import io.keyshard.persistence.ZSetValue;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.RespWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.ObjDoubleConsumer;
 
 /**
  * The sorted set family, with Redis 7.0's semantics, reply shapes and error texts. Changes are
@@ -56,43 +58,43 @@ public final class ZSetCommands {
           "value is out of range, value must between -9223372036854775807 and "
               + "9223372036854775807");
 
-  public static void register(Map<String, SlotCommand> m) {
-    m.put("zadd", ZSetCommands::zadd);
-    m.put("zincrby", ZSetCommands::zincrby);
-    m.put("zrem", ZSetCommands::zrem);
-    m.put("zcard", ctx -> Reply.integer(size(zset(ctx, ctx.arg(1)))));
-    m.put("zscore", ZSetCommands::zscore);
-    m.put("zmscore", ZSetCommands::zmscore);
-    m.put("zrank", ctx -> zrank(ctx, false));
-    m.put("zrevrank", ctx -> zrank(ctx, true));
-    m.put("zcount", ZSetCommands::zcount);
-    m.put("zlexcount", ZSetCommands::zlexcount);
-    m.put("zrange", ctx -> zrange(ctx, RangeType.AUTO, false, false));
-    m.put("zrangestore", ctx -> zrange(ctx, RangeType.AUTO, false, true));
-    m.put("zrevrange", ctx -> zrange(ctx, RangeType.RANK, true, false));
-    m.put("zrangebyscore", ctx -> zrange(ctx, RangeType.SCORE, false, false));
-    m.put("zrevrangebyscore", ctx -> zrange(ctx, RangeType.SCORE, true, false));
-    m.put("zrangebylex", ctx -> zrange(ctx, RangeType.LEX, false, false));
-    m.put("zrevrangebylex", ctx -> zrange(ctx, RangeType.LEX, true, false));
-    m.put("zremrangebyrank", ctx -> zremrange(ctx, RangeType.RANK));
-    m.put("zremrangebyscore", ctx -> zremrange(ctx, RangeType.SCORE));
-    m.put("zremrangebylex", ctx -> zremrange(ctx, RangeType.LEX));
-    m.put("zpopmin", ctx -> zpop(ctx, false));
-    m.put("zpopmax", ctx -> zpop(ctx, true));
-    m.put("bzpopmin", ctx -> bzpop(ctx, false));
-    m.put("bzpopmax", ctx -> bzpop(ctx, true));
-    m.put("zmpop", ctx -> zmpop(ctx, 1, false));
-    m.put("bzmpop", ctx -> zmpop(ctx, 2, true));
-    m.put("zunion", ctx -> setOp(ctx, SetOp.UNION, false));
-    m.put("zinter", ctx -> setOp(ctx, SetOp.INTER, false));
-    m.put("zdiff", ctx -> setOp(ctx, SetOp.DIFF, false));
-    m.put("zunionstore", ctx -> setOp(ctx, SetOp.UNION, true));
-    m.put("zinterstore", ctx -> setOp(ctx, SetOp.INTER, true));
-    m.put("zdiffstore", ctx -> setOp(ctx, SetOp.DIFF, true));
-    m.put("zintercard", ZSetCommands::zintercard);
-    m.put("zrandmember", ZSetCommands::zrandmember);
-    m.put("zscan", ZSetCommands::zscan);
-    m.put("__zevents", ZSetCrossSlot::applyEvents); // internal: see ZSetCrossSlot
+  public static void register(CommandRegistry.Builder r) {
+    r.slot("zadd", ZSetCommands::zadd);
+    r.slot("zincrby", ZSetCommands::zincrby);
+    r.slot("zrem", ZSetCommands::zrem);
+    r.slot("zcard", ctx -> Reply.integer(size(zset(ctx, ctx.arg(1)))));
+    r.slot("zscore", ZSetCommands::zscore);
+    r.slot("zmscore", ZSetCommands::zmscore);
+    r.slot("zrank", ctx -> zrank(ctx, false));
+    r.slot("zrevrank", ctx -> zrank(ctx, true));
+    r.slot("zcount", ZSetCommands::zcount);
+    r.slot("zlexcount", ZSetCommands::zlexcount);
+    r.slot("zrange", ctx -> zrange(ctx, RangeType.AUTO, false, false));
+    r.slot("zrangestore", ctx -> zrange(ctx, RangeType.AUTO, false, true));
+    r.slot("zrevrange", ctx -> zrange(ctx, RangeType.RANK, true, false));
+    r.slot("zrangebyscore", ctx -> zrange(ctx, RangeType.SCORE, false, false));
+    r.slot("zrevrangebyscore", ctx -> zrange(ctx, RangeType.SCORE, true, false));
+    r.slot("zrangebylex", ctx -> zrange(ctx, RangeType.LEX, false, false));
+    r.slot("zrevrangebylex", ctx -> zrange(ctx, RangeType.LEX, true, false));
+    r.slot("zremrangebyrank", ctx -> zremrange(ctx, RangeType.RANK));
+    r.slot("zremrangebyscore", ctx -> zremrange(ctx, RangeType.SCORE));
+    r.slot("zremrangebylex", ctx -> zremrange(ctx, RangeType.LEX));
+    r.slot("zpopmin", ctx -> zpop(ctx, false));
+    r.slot("zpopmax", ctx -> zpop(ctx, true));
+    r.blocking("bzpopmin", ctx -> bzpop(ctx, false));
+    r.blocking("bzpopmax", ctx -> bzpop(ctx, true));
+    r.slot("zmpop", ctx -> zmpop(ctx, 1, false));
+    r.blocking("bzmpop", ctx -> zmpop(ctx, 2, true));
+    r.slot("zunion", ctx -> setOp(ctx, SetOp.UNION, false));
+    r.slot("zinter", ctx -> setOp(ctx, SetOp.INTER, false));
+    r.slot("zdiff", ctx -> setOp(ctx, SetOp.DIFF, false));
+    r.slot("zunionstore", ctx -> setOp(ctx, SetOp.UNION, true));
+    r.slot("zinterstore", ctx -> setOp(ctx, SetOp.INTER, true));
+    r.slot("zdiffstore", ctx -> setOp(ctx, SetOp.DIFF, true));
+    r.slot("zintercard", ZSetCommands::zintercard);
+    r.slot("zrandmember", ZSetCommands::zrandmember);
+    r.slot("zscan", ZSetCommands::zscan);
+    r.internal("__zevents", ZSetCrossSlot::applyEvents); // internal: see ZSetCrossSlot
   }
 
   /** Whether a blocking body's reply means "nothing to pop yet" (the timeout reply). */
@@ -664,7 +666,7 @@ public final class ZSetCommands {
       return null;
     }
 
-    void forEach(java.util.function.ObjDoubleConsumer<byte[]> action) {
+    void forEach(ObjDoubleConsumer<byte[]> action) {
       if (zset != null) {
         for (ZSetValue.Node n = zset.first(); n != null; n = n.next()) {
           action.accept(n.member(), n.score());
@@ -765,7 +767,7 @@ public final class ZSetCommands {
     int numkeysIdx = store ? 2 : 1;
     long setnum = Args.parseLong(ctx.arg(numkeysIdx));
     if (setnum < 1) {
-      String name = Args.str(ctx.arg(0)).toLowerCase(java.util.Locale.ROOT);
+      String name = Args.str(ctx.arg(0)).toLowerCase(Locale.ROOT);
       throw new RedisException(
           Err.err("at least 1 input key is needed for '" + name + "' command"));
     }
@@ -957,7 +959,7 @@ public final class ZSetCommands {
     for (ZSetValue.Node x = z.first(); x != null; x = x.next()) {
       if (options.matches(x.member())) {
         out.add(bulk(x.member()));
-        out.add(Reply.bulk(io.keyshard.protocol.RespWriter.formatDouble(x.score())));
+        out.add(Reply.bulk(RespWriter.formatDouble(x.score())));
       }
     }
     return reply;

@@ -1,9 +1,8 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.server.CrossSlotCommands;
-import io.keyshard.node.server.SlotExecutor;
 import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
+import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.persistence.KeyshardSerializer;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
@@ -15,8 +14,9 @@ import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.io.NotSerializableException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,28 +33,31 @@ import java.util.concurrent.CompletionStage;
  * The transaction around the program holds every slot involved, so nothing changes in between
  * and the events land atomically; the command's semantics stay in {@link ZSetCommands} alone.
  */
-final class ZSetCrossSlot implements CrossSlotCommands {
-  private static final Set<String> NAMES =
-      Set.of(
-          "zunionstore", "zinterstore", "zdiffstore", "zrangestore", "zunion", "zinter", "zdiff",
-          "zintercard", "zmpop", "bzmpop", "bzpopmin", "bzpopmax");
+final class ZSetCrossSlot {
+  private ZSetCrossSlot() {}
+
+  static void register(CommandRegistry.Builder r) {
+    for (String name :
+        List.of(
+            "zunionstore", "zinterstore", "zdiffstore", "zrangestore", "zunion", "zinter", "zdiff",
+            "zintercard", "zmpop", "bzmpop", "bzpopmin", "bzpopmax")) {
+      r.crossSlot(name, ZSetCrossSlot::run);
+    }
+  }
 
   private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
 
-  private static final Map<String, SlotCommand> BODIES = new HashMap<>();
+  /** The sorted-set bodies, run here against a copy of the keys read from their slots. */
+  private static final Map<String, SlotCommand> BODIES = zsetBodies();
 
-  static {
-    ZSetCommands.register(BODIES);
+  private static Map<String, SlotCommand> zsetBodies() {
+    CommandRegistry.Builder zsets = new CommandRegistry.Builder();
+    ZSetCommands.register(zsets);
+    return zsets.slotBodies();
   }
 
-  @Override
-  public boolean handles(String name) {
-    return NAMES.contains(name);
-  }
-
-  @Override
-  public CompletionStage<Reply> run(
-      String name, SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
+  private static CompletionStage<Reply> run(SlotExecutor ex, int db, byte[][] argv, CommandSpec spec) {
+    String name = spec.name();
     List<byte[]> keys = keys(name, argv);
     byte[] destination = destination(name, argv);
     SlotState local = new SlotState();
@@ -63,7 +66,7 @@ final class ZSetCrossSlot implements CrossSlotCommands {
     for (byte[] key : keys) {
       boolean onlyWritten =
           destination != null
-              && java.util.Arrays.equals(key, destination)
+              && Arrays.equals(key, destination)
               && !isSource(name, argv, key);
       read =
           read.thenCompose(
@@ -115,7 +118,7 @@ final class ZSetCrossSlot implements CrossSlotCommands {
     Map<String, byte[]> unique = new LinkedHashMap<>();
     for (int p : positions) {
       if (p < argv.length) {
-        unique.putIfAbsent(new String(argv[p], java.nio.charset.StandardCharsets.ISO_8859_1), argv[p]);
+        unique.putIfAbsent(new String(argv[p], StandardCharsets.ISO_8859_1), argv[p]);
       }
     }
     return new ArrayList<>(unique.values());
@@ -135,7 +138,7 @@ final class ZSetCrossSlot implements CrossSlotCommands {
       counted(argv, 2, sources);
     }
     for (int p : sources) {
-      if (p < argv.length && java.util.Arrays.equals(argv[p], key)) {
+      if (p < argv.length && Arrays.equals(argv[p], key)) {
         return true;
       }
     }

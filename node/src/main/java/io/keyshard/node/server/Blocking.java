@@ -1,14 +1,16 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.commands.BlockingTimeout;
+import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.Waiter;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -29,10 +31,14 @@ import java.util.concurrent.TimeUnit;
  * get here: EXEC runs their non-blocking bodies, as Redis does.
  */
 public final class Blocking {
-  private static final Set<String> LIST = Set.of("blpop", "brpop", "blmpop", "blmove", "brpoplpush");
-  private static final Set<String> ZSET = Set.of("bzpopmin", "bzpopmax", "bzmpop");
+  /** Runs a keyed command once where its keys are (the router's non-blocking path). */
+  @FunctionalInterface
+  public interface Keyed {
+    CompletionStage<Reply> run(int db, byte[][] argv, Route route);
+  }
 
-  private final Router router;
+  private final SlotClient slotClient;
+  private final Keyed keyed;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -41,23 +47,20 @@ public final class Blocking {
             return t;
           });
 
-  public Blocking(Router router) {
-    this.router = router;
+  public Blocking(SlotClient slots, Keyed keyed) {
+    this.slotClient = slots;
+    this.keyed = keyed;
   }
 
-  public static boolean handles(String name) {
-    return LIST.contains(name) || ZSET.contains(name);
-  }
-
-  public CompletionStage<Reply> run(Session s, byte[][] argv, Router.Route route) {
+  public CompletionStage<Reply> run(Session s, byte[][] argv, Route route) {
     return attempt(s, s.db, argv, route, System.currentTimeMillis(), -1);
   }
 
   /** One non-blocking run, then a wait if it found nothing; {@code deadline} -1: not known yet. */
   private CompletionStage<Reply> attempt(
-      Session s, int db, byte[][] argv, Router.Route route, long start, long deadline) {
-    return router
-        .runKeyed(db, argv, route)
+      Session s, int db, byte[][] argv, Route route, long start, long deadline) {
+    return keyed
+        .run(db, argv, route)
         .thenCompose(
             r -> {
               if (!Waiter.isNothing(r)) {
@@ -77,7 +80,7 @@ public final class Blocking {
   }
 
   private CompletionStage<Reply> block(
-      Session s, int db, byte[][] argv, Router.Route route, long start, long deadline) {
+      Session s, int db, byte[][] argv, Route route, long start, long deadline) {
     String name = route.top().name();
     List<byte[]> keys = keys(name, argv);
     boolean moves = name.equals("blmove") || name.equals("brpoplpush");
@@ -85,7 +88,7 @@ public final class Blocking {
     Reply nothing = Reply.NULL_ARRAY; // Redis 7.0 answers a timeout so, BLMOVE included
     Waiter w =
         new Waiter(
-            db, name, LIST.contains(name) ? "list" : "zset", retry, ks -> argvFor(name, argv, ks), nothing);
+            db, name, route.top().group().equals("list") ? "list" : "zset", retry, ks -> argvFor(name, argv, ks), nothing);
 
     // Runs of consecutive keys in one slot: one Block message each, in key order.
     List<Integer> slots = new ArrayList<>();
@@ -112,8 +115,8 @@ public final class Blocking {
               if (timeout != null) {
                 timeout.cancel(false);
               }
-              for (int slot : new java.util.HashSet<>(slots)) {
-                router.tell(slot, new SlotEntity.Unblock(w));
+              for (int slot : new HashSet<>(slots)) {
+                slotClient.tell(slot, new SlotEntity.Unblock(w));
               }
             });
     if (s.closed) {
@@ -131,13 +134,13 @@ public final class Blocking {
     if (i == slots.size() || w.isDone()) {
       return;
     }
-    router
+    slotClient
         .<Boolean>ask(slots.get(i), replyTo -> new SlotEntity.Block(w, groups.get(i), replyTo))
         .whenComplete(
             (served, t) -> {
               if (t != null) {
                 if (w.claim()) {
-                  w.complete(Router.failure(t, true));
+                  w.complete(SlotClient.failure(t, true));
                 }
               } else if (!served) {
                 register(w, slots, groups, i + 1);
@@ -162,7 +165,7 @@ public final class Blocking {
   }
 
   private static int numkeys(byte[][] argv) {
-    return Integer.parseInt(new String(argv[2], java.nio.charset.StandardCharsets.US_ASCII));
+    return Integer.parseInt(new String(argv[2], StandardCharsets.US_ASCII));
   }
 
   /** The command's arguments with only {@code keys} as its keys (a move keeps its own). */
@@ -175,7 +178,7 @@ public final class Blocking {
         List<byte[]> out = new ArrayList<>();
         out.add(argv[0]);
         out.add(argv[1]);
-        out.add(Integer.toString(keys.size()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.add(Integer.toString(keys.size()).getBytes(StandardCharsets.US_ASCII));
         out.addAll(keys);
         out.addAll(Arrays.asList(argv).subList(3 + n, argv.length));
         return out.toArray(new byte[0][]);

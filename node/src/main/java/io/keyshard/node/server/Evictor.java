@@ -1,6 +1,7 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.slot.MemoryAccountant;
+import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +36,7 @@ public final class Evictor {
           .thenComparingInt(Candidate::db)
           .thenComparing(Candidate::key, Arrays::compareUnsigned);
 
-  private final Router router;
+  private final SlotClient slotClient;
   private final MemoryAccountant memory;
   private final NodeSettings settings;
 
@@ -44,8 +45,8 @@ public final class Evictor {
   private final TreeSet<Candidate> pool = new TreeSet<>(BEST_FIRST);
   private String poolPolicy = "";
 
-  public Evictor(Router router, MemoryAccountant memory, NodeSettings settings) {
-    this.router = router;
+  public Evictor(SlotClient slotClient, MemoryAccountant memory, NodeSettings settings) {
+    this.slotClient = slotClient;
     this.memory = memory;
     this.settings = settings;
   }
@@ -102,7 +103,7 @@ public final class Evictor {
     List<CompletableFuture<List<Candidate>>> asks = new ArrayList<>();
     for (int slot : Arrays.stream(slots).distinct().toArray()) {
       asks.add(
-          router
+          slotClient
               .<SlotEntity.EvictionCandidates>ask(
                   slot, r -> new SlotEntity.SampleForEviction(policy, samples, r))
               .thenApply(
@@ -119,7 +120,7 @@ public final class Evictor {
               if (best == null) {
                 return CompletableFuture.completedFuture(0L);
               }
-              return router.<Long>ask(
+              return slotClient.<Long>ask(
                   best.slot(),
                   r -> new SlotEntity.EvictKey(policy, best.db(), best.key(), best.score(), r));
             })

@@ -9,14 +9,18 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.apache.pekko.io.Inet;
-import org.apache.pekko.io.TcpSO;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.KillSwitches;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.TLSClosing;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -80,7 +84,7 @@ public final class RespServer {
    * reaches a session.
    */
   public CompletionStage<Tcp.ServerBinding> bindTls(
-      java.util.function.Supplier<javax.net.ssl.SSLEngine> engines) {
+      Supplier<SSLEngine> engines) {
     List<Inet.SocketOption> options = List.of(TcpSO.tcpNoDelay(true));
     return Tcp.get(system)
         .bindWithTls(
@@ -91,7 +95,7 @@ public final class RespServer {
             options,
             Optional.empty(),
             session -> Optional.empty(),
-            org.apache.pekko.stream.TLSClosing.eagerClose())
+            TLSClosing.eagerClose())
         .to(Sink.foreach(this::accept))
         .run(system);
   }
@@ -174,7 +178,7 @@ public final class RespServer {
                 (mat, done) -> {
                   done.whenComplete(
                       (d, t) -> {
-                        if (t instanceof javax.net.ssl.SSLException) {
+                        if (t instanceof SSLException) {
                           // A refused certificate, or a client that does not speak TLS.
                           log.debug("TLS with client {} ({}) failed: {}", session.id, session.addr, t.toString());
                         }
@@ -234,7 +238,7 @@ public final class RespServer {
       pending = null;
       s.pendingDispatch = null;
     }
-    Router.Route route = router.route(argv);
+    Route route = router.route(argv);
     if (!router.keepsOrder(route)) {
       CompletableFuture<Void> finished = new CompletableFuture<>();
       CompletableFuture<Outgoing> out =
@@ -273,7 +277,7 @@ public final class RespServer {
 
   /** Runs one request holding a permit, released when the reply is ready. */
   private CompletableFuture<Outgoing> execute(
-      Session s, DecoderLimits limits, byte[][] argv, Router.Route route) {
+      Session s, DecoderLimits limits, byte[][] argv, Route route) {
     CompletionStage<Reply> reply;
     try {
       reply = router.dispatch(s, argv, route);

@@ -1,12 +1,19 @@
 package io.keyshard.node.server;
 
-import io.keyshard.node.Futures;
+import io.keyshard.node.acl.Acl;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.cluster.ProxyClient;
+import io.keyshard.node.commands.CommandRegistry.Binding;
+import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.commands.CommandRegistry.Trait;
+import io.keyshard.node.commands.CommandRegistry;
+import io.keyshard.node.commands.CrossSlotProgram;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
-import io.keyshard.node.slot.SlotEntity;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import io.keyshard.node.slot.MemoryAccountant;
+import io.keyshard.node.slot.SlotClient;
+import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.protocol.CommandFlags;
 import io.keyshard.protocol.CommandSpec;
@@ -14,14 +21,16 @@ import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
-import java.time.Duration;
-import java.util.Map;
+import java.util.Collection;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.Scheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * Decides where a request runs, in one place. The outcomes, in the order they are checked:
@@ -43,28 +52,17 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
  * A write is refused with TRYAGAIN, before it runs, while the journal is failing, and any
  * command for a slot that is recovering after a failed journal write (JournalHealth).
  * In cluster mode, before MULTI queueing: keys owned by another node get MOVED, keys in
- * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN (ASK and TRYAGAIN come with
- * migration).
+ * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN; each outcome is a {@link Verdict},
+ * decided in {@link #verdict} (a new redirect goes there and in route/Verdict). Which handler a
+ * command gets comes from the {@link CommandRegistry}; slots are reached through {@link SlotClient}.
  */
 public final class Router {
   private final CommandTable table;
-  private final ClusterSharding sharding;
-  private final Duration timeout;
   private final NodeSettings settings;
-  private final AtomicReferenceArray<EntityRef<SlotEntity.Command>> refs =
-      new AtomicReferenceArray<>(16384);
-  /** Cluster mode: the slot epoch each cached ref was made for (a new epoch, a new entity). */
-  private final java.util.concurrent.atomic.AtomicLongArray refEpochs =
-      new java.util.concurrent.atomic.AtomicLongArray(16384);
-  /** Requests to each slot still travelling through sharding (see {@link #ask}). */
-  private final java.util.concurrent.atomic.AtomicIntegerArray viaSharding =
-      new java.util.concurrent.atomic.AtomicIntegerArray(16384);
-  private final LocalSlots localSlots;
-  private final Scheduler scheduler;
-  private volatile Map<String, SessionCommand> sessionCommands = Map.of();
-  private final io.keyshard.node.acl.Acl acl;
+  private final SlotClient slots;
+  private volatile CommandRegistry commands;
+  private final Acl acl;
   private volatile Transactions transactions;
-  private volatile CrossSlotCommands crossSlot;
 
   public Router(
       CommandTable table,
@@ -72,42 +70,34 @@ public final class Router {
       LocalSlots localSlots,
       Scheduler scheduler,
       NodeSettings settings) {
-    this.localSlots = localSlots;
-    this.scheduler = scheduler;
     this.table = table;
-    this.sharding = sharding;
     this.settings = settings;
-    this.timeout = settings.requestTimeout();
-    this.acl = new io.keyshard.node.acl.Acl(table, settings.aclUsers(), settings.requirePass());
+    this.slots = new SlotClient(sharding, localSlots, scheduler, settings.requestTimeout());
+    this.acl = new Acl(table, settings.aclUsers(), settings.requirePass());
+  }
+
+  /** How this node reaches its slots: everything below the router asks them through it. */
+  public SlotClient slots() {
+    return slots;
   }
 
   /** The node's ACL users: AUTH, the permission check in {@link #dispatch}, ACL commands. */
-  public io.keyshard.node.acl.Acl acl() {
+  public Acl acl() {
     return acl;
   }
 
-  public void setSessionCommands(Map<String, SessionCommand> commands) {
-    this.sessionCommands = Map.copyOf(commands);
+  /** Every command's handler and kind, checked against the table at start-up. */
+  public void setCommands(CommandRegistry commands) {
+    this.commands = commands;
+  }
+
+  public CommandRegistry commands() {
+    return commands;
   }
 
   public CommandTable table() {
     return table;
   }
-
-  /** Commands that act on a MULTI at once instead of being queued (as Redis's processCommand). */
-  private static final java.util.Set<String> MULTI_CONTROL =
-      java.util.Set.of("exec", "discard", "multi", "watch", "quit", "reset");
-
-  /**
-   * What the command table says about one request, worked out once: RespServer needs it to
-   * keep pipeline order ({@link #keepsOrder}) and {@link #dispatch} to route it.
-   */
-  public record Route(
-      Reply invalid,
-      CommandSpec top,
-      CommandSpec spec,
-      java.util.SortedSet<Integer> slots,
-      boolean evictFirst) {}
 
   public Route route(byte[][] argv) {
     Reply invalid = table.check(argv);
@@ -142,8 +132,8 @@ public final class Router {
   }
 
   /** The used memory of the slots running here (maxmemory, INFO memory). */
-  public io.keyshard.node.slot.MemoryAccountant memory() {
-    return localSlots.memory();
+  public MemoryAccountant memory() {
+    return slots.localSlots().memory();
   }
 
   public void setEvictor(Evictor evictor) {
@@ -154,13 +144,9 @@ public final class Router {
     return evictor;
   }
 
-  /** Commands Redis still takes inside MULTI when over maxmemory. */
-  private static final java.util.Set<String> MULTI_OOM_EXEMPT =
-      java.util.Set.of("exec", "discard", "quit", "reset");
-
   /** Inside MULTI, as Redis: queueing takes memory too, so any other command is refused. */
-  private static boolean queuesInMulti(Session s, CommandSpec top) {
-    return s.multi != null && !MULTI_OOM_EXEMPT.contains(top.name());
+  private boolean queuesInMulti(Session s, CommandSpec top) {
+    return s.multi != null && !commands.get(top.name()).has(Trait.TAKEN_IN_MULTI_WHEN_OOM);
   }
 
   /** Redis's is_denyoom_command: denyoom, or an EXEC whose queue holds a denyoom command. */
@@ -205,43 +191,24 @@ public final class Router {
     }
     s.lastCommand = spec.fullName();
     s.lastCommandAt = System.currentTimeMillis();
-    io.keyshard.node.cluster.ClusterView view = cluster;
-    if (view != null) {
-      // Cluster mode: keys owned elsewhere are redirected, also inside MULTI (as Redis does,
-      // which then fails the EXEC).
-      Reply redirect = view.redirect(route.slots());
-      if (redirect != null) {
-        io.keyshard.node.cluster.ClusterView.Node owner =
-            route.slots().size() == 1 ? view.table().owner(route.slots().first()) : null;
-        if (proxy != null
-            && owner != null
-            && s.multi == null
-            && !Blocking.handles(top.name())
-            && !sessionCommands.containsKey(top.name())) {
-          // Proxy mode: run it on the owner, for clients that do not follow MOVED.
-          return proxy.forward(owner.host(), owner.port(), s.db, s.proto, argv);
-        }
-        ReplicaReads reads = replicaReads;
-        if (reads != null
-            && s.readonly
-            && s.multi == null
-            && owner != null
-            && top.flags().contains(CommandFlags.READONLY)
-            && !Blocking.handles(top.name())
-            && !sessionCommands.containsKey(top.name())) {
-          // READONLY on a replica: a read of its primary's slot is served from the warm copy.
-          Reply read = reads.read(owner.id(), route.slots().first(), s.db, top.name(), argv);
-          if (read != null) {
-            return done(read);
-          }
-        }
-        s.flagMultiError();
-        return done(redirect);
+    Verdict verdict = verdict(s, route);
+    if (verdict instanceof Verdict.Proxied p) {
+      return proxy.forward(p.host(), p.port(), s.db, s.proto, argv);
+    }
+    if (verdict instanceof Verdict.ReplicaRead r) {
+      Reply read = replicaReads.read(r.primaryId(), r.slot(), s.db, top.name(), argv);
+      if (read != null) {
+        return done(read);
       }
-      if (!route.slots().isEmpty() && moving.containsKey(route.slots().first())) {
-        // The slot is being handed to another node: wait for that, then ask again (MOVED).
-        return park(route.slots().first(), () -> dispatch(s, argv, route));
-      }
+      verdict = r.otherwise();
+    }
+    if (verdict instanceof Verdict.Parked p) {
+      // The slot is being handed to another node: wait for that, then ask again (MOVED).
+      return park(p.slot(), () -> dispatch(s, argv, route));
+    }
+    if (verdict.refuses()) {
+      s.flagMultiError();
+      return done(verdict.reply());
     }
     Evictor ev = evictor;
     if (ev != null && ev.over() && (denyoom(s, top) || queuesInMulti(s, top))) {
@@ -260,6 +227,43 @@ public final class Router {
     return afterMemoryCheck(s, argv, route);
   }
 
+  /**
+   * Where a request goes, by this node's copy of the slot table (standalone: here). Keys owned
+   * elsewhere are redirected, also inside MULTI (as Redis does, which then fails the EXEC).
+   */
+  private Verdict verdict(Session s, Route route) {
+    ClusterView view = cluster;
+    if (view == null) {
+      return Verdict.SERVED_HERE;
+    }
+    SortedSet<Integer> slots = route.slots();
+    Verdict redirect = view.verdict(slots);
+    if (redirect.refuses()) {
+      ClusterView.Node owner = slots.size() == 1 ? view.table().owner(slots.first()) : null;
+      CommandSpec top = route.top();
+      Kind kind = commands.get(top.name()).kind();
+      boolean plainKeyed = kind != Kind.BLOCKING && !kind.atConnection();
+      if (proxy != null && owner != null && s.multi == null && plainKeyed) {
+        // Proxy mode: run it on the owner, for clients that do not follow MOVED.
+        return new Verdict.Proxied(owner.host(), owner.port());
+      }
+      if (replicaReads != null
+          && s.readonly
+          && s.multi == null
+          && owner != null
+          && top.flags().contains(CommandFlags.READONLY)
+          && plainKeyed) {
+        // READONLY on a replica: a read of its primary's slot is served from the warm copy.
+        return new Verdict.ReplicaRead(owner.id(), slots.first(), redirect);
+      }
+      return redirect;
+    }
+    if (!slots.isEmpty() && moving.containsKey(slots.first())) {
+      return new Verdict.Parked(slots.first());
+    }
+    return Verdict.SERVED_HERE;
+  }
+
   private CompletionStage<Reply> oom(Session s, CommandSpec top) {
     // Refused before running: nothing is persisted; inside MULTI the EXEC will fail.
     s.flagMultiError();
@@ -276,46 +280,42 @@ public final class Router {
   private CompletionStage<Reply> afterMemoryCheck(Session s, byte[][] argv, Route route) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
-    if (s.multi != null && !MULTI_CONTROL.contains(top.name())) {
+    Binding binding = commands.get(top.name());
+    if (s.multi != null && !binding.has(Trait.ACTS_ON_MULTI)) {
       s.multi.add(argv);
       return done(Reply.QUEUED);
     }
-    if (spec.isWrite() && route.slots().size() != 1 && !journal.admitsWrite()) {
+    if (spec.isWrite() && route.slots().size() != 1 && !slots.journal().admitsWrite()) {
       // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
       return done(JournalHealth.NOT_APPLIED);
     }
-    SessionCommand sc = sessionCommands.get(top.name());
-    if (sc != null) {
-      return sc.run(s, argv, spec);
+    if (binding.kind().atConnection()) {
+      return binding.session().run(s, argv, spec);
     }
-    if (blocking != null && Blocking.handles(top.name())) {
+    if (blocking != null && binding.kind() == Kind.BLOCKING) {
       return blocking.run(s, argv, route);
     }
     return runKeyed(s.db, argv, route);
   }
 
   /** Runs a keyed command where its keys are: one slot, or a transaction over several. */
-  CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route) {
+  public CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
-    java.util.SortedSet<Integer> slots = route.slots();
-    if (slots.isEmpty()) {
+    SortedSet<Integer> keySlots = route.slots();
+    if (keySlots.isEmpty()) {
       // A keyless form of a keyed command (OBJECT HELP): any slot can answer it.
-      return execInSlot(0, top.name(), db, argv, false);
+      return slots.execInSlot(0, top.name(), db, argv, false);
     }
-    if (slots.size() == 1) {
-      return execInSlot(slots.first(), top.name(), db, argv, spec.isWrite());
+    if (keySlots.size() == 1) {
+      return slots.execInSlot(keySlots.first(), top.name(), db, argv, spec.isWrite());
     }
-    if (crossSlot != null && crossSlot.handles(top.name())) {
-      return transactions.run(
-          slots, tx -> crossSlot.run(top.name(), tx::exec, db, argv, spec));
+    CrossSlotProgram program = commands.get(top.name()).crossSlot();
+    if (program != null) {
+      return transactions.run(keySlots, tx -> program.run(tx::exec, db, argv, spec));
     }
-    return done(Err.CROSSSLOT);
+    return done(Verdict.CROSS_SLOT.reply());
   }
-
-  /** Session commands that answer before dispatch returns and touch no slot. */
-  private static final java.util.Set<String> IN_ORDER_SESSION_COMMANDS =
-      java.util.Set.of("ping", "echo", "select");
 
   /**
    * Whether a request keeps its place in a pipeline by itself: dispatch hands it to at most one
@@ -331,32 +331,32 @@ public final class Router {
     if (route.evictFirst()) {
       return false; // it waits for an eviction before it is handed to its slot
     }
-    String name = route.top().name();
-    if (Blocking.handles(name)) {
+    Binding binding = commands.get(route.top().name());
+    if (binding.kind() == Kind.BLOCKING) {
       return false; // a blocked client runs nothing else until it is served, as in Redis
     }
-    io.keyshard.node.cluster.ClusterView view = cluster;
+    ClusterView view = cluster;
     if (proxy != null && view != null && route.slots().size() == 1 && !view.owns(route.slots().first())) {
       return false; // proxied over another connection: runs alone, so it keeps its place
     }
-    if (sessionCommands.containsKey(name)) {
-      return IN_ORDER_SESSION_COMMANDS.contains(name);
+    if (binding.kind().atConnection()) {
+      return binding.has(Trait.ANSWERS_IN_ORDER);
     }
     return route.slots().size() <= 1;
   }
 
-  public static java.util.SortedSet<Integer> slotsOf(byte[][] argv, int[] keys) {
-    java.util.SortedSet<Integer> slots = new java.util.TreeSet<>();
+  public static SortedSet<Integer> slotsOf(byte[][] argv, int[] keys) {
+    SortedSet<Integer> slots = new TreeSet<>();
     for (int k : keys) {
       slots.add(Slots.slot(argv[k]));
     }
     return slots;
   }
 
-  private volatile java.util.function.Consumer<Session> closeHook = s -> {};
+  private volatile Consumer<Session> closeHook = s -> {};
 
   /** Forgets a connection's WATCHes: when it closes, and when its EXEC is rejected. */
-  public void setCloseHook(java.util.function.Consumer<Session> hook) {
+  public void setCloseHook(Consumer<Session> hook) {
     this.closeHook = hook;
   }
 
@@ -373,35 +373,35 @@ public final class Router {
   }
 
   private volatile Blocking blocking;
-  private volatile JournalHealth journal = new JournalHealth();
 
   /** What the slots report about the journal (docs/decisions/2026-11-22-journal-faults.md). */
   public void setJournal(JournalHealth journal) {
-    this.journal = journal;
+    slots.setJournal(journal);
   }
 
   public JournalHealth journal() {
-    return journal;
+    return slots.journal();
   }
-  private volatile io.keyshard.node.cluster.ClusterView cluster;
-  private volatile io.keyshard.node.cluster.ProxyClient proxy;
+
+  private volatile ClusterView cluster;
+  private volatile ProxyClient proxy;
 
   /** Cluster proxy mode: commands for slots owned elsewhere run there instead of MOVED. */
-  public void setProxy(io.keyshard.node.cluster.ProxyClient proxy) {
+  public void setProxy(ProxyClient proxy) {
     this.proxy = proxy;
   }
 
   // ---- Slots being handed to another node (cluster mode) ----
 
   /** Per moving slot: the gate that opens when the move is over, and the last request parked. */
-  private final java.util.concurrent.ConcurrentHashMap<Integer, CompletableFuture<Void>> moving =
-      new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.concurrent.ConcurrentHashMap<Integer, CompletableFuture<?>> parkedTail =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, CompletableFuture<Void>> moving =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Integer, CompletableFuture<?>> parkedTail =
+      new ConcurrentHashMap<>();
 
   /** From now on, requests for these slots wait until {@link #endMove}. */
-  public void beginMove(java.util.Collection<Integer> slots) {
-    for (int slot : slots) {
+  public void beginMove(Collection<Integer> moved) {
+    for (int slot : moved) {
       moving.putIfAbsent(slot, new CompletableFuture<>());
     }
   }
@@ -419,7 +419,7 @@ public final class Router {
   }
 
   /** Queues a request behind the slot's gate, in arrival order (one after the other). */
-  private CompletionStage<Reply> park(int slot, java.util.function.Supplier<CompletionStage<Reply>> again) {
+  private CompletionStage<Reply> park(int slot, Supplier<CompletionStage<Reply>> again) {
     synchronized (parkedTail) {
       CompletableFuture<Void> gate = moving.get(slot);
       CompletableFuture<?> previous = parkedTail.getOrDefault(slot, gate == null ? CompletableFuture.completedFuture(null) : gate);
@@ -432,11 +432,23 @@ public final class Router {
   }
 
   /** Cluster mode: route by this node's copy of the slot table. */
-  public void setCluster(io.keyshard.node.cluster.ClusterView view) {
+  public void setCluster(ClusterView view) {
     this.cluster = view;
+    slots.setIncarnations(
+        new SlotClient.Incarnations() {
+          @Override
+          public long epoch(int slot) {
+            return view.table().slotEpoch(slot);
+          }
+
+          @Override
+          public SlotEntityId id(int slot) {
+            return view.entityId(slot);
+          }
+        });
   }
 
-  public io.keyshard.node.cluster.ClusterView cluster() {
+  public ClusterView cluster() {
     return cluster;
   }
 
@@ -448,102 +460,12 @@ public final class Router {
     return blocking;
   }
 
-  public SessionCommand sessionCommand(String name) {
-    return sessionCommands.get(name);
-  }
-
-  public CrossSlotCommands crossSlot() {
-    return crossSlot;
-  }
-
   public Transactions transactions() {
     return transactions;
   }
 
-  public void setTransactions(Transactions transactions, CrossSlotCommands crossSlot) {
+  public void setTransactions(Transactions transactions) {
     this.transactions = transactions;
-    this.crossSlot = crossSlot;
-  }
-
-  /** Runs one command body in one slot and returns its reply (or a timeout error). */
-  public CompletionStage<Reply> execInSlot(
-      int slot, String name, int db, byte[][] argv, boolean write) {
-    if (journal.isRecovering(slot)) {
-      // Its last journal write failed and it has not recovered yet: what it holds is unknown
-      // until then, so nothing runs there, reads included (other slots serve as usual).
-      return done(JournalHealth.RECOVERING);
-    }
-    if (write && !journal.admitsWrite()) {
-      // The journal is failing: fail at once, certainly unwritten, instead of each write
-      // waiting for the journal to fail it (one write per interval still goes, as a probe).
-      return done(JournalHealth.NOT_APPLIED);
-    }
-    return this.<Reply>ask(slot, replyTo -> new SlotEntity.Exec(name, db, argv, write, replyTo))
-        .exceptionally(t -> failure(t, write));
-  }
-
-  /** Sends a slot a message that has no reply. */
-  public void tell(int slot, SlotEntity.Command message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot, epochOf(slot));
-    if (local != null && viaSharding.get(slot) == 0) {
-      local.tell(message);
-    } else {
-      entity(slot).tell(message);
-    }
-  }
-
-  /**
-   * Asks a slot. A slot running in this JVM is asked directly; otherwise (not started yet, or
-   * elsewhere) through Cluster Sharding, which starts it. A connection's requests must reach a
-   * slot in the order they were sent, so a slot is asked directly only while no request to it
-   * is still on its way through sharding (which may hold messages while the slot starts).
-   */
-  public <T> CompletionStage<T> ask(
-      int slot, org.apache.pekko.japi.function.Function<ActorRef<T>, SlotEntity.Command> message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot, epochOf(slot));
-    if (local != null && viaSharding.get(slot) == 0) {
-      return Futures.plain(AskPattern.ask(local, message, timeout, scheduler));
-    }
-    viaSharding.incrementAndGet(slot);
-    return Futures.plain(entity(slot).ask(message, timeout))
-        .whenComplete((r, t) -> viaSharding.decrementAndGet(slot));
-  }
-
-  /** The epoch of this node's incarnation of a slot: 0 standalone. */
-  private long epochOf(int slot) {
-    io.keyshard.node.cluster.ClusterView view = cluster;
-    return view == null ? 0 : view.table().slotEpoch(slot);
-  }
-
-  private EntityRef<SlotEntity.Command> entity(int slot) {
-    EntityRef<SlotEntity.Command> ref = refs.get(slot);
-    io.keyshard.node.cluster.ClusterView view = cluster;
-    long epoch = view == null ? 0 : view.table().slotEpoch(slot);
-    if (ref == null || refEpochs.get(slot) != epoch) {
-      // In cluster mode the entity id names its owner and the slot's epoch (see
-      // RequesterAllocation and ClusterView.entityId).
-      String id = view == null ? Integer.toString(slot) : view.entityId(slot);
-      ref = sharding.entityRefFor(SlotEntity.TYPE_KEY, id);
-      refEpochs.set(slot, epoch);
-      refs.set(slot, ref);
-    }
-    return ref;
-  }
-
-  /**
-   * The answer to a slot that failed to answer. A timed-out read changed nothing: TRYAGAIN,
-   * which clients may resend. A timed-out write may or may not be in the journal: a plain ERR,
-   * which no client resends by itself (a second INCR would count twice).
-   */
-  static Reply failure(Throwable t, boolean write) {
-    Throwable cause = t.getCause() != null && t instanceof java.util.concurrent.CompletionException
-        ? t.getCause() : t;
-    if (cause instanceof TimeoutException) {
-      return write
-          ? Err.err("slot did not answer in time; the write may or may not have been applied")
-          : Reply.error("TRYAGAIN slot did not answer in time; nothing was written");
-    }
-    return Err.err("internal error: " + cause.getClass().getSimpleName());
   }
 
   static CompletionStage<Reply> done(Reply r) {

@@ -1,7 +1,9 @@
 package io.keyshard.node.slot;
 
+import io.keyshard.node.route.Verdict;
 import io.keyshard.protocol.Reply;
 import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.pattern.CircuitBreakerOpenException;
@@ -23,12 +25,10 @@ import org.apache.pekko.pattern.CircuitBreakerOpenException;
  * </ul>
  */
 public final class JournalHealth {
-  public static final Reply NOT_APPLIED =
-      Reply.error("TRYAGAIN journal unavailable, the write was not applied");
+  public static final Reply NOT_APPLIED = Verdict.JOURNAL_NOT_APPLIED.reply();
   public static final Reply MAYBE_APPLIED =
       Reply.error("ERR journal write failed, the write may or may not have been applied");
-  public static final Reply RECOVERING =
-      Reply.error("TRYAGAIN slot is recovering from the journal, the command was not run");
+  public static final Reply RECOVERING = Verdict.JOURNAL_RECOVERING.reply();
 
   /**
    * While the journal is failing, one write per interval is let through as a probe: its success
@@ -46,13 +46,13 @@ public final class JournalHealth {
   private volatile Runnable resetConnections = () -> {};
   private final AtomicLong lastReset = new AtomicLong();
 
-  public JournalHealth(java.time.Duration probeInterval) {
+  public JournalHealth(Duration probeInterval) {
     this.probeIntervalMs = probeInterval.toMillis();
   }
 
   /** A journal that is never reported failing (tests of single entities). */
   public JournalHealth() {
-    this(java.time.Duration.ofSeconds(1));
+    this(Duration.ofSeconds(1));
   }
 
   /** Whether a write may go to its slot now: always while healthy, one per interval otherwise. */

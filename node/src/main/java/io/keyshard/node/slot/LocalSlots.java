@@ -7,7 +7,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * The slot entities running in this JVM, by slot: each registers itself when it starts and
  * removes itself when it stops. The router uses them to send straight to a running slot
  * instead of through the shard region and shard (two fewer hops, and the thread wake-ups that
- * come with them), see {@code Router.ask}.
+ * come with them), see {@code SlotClient.ask}.
  */
 public final class LocalSlots {
   private record Running(ActorRef<SlotEntity.Command> ref, long epoch) {}

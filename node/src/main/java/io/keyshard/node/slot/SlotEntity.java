@@ -3,6 +3,7 @@ package io.keyshard.node.slot;
 import static io.keyshard.node.slot.SlotEffects.asReply;
 
 import io.keyshard.node.CborSerializable;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.slot.GroupCommit.Pending;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
@@ -233,18 +234,18 @@ public final class SlotEntity
 
   /**
    * Cluster mode: whether the incarnation of a slot named by {@code epoch} may act here. Null
-   * if it may; otherwise the error to answer (MOVED, CLUSTERDOWN, or TRYAGAIN for an incarnation
-   * of an older epoch), after which the incarnation stops.
+   * if it may (the common answer allocates nothing); otherwise the verdict to answer (MOVED,
+   * CLUSTERDOWN, or TRYAGAIN for an incarnation of an older epoch), after which it stops.
    */
   @FunctionalInterface
   public interface Fence {
-    String refusal(int slot, long epoch);
+    Verdict refusal(int slot, long epoch);
 
     /**
      * Non-null while the node serves no slot for now (cut off from the cluster's majority, or
-     * just back from a long pause): the error to answer; the incarnation stays.
+     * just back from a long pause): the verdict to answer; the incarnation stays.
      */
-    default String paused() {
+    default Verdict paused() {
       return null;
     }
   }
@@ -391,16 +392,16 @@ public final class SlotEntity
     if (tx.locked()) {
       return Effect().stash();
     }
-    String paused = settings.notServedHere().paused();
+    Verdict paused = settings.notServedHere().paused();
     if (paused != null) {
-      return Effect().reply(cmd.replyTo(), Reply.error(paused));
+      return Effect().reply(cmd.replyTo(), paused.reply());
     }
-    String elsewhere = settings.notServedHere().refusal(slot, epoch);
+    Verdict elsewhere = settings.notServedHere().refusal(slot, epoch);
     if (elsewhere != null) {
       // Cluster mode: this node's table gives the slot to another node (a late request started
       // this incarnation after a move): it must neither answer nor write.
-      ctx.getLog().info("Slot {} is not served here any more: {}", slot, elsewhere);
-      cmd.replyTo().tell(Reply.error(elsewhere));
+      ctx.getLog().info("Slot {} is not served here any more: {}", slot, elsewhere.text());
+      cmd.replyTo().tell(elsewhere.reply());
       return groupCommit.isEmpty() ? Effect().stop().thenNoReply() : Effect().noReply();
     }
     if (registration.registering() || (cmd.write() && !registration.registered())) {

@@ -1,10 +1,16 @@
 package io.keyshard.node.slot;
 
-import io.keyshard.node.server.Router;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * Wakes slots a few at a time (each recovery costs journal queries, and the journal's connection
@@ -21,23 +27,23 @@ public final class Warmer {
    * index (first start, or a journal another topology wrote), or slots this node just received.
    */
   public static CompletableFuture<Void> warmFromJournal(
-      org.apache.pekko.actor.typed.ActorSystem<?> system, Router router, IntPredicate wanted) {
+      ActorSystem<?> system, SlotClient slotClient, IntPredicate wanted) {
     var journal =
-        org.apache.pekko.persistence.query.PersistenceQuery.get(system.classicSystem())
+        PersistenceQuery.get(system.classicSystem())
             .getReadJournalFor(
-                org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.class,
-                org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal.Identifier());
+                JdbcReadJournal.class,
+                JdbcReadJournal.Identifier());
     return journal
         .currentPersistenceIds()
         .filter(id -> id.startsWith("slot-") && id.length() > 5 && id.substring(5).chars().allMatch(Character::isDigit))
         .map(id -> Integer.parseInt(id.substring(5)))
         .filter(wanted::test)
-        .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system)
+        .runWith(Sink.seq(), system)
         .toCompletableFuture()
         .thenCompose(
             slots -> {
               long started = System.nanoTime();
-              return warm(router, slots, wanted)
+              return warm(slotClient, slots, wanted)
                   .thenRun(
                       () ->
                           log.info(
@@ -60,7 +66,7 @@ public final class Warmer {
    */
   static final int AT_ONCE = 256;
 
-  public static CompletableFuture<Void> warm(Router router, List<Integer> slots, IntPredicate still) {
+  public static CompletableFuture<Void> warm(SlotClient slotClient, List<Integer> slots, IntPredicate still) {
     List<Integer> list = List.copyOf(slots);
     return inWindow(
         list.size(),
@@ -68,7 +74,7 @@ public final class Warmer {
         i -> {
           int slot = list.get(i);
           return still.test(slot)
-              ? router.<Done>ask(slot, SlotEntity.Warm::new)
+              ? slotClient.<Done>ask(slot, SlotEntity.Warm::new)
               : CompletableFuture.completedFuture(Done.getInstance());
         });
   }
@@ -80,14 +86,14 @@ public final class Warmer {
    * them cannot overflow the stack.
    */
   public static CompletableFuture<Void> inWindow(
-      int count, int atOnce, java.util.function.IntFunction<? extends java.util.concurrent.CompletionStage<?>> task) {
+      int count, int atOnce, IntFunction<? extends CompletionStage<?>> task) {
     CompletableFuture<Void> all = new CompletableFuture<>();
     if (count <= 0) {
       all.complete(null);
       return all;
     }
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
     Runnable[] lane = new Runnable[1];
     lane[0] =
         () -> {
@@ -98,7 +104,7 @@ public final class Warmer {
             }
             // 0: running; 1: ended before this loop let go (the loop starts the next);
             // 2: the loop let go (whoever ends it starts the next).
-            java.util.concurrent.atomic.AtomicInteger handoff = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger handoff = new AtomicInteger();
             task.apply(i)
                 .whenComplete(
                     (r, t) -> {

@@ -1,7 +1,9 @@
 package io.keyshard.node.tx;
 
 import io.keyshard.node.Futures;
-import io.keyshard.node.server.Router;
+import io.keyshard.node.route.Verdict.Retry;
+import io.keyshard.node.route.Verdict;
+import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.persistence.TxEvent;
@@ -16,6 +18,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -77,14 +81,15 @@ public final class Transactions {
         return CompletableFuture.completedFuture(
             Err.err("internal error: slot " + slot + " is not locked by this transaction"));
       }
-      return router
+      return slotClient
           .<Reply>ask(slot, r -> new SlotEntity.TxExec(id, name, db, argv, write, r))
-          .exceptionally(t -> Reply.error("TRYAGAIN " + t.getClass().getSimpleName()));
+          .exceptionally(
+              t -> Verdict.tryAgain(Retry.TX_SLOT_FAILED, t.getClass().getSimpleName()).reply());
     }
 
     /** True if none of the watcher's keys in that slot changed since WATCH. */
     public CompletionStage<Boolean> watchClean(int slot, long watcherId) {
-      return router.ask(slot, r -> new SlotEntity.CheckWatch(id, watcherId, r));
+      return slotClient.ask(slot, r -> new SlotEntity.CheckWatch(id, watcherId, r));
     }
 
     /** Makes the transaction undo everything and unlock, instead of committing. */
@@ -93,7 +98,7 @@ public final class Transactions {
     }
   }
 
-  private final Router router;
+  private final SlotClient slotClient;
   private final ActorRef<TxLog.Command> txLog;
   private final ActorRef<SlotIndex.Command> index;
   private final Scheduler scheduler;
@@ -104,12 +109,12 @@ public final class Transactions {
   private final ConcurrentSkipListSet<Long> prepared = new ConcurrentSkipListSet<>();
 
   public Transactions(
-      Router router,
+      SlotClient slotClient,
       ActorRef<TxLog.Command> txLog,
       ActorRef<SlotIndex.Command> index,
       Scheduler scheduler,
       Duration timeout) {
-    this.router = router;
+    this.slotClient = slotClient;
     this.index = index;
     this.txLog = txLog;
     this.scheduler = scheduler;
@@ -197,7 +202,7 @@ public final class Transactions {
                   log.warn("Transaction {} failed before its commit point; undoing", id, t);
                   return abortAll(id, locked)
                       .thenApply(
-                          v -> Reply.error("TRYAGAIN transaction did not complete; nothing was changed"));
+                          v -> Verdict.tryAgain(Retry.TX_INCOMPLETE).reply());
                 })
             .whenComplete(
                 (r, t) -> {
@@ -215,13 +220,13 @@ public final class Transactions {
           }
           if (denials >= MAX_DENIALS) {
             return CompletableFuture.completedFuture(
-                Reply.error("TRYAGAIN the keyspace is busy with keyspace-wide transactions"));
+                Verdict.tryAgain(Retry.KEYSPACE_BUSY).reply());
           }
           // A keyspace-wide transaction holds the barrier: wait a little for it, then again.
           long backoff = Math.min(50, 1L << Math.min(denials, 5));
           return CompletableFuture.supplyAsync(
                   () -> null,
-                  CompletableFuture.delayedExecutor(backoff, java.util.concurrent.TimeUnit.MILLISECONDS))
+                  CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS))
               .thenCompose(x -> attempt(slots, everySlot, program, denials + 1));
         });
   }
@@ -236,13 +241,13 @@ public final class Transactions {
       return CompletableFuture.completedFuture(null);
     }
     int slot = slots.next();
-    return router
+    return slotClient
         .<Done>ask(slot, r -> new SlotEntity.TxLock(id, r))
         .whenComplete(
             (d, t) -> {
               if (t != null) {
                 // The request waits on in the slot and would lock it for nobody: withdraw it.
-                router.tell(slot, new SlotEntity.TxLockAbandoned(id));
+                slotClient.tell(slot, new SlotEntity.TxLockAbandoned(id));
               }
             })
         .thenCompose(
@@ -255,7 +260,7 @@ public final class Transactions {
   private CompletionStage<Reply> commit(long id, List<Integer> locked, Reply reply) {
     List<CompletableFuture<SlotEntity.TxShare>> asks = new ArrayList<>();
     for (int slot : locked) {
-      asks.add(router.<SlotEntity.TxShare>ask(slot, r -> new SlotEntity.TxPrepare(id, r)).toCompletableFuture());
+      asks.add(slotClient.<SlotEntity.TxShare>ask(slot, r -> new SlotEntity.TxPrepare(id, r)).toCompletableFuture());
     }
     return CompletableFuture.allOf(asks.toArray(new CompletableFuture[0]))
         .thenCompose(
@@ -294,7 +299,7 @@ public final class Transactions {
     // All at once: each share is applied idempotently, so their order does not matter, and
     // waiting on each journal write in turn made a 10-slot MSET cost 10 write latencies.
     List<CompletableFuture<Void>> applies = new ArrayList<>();
-    java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
     for (int slot : slots) {
       List<TxEvent.Nested> events =
           shares.stream().filter(s -> s.slot() == slot).findFirst().map(TxEvent.SlotShare::events).orElse(List.of());
@@ -346,7 +351,7 @@ public final class Transactions {
 
   private CompletionStage<Void> applyWithRetry(long id, int slot, List<TxEvent.Nested> events) {
     long watermark = inflight.isEmpty() ? id : Math.min(id, inflight.first());
-    return router
+    return slotClient
         .<Done>ask(slot, r -> new SlotEntity.TxApply(id, watermark, events, r))
         .thenApply(d -> (Void) null)
         .exceptionallyCompose(
@@ -360,7 +365,7 @@ public final class Transactions {
     List<CompletableFuture<Done>> asks = new ArrayList<>();
     for (int slot : locked) {
       asks.add(
-          router
+          slotClient
               .<Done>ask(slot, r -> new SlotEntity.TxAbort(id, r))
               .toCompletableFuture()
               .exceptionally(t -> Done.getInstance()));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.persistence.SlotTableState;
 import java.util.List;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /** A slot that leaves a node and comes back is a new incarnation there (a new entity id). */
@@ -23,19 +24,19 @@ class ClusterViewTest {
     s = s.apply(new SlotTableEvent.SlotsAssigned(A, List.of(0, 8191), 1));
     s = s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(8192, 16383), 2));
     view.update(s.toSnapshot());
-    assertEquals("5@" + A + "@1", view.entityId(5));
+    assertEquals("5@" + A + "@1", view.entityId(5).toString());
     assertTrue(view.owns(5));
 
     s = s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(5, 5), 3));
     view.update(s.toSnapshot());
     assertFalse(view.owns(5));
-    assertEquals("MOVED 5 127.0.0.1:7001", ((io.keyshard.protocol.Reply.Error) view.redirect(new java.util.TreeSet<>(List.of(5)))).text());
+    assertEquals("MOVED 5 127.0.0.1:7001", view.verdict(new TreeSet<>(List.of(5))).text());
 
     s = s.apply(new SlotTableEvent.SlotsAssigned(A, List.of(5, 5), 4));
     view.update(s.toSnapshot());
     assertTrue(view.owns(5));
-    assertEquals("5@" + A + "@4", view.entityId(5));
-    assertEquals("6@" + A + "@1", view.entityId(6), "its neighbours keep their incarnation");
+    assertEquals("5@" + A + "@4", view.entityId(5).toString());
+    assertEquals("6@" + A + "@1", view.entityId(6).toString(), "its neighbours keep their incarnation");
     assertEquals(4, view.table().nodes().get(0).configEpoch());
 
     // An older table never replaces a newer one.
@@ -43,6 +44,6 @@ class ClusterViewTest {
         .apply(new SlotTableEvent.NodeSeen(A, "127.0.0.1", 7000, 17000))
         .apply(new SlotTableEvent.SlotsAssigned(A, List.of(0, 16383), 1));
     view.update(old.toSnapshot());
-    assertEquals("5@" + A + "@4", view.entityId(5));
+    assertEquals("5@" + A + "@4", view.entityId(5).toString());
   }
 }

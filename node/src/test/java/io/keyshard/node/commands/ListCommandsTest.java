@@ -18,7 +18,6 @@ import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,13 +37,8 @@ class ListCommandsTest {
 
   private final SlotState state = new SlotState();
   private final List<SlotEvent> journal = new ArrayList<>();
-  private final Map<String, SlotCommand> commands = new HashMap<>();
+  private final Map<String, SlotCommand> commands = CommandRegistry.keyedCommands().slotBodies();
   private List<SlotEvent> last = List.of();
-
-  ListCommandsTest() {
-    ListCommands.register(commands);
-    StringCommands.register(commands);
-  }
 
   private Reply call(String... args) {
     byte[][] argv = new byte[args.length][];

@@ -19,7 +19,6 @@ import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,14 +41,8 @@ class SetCommandsTest {
 
   private final SlotState state = new SlotState();
   private final List<SlotEvent> journal = new ArrayList<>();
-  private final Map<String, SlotCommand> commands = new HashMap<>();
+  private final Map<String, SlotCommand> commands = CommandRegistry.keyedCommands().slotBodies();
   private long now = 1_700_000_000_000L;
-
-  SetCommandsTest() {
-    SetCommands.register(commands);
-    StringCommands.register(commands);
-    KeyCommands.register(commands);
-  }
 
   private Reply call(String... args) {
     byte[][] argv = new byte[args.length][];

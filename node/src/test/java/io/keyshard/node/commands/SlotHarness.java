@@ -11,16 +11,16 @@ import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotState;
 import io.keyshard.persistence.StringValue;
+import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
+import java.io.NotSerializableException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -30,28 +30,18 @@ import java.util.stream.Collectors;
  * journal, after a round trip through the real serializer, and checks it holds the same keys.
  */
 final class SlotHarness {
-  /** Commands Redis flags as writes: their lookups turn expired keys into KeysExpired events. */
-  private static final Set<String> WRITES =
-      Set.of(
-          "set", "setnx", "setex", "psetex", "getset", "getdel", "getex", "mset", "msetnx",
-          "append", "incr", "decr", "incrby", "decrby", "incrbyfloat", "setrange", "del",
-          "unlink", "expire", "pexpire", "expireat", "pexpireat", "persist", "rename", "renamenx",
-          "copy", "move");
+  /** Redis's flags: a write's lookups turn expired keys into KeysExpired events. */
+  private static final CommandTable TABLE = CommandTable.standard();
 
   final SlotState state = new SlotState();
   final List<SlotEvent> journal = new ArrayList<>();
-  private final Map<String, SlotCommand> commands = new HashMap<>();
+  private final Map<String, SlotCommand> commands = CommandRegistry.keyedCommands().slotBodies();
   long now = 1_700_000_000_000L;
   int db = 0;
 
-  SlotHarness() {
-    StringCommands.register(commands);
-    KeyCommands.register(commands);
-  }
-
   Reply call(byte[]... argv) {
     String name = new String(argv[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
-    boolean write = WRITES.contains(name);
+    boolean write = TABLE.lookup(argv[0]).isWrite();
     SlotContext ctx = new SlotContext(state, db, argv, now, write);
     Reply reply;
     try {
@@ -121,7 +111,7 @@ final class SlotHarness {
       SlotEvent back;
       try {
         back = (SlotEvent) serializer.fromBinary(serializer.toBinary(e), serializer.manifest(e));
-      } catch (java.io.NotSerializableException ex) {
+      } catch (NotSerializableException ex) {
         throw new AssertionError(ex);
       }
       replayed.apply(back, 0);

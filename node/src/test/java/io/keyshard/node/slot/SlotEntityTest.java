@@ -1,10 +1,12 @@
 package io.keyshard.node.slot;
 
+import java.util.concurrent.atomic.AtomicReference;
+import io.keyshard.node.route.Verdict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.keyshard.node.commands.SlotCommands;
+import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +61,7 @@ class SlotEntityTest {
 
   private SlotEntity.Settings settings(int snapshotEvery) {
     return new SlotEntity.Settings(
-        SlotCommands.all(),
+        CommandRegistry.keyedCommands().slotBodies(),
         autoIndex != null ? autoIndex : index.ref(),
         snapshotEvery,
         1000,
@@ -157,7 +159,7 @@ class SlotEntityTest {
   @Test
   void aSlotNotServedHereRedirectsAndStops() {
     autoAcknowledgeRegistrations();
-    java.util.concurrent.atomic.AtomicReference<String> elsewhere = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<Verdict> elsewhere = new AtomicReference<>();
     SlotEntity.Settings base = settings(100);
     SlotEntity.Settings fenced =
         new SlotEntity.Settings(
@@ -165,7 +167,7 @@ class SlotEntityTest {
             (slot, epoch) -> elsewhere.get());
     ActorRef<SlotEntity.Command> slot = testKit.spawn(SlotEntity.create(13, fenced));
     assertEquals(Reply.OK, exec(slot, true, "SET", "k", "1"));
-    elsewhere.set("MOVED 13 10.0.0.2:7001");
+    elsewhere.set(new Verdict.Moved(13, "10.0.0.2:7001"));
     TestProbe<Object> watcher = testKit.createTestProbe();
     assertEquals(Reply.error("MOVED 13 10.0.0.2:7001"), exec(slot, true, "SET", "k", "2"));
     watcher.expectTerminated(slot, Duration.ofSeconds(5));

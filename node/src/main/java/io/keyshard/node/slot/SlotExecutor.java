@@ -1,4 +1,4 @@
-package io.keyshard.node.server;
+package io.keyshard.node.slot;
 
 import io.keyshard.protocol.Reply;
 import java.util.concurrent.CompletionStage;
