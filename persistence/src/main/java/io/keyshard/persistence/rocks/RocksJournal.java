@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.dispatch.Futures;
@@ -57,8 +58,17 @@ public final class RocksJournal extends AsyncWriteJournal {
       }
     }
     Iterable<Optional<Exception>> outcome = results;
-    return FutureConverters.asScala(
-        store.write(new WriteOp.Append(writes)).thenApply(done -> outcome));
+    CompletableFuture<Iterable<Optional<Exception>>> reply = new CompletableFuture<>();
+    // Not thenApply: that would wrap the failure in a CompletionException, and the writer (and
+    // the node's classification of journal failures) should see the journal's own exception.
+    store.write(new WriteOp.Append(writes)).whenComplete((done, failure) -> {
+      if (failure != null) {
+        reply.completeExceptionally(failure);
+      } else {
+        reply.complete(outcome);
+      }
+    });
+    return FutureConverters.asScala(reply);
   }
 
   @Override
