@@ -36,6 +36,8 @@ final class GroupCommitWriter {
     void stage(WriteBatch batch, Handles h, HighestSeqNrs highest) {}
   };
 
+  private static final long STOP_WAIT_MILLIS = 30_000;
+
   private final RocksStore store;
   private final int maxBatchOps;
   private final long resumeIntervalNanos;
@@ -89,19 +91,23 @@ final class GroupCommitWriter {
     }
   }
 
-  /** Stops after writing everything queued before this call. */
-  void stop() {
+  /** Stops after writing everything queued before this call; false if the writer hangs. */
+  boolean stop() {
     stopped = true;
     queue.add(STOP);
     try {
-      thread.join();
+      thread.join(STOP_WAIT_MILLIS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     syncer.shutdownNow();
+    if (thread.isAlive()) {
+      return false;
+    }
     if (mode != AppendFsync.ALWAYS) {
       syncWal(); // a clean stop loses nothing, whatever the mode
     }
+    return true;
   }
 
   private void run() {

@@ -16,14 +16,12 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
-import org.rocksdb.Env;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
-import org.rocksdb.SstFileManager;
 import org.rocksdb.Statistics;
 import org.rocksdb.TickerType;
 import org.rocksdb.WriteBufferManager;
@@ -54,7 +52,6 @@ public final class RocksStore {
   private final Statistics statistics = new Statistics();
   private final LRUCache cache;
   private final WriteBufferManager writeBufferManager;
-  private final SstFileManager sstFileManager;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions cfOptions;
   private final ReentrantReadWriteLock handleLock = new ReentrantReadWriteLock();
@@ -92,7 +89,11 @@ public final class RocksStore {
       }
       open.remove(dir);
     }
-    writer.stop();
+    if (!writer.stop()) {
+      // A native call that never returns: closing under it would crash the JVM.
+      log.error("RocksDB journal writer did not stop; {} is left open", dir);
+      return;
+    }
     handleLock.writeLock().lock();
     try {
       handles.close();
@@ -102,7 +103,6 @@ public final class RocksStore {
     cfOptions.close();
     dbOptions.close();
     writeBufferManager.close();
-    sstFileManager.close();
     cache.close();
     statistics.close();
   }
@@ -117,15 +117,15 @@ public final class RocksStore {
     }
     cache = new LRUCache(settings.memoryBytes());
     writeBufferManager = new WriteBufferManager(settings.writeBufferBytes(), cache);
-    // With an SstFileManager RocksDB recovers by itself from a full disk hit by a flush or a
-    // compaction, once space is back; a failed WAL write still needs the writer's resume.
-    sstFileManager = new SstFileManager(Env.getDefault());
     dbOptions = new DBOptions()
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
         .setStatistics(statistics)
         .setWriteBufferManager(writeBufferManager)
-        .setSstFileManager(sstFileManager)
+        // RocksDB's own recovery is off: with it (an SstFileManager, or retries of retryable
+        // errors) a write on a full disk blocked inside RocksDB until space came back, where a
+        // client must get an error at once. The writer resumes the store itself instead.
+        .setMaxBgErrorResumeCount(0)
         .setMaxBackgroundJobs(2)
         // The snapshots family is written rarely; without a cap its memtable would keep old WAL
         // files alive long after the events in them were flushed.
