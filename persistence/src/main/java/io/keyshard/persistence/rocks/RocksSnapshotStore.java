@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.dispatch.Futures;
@@ -95,8 +96,22 @@ public final class RocksSnapshotStore extends SnapshotStore {
           });
       return keys;
     }, reads);
-    return FutureConverters.asScala(FutureConverters.asJava(matching).thenCompose(keys ->
-        store.write(new WriteOp.DeleteSnapshots(null, null, keys))));
+    CompletableFuture<Void> deleted = new CompletableFuture<>();
+    // Completed by hand, not thenCompose: that would wrap the store's exception.
+    FutureConverters.asJava(matching).whenComplete((keys, readFailure) -> {
+      if (readFailure != null) {
+        deleted.completeExceptionally(readFailure);
+        return;
+      }
+      store.write(new WriteOp.DeleteSnapshots(null, null, keys)).whenComplete((done, failure) -> {
+        if (failure != null) {
+          deleted.completeExceptionally(failure);
+        } else {
+          deleted.complete(null);
+        }
+      });
+    });
+    return FutureConverters.asScala(deleted);
   }
 
   private static boolean timestampMatches(SnapshotSelectionCriteria criteria, long timestamp) {
