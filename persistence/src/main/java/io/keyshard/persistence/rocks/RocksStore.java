@@ -1,0 +1,287 @@
+package io.keyshard.persistence.rocks;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Statistics;
+import org.rocksdb.TickerType;
+import org.rocksdb.WriteBufferManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One RocksDB directory: the journal and the snapshot store of a node share it, and so do two
+ * incarnations of a node in one JVM (RocksDB lets a process open a directory once, and one
+ * writer per directory is what makes the sequence-number fence hold). {@link #acquire} and
+ * {@link #release} count the users; the last release closes it. Another process is kept out by
+ * RocksDB's own LOCK file.
+ *
+ * <p>Memory outside the heap is capped: one LRU block cache of {@code memory.total} holds data,
+ * index and filter blocks, and the memtables are charged to it through a WriteBufferManager
+ * limited to {@code memory.write-buffers}.
+ */
+public final class RocksStore {
+  private static final Logger log = LoggerFactory.getLogger(RocksStore.class);
+  private static final Map<Path, RocksStore> open = new HashMap<>();
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final RocksSettings settings;
+  private final Statistics statistics = new Statistics();
+  private final LRUCache cache;
+  private final WriteBufferManager writeBufferManager;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final ReentrantReadWriteLock handleLock = new ReentrantReadWriteLock();
+  private final GroupCommitWriter writer;
+  private volatile Handles handles;
+  private int users;
+
+  /** Opens the store of settings.dir(), or joins it if this JVM has it open already. */
+  public static RocksStore acquire(RocksSettings settings) {
+    Path dir = settings.dir().toAbsolutePath().normalize();
+    synchronized (open) {
+      RocksStore store = open.get(dir);
+      if (store == null) {
+        try {
+          store = new RocksStore(dir, settings);
+        } catch (RocksDBException e) {
+          throw new IllegalStateException("cannot open the RocksDB journal in " + dir + ": "
+              + e.getMessage(), e);
+        }
+        open.put(dir, store);
+      } else if (!store.settings.withDir(dir).equals(settings.withDir(dir))) {
+        log.warn("RocksDB journal {} is already open with {}; {} ignored", dir, store.settings,
+            settings);
+      }
+      store.users++;
+      return store;
+    }
+  }
+
+  /** Closes the store when its last user releases it: queued writes are written first. */
+  public void release() {
+    synchronized (open) {
+      if (--users > 0) {
+        return;
+      }
+      open.remove(dir);
+    }
+    if (!writer.stop()) {
+      // A native call that never returns: closing under it would crash the JVM.
+      log.error("RocksDB journal writer did not stop; {} is left open", dir);
+      return;
+    }
+    handleLock.writeLock().lock();
+    try {
+      handles.close();
+    } finally {
+      handleLock.writeLock().unlock();
+    }
+    cfOptions.close();
+    dbOptions.close();
+    writeBufferManager.close();
+    cache.close();
+    statistics.close();
+  }
+
+  private RocksStore(Path dir, RocksSettings settings) throws RocksDBException {
+    this.dir = dir;
+    this.settings = settings;
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create " + dir, e);
+    }
+    cache = new LRUCache(settings.memoryBytes());
+    writeBufferManager = new WriteBufferManager(settings.writeBufferBytes(), cache);
+    dbOptions = new DBOptions()
+        .setCreateIfMissing(true)
+        .setCreateMissingColumnFamilies(true)
+        .setStatistics(statistics)
+        .setWriteBufferManager(writeBufferManager)
+        // RocksDB's own recovery is off: with it (an SstFileManager, or retries of retryable
+        // errors) a write on a full disk blocked inside RocksDB until space came back, where a
+        // client must get an error at once. The writer resumes the store itself instead.
+        .setMaxBgErrorResumeCount(0)
+        .setMaxBackgroundJobs(2)
+        // The snapshots family is written rarely; without a cap its memtable would keep old WAL
+        // files alive long after the events in them were flushed.
+        .setMaxTotalWalSize(64L << 20)
+        .setKeepLogFileNum(3)
+        .setMaxLogFileSize(8L << 20);
+    BlockBasedTableConfig table = new BlockBasedTableConfig()
+        .setBlockCache(cache)
+        .setCacheIndexAndFilterBlocks(true)
+        .setPinL0FilterAndIndexBlocksInCache(true);
+    cfOptions = new ColumnFamilyOptions()
+        .setTableFormatConfig(table)
+        .setWriteBufferSize(Math.min(settings.writeBufferBytes() / 2, 16L << 20));
+    handles = openHandles();
+    writer = new GroupCommitWriter(this, settings);
+    log.info("RocksDB journal open in {} (appendfsync {}, memory {} MB of which write buffers {} MB)",
+        dir, settings.appendFsync().redisName(), settings.memoryBytes() >> 20,
+        settings.writeBufferBytes() >> 20);
+  }
+
+  private Handles openHandles() throws RocksDBException {
+    List<ColumnFamilyDescriptor> descriptors = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+        new ColumnFamilyDescriptor(bytes("events"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("highest"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("snapshots"), cfOptions));
+    List<ColumnFamilyHandle> cfs = new ArrayList<>();
+    RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, cfs);
+    return new Handles(db, cfs.get(1), cfs.get(2), cfs.get(3), List.copyOf(cfs));
+  }
+
+  /** Closes and opens the database again: what DB::Resume does, which RocksJava lacks. */
+  void reopen() throws RocksDBException {
+    handleLock.writeLock().lock();
+    try {
+      handles.close();
+      handles = openHandles();
+    } finally {
+      handleLock.writeLock().unlock();
+    }
+  }
+
+  /** Holds the handles open (no reopen) while a caller uses them. */
+  final class Use implements AutoCloseable {
+    private final Lock lock = handleLock.readLock();
+
+    Use() {
+      lock.lock();
+    }
+
+    Handles handles() {
+      return handles;
+    }
+
+    @Override
+    public void close() {
+      lock.unlock();
+    }
+  }
+
+  Use use() {
+    return new Use();
+  }
+
+  CompletableFuture<Void> write(WriteOp op) {
+    writer.submit(op);
+    return op.done;
+  }
+
+  public AppendFsync appendFsync() {
+    return writer.mode();
+  }
+
+  /** Takes effect for the next batch; CONFIG SET appendfsync calls this. */
+  public void setAppendFsync(AppendFsync mode) {
+    writer.setMode(mode);
+    log.info("RocksDB journal appendfsync is now {}", mode.redisName());
+  }
+
+  /** WAL syncs RocksDB itself counted (its WAL_FILE_SYNCED ticker) since the store opened. */
+  public long walSyncs() {
+    return statistics.getTickerCount(TickerType.WAL_FILE_SYNCED);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** A RocksDB property (e.g. rocksdb.cur-size-all-mem-tables), for reports. */
+  public String property(String name) throws RocksDBException {
+    try (Use use = use()) {
+      return use.handles().db().getProperty(name);
+    }
+  }
+
+  public long blockCacheUsage() {
+    return cache.getUsage();
+  }
+
+  long readHighestSeqNr(String persistenceId) throws RocksDBException {
+    try (Use use = use()) {
+      Handles h = use.handles();
+      return KeyLayout.seqNrOf(h.db().get(h.highest(), KeyLayout.idBytes(persistenceId)));
+    }
+  }
+
+  /** Visits the stored events of an id in [from, to], at most max of them, in order. */
+  void scanEvents(String persistenceId, long from, long to, long max, EntryVisitor visitor)
+      throws RocksDBException {
+    if (max <= 0 || to < from) {
+      return;
+    }
+    try (Use use = use();
+        Slice upper = new Slice(KeyLayout.after(persistenceId, to));
+        ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
+        RocksIterator it = use.handles().db().newIterator(use.handles().events(), options)) {
+      long count = 0;
+      for (it.seek(KeyLayout.key(persistenceId, Math.max(0, from)));
+          it.isValid() && count < max; it.next(), count++) {
+        visitor.visit(KeyLayout.seqNr(it.key()), it.value());
+      }
+      it.status();
+    }
+  }
+
+  /**
+   * Visits an id's snapshots from the highest sequence number at or below maxSeqNr down to
+   * minSeqNr, until the visitor returns false.
+   */
+  void scanSnapshotsDescending(String persistenceId, long maxSeqNr, long minSeqNr,
+      SnapshotVisitor visitor) throws RocksDBException {
+    if (maxSeqNr < minSeqNr) {
+      return;
+    }
+    try (Use use = use();
+        Slice lower = new Slice(KeyLayout.key(persistenceId, Math.max(0, minSeqNr)));
+        ReadOptions options = new ReadOptions().setIterateLowerBound(lower);
+        RocksIterator it = use.handles().db().newIterator(use.handles().snapshots(), options)) {
+      for (it.seekForPrev(KeyLayout.key(persistenceId, maxSeqNr)); it.isValid(); it.prev()) {
+        if (!visitor.visit(KeyLayout.seqNr(it.key()), it.value())) {
+          return;
+        }
+      }
+      it.status();
+    }
+  }
+
+  interface EntryVisitor {
+    void visit(long seqNr, byte[] value);
+  }
+
+  interface SnapshotVisitor {
+    boolean visit(long seqNr, byte[] value);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}
