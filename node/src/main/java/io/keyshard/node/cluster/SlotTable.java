@@ -50,7 +50,8 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * publishes the whole table, as ranges, to every node through Distributed Data after each
  * change. Nodes introduce themselves with {@link Hello}; with {@code cluster-init auto} the first
  * {@code min-nodes} primaries share the 16384 slots evenly once they are all known. Which slots
- * go from whom to whom is {@link Rebalance}'s arithmetic; this class decides when, and moves them.
+ * go from whom to whom is {@link Rebalance}'s arithmetic, and who inherits a leaving primary's slots
+ * {@link Succession}'s rule; this class decides when, and moves them.
  */
 public final class SlotTable
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -444,14 +445,13 @@ public final class SlotTable
     Set<String> live = liveNodes(state);
     live.addAll(ready);
     live.remove(d.nodeId());
-    for (String replica : state.replicasOf(d.nodeId())) {
-      if (live.contains(replica)) {
-        requested.add(new Move(d.nodeId(), replica, ranges, d.replyTo(), true));
-        if (!moving) {
-          runNextMove(state);
-        }
-        return Effect().noReply();
+    String replica = Succession.liveReplica(state, d.nodeId(), live);
+    if (replica != null) {
+      requested.add(new Move(d.nodeId(), replica, ranges, d.replyTo(), true));
+      if (!moving) {
+        runNextMove(state);
       }
+      return Effect().noReply();
     }
     live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
     if (live.isEmpty()) {
@@ -467,24 +467,6 @@ public final class SlotTable
       runNextMove(state);
     }
     return Effect().noReply();
-  }
-
-  /** A primary's slots go to its replica, which becomes primary; the others follow it. */
-  private static List<SlotTableEvent> promote(
-      SlotTableState state, String primary, String replica, List<Integer> ranges) {
-    long epoch = state.epoch() + 1;
-    List<SlotTableEvent> events = new ArrayList<>();
-    events.add(new SlotTableEvent.ReplicaSet(replica, "", epoch));
-    if (!ranges.isEmpty()) {
-      events.add(new SlotTableEvent.SlotsAssigned(replica, ranges, epoch));
-    }
-    events.add(new SlotTableEvent.ReplicaSet(primary, replica, epoch));
-    for (String other : state.replicasOf(primary)) {
-      if (!other.equals(replica)) {
-        events.add(new SlotTableEvent.ReplicaSet(other, replica, epoch));
-      }
-    }
-    return events;
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onForget(SlotTableState state, Forget f) {
@@ -608,14 +590,13 @@ public final class SlotTable
     if (ranges.isEmpty() || live.isEmpty() || liveNodes(state).contains(t.nodeId())) {
       return Effect().noReply(); // nothing to take, nobody to take it, or it is back already
     }
-    for (String replica : state.replicasOf(t.nodeId())) {
-      if (live.contains(replica)) {
-        ctx.getLog().warn("Replica {} takes over the slots of downed primary {}", replica, t.nodeId());
-        return Effect()
-            .persist(promote(state, t.nodeId(), replica, ranges))
-            .thenRun(this::publish)
-            .thenNoReply();
-      }
+    String replica = Succession.liveReplica(state, t.nodeId(), live);
+    if (replica != null) {
+      ctx.getLog().warn("Replica {} takes over the slots of downed primary {}", replica, t.nodeId());
+      return Effect()
+          .persist(Succession.promote(state, t.nodeId(), replica, ranges))
+          .thenRun(this::publish)
+          .thenNoReply();
     }
     live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
     if (live.isEmpty()) {
@@ -762,7 +743,7 @@ public final class SlotTable
     Move m = r.move();
     List<SlotTableEvent> change =
         m.failover()
-            ? promote(state, m.from(), m.to(), m.ranges())
+            ? Succession.promote(state, m.from(), m.to(), m.ranges())
             : List.of(
                 m.to() == null
                     ? new SlotTableEvent.SlotsUnassigned(m.ranges(), state.epoch() + 1)
