@@ -1,13 +1,18 @@
 package io.keyshard.node;
 
+import static io.keyshard.node.commands.ShutdownCommand.shutdownCommand;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.keyshard.node.cluster.ClusterCommands;
+import io.keyshard.node.cluster.ClusterMembership;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.cluster.NodeIdentity;
+import io.keyshard.node.cluster.Rehearsal;
+import io.keyshard.node.cluster.RequesterAllocation;
 import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.ServerCommands;
-import io.keyshard.node.tx.Transactions;
-import io.keyshard.node.tx.TxLog;
-import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Blocking;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.Evictor;
@@ -15,27 +20,37 @@ import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.RespServer;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
+import io.keyshard.node.server.Session;
+import io.keyshard.node.server.Tls;
+import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotEntityId;
-import io.keyshard.node.cluster.ClusterCommands;
-import io.keyshard.node.cluster.ClusterMembership;
-import io.keyshard.node.cluster.ClusterView;
-import io.keyshard.node.cluster.NodeIdentity;
-import io.keyshard.node.cluster.RequesterAllocation;
-import io.keyshard.node.cluster.SlotTable;
-import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.SlotIndex;
+import io.keyshard.node.slot.Warmer;
+import io.keyshard.node.tx.Transactions;
+import io.keyshard.node.tx.TxLog;
 import io.keyshard.protocol.CommandTable;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntPredicate;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLEngine;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SpawnProtocol;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -45,15 +60,19 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.persistence.jdbc.db.SlickExtension;
+import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
 
 /**
  * One Keyshard node: the actor system (a one-node Pekko cluster in standalone mode), the
  * journal, the slot entities under Cluster Sharding, the index of non-empty slots, and the RESP
- * port. {@link #start} returns once the port accepts connections.
+ * port. {@link #start} returns once the port accepts connections. This class wires; cluster mode's
+ * part is {@link ClusterBoot} (and {@link ClusterConfig} before the actor system starts).
  */
 public final class KeyshardNode implements AutoCloseable {
   // Cluster mode: docs/decisions/2026-11-22-cluster-mode-plan.md
@@ -62,7 +81,7 @@ public final class KeyshardNode implements AutoCloseable {
   /** Slots per shard: Pekko must not manage 16384 shards (see docs/decisions). */
   public static final int SLOTS_PER_SHARD = 64;
 
-  private static final String JOURNAL_URL = "pekko-persistence-jdbc.shared-databases.keyshard.db.url";
+  static final String JOURNAL_URL = "pekko-persistence-jdbc.shared-databases.keyshard.db.url";
 
   private final ActorSystem<SpawnProtocol.Command> system;
   /** The plain RESP port; null when only TLS is on (port 0 with a tls-port, as in Redis). */
@@ -74,81 +93,14 @@ public final class KeyshardNode implements AutoCloseable {
   /** CLUSTER RESET asked this incarnation to end (see NodeRunner). */
   public record Reset(boolean hard) {}
 
-  private final java.util.concurrent.atomic.AtomicReference<Reset> reset;
+  private final AtomicReference<Reset> reset;
 
-  private final java.util.concurrent.atomic.AtomicBoolean shutdown;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean shutdown;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /** Whether SHUTDOWN ended this node (no further incarnation). */
   public boolean shutdownRequested() {
     return shutdown.get();
-  }
-
-  /**
-   * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. Every write is already in the journal, so
-   * there is nothing to save. In a cluster the node first hands its slots off (to its replica,
-   * or evenly to the other primaries), unless NOW; if that fails, Redis's error, unless FORCE.
-   * Then, as Redis, the connection closes without a reply and the node stops (it leaves the
-   * cluster cleanly).
-   */
-  private static java.util.concurrent.CompletionStage<io.keyshard.protocol.Reply> shutdownCommand(
-      ActorSystem<?> system,
-      ClusterMembership membership,
-      Router router,
-      java.util.concurrent.atomic.AtomicBoolean shutdown,
-      io.keyshard.node.server.Session s,
-      byte[][] argv) {
-    boolean now = false;
-    boolean force = false;
-    boolean abort = false;
-    int saveFlags = 0;
-    for (int i = 1; i < argv.length; i++) {
-      String a = new String(argv[i], java.nio.charset.StandardCharsets.UTF_8).toLowerCase(java.util.Locale.ROOT);
-      switch (a) {
-        case "nosave", "save" -> saveFlags++;
-        case "now" -> now = true;
-        case "force" -> force = true;
-        case "abort" -> abort = true;
-        default -> saveFlags = 99;
-      }
-    }
-    if (saveFlags > 1 || (abort && argv.length > 2)) {
-      return CompletableFuture.completedFuture(io.keyshard.protocol.Err.SYNTAX);
-    }
-    if (abort) {
-      return CompletableFuture.completedFuture(io.keyshard.protocol.Err.err("No shutdown in progress."));
-    }
-    boolean drain = membership != null && !now;
-    boolean forced = force;
-    return CompletableFuture.supplyAsync(
-        () -> {
-          if (drain) {
-            try {
-              membership.drain();
-              // Stop only once the new owners took over: this node's table names none of the
-              // slots, and requests parked during the hand-off went on (to MOVED).
-              long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-              while (System.nanoTime() < until
-                  && (!membership.view().table().ranges(membership.view().myId()).isEmpty()
-                      || java.util.stream.IntStream.range(0, 16384).anyMatch(router::isMoving))) {
-                Thread.sleep(50);
-              }
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-              log.warn("SHUTDOWN: handing the slots off failed: {}", e.getMessage());
-              if (!forced) {
-                return io.keyshard.protocol.Err.err("Errors trying to SHUTDOWN. Check logs.");
-              }
-            }
-          }
-          log.info("SHUTDOWN: stopping");
-          shutdown.set(true);
-          s.kill(); // as Redis: no reply, the connection closes
-          org.apache.pekko.actor.CoordinatedShutdown.get(system.classicSystem())
-              .run(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
-          return io.keyshard.protocol.Reply.OK;
-        });
   }
 
   /** The RESET that ended this incarnation, or null. */
@@ -161,8 +113,8 @@ public final class KeyshardNode implements AutoCloseable {
       Tcp.ServerBinding binding,
       Tcp.ServerBinding tlsBinding,
       NodeSettings settings,
-      java.util.concurrent.atomic.AtomicReference<Reset> reset,
-      java.util.concurrent.atomic.AtomicBoolean shutdown) {
+      AtomicReference<Reset> reset,
+      AtomicBoolean shutdown) {
     this.reset = reset;
     this.shutdown = shutdown;
     this.system = system;
@@ -184,18 +136,7 @@ public final class KeyshardNode implements AutoCloseable {
     Path dir = Path.of(c.getString("keyshard.dir")).toAbsolutePath().normalize();
     Files.createDirectories(dir);
     if (c.getBoolean("keyshard.cluster.enabled")) {
-      c = clusterTransport(c).withFallback(c);
-      if (!c.getString("keyshard.testing.partition-file").isEmpty()) {
-        // Partition tests: Artery's test mode lets TestPartition blackhole other nodes.
-        c = ConfigFactory.parseMap(java.util.Map.of("pekko.remote.artery.advanced.test-mode", "on"))
-            .withFallback(c);
-      }
-      // A replica's warm slots seed the snapshots its slot entities start from (takeover).
-      c = ConfigFactory.parseMap(
-              java.util.Map.of(
-                  "jdbc-snapshot-store.class", "io.keyshard.node.cluster.WarmSnapshotStore",
-                  "jdbc-journal.class", "io.keyshard.node.cluster.WarmJournal"))
-          .withFallback(c);
+      c = ClusterConfig.derive(c);
     }
     if (!c.getString(JOURNAL_URL).isEmpty()) {
       return c;
@@ -235,164 +176,11 @@ public final class KeyshardNode implements AutoCloseable {
         .withFallback(c);
   }
 
-  /**
-   * Cluster mode: Artery on the client port + bus-port-offset (Redis's cluster bus port, shown
-   * as @cport), on the announced address, and the seeds' bus addresses.
-   */
-  private static Config clusterTransport(Config c) throws java.security.KeyStoreException {
-    int port = c.getInt("keyshard.port");
-    int offset = c.getInt("keyshard.cluster.bus-port-offset");
-    if (port == 0) {
-      throw new IllegalArgumentException("cluster mode needs an explicit keyshard.port");
-    }
-    String host = announceHost(c);
-    Config transport =
-        ConfigFactory.empty()
-            .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
-            .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port + offset));
-    return c.getBoolean("keyshard.cluster.tls.enabled") ? clusterTls(c).withFallback(transport) : transport;
-  }
-
-  /**
-   * keyshard.cluster.tls: Artery over TLS with Pekko's ConfigSSLEngineProvider, mutual
-   * authentication on unless turned off, so a node without a certificate the cluster trusts
-   * cannot join. The stores are checked here, so a wrong path or password stops start-up.
-   */
-  private static Config clusterTls(Config c) throws java.security.KeyStoreException {
-    Config tls = c.getConfig("keyshard.cluster.tls");
-    String keyStore = storePath(tls, "key-store");
-    String trustStore = storePath(tls, "trust-store");
-    String keyStorePassword = tls.getString("key-store-password");
-    String keyPassword = tls.getString("key-password").isEmpty() ? keyStorePassword : tls.getString("key-password");
-    String trustStorePassword = tls.getString("trust-store-password");
-    java.security.KeyStore keys = loadStore(keyStore, keyStorePassword, "key-store");
-    boolean hasKey = false;
-    for (String alias : java.util.Collections.list(keys.aliases())) {
-      hasKey |= keys.isKeyEntry(alias);
-    }
-    if (!hasKey) {
-      throw new IllegalArgumentException("keyshard.cluster.tls.key-store " + keyStore + " holds no private key");
-    }
-    if (loadStore(trustStore, trustStorePassword, "trust-store").size() == 0) {
-      throw new IllegalArgumentException("keyshard.cluster.tls.trust-store " + trustStore + " holds no certificate");
-    }
-    String engine = "pekko.remote.artery.ssl.config-ssl-engine.";
-    java.util.Map<String, Object> m = new java.util.HashMap<>();
-    m.put("pekko.remote.artery.transport", "tls-tcp");
-    m.put("pekko.remote.artery.ssl.ssl-engine-provider", "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");
-    m.put(engine + "key-store", keyStore);
-    m.put(engine + "key-store-password", keyStorePassword);
-    m.put(engine + "key-password", keyPassword);
-    m.put(engine + "trust-store", trustStore);
-    m.put(engine + "trust-store-password", trustStorePassword);
-    m.put(engine + "require-mutual-authentication", tls.getBoolean("require-mutual-authentication"));
-    m.put(engine + "hostname-verification", tls.getBoolean("hostname-verification"));
-    m.put(engine + "protocol", tls.getString("protocol"));
-    return ConfigFactory.parseMap(m);
-  }
-
-  private static String storePath(Config tls, String key) {
-    String path = tls.getString(key);
-    if (path.isEmpty()) {
-      throw new IllegalArgumentException("keyshard.cluster.tls is enabled: keyshard.cluster.tls." + key + " is needed");
-    }
-    return Path.of(path).toAbsolutePath().normalize().toString();
-  }
-
-  private static java.security.KeyStore loadStore(String path, String password, String key) {
-    // PKCS12 reads JKS files too (the JDK's keystore.type.compat), as Pekko's provider does.
-    try (java.io.InputStream in = Files.newInputStream(Path.of(path))) {
-      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-      ks.load(in, password.toCharArray());
-      return ks;
-    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
-      throw new IllegalArgumentException(
-          "keyshard.cluster.tls." + key + " " + path + " cannot be read (wrong path or password?): " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Cluster mode: the answer of a slot entity, named by its slot and epoch, that may not act:
-   * the redirect when this node does not own the slot, TRYAGAIN when it owns it under another
-   * epoch (a stale incarnation, which stops); null when it may act.
-   */
-  private static SlotEntity.Fence notServedHere(ClusterView view) {
-    if (view == null) {
-      return (slot, epoch) -> null;
-    }
-    return new SlotEntity.Fence() {
-      @Override
-      public Verdict refusal(int slot, long epoch) {
-        ClusterView.Table t = view.table();
-        if (view.owns(slot)) {
-          // Every command asks: the common answer allocates nothing.
-          return t.slotEpoch(slot) == epoch
-              ? null
-              : Verdict.tryAgain(Verdict.Retry.EPOCH_CHANGED, Integer.toString(slot));
-        }
-        Verdict v = view.verdict(slot);
-        return v.refuses() ? v : null;
-      }
-
-      @Override
-      public Verdict paused() {
-        return view.fenced() ? Verdict.CLUSTER_DOWN : null;
-      }
-    };
-  }
-
-  /**
-   * The slot table's lease: the cluster lock on a PostgreSQL journal, nothing on H2. A holder
-   * that this node saw removed from the cluster loses it (see JournalLease.acquireCluster).
-   */
-  private static java.util.function.Supplier<SlotTable.Lease> clusterLease(
-      Config config, String self, java.util.function.Predicate<String> removed) {
-    String url = config.getString(JOURNAL_URL);
-    String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
-    return () -> {
-      if (!url.startsWith("jdbc:postgresql:")) {
-        return () -> {};
-      }
-      JournalLease lease =
-          JournalLease.acquireCluster(
-              url,
-              config.getString(db + "user"),
-              config.getString(db + "password"),
-              self,
-              removed,
-              Duration.ofSeconds(8));
-      return lease::close;
-    };
-  }
-
-  /** The bus addresses of the configured seeds (host:port of their RESP ports). */
-  private static java.util.List<org.apache.pekko.actor.Address> configSeeds(Config c) {
-    int offset = c.getInt("keyshard.cluster.bus-port-offset");
-    java.util.List<org.apache.pekko.actor.Address> seeds = new java.util.ArrayList<>();
-    for (String seed : c.getStringList("keyshard.cluster.seeds")) {
-      int colon = seed.lastIndexOf(':');
-      seeds.add(
-          org.apache.pekko.actor.AddressFromURIString.parse(
-              "pekko://keyshard@" + seed.substring(0, colon) + ":"
-                  + (Integer.parseInt(seed.substring(colon + 1)) + offset)));
-    }
-    return seeds;
-  }
-
-  static String announceHost(Config c) {
-    String announce = c.getString("keyshard.cluster.announce-host");
-    if (!announce.isEmpty()) {
-      return announce;
-    }
-    String bind = c.getString("keyshard.bind");
-    return bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
-  }
-
   public static KeyshardNode start(Config config) throws Exception {
     NodeSettings settings = new NodeSettings(config.getConfig("keyshard"));
     // The TLS files are read and checked first: a wrong one stops the node before anything runs.
-    java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines =
-        settings.tls().enabled() ? io.keyshard.node.server.Tls.serverEngines(settings.tls()) : null;
+    Supplier<SSLEngine> tlsEngines =
+        settings.tls().enabled() ? Tls.serverEngines(settings.tls()) : null;
     String url = config.getString(JOURNAL_URL);
     // H2 in file mode locks its file itself; PostgreSQL needs a lease (see JournalLease).
     JournalLease lease =
@@ -423,12 +211,10 @@ public final class KeyshardNode implements AutoCloseable {
 
   /** Drops the journal pool's connections (in use: when returned), see JournalHealth.onFailure. */
   private static void evictJournalConnections(ActorSystem<?> system) {
-    org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl slick =
-        (org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl)
-            org.apache.pekko.persistence.jdbc.db.SlickExtension.get(system);
+    SlickExtensionImpl slick = (SlickExtensionImpl) SlickExtension.get(system);
     Object source =
         slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
-    if (source instanceof slick.jdbc.hikaricp.HikariCPJdbcDataSource hikari) {
+    if (source instanceof HikariCPJdbcDataSource hikari) {
       hikari.ds().getHikariPoolMXBean().softEvictConnections();
     }
   }
@@ -437,7 +223,7 @@ public final class KeyshardNode implements AutoCloseable {
       ActorSystem<SpawnProtocol.Command> system,
       Config config,
       NodeSettings settings,
-      java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines)
+      Supplier<SSLEngine> tlsEngines)
       throws Exception {
     Duration startTimeout = config.getDuration("keyshard.start-timeout");
     long t0 = System.nanoTime();
@@ -449,18 +235,15 @@ public final class KeyshardNode implements AutoCloseable {
     // format serves every topology.
     boolean clustered = config.getBoolean("keyshard.cluster.enabled");
     String nodeId = clustered ? NodeIdentity.loadOrCreate(settings.dir()) : "standalone";
+    ClusterBoot cluster = null;
     ClusterView view = null;
     ClusterMembership membership = null;
     if (clustered) {
-      membership = startMembership(system, config, settings, nodeId, startTimeout);
-      view = membership.view();
+      cluster = ClusterBoot.join(system, config, settings, nodeId, startTimeout);
+      membership = cluster.membership();
+      view = cluster.view();
     } else {
-      Cluster cluster = Cluster.get(system);
-      CompletableFuture<Done> up = new CompletableFuture<>();
-      org.apache.pekko.cluster.Cluster.get(system.classicSystem())
-          .registerOnMemberUp(() -> up.complete(Done.getInstance()));
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
-      up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      joinItself(system, startTimeout);
     }
 
     JournalHealth journal = new JournalHealth(config.getDuration("keyshard.journal-probe-interval"));
@@ -478,11 +261,10 @@ public final class KeyshardNode implements AutoCloseable {
             config.getDuration("keyshard.active-expire.interval"),
             config.getInt("keyshard.max-batch"),
             localSlots,
-            notServedHere(view),
+            ClusterBoot.fence(view),
             journal);
     ClusterSharding sharding = ClusterSharding.get(system);
-    io.keyshard.node.cluster.Rehearsal rehearsal =
-        clustered ? new io.keyshard.node.cluster.Rehearsal(system, slotSettings, nodeId) : null;
+    Rehearsal rehearsal = clustered ? cluster.rehearsal(slotSettings) : null;
     Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =
         Entity.of(
                 SlotEntity.TYPE_KEY,
@@ -490,7 +272,7 @@ public final class KeyshardNode implements AutoCloseable {
                   SlotEntityId id = SlotEntityId.parse(ctx.getEntityId());
                   int slot = id.slot();
                   long epoch = id.epoch();
-                  return rehearsal != null && io.keyshard.node.cluster.Rehearsal.isRehearsal(epoch)
+                  return rehearsal != null && Rehearsal.isRehearsal(epoch)
                       ? rehearsal.entity(slot, epoch)
                       : SlotEntity.create(slot, epoch, slotSettings);
                 })
@@ -506,16 +288,8 @@ public final class KeyshardNode implements AutoCloseable {
     Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
     router.setJournal(journal);
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
-    if (view != null) {
-      router.setCluster(view);
-      if (config.getBoolean("keyshard.cluster.proxy")) {
-        router.setProxy(new io.keyshard.node.cluster.ProxyClient());
-      }
-      spawn(
-          system,
-          io.keyshard.node.cluster.SlotAgent.create(nodeId, router, localSlots, index, view),
-          "slot-agent",
-          startTimeout);
+    if (cluster != null) {
+      cluster.wireRouter(router, localSlots, index, startTimeout);
     }
     Transactions transactions =
         new Transactions(router.slots(), txLog, index, system.scheduler(), settings.requestTimeout());
@@ -523,109 +297,25 @@ public final class KeyshardNode implements AutoCloseable {
     router.setBlocking(new Blocking(router.slots(), router::runKeyed));
     router.setEvictor(new Evictor(router.slots(), localSlots.memory(), settings));
     new ServerCommands(router, settings, clients, stats, index, system, config).register(commands);
-    io.keyshard.node.cluster.Mirror mirror = null;
-    if (membership != null && config.getString(JOURNAL_URL).startsWith("jdbc:postgresql:")) {
-      String db = "pekko-persistence-jdbc.shared-databases.keyshard.db.";
-      int rehearsalSlots = config.getInt("keyshard.cluster.rehearse-takeover");
-      mirror =
-          io.keyshard.node.cluster.Mirror.start(
-              system.classicSystem(),
-              config.getString(JOURNAL_URL),
-              config.getString(db + "user"),
-              config.getString(db + "password"),
-              view,
-              rehearsal == null
-                  ? null
-                  : (m, primarys) ->
-                      rehearsal.run(
-                          system, sharding, primarys, rehearsalSlots,
-                          () -> m.deleteRows(io.keyshard.node.cluster.Rehearsal.prefix(nodeId))));
-      io.keyshard.node.cluster.Mirror m = mirror;
-      system.getWhenTerminated().thenRun(m::close);
-      router.setReplicaReads(m::read);
+    if (cluster != null) {
+      cluster.startMirror(router, sharding);
     }
-    java.util.concurrent.atomic.AtomicReference<Reset> reset = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<Reset> reset = new AtomicReference<>();
     if (membership != null) {
-      ClusterCommands clusterCommands = new ClusterCommands(membership, system, router, settings);
-      clusterCommands.setNonEmptySlots(
-          () -> {
-            try {
-              return AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
-                      index, SlotIndex.GetSlots::new, Duration.ofSeconds(10), system.scheduler())
-                  .toCompletableFuture()
-                  .get(11, TimeUnit.SECONDS)
-                  .slots();
-            } catch (Exception e) {
-              throw new io.keyshard.protocol.RedisException(io.keyshard.protocol.Err.err("the slot index did not answer"));
-            }
-          });
-      clusterCommands.setReset(
-          hard -> {
-            // Leave the cluster as a clean stop does; NodeRunner then starts the next one.
-            reset.set(new Reset(hard));
-            org.apache.pekko.actor.CoordinatedShutdown.get(system.classicSystem())
-                .run(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
-          });
-      io.keyshard.node.cluster.Mirror m = mirror;
-      clusterCommands.setExtraInfo(
-          () ->
-              "keyshard_slots_recovered:" + localSlots.recoveredSlots() + "\r\n"
-                  + "keyshard_recovery_events_replayed:" + localSlots.replayedEvents() + "\r\n"
-                  + "keyshard_replica_warm_slots:" + (m == null ? 0 : m.warmSlots()) + "\r\n"
-                  + "keyshard_replica_events_applied:" + (m == null ? 0 : m.appliedEvents()) + "\r\n"
-                  + "keyshard_takeover_warm_starts:" + (m == null ? 0 : m.handedOver()) + "\r\n"
-                  + "keyshard_takeover_rehearsal:" + (rehearsal == null ? "none" : rehearsal.status()) + "\r\n");
+      ClusterCommands clusterCommands =
+          cluster.commands(router, settings, index, localSlots, hard -> reset.set(new Reset(hard)));
       clusterCommands.register(commands);
     } else {
       ServerCommands.registerClusterDisabled(commands);
     }
-    java.util.concurrent.atomic.AtomicBoolean shutdown = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean shutdown = new AtomicBoolean();
     ClusterMembership members = membership;
     commands.session(
         "shutdown", (s, argv, spec) -> shutdownCommand(system, members, router, shutdown, s, argv));
     router.setCommands(commands.build(table));
 
-    // Wake the slots that hold keys, so their expiry timers run and the first reads are warm.
-    int[] nonEmpty =
-        AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
-                index, SlotIndex.GetSlots::new, startTimeout, system.scheduler())
-            .toCompletableFuture()
-            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
-            .slots();
-    ClusterView owned = view;
-    java.util.function.IntPredicate servedHere = slot -> owned == null || owned.owns(slot);
-    for (int slot : nonEmpty) {
-      if (servedHere.test(slot)) {
-        router.slots().tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
-      }
-    }
-    // Slots the journal holds but this node's index does not know (written by another topology,
-    // or by this node before it used an index): wake them in the background, so keyspace-wide
-    // commands see their keys; the empty ones stop again.
-    java.util.BitSet indexed = new java.util.BitSet();
-    for (int slot : nonEmpty) {
-      indexed.set(slot);
-    }
-    io.keyshard.node.slot.Warmer.warmFromJournal(
-        system, router.slots(), slot -> servedHere.test(slot) && !indexed.get(slot));
-
-    // Redis's clientsCron: close connections idle for longer than "timeout" seconds.
-    system
-        .scheduler()
-        .scheduleAtFixedRate(
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1),
-            () -> {
-              long limit = settings.idleTimeoutSeconds();
-              if (limit > 0) {
-                long now = System.currentTimeMillis();
-                clients.all().stream()
-                    // As in Redis, a client blocked in BLPOP and the like is not idle.
-                    .filter(c -> c.blockedOn == null && now - c.lastCommandAt > limit * 1000)
-                    .forEach(io.keyshard.node.server.Session::kill);
-              }
-            },
-            system.executionContext());
+    int[] nonEmpty = wakeSlots(system, router, index, view, startTimeout);
+    closeIdleClients(system, settings, clients);
 
     // Complete every committed transaction a crash left half applied, before any client comes.
     int recovered =
@@ -657,19 +347,81 @@ public final class KeyshardNode implements AutoCloseable {
         nonEmpty.length,
         settings.dir(),
         (System.nanoTime() - t0) / 1_000_000);
-    if (membership != null) {
-      // Only now may the table send clients here (slots moved to this node get MOVED to it).
-      membership.ready();
-      if (rehearsal != null && config.getBoolean("keyshard.cluster.claim-shards")) {
-        rehearsal.claimShardsOnceUp(system, sharding, SLOTS_PER_SHARD);
-      }
+    if (cluster != null) {
+      cluster.ready(sharding);
     }
     return new KeyshardNode(system, binding, tlsBinding, settings, reset, shutdown);
   }
 
-  private static <T> ActorRef<T> spawn(
+  /** Standalone: this node forms a cluster of its own and is Up in it. */
+  private static void joinItself(ActorSystem<?> system, Duration startTimeout) throws Exception {
+    Cluster cluster = Cluster.get(system);
+    CompletableFuture<Done> up = new CompletableFuture<>();
+    // The classic extension, as the typed one has no registerOnMemberUp (same name: written out).
+    org.apache.pekko.cluster.Cluster.get(system.classicSystem())
+        .registerOnMemberUp(() -> up.complete(Done.getInstance()));
+    cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    up.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Wakes the slots that hold keys, so their expiry timers run and the first reads are warm;
+   * answers them (the slot index's list).
+   */
+  private static int[] wakeSlots(
+      ActorSystem<?> system,
+      Router router,
+      ActorRef<SlotIndex.Command> index,
+      ClusterView view,
+      Duration startTimeout)
+      throws Exception {
+    int[] nonEmpty =
+        AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+                index, SlotIndex.GetSlots::new, startTimeout, system.scheduler())
+            .toCompletableFuture()
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .slots();
+    IntPredicate servedHere = slot -> view == null || view.owns(slot);
+    for (int slot : nonEmpty) {
+      if (servedHere.test(slot)) {
+        router.slots().tell(slot, new SlotEntity.GetStats(system.ignoreRef()));
+      }
+    }
+    // Slots the journal holds but this node's index does not know (written by another topology,
+    // or by this node before it used an index): wake them in the background, so keyspace-wide
+    // commands see their keys; the empty ones stop again.
+    BitSet indexed = new BitSet();
+    for (int slot : nonEmpty) {
+      indexed.set(slot);
+    }
+    Warmer.warmFromJournal(system, router.slots(), slot -> servedHere.test(slot) && !indexed.get(slot));
+    return nonEmpty;
+  }
+
+  /** Redis's clientsCron: close connections idle for longer than "timeout" seconds. */
+  private static void closeIdleClients(
+      ActorSystem<?> system, NodeSettings settings, ClientRegistry clients) {
+    system
+        .scheduler()
+        .scheduleAtFixedRate(
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            () -> {
+              long limit = settings.idleTimeoutSeconds();
+              if (limit > 0) {
+                long now = System.currentTimeMillis();
+                clients.all().stream()
+                    // As in Redis, a client blocked in BLPOP and the like is not idle.
+                    .filter(c -> c.blockedOn == null && now - c.lastCommandAt > limit * 1000)
+                    .forEach(Session::kill);
+              }
+            },
+            system.executionContext());
+  }
+
+  static <T> ActorRef<T> spawn(
       ActorSystem<SpawnProtocol.Command> system,
-      org.apache.pekko.actor.typed.Behavior<T> behavior,
+      Behavior<T> behavior,
       String name,
       Duration timeout)
       throws Exception {
@@ -708,93 +460,6 @@ public final class KeyshardNode implements AutoCloseable {
     public SlotEntity.Command unwrapMessage(ShardingEnvelope<SlotEntity.Command> envelope) {
       return envelope.message();
     }
-  }
-
-
-  /**
-   * Cluster mode: the slot table singleton (it runs on the oldest member), this node's view of
-   * the table, and membership: joins the configured seeds; with none, forms a cluster of its own
-   * (cluster-init auto) or rejoins the members it saw last (manual), or stays unjoined until
-   * CLUSTER MEET (manual, first start).
-   */
-  private static ClusterMembership startMembership(
-      ActorSystem<SpawnProtocol.Command> system,
-      Config config,
-      NodeSettings settings,
-      String nodeId,
-      Duration startTimeout)
-      throws Exception {
-    boolean auto = config.getString("keyshard.cluster.init").equals("auto");
-    String busAddress =
-        announceHost(config) + ":" + (settings.port() + config.getInt("keyshard.cluster.bus-port-offset"));
-    java.util.Set<String> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    ActorRef<SlotTable.Command> table =
-        org.apache.pekko.cluster.typed.ClusterSingleton.get(system)
-            .init(
-                org.apache.pekko.cluster.typed.SingletonActor.of(
-                    SlotTable.create(
-                        auto,
-                        config.getInt("keyshard.cluster.min-nodes"),
-                        clusterLease(config, busAddress, removed::contains),
-                        config.getDuration("keyshard.cluster.takeover-margin")),
-                    "slot-table"));
-    ClusterView view = ClusterView.start(system, nodeId);
-    String partitionFile = config.getString("keyshard.testing.partition-file");
-    if (!partitionFile.isEmpty()) {
-      io.keyshard.node.cluster.TestPartition.start(system.classicSystem(), java.nio.file.Path.of(partitionFile));
-    }
-    io.keyshard.node.cluster.Fencing.start(
-        system,
-        view,
-        table,
-        removed,
-        config.getDuration("keyshard.cluster.pause-limit"),
-        config.getDuration("keyshard.cluster.pause-settle"));
-    if (config.getBoolean("keyshard.cluster.exit-watch")) {
-      io.keyshard.node.cluster.ExitWatch.start(system);
-    }
-    ClusterMembership membership =
-        new ClusterMembership(
-            system,
-            table,
-            view,
-            nodeId,
-            announceHost(config),
-            settings.port(),
-            settings.port() + config.getInt("keyshard.cluster.bus-port-offset"),
-            settings.dir());
-    membership.setWantsReplica(config.getBoolean("keyshard.cluster.replica"));
-    java.util.List<org.apache.pekko.actor.Address> seeds = configSeeds(config);
-    if (config.getBoolean("keyshard.cluster.rejoin")) {
-      // A new incarnation after being downed: join the others, never form a cluster of its own
-      // (its own address first among the seeds would let it).
-      java.util.List<org.apache.pekko.actor.Address> others = new java.util.ArrayList<>(membership.savedSeeds());
-      others.addAll(seeds);
-      others.removeIf(a -> a.equals(Cluster.get(system).selfMember().address()));
-      seeds = new java.util.ArrayList<>(new java.util.LinkedHashSet<>(others));
-    } else if (seeds.isEmpty() && !auto) {
-      seeds = membership.savedSeeds();
-    } else if (!membership.savedSeeds().isEmpty()) {
-      // A restart: also try the members it knew. A node whose configured seeds name only
-      // itself, or none (auto: form a cluster), would otherwise form a new cluster while its
-      // old one runs on (seen in a test: the first node, killed and started again, was refused
-      // by the running cluster's lease). Pekko's first seed forms a cluster only if none of the
-      // others answers within seed-node-timeout, so such a node stays first; at a full
-      // restart it forms the cluster again (after that timeout) and the others join it.
-      java.util.LinkedHashSet<org.apache.pekko.actor.Address> all = new java.util.LinkedHashSet<>(seeds);
-      if (all.isEmpty()) {
-        all.add(Cluster.get(system).selfMember().address());
-      }
-      all.addAll(membership.savedSeeds());
-      seeds = new java.util.ArrayList<>(all);
-    }
-    if (!seeds.isEmpty() || auto) {
-      membership.joinAndWait(seeds, startTimeout);
-    } else {
-      membership.stayUnjoined();
-      log.info("Node {} waits for CLUSTER MEET (cluster-init manual)", nodeId);
-    }
-    return membership;
   }
 
   /** The plain RESP port, 0 if there is none (TLS only). */
@@ -851,14 +516,14 @@ public final class KeyshardNode implements AutoCloseable {
     if (!url.startsWith("jdbc:h2:")) {
       return;
     }
-    try (java.sql.Connection c =
-            java.sql.DriverManager.getConnection(
+    try (Connection c =
+            DriverManager.getConnection(
                 url,
                 system.settings().config().getString("pekko-persistence-jdbc.shared-databases.keyshard.db.user"),
                 system.settings().config().getString("pekko-persistence-jdbc.shared-databases.keyshard.db.password"));
-        java.sql.Statement st = c.createStatement()) {
+        Statement st = c.createStatement()) {
       st.execute("SHUTDOWN COMPACT");
-    } catch (java.sql.SQLException e) {
+    } catch (SQLException e) {
       log.warn("Could not compact the journal file: {}", e.getMessage());
     }
   }

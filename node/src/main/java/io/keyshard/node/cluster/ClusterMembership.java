@@ -283,7 +283,7 @@ public final class ClusterMembership {
       busy =
           AskPattern.<SlotTable.Command, SlotTable.Busy>ask(
                   table,
-                  r -> new SlotTable.AddSlots(nodeId, SlotTable.merge(pairs), 0, r),
+                  r -> new SlotTable.AddSlots(nodeId, Rebalance.merge(pairs), 0, r),
                   Duration.ofSeconds(10),
                   system.scheduler())
               .toCompletableFuture()
@@ -387,7 +387,7 @@ public final class ClusterMembership {
       answer =
           AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(
                   table,
-                  r -> new SlotTable.Assign(SlotTable.merge(pairs), to, r),
+                  r -> new SlotTable.Assign(Rebalance.merge(pairs), to, r),
                   Duration.ofSeconds(120),
                   system.scheduler())
               .toCompletableFuture()

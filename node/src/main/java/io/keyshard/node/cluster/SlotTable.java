@@ -4,20 +4,36 @@ import io.keyshard.node.CborSerializable;
 import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.persistence.SlotTableState;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.ddata.Key;
 import org.apache.pekko.cluster.ddata.LWWRegister;
 import org.apache.pekko.cluster.ddata.LWWRegisterKey;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
@@ -33,7 +49,9 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * cluster singleton in the shared journal (so a full restart keeps ownership and epochs), which
  * publishes the whole table, as ranges, to every node through Distributed Data after each
  * change. Nodes introduce themselves with {@link Hello}; with {@code cluster-init auto} the first
- * {@code min-nodes} primaries share the 16384 slots evenly once they are all known.
+ * {@code min-nodes} primaries share the 16384 slots evenly once they are all known. Which slots
+ * go from whom to whom is {@link Rebalance}'s arithmetic, and who inherits a leaving primary's slots
+ * {@link Succession}'s rule; this class decides when, and moves them.
  */
 public final class SlotTable
     extends EventSourcedBehaviorWithEnforcedReplies<
@@ -157,7 +175,7 @@ public final class SlotTable
    *     cluster holds it, and this table then refuses every node
    */
   public static Behavior<Command> create(
-      boolean autoInit, int minNodes, java.util.function.Supplier<Lease> lease) {
+      boolean autoInit, int minNodes, Supplier<Lease> lease) {
     return create(autoInit, minNodes, lease, Duration.ofSeconds(2));
   }
 
@@ -168,7 +186,7 @@ public final class SlotTable
   public static Behavior<Command> create(
       boolean autoInit,
       int minNodes,
-      java.util.function.Supplier<Lease> lease,
+      Supplier<Lease> lease,
       Duration takeoverMargin) {
     return Behaviors.setup(
         ctx -> {
@@ -291,7 +309,7 @@ public final class SlotTable
       next = next.apply(e);
     }
     if (autoInit && !next.anyAssigned() && primaries(next).size() >= minNodes) {
-      events.addAll(evenShares(next, primaries(next)));
+      events.addAll(Rebalance.evenShares(next, primaries(next)));
     }
     for (SlotTableEvent e : events.subList(events.contains(seen) ? 1 : 0, events.size())) {
       next = next.apply(e);
@@ -307,13 +325,13 @@ public final class SlotTable
   }
 
   /** Nodes that keyshard.cluster.replica asked to be replicas and have no primary yet. */
-  private final java.util.Set<String> wantReplica = new java.util.LinkedHashSet<>();
+  private final Set<String> wantReplica = new LinkedHashSet<>();
 
   /** The known nodes that are primaries (not replicas, and not waiting to become one). */
   private List<String> primaries(SlotTableState state) {
     List<String> out = new ArrayList<>();
     for (String id : state.nodes().keySet()) {
-      if (state.primaryOf(id) == null && !wantReplica.contains(id)) {
+      if (Rebalance.takesSlots(state, id, wantReplica)) {
         out.add(id);
       }
     }
@@ -324,7 +342,7 @@ public final class SlotTable
   private List<SlotTableEvent> assignReplicas(SlotTableState state) {
     List<SlotTableEvent> out = new ArrayList<>();
     SlotTableState next = state;
-    for (java.util.Iterator<String> it = wantReplica.iterator(); it.hasNext(); ) {
+    for (Iterator<String> it = wantReplica.iterator(); it.hasNext(); ) {
       String id = it.next();
       String best = null;
       int fewest = Integer.MAX_VALUE;
@@ -388,11 +406,11 @@ public final class SlotTable
       // FORCE (and TAKEOVER): have the unreachable primary downed now; its removal promotes
       // this replica (onNodeDown, onTakeOver) without waiting for the split brain resolver.
       SlotTableEvent.NodeSeen p = state.nodes().get(primary);
-      org.apache.pekko.cluster.typed.Cluster cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
-      for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      Cluster cluster = Cluster.get(ctx.getSystem());
+      for (Member m : cluster.state().getMembers()) {
         if (m.address().host().get().equals(p.host()) && (Integer) m.address().port().get() == p.busPort()) {
           ctx.getLog().warn("CLUSTER FAILOVER FORCE: downing unreachable primary {}", primary);
-          cluster.manager().tell(new org.apache.pekko.cluster.typed.Down(m.address()));
+          cluster.manager().tell(new Down(m.address()));
         }
       }
       return Effect().reply(f.replyTo(), new Welcome(null));
@@ -424,25 +442,24 @@ public final class SlotTable
     if (ranges.isEmpty()) {
       return Effect().reply(d.replyTo(), new Welcome(null));
     }
-    java.util.Set<String> live = liveNodes(state);
+    Set<String> live = liveNodes(state);
     live.addAll(ready);
     live.remove(d.nodeId());
-    for (String replica : state.replicasOf(d.nodeId())) {
-      if (live.contains(replica)) {
-        requested.add(new Move(d.nodeId(), replica, ranges, d.replyTo(), true));
-        if (!moving) {
-          runNextMove(state);
-        }
-        return Effect().noReply();
+    String replica = Succession.liveReplica(state, d.nodeId(), live);
+    if (replica != null) {
+      requested.add(new Move(d.nodeId(), replica, ranges, d.replyTo(), true));
+      if (!moving) {
+        runNextMove(state);
       }
+      return Effect().noReply();
     }
-    live.removeIf(id -> state.primaryOf(id) != null || wantReplica.contains(id));
+    live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
     if (live.isEmpty()) {
       return Effect().reply(d.replyTo(), new Welcome("no other primary is up to take its slots"));
     }
-    List<SlotTableEvent> parts = takeOver(state, ranges, new ArrayList<>(live));
+    List<SlotTableEvent.SlotsAssigned> parts = Rebalance.split(state, ranges, new ArrayList<>(live));
     for (int i = 0; i < parts.size(); i++) {
-      SlotTableEvent.SlotsAssigned part = (SlotTableEvent.SlotsAssigned) parts.get(i);
+      SlotTableEvent.SlotsAssigned part = parts.get(i);
       requested.add(
           new Move(d.nodeId(), part.nodeId(), part.ranges(), i == parts.size() - 1 ? d.replyTo() : null));
     }
@@ -450,24 +467,6 @@ public final class SlotTable
       runNextMove(state);
     }
     return Effect().noReply();
-  }
-
-  /** A primary's slots go to its replica, which becomes primary; the others follow it. */
-  private static List<SlotTableEvent> promote(
-      SlotTableState state, String primary, String replica, List<Integer> ranges) {
-    long epoch = state.epoch() + 1;
-    List<SlotTableEvent> events = new ArrayList<>();
-    events.add(new SlotTableEvent.ReplicaSet(replica, "", epoch));
-    if (!ranges.isEmpty()) {
-      events.add(new SlotTableEvent.SlotsAssigned(replica, ranges, epoch));
-    }
-    events.add(new SlotTableEvent.ReplicaSet(primary, replica, epoch));
-    for (String other : state.replicasOf(primary)) {
-      if (!other.equals(replica)) {
-        events.add(new SlotTableEvent.ReplicaSet(other, replica, epoch));
-      }
-    }
-    return events;
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onForget(SlotTableState state, Forget f) {
@@ -499,7 +498,7 @@ public final class SlotTable
         to.add(s);
       }
     }
-    List<Integer> busyRanges = merge(busy);
+    List<Integer> busyRanges = Rebalance.merge(busy);
     if (free.isEmpty() || !state.nodes().containsKey(a.nodeId())) {
       return Effect().reply(a.replyTo(), new Busy(busyRanges));
     }
@@ -511,7 +510,7 @@ public final class SlotTable
             ? Math.max(a.configEpoch(), state.configEpoch(a.nodeId()))
             : state.epoch() + 1;
     return Effect()
-        .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), merge(free), epoch))
+        .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), Rebalance.merge(free), epoch))
         .thenRun(this::publish)
         .thenReply(a.replyTo(), s -> new Busy(busyRanges));
   }
@@ -522,7 +521,7 @@ public final class SlotTable
     }
     // Slots nobody holds are given at once; the others move from their owners one by one.
     List<Integer> free = new ArrayList<>();
-    java.util.Map<String, List<Integer>> held = new java.util.LinkedHashMap<>();
+    Map<String, List<Integer>> held = new LinkedHashMap<>();
     List<Integer> r = a.ranges();
     for (int i = 0; i + 1 < r.size(); i += 2) {
       for (int s = r.get(i); s <= r.get(i + 1); s++) {
@@ -535,7 +534,7 @@ public final class SlotTable
       }
     }
     List<Move> moves = new ArrayList<>();
-    held.forEach((owner, slots) -> moves.add(new Move(owner, a.nodeId(), merge(slots), null)));
+    held.forEach((owner, slots) -> moves.add(new Move(owner, a.nodeId(), Rebalance.merge(slots), null)));
     if (!moves.isEmpty()) {
       // The last move answers; a failure answers at once and drops the rest (see onMoveReleased).
       Move last = moves.remove(moves.size() - 1);
@@ -552,7 +551,7 @@ public final class SlotTable
       return Effect().noReply();
     }
     return Effect()
-        .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), merge(free), state.epoch() + 1))
+        .persist(new SlotTableEvent.SlotsAssigned(a.nodeId(), Rebalance.merge(free), state.epoch() + 1))
         .thenRun(
             s -> {
               publish(s);
@@ -567,7 +566,7 @@ public final class SlotTable
 
   // ---- Failover: a removed member's slots go to the live nodes ----
 
-  private final java.util.Set<String> takeoversDue = new java.util.HashSet<>();
+  private final Set<String> takeoversDue = new HashSet<>();
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onNodeDown(SlotTableState state, NodeDown d) {
     for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
@@ -585,66 +584,39 @@ public final class SlotTable
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onTakeOver(SlotTableState state, TakeOver t) {
     takeoversDue.remove(t.nodeId());
-    java.util.Set<String> live = liveNodes(state);
+    Set<String> live = liveNodes(state);
     List<Integer> ranges = state.rangesOf(t.nodeId());
     live.remove(t.nodeId());
     if (ranges.isEmpty() || live.isEmpty() || liveNodes(state).contains(t.nodeId())) {
       return Effect().noReply(); // nothing to take, nobody to take it, or it is back already
     }
-    for (String replica : state.replicasOf(t.nodeId())) {
-      if (live.contains(replica)) {
-        ctx.getLog().warn("Replica {} takes over the slots of downed primary {}", replica, t.nodeId());
-        return Effect()
-            .persist(promote(state, t.nodeId(), replica, ranges))
-            .thenRun(this::publish)
-            .thenNoReply();
-      }
+    String replica = Succession.liveReplica(state, t.nodeId(), live);
+    if (replica != null) {
+      ctx.getLog().warn("Replica {} takes over the slots of downed primary {}", replica, t.nodeId());
+      return Effect()
+          .persist(Succession.promote(state, t.nodeId(), replica, ranges))
+          .thenRun(this::publish)
+          .thenNoReply();
     }
-    live.removeIf(id -> state.primaryOf(id) != null || wantReplica.contains(id));
+    live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
     if (live.isEmpty()) {
       return Effect().noReply();
     }
-    List<SlotTableEvent> events = takeOver(state, ranges, new ArrayList<>(live));
+    List<SlotTableEvent> events = List.copyOf(Rebalance.split(state, ranges, new ArrayList<>(live)));
     ctx.getLog().warn("Slots of removed node {} go to {}", t.nodeId(), live);
     return Effect().persist(events).thenRun(this::publish).thenNoReply();
   }
 
-  /**
-   * The slots in {@code ranges}, split into contiguous, nearly equal parts, one per node of
-   * {@code to} (in table order), each under a new epoch.
-   */
-  static List<SlotTableEvent> takeOver(SlotTableState state, List<Integer> ranges, List<String> to) {
-    List<Integer> slots = SlotAgent.expand(ranges);
-    List<String> order = new ArrayList<>(state.nodes().keySet());
-    order.retainAll(to);
-    List<SlotTableEvent> out = new ArrayList<>();
-    long epoch = state.epoch();
-    int n = order.size();
-    for (int i = 0; i < n; i++) {
-      List<Integer> part = slots.subList(slots.size() * i / n, slots.size() * (i + 1) / n);
-      if (part.isEmpty()) {
-        continue;
-      }
-      List<Integer> pairs = new ArrayList<>();
-      for (int sl : part) {
-        pairs.add(sl);
-        pairs.add(sl);
-      }
-      out.add(new SlotTableEvent.SlotsAssigned(order.get(i), merge(pairs), ++epoch));
-    }
-    return out;
-  }
-
   /** Nodes of the table that are Up members of the cluster now (by cluster bus address). */
-  private java.util.Set<String> liveNodes(SlotTableState state) {
-    java.util.Set<String> up = new java.util.HashSet<>();
-    for (org.apache.pekko.cluster.Member m :
-        org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).state().getMembers()) {
-      if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+  private Set<String> liveNodes(SlotTableState state) {
+    Set<String> up = new HashSet<>();
+    for (Member m :
+        Cluster.get(ctx.getSystem()).state().getMembers()) {
+      if (m.status() == MemberStatus.up()) {
         up.add(m.address().host().get() + ":" + m.address().port().get());
       }
     }
-    java.util.Set<String> out = new java.util.LinkedHashSet<>();
+    Set<String> out = new LinkedHashSet<>();
     for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
       if (up.contains(n.host() + ":" + n.busPort())) {
         out.add(n.nodeId());
@@ -656,12 +628,12 @@ public final class SlotTable
   // ---- Moving slots: asked by operators (Assign), or to rebalance (cluster-init auto) ----
 
   /** Moves operators asked for, run before the rebalancing plan. */
-  private final java.util.ArrayDeque<Move> requested = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Move> requested = new ArrayDeque<>();
 
-  private final java.util.ArrayDeque<Move> plan = new java.util.ArrayDeque<>();
+  private final ArrayDeque<Move> plan = new ArrayDeque<>();
 
   /** Nodes whose RESP port is open, as they told this incarnation of the table. */
-  private final java.util.Set<String> ready = new java.util.HashSet<>();
+  private final Set<String> ready = new HashSet<>();
   private boolean moving;
 
   private void maybeRebalance(SlotTableState state) {
@@ -670,12 +642,12 @@ public final class SlotTable
     }
     plan.clear();
     // Live: Up members, and nodes that said Ready (this node may not have seen them Up yet).
-    java.util.Set<String> live = liveNodes(state);
+    Set<String> live = liveNodes(state);
     live.addAll(ready);
-    live.removeIf(id -> state.primaryOf(id) != null || wantReplica.contains(id));
-    for (Move m : rebalance(state, live)) {
-      if (ready.contains(m.to()) && ready.contains(m.from())) {
-        plan.add(m);
+    live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
+    for (Rebalance.Transfer t : Rebalance.plan(state, live)) {
+      if (ready.contains(t.to()) && ready.contains(t.from())) {
+        plan.add(new Move(t.from(), t.to(), t.ranges()));
       }
     }
     runNextMove(state);
@@ -690,11 +662,11 @@ public final class SlotTable
     SlotTableEvent.NodeSeen to = m.to() == null ? null : state.nodes().get(m.to());
     ctx.getLog().info("Moving slots {} from {} to {}", m.ranges(), m.from(), m.to() == null ? "nobody" : m.to());
     Duration timeout = Duration.ofSeconds(90);
-    java.util.concurrent.CompletionStage<SlotAgent.Released> released =
+    CompletionStage<SlotAgent.Released> released =
         agent(m.from())
             .thenCompose(
                 agent ->
-                    org.apache.pekko.actor.typed.javadsl.AskPattern.<SlotAgent.Command, SlotAgent.Released>ask(
+                    AskPattern.<SlotAgent.Command, SlotAgent.Released>ask(
                         agent,
                         r ->
                             new SlotAgent.Release(
@@ -712,30 +684,30 @@ public final class SlotTable
    * this node's listing yet (the receptionist spreads registrations by gossip): ask again for a
    * while (seen in CI: a SETSLOT right after start-up found no agent).
    */
-  private java.util.concurrent.CompletionStage<ActorRef<SlotAgent.Command>> agent(String nodeId) {
+  private CompletionStage<ActorRef<SlotAgent.Command>> agent(String nodeId) {
     return agent(nodeId, System.nanoTime() + Duration.ofSeconds(15).toNanos());
   }
 
-  private java.util.concurrent.CompletionStage<ActorRef<SlotAgent.Command>> agent(
+  private CompletionStage<ActorRef<SlotAgent.Command>> agent(
       String nodeId, long deadline) {
-    return org.apache.pekko.actor.typed.javadsl.AskPattern
-        .<org.apache.pekko.actor.typed.receptionist.Receptionist.Command,
-            org.apache.pekko.actor.typed.receptionist.Receptionist.Listing>ask(
+    return AskPattern
+        .<Receptionist.Command,
+            Receptionist.Listing>ask(
             ctx.getSystem().receptionist(),
-            r -> org.apache.pekko.actor.typed.receptionist.Receptionist.find(SlotAgent.key(nodeId), r),
+            r -> Receptionist.find(SlotAgent.key(nodeId), r),
             Duration.ofSeconds(10),
             ctx.getSystem().scheduler())
         .thenCompose(
             listing -> {
               var agents = listing.getServiceInstances(SlotAgent.key(nodeId));
               if (!agents.isEmpty()) {
-                return java.util.concurrent.CompletableFuture.completedFuture(agents.iterator().next());
+                return CompletableFuture.completedFuture(agents.iterator().next());
               }
               if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no slot agent on node " + nodeId + " yet");
               }
-              java.util.concurrent.CompletableFuture<ActorRef<SlotAgent.Command>> later =
-                  new java.util.concurrent.CompletableFuture<>();
+              CompletableFuture<ActorRef<SlotAgent.Command>> later =
+                  new CompletableFuture<>();
               ctx.getSystem()
                   .scheduler()
                   .scheduleOnce(
@@ -771,7 +743,7 @@ public final class SlotTable
     Move m = r.move();
     List<SlotTableEvent> change =
         m.failover()
-            ? promote(state, m.from(), m.to(), m.ranges())
+            ? Succession.promote(state, m.from(), m.to(), m.ranges())
             : List.of(
                 m.to() == null
                     ? new SlotTableEvent.SlotsUnassigned(m.ranges(), state.epoch() + 1)
@@ -790,114 +762,6 @@ public final class SlotTable
               runNextMove(s);
             })
         .thenNoReply();
-  }
-
-  /**
-   * Moves that give every known node its even share (16384 / n, the first ones one more), taking
-   * each surplus from the top of the donor's slots and filling the nodes short of their share in
-   * table order.
-   */
-  static List<Move> rebalance(SlotTableState state) {
-    return rebalance(state, state.nodes().keySet());
-  }
-
-  /** As {@link #rebalance(SlotTableState)}, among the {@code live} nodes only. */
-  static List<Move> rebalance(SlotTableState state, java.util.Set<String> live) {
-    List<String> ids = new ArrayList<>(state.nodes().keySet());
-    ids.retainAll(live);
-    int n = ids.size();
-    java.util.Map<String, List<Integer>> owned = new java.util.LinkedHashMap<>();
-    ids.forEach(id -> owned.put(id, new ArrayList<>()));
-    for (int slot = 0; slot < SlotTableState.SLOTS; slot++) {
-      String o = state.owner(slot);
-      if (o != null && owned.containsKey(o)) {
-        owned.get(o).add(slot);
-      }
-    }
-    // A share is base or base + 1 slots, whichever nodes hold the extra ones: a node gives what
-    // it holds above base + 1 first, and only then (if some node is still short) down to base.
-    int base = SlotTableState.SLOTS / n;
-    int high = base + (SlotTableState.SLOTS % n == 0 ? 0 : 1);
-    java.util.Map<String, Integer> shortOf = new java.util.HashMap<>();
-    int needed = 0;
-    for (String id : ids) {
-      int missing = Math.max(0, base - owned.get(id).size());
-      shortOf.put(id, missing);
-      needed += missing;
-    }
-    List<String[]> surplus = new ArrayList<>(); // {from, slot}, each donor's highest slots first
-    for (int floor : new int[] {high, base}) {
-      for (String id : ids) {
-        List<Integer> mine = owned.get(id);
-        while (surplus.size() < needed && mine.size() > floor) {
-          surplus.add(new String[] {id, Integer.toString(mine.remove(mine.size() - 1))});
-        }
-      }
-    }
-    java.util.Map<String, java.util.Map<String, java.util.TreeSet<Integer>>> moves =
-        new java.util.LinkedHashMap<>();
-    int next = 0;
-    for (String id : ids) {
-      for (int want = shortOf.get(id); want > 0 && next < surplus.size(); want--, next++) {
-        String[] sl = surplus.get(next);
-        moves.computeIfAbsent(sl[0], f -> new java.util.LinkedHashMap<>())
-            .computeIfAbsent(id, t -> new java.util.TreeSet<>())
-            .add(Integer.parseInt(sl[1]));
-      }
-    }
-    List<Move> out = new ArrayList<>();
-    moves.forEach(
-        (from, byTo) ->
-            byTo.forEach(
-                (to, slots) -> {
-                  List<Integer> pairs = new ArrayList<>();
-                  for (int sl : slots) {
-                    pairs.add(sl);
-                    pairs.add(sl);
-                  }
-                  out.add(new Move(from, to, merge(pairs)));
-                }));
-    return out;
-  }
-
-  /** Joins adjacent single-slot pairs into ranges. */
-  static List<Integer> merge(List<Integer> pairs) {
-    List<Integer> out = new ArrayList<>();
-    for (int i = 0; i + 1 < pairs.size(); i += 2) {
-      int n = out.size();
-      if (n >= 2 && out.get(n - 1) + 1 == pairs.get(i)) {
-        out.set(n - 1, pairs.get(i + 1));
-      } else {
-        out.add(pairs.get(i));
-        out.add(pairs.get(i + 1));
-      }
-    }
-    return out;
-  }
-
-  /**
-   * The 16384 slots in contiguous, nearly equal ranges, to the known nodes in address order,
-   * each with its own config epoch (as redis-cli --cluster create gives them).
-   */
-  static List<SlotTableEvent> evenShares(SlotTableState state) {
-    return evenShares(state, new ArrayList<>(state.nodes().keySet()));
-  }
-
-  /** As {@link #evenShares(SlotTableState)}, over the nodes in {@code ids} only. */
-  static List<SlotTableEvent> evenShares(SlotTableState state, List<String> ids) {
-    List<SlotTableEvent.NodeSeen> nodes = new ArrayList<>(state.nodes().values());
-    nodes.removeIf(n -> !ids.contains(n.nodeId()));
-    nodes.sort(
-        Comparator.comparing(SlotTableEvent.NodeSeen::host).thenComparingInt(SlotTableEvent.NodeSeen::port));
-    List<SlotTableEvent> out = new ArrayList<>();
-    int n = nodes.size();
-    long epoch = state.epoch();
-    for (int i = 0; i < n; i++) {
-      int start = (int) ((long) SlotTableState.SLOTS * i / n);
-      int end = (int) ((long) SlotTableState.SLOTS * (i + 1) / n) - 1;
-      out.add(new SlotTableEvent.SlotsAssigned(nodes.get(i).nodeId(), List.of(start, end), ++epoch));
-    }
-    return out;
   }
 
   private void publish(SlotTableState state) {
@@ -926,7 +790,7 @@ public final class SlotTable
             publish(state);
           }
         })
-        .onSignal(org.apache.pekko.actor.typed.PostStop.instance(), state -> lease.close())
+        .onSignal(PostStop.instance(), state -> lease.close())
         .build();
   }
 
