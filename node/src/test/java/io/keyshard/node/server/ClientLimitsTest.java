@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keyshard.node.testing.Differential;
+import io.keyshard.node.testing.NodeAndRedisTestBase;
 import io.keyshard.node.testing.RawClient;
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,8 +14,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,29 +22,11 @@ import org.junit.jupiter.api.Test;
  * reply), and the outcome Redis 7.0.15 was observed to give. Another client is served after each
  * closed one.
  */
-class ClientLimitsTest {
+class ClientLimitsTest extends NodeAndRedisTestBase {
   private static final int MB = 1024 * 1024;
   private static final String CLOSED = "(closed)";
   private static final String OPEN = "(open)";
 
-  private static RedisProcess redis;
-  private static TestNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
 
   /** A connection that sends raw bytes and tells whether the server closed it. */
   private static final class Conn implements AutoCloseable {

@@ -3,15 +3,12 @@ package io.keyshard.node.server;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
+import io.keyshard.node.testing.NodeAndRedisTestBase;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,21 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * sent to Keyshard and to redis-server, and the replies must be the same bytes.
  */
 @Timeout(60)
-class FuzzRegressionsTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) node.close();
-    if (redis != null) redis.close();
-  }
+class FuzzRegressionsTest extends NodeAndRedisTestBase {
 
   /** Redis echoes a name or argument that is not UTF-8 byte for byte (Keyshard sent U+FFFD). */
   @Test

@@ -2,17 +2,13 @@ package io.keyshard.node.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.keyshard.node.testing.NodeAndRedisTestBase;
 import io.keyshard.node.testing.RawClient;
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,34 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * first time. Each case also runs against redis-server, so the expectations are Redis's.
  */
 @Timeout(120)
-class PipelineTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @BeforeEach
-  void flush() throws Exception {
-    for (int port : new int[] {node.port(), redis.port()}) {
-      try (RawClient c = new RawClient(port)) {
-        assertEquals("+OK", c.call("FLUSHALL"));
-      }
-    }
-  }
+class PipelineTest extends NodeAndRedisTestBase {
 
   /** Requests encoded back to back, with the reply each one must get. */
   private static final class Pipeline {

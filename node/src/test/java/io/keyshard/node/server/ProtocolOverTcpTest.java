@@ -2,17 +2,13 @@ package io.keyshard.node.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.keyshard.node.testing.NodeAndRedisTestBase;
 import io.keyshard.node.testing.RawClient;
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -22,36 +18,9 @@ import org.junit.jupiter.api.Timeout;
  * probe that tells whether the server kept the connection open.
  */
 @Timeout(60)
-class ProtocolOverTcpTest {
-  private static RedisProcess redis;
-  private static TestNode node;
+class ProtocolOverTcpTest extends NodeAndRedisTestBase {
 
   private static final byte[] PROBE = bytes("*1\r\n$4\r\nPING\r\n");
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
-  @BeforeEach
-  void flush() throws Exception {
-    for (int port : new int[] {node.port(), redis.port()}) {
-      try (RawClient c = new RawClient(port)) {
-        assertEquals("+OK", c.call("FLUSHALL"));
-      }
-    }
-  }
 
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.ISO_8859_1);

@@ -3,14 +3,11 @@ package io.keyshard.node.slot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.testing.NodeAndRedisTestBase;
 import io.keyshard.node.testing.RawClient;
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,27 +20,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * redis-server too, to show the expectation is Redis's.
  */
 @Timeout(60)
-class ActiveExpiryTest {
+class ActiveExpiryTest extends NodeAndRedisTestBase {
   private static final int KEYS = 10_000;
 
-  private static RedisProcess redis;
-  private static TestNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
 
   private static void command(ByteArrayOutputStream out, String... args) {
     StringBuilder sb = new StringBuilder().append('*').append(args.length).append("\r\n");
