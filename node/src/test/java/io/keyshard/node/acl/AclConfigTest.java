@@ -11,10 +11,14 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,10 +58,10 @@ class AclConfigTest {
   }
 
   private static String sha256(String s) throws Exception {
-    return java.util.HexFormat.of()
+    return HexFormat.of()
         .formatHex(
-            java.security.MessageDigest.getInstance("SHA-256")
-                .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            MessageDigest.getInstance("SHA-256")
+                .digest(s.getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
@@ -121,7 +125,7 @@ class AclConfigTest {
         .write("SET app:cli 1\nGET app:cli\nGET other\nACL WHOAMI\n".getBytes());
     p.getOutputStream().close();
     String out = new String(p.getInputStream().readAllBytes()).trim();
-    assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(
         "OK\n1\nNOPERM this user has no permissions to access one of the keys used as"
             + " arguments\n\napp",

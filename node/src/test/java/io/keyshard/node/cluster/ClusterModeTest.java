@@ -1,27 +1,50 @@
 package io.keyshard.node.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.testing.ClusterPorts;
+import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.args.ClusterResetType;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisMovedDataException;
 
 /**
@@ -49,17 +72,17 @@ class ClusterModeTest {
 
   /** A port whose cluster bus port (+10000) is free too. */
   private static int clusterPort() throws Exception {
-    return io.keyshard.node.testing.ClusterPorts.next();
+    return ClusterPorts.next();
   }
 
   /** One database per test: a database holds one cluster (its slot table and its data). */
   private static String database;
 
-  @org.junit.jupiter.api.BeforeEach
+  @BeforeEach
   void freshDatabase() throws Exception {
     database = "cluster_" + System.nanoTime();
-    try (java.sql.Connection c = postgres.getPostgresDatabase().getConnection();
-        java.sql.Statement st = c.createStatement()) {
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + database);
     }
   }
@@ -168,16 +191,16 @@ class ClusterModeTest {
         }
         assertEquals(200, moved);
         // Keys in several slots: CROSSSLOT, wherever they live (as Redis Cluster).
-        redis.clients.jedis.exceptions.JedisDataException cross =
-            org.junit.jupiter.api.Assertions.assertThrows(
-                redis.clients.jedis.exceptions.JedisDataException.class, () -> a.mset("x", "1", "y", "2"));
+        JedisDataException cross =
+            assertThrows(
+                JedisDataException.class, () -> a.mset("x", "1", "y", "2"));
         assertEquals("CROSSSLOT Keys in request don't hash to the same slot", cross.getMessage());
       }
 
       // A cluster client writes and reads across both nodes, hash tags keep multi-key
       // commands in one slot.
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 1000; i++) {
           jc.set("jc:" + i, "value" + i);
         }
@@ -189,9 +212,7 @@ class ClusterModeTest {
       }
 
       // Lettuce's cluster client reads the topology (CLUSTER NODES) and routes by slot.
-      io.lettuce.core.cluster.RedisClusterClient lettuce =
-          io.lettuce.core.cluster.RedisClusterClient.create(
-              io.lettuce.core.RedisURI.create("127.0.0.1", portB));
+      RedisClusterClient lettuce = RedisClusterClient.create(RedisURI.create("127.0.0.1", portB));
       try (var conn = lettuce.connect()) {
         var sync = conn.sync();
         for (int i = 0; i < 300; i++) {
@@ -226,7 +247,7 @@ class ClusterModeTest {
         assertEquals(idA, a.clusterMyId());
       }
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 1000; i += 7) {
           assertEquals("value" + i, jc.get("jc:" + i));
         }
@@ -262,16 +283,16 @@ class ClusterModeTest {
         j.rpush("{q}list", "x", "y");
       }
       // A writer through the cluster client keeps going while B joins and slots move.
-      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-      java.util.Set<Integer> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
-      java.util.concurrent.atomic.AtomicInteger attempted = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.concurrent.atomic.AtomicInteger lastFailed = new java.util.concurrent.atomic.AtomicInteger(-1);
-      java.util.List<String> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      AtomicBoolean stop = new AtomicBoolean();
+      Set<Integer> acked = ConcurrentHashMap.newKeySet();
+      AtomicInteger attempted = new AtomicInteger();
+      AtomicInteger lastFailed = new AtomicInteger(-1);
+      List<String> failures = Collections.synchronizedList(new ArrayList<>());
       Thread writer =
           new Thread(
               () -> {
                 try (JedisCluster jc =
-                    new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 10, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+                    new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 10, null, null, new ConnectionPoolConfig())) {
                   for (int i = 0; !stop.get(); i++) {
                     attempted.set(i + 1);
                     try {
@@ -310,7 +331,7 @@ class ClusterModeTest {
       assertTrue(acked.stream().anyMatch(i -> i > lastFailed.get()), "writes succeed again after a failure");
 
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portB)), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 2000; i++) {
           assertEquals("b" + i, jc.get("before:" + i));
         }
@@ -362,7 +383,7 @@ class ClusterModeTest {
         rangeB = mine.substring(mine.lastIndexOf(' ') + 1).split("-");
       }
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 300; i++) {
           jc.set("f:" + i, "v" + i);
         }
@@ -401,7 +422,7 @@ class ClusterModeTest {
           while (v == null) {
             try {
               v = ja.get("f:" + i);
-            } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+            } catch (JedisDataException e) {
               assertTrue(e.getMessage().startsWith("TRYAGAIN") && System.currentTimeMillis() < until, e.getMessage());
             }
           }
@@ -444,7 +465,7 @@ class ClusterModeTest {
         assertEquals("ERR I don't know about node " + "0".repeat(40),
             errorOf(() -> owner.clusterSetSlotNode(slot, "0".repeat(40))));
         assertEquals("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
-            errorOf(() -> owner.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "SETSLOT", Integer.toString(slot), "SIDEWAYS")));
+            errorOf(() -> owner.sendCommand(Protocol.Command.CLUSTER, "SETSLOT", Integer.toString(slot), "SIDEWAYS")));
         assertEquals("OK", owner.clusterSetSlotStable(slot));
         assertTrue(errorOf(() -> owner.clusterSetSlotMigrating(slot, otherId)).startsWith("ERR SETSLOT MIGRATING is not supported"));
 
@@ -615,10 +636,10 @@ class ClusterModeTest {
 
           // CLUSTER RESET: refused to a primary with keys; a replica leaves and starts afresh.
           assertEquals("ERR CLUSTER RESET can't be called with master nodes containing keys",
-              errorOf(() -> p.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "RESET")));
+              errorOf(() -> p.sendCommand(Protocol.Command.CLUSTER, "RESET")));
           assertEquals("ERR syntax error",
-              errorOf(() -> jc.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "RESET", "MEDIUM")));
-          assertEquals("OK", jc.clusterReset(redis.clients.jedis.args.ClusterResetType.HARD));
+              errorOf(() -> jc.sendCommand(Protocol.Command.CLUSTER, "RESET", "MEDIUM")));
+          assertEquals("OK", jc.clusterReset(ClusterResetType.HARD));
         }
       }
       // The new incarnation is outside any cluster, with a new id; the others forgot it.
@@ -667,23 +688,23 @@ class ClusterModeTest {
       awaitCovered(portA);
       awaitCovered(portB);
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 300; i++) {
           jc.set("d:" + i, "v" + i);
         }
       }
       try (Jedis b = new Jedis("127.0.0.1", portB, 60_000)) {
-        assertEquals("ERR No shutdown in progress.", errorOf(() -> b.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN, "ABORT")));
-        assertEquals("ERR syntax error", errorOf(() -> b.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN, "NOSAVE", "SAVE")));
-        String closed = errorOf(() -> b.sendCommand(redis.clients.jedis.Protocol.Command.SHUTDOWN));
+        assertEquals("ERR No shutdown in progress.", errorOf(() -> b.sendCommand(Protocol.Command.SHUTDOWN, "ABORT")));
+        assertEquals("ERR syntax error", errorOf(() -> b.sendCommand(Protocol.Command.SHUTDOWN, "NOSAVE", "SAVE")));
+        String closed = errorOf(() -> b.sendCommand(Protocol.Command.SHUTDOWN));
         assertTrue(!closed.startsWith("ERR") && !closed.equals("(no error)"), "closed without a reply: " + closed);
       }
       long until = System.currentTimeMillis() + 60_000;
       boolean down = false;
       while (!down && System.currentTimeMillis() < until) {
-        try (java.net.Socket probe = new java.net.Socket("127.0.0.1", portB)) {
+        try (Socket probe = new Socket("127.0.0.1", portB)) {
           Thread.sleep(200);
-        } catch (java.io.IOException refused) {
+        } catch (IOException refused) {
           down = true;
         }
       }
@@ -719,7 +740,7 @@ class ClusterModeTest {
 
   private static String bumpEpoch(Jedis j) {
     return new String(
-        (byte[]) j.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "BUMPEPOCH"),
+        (byte[]) j.sendCommand(Protocol.Command.CLUSTER, "BUMPEPOCH"),
         StandardCharsets.UTF_8);
   }
 
@@ -738,7 +759,7 @@ class ClusterModeTest {
     while (true) {
       try {
         return j.get(key);
-      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+      } catch (JedisDataException e) {
         if (System.currentTimeMillis() > until) {
           throw e;
         }
@@ -747,7 +768,7 @@ class ClusterModeTest {
     }
   }
 
-  private static String errorOf(org.junit.jupiter.api.function.Executable call) {
+  private static String errorOf(Executable call) {
     try {
       call.execute();
       return "(no error)";
@@ -796,7 +817,7 @@ class ClusterModeTest {
       }
       assertEquals(504, total, "the cluster finds every key the standalone node wrote");
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 500; i++) {
           assertEquals("v" + i, jc.get("s:" + i));
         }
@@ -864,10 +885,10 @@ class ClusterModeTest {
           }
         }
         byte[] big = new byte[10 * 1024 * 1024];
-        new java.util.Random(7).nextBytes(big);
+        new Random(7).nextBytes(big);
         assertEquals("OK", ja.set(bigKey.getBytes(StandardCharsets.UTF_8), big));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(big, jb.get(bigKey.getBytes(StandardCharsets.UTF_8)));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(big, ja.get(bigKey.getBytes(StandardCharsets.UTF_8)));
+        assertArrayEquals(big, jb.get(bigKey.getBytes(StandardCharsets.UTF_8)));
+        assertArrayEquals(big, ja.get(bigKey.getBytes(StandardCharsets.UTF_8)));
 
         // The client's database and protocol go along.
         ja.select(3);
@@ -879,7 +900,7 @@ class ClusterModeTest {
         assertEquals(Map.of(), jb.hgetAll("p:hash"));
       }
       for (int port : new int[] {portA, portB}) {
-        try (io.keyshard.node.testing.RawClient raw = new io.keyshard.node.testing.RawClient(port)) {
+        try (RawClient raw = new RawClient(port)) {
           raw.call("HELLO", "3");
           raw.call("SELECT", "3");
           assertEquals("{\"f\"=\"v\"}", raw.call("HGETALL", "p:hash"));
@@ -902,7 +923,7 @@ class ClusterModeTest {
       second.put("keyshard.cluster.min-nodes", 1);
       second.put("keyshard.start-timeout", "20s");
       Exception refused =
-          org.junit.jupiter.api.Assertions.assertThrows(
+          assertThrows(
               Exception.class,
               () -> TestNode.start(Files.createTempDirectory("keyshard-two"), second).close());
       assertTrue(causes(refused).contains("Another Keyshard cluster"), causes(refused));
@@ -911,7 +932,7 @@ class ClusterModeTest {
       standalone.put("keyshard.cluster.enabled", false);
       standalone.put("keyshard.port", 0);
       Exception alone =
-          org.junit.jupiter.api.Assertions.assertThrows(
+          assertThrows(
               Exception.class,
               () -> TestNode.start(Files.createTempDirectory("keyshard-alone"), standalone).close());
       assertTrue(causes(alone).contains("Another Keyshard node or cluster"), causes(alone));
@@ -936,7 +957,7 @@ class ClusterModeTest {
   @Test
   void redisCliClusterCreateOnManualNodes() throws Exception {
     int[] ports = {clusterPort(), clusterPort(), clusterPort()};
-    List<TestNode> nodes = new java.util.ArrayList<>();
+    List<TestNode> nodes = new ArrayList<>();
     try {
       for (int port : ports) {
         Map<String, Object> m = settings(port, List.of());
@@ -951,13 +972,13 @@ class ClusterModeTest {
           assertTrue(j.info("cluster").contains("cluster_enabled:1"));
           assertTrue(!j.info("keyspace").contains("db0:"));
           // Unjoined and without slots: every key is "not served".
-          redis.clients.jedis.exceptions.JedisDataException down =
-              org.junit.jupiter.api.Assertions.assertThrows(
-                  redis.clients.jedis.exceptions.JedisDataException.class, () -> j.get("k"));
+          JedisDataException down =
+              assertThrows(
+                  JedisDataException.class, () -> j.get("k"));
           assertEquals("CLUSTERDOWN Hash slot not served", down.getMessage());
         }
       }
-      List<String> cmd = new java.util.ArrayList<>(List.of("timeout", "120", "redis-cli", "--cluster", "create"));
+      List<String> cmd = new ArrayList<>(List.of("timeout", "120", "redis-cli", "--cluster", "create"));
       for (int port : ports) {
         cmd.add("127.0.0.1:" + port);
       }
@@ -972,7 +993,7 @@ class ClusterModeTest {
         awaitCovered(port, 3);
       }
       try (JedisCluster jc =
-          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", ports[1])), 15_000, 15_000, 5, null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", ports[1])), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 300; i++) {
           jc.set("m:" + i, "v" + i);
         }
@@ -1009,7 +1030,7 @@ class ClusterModeTest {
     Path dir = Path.of("target", "ioredis").toAbsolutePath();
     Files.createDirectories(dir);
     for (String f : List.of("package.json", "package-lock.json", "ioredis-cluster.js")) {
-      Files.copy(Path.of("src/test/js", f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(Path.of("src/test/js", f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
     }
     if (!Files.isDirectory(dir.resolve("node_modules/ioredis"))) {
       Process npm =
@@ -1052,7 +1073,7 @@ class ClusterModeTest {
   }
 
   private static String redisCli(int port, String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+    List<String> cmd = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.keyshard.node.KeyshardNode;
+import io.keyshard.node.testing.ClusterPorts;
 import io.keyshard.node.testing.TestCerts;
 import io.keyshard.node.testing.TestCerts.Issued;
 import io.keyshard.node.testing.TestNode;
@@ -12,16 +15,22 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
 
 /**
  * The cluster bus over mutual TLS (keyshard.cluster.tls): two nodes with certificates of the
@@ -58,7 +67,7 @@ class ClusterTlsTest {
 
   /** A port whose cluster bus port (+10000) is free too. */
   private static int clusterPort() throws Exception {
-    return io.keyshard.node.testing.ClusterPorts.next();
+    return ClusterPorts.next();
   }
 
   private static Map<String, Object> settings(String database, int port, List<String> seeds, String keyStore) {
@@ -100,7 +109,7 @@ class ClusterTlsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> KeyshardNode.loadConfig(com.typesafe.config.ConfigFactory.parseMap(wrongPassword), null));
+            () -> KeyshardNode.loadConfig(ConfigFactory.parseMap(wrongPassword), null));
     assertTrue(e.getMessage().contains("keyshard.cluster.tls.key-store") && e.getMessage().contains("password"), e.getMessage());
 
     Map<String, Object> noKey = settings("unused", 7000, List.of(), "trust.p12");
@@ -108,13 +117,13 @@ class ClusterTlsTest {
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> KeyshardNode.loadConfig(com.typesafe.config.ConfigFactory.parseMap(noKey), null));
+            () -> KeyshardNode.loadConfig(ConfigFactory.parseMap(noKey), null));
     assertTrue(e.getMessage().contains("holds no private key"), e.getMessage());
 
     // And a good one becomes Artery's TLS transport with mutual authentication.
     Map<String, Object> good = settings("unused", 7000, List.of(), "node.p12");
     good.put("keyshard.dir", wrongPassword.get("keyshard.dir"));
-    com.typesafe.config.Config c = KeyshardNode.loadConfig(com.typesafe.config.ConfigFactory.parseMap(good), null);
+    Config c = KeyshardNode.loadConfig(ConfigFactory.parseMap(good), null);
     assertEquals("tls-tcp", c.getString("pekko.remote.artery.transport"));
     assertTrue(c.getBoolean("pekko.remote.artery.ssl.config-ssl-engine.require-mutual-authentication"));
     assertEquals(
@@ -124,8 +133,8 @@ class ClusterTlsTest {
   @Test
   void membersWithTheClustersCertificateFormAClusterAndAStrangerCannotJoin() throws Exception {
     String database = "cluster_tls_" + System.nanoTime();
-    try (java.sql.Connection c = postgres.getPostgresDatabase().getConnection();
-        java.sql.Statement st = c.createStatement()) {
+    try (Connection c = postgres.getPostgresDatabase().getConnection();
+        Statement st = c.createStatement()) {
       st.execute("CREATE DATABASE " + database);
     }
     int portA = clusterPort();
@@ -146,10 +155,10 @@ class ClusterTlsTest {
         assertTrue(info.contains("keyshard_cluster_members_up:2"), info);
       }
       // Both nodes serve their share of the slots (the table reached both over the TLS bus).
-      try (redis.clients.jedis.JedisCluster jc =
-          new redis.clients.jedis.JedisCluster(
-              java.util.Set.of(new redis.clients.jedis.HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5,
-              null, null, new redis.clients.jedis.ConnectionPoolConfig())) {
+      try (JedisCluster jc =
+          new JedisCluster(
+              Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5,
+              null, null, new ConnectionPoolConfig())) {
         for (int i = 0; i < 50; i++) {
           jc.set("k" + i, "v" + i);
         }

@@ -8,8 +8,11 @@ import io.keyshard.node.testing.Differential;
 import io.keyshard.node.testing.DifferentialTestBase;
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.TestNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
@@ -148,8 +151,8 @@ class KeysDifferentialTest extends DifferentialTestBase {
    */
   @Test
   void expiryCenturiesAhead() throws Exception {
-    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("keyshard-far-expiry");
-    java.util.Map<String, Object> settings = java.util.Map.of("keyshard.request-timeout", "2s");
+    Path dir = Files.createTempDirectory("keyshard-far-expiry");
+    Map<String, Object> settings = Map.of("keyshard.request-timeout", "2s");
     try (TestNode far = TestNode.start(dir, settings);
         Differential f = new Differential(far.port(), redis.port())) {
       long nowSec = System.currentTimeMillis() / 1000;

@@ -3,6 +3,8 @@ package io.keyshard.node.commands;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.keyshard.node.testing.DifferentialTestBase;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -237,8 +239,8 @@ class StringsDifferentialTest extends DifferentialTestBase {
     d.check("TTL", "a");
     d.check("DBSIZE");
     // Many keys, most in slots of their own; and the same in another database.
-    java.util.List<String> mset = new java.util.ArrayList<>(java.util.List.of("MSET"));
-    java.util.List<String> keys = new java.util.ArrayList<>();
+    List<String> mset = new ArrayList<>(List.of("MSET"));
+    List<String> keys = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       mset.add("many:" + i);
       mset.add("v" + i);

@@ -6,10 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keyshard.node.testing.DifferentialTestBase;
 import io.keyshard.node.testing.RawClient;
+import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
@@ -281,10 +288,10 @@ class BlockingTest extends DifferentialTestBase {
   void jedisWorkersAreServedInTheOrderTheyBlocked() throws Exception {
     for (int port : new int[] {redis.port(), node.port()}) {
       int workers = 4;
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+      ExecutorService pool = Executors.newFixedThreadPool(workers);
       try (Jedis producer = new Jedis("127.0.0.1", port)) {
         producer.flushAll();
-        List<java.util.concurrent.Future<List<String>>> got = new ArrayList<>();
+        List<Future<List<String>>> got = new ArrayList<>();
         for (int w = 0; w < workers; w++) {
           got.add(
               pool.submit(
@@ -299,7 +306,7 @@ class BlockingTest extends DifferentialTestBase {
         producer.rpush("jobs", "job2");
         producer.rpush("jobs", "job3", "job4");
         for (int w = 0; w < workers; w++) {
-          assertEquals(List.of("jobs", "job" + w), got.get(w).get(20, java.util.concurrent.TimeUnit.SECONDS));
+          assertEquals(List.of("jobs", "job" + w), got.get(w).get(20, TimeUnit.SECONDS));
         }
         assertEquals(List.of("job4"), producer.lrange("jobs", 0, -1));
         try (Jedis j = new Jedis("127.0.0.1", port)) {
@@ -318,9 +325,9 @@ class BlockingTest extends DifferentialTestBase {
       p.call("LPUSH", "jobs", "j1", "j2");
       assertEquals("[\"jobs\", \"j1\"]", c.readReply());
     }
-    java.nio.file.Path dir = node.dir();
+    Path dir = node.dir();
     node.close();
-    node = io.keyshard.node.testing.TestNode.start(dir, java.util.Map.of());
+    node = TestNode.start(dir, Map.of());
     try (Jedis j = new Jedis("127.0.0.1", node.port())) {
       assertEquals(List.of("j2"), j.lrange("jobs", 0, -1));
       assertNotEquals(0, j.dbSize());

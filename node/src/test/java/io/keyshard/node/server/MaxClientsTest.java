@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.keyshard.node.testing.RedisProcess;
 import io.keyshard.node.testing.TestNode;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,7 @@ class MaxClientsTest {
         String after;
         try {
           after = extra.getInputStream().read() == -1 ? "closed" : "open";
-        } catch (java.io.IOException reset) {
+        } catch (IOException reset) {
           after = "closed"; // closed with our PING unread: a reset
         }
         seen.add(reply + "|" + after);

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.keyshard.node.testing.TestCerts;
 import io.keyshard.node.testing.TestCerts.Issued;
+import io.keyshard.node.testing.TestCerts;
 import io.keyshard.node.testing.TestNode;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterAll;
@@ -198,7 +199,7 @@ class TlsTest {
     int port = optional.node().tlsPort();
     try (Jedis j = tlsJedis(port, null)) {
       assertEquals("OK", j.set("opt", "no-cert"));
-      assertEquals("port\n0", String.join("\n", j.configGet("port").entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toList()));
+      assertEquals("port\n0", String.join("\n", j.configGet("port").entrySet().stream().flatMap(e -> Stream.of(e.getKey(), e.getValue())).toList()));
     }
     try (Jedis j = tlsJedis(port, client)) {
       assertEquals("no-cert", j.get("opt"));

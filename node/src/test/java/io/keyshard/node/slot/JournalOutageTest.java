@@ -13,12 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
@@ -53,7 +56,7 @@ class JournalOutageTest {
     AtomicBoolean stop = new AtomicBoolean();
     List<Thread> writers = new ArrayList<>();
     try {
-      Set<Integer> writerSlots = new java.util.HashSet<>();
+      Set<Integer> writerSlots = new HashSet<>();
       for (int t = 0; t < TAGS; t++) {
         writerSlots.add(Slots.slot(("{w" + t + "}").getBytes(StandardCharsets.UTF_8)));
       }
@@ -143,7 +146,7 @@ class JournalOutageTest {
       }
 
       // Every error of the outage was one of the journal's two, each write answered in a bound.
-      Map<String, Integer> kinds = new java.util.TreeMap<>();
+      Map<String, Integer> kinds = new TreeMap<>();
       List<String> acked = new ArrayList<>();
       List<String> refused = new ArrayList<>();
       for (Outcome o : outcomes) {
@@ -218,7 +221,7 @@ class JournalOutageTest {
         "no " + (success ? "acknowledged write" : "error") + " within " + patienceMs + " ms");
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier check, long ms, String what)
+  private static void waitFor(BooleanSupplier check, long ms, String what)
       throws InterruptedException {
     long until = System.currentTimeMillis() + ms;
     while (!check.getAsBoolean()) {
