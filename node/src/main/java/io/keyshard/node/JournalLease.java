@@ -5,6 +5,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.function.Predicate;
 
 /**
  * The right to serve a PostgreSQL journal: a session-level advisory lock held on its own
@@ -64,11 +67,11 @@ final class JournalLease implements AutoCloseable {
       String user,
       String password,
       String self,
-      java.util.function.Predicate<String> removed,
-      java.time.Duration patience) {
+      Predicate<String> removed,
+      Duration patience) {
     long deadline = System.nanoTime() + patience.toNanos();
     try {
-      java.util.Properties props = new java.util.Properties();
+      Properties props = new Properties();
       props.setProperty("user", user);
       props.setProperty("password", password);
       props.setProperty("ApplicationName", "keyshard-table " + self);
@@ -106,7 +109,7 @@ final class JournalLease implements AutoCloseable {
   }
 
   /** Names the cluster lock's holder; ends its session if it is a node this cluster removed. */
-  private static String evictIfRemoved(Connection c, java.util.function.Predicate<String> removed)
+  private static String evictIfRemoved(Connection c, Predicate<String> removed)
       throws SQLException {
     String sql =
         "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -120,7 +121,7 @@ public final class NodeRunner implements AutoCloseable {
     }
     return ConfigFactory.parseMap(
             Map.of(
-                "keyshard.cluster.seeds", java.util.List.of(),
+                "keyshard.cluster.seeds", List.of(),
                 "keyshard.cluster.init", "manual",
                 "keyshard.cluster.rejoin", false,
                 "keyshard.cluster.replica", false))

@@ -2,6 +2,7 @@ package io.keyshard.node;
 
 import io.keyshard.protocol.RawText;
 import io.keyshard.protocol.Reply;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -49,7 +50,7 @@ public final class ReplySerializer extends JSerializer {
   @Override
   public Object fromBinaryJava(byte[] bytes, Class<?> manifest) {
     try {
-      return read(new DataInputStream(new java.io.ByteArrayInputStream(bytes)));
+      return read(new DataInputStream(new ByteArrayInputStream(bytes)));
     } catch (IOException e) {
       throw new UncheckedIOException(new NotSerializableException(e.getMessage()));
     }

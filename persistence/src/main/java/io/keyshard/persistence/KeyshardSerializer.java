@@ -1,5 +1,6 @@
 package io.keyshard.persistence;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
@@ -83,7 +84,7 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // newer writers may add fields
           // A field added later is absent (null) in old data: leave it out when writing null, so
           // adding an optional field never changes the bytes of data that lacks it.
-          .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
 
   public KeyshardSerializer(ExtendedActorSystem system) {}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -207,7 +208,7 @@ public final class SetValue implements Value {
       }
     }
     try {
-      Long.parseLong(new String(b, java.nio.charset.StandardCharsets.US_ASCII));
+      Long.parseLong(new String(b, StandardCharsets.US_ASCII));
       return true;
     } catch (NumberFormatException e) {
       return false; // out of the signed 64-bit range
@@ -215,6 +216,6 @@ public final class SetValue implements Value {
   }
 
   private static long integerOf(byte[] b) {
-    return Long.parseLong(new String(b, java.nio.charset.StandardCharsets.US_ASCII));
+    return Long.parseLong(new String(b, StandardCharsets.US_ASCII));
   }
 }

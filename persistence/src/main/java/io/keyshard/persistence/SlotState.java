@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * The live keyspace of one slot: one {@link Keyspace} per database, created on first use.
@@ -66,7 +67,7 @@ public final class SlotState {
    * replaces what the key held and keeps the key's expiry.
    */
   public <T extends Value> T collectionForWrite(
-      int db, byte[] key, Class<T> type, java.util.function.Supplier<T> empty, long now) {
+      int db, byte[] key, Class<T> type, Supplier<T> empty, long now) {
     T found = existing(db, key, type, now);
     if (found != null) {
       return found;

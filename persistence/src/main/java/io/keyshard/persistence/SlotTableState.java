@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The slot table in memory: known nodes, the owner of each of the 16384 slots (null: none), the
@@ -180,7 +181,7 @@ public final class SlotTableState {
   public SlotTableEvent.TableSnapshot toSnapshot() {
     List<SlotTableEvent.SlotsAssigned> owned = new ArrayList<>();
     for (String id : nodes.keySet()) {
-      java.util.TreeMap<Long, List<Integer>> byEpoch = new java.util.TreeMap<>();
+      TreeMap<Long, List<Integer>> byEpoch = new TreeMap<>();
       int start = -1;
       for (int s = 0; s <= SLOTS; s++) {
         boolean continues =

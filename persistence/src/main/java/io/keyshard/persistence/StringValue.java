@@ -1,5 +1,7 @@
 package io.keyshard.persistence;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A Redis string. {@code raw} records that the value was last modified in place (APPEND,
  * SETRANGE), which Redis reports as the "raw" encoding whatever the length. {@code hints}
@@ -81,7 +83,7 @@ public record StringValue(byte[] bytes, boolean raw, Integer hints) implements V
       }
     }
     try {
-      Long.parseLong(new String(b, java.nio.charset.StandardCharsets.US_ASCII));
+      Long.parseLong(new String(b, StandardCharsets.US_ASCII));
       return true;
     } catch (NumberFormatException e) {
       return false;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -503,7 +504,7 @@ public final class ZSetValue implements Value {
     if (order.size() != size()) {
       throw new IllegalStateException("size " + order.size() + " vs " + size());
     }
-    java.util.IdentityHashMap<Node, Integer> pos = new java.util.IdentityHashMap<>();
+    IdentityHashMap<Node, Integer> pos = new IdentityHashMap<>();
     pos.put(head, 0);
     for (int i = 0; i < order.size(); i++) {
       pos.put(order.get(i), i + 1);

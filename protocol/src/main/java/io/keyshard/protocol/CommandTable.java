@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -1350,7 +1351,7 @@ public final class CommandTable {
 
   /** Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. */
   private static boolean walkKeySpecs(CommandSpec spec, byte[][] argv,
-      java.util.function.BiConsumer<Integer, CommandSpec.KeySpec> found) {
+      BiConsumer<Integer, CommandSpec.KeySpec> found) {
     int argc = argv.length;
     for (CommandSpec.KeySpec ks : spec.keySpecs()) {
       int first;

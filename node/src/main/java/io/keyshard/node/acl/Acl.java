@@ -7,8 +7,10 @@ import io.keyshard.protocol.CommandTable;
 import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -192,13 +194,13 @@ public final class Acl {
     return null;
   }
 
-  private static final java.util.Set<String> SET_WITHOUT_GET = java.util.Set.of("OW", "update");
+  private static final Set<String> SET_WITHOUT_GET = Set.of("OW", "update");
 
   /**
    * The flags a key is used with. A spec flagged variable_flags (SET's) depends on the
    * arguments, as Redis's getkeys function for it decides: SET reads the old value only with GET.
    */
-  private static java.util.Set<String> keyFlags(
+  private static Set<String> keyFlags(
       CommandSpec spec, CommandSpec.KeySpec ks, byte[][] argv) {
     if (!ks.flags().contains("variable_flags") || !spec.fullName().equals("set")) {
       return ks.flags();
@@ -214,7 +216,7 @@ public final class Acl {
   /** ACL CAT category: the commands and subcommands in it, by full name. */
   List<String> commandsIn(String category) {
     List<String> names = new ArrayList<>();
-    java.util.BitSet cat = bits.category(category);
+    BitSet cat = bits.category(category);
     for (int id = cat.nextSetBit(0); id >= 0; id = cat.nextSetBit(id + 1)) {
       names.add(bits.leaf(id).fullName());
     }

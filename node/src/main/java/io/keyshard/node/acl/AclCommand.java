@@ -1,5 +1,6 @@
 package io.keyshard.node.acl;
 
+import io.keyshard.node.commands.Args;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.CommandFlags;
@@ -179,7 +180,7 @@ public final class AclCommand {
     }
     long bits = 256;
     if (a.length == 3) {
-      Long v = io.keyshard.node.commands.Args.parseLongOrNull(a[2]);
+      Long v = Args.parseLongOrNull(a[2]);
       if (v == null) {
         return Err.err("value is not an integer or out of range");
       }

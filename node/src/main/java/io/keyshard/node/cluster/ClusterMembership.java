@@ -1,16 +1,19 @@
 package io.keyshard.node.cluster;
 
+import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +23,13 @@ import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Down;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.japi.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,7 +121,7 @@ public final class ClusterMembership {
     CompletableFuture<Done> done = joinAsync(seeds);
     try {
       done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       if (refusal != null) {
         throw new IllegalStateException(refusal, e);
       }
@@ -234,7 +241,7 @@ public final class ClusterMembership {
     }
     Path tmp = dir.resolve(SEEDS_FILE + ".tmp");
     Files.write(tmp, lines, StandardCharsets.UTF_8);
-    Files.move(tmp, dir.resolve(SEEDS_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, dir.resolve(SEEDS_FILE), StandardCopyOption.ATOMIC_MOVE);
   }
 
   // ---- Commands ----
@@ -359,7 +366,7 @@ public final class ClusterMembership {
   }
 
   private void ask(
-      org.apache.pekko.japi.function.Function<ActorRef<SlotTable.Welcome>, SlotTable.Command> message,
+      Function<ActorRef<SlotTable.Welcome>, SlotTable.Command> message,
       Duration timeout) {
     SlotTable.Welcome answer;
     try {
@@ -429,9 +436,9 @@ public final class ClusterMembership {
       // is leaving or reachable is left alone (downing a leaving member stalled shard allocation).
       Address member =
           AddressFromURIString.parse("pekko://" + system.name() + "@" + node.host() + ":" + node.busPort());
-      for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getUnreachable()) {
+      for (Member m : Cluster.get(system).state().getUnreachable()) {
         if (m.address().equals(member)) {
-          Cluster.get(system).manager().tell(new org.apache.pekko.cluster.typed.Down(member));
+          Cluster.get(system).manager().tell(new Down(member));
         }
       }
     }
@@ -566,9 +573,9 @@ public final class ClusterMembership {
     long members = 0;
     long up = 0;
     if (joined) {
-      for (org.apache.pekko.cluster.Member m : Cluster.get(system).state().getMembers()) {
+      for (Member m : Cluster.get(system).state().getMembers()) {
         members++;
-        if (m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+        if (m.status() == MemberStatus.up()) {
           up++;
         }
       }
@@ -585,11 +592,11 @@ public final class ClusterMembership {
       ranges = ranges(pendingSlots);
     }
     view.update(
-        new io.keyshard.persistence.SlotTableEvent.TableSnapshot(
-            List.of(new io.keyshard.persistence.SlotTableEvent.NodeSeen(nodeId, host, port, busPort)),
+        new SlotTableEvent.TableSnapshot(
+            List.of(new SlotTableEvent.NodeSeen(nodeId, host, port, busPort)),
             ranges.isEmpty() && configEpoch == 0
                 ? List.of()
-                : List.of(new io.keyshard.persistence.SlotTableEvent.SlotsAssigned(nodeId, ranges, configEpoch)),
+                : List.of(new SlotTableEvent.SlotsAssigned(nodeId, ranges, configEpoch)),
             configEpoch),
         true);
   }

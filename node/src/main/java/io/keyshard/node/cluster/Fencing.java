@@ -1,6 +1,7 @@
 package io.keyshard.node.cluster;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.Address;
@@ -139,7 +140,7 @@ public final class Fencing {
    * address.
    */
   static boolean cutOff(Cluster cluster) {
-    Set<Member> unreachable = new java.util.HashSet<>();
+    Set<Member> unreachable = new HashSet<>();
     cluster.state().getUnreachable().forEach(unreachable::add);
     if (unreachable.isEmpty()) {
       return false;

@@ -4,10 +4,13 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
@@ -39,7 +42,7 @@ final class JournalHeads {
   CompletableFuture<List<Integer>> prefetch(
       String url, String user, String password, List<Integer> slots, Executor executor) {
     long now = System.currentTimeMillis();
-    Map<String, CompletableFuture<Long>> asked = new java.util.HashMap<>();
+    Map<String, CompletableFuture<Long>> asked = new HashMap<>();
     for (int slot : slots) {
       CompletableFuture<Long> seq = new CompletableFuture<>();
       asked.put("slot-" + slot, seq);
@@ -61,9 +64,9 @@ final class JournalHeads {
                 nonEmpty.add(Integer.parseInt(id.substring("slot-".length())));
               }
             }
-          } catch (java.sql.SQLException e) {
+          } catch (SQLException e) {
             asked.values().forEach(seq -> seq.complete(null)); // each recovery asks the journal
-            throw new java.util.concurrent.CompletionException(e);
+            throw new CompletionException(e);
           }
           asked.values().forEach(seq -> seq.complete(null)); // no event: nothing to skip
           return nonEmpty;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -30,7 +31,7 @@ public final class NodeIdentity {
     String id = HexFormat.of().formatHex(random);
     Path tmp = dir.resolve(FILE + ".tmp");
     Files.writeString(tmp, id + "\n", StandardCharsets.US_ASCII);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
     return id;
   }
 

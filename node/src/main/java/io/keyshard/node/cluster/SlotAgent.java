@@ -27,6 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This node's side of moving slots (docs/decisions/2026-11-22-cluster-mode-plan.md): the slot
@@ -67,7 +69,7 @@ public final class SlotAgent {
 
   private record Confirmed(List<Integer> slots) implements Command {}
 
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SlotAgent.class);
+  private static final Logger LOG = LoggerFactory.getLogger(SlotAgent.class);
 
   /**
    * Slots this node gains may hold keys it has never seen: wakes those that do. On PostgreSQL

@@ -8,6 +8,7 @@ import java.util.Set;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.remote.RemoteActorRefProvider;
 import org.apache.pekko.remote.transport.ThrottlerTransportAdapter;
 import org.slf4j.Logger;
@@ -73,7 +74,7 @@ public final class TestPartition {
             Class.forName("org.apache.pekko.remote.transport.ThrottlerTransportAdapter$Direction$Both$")
                 .getField("MODULE$")
                 .get(null);
-    ((RemoteActorRefProvider) ((org.apache.pekko.actor.ExtendedActorSystem) system).provider())
+    ((RemoteActorRefProvider) ((ExtendedActorSystem) system).provider())
         .transport()
         .managementCommand(new ThrottlerTransportAdapter.SetThrottle(address, both, mode));
   }

@@ -1,6 +1,7 @@
 package io.keyshard.node.cluster;
 
 import com.typesafe.config.Config;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.persistence.jdbc.journal.JdbcAsyncWriteJournal;
 import scala.concurrent.Future;
 
@@ -18,7 +19,7 @@ public final class WarmJournal extends JdbcAsyncWriteJournal {
   @Override
   public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
     Mirror mirror = Mirror.of(context().system());
-    java.util.concurrent.CompletableFuture<Long> head = mirror == null ? null : mirror.takeHead(persistenceId);
+    CompletableFuture<Long> head = mirror == null ? null : mirror.takeHead(persistenceId);
     if (head == null) {
       return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
     }
@@ -30,7 +31,7 @@ public final class WarmJournal extends JdbcAsyncWriteJournal {
         head.thenCompose(
             seq ->
                 seq != null && seq >= fromSequenceNr
-                    ? java.util.concurrent.CompletableFuture.<Object>completedFuture(seq)
+                    ? CompletableFuture.<Object>completedFuture(seq)
                     : scala.jdk.javaapi.FutureConverters.asJava(
                         super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr))));
   }

@@ -3,6 +3,7 @@ package io.keyshard.node.commands;
 import static io.keyshard.node.commands.Args.is;
 import static io.keyshard.node.commands.Args.str;
 
+import io.keyshard.node.acl.Acl;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
@@ -18,9 +19,9 @@ import java.util.Locale;
  */
 final class ClientCommand {
   private final ClientRegistry clients;
-  private final io.keyshard.node.acl.Acl acl;
+  private final Acl acl;
 
-  ClientCommand(ClientRegistry clients, io.keyshard.node.acl.Acl acl) {
+  ClientCommand(ClientRegistry clients, Acl acl) {
     this.clients = clients;
     this.acl = acl;
   }

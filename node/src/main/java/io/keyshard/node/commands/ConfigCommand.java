@@ -2,11 +2,14 @@ package io.keyshard.node.commands;
 
 import static io.keyshard.node.commands.Args.str;
 
+import io.keyshard.node.acl.Acl;
 import io.keyshard.node.server.NodeSettings;
+import io.keyshard.node.server.OutputBufferLimits;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.Reply;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +57,7 @@ final class ConfigCommand {
   /** CONFIG SET save is kept for CONFIG GET only: every write is journaled, there is no RDB. */
   private volatile String save = "";
 
-  ConfigCommand(NodeSettings settings, io.keyshard.node.acl.Acl acl, Runnable resetStats) {
+  ConfigCommand(NodeSettings settings, Acl acl, Runnable resetStats) {
     this.resetStats = resetStats;
     // Keyshard binds once at start-up; Redis 7.0 would rebind, Keyshard refuses instead.
     fixed("bind", ConfigType.STRING, Mutability.IMMUTABLE, s -> settings.bind());
@@ -169,7 +172,7 @@ final class ConfigCommand {
     params.put(name, new Param(name, type, m, get, null, null));
   }
 
-  private static String pathOrEmpty(java.nio.file.Path p) {
+  private static String pathOrEmpty(Path p) {
     return p == null ? "" : p.toString();
   }
 
@@ -390,7 +393,7 @@ final class ConfigCommand {
     record BufferLimits() implements ConfigType {
       @Override
       public Parsed parse(String value) {
-        String error = io.keyshard.node.server.OutputBufferLimits.REDIS_DEFAULT.apply(value).error();
+        String error = OutputBufferLimits.REDIS_DEFAULT.apply(value).error();
         return error == null ? Parsed.ok(value) : Parsed.error(error);
       }
     }

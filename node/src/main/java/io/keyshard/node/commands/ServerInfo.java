@@ -2,10 +2,13 @@ package io.keyshard.node.commands;
 
 import static io.keyshard.node.commands.Args.str;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
+import io.keyshard.node.slot.MemoryAccountant;
+import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.protocol.Reply;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -24,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * INFO, with Redis 7.0's section names, field names and field order, so that tools written for
@@ -64,14 +68,14 @@ final class ServerInfo {
   private final AtomicLong saves = new AtomicLong();
   private final Rates rates = new Rates();
 
-  private final io.keyshard.node.slot.MemoryAccountant data;
+  private final MemoryAccountant data;
 
   ServerInfo(
       NodeSettings settings,
       ClientRegistry clients,
       ServerStats stats,
       ServerCommands server,
-      io.keyshard.node.slot.MemoryAccountant data) {
+      MemoryAccountant data) {
     this.data = data;
     this.settings = settings;
     this.clients = clients;
@@ -99,7 +103,7 @@ final class ServerInfo {
 
   /** INFO with the key counts taken from {@code stats} (inside EXEC: from the locked slots). */
   CompletionStage<Reply> render(
-      Session s, byte[][] a, java.util.function.Supplier<CompletionStage<io.keyshard.node.slot.SlotEntity.Stats>> stats) {
+      Session s, byte[][] a, Supplier<CompletionStage<SlotEntity.Stats>> stats) {
     Set<String> wanted = new TreeSet<>();
     if (a.length == 1) {
       wanted.addAll(DEFAULT_SECTIONS);
@@ -441,7 +445,7 @@ final class ServerInfo {
       return new double[] {Long.parseLong(f[11]) / 100.0, Long.parseLong(f[12]) / 100.0};
     } catch (IOException | RuntimeException notLinux) {
       if (ManagementFactory.getOperatingSystemMXBean()
-          instanceof com.sun.management.OperatingSystemMXBean os) {
+          instanceof OperatingSystemMXBean os) {
         return new double[] {os.getProcessCpuTime() / 1e9, 0};
       }
       return new double[] {0, 0};
@@ -450,7 +454,7 @@ final class ServerInfo {
 
   private static long totalSystemMemory() {
     if (ManagementFactory.getOperatingSystemMXBean()
-        instanceof com.sun.management.OperatingSystemMXBean os) {
+        instanceof OperatingSystemMXBean os) {
       return os.getTotalMemorySize();
     }
     return 0;

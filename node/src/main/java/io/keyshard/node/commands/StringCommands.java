@@ -461,11 +461,11 @@ public final class StringCommands {
       if (exponent < -80) {
         return 0; // |mantissa| < 2^64, so |value * 1000| < 1
       }
-      java.math.BigDecimal v = new java.math.BigDecimal(mantissa);
+      BigDecimal v = new BigDecimal(mantissa);
       v = exponent >= 0
-          ? v.multiply(new java.math.BigDecimal(BigInteger.TWO.pow(exponent)))
-          : v.divide(new java.math.BigDecimal(BigInteger.TWO.pow(-exponent)));
-      BigInteger t = v.multiply(java.math.BigDecimal.valueOf(1000)).toBigInteger();
+          ? v.multiply(new BigDecimal(BigInteger.TWO.pow(exponent)))
+          : v.divide(new BigDecimal(BigInteger.TWO.pow(-exponent)));
+      BigInteger t = v.multiply(BigDecimal.valueOf(1000)).toBigInteger();
       return t.bitLength() < 64 ? t.longValue() : Long.MIN_VALUE;
     }
 

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * The node's settings from the {@code keyshard} block of the configuration. Fields that Redis
@@ -53,7 +55,7 @@ public final class NodeSettings {
               + c.getString("maxmemory"));
     }
     this.maxMemory = max;
-    this.maxMemoryPolicy = c.getString("maxmemory-policy").toLowerCase(java.util.Locale.ROOT);
+    this.maxMemoryPolicy = c.getString("maxmemory-policy").toLowerCase(Locale.ROOT);
     if (!MAXMEMORY_POLICIES.contains(maxMemoryPolicy)) {
       throw new IllegalArgumentException(
           "keyshard.maxmemory-policy: one of " + MAXMEMORY_POLICIES + ", not " + maxMemoryPolicy);
@@ -114,7 +116,7 @@ public final class NodeSettings {
       i++;
     }
     long mul;
-    switch (v.substring(i).toLowerCase(java.util.Locale.ROOT)) {
+    switch (v.substring(i).toLowerCase(Locale.ROOT)) {
       case "", "b" -> mul = 1;
       case "k" -> mul = 1000;
       case "kb" -> mul = 1024;
@@ -168,26 +170,26 @@ public final class NodeSettings {
     return clusterEnabled;
   }
 
-  private volatile java.util.function.Supplier<String> clusterInfo = () -> "";
+  private volatile Supplier<String> clusterInfo = () -> "";
 
   /** Keyshard's own INFO cluster lines (cluster mode: whether this node has joined...). */
   public String clusterInfo() {
     return clusterInfo.get();
   }
 
-  private volatile java.util.function.Supplier<String> replicationInfo;
+  private volatile Supplier<String> replicationInfo;
 
   /** Cluster mode: the role lines of INFO replication (null: a primary without replicas). */
   public String replicationInfo() {
-    java.util.function.Supplier<String> r = replicationInfo;
+    Supplier<String> r = replicationInfo;
     return r == null ? null : r.get();
   }
 
-  public void setReplicationInfo(java.util.function.Supplier<String> lines) {
+  public void setReplicationInfo(Supplier<String> lines) {
     this.replicationInfo = lines;
   }
 
-  public void setClusterInfo(java.util.function.Supplier<String> lines) {
+  public void setClusterInfo(Supplier<String> lines) {
     this.clusterInfo = lines;
   }
 

@@ -1,5 +1,11 @@
 package io.keyshard.node.server;
 
+import io.keyshard.node.slot.Waiter;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.stream.KillSwitch;
 
 /**
@@ -31,20 +37,19 @@ public final class Session {
   volatile KillSwitch killSwitch;
 
   /** Bytes of replies made and not yet handed to the socket (client-output-buffer-limit). */
-  final java.util.concurrent.atomic.AtomicLong outputPending =
-      new java.util.concurrent.atomic.AtomicLong();
+  final AtomicLong outputPending = new AtomicLong();
 
   /** When the pending replies reached the soft output limit, or 0 while they are below it. */
   volatile long outputSoftLimitSince;
 
   /** Commands queued since MULTI, or null outside MULTI. */
-  public volatile java.util.List<byte[][]> multi;
+  public volatile List<byte[][]> multi;
 
   /** A command was rejected while queueing: EXEC will answer EXECABORT. */
   public volatile boolean multiFailed;
 
   /** Slots holding this connection's WATCHed keys (its watcher id is its client id). */
-  public final java.util.Set<Integer> watchedSlots = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  public final Set<Integer> watchedSlots = ConcurrentHashMap.newKeySet();
 
   public void flagMultiError() {
     if (multi != null) {
@@ -53,13 +58,13 @@ public final class Session {
   }
 
   /** The wait of a blocking command (BLPOP ...) this connection is in, or null. */
-  public volatile io.keyshard.node.slot.Waiter blockedOn;
+  public volatile Waiter blockedOn;
 
   /** The connection is gone (a blocking command that starts now must not wait). */
   public volatile boolean closed;
 
   /** Set while a request of this connection waits for a node-wide permit (see RespServer). */
-  volatile java.util.concurrent.CompletableFuture<Void> pendingDispatch;
+  volatile CompletableFuture<Void> pendingDispatch;
 
   public Session(long id, String addr, String laddr, boolean authenticated) {
     this.id = id;

@@ -6,10 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.Signature;
+import java.security.SignatureException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +28,7 @@ import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.EncryptionException;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -33,8 +36,8 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
 import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import org.bouncycastle.pkcs.PKCSException;
 
 /**
  * The TLS side of the client port: reads the PEM files Redis takes (certificate chain, private
@@ -155,7 +158,7 @@ public final class Tls {
               enc.decryptPrivateKeyInfo(
                   new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(password(pass, file))));
         }
-      } catch (PKCSException | OperatorCreationException | org.bouncycastle.openssl.EncryptionException e) {
+      } catch (PKCSException | OperatorCreationException | EncryptionException e) {
         throw new IllegalArgumentException(
             "keyshard.tls-key-file " + file + " could not be decrypted (wrong tls-key-file-pass?)", e);
       }
@@ -216,7 +219,7 @@ public final class Tls {
       verify.initVerify(cert.getPublicKey());
       verify.update(probe);
       matches = verify.verify(signature);
-    } catch (java.security.InvalidKeyException | java.security.SignatureException e) {
+    } catch (InvalidKeyException | SignatureException e) {
       matches = false;
     }
     if (!matches) {

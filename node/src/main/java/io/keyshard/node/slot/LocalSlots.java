@@ -1,5 +1,6 @@
 package io.keyshard.node.slot;
 
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -13,8 +14,8 @@ public final class LocalSlots {
   private record Running(ActorRef<SlotEntity.Command> ref, long epoch) {}
 
   private final AtomicReferenceArray<Running> refs = new AtomicReferenceArray<>(16384);
-  private final java.util.concurrent.atomic.AtomicLong recoveredSlots = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong replayedEvents = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong recoveredSlots = new AtomicLong();
+  private final AtomicLong replayedEvents = new AtomicLong();
 
   /** Slot incarnations that finished recovery on this node since it started. */
   public long recoveredSlots() {

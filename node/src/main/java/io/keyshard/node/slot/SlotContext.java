@@ -5,6 +5,7 @@ import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotState;
 import io.keyshard.persistence.StringValue;
+import io.keyshard.persistence.Value;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ public final class SlotContext {
    * The value at key if it is a {@code type} (a hash, a list...), null if the key is absent;
    * WRONGTYPE if it holds another type.
    */
-  public <T extends io.keyshard.persistence.Value> T lookup(byte[] key, Class<T> type) {
+  public <T extends Value> T lookup(byte[] key, Class<T> type) {
     Keyspace.Entry e = lookup(key);
     if (e == null) {
       return null;

@@ -8,13 +8,17 @@ import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
+import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryFailed;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
-import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The node's durable index of non-empty slots, so keyspace-wide commands (DBSIZE, KEYS, SCAN,
@@ -94,16 +98,16 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
    * told so (as a denial, after which a plain write registers again), or they would wait forever.
    */
   @Override
-  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<BitSet> signalHandler() {
+  public SignalHandler<BitSet> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(
-            org.apache.pekko.persistence.typed.JournalPersistFailed.class,
+            JournalPersistFailed.class,
             (state, f) -> lost())
         .onSignal(
-            org.apache.pekko.persistence.typed.JournalPersistRejected.class,
+            JournalPersistRejected.class,
             (state, f) -> lost())
         .onSignal(
-            org.apache.pekko.persistence.typed.RecoveryFailed.class, (state, f) -> journal.failed())
+            RecoveryFailed.class, (state, f) -> journal.failed())
         .build();
   }
 

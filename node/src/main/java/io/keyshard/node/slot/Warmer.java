@@ -11,6 +11,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Wakes slots a few at a time (each recovery costs journal queries, and the journal's connection
@@ -20,7 +22,7 @@ import org.apache.pekko.stream.javadsl.Sink;
 public final class Warmer {
   private Warmer() {}
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Warmer.class);
+  private static final Logger log = LoggerFactory.getLogger(Warmer.class);
 
   /**
    * Wakes the slots the journal has events or snapshots for, among those {@code wanted}: a new

@@ -1,6 +1,7 @@
 package io.keyshard.node.tx;
 
 import io.keyshard.node.CborSerializable;
+import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.persistence.TxEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +9,9 @@ import java.util.TreeMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
+import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
@@ -15,6 +19,7 @@ import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
  * The node's transaction log: persisting {@link TxEvent.TxPrepared} is a transaction's commit
@@ -50,14 +55,14 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   }
 
   public static Behavior<Command> create(String nodeId) {
-    return org.apache.pekko.actor.typed.javadsl.Behaviors.setup(
+    return Behaviors.setup(
         ctx -> new TxLog(PersistenceId.ofUniqueId("txlog-" + nodeId), ctx.getSelf()));
   }
 
   private TxLog(PersistenceId id, ActorRef<Command> self) {
     // A failed journal write restarts the log (recovery shows what was written); what was not
     // sent yet is dropped, and its transactions time out and abort, having changed nothing.
-    super(id, io.keyshard.node.slot.SlotEntity.JOURNAL_BACKOFF);
+    super(id, SlotEntity.JOURNAL_BACKOFF);
     this.self = self;
   }
 
@@ -110,12 +115,12 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   }
 
   @Override
-  public org.apache.pekko.persistence.typed.javadsl.SignalHandler<State> signalHandler() {
+  public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(
-            org.apache.pekko.persistence.typed.JournalPersistFailed.class, (state, f) -> batch.clear())
+            JournalPersistFailed.class, (state, f) -> batch.clear())
         .onSignal(
-            org.apache.pekko.persistence.typed.JournalPersistRejected.class, (state, f) -> batch.clear())
+            JournalPersistRejected.class, (state, f) -> batch.clear())
         .build();
   }
 

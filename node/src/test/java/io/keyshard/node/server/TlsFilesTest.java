@@ -5,16 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.keyshard.node.testing.TestCerts;
 import io.keyshard.node.testing.TestCerts.Issued;
+import io.keyshard.node.testing.TestCerts;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.RSAPrivateKey;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
@@ -70,7 +73,7 @@ class TlsFilesTest {
     Path encTraditional = dir.resolve("rsa-enc.key");
     write(
         encTraditional,
-        new org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator(
+        new JcaMiscPEMGenerator(
             rsa.keys().getPrivate(), new JcePEMEncryptorBuilder("AES-256-CBC").setProvider(new BouncyCastleProvider()).build("secret".toCharArray())));
     assertTrue(Files.readString(encTraditional).contains("Proc-Type: 4,ENCRYPTED"));
     Path encPkcs8 = dir.resolve("ec-enc.key");
@@ -111,12 +114,12 @@ class TlsFilesTest {
 
   private static void assertKey(PrivateKey expected, PrivateKey read) {
     assertEquals(expected.getAlgorithm(), read.getAlgorithm());
-    if (expected instanceof java.security.interfaces.RSAPrivateKey e) {
-      assertEquals(e.getPrivateExponent(), ((java.security.interfaces.RSAPrivateKey) read).getPrivateExponent());
+    if (expected instanceof RSAPrivateKey e) {
+      assertEquals(e.getPrivateExponent(), ((RSAPrivateKey) read).getPrivateExponent());
     } else {
       assertEquals(
-          ((java.security.interfaces.ECPrivateKey) expected).getS(),
-          ((java.security.interfaces.ECPrivateKey) read).getS());
+          ((ECPrivateKey) expected).getS(),
+          ((ECPrivateKey) read).getS());
     }
   }
 
@@ -129,7 +132,7 @@ class TlsFilesTest {
     Path encrypted = dir.resolve("rsa-check-enc.key");
     write(
         encrypted,
-        new org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator(
+        new JcaMiscPEMGenerator(
             rsa.keys().getPrivate(), new JcePEMEncryptorBuilder("AES-256-CBC").setProvider(new BouncyCastleProvider()).build("secret".toCharArray())));
 
     assertMessage("is not the key of the certificate", settings("rsa.crt", ecKey, "", TlsSettings.AuthClients.YES, true));

@@ -1,5 +1,6 @@
 package io.keyshard.node.testing;
 
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -18,7 +19,7 @@ public final class ClusterPorts {
       try (ServerSocket a = new ServerSocket(p);
           ServerSocket b = new ServerSocket(p + 10000)) {
         return p;
-      } catch (java.io.IOException busy) {
+      } catch (IOException busy) {
         // try another
       }
     }

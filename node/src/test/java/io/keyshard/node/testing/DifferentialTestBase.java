@@ -1,41 +1,20 @@
 package io.keyshard.node.testing;
 
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * One Keyshard node and one real redis-server for a test class; each test gets a
- * {@link Differential} over both, starting from an empty keyspace, and fails at the end with
- * every mismatch it saw.
+ * The servers of {@link NodeAndRedisTestBase}; each test gets a {@link Differential} over both
+ * and fails at the end with every mismatch it saw.
  */
-public abstract class DifferentialTestBase {
-  protected static RedisProcess redis;
-  protected static TestNode node;
+public abstract class DifferentialTestBase extends NodeAndRedisTestBase {
   protected Differential d;
 
-  @BeforeAll
-  static void startServers() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start();
-  }
-
-  @AfterAll
-  static void stopServers() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
+  // JUnit runs the base's FLUSHALL on both servers before this, so the keyspace starts empty.
   @BeforeEach
   void openDifferential() throws Exception {
     d = new Differential(node.port(), redis.port());
-    d.both("FLUSHALL");
   }
 
   @AfterEach

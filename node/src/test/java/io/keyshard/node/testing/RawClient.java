@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,7 +155,7 @@ public final class RawClient implements AutoCloseable {
   public boolean isClosedByServer() throws IOException {
     try {
       return in.read() < 0;
-    } catch (java.net.SocketException e) {
+    } catch (SocketException e) {
       return true;
     }
   }

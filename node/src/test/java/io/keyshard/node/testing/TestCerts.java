@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -32,10 +34,13 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * Certificates made by a test for itself: a CA, and certificates it issues for servers
@@ -71,20 +76,20 @@ public final class TestCerts {
       }
       // As openssl writes it: SEC1 with the curve and the public key, which the JDK's encoding
       // of the key leaves out.
-      org.bouncycastle.asn1.pkcs.PrivateKeyInfo info =
-          org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
+      PrivateKeyInfo info =
+          PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded());
       java.security.interfaces.ECPrivateKey ec = (java.security.interfaces.ECPrivateKey) keys.getPrivate();
       byte[] publicPoint =
-          org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded())
+          SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded())
               .getPublicKeyData()
               .getBytes();
       org.bouncycastle.asn1.sec.ECPrivateKey sec1 =
           new org.bouncycastle.asn1.sec.ECPrivateKey(
               ec.getParams().getOrder().bitLength(),
               ec.getS(),
-              new org.bouncycastle.asn1.DERBitString(publicPoint),
+              new DERBitString(publicPoint),
               info.getPrivateKeyAlgorithm().getParameters());
-      writePem(file, new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+      writePem(file, new PemObject("EC PRIVATE KEY", sec1.getEncoded()));
     }
 
     /** A PKCS#12 key store holding this key with its certificate chain. */
@@ -184,7 +189,7 @@ public final class TestCerts {
   private static X509Certificate sign(JcaX509v3CertificateBuilder b, PrivateKey signer) throws Exception {
     String alg = signer.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
     return new JcaX509CertificateConverter()
-        .getCertificate(b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(alg).build(signer)));
+        .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(signer)));
   }
 
   private static KeyPair keyPair(String type) throws Exception {

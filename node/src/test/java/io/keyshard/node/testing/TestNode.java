@@ -2,6 +2,7 @@ package io.keyshard.node.testing;
 
 import com.typesafe.config.ConfigFactory;
 import io.keyshard.node.KeyshardNode;
+import io.keyshard.node.NodeRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -9,10 +10,10 @@ import java.util.Map;
 
 /** A Keyshard node in this JVM on a free loopback port, with its journal in a temp directory. */
 public final class TestNode implements AutoCloseable {
-  private final io.keyshard.node.NodeRunner runner;
+  private final NodeRunner runner;
   private final Path dir;
 
-  private TestNode(io.keyshard.node.NodeRunner runner, Path dir) {
+  private TestNode(NodeRunner runner, Path dir) {
     this.runner = runner;
     this.dir = dir;
   }
@@ -28,7 +29,7 @@ public final class TestNode implements AutoCloseable {
     overrides.put("keyshard.dir", dir.toString());
     // As the server runs: a cluster node that is downed or RESET starts again in-process.
     return new TestNode(
-        io.keyshard.node.NodeRunner.start(KeyshardNode.loadConfig(ConfigFactory.parseMap(overrides), null)),
+        NodeRunner.start(KeyshardNode.loadConfig(ConfigFactory.parseMap(overrides), null)),
         dir);
   }
 

@@ -16,9 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.TestNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -443,7 +445,7 @@ class TransactionsIsolationTest {
   @Test
   void aPipelinedCommandAfterAMultiSlotWriteSeesIt() throws Exception {
     List<String> keys = new ArrayList<>(keysInDistinctSlots("pl", 10));
-    keys.sort(java.util.Comparator.comparingInt(TxTesting::slot));
+    keys.sort(Comparator.comparingInt(TxTesting::slot));
     String last = keys.get(keys.size() - 1);
     int staleMset = 0;
     int staleDel = 0;
@@ -495,7 +497,7 @@ class TransactionsIsolationTest {
         b.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
       }
     }
-    return b.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return b.toString().getBytes(StandardCharsets.US_ASCII);
   }
 
   // ---- cross-slot RENAME, RENAMENX, COPY, MSETNX ----
