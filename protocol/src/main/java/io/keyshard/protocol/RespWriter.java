@@ -166,13 +166,7 @@ public final class RespWriter {
    * {@link LongDouble}); pass a value already rounded by LongDouble and this rounding is a no-op.
    */
   public static String formatLongDouble(BigDecimal value) {
-    BigDecimal ld = LongDouble.round(value);
-    String s = ld.setScale(17, RoundingMode.HALF_EVEN).toPlainString();
-    int end = s.length();
-    while (s.charAt(end - 1) == '0') end--;
-    if (s.charAt(end - 1) == '.') end--;
-    s = s.substring(0, end);
-    return s.equals("-0") ? "0" : s;
+    return LongDouble.of(value).toHumanString();
   }
 
   private static String stripTrailingZeros(String digits) {

@@ -15,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -51,9 +53,34 @@ public final class Rehearsal {
   private final SlotEntity.Settings settings;
   private final String nodeId;
 
+  /**
+   * Set when the node starts to stop: no claim or rehearsal slot is asked for any more. An ask
+   * whose shard has no home yet waits in the region for the coordinator, which never gives a
+   * home to a region that is shutting down, so the region's graceful stop waited its whole
+   * timeout (10 s) for such asks (ClusterStopTest).
+   */
+  private volatile boolean stopping;
+  /** Claims and rehearsal slots asked for and not answered yet. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Completes once stopping and nothing is in flight. */
+  private final CompletableFuture<Done> drained = new CompletableFuture<>();
+
   /** Rehearsal slots' settings, from the node's: see the class comment. */
   public Rehearsal(ActorSystem<?> system, SlotEntity.Settings real, String nodeId) {
     this.nodeId = nodeId;
+    // Before the regions stop: what was asked is answered while the coordinator still
+    // allocates, and nothing new is asked, so the regions have nothing buffered to wait for.
+    CoordinatedShutdown.get(system.classicSystem())
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeClusterShutdown(),
+            "keyshard-stop-background-asks",
+            () -> {
+              stopping = true;
+              if (inFlight.get() == 0) {
+                drained.complete(Done.getInstance());
+              }
+              return drained;
+            });
     this.settings =
         new SlotEntity.Settings(
             real.commands(),
@@ -69,7 +96,7 @@ public final class Rehearsal {
 
   private volatile String status = "none";
 
-  /** For INFO: none (not a replica yet, or rehearse-takeover 0), running, or done. */
+  /** For INFO: none (not a replica yet, or rehearse-takeover 0), running, done, or stopped. */
   public String status() {
     return status;
   }
@@ -116,7 +143,7 @@ public final class Rehearsal {
             n -> {
               int slot = among.get((int) ((long) n * among.size() / slots) % among.size());
               String id = new SlotEntityId(slot, nodeId, -(n + 1L)).toString();
-              return rehearseOne(sharding.entityRefFor(SlotEntity.TYPE_KEY, id))
+              return unlessStopping(() -> rehearseOne(sharding.entityRefFor(SlotEntity.TYPE_KEY, id)))
                   .whenComplete(
                       (d, t) -> {
                         if (t != null) {
@@ -128,9 +155,10 @@ public final class Rehearsal {
     return all.thenRunAsync(
         () -> {
           cleanup.run();
-          status = "done";
+          status = stopping ? "stopped" : "done";
           log.info(
-              "Rehearsed a takeover of {} slots in {} ms ({} failed{})",
+              "{} a takeover of {} slots in {} ms ({} failed{})",
+              stopping ? "Stopped (the node stops) rehearsing" : "Rehearsed",
               slots, (System.nanoTime() - started) / 1_000_000, failed.get(), firstFailure.get());
         },
         system.dispatchers().lookup(DispatcherSelector.blocking()));
@@ -179,9 +207,8 @@ public final class Rehearsal {
             8,
             g -> {
               String id = new SlotEntityId(g * slotsPerShard, nodeId, -(long) (CLAIM_BASE + g)).toString();
-              return sharding
-                  .entityRefFor(SlotEntity.TYPE_KEY, id)
-                  .<Done>ask(SlotEntity.Warm::new, TIMEOUT)
+              return unlessStopping(
+                      () -> sharding.entityRefFor(SlotEntity.TYPE_KEY, id).<Done>ask(SlotEntity.Warm::new, TIMEOUT))
                   .whenComplete((d, t) -> {
                     if (t != null) {
                       failed.incrementAndGet();
@@ -191,8 +218,26 @@ public final class Rehearsal {
         .thenRun(
             () ->
                 log.info(
-                    "Claimed the shards of {} slot groups in {} ms ({} failed)",
+                    "{} the shards of {} slot groups in {} ms ({} failed)",
+                    stopping ? "Stopped (the node stops) claiming" : "Claimed",
                     groups, (System.nanoTime() - started) / 1_000_000, failed.get()));
+  }
+
+  /** Runs {@code ask} unless the node is stopping, counted until it is answered. */
+  private CompletionStage<?> unlessStopping(Supplier<? extends CompletionStage<?>> ask) {
+    // Counted first, then checked: the stop task either sees it in flight or it sees stopping.
+    inFlight.incrementAndGet();
+    if (stopping) {
+      answered();
+      return CompletableFuture.completedFuture(null);
+    }
+    return ask.get().whenComplete((r, t) -> answered());
+  }
+
+  private void answered() {
+    if (inFlight.decrementAndGet() == 0 && stopping) {
+      drained.complete(Done.getInstance());
+    }
   }
 
   private static CompletionStage<Done> rehearseOne(EntityRef<SlotEntity.Command> slot) {

@@ -1,6 +1,7 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.protocol.Err;
+import io.keyshard.protocol.LongDouble;
 import io.keyshard.protocol.RedisException;
 
 /**
@@ -16,9 +17,9 @@ public final class BlockingTimeout {
 
   /** The timeout in milliseconds, 0 for none; Redis's error for a bad or negative one. */
   public static long millis(byte[] arg) {
-    StringCommands.LongDouble v;
+    LongDouble v;
     try {
-      v = StringCommands.LongDouble.parse(arg);
+      v = LongDouble.parse(arg);
     } catch (RedisException e) {
       throw new RedisException(Err.err(NOT_A_FLOAT));
     }

@@ -1,11 +1,12 @@
 package io.keyshard.node.commands;
 
-import io.keyshard.node.commands.StringCommands.LongDouble;
+import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.HashValue;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.protocol.Err;
+import io.keyshard.protocol.LongDouble;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
