@@ -12,6 +12,7 @@ import io.keyshard.node.cluster.Rehearsal;
 import io.keyshard.node.cluster.SlotAgent;
 import io.keyshard.node.cluster.SlotTable;
 import io.keyshard.node.cluster.TestPartition;
+import io.keyshard.node.cluster.TlsTransportStop;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Router;
@@ -91,6 +92,11 @@ final class ClusterBoot {
       String nodeId,
       Duration startTimeout)
       throws Exception {
+    if (config.getBoolean("keyshard.cluster.tls.enabled")) {
+      TlsTransportStop.install(
+          system,
+          config.getDuration("pekko.remote.artery.advanced.shutdown-flush-timeout").plusSeconds(2));
+    }
     boolean auto = config.getString("keyshard.cluster.init").equals("auto");
     String busAddress =
         ClusterConfig.announceHost(config) + ":" + (settings.port() + config.getInt("keyshard.cluster.bus-port-offset"));
