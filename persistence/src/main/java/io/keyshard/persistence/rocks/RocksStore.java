@@ -225,6 +225,22 @@ public final class RocksStore {
     return cache.getUsage();
   }
 
+  /**
+   * Every persistence id that ever wrote an event (the keys of the highest family, which deletes
+   * never touch), in byte order: what a node wakes slots from when its index does not know them.
+   */
+  public List<String> persistenceIds() throws RocksDBException {
+    List<String> ids = new ArrayList<>();
+    try (Use use = use();
+        RocksIterator it = use.handles().db().newIterator(use.handles().highest())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        ids.add(new String(it.key(), StandardCharsets.UTF_8));
+      }
+      it.status();
+    }
+    return ids;
+  }
+
   long readHighestSeqNr(String persistenceId) throws RocksDBException {
     try (Use use = use()) {
       Handles h = use.handles();
