@@ -96,7 +96,9 @@ public final class RocksStore {
     }
     handleLock.writeLock().lock();
     try {
-      handles.close();
+      if (handles != null) {
+        handles.close();
+      }
     } finally {
       handleLock.writeLock().unlock();
     }
@@ -157,11 +159,19 @@ public final class RocksStore {
     return new Handles(db, cfs.get(1), cfs.get(2), cfs.get(3), List.copyOf(cfs));
   }
 
-  /** Closes and opens the database again: what DB::Resume does, which RocksJava lacks. */
+  /**
+   * Closes and opens the database again: what DB::Resume does, which RocksJava lacks. While the
+   * open fails (a disk still full) there are no handles: a reader gets
+   * JournalUnavailableException instead of a native call on a closed database (which crashed
+   * the JVM in a slot's recovery during JournalDiskFullTest).
+   */
   void reopen() throws RocksDBException {
     handleLock.writeLock().lock();
     try {
-      handles.close();
+      if (handles != null) {
+        handles.close();
+        handles = null;
+      }
       handles = openHandles();
     } finally {
       handleLock.writeLock().unlock();
@@ -177,7 +187,16 @@ public final class RocksStore {
     }
 
     Handles handles() {
-      return handles;
+      Handles h = handles;
+      if (h == null) {
+        // Only the writer resumes the store; a node whose slots are all recovering sends no
+        // write, so a reader asks it to try (at most every resume-interval; the op is empty).
+        writer.submit(new WriteOp.ResumeProbe());
+        throw new JournalUnavailableException(
+            "journal unavailable (reopening after a failed write), nothing was read or written",
+            null);
+      }
+      return h;
     }
 
     @Override

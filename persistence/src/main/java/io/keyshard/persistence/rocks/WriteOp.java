@@ -68,6 +68,12 @@ abstract class WriteOp {
     }
   }
 
+  /** Writes nothing: makes the writer resume a store whose reopen failed (see RocksStore.Use). */
+  static final class ResumeProbe extends WriteOp {
+    @Override
+    void stage(WriteBatch batch, Handles h, HighestSeqNrs highest) {}
+  }
+
   /** Deletes an id's events up to a sequence number; its highest sequence number stays. */
   static final class DeleteEventsTo extends WriteOp {
     final String persistenceId;
