@@ -260,6 +260,66 @@ public final class RocksStore {
     return ids;
   }
 
+  /** What {@link #exportAll} hands over, in key order within each kind. */
+  public interface RawVisitor {
+    void event(RawRecords.Event event);
+
+    void snapshot(RawRecords.Snapshot snapshot);
+
+    void highest(String persistenceId, long seqNr);
+  }
+
+  /** Every event, then every snapshot, then every highest sequence number (the converter). */
+  public void exportAll(RawVisitor visitor) throws RocksDBException {
+    try (Use use = use();
+        RocksIterator events = use.handles().db().newIterator(use.handles().events());
+        RocksIterator snapshots = use.handles().db().newIterator(use.handles().snapshots());
+        RocksIterator highest = use.handles().db().newIterator(use.handles().highest())) {
+      for (events.seekToFirst(); events.isValid(); events.next()) {
+        byte[] key = events.key();
+        visitor.event(RawRecords.decodeEvent(KeyLayout.idOf(key), KeyLayout.seqNr(key), events.value()));
+      }
+      events.status();
+      for (snapshots.seekToFirst(); snapshots.isValid(); snapshots.next()) {
+        byte[] key = snapshots.key();
+        visitor.snapshot(
+            RawRecords.decodeSnapshot(KeyLayout.idOf(key), KeyLayout.seqNr(key), snapshots.value()));
+      }
+      snapshots.status();
+      for (highest.seekToFirst(); highest.isValid(); highest.next()) {
+        visitor.highest(new String(highest.key(), StandardCharsets.UTF_8), KeyLayout.seqNrOf(highest.value()));
+      }
+      highest.status();
+    }
+  }
+
+  /**
+   * Stores converted records as they are (same sequence numbers, bytes and times) and raises the
+   * highest sequence numbers to at least {@code highest}'s; through the writer, synced. For an
+   * empty store only: it does not check the fence (the converter refuses a non-empty target).
+   */
+  public CompletableFuture<Void> importRaw(List<RawRecords.Event> events,
+      List<RawRecords.Snapshot> snapshots, Map<String, Long> highest) {
+    return write(new WriteOp.Import(events, snapshots, highest));
+  }
+
+  /** Whether the store holds no event, snapshot or sequence number. */
+  public boolean isEmpty() throws RocksDBException {
+    try (Use use = use()) {
+      for (ColumnFamilyHandle cf : List.of(use.handles().events(), use.handles().snapshots(),
+          use.handles().highest())) {
+        try (RocksIterator it = use.handles().db().newIterator(cf)) {
+          it.seekToFirst();
+          if (it.isValid()) {
+            return false;
+          }
+          it.status();
+        }
+      }
+    }
+    return true;
+  }
+
   long readHighestSeqNr(String persistenceId) throws RocksDBException {
     try (Use use = use()) {
       Handles h = use.handles();
