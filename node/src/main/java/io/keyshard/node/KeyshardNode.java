@@ -153,7 +153,7 @@ public final class KeyshardNode implements AutoCloseable {
     JournalEngine journal;
     try {
       journal = JournalEngine.open(config);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       if (lease != null) {
         lease.close();
       }

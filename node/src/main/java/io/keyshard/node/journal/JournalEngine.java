@@ -15,7 +15,7 @@ public interface JournalEngine extends PersistenceIds, AutoCloseable {
   String ROCKS_PLUGIN = "keyshard-rocksdb.journal";
 
   /** The engine the configuration's journal plugin names. */
-  static JournalEngine open(com.typesafe.config.Config config) {
+  static JournalEngine open(com.typesafe.config.Config config) throws Exception {
     return config.getString("pekko.persistence.journal.plugin").equals(ROCKS_PLUGIN)
         ? RocksEngine.open(config)
         : new JdbcEngine(config);

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.keyshard.persistence.rocks.AppendFsync;
 import io.keyshard.persistence.rocks.RocksSettings;
 import io.keyshard.persistence.rocks.RocksStore;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,8 +25,12 @@ final class RocksEngine implements JournalEngine {
     this.store = store;
   }
 
-  static RocksEngine open(Config config) {
+  static RocksEngine open(Config config) throws Exception {
     RocksSettings settings = RocksSettings.from(config.getConfig("keyshard-rocksdb"));
+    // A data directory an H2 version wrote: converted once, before anything opens the store.
+    H2Upgrade.ifNeeded(
+        Path.of(config.getString("keyshard.dir")).toAbsolutePath().normalize(),
+        settings.dir().toAbsolutePath().normalize());
     try {
       return new RocksEngine(RocksStore.acquire(settings));
     } catch (IllegalStateException e) {
