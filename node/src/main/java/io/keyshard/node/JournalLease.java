@@ -135,6 +135,13 @@ final class JournalLease implements AutoCloseable {
 
   @Override
   public void close() {
+    // Released explicitly first: closing the connection releases the lock only once the server's
+    // backend has exited, which under load came after a new node's try-lock on the same database.
+    try (Statement st = connection.createStatement()) {
+      st.execute("SELECT pg_advisory_unlock_all()");
+    } catch (SQLException ignored) {
+      // closing below releases it anyway
+    }
     try {
       connection.close(); // ends the session, which releases the lock
     } catch (SQLException ignored) {

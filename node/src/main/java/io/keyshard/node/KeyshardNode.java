@@ -4,7 +4,6 @@ import static io.keyshard.node.commands.ShutdownCommand.shutdownCommand;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigValueFactory;
 import io.keyshard.node.cluster.ClusterCommands;
 import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;
@@ -13,6 +12,8 @@ import io.keyshard.node.cluster.Rehearsal;
 import io.keyshard.node.cluster.RequesterAllocation;
 import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.ServerCommands;
+import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.journal.PersistenceIds;
 import io.keyshard.node.server.Blocking;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.Evictor;
@@ -34,10 +35,6 @@ import io.keyshard.protocol.CommandTable;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
@@ -60,13 +57,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.persistence.jdbc.db.SlickExtension;
-import org.apache.pekko.persistence.jdbc.db.SlickExtensionImpl;
-import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
 
 /**
  * One Keyshard node: the actor system (a one-node Pekko cluster in standalone mode), the
@@ -81,7 +74,7 @@ public final class KeyshardNode implements AutoCloseable {
   /** Slots per shard: Pekko must not manage 16384 shards (see docs/decisions). */
   public static final int SLOTS_PER_SHARD = 64;
 
-  static final String JOURNAL_URL = "pekko-persistence-jdbc.shared-databases.keyshard.db.url";
+  static final String JOURNAL_URL = JournalConfig.JOURNAL_URL;
 
   private final ActorSystem<SpawnProtocol.Command> system;
   /** The plain RESP port; null when only TLS is on (port 0 with a tls-port, as in Redis). */
@@ -138,42 +131,7 @@ public final class KeyshardNode implements AutoCloseable {
     if (c.getBoolean("keyshard.cluster.enabled")) {
       c = ClusterConfig.derive(c);
     }
-    if (!c.getString(JOURNAL_URL).isEmpty()) {
-      return c;
-    }
-    String postgres = c.getString("keyshard.postgres.url");
-    if (!postgres.isEmpty()) {
-      // The same tables and the same serialized events as the embedded journal, in PostgreSQL.
-      String db = "pekko-persistence-jdbc.shared-databases.keyshard";
-      return ConfigFactory.empty()
-          .withValue(db + ".profile", ConfigValueFactory.fromAnyRef("slick.jdbc.PostgresProfile$"))
-          .withValue(db + ".db.driver", ConfigValueFactory.fromAnyRef("org.postgresql.Driver"))
-          .withValue(JOURNAL_URL, ConfigValueFactory.fromAnyRef(postgres))
-          .withValue(db + ".db.user", ConfigValueFactory.fromAnyRef(c.getString("keyshard.postgres.user")))
-          .withValue(
-              db + ".db.password", ConfigValueFactory.fromAnyRef(c.getString("keyshard.postgres.password")))
-          .withValue(
-              db + ".db.maxConnections",
-              ConfigValueFactory.fromAnyRef(c.getInt("keyshard.postgres.max-connections")))
-          .withValue(
-              db + ".db.numThreads",
-              ConfigValueFactory.fromAnyRef(c.getInt("keyshard.postgres.max-connections")))
-          .withValue(
-              "jdbc-journal.parallelism",
-              ConfigValueFactory.fromAnyRef(c.getInt("keyshard.postgres.parallelism")))
-          .withFallback(c);
-    }
-    // WRITE_DELAY=0: write each commit at once (see the embedded-journal decision).
-    // RETENTION_TIME: H2 keeps every superseded chunk 45 s by default before reusing its
-    // space, so the file grew by gigabytes under a write load; one second is far longer than
-    // an in-flight write needs to survive a killed process.
-    String url =
-        "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;RETENTION_TIME=1000";
-    return ConfigFactory.empty()
-        .withValue(
-            JOURNAL_URL,
-            ConfigValueFactory.fromAnyRef(url))
-        .withFallback(c);
+    return JournalConfig.derive(c, dir);
   }
 
   public static KeyshardNode start(Config config) throws Exception {
@@ -191,15 +149,26 @@ public final class KeyshardNode implements AutoCloseable {
                 config.getString("pekko-persistence-jdbc.shared-databases.keyshard.db.password"),
                 config.getBoolean("keyshard.cluster.enabled"))
             : null;
+    JournalEngine journal;
+    try {
+      journal = JournalEngine.open(config);
+    } catch (Exception e) {
+      if (lease != null) {
+        lease.close();
+      }
+      throw e;
+    }
     ActorSystem<SpawnProtocol.Command> system =
         ActorSystem.create(SpawnProtocol.create(), "keyshard", config);
     try {
-      KeyshardNode node = boot(system, config, settings, tlsEngines);
+      KeyshardNode node = boot(system, config, settings, tlsEngines, journal);
       node.lease = lease;
+      node.journal = journal;
       return node;
     } catch (Exception | Error e) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      journal.close();
       if (lease != null) {
         lease.close();
       }
@@ -208,28 +177,18 @@ public final class KeyshardNode implements AutoCloseable {
   }
 
   private volatile JournalLease lease;
-
-  /** Drops the journal pool's connections (in use: when returned), see JournalHealth.onFailure. */
-  private static void evictJournalConnections(ActorSystem<?> system) {
-    SlickExtensionImpl slick = (SlickExtensionImpl) SlickExtension.get(system);
-    Object source =
-        slick.database(system.settings().config().getConfig("jdbc-journal")).database().source();
-    if (source instanceof HikariCPJdbcDataSource hikari) {
-      hikari.ds().getHikariPoolMXBean().softEvictConnections();
-    }
-  }
+  private volatile JournalEngine journal;
 
   private static KeyshardNode boot(
       ActorSystem<SpawnProtocol.Command> system,
       Config config,
       NodeSettings settings,
-      Supplier<SSLEngine> tlsEngines)
+      Supplier<SSLEngine> tlsEngines,
+      JournalEngine journalEngine)
       throws Exception {
     Duration startTimeout = config.getDuration("keyshard.start-timeout");
     long t0 = System.nanoTime();
-    SchemaUtils.createIfNotExists("jdbc-journal", system)
-        .toCompletableFuture()
-        .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    journalEngine.start(system, startTimeout);
 
     // Standalone is a one-node cluster: the same slot entities as cluster mode, so one storage
     // format serves every topology.
@@ -247,7 +206,7 @@ public final class KeyshardNode implements AutoCloseable {
     }
 
     JournalHealth journal = new JournalHealth(config.getDuration("keyshard.journal-probe-interval"));
-    journal.onFailure(() -> evictJournalConnections(system));
+    journal.onFailure(journalEngine::onFailure);
     ActorRef<SlotIndex.Command> index =
         spawn(system, SlotIndex.create(nodeId, journal), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
@@ -296,7 +255,8 @@ public final class KeyshardNode implements AutoCloseable {
     router.setTransactions(transactions);
     router.setBlocking(new Blocking(router.slots(), router::runKeyed));
     router.setEvictor(new Evictor(router.slots(), localSlots.memory(), settings));
-    new ServerCommands(router, settings, clients, stats, index, system, config).register(commands);
+    new ServerCommands(router, settings, clients, stats, index, system, config, journalEngine)
+        .register(commands);
     if (cluster != null) {
       cluster.startMirror(router, sharding);
     }
@@ -314,7 +274,7 @@ public final class KeyshardNode implements AutoCloseable {
         "shutdown", (s, argv, spec) -> shutdownCommand(system, members, router, shutdown, s, argv));
     router.setCommands(commands.build(table));
 
-    int[] nonEmpty = wakeSlots(system, router, index, view, startTimeout);
+    int[] nonEmpty = wakeSlots(system, router, index, view, journalEngine, startTimeout);
     closeIdleClients(system, settings, clients);
 
     // Complete every committed transaction a crash left half applied, before any client comes.
@@ -373,6 +333,7 @@ public final class KeyshardNode implements AutoCloseable {
       Router router,
       ActorRef<SlotIndex.Command> index,
       ClusterView view,
+      PersistenceIds journalIds,
       Duration startTimeout)
       throws Exception {
     int[] nonEmpty =
@@ -394,7 +355,7 @@ public final class KeyshardNode implements AutoCloseable {
     for (int slot : nonEmpty) {
       indexed.set(slot);
     }
-    Warmer.warmFromJournal(system, router.slots(), slot -> servedHere.test(slot) && !indexed.get(slot));
+    Warmer.warmFromJournal(journalIds, router.slots(), slot -> servedHere.test(slot) && !indexed.get(slot));
     return nonEmpty;
   }
 
@@ -503,28 +464,8 @@ public final class KeyshardNode implements AutoCloseable {
     if (lease != null) {
       lease.close();
     }
-    compactEmbeddedJournal();
-  }
-
-  /**
-   * With WRITE_DELAY=0, H2 never compacts its file in the background: under a write load the
-   * file holds mostly dead space (measured: 648 MB for 17 MB of live data after 173k writes).
-   * A clean stop rewrites it compactly, which takes about a second per 600 MB.
-   */
-  private void compactEmbeddedJournal() {
-    String url = system.settings().config().getString(JOURNAL_URL);
-    if (!url.startsWith("jdbc:h2:")) {
-      return;
-    }
-    try (Connection c =
-            DriverManager.getConnection(
-                url,
-                system.settings().config().getString("pekko-persistence-jdbc.shared-databases.keyshard.db.user"),
-                system.settings().config().getString("pekko-persistence-jdbc.shared-databases.keyshard.db.password"));
-        Statement st = c.createStatement()) {
-      st.execute("SHUTDOWN COMPACT");
-    } catch (SQLException e) {
-      log.warn("Could not compact the journal file: {}", e.getMessage());
+    if (journal != null) {
+      journal.close();
     }
   }
 }

@@ -7,7 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--protected-mode yes|no] [--postgres JDBC-URL]
+ * {@code keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE] [--requirepass P] [--protected-mode yes|no] [--postgres JDBC-URL] [--appendfsync MODE]
  * [--tls-port N --tls-cert-file F --tls-key-file F --tls-ca-cert-file F --tls-auth-clients yes|no|optional]}:
  * the most used flags of redis-server; every other setting comes from the HOCON file.
  */
@@ -41,6 +41,7 @@ public final class Main {
         case "--requirepass" -> overrides.put("keyshard.requirepass", value);
         case "--protected-mode" -> overrides.put("keyshard.protected-mode", value);
         case "--postgres" -> overrides.put("keyshard.postgres.url", value);
+        case "--appendfsync" -> overrides.put("keyshard.appendfsync", value);
         case "--config" -> file = Path.of(value);
         case "--tls-port", "--tls-cert-file", "--tls-key-file", "--tls-key-file-pass",
             "--tls-ca-cert-file", "--tls-auth-clients", "--tls-protocols" ->
@@ -72,6 +73,7 @@ public final class Main {
     System.err.println(
         "Usage: keyshard-server [--port N] [--bind ADDR] [--dir DIR] [--config FILE]"
             + " [--requirepass PASSWORD] [--protected-mode yes|no] [--postgres JDBC-URL]\n"
+            + "       [--appendfsync always|everysec|no]\n"
             + "       [--tls-port N] [--tls-cert-file PEM] [--tls-key-file PEM] [--tls-key-file-pass P]\n"
             + "       [--tls-ca-cert-file PEM] [--tls-auth-clients yes|no|optional] [--tls-protocols LIST]");
     System.exit(code);

@@ -2,6 +2,7 @@ package io.keyshard.node.cluster;
 
 import io.keyshard.node.CborSerializable;
 import io.keyshard.node.Futures;
+import io.keyshard.node.journal.JdbcEngine;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.slot.LocalSlots;
@@ -86,7 +87,7 @@ public final class SlotAgent {
     IntPredicate still = slot -> mine.get(slot) && view.owns(slot);
     Mirror mirror = Mirror.of(system.classicSystem());
     if (mirror == null) {
-      Warmer.warmFromJournal(system, router.slots(), still);
+      Warmer.warmFromJournal(JdbcEngine.persistenceIds(system), router.slots(), still);
       return;
     }
     long started = System.nanoTime();

@@ -3,9 +3,11 @@ package io.keyshard.node.commands;
 import static io.keyshard.node.commands.Args.str;
 
 import io.keyshard.node.acl.Acl;
+import io.keyshard.node.journal.JournalEngine;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.OutputBufferLimits;
 import io.keyshard.node.server.Session;
+import io.keyshard.persistence.rocks.AppendFsync;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.Reply;
@@ -57,7 +59,7 @@ final class ConfigCommand {
   /** CONFIG SET save is kept for CONFIG GET only: every write is journaled, there is no RDB. */
   private volatile String save = "";
 
-  ConfigCommand(NodeSettings settings, Acl acl, Runnable resetStats) {
+  ConfigCommand(NodeSettings settings, Acl acl, JournalEngine journal, Runnable resetStats) {
     this.resetStats = resetStats;
     // Keyshard binds once at start-up; Redis 7.0 would rebind, Keyshard refuses instead.
     fixed("bind", ConfigType.STRING, Mutability.IMMUTABLE, s -> settings.bind());
@@ -126,13 +128,9 @@ final class ConfigCommand {
     add(
         "appendfsync",
         ConfigType.oneOf("everysec", "always", "no"),
-        s -> "always",
-        v ->
-            v.equals("always")
-                ? null
-                : "Keyshard acknowledges a write only once it is in the journal, appendfsync is"
-                    + " always 'always'",
-        v -> {});
+        s -> journal.appendFsync().redisName(),
+        v -> journal.refuseAppendFsync(AppendFsync.parse(v)),
+        v -> journal.setAppendFsync(AppendFsync.parse(v)));
     add("save", ConfigType.SAVE, s -> save, null, v -> save = v);
     add(
         "maxmemory",

@@ -10,6 +10,7 @@ import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.commands.CommandRegistry.Trait;
 import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.node.route.Verdict;
+import io.keyshard.node.journal.JournalEngine;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.Router;
@@ -64,7 +65,8 @@ public final class ServerCommands {
       ServerStats stats,
       ActorRef<SlotIndex.Command> index,
       ActorSystem<?> system,
-      Config rawConfig) {
+      Config rawConfig,
+      JournalEngine journal) {
     this.router = router;
     this.settings = settings;
     this.clients = clients;
@@ -72,11 +74,12 @@ public final class ServerCommands {
     this.index = index;
     this.system = system;
     this.timeout = settings.requestTimeout();
-    this.info = new ServerInfo(settings, clients, stats, this, router.memory());
+    this.info = new ServerInfo(settings, clients, stats, this, router.memory(), journal);
     this.config =
         new ConfigCommand(
             settings,
             router.acl(),
+            journal,
             () -> {
               stats.reset();
               info.resetStats();

@@ -3,6 +3,7 @@ package io.keyshard.node.commands;
 import static io.keyshard.node.commands.Args.str;
 
 import com.sun.management.OperatingSystemMXBean;
+import io.keyshard.node.journal.JournalEngine;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.ServerStats;
@@ -69,14 +70,17 @@ final class ServerInfo {
   private final Rates rates = new Rates();
 
   private final MemoryAccountant data;
+  private final JournalEngine journal;
 
   ServerInfo(
       NodeSettings settings,
       ClientRegistry clients,
       ServerStats stats,
       ServerCommands server,
-      MemoryAccountant data) {
+      MemoryAccountant data,
+      JournalEngine journal) {
     this.data = data;
+    this.journal = journal;
     this.settings = settings;
     this.clients = clients;
     this.stats = stats;
@@ -284,7 +288,8 @@ final class ServerInfo {
 
   /**
    * Keyshard's durability is an append-only journal written before every reply, so it reports
-   * itself as Redis with appendonly on (and the fields Redis adds then), always in sync; there
+   * itself as Redis with appendonly on (and the fields Redis adds then), synced as appendfsync
+   * says (keyshard_appendfsync; keyshard_wal_syncs is RocksDB's own count of WAL syncs); there
    * is no RDB, so nothing is ever pending and SAVE and BGSAVE only move the last-save time.
    */
   private void persistence(Lines l) {
@@ -324,7 +329,13 @@ final class ServerInfo {
         .add("aof_buffer_length", 0)
         .add("aof_pending_bio_fsync", 0)
         .add("aof_delayed_fsync", 0)
-        .add("keyshard_journal", "jdbc");
+        .add("keyshard_journal", journal.name())
+        .add("keyshard_appendfsync", journal.appendFsync().redisName());
+    long walSyncs = journal.walSyncs();
+    if (walSyncs >= 0) {
+      // RocksDB's own WAL_FILE_SYNCED ticker: the fsyncs the engine made, not a count of ours.
+      l.add("keyshard_wal_syncs", walSyncs);
+    }
   }
 
   private void stats(Lines l) {
@@ -460,10 +471,13 @@ final class ServerInfo {
     return 0;
   }
 
+  /** The bytes of the journal's files under keyshard.dir: RocksDB's directory, or H2's file. */
   private long journalSize() {
-    try (var files = Files.list(settings.dir())) {
+    try (var files = Files.walk(settings.dir(), 2)) {
       return files
-          .filter(p -> p.getFileName().toString().startsWith("journal"))
+          .filter(p -> !p.equals(settings.dir()))
+          .filter(p -> settings.dir().relativize(p).getName(0).toString().startsWith("journal"))
+          .filter(Files::isRegularFile)
           .mapToLong(
               p -> {
                 try {

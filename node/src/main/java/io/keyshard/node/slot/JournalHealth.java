@@ -1,6 +1,7 @@
 package io.keyshard.node.slot;
 
 import io.keyshard.node.route.Verdict;
+import io.keyshard.persistence.rocks.JournalUnavailableException;
 import io.keyshard.protocol.Reply;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
@@ -79,10 +80,9 @@ public final class JournalHealth {
   }
 
   /**
-   * What to do while the journal fails: the node drops its pooled connections, so the pool opens
-   * new ones. H2 closes its database for good after a failed write (a full disk), and a pool
-   * would otherwise keep handing out connections to the closed database after space is freed;
-   * for PostgreSQL the pooled connections died with the server anyway.
+   * What to do while the journal fails (at most once a second): on JDBC the node drops its pooled
+   * connections, so the pool opens new ones (JdbcEngine.onFailure); the RocksDB store needs
+   * nothing, it reopens itself on the write after a failed one.
    */
   public void onFailure(Runnable resetConnections) {
     this.resetConnections = resetConnections;
@@ -127,12 +127,16 @@ public final class JournalHealth {
   }
 
   /**
-   * Whether a failed journal write certainly wrote nothing: the circuit breaker refused it, or
-   * no connection could be had (the pool gives up before any statement is sent).
+   * Whether a failed journal write certainly wrote nothing: the circuit breaker refused it, no
+   * connection could be had (the pool gives up before any statement is sent), or the RocksDB
+   * store refused it before handing it to RocksDB (closed, or not yet reopened after a failure).
+   * RocksDB's JournalWriteFailedException is not among them: the WAL may hold that write.
    */
   public static boolean certainlyNotWritten(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof CircuitBreakerOpenException || t instanceof SQLTransientConnectionException) {
+      if (t instanceof CircuitBreakerOpenException
+          || t instanceof SQLTransientConnectionException
+          || t instanceof JournalUnavailableException) {
         return true;
       }
     }

@@ -6,11 +6,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
+import io.keyshard.node.journal.PersistenceIds;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,18 +26,14 @@ public final class Warmer {
    * index (first start, or a journal another topology wrote), or slots this node just received.
    */
   public static CompletableFuture<Void> warmFromJournal(
-      ActorSystem<?> system, SlotClient slotClient, IntPredicate wanted) {
-    var journal =
-        PersistenceQuery.get(system.classicSystem())
-            .getReadJournalFor(
-                JdbcReadJournal.class,
-                JdbcReadJournal.Identifier());
+      PersistenceIds journal, SlotClient slotClient, IntPredicate wanted) {
     return journal
-        .currentPersistenceIds()
-        .filter(id -> id.startsWith("slot-") && id.length() > 5 && id.substring(5).chars().allMatch(Character::isDigit))
-        .map(id -> Integer.parseInt(id.substring(5)))
-        .filter(wanted::test)
-        .runWith(Sink.seq(), system)
+        .current()
+        .thenApply(ids -> ids.stream()
+            .filter(id -> id.startsWith("slot-") && id.length() > 5 && id.substring(5).chars().allMatch(Character::isDigit))
+            .map(id -> Integer.parseInt(id.substring(5)))
+            .filter(wanted::test)
+            .toList())
         .toCompletableFuture()
         .thenCompose(
             slots -> {

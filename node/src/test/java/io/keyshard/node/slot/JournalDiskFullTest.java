@@ -21,7 +21,8 @@ import io.keyshard.node.testing.Recovering;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The embedded H2 journal's disk fills up (docs/decisions/2026-11-22-journal-faults.md). The data
+ * The embedded RocksDB journal's disk fills up (docs/decisions/2026-11-22-journal-faults.md,
+ * ...-rocksdb-default.md). The data
  * directory is a small tmpfs of its own, mounted by the test (CI runs as root; a test that cannot
  * mount fails and says why rather than pretend), filled by a file until the kernel answers
  * ENOSPC. Writes then fail with the journal's errors and never hang, reads of untouched slots go
@@ -48,9 +49,10 @@ class JournalDiskFullTest {
         int writerSlot = Slots.slot("{full}".getBytes(StandardCharsets.UTF_8));
 
         fill(filler);
-        // Writes now fail (the first ones may still fit in space H2 had already claimed).
+        // Writes now fail, once the space the journal had already claimed is used up (RocksDB
+        // preallocates its WAL file in blocks of about 1.1 x a memtable, 16 MB: ~8,000 writes).
         List<String> errors = new ArrayList<>();
-        for (int i = 0; i < 5000 && errors.size() < 20; i++) {
+        for (int i = 0; i < 50_000 && errors.size() < 20; i++) {
           String key = "{full}" + i;
           long start = System.currentTimeMillis();
           try {

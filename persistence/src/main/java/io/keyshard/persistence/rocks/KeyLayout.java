@@ -49,6 +49,12 @@ final class KeyLayout {
     return seqNr == Long.MAX_VALUE ? endOf(persistenceId) : key(persistenceId, seqNr + 1);
   }
 
+  /** The persistence id of an events or snapshots key. */
+  static String idOf(byte[] key) {
+    int length = ByteBuffer.wrap(key, 0, 2).getShort() & 0xFFFF;
+    return new String(key, 2, length, StandardCharsets.UTF_8);
+  }
+
   static long seqNr(byte[] key) {
     return ByteBuffer.wrap(key, key.length - 8, 8).getLong();
   }

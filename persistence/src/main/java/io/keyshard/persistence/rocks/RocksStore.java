@@ -96,7 +96,9 @@ public final class RocksStore {
     }
     handleLock.writeLock().lock();
     try {
-      handles.close();
+      if (handles != null) {
+        handles.close();
+      }
     } finally {
       handleLock.writeLock().unlock();
     }
@@ -157,11 +159,19 @@ public final class RocksStore {
     return new Handles(db, cfs.get(1), cfs.get(2), cfs.get(3), List.copyOf(cfs));
   }
 
-  /** Closes and opens the database again: what DB::Resume does, which RocksJava lacks. */
+  /**
+   * Closes and opens the database again: what DB::Resume does, which RocksJava lacks. While the
+   * open fails (a disk still full) there are no handles: a reader gets
+   * JournalUnavailableException instead of a native call on a closed database (which crashed
+   * the JVM in a slot's recovery during JournalDiskFullTest).
+   */
   void reopen() throws RocksDBException {
     handleLock.writeLock().lock();
     try {
-      handles.close();
+      if (handles != null) {
+        handles.close();
+        handles = null;
+      }
       handles = openHandles();
     } finally {
       handleLock.writeLock().unlock();
@@ -177,7 +187,16 @@ public final class RocksStore {
     }
 
     Handles handles() {
-      return handles;
+      Handles h = handles;
+      if (h == null) {
+        // Only the writer resumes the store; a node whose slots are all recovering sends no
+        // write, so a reader asks it to try (at most every resume-interval; the op is empty).
+        writer.submit(new WriteOp.ResumeProbe());
+        throw new JournalUnavailableException(
+            "journal unavailable (reopening after a failed write), nothing was read or written",
+            null);
+      }
+      return h;
     }
 
     @Override
@@ -223,6 +242,82 @@ public final class RocksStore {
 
   public long blockCacheUsage() {
     return cache.getUsage();
+  }
+
+  /**
+   * Every persistence id that ever wrote an event (the keys of the highest family, which deletes
+   * never touch), in byte order: what a node wakes slots from when its index does not know them.
+   */
+  public List<String> persistenceIds() throws RocksDBException {
+    List<String> ids = new ArrayList<>();
+    try (Use use = use();
+        RocksIterator it = use.handles().db().newIterator(use.handles().highest())) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        ids.add(new String(it.key(), StandardCharsets.UTF_8));
+      }
+      it.status();
+    }
+    return ids;
+  }
+
+  /** What {@link #exportAll} hands over, in key order within each kind. */
+  public interface RawVisitor {
+    void event(RawRecords.Event event);
+
+    void snapshot(RawRecords.Snapshot snapshot);
+
+    void highest(String persistenceId, long seqNr);
+  }
+
+  /** Every event, then every snapshot, then every highest sequence number (the converter). */
+  public void exportAll(RawVisitor visitor) throws RocksDBException {
+    try (Use use = use();
+        RocksIterator events = use.handles().db().newIterator(use.handles().events());
+        RocksIterator snapshots = use.handles().db().newIterator(use.handles().snapshots());
+        RocksIterator highest = use.handles().db().newIterator(use.handles().highest())) {
+      for (events.seekToFirst(); events.isValid(); events.next()) {
+        byte[] key = events.key();
+        visitor.event(RawRecords.decodeEvent(KeyLayout.idOf(key), KeyLayout.seqNr(key), events.value()));
+      }
+      events.status();
+      for (snapshots.seekToFirst(); snapshots.isValid(); snapshots.next()) {
+        byte[] key = snapshots.key();
+        visitor.snapshot(
+            RawRecords.decodeSnapshot(KeyLayout.idOf(key), KeyLayout.seqNr(key), snapshots.value()));
+      }
+      snapshots.status();
+      for (highest.seekToFirst(); highest.isValid(); highest.next()) {
+        visitor.highest(new String(highest.key(), StandardCharsets.UTF_8), KeyLayout.seqNrOf(highest.value()));
+      }
+      highest.status();
+    }
+  }
+
+  /**
+   * Stores converted records as they are (same sequence numbers, bytes and times) and raises the
+   * highest sequence numbers to at least {@code highest}'s; through the writer, synced. For an
+   * empty store only: it does not check the fence (the converter refuses a non-empty target).
+   */
+  public CompletableFuture<Void> importRaw(List<RawRecords.Event> events,
+      List<RawRecords.Snapshot> snapshots, Map<String, Long> highest) {
+    return write(new WriteOp.Import(events, snapshots, highest));
+  }
+
+  /** Whether the store holds no event, snapshot or sequence number. */
+  public boolean isEmpty() throws RocksDBException {
+    try (Use use = use()) {
+      for (ColumnFamilyHandle cf : List.of(use.handles().events(), use.handles().snapshots(),
+          use.handles().highest())) {
+        try (RocksIterator it = use.handles().db().newIterator(cf)) {
+          it.seekToFirst();
+          if (it.isValid()) {
+            return false;
+          }
+          it.status();
+        }
+      }
+    }
+    return true;
   }
 
   long readHighestSeqNr(String persistenceId) throws RocksDBException {

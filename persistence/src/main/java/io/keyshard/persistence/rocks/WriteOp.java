@@ -68,6 +68,43 @@ abstract class WriteOp {
     }
   }
 
+  /** Converted records, stored as they are (RocksStore.importRaw). */
+  static final class Import extends WriteOp {
+    final List<RawRecords.Event> events;
+    final List<RawRecords.Snapshot> snapshots;
+    final Map<String, Long> highestSeqNrs;
+
+    Import(List<RawRecords.Event> events, List<RawRecords.Snapshot> snapshots,
+        Map<String, Long> highestSeqNrs) {
+      this.events = events;
+      this.snapshots = snapshots;
+      this.highestSeqNrs = highestSeqNrs;
+    }
+
+    @Override
+    void stage(WriteBatch batch, Handles h, HighestSeqNrs highest) throws RocksDBException {
+      Map<String, Long> top = new HashMap<>(highestSeqNrs);
+      for (RawRecords.Event e : events) {
+        batch.put(h.events(), KeyLayout.key(e.persistenceId(), e.seqNr()), RawRecords.encode(e));
+        top.merge(e.persistenceId(), e.seqNr(), Math::max);
+      }
+      for (RawRecords.Snapshot s : snapshots) {
+        batch.put(h.snapshots(), KeyLayout.key(s.persistenceId(), s.seqNr()), RawRecords.encode(s));
+      }
+      for (Map.Entry<String, Long> e : top.entrySet()) {
+        long seqNr = Math.max(e.getValue(), highest.get(e.getKey()));
+        batch.put(h.highest(), KeyLayout.idBytes(e.getKey()), KeyLayout.seqNrValue(seqNr));
+        highest.raise(e.getKey(), seqNr);
+      }
+    }
+  }
+
+  /** Writes nothing: makes the writer resume a store whose reopen failed (see RocksStore.Use). */
+  static final class ResumeProbe extends WriteOp {
+    @Override
+    void stage(WriteBatch batch, Handles h, HighestSeqNrs highest) {}
+  }
+
   /** Deletes an id's events up to a sequence number; its highest sequence number stays. */
   static final class DeleteEventsTo extends WriteOp {
     final String persistenceId;

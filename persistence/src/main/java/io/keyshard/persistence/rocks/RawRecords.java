@@ -1,0 +1,135 @@
+package io.keyshard.persistence.rocks;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The store's records field by field, without deserializing payloads: what a converter between
+ * this store and pekko-persistence-jdbc's tables copies (the same bytes, sequence numbers and
+ * times). The byte format is RecordCodec's, which stays the one definition of it; this class
+ * only reads and writes the same fields without a serializer.
+ */
+public final class RawRecords {
+  private RawRecords() {}
+
+  private static final int VERSION = 1;
+
+  /** A payload as its serializer wrote it. */
+  public record Payload(int serializerId, String manifest, byte[] bytes) {}
+
+  /** One journal event; {@code meta} may be null. */
+  public record Event(
+      String persistenceId,
+      long seqNr,
+      long writeTime,
+      long timestamp,
+      String writer,
+      String adapterManifest,
+      Payload payload,
+      List<String> tags,
+      Payload meta) {}
+
+  /** One snapshot; {@code meta} may be null. */
+  public record Snapshot(String persistenceId, long seqNr, long timestamp, Payload payload, Payload meta) {}
+
+  static byte[] encode(Event e) {
+    try (ByteArrayOutputStream buffer = new ByteArrayOutputStream(128);
+        DataOutputStream out = new DataOutputStream(buffer)) {
+      out.writeByte(VERSION);
+      out.writeLong(e.writeTime());
+      out.writeLong(e.timestamp());
+      out.writeUTF(e.writer());
+      out.writeUTF(e.adapterManifest());
+      write(out, e.payload());
+      out.writeInt(e.tags().size());
+      for (String tag : e.tags()) {
+        out.writeUTF(tag);
+      }
+      writeOptional(out, e.meta());
+      out.flush();
+      return buffer.toByteArray();
+    } catch (IOException x) {
+      throw new UncheckedIOException(x);
+    }
+  }
+
+  static Event decodeEvent(String persistenceId, long seqNr, byte[] value) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
+      checkVersion(in.readUnsignedByte());
+      long writeTime = in.readLong();
+      long timestamp = in.readLong();
+      String writer = in.readUTF();
+      String adapterManifest = in.readUTF();
+      Payload payload = read(in);
+      int tagCount = in.readInt();
+      List<String> tags = new ArrayList<>(tagCount);
+      for (int i = 0; i < tagCount; i++) {
+        tags.add(in.readUTF());
+      }
+      Payload meta = in.readUnsignedByte() == 1 ? read(in) : null;
+      return new Event(persistenceId, seqNr, writeTime, timestamp, writer, adapterManifest, payload, tags, meta);
+    } catch (IOException x) {
+      throw new UncheckedIOException(x);
+    }
+  }
+
+  static byte[] encode(Snapshot s) {
+    try (ByteArrayOutputStream buffer = new ByteArrayOutputStream(128);
+        DataOutputStream out = new DataOutputStream(buffer)) {
+      out.writeByte(VERSION);
+      out.writeLong(s.timestamp());
+      write(out, s.payload());
+      writeOptional(out, s.meta());
+      out.flush();
+      return buffer.toByteArray();
+    } catch (IOException x) {
+      throw new UncheckedIOException(x);
+    }
+  }
+
+  static Snapshot decodeSnapshot(String persistenceId, long seqNr, byte[] value) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
+      checkVersion(in.readUnsignedByte());
+      long timestamp = in.readLong();
+      Payload payload = read(in);
+      Payload meta = in.readUnsignedByte() == 1 ? read(in) : null;
+      return new Snapshot(persistenceId, seqNr, timestamp, payload, meta);
+    } catch (IOException x) {
+      throw new UncheckedIOException(x);
+    }
+  }
+
+  private static void write(DataOutputStream out, Payload p) throws IOException {
+    out.writeInt(p.serializerId());
+    out.writeUTF(p.manifest());
+    out.writeInt(p.bytes().length);
+    out.write(p.bytes());
+  }
+
+  private static void writeOptional(DataOutputStream out, Payload p) throws IOException {
+    if (p == null) {
+      out.writeByte(0);
+    } else {
+      out.writeByte(1);
+      write(out, p);
+    }
+  }
+
+  private static Payload read(DataInputStream in) throws IOException {
+    int serializerId = in.readInt();
+    String manifest = in.readUTF();
+    return new Payload(serializerId, manifest, in.readNBytes(in.readInt()));
+  }
+
+  private static void checkVersion(int version) {
+    if (version != VERSION) {
+      throw new IllegalStateException("unknown journal record version " + version);
+    }
+  }
+}
