@@ -53,7 +53,7 @@ public final class JournalRetention implements Extension {
   }
 
   public static JournalRetention get(ActorSystem<?> system) {
-    return system.extension(Id.INSTANCE);
+    return system.registerExtension(Id.INSTANCE);
   }
 
   private static final class Id extends ExtensionId<JournalRetention> {
