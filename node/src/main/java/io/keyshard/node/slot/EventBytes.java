@@ -21,7 +21,7 @@ import java.util.List;
  */
 public final class EventBytes {
   static final int PER_ARRAY = 2;
-  static final int PAYLOAD = 40;
+  static final int PAYLOAD = 30;
   static final int ROW = 120;
 
   private EventBytes() {}

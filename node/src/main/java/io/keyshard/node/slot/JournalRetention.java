@@ -16,6 +16,11 @@ public final class JournalRetention implements Extension {
 
   /** Fewest event bytes a slot journals between snapshots, whatever its state's size. */
   private final long snapshotMinBytes;
+  /**
+   * Event bytes beyond the data that the node's slots may hold together: a slot's floor is its
+   * share, so a few busy slots snapshot less often than thousands of tiny ones would need to.
+   */
+  private final long eventsBudget;
   /** How far back the journal must let a past moment be rebuilt (point-in-time backups). */
   private final Duration retain;
   /**
@@ -24,8 +29,10 @@ public final class JournalRetention implements Extension {
    */
   private final Duration fenceWindow;
 
-  public JournalRetention(long snapshotMinBytes, Duration retain, Duration fenceWindow) {
+  public JournalRetention(
+      long snapshotMinBytes, long eventsBudget, Duration retain, Duration fenceWindow) {
     this.snapshotMinBytes = snapshotMinBytes;
+    this.eventsBudget = eventsBudget;
     this.retain = retain;
     this.fenceWindow = fenceWindow;
   }
@@ -36,11 +43,23 @@ public final class JournalRetention implements Extension {
             ? c.getDuration("keyshard.journal.fence-window")
             : Duration.ZERO;
     return new JournalRetention(
-        c.getBytes("keyshard.journal.snapshot-min-bytes"), c.getDuration("keyshard.journal.retain"), fence);
+        c.getBytes("keyshard.journal.snapshot-min-bytes"),
+        c.getBytes("keyshard.journal.events-budget"),
+        c.getDuration("keyshard.journal.retain"),
+        fence);
   }
 
   public long snapshotMinBytes() {
     return snapshotMinBytes;
+  }
+
+  /**
+   * The floor of one slot's events between snapshots when {@code slotsWithData} slots share the
+   * budget: the node's events beyond its data stay within the budget (or snapshot-min-bytes per
+   * slot, when more slots hold data than the budget covers).
+   */
+  public long slotFloor(int slotsWithData) {
+    return Math.max(snapshotMinBytes, eventsBudget / Math.max(1, slotsWithData));
   }
 
   public Duration retain() {

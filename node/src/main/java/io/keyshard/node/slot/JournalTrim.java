@@ -7,8 +7,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.JournalProtocol.DeleteMessagesTo;
-import org.apache.pekko.persistence.SnapshotProtocol.DeleteSnapshots;
 import org.apache.pekko.persistence.Persistence;
+import org.apache.pekko.persistence.SnapshotProtocol.DeleteSnapshots;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotMetadata;
@@ -68,11 +68,11 @@ public final class JournalTrim {
   }
 
   /**
-   * Whether the events since the last snapshot outweigh {@code stateBytes} (and the floor):
+   * Whether the events since the last snapshot outweigh {@code stateBytes} and {@code floor}:
    * then a snapshot plus the events after it take at most about twice the state's bytes.
    */
-  public boolean outweighs(long stateBytes) {
-    return bytesSinceSnapshot > Math.max(retention.snapshotMinBytes(), stateBytes);
+  public boolean outweighs(long stateBytes, long floor) {
+    return bytesSinceSnapshot > Math.max(floor, stateBytes);
   }
 
   /** The entity decided to snapshot after the current event; counting starts again. */

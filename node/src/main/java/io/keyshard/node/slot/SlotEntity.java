@@ -591,8 +591,9 @@ public final class SlotEntity
 
   /**
    * A slot snapshots when the events it journaled since its last snapshot outweigh its state
-   * (by {@link EventBytes}' estimate against the state's maxmemory estimate, with the floor
-   * {@code keyshard.journal.snapshot-min-bytes}), so its journal holds about a snapshot plus as
+   * (by {@link EventBytes}' estimate against the state's maxmemory estimate, with a floor: the
+   * slot's share of {@code keyshard.journal.events-budget}, at least {@code snapshot-min-bytes}),
+   * so its journal holds about a snapshot plus as
    * many bytes of events whatever the key distribution, and a snapshot costs O(1) amortized per
    * journaled byte (docs/decisions/2026-12-06-bounded-journal.md). It also snapshots after
    * {@code max(snapshot-every, elements / 8)} events (the earlier rule, docs/decisions/
@@ -601,7 +602,8 @@ public final class SlotEntity
    */
   @Override
   public boolean shouldSnapshot(SlotState state, SlotEvent event, long sequenceNr) {
-    if (sequenceNr - lastSnapshotAt < snapshotInterval && !trim.outweighs(state.usedBytes())) {
+    long floor = trim.retention().slotFloor(settings.localSlots().memory().slotsWithData());
+    if (sequenceNr - lastSnapshotAt < snapshotInterval && !trim.outweighs(state.usedBytes(), floor)) {
       return false;
     }
     lastSnapshotAt = sequenceNr;

@@ -188,7 +188,7 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   @Override
   public boolean shouldSnapshot(State state, TxEvent event, long sequenceNr) {
     if (sinceSnapshot < SNAPSHOT_EVERY
-        && trim.bytesSinceSnapshot() <= Math.max(SNAPSHOT_MIN_BYTES, pendingBytes(state))) {
+        && !trim.outweighs(pendingBytes(state), SNAPSHOT_MIN_BYTES)) {
       return false;
     }
     sinceSnapshot = 0;
