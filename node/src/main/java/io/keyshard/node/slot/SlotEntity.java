@@ -31,6 +31,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.DeleteEventsCompleted;
 import org.apache.pekko.persistence.typed.DeleteEventsFailed;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsCompleted;
 import org.apache.pekko.persistence.typed.DeleteSnapshotsFailed;
 import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.JournalPersistRejected;
@@ -585,6 +586,8 @@ public final class SlotEntity
         .onSignal(DeleteEventsFailed.class, (state, d) -> trim.deleteFailed("events", d.getFailure()))
         .onSignal(
             DeleteSnapshotsFailed.class, (state, d) -> trim.deleteFailed("snapshots", d.getFailure()))
+        // Handled, so that Pekko does not report the answer as an unhandled message.
+        .onSignal(DeleteSnapshotsCompleted.class, (state, d) -> {})
         .onSignal(PostStop.instance(), state -> settings.localSlots().stopped(slot, ctx.getSelf()))
         .build();
   }

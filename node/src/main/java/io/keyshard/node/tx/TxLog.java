@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.typed.DeleteEventsCompleted;
 import org.apache.pekko.persistence.typed.DeleteEventsFailed;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsCompleted;
 import org.apache.pekko.persistence.typed.DeleteSnapshotsFailed;
 import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.JournalPersistRejected;
@@ -144,6 +145,8 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
         .onSignal(DeleteEventsFailed.class, (state, d) -> trim.deleteFailed("events", d.getFailure()))
         .onSignal(
             DeleteSnapshotsFailed.class, (state, d) -> trim.deleteFailed("snapshots", d.getFailure()))
+        // Handled, so that Pekko does not report the answer as an unhandled message.
+        .onSignal(DeleteSnapshotsCompleted.class, (state, d) -> {})
         .build();
   }
 
