@@ -1,6 +1,7 @@
 package io.keyshard.node.slot;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -14,6 +15,7 @@ public final class MemoryAccountant {
   private final AtomicLongArray volatileKeys = new AtomicLongArray(16384);
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong evicted = new AtomicLong();
+  private final AtomicInteger slotsWithData = new AtomicInteger();
   private final AtomicLong expired = new AtomicLong();
 
   /** Estimated bytes of every key and value held by the slots running here. */
@@ -45,8 +47,17 @@ public final class MemoryAccountant {
   }
 
   void publish(int slot, long used, long volatileCount) {
-    total.addAndGet(used - bytes.getAndSet(slot, used));
+    long before = bytes.getAndSet(slot, used);
+    total.addAndGet(used - before);
+    if ((before > 0) != (used > 0)) {
+      slotsWithData.addAndGet(used > 0 ? 1 : -1);
+    }
     volatileKeys.set(slot, volatileCount);
+  }
+
+  /** Running slots that hold data: how many share the journal's budget for events. */
+  public int slotsWithData() {
+    return slotsWithData.get();
   }
 
   /**

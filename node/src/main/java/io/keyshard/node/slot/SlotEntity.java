@@ -29,18 +29,23 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.persistence.typed.DeleteEventsCompleted;
+import org.apache.pekko.persistence.typed.DeleteEventsFailed;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsCompleted;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsFailed;
 import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.RecoveryFailed;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
+import org.apache.pekko.persistence.typed.SnapshotFailed;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -297,6 +302,7 @@ public final class SlotEntity
   private final BlockedClients blockedClients;
   private final Watches watches;
   private final TxParticipant tx;
+  private final JournalTrim trim;
 
   private SlotEntity(
       int slot,
@@ -344,6 +350,7 @@ public final class SlotEntity
     this.tx =
         new TxParticipant(
             slot, effects, runner, groupCommit, registration, blockedClients, eviction, this::afterWrite);
+    this.trim = new JournalTrim(id, ctx);
     settings.localSlots().started(slot, epoch, ctx.getSelf());
   }
 
@@ -470,6 +477,7 @@ public final class SlotEntity
     tx.journalFailed();
     watches.journalFailed();
     expiry.cancel();
+    trim.restart();
   }
 
   private ReplyEffect<SlotEvent, SlotState> onStats(SlotState state, GetStats cmd) {
@@ -534,6 +542,8 @@ public final class SlotEntity
                 // Not applied yet: a replayed event (those a command emitted were applied then).
                 state.apply(event, System.currentTimeMillis());
               }
+              // Replayed events are counted too: they are the ones after the recovered snapshot.
+              trim.journaled(EventBytes.of(event));
               return state;
             });
   }
@@ -565,25 +575,42 @@ public final class SlotEntity
             (state, f) -> {
               ctx.getLog().warn("Recovery of slot {} failed, retrying: {}", slot, String.valueOf(f.getFailure()));
               settings.journal().recoveryFailed(slot);
+              trim.restart();
             })
+        .onSignal(SnapshotCompleted.class, (state, s) -> trim.snapshotSaved(s.metadata()))
+        .onSignal(
+            SnapshotFailed.class,
+            (state, s) ->
+                ctx.getLog().warn("Snapshot of slot {} failed: {}", slot, String.valueOf(s.getFailure())))
+        .onSignal(DeleteEventsCompleted.class, (state, d) -> trim.eventsDeleted(d.toSequenceNr()))
+        .onSignal(DeleteEventsFailed.class, (state, d) -> trim.deleteFailed("events", d.getFailure()))
+        .onSignal(
+            DeleteSnapshotsFailed.class, (state, d) -> trim.deleteFailed("snapshots", d.getFailure()))
+        // Handled, so that Pekko does not report the answer as an unhandled message.
+        .onSignal(DeleteSnapshotsCompleted.class, (state, d) -> {})
         .onSignal(PostStop.instance(), state -> settings.localSlots().stopped(slot, ctx.getSelf()))
         .build();
   }
 
   /**
-   * Snapshots follow the size of the state (docs/decisions/2026-11-22-events-snapshots-and-
-   * formats.md): a slot snapshots once the events since its last snapshot reach
-   * {@code max(snapshot-every, elements / 8)}, elements counting each member of a collection.
-   * So a small slot replays at most snapshot-every events, and a slot holding a sorted set of a
-   * million members is not rewritten every thousand writes: snapshot cost stays O(1) per event
-   * amortized, and replay stays O(state).
+   * A slot snapshots when the events it journaled since its last snapshot outweigh its state
+   * (by {@link EventBytes}' estimate against the state's maxmemory estimate, with a floor: the
+   * slot's share of {@code keyshard.journal.events-budget}, at least {@code snapshot-min-bytes}),
+   * so its journal holds about a snapshot plus as
+   * many bytes of events whatever the key distribution, and a snapshot costs O(1) amortized per
+   * journaled byte (docs/decisions/2026-12-06-bounded-journal.md). It also snapshots after
+   * {@code max(snapshot-every, elements / 8)} events (the earlier rule, docs/decisions/
+   * 2026-11-22-events-snapshots-and-formats.md), which bounds how many events a recovery replays
+   * when they are tiny. Once the snapshot is saved, {@link JournalTrim} deletes what it covers.
    */
   @Override
   public boolean shouldSnapshot(SlotState state, SlotEvent event, long sequenceNr) {
-    if (sequenceNr - lastSnapshotAt < snapshotInterval) {
+    long floor = trim.retention().slotFloor(settings.localSlots().memory().slotsWithData());
+    if (sequenceNr - lastSnapshotAt < snapshotInterval && !trim.outweighs(state.usedBytes(), floor)) {
       return false;
     }
     lastSnapshotAt = sequenceNr;
+    trim.snapshotting();
     return true;
   }
 
@@ -596,20 +623,6 @@ public final class SlotEntity
     snapshotInterval = Math.max(settings.snapshotEvery(), state.elementCount() / 8);
   }
 
-  /**
-   * Pekko deletes events only after the snapshots of a retention criterion: one every
-   * {@link #RETENTION_FACTOR} times snapshot-every events keeps the journal of a busy slot
-   * bounded (events older than two such periods go), while {@link #shouldSnapshot} decides how
-   * much a recovery replays.
-   */
-  @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery() * RETENTION_FACTOR, 2)
-        .withDeleteEventsOnSnapshot();
-  }
-
-  static final int RETENTION_FACTOR = 100;
-
   @Override
   public SnapshotAdapter<SlotState> snapshotAdapter() {
     return new SnapshotAdapter<>() {
@@ -621,6 +634,7 @@ public final class SlotEntity
 
       @Override
       public SlotState fromJournal(Object from) {
+        trim.restart(); // recovery counts the events after this snapshot
         return SlotState.fromSnapshot((SlotSnapshot) from, System.currentTimeMillis());
       }
     };

@@ -1,6 +1,8 @@
 package io.keyshard.node.tx;
 
 import io.keyshard.node.CborSerializable;
+import io.keyshard.node.slot.EventBytes;
+import io.keyshard.node.slot.JournalTrim;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.persistence.TxEvent;
 import java.util.ArrayList;
@@ -9,16 +11,21 @@ import java.util.TreeMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.DeleteEventsCompleted;
+import org.apache.pekko.persistence.typed.DeleteEventsFailed;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsCompleted;
+import org.apache.pekko.persistence.typed.DeleteSnapshotsFailed;
 import org.apache.pekko.persistence.typed.JournalPersistFailed;
 import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
+import org.apache.pekko.persistence.typed.SnapshotCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -47,6 +54,18 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
 
   private final List<Waiting> batch = new ArrayList<>();
   private final ActorRef<Command> self;
+  private final JournalTrim trim;
+  /** Records journaled since the last snapshot (recovery replays at most this many). */
+  private long sinceSnapshot;
+
+  /** Records between snapshots at most, as under the count-based retention before. */
+  static final int SNAPSHOT_EVERY = 1000;
+
+  /**
+   * Journal bytes between snapshots at least: the log is one entity per node, and its snapshot
+   * (the pending transactions) is small, so a larger floor than a slot's costs nothing.
+   */
+  static final long SNAPSHOT_MIN_BYTES = 1 << 20;
 
   /** Mutable, owned by the actor; snapshots copy it into {@link TxEvent.TxLogSnapshot}. */
   public static final class State {
@@ -55,15 +74,15 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   }
 
   public static Behavior<Command> create(String nodeId) {
-    return Behaviors.setup(
-        ctx -> new TxLog(PersistenceId.ofUniqueId("txlog-" + nodeId), ctx.getSelf()));
+    return Behaviors.setup(ctx -> new TxLog(PersistenceId.ofUniqueId("txlog-" + nodeId), ctx));
   }
 
-  private TxLog(PersistenceId id, ActorRef<Command> self) {
+  private TxLog(PersistenceId id, ActorContext<Command> ctx) {
     // A failed journal write restarts the log (recovery shows what was written); what was not
     // sent yet is dropped, and its transactions time out and abort, having changed nothing.
     super(id, SlotEntity.JOURNAL_BACKOFF);
-    this.self = self;
+    this.self = ctx.getSelf();
+    this.trim = new JournalTrim(id, ctx);
   }
 
   @Override
@@ -117,11 +136,24 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
+        .onSignal(JournalPersistFailed.class, (state, f) -> journalFailed())
+        .onSignal(JournalPersistRejected.class, (state, f) -> journalFailed())
+        // A snapshot holds every pending transaction, so the records it covers may go (with
+        // keyshard.journal.retain, once it is old enough): recovery needs nothing else.
+        .onSignal(SnapshotCompleted.class, (state, s) -> trim.snapshotSaved(s.metadata()))
+        .onSignal(DeleteEventsCompleted.class, (state, d) -> trim.eventsDeleted(d.toSequenceNr()))
+        .onSignal(DeleteEventsFailed.class, (state, d) -> trim.deleteFailed("events", d.getFailure()))
         .onSignal(
-            JournalPersistFailed.class, (state, f) -> batch.clear())
-        .onSignal(
-            JournalPersistRejected.class, (state, f) -> batch.clear())
+            DeleteSnapshotsFailed.class, (state, d) -> trim.deleteFailed("snapshots", d.getFailure()))
+        // Handled, so that Pekko does not report the answer as an unhandled message.
+        .onSignal(DeleteSnapshotsCompleted.class, (state, d) -> {})
         .build();
+  }
+
+  private void journalFailed() {
+    batch.clear();
+    trim.restart();
+    sinceSnapshot = 0;
   }
 
   @Override
@@ -131,6 +163,7 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
         .onEvent(
             TxEvent.TxPrepared.class,
             (state, e) -> {
+              count(e);
               state.pending.put(e.txId(), e);
               state.maxTxId = Math.max(state.maxTxId, e.txId());
               return state;
@@ -138,15 +171,40 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
         .onEvent(
             TxEvent.TxCompleted.class,
             (state, e) -> {
+              count(e);
               state.pending.remove(e.txId());
               return state;
             })
         .build();
   }
 
+  private void count(TxEvent e) {
+    sinceSnapshot++;
+    trim.journaled(EventBytes.of(e));
+  }
+
+  /**
+   * Every {@link #SNAPSHOT_EVERY} records, or sooner when the records since the last snapshot
+   * outweigh the pending transactions (and {@link #SNAPSHOT_MIN_BYTES}): large transactions must
+   * not pile up a thousand at a time (docs/decisions/2026-12-06-bounded-journal.md).
+   */
   @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(1000, 2).withDeleteEventsOnSnapshot();
+  public boolean shouldSnapshot(State state, TxEvent event, long sequenceNr) {
+    if (sinceSnapshot < SNAPSHOT_EVERY
+        && !trim.outweighs(pendingBytes(state), SNAPSHOT_MIN_BYTES)) {
+      return false;
+    }
+    sinceSnapshot = 0;
+    trim.snapshotting();
+    return true;
+  }
+
+  private static long pendingBytes(State state) {
+    long n = 0;
+    for (TxEvent.TxPrepared p : state.pending.values()) {
+      n += EventBytes.of(p);
+    }
+    return n;
   }
 
   @Override
@@ -159,6 +217,8 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
 
       @Override
       public State fromJournal(Object from) {
+        trim.restart(); // recovery counts the records after this snapshot
+        sinceSnapshot = 0;
         TxEvent.TxLogSnapshot snap = (TxEvent.TxLogSnapshot) from;
         State s = new State();
         s.maxTxId = snap.maxTxId();

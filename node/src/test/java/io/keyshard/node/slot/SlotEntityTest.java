@@ -38,7 +38,10 @@ class SlotEntityTest {
                       "pekko.actor.serialize-messages = on\n"
                           + "pekko.actor.provider = local\n"
                           + "pekko.persistence.testkit.events.serialize = on\n"
-                          + "pekko.persistence.testkit.snapshots.serialize = on"))
+                          + "pekko.persistence.testkit.snapshots.serialize = on\n"
+                          // These tests look at every snapshot a slot takes; deleting the older
+                          // ones is BoundedJournalTest's subject.
+                          + "keyshard.journal.retain = 1h"))
               .withFallback(ConfigFactory.load()));
   private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
   private static final org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit snapshots =

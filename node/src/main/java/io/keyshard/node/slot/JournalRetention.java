@@ -1,0 +1,86 @@
+package io.keyshard.node.slot;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * The node's journal-retention settings ({@code keyshard.journal.*}, see
+ * docs/decisions/2026-12-06-bounded-journal.md), read once per actor system. An extension rather
+ * than a field of {@link SlotEntity.Settings} because the transaction log needs them too, and
+ * every node of a JVM (tests, {@code NodeRunner}'s incarnations) has its own system.
+ */
+public final class JournalRetention implements Extension {
+
+  /** Fewest event bytes a slot journals between snapshots, whatever its state's size. */
+  private final long snapshotMinBytes;
+  /**
+   * Event bytes beyond the data that the node's slots may hold together: a slot's floor is its
+   * share, so a few busy slots snapshot less often than thousands of tiny ones would need to.
+   */
+  private final long eventsBudget;
+  /** How far back the journal must let a past moment be rebuilt (point-in-time backups). */
+  private final Duration retain;
+  /**
+   * Cluster mode: how long an event stays in the shared journal at least, so that its row
+   * still fences an old owner that wakes up (the journal's key only rejects rows that exist).
+   */
+  private final Duration fenceWindow;
+
+  public JournalRetention(
+      long snapshotMinBytes, long eventsBudget, Duration retain, Duration fenceWindow) {
+    this.snapshotMinBytes = snapshotMinBytes;
+    this.eventsBudget = eventsBudget;
+    this.retain = retain;
+    this.fenceWindow = fenceWindow;
+  }
+
+  static JournalRetention fromConfig(Config c) {
+    Duration fence =
+        c.getBoolean("keyshard.cluster.enabled")
+            ? c.getDuration("keyshard.journal.fence-window")
+            : Duration.ZERO;
+    return new JournalRetention(
+        c.getBytes("keyshard.journal.snapshot-min-bytes"),
+        c.getBytes("keyshard.journal.events-budget"),
+        c.getDuration("keyshard.journal.retain"),
+        fence);
+  }
+
+  public long snapshotMinBytes() {
+    return snapshotMinBytes;
+  }
+
+  /**
+   * The floor of one slot's events between snapshots when {@code slotsWithData} slots share the
+   * budget: the node's events beyond its data stay within the budget (or snapshot-min-bytes per
+   * slot, when more slots hold data than the budget covers).
+   */
+  public long slotFloor(int slotsWithData) {
+    return Math.max(snapshotMinBytes, eventsBudget / Math.max(1, slotsWithData));
+  }
+
+  public Duration retain() {
+    return retain;
+  }
+
+  /** How old a snapshot must be before the events and snapshots below it may go. */
+  public long keepMillis() {
+    return Math.max(retain.toMillis(), fenceWindow.toMillis());
+  }
+
+  public static JournalRetention get(ActorSystem<?> system) {
+    return system.registerExtension(Id.INSTANCE);
+  }
+
+  private static final class Id extends ExtensionId<JournalRetention> {
+    static final Id INSTANCE = new Id();
+
+    @Override
+    public JournalRetention createExtension(ActorSystem<?> system) {
+      return fromConfig(system.settings().config());
+    }
+  }
+}
