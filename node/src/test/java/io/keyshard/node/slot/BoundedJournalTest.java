@@ -30,16 +30,27 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The journal stays bounded (docs/decisions/2026-12-06-bounded-journal.md): a node on the
- * embedded H2 journal takes many overwrites spread over many slots, and after a clean stop its
- * journal rows and snapshots are counted through JDBC on the same file; then every key must
- * read back after a restart.
+ * The journal stays bounded (docs/decisions/2026-12-06-bounded-journal.md): a node on a
+ * pekko-persistence-jdbc journal (an H2 file, the tables cluster mode uses on PostgreSQL) takes
+ * many overwrites spread over many slots, and after a clean stop its journal rows and snapshots
+ * are counted through JDBC on the same file; then every key must read back after a restart.
  */
 class BoundedJournalTest {
   private static final long FLOOR = 4096; // keyshard.journal.snapshot-min-bytes's default
   private static final long BUDGET = 32L << 20; // keyshard.journal.events-budget's default
 
   @TempDir Path dir;
+
+  private static final String JOURNAL_URL = "pekko-persistence-jdbc.shared-databases.keyshard.db.url";
+
+  /** The H2 journal of earlier standalone nodes, chosen by its url (the default is RocksDB). */
+  private static String h2Url(Path dir) {
+    return "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;RETENTION_TIME=1000";
+  }
+
+  private static Map<String, Object> onH2(Path dir) {
+    return Map.of(JOURNAL_URL, h2Url(dir));
+  }
 
   @Test
   @Timeout(value = 900, unit = TimeUnit.SECONDS)
@@ -58,7 +69,7 @@ class BoundedJournalTest {
     Map<String, byte[]> expected = new HashMap<>();
     long started = System.currentTimeMillis();
     long t0 = System.nanoTime();
-    try (TestNode node = TestNode.start(dir, Map.of());
+    try (TestNode node = TestNode.start(dir, onH2(dir));
         Jedis j = new Jedis("127.0.0.1", node.port(), 30_000)) {
       Random random = new Random(keys);
       Pipeline p = j.pipelined();
@@ -104,7 +115,7 @@ class BoundedJournalTest {
     assertTrue(j.minWriteTimestamp >= started - 1000 && j.maxWriteTimestamp <= System.currentTimeMillis(),
         "write_timestamp " + j.minWriteTimestamp + ".." + j.maxWriteTimestamp + ", test began " + started);
 
-    try (TestNode again = TestNode.start(dir, Map.of());
+    try (TestNode again = TestNode.start(dir, onH2(dir));
         Jedis c = new Jedis("127.0.0.1", again.port(), 30_000)) {
       // DBSIZE asks every slot, so they all recover; on this busy machine a slot may take longer
       // than the request timeout to recover (TRYAGAIN: nothing was run, so a read may retry).
@@ -145,6 +156,7 @@ class BoundedJournalTest {
             TestNode.start(
                 dir,
                 Map.of(
+                    JOURNAL_URL, h2Url(dir),
                     "keyshard.journal.retain", retainMillis + "ms",
                     // One slot holds data: without this it alone would have the whole budget.
                     "keyshard.journal.events-budget", "4KiB"));
