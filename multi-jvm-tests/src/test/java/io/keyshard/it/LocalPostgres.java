@@ -20,6 +20,10 @@ public final class LocalPostgres {
             .setDataDirectory(dir)
             .setCleanDataDirectory(false)
             .setPort(Integer.parseInt(args[1]))
+            // zonky turns synchronous_commit off for speed; a commit must wait for its WAL flush
+            // here, or a cluster on it is not durable (Keyshard's own connections also ask for it
+            // when appendfsync is always, the default).
+            .setServerConfig("synchronous_commit", "on")
             .start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
