@@ -64,6 +64,22 @@ public final class JdbcEngine implements JournalEngine {
     SchemaUtils.createIfNotExists("jdbc-journal", system)
         .toCompletableFuture()
         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    try (Connection c = connect()) {
+      JournalFence.install(c);
+    } catch (SQLException e) {
+      // Without the fence an old owner of a slot could write into a trimmed range: refuse to
+      // run rather than journal unfenced.
+      throw new IllegalStateException(
+          "could not install the journal's second-writer fence (a trigger on event_journal) in "
+              + url + ": " + e.getMessage()
+              + "; Keyshard's database user needs to create functions and triggers there",
+          e);
+    }
+  }
+
+  private Connection connect() throws SQLException {
+    return DriverManager.getConnection(
+        url, config.getString(DB + ".user"), config.getString(DB + ".password"));
   }
 
   @Override
@@ -125,8 +141,7 @@ public final class JdbcEngine implements JournalEngine {
     if (!url.startsWith("jdbc:h2:")) {
       return;
     }
-    try (Connection c =
-            DriverManager.getConnection(url, config.getString(DB + ".user"), config.getString(DB + ".password"));
+    try (Connection c = connect();
         Statement st = c.createStatement()) {
       st.execute("SHUTDOWN COMPACT");
     } catch (SQLException e) {

@@ -163,11 +163,19 @@ final class JdbcJournalStore implements JournalStore {
     return s == null ? "" : s;
   }
 
-  /** Creates pekko-persistence-jdbc's tables (its own PostgreSQL script) if they are missing. */
+  /**
+   * Creates pekko-persistence-jdbc's tables (its own PostgreSQL script) if they are missing, and
+   * the second-writer fence (JournalFence).
+   */
   void createTables() throws SQLException, IOException {
-    if (hasTables()) {
-      return;
+    if (!hasTables()) {
+      createSchema();
     }
+    // Also on existing tables: the rows written here are fenced as a node's are (PostgreSQL).
+    JournalFence.install(c);
+  }
+
+  private void createSchema() throws SQLException, IOException {
     if (!url.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException("a JDBC target must be PostgreSQL: " + url);
     }
