@@ -24,8 +24,9 @@ public final class JournalRetention implements Extension {
   /** How far back the journal must let a past moment be rebuilt (point-in-time backups). */
   private final Duration retain;
   /**
-   * Cluster mode: how long an event stays in the shared journal at least, so that its row
-   * still fences an old owner that wakes up (the journal's key only rejects rows that exist).
+   * Cluster mode: how long an event stays in the shared journal at least. 0 by default: the
+   * journal's trigger (journal/JournalFence) fences an old owner that wakes up at any age, so
+   * no event has to stay for its row to collide with the old owner's.
    */
   private final Duration fenceWindow;
 
