@@ -202,38 +202,59 @@ final class JdbcJournalStore implements JournalStore {
   }
 
   private void insertEvents(List<RawRecords.Event> events, boolean deleted) throws SQLException {
+    insertAll(
+        "INSERT INTO \"event_journal\" (\"deleted\", \"persistence_id\", \"sequence_number\","
+            + " \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_ser_id\","
+            + " \"event_ser_manifest\", \"event_payload\", \"meta_ser_id\", \"meta_ser_manifest\","
+            + " \"meta_payload\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        st -> {
+          for (RawRecords.Event e : events) {
+            if (!e.tags().isEmpty()) {
+              throw new IllegalStateException("tagged event " + e.persistenceId() + "/" + e.seqNr()
+                  + ": tags are not converted");
+            }
+            st.setBoolean(1, deleted);
+            st.setString(2, e.persistenceId());
+            st.setLong(3, e.seqNr());
+            st.setString(4, e.writer());
+            st.setLong(5, e.timestamp());
+            st.setString(6, e.adapterManifest());
+            setPayload(st, 7, e.payload());
+            setPayload(st, 10, e.meta());
+            st.addBatch();
+          }
+        });
+  }
+
+  @Override
+  public void writeSnapshots(List<RawRecords.Snapshot> snapshots) throws SQLException {
+    insertAll(
+        "INSERT INTO \"snapshot\" (\"persistence_id\", \"sequence_number\", \"created\","
+            + " \"snapshot_ser_id\", \"snapshot_ser_manifest\", \"snapshot_payload\", \"meta_ser_id\","
+            + " \"meta_ser_manifest\", \"meta_payload\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        st -> {
+          for (RawRecords.Snapshot s : snapshots) {
+            st.setString(1, s.persistenceId());
+            st.setLong(2, s.seqNr());
+            st.setLong(3, s.timestamp());
+            setPayload(st, 4, s.payload());
+            setPayload(st, 7, s.meta());
+            st.addBatch();
+          }
+        });
+  }
+
+  /** Fills a statement's batch. */
+  @FunctionalInterface
+  private interface Rows {
+    void add(PreparedStatement st) throws SQLException;
+  }
+
+  /** One statement's batch in one transaction: all of it is stored, or none. */
+  private void insertAll(String sql, Rows rows) throws SQLException {
     c.setAutoCommit(false);
-    try (PreparedStatement st =
-        c.prepareStatement(
-            "INSERT INTO \"event_journal\" (\"deleted\", \"persistence_id\", \"sequence_number\","
-                + " \"writer\", \"write_timestamp\", \"adapter_manifest\", \"event_ser_id\","
-                + " \"event_ser_manifest\", \"event_payload\", \"meta_ser_id\", \"meta_ser_manifest\","
-                + " \"meta_payload\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      for (RawRecords.Event e : events) {
-        if (!e.tags().isEmpty()) {
-          throw new IllegalStateException("tagged event " + e.persistenceId() + "/" + e.seqNr()
-              + ": tags are not converted");
-        }
-        st.setBoolean(1, deleted);
-        st.setString(2, e.persistenceId());
-        st.setLong(3, e.seqNr());
-        st.setString(4, e.writer());
-        st.setLong(5, e.timestamp());
-        st.setString(6, e.adapterManifest());
-        st.setInt(7, e.payload().serializerId());
-        st.setString(8, e.payload().manifest());
-        st.setBytes(9, e.payload().bytes());
-        if (e.meta() == null) {
-          st.setNull(10, Types.INTEGER);
-          st.setNull(11, Types.VARCHAR);
-          st.setNull(12, Types.BINARY);
-        } else {
-          st.setInt(10, e.meta().serializerId());
-          st.setString(11, e.meta().manifest());
-          st.setBytes(12, e.meta().bytes());
-        }
-        st.addBatch();
-      }
+    try (PreparedStatement st = c.prepareStatement(sql)) {
+      rows.add(st);
       st.executeBatch();
       c.commit();
     } catch (SQLException | RuntimeException e) {
@@ -244,39 +265,16 @@ final class JdbcJournalStore implements JournalStore {
     }
   }
 
-  @Override
-  public void writeSnapshots(List<RawRecords.Snapshot> snapshots) throws SQLException {
-    c.setAutoCommit(false);
-    try (PreparedStatement st =
-        c.prepareStatement(
-            "INSERT INTO \"snapshot\" (\"persistence_id\", \"sequence_number\", \"created\","
-                + " \"snapshot_ser_id\", \"snapshot_ser_manifest\", \"snapshot_payload\", \"meta_ser_id\","
-                + " \"meta_ser_manifest\", \"meta_payload\") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      for (RawRecords.Snapshot s : snapshots) {
-        st.setString(1, s.persistenceId());
-        st.setLong(2, s.seqNr());
-        st.setLong(3, s.timestamp());
-        st.setInt(4, s.payload().serializerId());
-        st.setString(5, s.payload().manifest());
-        st.setBytes(6, s.payload().bytes());
-        if (s.meta() == null) {
-          st.setNull(7, Types.INTEGER);
-          st.setNull(8, Types.VARCHAR);
-          st.setNull(9, Types.BINARY);
-        } else {
-          st.setInt(7, s.meta().serializerId());
-          st.setString(8, s.meta().manifest());
-          st.setBytes(9, s.meta().bytes());
-        }
-        st.addBatch();
-      }
-      st.executeBatch();
-      c.commit();
-    } catch (SQLException | RuntimeException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(true);
+  /** A serialized payload's three columns from {@code at}: id, manifest, bytes (null: all null). */
+  private static void setPayload(PreparedStatement st, int at, RawRecords.Payload p) throws SQLException {
+    if (p == null) {
+      st.setNull(at, Types.INTEGER);
+      st.setNull(at + 1, Types.VARCHAR);
+      st.setNull(at + 2, Types.BINARY);
+    } else {
+      st.setInt(at, p.serializerId());
+      st.setString(at + 1, p.manifest());
+      st.setBytes(at + 2, p.bytes());
     }
   }
 
