@@ -28,11 +28,9 @@ public final class RocksJournal extends AsyncWriteJournal {
   private final ExecutionContext reads;
 
   public RocksJournal(Config config) {
-    Config storeConfig =
-        context().system().settings().config().getConfig(config.getString("store"));
     this.codec = new RecordCodec((ExtendedActorSystem) context().system());
     this.reads = context().dispatcher();
-    this.store = RocksStore.acquire(RocksSettings.from(storeConfig));
+    this.store = RocksStore.acquireFor(context().system(), config);
   }
 
   @Override

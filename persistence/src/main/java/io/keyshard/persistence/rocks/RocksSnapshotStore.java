@@ -28,11 +28,9 @@ public final class RocksSnapshotStore extends SnapshotStore {
   private final ExecutionContext reads;
 
   public RocksSnapshotStore(Config config) {
-    Config storeConfig =
-        context().system().settings().config().getConfig(config.getString("store"));
     this.codec = new RecordCodec((ExtendedActorSystem) context().system());
     this.reads = context().dispatcher();
-    this.store = RocksStore.acquire(RocksSettings.from(storeConfig));
+    this.store = RocksStore.acquireFor(context().system(), config);
   }
 
   @Override

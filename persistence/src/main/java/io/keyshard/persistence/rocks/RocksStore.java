@@ -1,5 +1,6 @@
 package io.keyshard.persistence.rocks;
 
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.pekko.actor.ActorSystem;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
@@ -58,6 +60,12 @@ public final class RocksStore {
   private final GroupCommitWriter writer;
   private volatile Handles handles;
   private int users;
+
+  /** The store a plugin's config section names in its {@code store} key, acquired for it. */
+  static RocksStore acquireFor(ActorSystem system, Config pluginConfig) {
+    return acquire(
+        RocksSettings.from(system.settings().config().getConfig(pluginConfig.getString("store"))));
+  }
 
   /** Opens the store of settings.dir(), or joins it if this JVM has it open already. */
   public static RocksStore acquire(RocksSettings settings) {
