@@ -102,7 +102,7 @@ public final class Router {
   public Route route(byte[][] argv) {
     Reply invalid = table.check(argv);
     if (invalid != null) {
-      return new Route(invalid, null, null, null, false);
+      return new Route(invalid, null, null, null, null, false);
     }
     CommandSpec top = table.lookup(argv[0]);
     CommandSpec spec = table.resolve(argv);
@@ -113,7 +113,8 @@ public final class Router {
             && evictor.over()
             && evictor.evicts()
             && (top.flags().contains(CommandFlags.DENYOOM) || top.name().equals("exec"));
-    return new Route(null, top, spec, slotsOf(argv, table.keyPositions(spec, argv)), evictFirst);
+    return new Route(
+        null, top, spec, commands.get(top.name()), slotsOf(argv, table.keyPositions(spec, argv)), evictFirst);
   }
 
   private volatile Evictor evictor;
@@ -145,8 +146,8 @@ public final class Router {
   }
 
   /** Inside MULTI, as Redis: queueing takes memory too, so any other command is refused. */
-  private boolean queuesInMulti(Session s, CommandSpec top) {
-    return s.multi != null && !commands.get(top.name()).has(Trait.TAKEN_IN_MULTI_WHEN_OOM);
+  private static boolean queuesInMulti(Session s, Binding binding) {
+    return s.multi != null && !binding.has(Trait.TAKEN_IN_MULTI_WHEN_OOM);
   }
 
   /** Redis's is_denyoom_command: denyoom, or an EXEC whose queue holds a denyoom command. */
@@ -211,7 +212,7 @@ public final class Router {
       return done(verdict.reply());
     }
     Evictor ev = evictor;
-    if (ev != null && ev.over() && (denyoom(s, top) || queuesInMulti(s, top))) {
+    if (ev != null && ev.over() && (denyoom(s, top) || queuesInMulti(s, route.binding()))) {
       if (route.evictFirst()) {
         // Evict by the policy first (this request runs alone, see keepsOrder), then run.
         return ev.makeRoom()
@@ -241,7 +242,7 @@ public final class Router {
     if (redirect.refuses()) {
       ClusterView.Node owner = slots.size() == 1 ? view.table().owner(slots.first()) : null;
       CommandSpec top = route.top();
-      Kind kind = commands.get(top.name()).kind();
+      Kind kind = route.binding().kind();
       boolean plainKeyed = kind != Kind.BLOCKING && !kind.atConnection();
       if (proxy != null && owner != null && s.multi == null && plainKeyed) {
         // Proxy mode: run it on the owner, for clients that do not follow MOVED.
@@ -280,7 +281,7 @@ public final class Router {
   private CompletionStage<Reply> afterMemoryCheck(Session s, byte[][] argv, Route route) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
-    Binding binding = commands.get(top.name());
+    Binding binding = route.binding();
     if (s.multi != null && !binding.has(Trait.ACTS_ON_MULTI)) {
       s.multi.add(argv);
       return done(Reply.QUEUED);
@@ -310,7 +311,7 @@ public final class Router {
     if (keySlots.size() == 1) {
       return slots.execInSlot(keySlots.first(), top.name(), db, argv, spec.isWrite());
     }
-    CrossSlotProgram program = commands.get(top.name()).crossSlot();
+    CrossSlotProgram program = route.binding().crossSlot();
     if (program != null) {
       return transactions.run(keySlots, tx -> program.run(tx::exec, db, argv, spec));
     }
@@ -331,7 +332,7 @@ public final class Router {
     if (route.evictFirst()) {
       return false; // it waits for an eviction before it is handed to its slot
     }
-    Binding binding = commands.get(route.top().name());
+    Binding binding = route.binding();
     if (binding.kind() == Kind.BLOCKING) {
       return false; // a blocked client runs nothing else until it is served, as in Redis
     }
