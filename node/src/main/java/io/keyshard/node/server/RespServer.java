@@ -244,13 +244,14 @@ public final class RespServer {
       CompletableFuture<Outgoing> out =
           order.replied
               .thenCompose(v -> limiter.acquire())
-              .thenCompose(v -> execute(s, limits, argv, route));
+              .thenCompose(v -> execute(s, limits, argv, route, false));
       out.whenComplete((o, t) -> finished.complete(null));
       s.pendingDispatch = finished;
       return out;
     }
     if (pending == null && limiter.tryAcquire()) {
-      return execute(s, limits, argv, route);
+      // Nothing earlier of this connection unanswered: a read may run directly in its slot.
+      return execute(s, limits, argv, route, order.replied.isDone());
     }
     // No permit, or an earlier request of this connection is still waiting: queue behind it,
     // so requests are dispatched (and change session state) in order.
@@ -262,7 +263,7 @@ public final class RespServer {
             .thenCompose(v -> limiter.acquire())
             .thenCompose(
                 v -> {
-                  CompletableFuture<Outgoing> r = execute(s, limits, argv, route);
+                  CompletableFuture<Outgoing> r = execute(s, limits, argv, route, false);
                   dispatched.complete(null);
                   return r;
                 });
@@ -277,13 +278,18 @@ public final class RespServer {
 
   /** Runs one request holding a permit, released when the reply is ready. */
   private CompletableFuture<Outgoing> execute(
-      Session s, DecoderLimits limits, byte[][] argv, Route route) {
+      Session s, DecoderLimits limits, byte[][] argv, Route route, boolean alone) {
     CompletionStage<Reply> reply;
+    if (alone) {
+      s.aloneOn = Thread.currentThread();
+    }
     try {
       reply = router.dispatch(s, argv, route);
     } catch (RuntimeException e) {
       log.error("Command failed for client {}", s.id, e);
       reply = CompletableFuture.completedFuture(Reply.error("ERR internal error"));
+    } finally {
+      s.aloneOn = null;
     }
     // Read after dispatch: HELLO and AUTH change these for their own reply and what follows.
     int proto = s.proto;

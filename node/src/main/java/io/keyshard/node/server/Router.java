@@ -296,6 +296,10 @@ public final class Router {
     if (blocking != null && binding.kind() == Kind.BLOCKING) {
       return blocking.run(s, argv, route);
     }
+    SortedSet<Integer> keySlots = route.slots();
+    if (keySlots.size() == 1 && spec.isReadonly() && s.nothingEarlierUnanswered()) {
+      return slots.readInSlot(keySlots.first(), top.name(), s.db, argv);
+    }
     return runKeyed(s.db, argv, route);
   }
 

@@ -63,6 +63,18 @@ public final class Session {
   /** The connection is gone (a blocking command that starts now must not wait). */
   public volatile boolean closed;
 
+  /**
+   * The thread dispatching a request of this connection while none of its earlier requests is
+   * unanswered (set by RespServer around the dispatch), so that a read may run directly in its
+   * slot without overtaking them; null otherwise.
+   */
+  volatile Thread aloneOn;
+
+  /** Whether the request being dispatched on this thread has no earlier request unanswered. */
+  public boolean nothingEarlierUnanswered() {
+    return aloneOn == Thread.currentThread();
+  }
+
   /** Set while a request of this connection waits for a node-wide permit (see RespServer). */
   volatile CompletableFuture<Void> pendingDispatch;
 

@@ -64,6 +64,9 @@ final class GroupCommit {
 
   private boolean flushScheduled;
 
+  /** Journal writes of this slot sent and not yet answered (theirs and transactions'). */
+  private int writesInFlight;
+
   /** Events applied by a command body and not yet passed through the event handler. */
   private int preApplied;
 
@@ -89,6 +92,21 @@ final class GroupCommit {
   /** Whether no batch is open (events emitted, not yet sent to the journal). */
   boolean isEmpty() {
     return batchEvents.isEmpty();
+  }
+
+  /** Whether everything applied to the state is in the journal: no batch open or in flight. */
+  boolean isDurable() {
+    return batchEvents.isEmpty() && writesInFlight == 0;
+  }
+
+  /** A journal write of this slot (a batch, a transaction's share) was sent. */
+  void writeStarted() {
+    writesInFlight++;
+  }
+
+  /** A journal write of this slot succeeded. */
+  void writeEnded() {
+    writesInFlight--;
   }
 
   <T> ReplyEffect<SlotEvent, SlotState> answer(
@@ -140,6 +158,7 @@ final class GroupCommit {
             .persist(batch.events())
             .thenRun(
                 s -> {
+                  writeEnded();
                   persisting = List.of();
                   journal.writeSucceeded();
                   batch.replies().forEach(p -> p.ok().run());
@@ -156,7 +175,11 @@ final class GroupCommit {
     Batch batch = takeBatch();
     return effects
         .persist(batch.events())
-        .thenRun(s -> batch.replies().forEach(p -> p.ok().run()))
+        .thenRun(
+            s -> {
+              writeEnded();
+              batch.replies().forEach(p -> p.ok().run());
+            })
         .thenStop()
         .thenReply(replyTo, s -> Done.getInstance());
   }
@@ -169,6 +192,7 @@ final class GroupCommit {
     batchEvents.clear();
     batchReplies.clear();
     alreadyApplied(batch.events().size());
+    writeStarted();
     persisting = batch.replies();
     countExpired(batch.events());
     return batch;
@@ -219,5 +243,6 @@ final class GroupCommit {
     batchEvents.clear();
     flushScheduled = false;
     preApplied = 0;
+    writesInFlight = 0;
   }
 }

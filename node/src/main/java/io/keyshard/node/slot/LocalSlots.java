@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  * come with them), see {@code SlotClient.ask}.
  */
 public final class LocalSlots {
-  private record Running(ActorRef<SlotEntity.Command> ref, long epoch) {}
+  private record Running(ActorRef<SlotEntity.Command> ref, long epoch, DirectReads reads) {}
 
   private final AtomicReferenceArray<Running> refs = new AtomicReferenceArray<>(16384);
   private final AtomicLong recoveredSlots = new AtomicLong();
@@ -54,8 +54,14 @@ public final class LocalSlots {
     return r == null || r.epoch() != epoch ? null : r.ref();
   }
 
-  void started(int slot, long epoch, ActorRef<SlotEntity.Command> self) {
-    refs.set(slot, new Running(self, epoch));
+  /** The running incarnation of {@code epoch}'s direct reads; null if none. */
+  public DirectReads directReads(int slot, long epoch) {
+    Running r = refs.get(slot);
+    return r == null || r.epoch() != epoch ? null : r.reads();
+  }
+
+  void started(int slot, long epoch, ActorRef<SlotEntity.Command> self, DirectReads reads) {
+    refs.set(slot, new Running(self, epoch, reads));
   }
 
   void stopped(int slot, ActorRef<SlotEntity.Command> self) {

@@ -104,6 +104,23 @@ public final class SlotClient {
         .exceptionally(t -> failure(t, write));
   }
 
+  /**
+   * Runs a read-only command in one slot, for a connection none of whose earlier requests is
+   * unanswered: on this thread if the slot allows it now ({@link DirectReads}), otherwise
+   * through its mailbox as {@link #execInSlot}. Standalone only for now: in cluster mode a
+   * slot's owner and epoch are checked in the entity, which a direct read would skip.
+   */
+  public CompletionStage<Reply> readInSlot(int slot, String name, int db, byte[][] argv) {
+    if (incarnations == STANDALONE && viaSharding.get(slot) == 0 && !journal.isRecovering(slot)) {
+      DirectReads reads = localSlots.directReads(slot, 0);
+      Reply reply = reads == null ? null : reads.tryRead(name, db, argv);
+      if (reply != null) {
+        return CompletableFuture.completedFuture(reply);
+      }
+    }
+    return execInSlot(slot, name, db, argv, false);
+  }
+
   /** Sends a slot a message that has no reply. */
   public void tell(int slot, SlotEntity.Command message) {
     ActorRef<SlotEntity.Command> local = localSlots.get(slot, incarnations.epoch(slot));

@@ -274,7 +274,12 @@ public final class SlotEntity
    */
   public static Behavior<Command> create(int slot, long epoch, Settings settings, PersistenceId id) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new SlotEntity(slot, epoch, settings, ctx, timers, id)));
+        ctx ->
+            Behaviors.withTimers(
+                timers -> {
+                  SlotEntity entity = new SlotEntity(slot, epoch, settings, ctx, timers, id);
+                  return entity.directReads.guard(entity, entity::quiet);
+                }));
   }
 
   /** Restart delays after a journal failure (also used by the index and the transaction log). */
@@ -303,6 +308,7 @@ public final class SlotEntity
   private final Watches watches;
   private final TxParticipant tx;
   private final JournalTrim trim;
+  private final DirectReads directReads;
 
   private SlotEntity(
       int slot,
@@ -351,7 +357,8 @@ public final class SlotEntity
         new TxParticipant(
             slot, effects, runner, groupCommit, registration, blockedClients, eviction, this::afterWrite);
     this.trim = new JournalTrim(id, ctx);
-    settings.localSlots().started(slot, epoch, ctx.getSelf());
+    this.directReads = new DirectReads(runner);
+    settings.localSlots().started(slot, epoch, ctx.getSelf(), directReads);
   }
 
   @Override
@@ -388,6 +395,15 @@ public final class SlotEntity
             (state, c) -> busy() ? Effect().stash() : eviction.sample(state, c))
         .onCommand(EvictKey.class, this::onEvictKey)
         .build();
+  }
+
+  /**
+   * Whether a read may run directly against the state now ({@link DirectReads}): it holds only
+   * acknowledged writes (nothing open or in flight, no transaction's tentative events) and no
+   * message that reads must wait behind (a lock, a registration).
+   */
+  private boolean quiet() {
+    return recovered && groupCommit.isDurable() && !busy();
   }
 
   /** Locked by a transaction, or waiting for the index: nothing may read or change the slot. */
@@ -473,6 +489,8 @@ public final class SlotEntity
    * the restart).
    */
   private void journalFailed(Throwable failure, boolean rejected) {
+    // What the state holds is unknown until recovery has read the journal again.
+    directReads.serve(null);
     groupCommit.journalFailed(failure, rejected);
     tx.journalFailed();
     watches.journalFailed();
@@ -555,6 +573,7 @@ public final class SlotEntity
             RecoveryCompleted.instance(),
             state -> {
               recovered = true;
+              directReads.serve(state);
               settings.localSlots().recovered();
               settings.journal().recovered(slot);
               watches.recovered(state); // a new state after a restart

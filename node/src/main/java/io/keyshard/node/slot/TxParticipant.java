@@ -149,11 +149,13 @@ final class TxParticipant {
         blockedClients.serve(state, unnested(c.events()), events, served);
       }
       groupCommit.alreadyApplied(events.size());
+      groupCommit.writeStarted();
       return asReply(
           effects
               .persist(events)
               .thenRun(
                   s -> {
+                    groupCommit.writeEnded();
                     afterWrite.accept(s);
                     c.replyTo().tell(Done.getInstance());
                     served.forEach(p -> p.ok().run());
@@ -171,9 +173,14 @@ final class TxParticipant {
     }
     // Roll-forward after a crash: the share was never applied here. Nobody can be blocked on
     // its keys yet (recovery runs before the port opens).
+    groupCommit.writeStarted();
     return effects
         .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()))
-        .thenRun(afterWrite::accept)
+        .thenRun(
+            s -> {
+              groupCommit.writeEnded();
+              afterWrite.accept(s);
+            })
         .thenReply(c.replyTo(), s -> Done.getInstance());
   }
 
