@@ -1198,7 +1198,6 @@ public final class CommandTable {
   // Lookup and the checks that run before any handler.
 
   private final List<CommandSpec> commands;
-  private final Map<String, CommandSpec> byName;
   /** Every command and subcommand by full name ("get", "config|get"). */
   private final Map<String, CommandSpec> byFullName;
 
@@ -1217,8 +1216,74 @@ public final class CommandTable {
         }
       }
     }
-    this.byName = Map.copyOf(names);
     this.byFullName = Map.copyOf(full);
+    this.names = new NameIndex(commands);
+  }
+
+  /** Top-level commands by name, looked up from a request's bytes without allocating. */
+  private final NameIndex names;
+
+  /**
+   * Top-level commands by name, ASCII case folded, in an open-addressing table probed with the
+   * request's bytes as they are: every request looks its command up (several times on its way),
+   * and lowercasing into a new String for a map made that visible in profiles.
+   */
+  private static final class NameIndex {
+    private final byte[][] keys;
+    private final CommandSpec[] specs;
+    private final int mask;
+
+    NameIndex(List<CommandSpec> commands) {
+      int size = Integer.highestOneBit(Math.max(4, commands.size() * 4) - 1) << 1;
+      keys = new byte[size][];
+      specs = new CommandSpec[size];
+      mask = size - 1;
+      for (CommandSpec c : commands) {
+        byte[] name = c.name().getBytes(StandardCharsets.US_ASCII);
+        int i = hash(name) & mask;
+        while (keys[i] != null) {
+          i = (i + 1) & mask;
+        }
+        keys[i] = name;
+        specs[i] = c;
+      }
+    }
+
+    CommandSpec get(byte[] name) {
+      int i = hash(name) & mask;
+      while (keys[i] != null) {
+        if (equalsFolded(keys[i], name)) {
+          return specs[i];
+        }
+        i = (i + 1) & mask;
+      }
+      return null;
+    }
+
+    private static int fold(byte b) {
+      return b >= 'A' && b <= 'Z' ? b + 32 : b;
+    }
+
+    private static int hash(byte[] name) {
+      int h = 0;
+      for (byte b : name) {
+        h = 31 * h + fold(b);
+      }
+      return h ^ (h >>> 16);
+    }
+
+    /** {@code lower} is a declared name, lowercase already. */
+    private static boolean equalsFolded(byte[] lower, byte[] name) {
+      if (lower.length != name.length) {
+        return false;
+      }
+      for (int i = 0; i < lower.length; i++) {
+        if (lower[i] != fold(name[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /** Top-level commands in declaration order. */
@@ -1228,7 +1293,7 @@ public final class CommandTable {
 
   /** The top-level command with this name in any case, or null. */
   public CommandSpec lookup(byte[] name) {
-    return byName.get(lower(name));
+    return names.get(name);
   }
 
   /**
