@@ -289,7 +289,9 @@ public final class RespServer {
       log.error("Command failed for client {}", s.id, e);
       reply = CompletableFuture.completedFuture(Reply.error("ERR internal error"));
     } finally {
-      s.aloneOn = null;
+      if (alone) {
+        s.aloneOn = null;
+      }
     }
     // Read after dispatch: HELLO and AUTH change these for their own reply and what follows.
     int proto = s.proto;

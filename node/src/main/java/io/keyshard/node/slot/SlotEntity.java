@@ -607,7 +607,12 @@ public final class SlotEntity
             DeleteSnapshotsFailed.class, (state, d) -> trim.deleteFailed("snapshots", d.getFailure()))
         // Handled, so that Pekko does not report the answer as an unhandled message.
         .onSignal(DeleteSnapshotsCompleted.class, (state, d) -> {})
-        .onSignal(PostStop.instance(), state -> settings.localSlots().stopped(slot, ctx.getSelf()))
+        .onSignal(
+            PostStop.instance(),
+            state -> {
+              directReads.serve(null); // a reader that still holds this incarnation declines
+              settings.localSlots().stopped(slot, ctx.getSelf());
+            })
         .build();
   }
 
