@@ -3,6 +3,7 @@ package io.keyshard.node.journal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.persistence.jdbc.config.JournalConfig;
 import org.apache.pekko.persistence.jdbc.journal.dao.DefaultJournalDao;
 import org.apache.pekko.persistence.jdbc.journal.dao.JournalTables.JournalPekkoSerializationRow;
@@ -64,6 +65,11 @@ public final class PostgresJournalDao extends DefaultJournalDao {
         return super.writeJournalRows(xs);
       }
       rows.add(row._1());
+    }
+    if (rows.isEmpty()) {
+      // Every write of the batch failed to serialize: nothing to send (an INSERT of no rows is
+      // not SQL), as the plugin's empty JDBC batch sent nothing.
+      return Futures.successful(BoxedUnit.UNIT);
     }
     if (rows.size() > maxRows) {
       return super.writeJournalRows(xs);
