@@ -24,6 +24,9 @@ public final class LocalPostgres {
             // here, or a cluster on it is not durable (Keyshard's own connections also ask for it
             // when appendfsync is always, the default).
             .setServerConfig("synchronous_commit", "on")
+            // zonky also starts the server with -F (fsync off), which makes that wait an empty
+            // one: the flush never reaches the disk. A later -c fsync=on overrides -F.
+            .setServerConfig("fsync", "on")
             .start();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import io.keyshard.node.journal.JdbcEngine;
 import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.journal.PostgresJournalDao;
 import io.keyshard.persistence.rocks.AppendFsync;
 import java.nio.file.Path;
 
@@ -56,6 +57,8 @@ final class JournalConfig {
           .withValue(
               db + ".db.connectionInitSql",
               ConfigValueFactory.fromAnyRef("SET synchronous_commit = " + sync))
+          // One round trip per journal write: a multi-row INSERT in autocommit.
+          .withValue("jdbc-journal.dao", ConfigValueFactory.fromAnyRef(PostgresJournalDao.class.getName()))
           .withValue(
               "jdbc-journal.parallelism",
               ConfigValueFactory.fromAnyRef(c.getInt("keyshard.postgres.parallelism")))

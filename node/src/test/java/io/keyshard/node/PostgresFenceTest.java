@@ -95,7 +95,7 @@ class PostgresFenceTest {
       ActorSystem old = ActorSystem.create("old", config);
       ActorSystem current = ActorSystem.create("current", config);
       try {
-        SchemaUtils.createIfNotExists("jdbc-journal", old).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        SchemaUtils.createIfNotExists(JdbcEngine.SCHEMA, old).toCompletableFuture().get(30, TimeUnit.SECONDS);
         try (Connection c =
             DriverManager.getConnection(
                 config.getString(JdbcEngine.DB + ".url"), "postgres", "")) {

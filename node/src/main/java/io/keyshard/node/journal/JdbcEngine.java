@@ -31,6 +31,12 @@ import slick.jdbc.hikaricp.HikariCPJdbcDataSource;
 public final class JdbcEngine implements JournalEngine {
   private static final Logger log = LoggerFactory.getLogger(JdbcEngine.class);
   public static final String DB = "pekko-persistence-jdbc.shared-databases.keyshard.db";
+  /**
+   * The section SchemaUtils creates the tables from: the journal's database with the plugin's
+   * default DAO named, since SchemaUtils takes any other DAO (PostgresJournalDao on PostgreSQL)
+   * for the legacy one and would create the legacy tables.
+   */
+  public static final String SCHEMA = "jdbc-journal-schema";
 
   private final Config config;
   private final String url;
@@ -61,7 +67,7 @@ public final class JdbcEngine implements JournalEngine {
   @Override
   public void start(ActorSystem<?> system, Duration timeout) throws Exception {
     this.system = system;
-    SchemaUtils.createIfNotExists("jdbc-journal", system)
+    SchemaUtils.createIfNotExists(SCHEMA, system)
         .toCompletableFuture()
         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     try (Connection c = connect()) {
