@@ -22,7 +22,8 @@
 # Load times and the load average come with it (the machine is shared: compare in one run).
 #
 # Environment: the sizes above, WORKLOADS ("a b"), RETAIN (1h; empty: no retain run), SETTLE
-# (seconds, 10), SAMPLE (seconds, 1), KEYSHARD_JAVA_OPTS (default -Xmx2g), KEEP=1 (keep logs
+# (seconds, 10), SAMPLE (seconds, 1), KEYSHARD_JAVA_OPTS (default -Xmx2g), KEYSHARD_CONFIG (a
+# config file for every Keyshard run, e.g. other keyshard.journal.* settings), KEEP=1 (keep logs
 # and data).
 set -euo pipefail
 
@@ -38,6 +39,8 @@ RETAIN="${RETAIN-1h}"
 SETTLE="${SETTLE:-10}"
 SAMPLE="${SAMPLE:-1}"
 JAVA_OPTS="${KEYSHARD_JAVA_OPTS:--Xmx2g}"
+KEYSHARD_CONFIG="${KEYSHARD_CONFIG:-}"
+[ -z "$KEYSHARD_CONFIG" ] || KEYSHARD_CONFIG="$(cd "$(dirname "$KEYSHARD_CONFIG")" && pwd)/$(basename "$KEYSHARD_CONFIG")"
 
 for tool in redis-server redis-cli python3 java; do
   command -v "$tool" >/dev/null || { echo "overwrite.sh: $tool not found" >&2; exit 1; }
@@ -82,12 +85,15 @@ wait_until() {
   done
 }
 answers_pong() { [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ]; }
-# peak_du DIR FILE: samples the size of DIR every SAMPLE seconds, keeping the largest in FILE.
+# peak_du DIR FILE: samples the size of DIR every SAMPLE seconds, keeping the largest in FILE
+# and every sample (seconds since the start, MB) in FILE.samples.
 peak_du() {
-  local max=0 m
+  local max=0 m start
+  start=$(date +%s)
   echo 0 >"$2"
   while true; do
     m=$(mb "$1")
+    echo "$(($(date +%s) - start)) $m" >>"$2.samples"
     if awk "BEGIN{exit !($m > $max)}"; then max=$m; echo "$max" >"$2"; fi
     sleep "$SAMPLE"
   done
@@ -172,7 +178,8 @@ run_keyshard() {
   local port dir kpid dpid t0 config=()
   port=$(free_port)
   dir="$work/keyshard-$1"
-  [ -n "${3:-}" ] && config=(--config "$3")
+  if [ -n "${3:-}" ]; then config=(--config "$3")
+  elif [ -n "$KEYSHARD_CONFIG" ]; then config=(--config "$KEYSHARD_CONFIG"); fi
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
   java $JAVA_OPTS -cp "$work/node/keyshard-node.jar:$work/node/lib/*" \
     io.keyshard.node.Main --port "$port" --dir "$dir" "${config[@]}" >"$work/keyshard-$1.log" 2>&1 &
@@ -235,7 +242,10 @@ workload() {
 
   if [ "$name" = a ] && [ -n "$RETAIN" ]; then
     local base_end=$ks_end base_settled=$ks_settled base_peak=$ks_peak
-    echo "keyshard.journal.retain = $RETAIN" >"$work/retain.conf"
+    {
+      [ -z "$KEYSHARD_CONFIG" ] || echo "include file(\"$KEYSHARD_CONFIG\")"
+      echo "keyshard.journal.retain = $RETAIN"
+    } >"$work/retain.conf"
     run_keyshard "a-retain" "$load" "$work/retain.conf"
     {
       echo
