@@ -5,6 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keyshard.node.testing.TestNode;
+import io.keyshard.persistence.rocks.AppendFsync;
+import io.keyshard.persistence.rocks.RawRecords;
+import io.keyshard.persistence.rocks.RocksSettings;
+import io.keyshard.persistence.rocks.RocksStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +19,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +28,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +39,12 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.exceptions.JedisDataException;
 
 /**
- * The journal stays bounded (docs/decisions/2026-12-06-bounded-journal.md): a node on a
- * pekko-persistence-jdbc journal (an H2 file, the tables cluster mode uses on PostgreSQL) takes
- * many overwrites spread over many slots, and after a clean stop its journal rows and snapshots
- * are counted through JDBC on the same file; then every key must read back after a restart.
+ * The journal stays bounded (docs/decisions/2026-12-06-bounded-journal.md): a node takes many
+ * overwrites spread over many slots, and after a clean stop its journal's events and snapshots
+ * are counted, on a pekko-persistence-jdbc journal (an H2 file, the tables cluster mode uses on
+ * PostgreSQL) through JDBC, on the standalone default (RocksDB) through its store, whose data
+ * directory is also measured on disk while the node loads; then every key must read back after
+ * a restart.
  */
 class BoundedJournalTest {
   private static final long FLOOR = 4096; // keyshard.journal.snapshot-min-bytes's default
@@ -65,11 +76,79 @@ class BoundedJournalTest {
     overwrite(20_000, 100_000);
   }
 
-  private void overwrite(int keys, int writes) throws Exception {
+  /**
+   * The standalone default, RocksDB, with small budgets so that a short load is many times the
+   * bound: a 2 MiB events budget and 4 MiB of write buffers (a WAL cap of 2 MiB). Trimming that
+   * stopped (no deletes, deletes the store ignores, tombstones never compacted, WAL files kept
+   * for a family rarely flushed, files preallocated far beyond their data) leaves ~60 MB of
+   * events and fails every bound below.
+   */
+  @Test
+  @Timeout(value = 900, unit = TimeUnit.SECONDS)
+  void overwritesOnRocksDbKeepTheDataDirectoryNearTheLiveData() throws Exception {
+    long budget = 2L << 20;
+    long writeBuffers = 4L << 20;
+    Map<String, Object> settings = Map.of(
+        "keyshard.journal.events-budget", budget,
+        "keyshard.journal.snapshot-min-bytes", 1024,
+        "keyshard-rocksdb.memory.write-buffers", writeBuffers);
+    Path journal = dir.resolve("journal");
+    AtomicLong peak = new AtomicLong();
+    AtomicBoolean sampling = new AtomicBoolean(true);
+    Thread sampler = new Thread(() -> {
+      while (sampling.get()) {
+        peak.accumulateAndGet(allocatedBytes(journal), Math::max);
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "du-sampler");
+    sampler.start();
+    Load load;
+    try {
+      load = load(2_000, 100_000, settings);
+    } finally {
+      sampling.set(false);
+      sampler.join();
+    }
+    long stopped = allocatedBytes(journal);
+
+    RocksJournalContents j = RocksJournalContents.read(journal);
+    System.out.printf(
+        "[bounded journal, RocksDB] %d SETs over %d keys in %.1f s: live data %.1f MB;"
+            + " journal directory peak %.1f MB while loading, %.1f MB after a clean stop;"
+            + " %d events (%.1f MB payload), %d snapshots (%.1f MB, at most %d per id)%n",
+        load.writes, load.keys, load.seconds, load.live / 1e6, peak.get() / 1e6, stopped / 1e6,
+        j.events, j.eventBytes / 1e6, j.snapshots, j.snapshotBytes / 1e6, j.maxSnapshotsPerId());
+
+    // What the slots keep: their newest snapshot and the events after it, below their state's
+    // bytes or their floors (together within the budget).
+    long kept = 3 * load.live + budget;
+    assertTrue(j.eventBytes + j.snapshotBytes <= kept,
+        "journal payload " + (j.eventBytes + j.snapshotBytes) + " > " + kept);
+    assertTrue(j.maxSnapshotsPerId() <= 3, "snapshots per id: " + j.maxSnapshotsPerId());
+    // On disk, RocksDB's working space comes on top: the WAL (capped at half the write buffers),
+    // memtables flushed to level-0 files until four are compacted with the bottom level, and a
+    // compaction's output before its inputs go. A clean stop leaves the last WAL and memtables.
+    long onDisk = kept + 4 * writeBuffers;
+    assertTrue(stopped <= onDisk, "journal directory after the stop " + stopped + " > " + onDisk);
+    // While loading a compaction may lag behind the flushes on this shared machine: twice that.
+    assertTrue(peak.get() <= kept + 8 * writeBuffers,
+        "journal directory peak " + peak.get() + " > " + (kept + 8 * writeBuffers));
+
+    readBack(load.expected, settings);
+  }
+
+  /** What a load wrote: the last value of each key, and its size. */
+  private record Load(Map<String, byte[]> expected, int keys, int writes, long live, double seconds) {}
+
+  /** SETs of random values of 100-1000 bytes to random keys, pipelined; the node is stopped. */
+  private Load load(int keys, int writes, Map<String, Object> settings) throws Exception {
     Map<String, byte[]> expected = new HashMap<>();
-    long started = System.currentTimeMillis();
     long t0 = System.nanoTime();
-    try (TestNode node = TestNode.start(dir, onH2(dir));
+    try (TestNode node = TestNode.start(dir, settings);
         Jedis j = new Jedis("127.0.0.1", node.port(), 30_000)) {
       Random random = new Random(keys);
       Pipeline p = j.pipelined();
@@ -85,11 +164,19 @@ class BoundedJournalTest {
       }
       p.sync();
     }
-    double seconds = (System.nanoTime() - t0) / 1e9;
     long live = 0;
     for (Map.Entry<String, byte[]> e : expected.entrySet()) {
       live += e.getKey().length() + e.getValue().length;
     }
+    return new Load(expected, keys, writes, live, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private void overwrite(int keys, int writes) throws Exception {
+    long started = System.currentTimeMillis();
+    Load load = load(keys, writes, onH2(dir));
+    Map<String, byte[]> expected = load.expected;
+    double seconds = load.seconds;
+    long live = load.live;
 
     Journal j = Journal.read(dir);
     long slots = j.snapshotsPerId.keySet().stream().filter(id -> id.startsWith("slot-")).count();
@@ -115,7 +202,12 @@ class BoundedJournalTest {
     assertTrue(j.minWriteTimestamp >= started - 1000 && j.maxWriteTimestamp <= System.currentTimeMillis(),
         "write_timestamp " + j.minWriteTimestamp + ".." + j.maxWriteTimestamp + ", test began " + started);
 
-    try (TestNode again = TestNode.start(dir, onH2(dir));
+    readBack(expected, onH2(dir));
+  }
+
+  /** Every key reads back its last value after a restart on the same journal. */
+  private void readBack(Map<String, byte[]> expected, Map<String, Object> settings) throws Exception {
+    try (TestNode again = TestNode.start(dir, settings);
         Jedis c = new Jedis("127.0.0.1", again.port(), 30_000)) {
       // DBSIZE asks every slot, so they all recover; on this busy machine a slot may take longer
       // than the request timeout to recover (TRYAGAIN: nothing was run, so a read may retry).
@@ -194,6 +286,24 @@ class BoundedJournalTest {
     }
   }
 
+  /** Blocks allocated to a directory's files, as du counts them (preallocation included). */
+  private static long allocatedBytes(Path dir) {
+    try {
+      Process du = new ProcessBuilder("du", "-sk", dir.toString())
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String out = new String(du.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      du.waitFor();
+      // du may complain about a file RocksDB deleted while it ran; its total is still printed,
+      // and before the node creates the directory there is none.
+      return out.isEmpty() ? 0 : Long.parseLong(out.split("\\s+")[0]) * 1024;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
+  }
+
   private static <T> T retried(Callable<T> read) throws Exception {
     long until = System.currentTimeMillis() + 120_000;
     while (true) {
@@ -216,6 +326,47 @@ class BoundedJournalTest {
       }
     }
     return out;
+  }
+
+  /** What the stopped node's RocksDB journal holds, read through its store. */
+  private static final class RocksJournalContents implements RocksStore.RawVisitor {
+    long events;
+    long eventBytes;
+    long snapshots;
+    long snapshotBytes;
+    final Map<String, Long> snapshotsPerId = new HashMap<>();
+
+    long maxSnapshotsPerId() {
+      return snapshotsPerId.values().stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    static RocksJournalContents read(Path journal) throws Exception {
+      RocksJournalContents j = new RocksJournalContents();
+      RocksStore store = RocksStore.acquire(new RocksSettings(journal, AppendFsync.NO, 64L << 20,
+          4L << 20, 4096, Duration.ofSeconds(1), Duration.ofMillis(200)));
+      try {
+        store.exportAll(j);
+      } finally {
+        store.release();
+      }
+      return j;
+    }
+
+    @Override
+    public void event(RawRecords.Event event) {
+      events++;
+      eventBytes += event.payload().bytes().length;
+    }
+
+    @Override
+    public void snapshot(RawRecords.Snapshot snapshot) {
+      snapshots++;
+      snapshotBytes += snapshot.payload().bytes().length;
+      snapshotsPerId.merge(snapshot.persistenceId(), 1L, Long::sum);
+    }
+
+    @Override
+    public void highest(String persistenceId, long seqNr) {}
   }
 
   /** What the stopped node's H2 file holds. */

@@ -137,9 +137,17 @@ public final class RocksStore {
         // client must get an error at once. The writer resumes the store itself instead.
         .setMaxBgErrorResumeCount(0)
         .setMaxBackgroundJobs(2)
-        // The snapshots family is written rarely; without a cap its memtable would keep old WAL
-        // files alive long after the events in them were flushed.
-        .setMaxTotalWalSize(64L << 20)
+        // Every batch puts into the highest family and snapshots come rarely: their memtables
+        // keep each WAL file alive long after the events in it were flushed, until the WALs
+        // reach this cap and RocksDB flushes them. At 64 MiB the WAL alone was the whole
+        // "+ 64 MB" of disk beyond the live data (bench/overwrite.sh); at half the write buffers
+        // the WAL stays near what the memtables hold (docs/decisions/2026-12-06-bounded-journal.md).
+        .setMaxTotalWalSize(Math.max(1L << 20, settings.writeBufferBytes() / 2))
+        // No preallocation: RocksDB reserves WAL files in blocks of up to the WAL cap and table
+        // files in blocks of 1.1 x their target size (70 MB), which du and a filling disk count
+        // while the file is open (peaks of +40-70 MB while loading). The journal's WAL is synced
+        // on every write in appendfsync always either way.
+        .setAllowFAllocate(false)
         .setKeepLogFileNum(3)
         .setMaxLogFileSize(8L << 20);
     BlockBasedTableConfig table = new BlockBasedTableConfig()
