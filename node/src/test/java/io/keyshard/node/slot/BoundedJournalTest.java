@@ -130,7 +130,7 @@ class BoundedJournalTest {
         "journal payload " + (j.eventBytes + j.snapshotBytes) + " > " + kept);
     assertTrue(j.maxSnapshotsPerId() <= 3, "snapshots per id: " + j.maxSnapshotsPerId());
     // On disk, RocksDB's working space comes on top: the WAL (capped at half the write buffers),
-    // memtables flushed to level-0 files until four are compacted with the bottom level, and a
+    // memtables flushed to level-0 files until two are compacted with the bottom level, and a
     // compaction's output before its inputs go. A clean stop leaves the last WAL and memtables.
     long onDisk = kept + 4 * writeBuffers;
     assertTrue(stopped <= onDisk, "journal directory after the stop " + stopped + " > " + onDisk);

@@ -102,7 +102,7 @@ class TrimmedDiskTest {
     }
     // The live journal is one snapshot per id; between trims, a round of events besides. The
     // rest is RocksDB's working space: the WAL (capped at half the write buffers), memtables
-    // flushed into level-0 files (compacted with the bottom level from four on) and a
+    // flushed into level-0 files (compacted with the bottom level from two on) and a
     // compaction's output before its inputs go.
     long live = IDS * (long) (EVENTS_PER_SNAPSHOT + 2) * VALUE;
     long bound = 3 * live + 4 * settings.writeBufferBytes();
