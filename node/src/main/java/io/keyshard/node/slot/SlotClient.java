@@ -86,6 +86,43 @@ public final class SlotClient {
     return localSlots;
   }
 
+  private volatile DormantSlots dormant;
+
+  /** A standalone node's slots read at start whose entities have not started (or null). */
+  public void setDormant(DormantSlots dormant) {
+    this.dormant = dormant;
+  }
+
+  // The keyspace-wide reads: a dormant slot answers from its loaded state, without starting
+  // its entity (see DormantSlots); any other is asked.
+
+  /** The slot's key and volatile-key counts per database (DBSIZE, INFO keyspace). */
+  public CompletionStage<SlotEntity.Stats> stats(int slot) {
+    DormantSlots d = dormant;
+    SlotEntity.Stats stats = d == null ? null : d.read(slot, SlotReads::stats);
+    return stats != null
+        ? CompletableFuture.completedFuture(stats)
+        : this.<SlotEntity.Stats>ask(slot, SlotEntity.GetStats::new);
+  }
+
+  /** Live keys of a database matching a glob (null = all) and a type (null = any). */
+  public CompletionStage<SlotEntity.KeyList> listKeys(int slot, int db, byte[] pattern, String type) {
+    DormantSlots d = dormant;
+    SlotEntity.KeyList keys = d == null ? null : d.read(slot, s -> SlotReads.listKeys(s, db, pattern, type));
+    return keys != null
+        ? CompletableFuture.completedFuture(keys)
+        : this.<SlotEntity.KeyList>ask(slot, replyTo -> new SlotEntity.ListKeys(db, pattern, type, replyTo));
+  }
+
+  /** One live key of the database at random, or an empty list. */
+  public CompletionStage<SlotEntity.KeyList> randomKey(int slot, int db) {
+    DormantSlots d = dormant;
+    SlotEntity.KeyList key = d == null ? null : d.read(slot, s -> SlotReads.randomKey(s, db));
+    return key != null
+        ? CompletableFuture.completedFuture(key)
+        : this.<SlotEntity.KeyList>ask(slot, replyTo -> new SlotEntity.RandomKey(db, replyTo));
+  }
+
   /** Runs one command body in one slot and returns its reply (or a timeout error). */
   public CompletionStage<Reply> execInSlot(
       int slot, String name, int db, byte[][] argv, boolean write) {
