@@ -135,6 +135,11 @@ public final class DormantSlots {
     }
   }
 
+  /** Whether the slot's loaded state still waits for its entity. */
+  boolean isDormant(int slot) {
+    return read(slot, state -> Boolean.TRUE) != null;
+  }
+
   /** The loaded state's key count, or -1 if the slot is not dormant. */
   long keyCount(int slot) {
     Long keys = read(slot, SlotState::keyCount);

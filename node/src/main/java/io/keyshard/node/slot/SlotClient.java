@@ -6,6 +6,8 @@ import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -121,6 +123,21 @@ public final class SlotClient {
     return key != null
         ? CompletableFuture.completedFuture(key)
         : this.<SlotEntity.KeyList>ask(slot, replyTo -> new SlotEntity.RandomKey(db, replyTo));
+  }
+
+  /**
+   * Starts the entities of those of {@code slots} that are still dormant, {@link Warmer#AT_ONCE}
+   * at a time; completes when they answered (at once if none is).
+   */
+  public CompletionStage<Void> startDormant(Collection<Integer> slots) {
+    DormantSlots d = dormant;
+    if (d == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<Integer> sleeping = slots.stream().filter(d::isDormant).toList();
+    return sleeping.isEmpty()
+        ? CompletableFuture.completedFuture(null)
+        : Warmer.warm(this, sleeping, d::isDormant).handle((v, t) -> null);
   }
 
   /** Runs one command body in one slot and returns its reply (or a timeout error). */

@@ -64,21 +64,27 @@ public final class Warmer {
   public static final int AT_ONCE = 256;
 
   /**
-   * After a standalone node's load: starts the entities of the slots read at start that hold keys
-   * with an expiry, so that their active expiry runs (a dormant slot's other keys need nothing
-   * until a request comes: keyspace-wide reads are answered from the loaded state, see
-   * DormantSlots). {@link #DORMANT_AT_ONCE} at a time: few, so that a request for a slot not
-   * started yet does not queue behind them.
+   * After a standalone node's load: starts the entities of the slots read at start that hold
+   * keys, those with keys that expire first (their entity expires them), {@link
+   * #DORMANT_AT_ONCE} at a time: few, so that a request for a slot not started yet does not queue
+   * behind them. Until its entity starts, a slot serves keyspace-wide reads from its loaded state
+   * (DormantSlots), and any other request starts it; once all are started, the node is as it was
+   * before the restart, every slot that holds keys running (a FLUSHALL, say, need not start them).
    */
   public static CompletableFuture<Void> startDormant(
       SlotClient slotClient, DormantSlots dormant, BooleanSupplier stopping) {
     List<Integer> expiring = new ArrayList<>();
+    List<Integer> others = new ArrayList<>();
     for (int slot = 0; slot < 16384; slot++) {
       if (dormant.holdsVolatileKeys(slot)) {
         expiring.add(slot);
+      } else if (dormant.keyCount(slot) > 0) {
+        others.add(slot);
       }
     }
-    if (expiring.isEmpty()) {
+    List<Integer> holding = new ArrayList<>(expiring);
+    holding.addAll(others);
+    if (holding.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
     long started = System.nanoTime();
@@ -86,22 +92,22 @@ public final class Warmer {
     IntPredicate still =
         slot -> {
           // Not once the node stops: its shard region would wait for entities still starting.
-          boolean wake = dormant.holdsVolatileKeys(slot) && !stopping.getAsBoolean();
+          boolean wake = dormant.keyCount(slot) > 0 && !stopping.getAsBoolean();
           if (wake) {
             woken.incrementAndGet();
           }
           return wake;
         };
-    return warm(slotClient, expiring, still, DORMANT_AT_ONCE)
+    return warm(slotClient, holding, still, DORMANT_AT_ONCE)
         .thenRun(
             () ->
                 log.info(
-                    "Started the entities of {} slots loaded at start that hold keys with an expiry, in {} ms",
+                    "Started the entities of {} slots loaded at start in {} ms",
                     woken.get(),
                     (System.nanoTime() - started) / 1_000_000));
   }
 
-  static final int DORMANT_AT_ONCE = 32;
+  static final int DORMANT_AT_ONCE = 16;
 
   public static CompletableFuture<Void> warm(SlotClient slotClient, List<Integer> slots, IntPredicate still) {
     return warm(slotClient, slots, still, AT_ONCE);
