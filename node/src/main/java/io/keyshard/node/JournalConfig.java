@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.keyshard.node.journal.JdbcEngine;
 import io.keyshard.node.journal.JournalEngine;
 import io.keyshard.node.journal.PostgresJournalDao;
+import io.keyshard.node.slot.DormantSnapshotStore;
 import io.keyshard.persistence.rocks.AppendFsync;
 import java.nio.file.Path;
 
@@ -79,6 +80,10 @@ final class JournalConfig {
         .withValue(
             "pekko.persistence.snapshot-store.plugin",
             ConfigValueFactory.fromAnyRef("keyshard-rocksdb.snapshot-store"))
+        // The RocksDB store, except that slots read at start recover from what was read.
+        .withValue(
+            "keyshard-rocksdb.snapshot-store.class",
+            ConfigValueFactory.fromAnyRef(DormantSnapshotStore.class.getName()))
         .withValue("keyshard-rocksdb.dir", ConfigValueFactory.fromAnyRef(rocksDir(dir).toString()))
         .withValue("keyshard-rocksdb.appendfsync", ConfigValueFactory.fromAnyRef(mode.redisName()))
         .withFallback(c);

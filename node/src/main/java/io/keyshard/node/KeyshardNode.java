@@ -23,8 +23,12 @@ import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
 import io.keyshard.node.server.Tls;
+import io.keyshard.node.slot.DormantSlots;
 import io.keyshard.node.slot.JournalHealth;
+import io.keyshard.node.slot.Loading;
 import io.keyshard.node.slot.LocalSlots;
+import io.keyshard.node.slot.Preload;
+import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.node.slot.SlotIndex;
@@ -36,6 +40,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +50,7 @@ import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -150,8 +156,16 @@ public final class KeyshardNode implements AutoCloseable {
                 config.getBoolean("keyshard.cluster.enabled"))
             : null;
     JournalEngine journal;
+    Preload preload = null;
+    DormantSlots dormant = null;
     try {
       journal = JournalEngine.open(config);
+      if (!config.getBoolean("keyshard.cluster.enabled") && journal.embeddedStore() != null) {
+        // Standalone on the embedded store: its slots are read now, on threads of their own,
+        // while the actor system starts (docs/decisions/2026-12-06-recovery-at-start.md).
+        dormant = new DormantSlots();
+        preload = Preload.start(journal.embeddedStore(), dormant, Runtime.getRuntime().availableProcessors());
+      }
     } catch (Exception e) {
       if (lease != null) {
         lease.close();
@@ -161,7 +175,7 @@ public final class KeyshardNode implements AutoCloseable {
     ActorSystem<SpawnProtocol.Command> system =
         ActorSystem.create(SpawnProtocol.create(), "keyshard", config);
     try {
-      KeyshardNode node = boot(system, config, settings, tlsEngines, journal);
+      KeyshardNode node = boot(system, config, settings, tlsEngines, journal, preload, dormant);
       node.lease = lease;
       node.journal = journal;
       return node;
@@ -184,7 +198,9 @@ public final class KeyshardNode implements AutoCloseable {
       Config config,
       NodeSettings settings,
       Supplier<SSLEngine> tlsEngines,
-      JournalEngine journalEngine)
+      JournalEngine journalEngine,
+      Preload preload,
+      DormantSlots dormant)
       throws Exception {
     Duration startTimeout = config.getDuration("keyshard.start-timeout");
     long t0 = System.nanoTime();
@@ -210,6 +226,10 @@ public final class KeyshardNode implements AutoCloseable {
     ActorRef<SlotIndex.Command> index =
         spawn(system, SlotIndex.create(nodeId, journal), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
+    if (dormant != null) {
+      // Before any slot entity can start: their recovery takes what the preload read here.
+      dormant.attach(system.classicSystem(), localSlots.memory());
+    }
     CommandRegistry.Builder commands = CommandRegistry.keyedCommands();
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
@@ -246,6 +266,7 @@ public final class KeyshardNode implements AutoCloseable {
     ServerStats stats = new ServerStats();
     Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
     router.setJournal(journal);
+    router.slots().setDormant(dormant);
     ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
     if (cluster != null) {
       cluster.wireRouter(router, localSlots, index, startTimeout);
@@ -274,7 +295,10 @@ public final class KeyshardNode implements AutoCloseable {
         "shutdown", (s, argv, spec) -> shutdownCommand(system, members, router, shutdown, s, argv));
     router.setCommands(commands.build(table));
 
-    int[] nonEmpty = wakeSlots(system, router, index, view, journalEngine, startTimeout);
+    int[] nonEmpty =
+        clustered
+            ? wakeSlots(system, router, index, view, journalEngine, startTimeout)
+            : load(system, settings, router, index, journalEngine, preload, dormant, startTimeout);
     closeIdleClients(system, settings, clients);
 
     // Complete every committed transaction a crash left half applied, before any client comes.
@@ -356,6 +380,71 @@ public final class KeyshardNode implements AutoCloseable {
       indexed.set(slot);
     }
     Warmer.warmFromJournal(journalIds, router.slots(), slot -> servedHere.test(slot) && !indexed.get(slot));
+    return nonEmpty;
+  }
+
+  /**
+   * Standalone: loads the data set, the slots the index lists and those the journal holds,
+   * serving each as soon as it is there (slot/Loading; requests wait for it or get LOADING).
+   * After the load, the entities of the slots read at start that hold keys start, a few at a
+   * time, so their expiry runs. Answers the index's non-empty slots.
+   */
+  private static int[] load(
+      ActorSystem<?> system,
+      NodeSettings settings,
+      Router router,
+      ActorRef<SlotIndex.Command> index,
+      PersistenceIds journalIds,
+      Preload preload,
+      DormantSlots dormant,
+      Duration startTimeout)
+      throws Exception {
+    int[] nonEmpty =
+        AskPattern.<SlotIndex.Command, SlotIndex.Slots>ask(
+                index, SlotIndex.GetSlots::new, startTimeout, system.scheduler())
+            .toCompletableFuture()
+            .get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .slots();
+    BitSet indexed = new BitSet();
+    for (int slot : nonEmpty) {
+      indexed.set(slot);
+    }
+    // Slots the journal holds that the index may not know (written by another topology, or
+    // before this node kept an index): loaded too, so keyspace-wide commands see their keys.
+    BitSet journalSlots = new BitSet();
+    if (preload != null) {
+      journalSlots = preload.slots();
+    } else {
+      for (String id :
+          journalIds.current().toCompletableFuture().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        int slot = SlotEntity.standaloneSlotOf(id);
+        if (slot >= 0) {
+          journalSlots.set(slot);
+        }
+      }
+    }
+    BitSet all = (BitSet) indexed.clone();
+    all.or(journalSlots);
+    Loading loading = new Loading(settings.loadingWait(), system.executionContext());
+    router.setLoading(loading);
+    SlotClient slots = router.slots();
+    loading.begin(
+        all,
+        preload,
+        dormant,
+        indexed,
+        slot ->
+            slots.<SlotEntity.Stats>ask(slot, SlotEntity.GetStats::new)
+                .thenApply(st -> Arrays.stream(st.keys()).sum())
+                .toCompletableFuture(),
+        Warmer.AT_ONCE);
+    if (dormant != null) {
+      CoordinatedShutdown shutdown = CoordinatedShutdown.get(system.classicSystem());
+      loading
+          .whenDone()
+          .thenRun(
+              () -> Warmer.startDormant(slots, dormant, () -> shutdown.getShutdownReason().isPresent()));
+    }
     return nonEmpty;
   }
 

@@ -3,6 +3,7 @@ package io.keyshard.persistence;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import java.io.IOException;
 import java.io.NotSerializableException;
@@ -19,6 +20,9 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * written to a journal, means that type forever. Backups of any topology read these bytes.
  */
 public final class KeyshardSerializer extends SerializerWithStringManifest {
+
+  /** The serializer id stored beside every payload it wrote (journal rows and records). */
+  public static final int ID = 7379;
 
   /** The format version written now; readers accept every version up to this one. */
   public static final int FORMAT_VERSION = 1;
@@ -74,6 +78,10 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(ZSetEvent.MembersRemoved.class, "ZMembersRemoved");
   }
 
+  static Class<?> typeOf(String manifest) {
+    return CLASSES.get(manifest);
+  }
+
   private static void register(Class<?> type, String manifest) {
     MANIFESTS.put(type, manifest);
     CLASSES.put(manifest, type);
@@ -87,13 +95,21 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
 
+  private static final ClassValue<ObjectReader> READERS =
+      new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+          return MAPPER.readerFor(type);
+        }
+      };
+
   public KeyshardSerializer(ExtendedActorSystem system) {}
 
   public KeyshardSerializer() {}
 
   @Override
   public int identifier() {
-    return 7379;
+    return ID;
   }
 
   @Override
@@ -133,17 +149,34 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
 
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-    Class<?> type = CLASSES.get(manifest);
+    return fromBinary(bytes, 0, bytes.length, manifest);
+  }
+
+  /**
+   * {@link #fromBinary(byte[], String)} of the {@code length} bytes at {@code offset} of a larger
+   * array (a journal record read at start), without copying them out.
+   */
+  public Object fromBinary(byte[] buffer, int offset, int length, String manifest)
+      throws NotSerializableException {
+    Class<?> type = typeOf(manifest);
     if (type == null) {
       throw new NotSerializableException("Unknown manifest " + manifest);
     }
-    int version = bytes.length == 0 ? -1 : bytes[0];
+    int version = length == 0 ? -1 : buffer[offset];
     if (version < 1 || version > FORMAT_VERSION) {
       throw new NotSerializableException(
           "Format version " + version + " of " + manifest + " is newer than this build reads");
     }
+    Object direct = DirectDecoder.decode(manifest, buffer, offset + 1, length - 1);
+    return direct != null ? direct : withJackson(type, manifest, buffer, offset, length);
+  }
+
+  /** What Jackson reads from a payload (DirectDecoderTest compares the two). */
+  Object withJackson(Class<?> type, String manifest, byte[] buffer, int offset, int length)
+      throws NotSerializableException {
     try {
-      return MAPPER.readValue(bytes, 1, bytes.length - 1, type);
+      // A reader per type: the mapper would look the type's deserializer up on every call.
+      return READERS.get(type).readValue(buffer, offset + 1, length - 1);
     } catch (IOException e) {
       NotSerializableException n = new NotSerializableException(manifest + ": " + e.getMessage());
       n.initCause(e);

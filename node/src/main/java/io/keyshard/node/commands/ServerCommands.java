@@ -74,7 +74,7 @@ public final class ServerCommands {
     this.index = index;
     this.system = system;
     this.timeout = settings.requestTimeout();
-    this.info = new ServerInfo(settings, clients, stats, this, router.memory(), journal);
+    this.info = new ServerInfo(settings, clients, stats, this, router.memory(), journal, router::loading);
     this.config =
         new ConfigCommand(
             settings,
@@ -300,10 +300,7 @@ public final class ServerCommands {
             slots -> {
               List<CompletableFuture<SlotEntity.Stats>> parts = new ArrayList<>();
               for (int slot : slots) {
-                parts.add(
-                    router.slots()
-                        .<SlotEntity.Stats>ask(slot, SlotEntity.GetStats::new)
-                        .toCompletableFuture());
+                parts.add(router.slots().stats(slot).toCompletableFuture());
               }
               return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
                   .thenApply(
@@ -358,11 +355,7 @@ public final class ServerCommands {
   private CompletionStage<List<byte[]>> listKeys(int db, byte[] pattern, String type, int[] slots) {
     List<CompletableFuture<SlotEntity.KeyList>> parts = new ArrayList<>();
     for (int slot : slots) {
-      parts.add(
-          router.slots()
-              .<SlotEntity.KeyList>ask(
-                  slot, replyTo -> new SlotEntity.ListKeys(db, pattern, type, replyTo))
-              .toCompletableFuture());
+      parts.add(router.slots().listKeys(slot, db, pattern, type).toCompletableFuture());
     }
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
         .thenApply(
@@ -504,7 +497,7 @@ public final class ServerCommands {
       return CompletableFuture.completedFuture(Reply.NULL);
     }
     return router.slots()
-        .<SlotEntity.KeyList>ask(slots[i], replyTo -> new SlotEntity.RandomKey(db, replyTo))
+        .randomKey(slots[i], db)
         .thenCompose(
             k ->
                 k.keys().isEmpty()

@@ -8,6 +8,7 @@ import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
+import io.keyshard.node.slot.Loading;
 import io.keyshard.node.slot.MemoryAccountant;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.protocol.Reply;
@@ -71,6 +72,7 @@ final class ServerInfo {
 
   private final MemoryAccountant data;
   private final JournalEngine journal;
+  private final Supplier<Loading> loading;
 
   ServerInfo(
       NodeSettings settings,
@@ -78,7 +80,9 @@ final class ServerInfo {
       ServerStats stats,
       ServerCommands server,
       MemoryAccountant data,
-      JournalEngine journal) {
+      JournalEngine journal,
+      Supplier<Loading> loading) {
+    this.loading = loading;
     this.data = data;
     this.journal = journal;
     this.settings = settings;
@@ -120,8 +124,11 @@ final class ServerInfo {
         wanted.add(name);
       }
     }
+    // INFO runs while the node loads its data set (Redis flags it ok-loading, and clients such
+    // as ioredis read loading:1 from it before they send anything else); the Keyspace section
+    // then lists no database rather than counts of a data set half loaded.
     CompletionStage<Map<String, String>> keyspace =
-        wanted.contains("keyspace")
+        wanted.contains("keyspace") && !loading.get().active()
             ? stats.get().thenApply(server::keyspaceLines)
             : CompletableFuture.completedFuture(Map.of());
     return keyspace
@@ -293,7 +300,9 @@ final class ServerInfo {
    * is no RDB, so nothing is ever pending and SAVE and BGSAVE only move the last-save time.
    */
   private void persistence(Lines l) {
-    l.add("loading", 0)
+    Loading load = loading.get();
+    boolean active = load.active();
+    l.add("loading", active ? 1 : 0)
         .add("async_loading", 0)
         .add("current_cow_peak", 0)
         .add("current_cow_size", 0)
@@ -310,7 +319,7 @@ final class ServerInfo {
         .add("rdb_saves", saves.get())
         .add("rdb_last_cow_size", 0)
         .add("rdb_last_load_keys_expired", 0)
-        .add("rdb_last_load_keys_loaded", 0)
+        .add("rdb_last_load_keys_loaded", active ? 0 : load.keysLoaded())
         .add("aof_enabled", 1)
         .add("aof_rewrite_in_progress", 0)
         .add("aof_rewrite_scheduled", 0)
@@ -328,8 +337,20 @@ final class ServerInfo {
         .add("aof_pending_rewrite", 0)
         .add("aof_buffer_length", 0)
         .add("aof_pending_bio_fsync", 0)
-        .add("aof_delayed_fsync", 0)
-        .add("keyshard_journal", journal.name())
+        .add("aof_delayed_fsync", 0);
+    if (active) {
+      // Redis's fields while it loads, in bytes of its file: here the journal's size, loaded in
+      // proportion to the slots loaded.
+      long total = journalSize();
+      long loaded = load.slotsTotal() == 0 ? total : total * load.slotsLoaded() / load.slotsTotal();
+      l.add("loading_start_time", load.startedAtSeconds())
+          .add("loading_total_bytes", total)
+          .add("loading_rdb_used_mem", 0)
+          .add("loading_loaded_bytes", loaded)
+          .add("loading_loaded_perc", String.format(Locale.ROOT, "%.2f", total == 0 ? 0.0 : 100.0 * loaded / total))
+          .add("loading_eta_seconds", load.etaSeconds());
+    }
+    l.add("keyshard_journal", journal.name())
         .add("keyshard_appendfsync", journal.appendFsync().redisName());
     long walSyncs = journal.walSyncs();
     if (walSyncs >= 0) {

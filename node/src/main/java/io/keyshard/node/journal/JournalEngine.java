@@ -1,6 +1,7 @@
 package io.keyshard.node.journal;
 
 import io.keyshard.persistence.rocks.AppendFsync;
+import io.keyshard.persistence.rocks.RocksStore;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -34,6 +35,11 @@ public interface JournalEngine extends PersistenceIds, AutoCloseable {
   String refuseAppendFsync(AppendFsync mode);
 
   void setAppendFsync(AppendFsync mode);
+
+  /** The embedded store, which a standalone node reads at start in one pass; null on JDBC. */
+  default RocksStore embeddedStore() {
+    return null;
+  }
 
   /** RocksDB's own count of WAL syncs (its WAL_FILE_SYNCED ticker); -1 where there is none. */
   long walSyncs();

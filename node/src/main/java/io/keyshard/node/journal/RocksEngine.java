@@ -52,6 +52,11 @@ final class RocksEngine implements JournalEngine {
   }
 
   @Override
+  public RocksStore embeddedStore() {
+    return store;
+  }
+
+  @Override
   public String name() {
     return "rocksdb";
   }

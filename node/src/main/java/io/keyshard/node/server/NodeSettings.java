@@ -16,6 +16,7 @@ public final class NodeSettings {
   private final int port;
   private final Path dir;
   private final Duration requestTimeout;
+  private final Duration loadingWait;
   private final int pipelineDepth;
   private final int maxInflight;
   private volatile String requirePass;
@@ -30,6 +31,7 @@ public final class NodeSettings {
     this.port = c.getInt("port");
     this.dir = Path.of(c.getString("dir")).toAbsolutePath().normalize();
     this.requestTimeout = c.getDuration("request-timeout");
+    this.loadingWait = c.getDuration("loading-wait");
     this.pipelineDepth = c.getInt("pipeline-depth");
     this.maxInflight = c.getInt("max-inflight");
     String pass = c.getString("requirepass");
@@ -203,6 +205,11 @@ public final class NodeSettings {
 
   public Path dir() {
     return dir;
+  }
+
+  /** How long a request waits for data still loading at start before it gets LOADING. */
+  public Duration loadingWait() {
+    return loadingWait;
   }
 
   public Duration requestTimeout() {

@@ -10,6 +10,7 @@ import io.keyshard.node.commands.CommandRegistry;
 import io.keyshard.node.commands.CrossSlotProgram;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.slot.JournalHealth;
+import io.keyshard.node.slot.Loading;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.MemoryAccountant;
 import io.keyshard.node.slot.SlotClient;
@@ -211,6 +212,34 @@ public final class Router {
       s.flagMultiError();
       return done(verdict.reply());
     }
+    Loading loading = this.loading;
+    if (mustWaitForLoading(loading, route)) {
+      // Redis answers LOADING to this while it loads its data set; here it waits for what it
+      // touches (its keys' slots; without keys, everything) within a bound, and gets LOADING
+      // only if that passes: nothing was run.
+      return loading
+          .await(route.slots())
+          .thenCompose(
+              loaded -> {
+                if (loaded) {
+                  return afterLoading(s, argv, route);
+                }
+                s.flagMultiError();
+                return done(new Verdict.Loading().reply());
+              });
+    }
+    return afterLoading(s, argv, route);
+  }
+
+  /** While the node loads its data set: whether this request must wait for part of it. */
+  private static boolean mustWaitForLoading(Loading loading, Route route) {
+    return loading.active()
+        && !route.top().flags().contains(CommandFlags.LOADING)
+        && !loading.ready(route.slots());
+  }
+
+  private CompletionStage<Reply> afterLoading(Session s, byte[][] argv, Route route) {
+    CommandSpec top = route.top();
     Evictor ev = evictor;
     if (ev != null && ev.over() && (denyoom(s, top) || queuesInMulti(s, route.binding()))) {
       if (route.evictFirst()) {
@@ -336,6 +365,9 @@ public final class Router {
     if (route.evictFirst()) {
       return false; // it waits for an eviction before it is handed to its slot
     }
+    if (mustWaitForLoading(loading, route)) {
+      return false; // it waits for its slots to load before it is handed to one
+    }
     Binding binding = route.binding();
     if (binding.kind() == Kind.BLOCKING) {
       return false; // a blocked client runs nothing else until it is served, as in Redis
@@ -378,6 +410,17 @@ public final class Router {
   }
 
   private volatile Blocking blocking;
+
+  private volatile Loading loading = Loading.none();
+
+  /** A standalone node's load of its data set at start (slot/Loading). */
+  public void setLoading(Loading loading) {
+    this.loading = loading;
+  }
+
+  public Loading loading() {
+    return loading;
+  }
 
   /** What the slots report about the journal (docs/decisions/2026-11-22-journal-faults.md). */
   public void setJournal(JournalHealth journal) {

@@ -6,6 +6,8 @@ import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -84,6 +86,58 @@ public final class SlotClient {
 
   public LocalSlots localSlots() {
     return localSlots;
+  }
+
+  private volatile DormantSlots dormant;
+
+  /** A standalone node's slots read at start whose entities have not started (or null). */
+  public void setDormant(DormantSlots dormant) {
+    this.dormant = dormant;
+  }
+
+  // The keyspace-wide reads: a dormant slot answers from its loaded state, without starting
+  // its entity (see DormantSlots); any other is asked.
+
+  /** The slot's key and volatile-key counts per database (DBSIZE, INFO keyspace). */
+  public CompletionStage<SlotEntity.Stats> stats(int slot) {
+    DormantSlots d = dormant;
+    SlotEntity.Stats stats = d == null ? null : d.read(slot, SlotReads::stats);
+    return stats != null
+        ? CompletableFuture.completedFuture(stats)
+        : this.<SlotEntity.Stats>ask(slot, SlotEntity.GetStats::new);
+  }
+
+  /** Live keys of a database matching a glob (null = all) and a type (null = any). */
+  public CompletionStage<SlotEntity.KeyList> listKeys(int slot, int db, byte[] pattern, String type) {
+    DormantSlots d = dormant;
+    SlotEntity.KeyList keys = d == null ? null : d.read(slot, s -> SlotReads.listKeys(s, db, pattern, type));
+    return keys != null
+        ? CompletableFuture.completedFuture(keys)
+        : this.<SlotEntity.KeyList>ask(slot, replyTo -> new SlotEntity.ListKeys(db, pattern, type, replyTo));
+  }
+
+  /** One live key of the database at random, or an empty list. */
+  public CompletionStage<SlotEntity.KeyList> randomKey(int slot, int db) {
+    DormantSlots d = dormant;
+    SlotEntity.KeyList key = d == null ? null : d.read(slot, s -> SlotReads.randomKey(s, db));
+    return key != null
+        ? CompletableFuture.completedFuture(key)
+        : this.<SlotEntity.KeyList>ask(slot, replyTo -> new SlotEntity.RandomKey(db, replyTo));
+  }
+
+  /**
+   * Starts the entities of those of {@code slots} that are still dormant, {@link Warmer#AT_ONCE}
+   * at a time; completes when they answered (at once if none is).
+   */
+  public CompletionStage<Void> startDormant(Collection<Integer> slots) {
+    DormantSlots d = dormant;
+    if (d == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    List<Integer> sleeping = slots.stream().filter(d::isDormant).toList();
+    return sleeping.isEmpty()
+        ? CompletableFuture.completedFuture(null)
+        : Warmer.warm(this, sleeping, d::isDormant).handle((v, t) -> null);
   }
 
   /** Runs one command body in one slot and returns its reply (or a timeout error). */

@@ -5,19 +5,14 @@ import static io.keyshard.node.slot.SlotEffects.asReply;
 import io.keyshard.node.CborSerializable;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.slot.GroupCommit.Pending;
-import io.keyshard.persistence.Bytes;
-import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
 import io.keyshard.persistence.TxEvent;
-import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.Reply;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -257,6 +252,22 @@ public final class SlotEntity
 
   public static PersistenceId persistenceId(int slot) {
     return PersistenceId.ofUniqueId("slot-" + slot);
+  }
+
+  /** The slot whose {@link #persistenceId} {@code id} is, or -1 if it is none's. */
+  public static int standaloneSlotOf(String id) {
+    if (!id.startsWith("slot-") || id.length() < 6 || id.length() > 10) {
+      return -1;
+    }
+    int slot = 0;
+    for (int i = 5; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < '0' || c > '9' || (i == 5 && c == '0' && id.length() > 6)) {
+        return -1;
+      }
+      slot = slot * 10 + (c - '0');
+    }
+    return slot < 16384 ? slot : -1;
   }
 
   public static Behavior<Command> create(int slot, Settings settings) {
@@ -499,52 +510,16 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onStats(SlotState state, GetStats cmd) {
-    long[] keys = new long[SlotState.DATABASES];
-    long[] expires = new long[SlotState.DATABASES];
-    for (int db = 0; db < SlotState.DATABASES; db++) {
-      Keyspace ks = state.db(db);
-      if (ks != null) {
-        keys[db] = ks.size();
-        expires[db] = ks.volatileCount();
-      }
-    }
-    return groupCommit.answer(List.of(), cmd.replyTo(), new Stats(keys, expires));
+    return groupCommit.answer(List.of(), cmd.replyTo(), SlotReads.stats(state));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onListKeys(SlotState state, ListKeys cmd) {
-    Keyspace ks = state.db(cmd.db());
-    List<byte[]> out = new ArrayList<>();
-    if (ks != null) {
-      long now = System.currentTimeMillis();
-      for (Map.Entry<Bytes, Keyspace.Entry> e : ks.entries().entrySet()) {
-        Keyspace.Entry entry = e.getValue();
-        byte[] key = e.getKey().array();
-        if (entry.isExpired(now)
-            || (cmd.type() != null && !cmd.type().equalsIgnoreCase(entry.value.typeName()))
-            || (cmd.pattern() != null && !Glob.match(cmd.pattern(), key, false))) {
-          continue;
-        }
-        out.add(key);
-      }
-    }
-    return groupCommit.answer(List.of(), cmd.replyTo(), new KeyList(out));
+    return groupCommit.answer(
+        List.of(), cmd.replyTo(), SlotReads.listKeys(state, cmd.db(), cmd.pattern(), cmd.type()));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onRandomKey(SlotState state, RandomKey cmd) {
-    Keyspace ks = state.db(cmd.db());
-    if (ks == null || ks.size() == 0) {
-      return groupCommit.answer(List.of(), cmd.replyTo(), new KeyList(List.of()));
-    }
-    long now = System.currentTimeMillis();
-    List<byte[]> live = new ArrayList<>();
-    for (Map.Entry<Bytes, Keyspace.Entry> e : ks.entries().entrySet()) {
-      if (!e.getValue().isExpired(now)) {
-        live.add(e.getKey().array());
-      }
-    }
-    List<byte[]> pick =
-        live.isEmpty() ? List.of() : List.of(live.get(ThreadLocalRandom.current().nextInt(live.size())));
-    return groupCommit.answer(List.of(), cmd.replyTo(), new KeyList(pick));
+    return groupCommit.answer(List.of(), cmd.replyTo(), SlotReads.randomKey(state, cmd.db()));
   }
 
   @Override
@@ -659,6 +634,12 @@ public final class SlotEntity
       @Override
       public SlotState fromJournal(Object from) {
         trim.restart(); // recovery counts the events after this snapshot
+        if (from instanceof DormantSlots.LoadedSlot loaded) {
+          // Read at start by the node's preload: the state after the stored snapshot and the
+          // events after it, which that read counted as this recovery would have.
+          trim.journaled(loaded.bytesSinceSnapshot());
+          return loaded.state();
+        }
         return SlotState.fromSnapshot((SlotSnapshot) from, System.currentTimeMillis());
       }
     };

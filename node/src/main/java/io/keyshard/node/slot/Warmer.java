@@ -1,9 +1,11 @@
 package io.keyshard.node.slot;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import io.keyshard.node.journal.PersistenceIds;
@@ -59,13 +61,65 @@ public final class Warmer {
    * journal busy (a takeover of 5,461 slots in barriers of 64 took 6 s, most of it waiting for
    * each batch's slowest slot), few enough for the journal's connection pool and Artery's queues.
    */
-  static final int AT_ONCE = 256;
+  public static final int AT_ONCE = 256;
+
+  /**
+   * After a standalone node's load: starts the entities of the slots read at start that hold
+   * keys, those with keys that expire first (their entity expires them), {@link
+   * #DORMANT_AT_ONCE} at a time: few, so that a request for a slot not started yet does not queue
+   * behind them. Until its entity starts, a slot serves keyspace-wide reads from its loaded state
+   * (DormantSlots), and any other request starts it; once all are started, the node is as it was
+   * before the restart, every slot that holds keys running (a FLUSHALL, say, need not start them).
+   */
+  public static CompletableFuture<Void> startDormant(
+      SlotClient slotClient, DormantSlots dormant, BooleanSupplier stopping) {
+    List<Integer> expiring = new ArrayList<>();
+    List<Integer> others = new ArrayList<>();
+    for (int slot = 0; slot < 16384; slot++) {
+      if (dormant.holdsVolatileKeys(slot)) {
+        expiring.add(slot);
+      } else if (dormant.keyCount(slot) > 0) {
+        others.add(slot);
+      }
+    }
+    List<Integer> holding = new ArrayList<>(expiring);
+    holding.addAll(others);
+    if (holding.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long started = System.nanoTime();
+    AtomicInteger woken = new AtomicInteger();
+    IntPredicate still =
+        slot -> {
+          // Not once the node stops: its shard region would wait for entities still starting.
+          boolean wake = dormant.keyCount(slot) > 0 && !stopping.getAsBoolean();
+          if (wake) {
+            woken.incrementAndGet();
+          }
+          return wake;
+        };
+    return warm(slotClient, holding, still, DORMANT_AT_ONCE)
+        .thenRun(
+            () ->
+                log.info(
+                    "Started the entities of {} slots loaded at start in {} ms",
+                    woken.get(),
+                    (System.nanoTime() - started) / 1_000_000));
+  }
+
+  static final int DORMANT_AT_ONCE = 16;
 
   public static CompletableFuture<Void> warm(SlotClient slotClient, List<Integer> slots, IntPredicate still) {
+    return warm(slotClient, slots, still, AT_ONCE);
+  }
+
+  /** {@link #warm}, at most {@code atOnce} slots at a time. */
+  public static CompletableFuture<Void> warm(
+      SlotClient slotClient, List<Integer> slots, IntPredicate still, int atOnce) {
     List<Integer> list = List.copyOf(slots);
     return inWindow(
         list.size(),
-        AT_ONCE,
+        atOnce,
         i -> {
           int slot = list.get(i);
           return still.test(slot)

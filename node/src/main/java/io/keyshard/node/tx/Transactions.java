@@ -189,7 +189,11 @@ public final class Transactions {
             .thenCompose(
                 toLock -> {
                   Tx tx = new Tx(id, new TreeSet<>(toLock));
-                  return lockInOrder(id, toLock.iterator(), locked)
+                  // Slots still dormant since the start wake together first: locking starts
+                  // one entity at a time (after a restart, FLUSHALL would start thousands).
+                  return slotClient
+                      .startDormant(toLock)
+                      .thenCompose(v -> lockInOrder(id, toLock.iterator(), locked))
                       .thenCompose(v -> program.run(tx))
                       .thenCompose(
                           reply ->

@@ -2,6 +2,7 @@ package io.keyshard.persistence.rocks;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Keys of the store. Events and snapshots are keyed by (persistence id, sequence number):
@@ -30,6 +31,18 @@ final class KeyLayout {
         .put(id)
         .putLong(seqNr)
         .array();
+  }
+
+  /** The part of an id's events and snapshots keys before the sequence number. */
+  static byte[] prefix(String persistenceId) {
+    byte[] id = idBytes(persistenceId);
+    return ByteBuffer.allocate(2 + id.length).putShort((short) id.length).put(id).array();
+  }
+
+  /** Whether an events or snapshots key belongs to the id whose {@link #prefix} this is. */
+  static boolean hasPrefix(byte[] key, byte[] prefix) {
+    return key.length == prefix.length + 8
+        && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /** The first key after every key of the id: the end of a range that covers all of it. */

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,6 +38,77 @@ public final class RawRecords {
 
   /** One snapshot; {@code meta} may be null. */
   public record Snapshot(String persistenceId, long seqNr, long timestamp, Payload payload, Payload meta) {}
+
+  /**
+   * Where a record's payload lies, for a reader that deserializes it itself (a node's bulk load
+   * at start): its serializer, manifest, and the range of {@code record} holding its bytes.
+   */
+  public record PayloadView(int serializerId, String manifest, byte[] record, int offset, int length) {}
+
+  /**
+   * The payload of an event record, or null if the record carries more than a bare payload (an
+   * adapter manifest, tags or metadata), which only a full decode through Pekko handles.
+   */
+  public static PayloadView eventPayload(byte[] record) {
+    checkVersion(record[0] & 0xFF);
+    int at = 1 + 8 + 8; // version, writeTime, timestamp
+    at += 2 + u16(record, at); // writer uuid
+    if (u16(record, at) != 0) {
+      return null; // an event adapter's manifest
+    }
+    at += 2;
+    PayloadView payload = payloadAt(record, at);
+    at = payload.offset() + payload.length();
+    if (i32(record, at) != 0 || record[at + 4] != 0) {
+      return null; // tags or metadata
+    }
+    return payload;
+  }
+
+  /** The payload of a snapshot record, or null if it carries metadata. */
+  public static PayloadView snapshotPayload(byte[] record) {
+    checkVersion(record[0] & 0xFF);
+    PayloadView payload = payloadAt(record, 1 + 8); // version, timestamp
+    return record[payload.offset() + payload.length()] != 0 ? null : payload;
+  }
+
+  private static PayloadView payloadAt(byte[] record, int at) {
+    int serializerId = i32(record, at);
+    int manifestLength = u16(record, at + 4);
+    // Manifests are short ASCII names (KeyshardSerializer's table); modified UTF-8 of ASCII is
+    // ASCII, so this is what readUTF would give.
+    String manifest = new String(record, at + 6, manifestLength, StandardCharsets.ISO_8859_1);
+    int lengthAt = at + 6 + manifestLength;
+    int length = i32(record, lengthAt);
+    if (length < 0 || lengthAt + 4 + length > record.length) {
+      throw new IllegalStateException("journal record's payload runs past its end");
+    }
+    if (!isAscii(record, at + 6, manifestLength)) {
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(record, at + 4, 2 + manifestLength))) {
+        manifest = in.readUTF();
+      } catch (IOException x) {
+        throw new UncheckedIOException(x);
+      }
+    }
+    return new PayloadView(serializerId, manifest, record, lengthAt + 4, length);
+  }
+
+  private static boolean isAscii(byte[] b, int from, int length) {
+    for (int i = from; i < from + length; i++) {
+      if (b[i] <= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int u16(byte[] b, int at) {
+    return ((b[at] & 0xFF) << 8) | (b[at + 1] & 0xFF);
+  }
+
+  private static int i32(byte[] b, int at) {
+    return ((b[at] & 0xFF) << 24) | ((b[at + 1] & 0xFF) << 16) | ((b[at + 2] & 0xFF) << 8) | (b[at + 3] & 0xFF);
+  }
 
   static byte[] encode(Event e) {
     try (ByteArrayOutputStream buffer = new ByteArrayOutputStream(128);

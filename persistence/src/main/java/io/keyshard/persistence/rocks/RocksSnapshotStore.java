@@ -20,9 +20,10 @@ import scala.jdk.javaapi.FutureConverters;
  * The snapshot store plugin on RocksDB (plugin id {@code keyshard-rocksdb.snapshot-store}),
  * in the same store as the journal: a snapshot is written through the same group commit and
  * acknowledged under the same appendfsync, so events it covers are deleted only after it is
- * synced (in mode always).
+ * synced (in mode always). Not final: a node serves some loads from what it read at start
+ * ({@code node/slot/DormantSnapshotStore}).
  */
-public final class RocksSnapshotStore extends SnapshotStore {
+public class RocksSnapshotStore extends SnapshotStore {
   private final RocksStore store;
   private final RecordCodec codec;
   private final ExecutionContext reads;

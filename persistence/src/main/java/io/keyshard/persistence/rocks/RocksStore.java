@@ -18,6 +18,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -105,6 +106,7 @@ public final class RocksStore {
     handleLock.writeLock().lock();
     try {
       if (handles != null) {
+        flushForNextOpen(handles);
         handles.close();
       }
     } finally {
@@ -171,6 +173,24 @@ public final class RocksStore {
     log.info("RocksDB journal open in {} (appendfsync {}, memory {} MB of which write buffers {} MB)",
         dir, settings.appendFsync().redisName(), settings.memoryBytes() >> 20,
         settings.writeBufferBytes() >> 20);
+  }
+
+  /**
+   * A clean stop writes the memtables out: RocksDB's close leaves them in the WAL, and the next
+   * open replayed up to max-total-wal-size (64 MB) of it, then flushed it again, before anything
+   * else could start (1.7 s of a 1M-key node's restart). After a crash the WAL is replayed as
+   * before. A failure here (a full disk) loses nothing: the WAL still holds it all.
+   */
+  private void flushForNextOpen(Handles h) {
+    long started = System.nanoTime();
+    try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+      h.db().flush(options, h.all());
+      log.info("RocksDB journal's memtables written out for the next start in {} ms",
+          (System.nanoTime() - started) / 1_000_000);
+    } catch (RocksDBException e) {
+      log.warn("RocksDB journal's memtables not written out at stop ({}); the next start replays"
+          + " its WAL", e.getMessage());
+    }
   }
 
   private Handles openHandles() throws RocksDBException {
@@ -343,6 +363,79 @@ public final class RocksStore {
       }
     }
     return true;
+  }
+
+  /** What {@link RecoveryCursor#read} hands over for one persistence id, in this order. */
+  public interface RecoveryVisitor {
+    /** The id's newest snapshot record, if it has one. */
+    void snapshot(long seqNr, byte[] record);
+
+    /** Each stored event after that snapshot, in sequence order. */
+    void event(long seqNr, byte[] record);
+  }
+
+  /**
+   * Reads what recovers persistence ids, for a bulk load at start (a node's preload): per id the
+   * newest snapshot and the events after it, as stored. One cursor per thread; it keeps two
+   * iterators for all the ids it reads and holds the handles open (no reopen) until closed, so
+   * reading many ids in key order is a walk, not a new iterator per id.
+   */
+  public RecoveryCursor recoveryCursor() {
+    return new RecoveryCursor();
+  }
+
+  public final class RecoveryCursor implements AutoCloseable {
+    private final Use use = use();
+    private final RocksIterator snapshots;
+    private final RocksIterator events;
+
+    // A one-time walk: its blocks would only push what serving needs out of the block cache.
+    private final ReadOptions options = new ReadOptions().setFillCache(false);
+
+    private RecoveryCursor() {
+      try {
+        Handles h = use.handles();
+        snapshots = h.db().newIterator(h.snapshots(), options);
+        events = h.db().newIterator(h.events(), options);
+      } catch (RuntimeException e) {
+        options.close();
+        use.close();
+        throw e;
+      }
+    }
+
+    public void read(String persistenceId, RecoveryVisitor visitor) throws RocksDBException {
+      byte[] prefix = KeyLayout.prefix(persistenceId);
+      long from = 0;
+      snapshots.seekForPrev(KeyLayout.endOf(persistenceId));
+      if (snapshots.isValid()) {
+        byte[] key = snapshots.key();
+        if (KeyLayout.hasPrefix(key, prefix)) {
+          from = KeyLayout.seqNr(key);
+          visitor.snapshot(from, snapshots.value());
+        }
+      }
+      snapshots.status();
+      for (events.seek(KeyLayout.key(persistenceId, from + 1)); events.isValid(); events.next()) {
+        byte[] key = events.key();
+        if (!KeyLayout.hasPrefix(key, prefix)) {
+          break;
+        }
+        visitor.event(KeyLayout.seqNr(key), events.value());
+      }
+      events.status();
+    }
+
+    @Override
+    public void close() {
+      try {
+        snapshots.close();
+        events.close();
+        options.close();
+      } finally {
+        use.close();
+      }
+    }
   }
 
   long readHighestSeqNr(String persistenceId) throws RocksDBException {
