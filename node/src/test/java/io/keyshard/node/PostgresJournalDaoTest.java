@@ -172,6 +172,11 @@ class PostgresJournalDaoTest {
   }
 
   @Test
+  void anEmptyBatchSucceedsWithoutAStatement() throws Exception {
+    write(List.of()); // what is left when every write of a batch failed to serialize
+  }
+
+  @Test
   void aBatchTooLargeForOneStatementGoesThroughThePluginsTransaction() throws Exception {
     List<JournalPekkoSerializationRow> rows = new ArrayList<>();
     for (long n = 1; n <= 3000; n++) { // 3000 x 12 parameters > 32767
