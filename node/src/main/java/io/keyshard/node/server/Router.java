@@ -51,7 +51,11 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  *       otherwise CROSSSLOT.
  * </ol>
  * A write is refused with TRYAGAIN, before it runs, while the journal is failing, and any
- * command for a slot that is recovering after a failed journal write (JournalHealth).
+ * command for a slot that is recovering after a failed journal write (JournalHealth). While a
+ * standalone node loads its data set at start, a command Redis does not allow while loading
+ * (not flagged {@code loading}) first waits for its keys' slots, or without keys for the whole
+ * data set, and gets LOADING if that takes longer than {@code keyshard.loading-wait}
+ * (slot/Loading); it runs alone meanwhile, so a connection's requests keep their order.
  * In cluster mode, before MULTI queueing: keys owned by another node get MOVED, keys in
  * several slots CROSSSLOT, a slot nobody owns CLUSTERDOWN; each outcome is a {@link Verdict},
  * decided in {@link #verdict} (a new redirect goes there and in route/Verdict). Which handler a

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import org.apache.pekko.actor.ActorSystem;
@@ -36,6 +37,8 @@ public final class DormantSlots {
   private static final Map<ActorSystem, DormantSlots> BY_SYSTEM = new ConcurrentHashMap<>();
 
   private final AtomicReferenceArray<Slot> slots = new AtomicReferenceArray<>(16384);
+  /** Loaded states not taken yet: once none is left, every call here answers at once. */
+  private final AtomicInteger dormant = new AtomicInteger();
   private volatile MemoryAccountant memory;
 
   /** The registry of a node's actor system (its snapshot store finds it here), or null. */
@@ -77,6 +80,7 @@ public final class DormantSlots {
       }
       s.decided = true;
       s.loaded = loaded;
+      dormant.incrementAndGet();
     }
     // After the store above: attach either sees the state or this sees the accountant.
     MemoryAccountant m = memory;
@@ -118,7 +122,10 @@ public final class DormantSlots {
         v -> {
           synchronized (s) {
             LoadedSlot loaded = s.loaded;
-            s.loaded = null;
+            if (loaded != null) {
+              s.loaded = null;
+              dormant.decrementAndGet();
+            }
             return Optional.ofNullable(loaded);
           }
         });
@@ -126,6 +133,9 @@ public final class DormantSlots {
 
   /** {@code read} of the slot's state while it is dormant; null if it is not (ask its entity). */
   <T> T read(int slot, Function<SlotState, T> read) {
+    if (dormant.get() == 0) {
+      return null; // every slot read at start has its entity (the common case, soon after it)
+    }
     Slot s = slots.get(slot);
     if (s == null || !s.read.isDone()) {
       return null;
