@@ -11,6 +11,7 @@ import io.keyshard.persistence.rocks.RocksStore;
 import java.lang.management.ManagementFactory;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -94,6 +95,7 @@ public final class Preload {
       done.complete(null);
       return;
     }
+    progressLog();
     int workers = Math.max(1, Math.min(threads, (order.length + CHUNK - 1) / CHUNK));
     running.set(workers);
     for (int i = 1; i < workers; i++) {
@@ -102,6 +104,22 @@ public final class Preload {
       t.start();
     }
     work();
+  }
+
+  /** A line a second while it reads: slots read, keys, rate. */
+  private void progressLog() {
+    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
+        .execute(
+            () -> {
+              if (done.isDone()) {
+                return;
+              }
+              long ms = Math.max(1, (System.nanoTime() - startedNanos) / 1_000_000);
+              log.info(
+                  "Reading the journal: {} of {} slots, {} keys ({} keys/s)",
+                  slotsRead.get(), order.length, keys.get(), keys.get() * 1000 / ms);
+              progressLog();
+            });
   }
 
   /** The slots it reads (those with a persistence id in the store); waits until they are listed. */

@@ -107,7 +107,7 @@ public final class Warmer {
                     (System.nanoTime() - started) / 1_000_000));
   }
 
-  static final int DORMANT_AT_ONCE = 16;
+  static final int DORMANT_AT_ONCE = 4;
 
   public static CompletableFuture<Void> warm(SlotClient slotClient, List<Integer> slots, IntPredicate still) {
     return warm(slotClient, slots, still, AT_ONCE);
