@@ -411,10 +411,9 @@ public final class KeyshardNode implements AutoCloseable {
     }
     // Slots the journal holds that the index may not know (written by another topology, or
     // before this node kept an index): loaded too, so keyspace-wide commands see their keys.
-    BitSet journalSlots = new BitSet();
-    if (preload != null) {
-      journalSlots = preload.slots();
-    } else {
+    BitSet journalSlots = preload == null ? new BitSet() : preload.slots();
+    if (journalSlots.isEmpty()) {
+      // No preload, or it could not list the store (it logged why): the journal's own list.
       for (String id :
           journalIds.current().toCompletableFuture().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
         int slot = SlotEntity.standaloneSlotOf(id);
