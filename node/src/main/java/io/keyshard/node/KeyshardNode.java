@@ -162,9 +162,13 @@ public final class KeyshardNode implements AutoCloseable {
       journal = JournalEngine.open(config);
       if (!config.getBoolean("keyshard.cluster.enabled") && journal.embeddedStore() != null) {
         // Standalone on the embedded store: its slots are read now, on threads of their own,
-        // while the actor system starts (docs/decisions/2026-12-06-recovery-at-start.md).
+        // while the actor system starts (docs/decisions/2026-12-06-recovery-at-start.md). One
+        // core fewer than there are: the start itself keeps one busy (on 2 cores, two readers
+        // took ~0.5 s longer to serve 1M keys than one).
         dormant = new DormantSlots();
-        preload = Preload.start(journal.embeddedStore(), dormant, Runtime.getRuntime().availableProcessors());
+        preload =
+            Preload.start(
+                journal.embeddedStore(), dormant, Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
       }
     } catch (Exception e) {
       if (lease != null) {
