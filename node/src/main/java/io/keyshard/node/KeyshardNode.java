@@ -162,9 +162,13 @@ public final class KeyshardNode implements AutoCloseable {
       journal = JournalEngine.open(config);
       if (!config.getBoolean("keyshard.cluster.enabled") && journal.embeddedStore() != null) {
         // Standalone on the embedded store: its slots are read now, on threads of their own,
-        // while the actor system starts (docs/decisions/2026-12-06-recovery-at-start.md).
+        // while the actor system starts (docs/decisions/2026-12-06-recovery-at-start.md). One
+        // core fewer than there are: the start itself keeps one busy (on 2 cores, two readers
+        // took ~0.5 s longer to serve 1M keys than one).
         dormant = new DormantSlots();
-        preload = Preload.start(journal.embeddedStore(), dormant, Runtime.getRuntime().availableProcessors());
+        preload =
+            Preload.start(
+                journal.embeddedStore(), dormant, Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
       }
     } catch (Exception e) {
       if (lease != null) {
@@ -411,10 +415,9 @@ public final class KeyshardNode implements AutoCloseable {
     }
     // Slots the journal holds that the index may not know (written by another topology, or
     // before this node kept an index): loaded too, so keyspace-wide commands see their keys.
-    BitSet journalSlots = new BitSet();
-    if (preload != null) {
-      journalSlots = preload.slots();
-    } else {
+    BitSet journalSlots = preload == null ? new BitSet() : preload.slots();
+    if (journalSlots.isEmpty()) {
+      // No preload, or it could not list the store (it logged why): the journal's own list.
       for (String id :
           journalIds.current().toCompletableFuture().get(startTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
         int slot = SlotEntity.standaloneSlotOf(id);

@@ -62,10 +62,11 @@ public final class Loading {
   }
 
   /**
-   * Starts the load of {@code slots}. Those of {@code preload} are loaded as it reads them,
-   * except those it leaves to their entity and those in {@code wakeAnyway}; every other one is
-   * loaded by {@code wake} (start its entity, answer its key count), at most {@code atOnce} at a
-   * time once the preload is done.
+   * Starts the load of {@code slots}. Those of {@code preload} are loaded as it reads them into
+   * {@code dormant}, except those it leaves to their entity and those holding keys that
+   * {@code indexed} (the index of non-empty slots) does not list; every other one is loaded by
+   * {@code wake} (start its entity, answer its key count), at most {@code atOnce} at a time once
+   * the preload is done.
    */
   public void begin(
       BitSet slots,
@@ -89,6 +90,8 @@ public final class Loading {
     }
     BitSet preloaded = preload == null ? new BitSet() : preload.slots();
     preloaded.and(slots);
+    this.preloaded = preloaded;
+    this.dormant = dormant;
     List<Integer> toWake = new ArrayList<>();
     for (int slot = slots.nextSetBit(0); slot >= 0; slot = slots.nextSetBit(slot + 1)) {
       if (!preloaded.get(slot)) {
@@ -113,8 +116,6 @@ public final class Loading {
                 }
               });
     }
-    this.preloaded = preloaded;
-    this.dormant = dormant;
     CompletableFuture<Void> read = preload == null ? CompletableFuture.completedFuture(null) : preload.done();
     read.thenRun(
         () -> {

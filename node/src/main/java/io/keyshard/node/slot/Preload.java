@@ -196,8 +196,8 @@ public final class Preload {
     String unreadable;
 
     @Override
-    public void snapshot(long seqNr, byte[] record) {
-      PayloadView view = RawRecords.snapshotPayload(record);
+    public void snapshot(long seqNr, byte[] record, int length) {
+      PayloadView view = RawRecords.snapshotPayload(record, length);
       if (view == null || view.serializerId() != KeyshardSerializer.ID
           || !view.manifest().equals(SLOT_SNAPSHOT)) {
         unreadable = "snapshot " + seqNr + " is not a plain SlotSnapshot";
@@ -214,11 +214,11 @@ public final class Preload {
     }
 
     @Override
-    public void event(long seqNr, byte[] record) {
+    public void event(long seqNr, byte[] record, int length) {
       if (unreadable != null) {
         return;
       }
-      PayloadView view = RawRecords.eventPayload(record);
+      PayloadView view = RawRecords.eventPayload(record, length);
       if (view == null || view.serializerId() != KeyshardSerializer.ID) {
         unreadable = "event " + seqNr + " is not a plain Keyshard event";
         return;

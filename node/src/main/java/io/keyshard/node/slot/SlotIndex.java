@@ -117,6 +117,9 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
     lost.addAll(pending);
     persisting = List.of();
     pending.clear();
+    // Lost unregistrations leave empty slots registered: one wasted wake-up each, as after a crash.
+    unregistering.clear();
+    unregisteringSet.clear();
     for (Register r : lost) {
       r.replyTo().tell(new Answer(r.seq(), false));
     }
@@ -144,12 +147,7 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
               barrier = 0;
               return Effect().unstashAll();
             })
-        .onCommand(
-            Unregister.class,
-            (state, c) ->
-                state.get(c.slot())
-                    ? Effect().persist(new IndexEvent.SlotUnregistered(c.slot()))
-                    : Effect().none())
+        .onCommand(Unregister.class, this::onUnregister)
         .onCommand(
             GetSlots.class,
             (state, c) -> Effect().reply(c.replyTo(), new Slots(state.stream().toArray())))
@@ -161,7 +159,7 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
    * they are persisted together, one journal write for all that arrived meanwhile.
    */
   private Effect<IndexEvent, BitSet> onRegister(BitSet state, Register c) {
-    if (state.get(c.slot())) {
+    if (state.get(c.slot()) && !unregisteringSet.get(c.slot())) {
       return Effect().none().thenReply(c.replyTo(), s -> new Answer(c.seq(), true));
     }
     if (barrier != 0 && barrier != c.txId()) {
@@ -169,20 +167,55 @@ public final class SlotIndex extends EventSourcedBehavior<SlotIndex.Command, Ind
           ? Effect().stash()
           : Effect().reply(c.replyTo(), new Answer(c.seq(), false));
     }
-    if (pending.isEmpty()) {
+    if (pending.isEmpty() && unregistering.isEmpty()) {
       self.tell(Flush.INSTANCE);
     }
     pending.add(c);
     return Effect().none();
   }
 
+  /**
+   * Slots unregister after a write emptied them, all of them at once after a FLUSHALL: persisted
+   * together like registrations. One persist each kept the index busy for seconds (12,700 slots
+   * one fsync at a time), and everything else, GetSlots included, waited behind them.
+   */
+  private Effect<IndexEvent, BitSet> onUnregister(BitSet state, Unregister c) {
+    if (!state.get(c.slot())) {
+      return Effect().none();
+    }
+    if (pending.isEmpty() && unregistering.isEmpty()) {
+      self.tell(Flush.INSTANCE);
+    }
+    if (!unregisteringSet.get(c.slot())) {
+      unregisteringSet.set(c.slot());
+      unregistering.add(c.slot());
+    }
+    return Effect().none();
+  }
+
+  /**
+   * Slots whose unregistration is not persisted yet, in arrival order. Such a slot counts as
+   * unregistered: a Register from it waits for the same write, after the unregistration.
+   */
+  private final List<Integer> unregistering = new ArrayList<>();
+
+  private final BitSet unregisteringSet = new BitSet();
+
   private Effect<IndexEvent, BitSet> flush() {
-    if (pending.isEmpty()) {
+    if (pending.isEmpty() && unregistering.isEmpty()) {
       return Effect().none();
     }
     List<Register> batch = List.copyOf(pending);
     pending.clear();
     List<IndexEvent> events = new ArrayList<>();
+    // A slot's Unregister arrived after its last Register was persisted (it is sent only by a
+    // registered slot, after a write), so the unregistrations go first; a Register in this
+    // batch came after them.
+    for (int slot : unregistering) {
+      events.add(new IndexEvent.SlotUnregistered(slot));
+    }
+    unregistering.clear();
+    unregisteringSet.clear();
     BitSet seen = new BitSet();
     for (Register r : batch) {
       if (!seen.get(r.slot())) {

@@ -39,10 +39,18 @@ final class KeyLayout {
     return ByteBuffer.allocate(2 + id.length).putShort((short) id.length).put(id).array();
   }
 
-  /** Whether an events or snapshots key belongs to the id whose {@link #prefix} this is. */
-  static boolean hasPrefix(byte[] key, byte[] prefix) {
-    return key.length == prefix.length + 8
+  /**
+   * Whether an events or snapshots key, the first {@code length} bytes of {@code key}, belongs
+   * to the id whose {@link #prefix} this is.
+   */
+  static boolean hasPrefix(byte[] key, int length, byte[] prefix) {
+    return length == prefix.length + 8
         && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  /** The sequence number of a key that is the first {@code length} bytes of {@code key}. */
+  static long seqNr(byte[] key, int length) {
+    return ByteBuffer.wrap(key, length - 8, 8).getLong();
   }
 
   /** The first key after every key of the id: the end of a range that covers all of it. */

@@ -50,6 +50,11 @@ public final class RawRecords {
    * adapter manifest, tags or metadata), which only a full decode through Pekko handles.
    */
   public static PayloadView eventPayload(byte[] record) {
+    return eventPayload(record, record.length);
+  }
+
+  /** {@link #eventPayload(byte[])} of a record that is the first {@code length} bytes. */
+  public static PayloadView eventPayload(byte[] record, int length) {
     checkVersion(record[0] & 0xFF);
     int at = 1 + 8 + 8; // version, writeTime, timestamp
     at += 2 + u16(record, at); // writer uuid
@@ -57,9 +62,9 @@ public final class RawRecords {
       return null; // an event adapter's manifest
     }
     at += 2;
-    PayloadView payload = payloadAt(record, at);
+    PayloadView payload = payloadAt(record, at, length);
     at = payload.offset() + payload.length();
-    if (i32(record, at) != 0 || record[at + 4] != 0) {
+    if (at + 5 > length || i32(record, at) != 0 || record[at + 4] != 0) {
       return null; // tags or metadata
     }
     return payload;
@@ -67,12 +72,18 @@ public final class RawRecords {
 
   /** The payload of a snapshot record, or null if it carries metadata. */
   public static PayloadView snapshotPayload(byte[] record) {
-    checkVersion(record[0] & 0xFF);
-    PayloadView payload = payloadAt(record, 1 + 8); // version, timestamp
-    return record[payload.offset() + payload.length()] != 0 ? null : payload;
+    return snapshotPayload(record, record.length);
   }
 
-  private static PayloadView payloadAt(byte[] record, int at) {
+  /** {@link #snapshotPayload(byte[])} of a record that is the first {@code length} bytes. */
+  public static PayloadView snapshotPayload(byte[] record, int length) {
+    checkVersion(record[0] & 0xFF);
+    PayloadView payload = payloadAt(record, 1 + 8, length); // version, timestamp
+    int end = payload.offset() + payload.length();
+    return end >= length || record[end] != 0 ? null : payload;
+  }
+
+  private static PayloadView payloadAt(byte[] record, int at, int recordLength) {
     int serializerId = i32(record, at);
     int manifestLength = u16(record, at + 4);
     // Manifests are short ASCII names (KeyshardSerializer's table); modified UTF-8 of ASCII is
@@ -80,7 +91,7 @@ public final class RawRecords {
     String manifest = new String(record, at + 6, manifestLength, StandardCharsets.ISO_8859_1);
     int lengthAt = at + 6 + manifestLength;
     int length = i32(record, lengthAt);
-    if (length < 0 || lengthAt + 4 + length > record.length) {
+    if (length < 0 || lengthAt + 4 + length > recordLength) {
       throw new IllegalStateException("journal record's payload runs past its end");
     }
     if (!isAscii(record, at + 6, manifestLength)) {

@@ -365,20 +365,25 @@ public final class RocksStore {
     return true;
   }
 
-  /** What {@link RecoveryCursor#read} hands over for one persistence id, in this order. */
+  /**
+   * What {@link RecoveryCursor#read} hands over for one persistence id, in this order. A record
+   * is the first {@code length} bytes of {@code record}, a buffer the cursor reuses: valid only
+   * during the call.
+   */
   public interface RecoveryVisitor {
     /** The id's newest snapshot record, if it has one. */
-    void snapshot(long seqNr, byte[] record);
+    void snapshot(long seqNr, byte[] record, int length);
 
     /** Each stored event after that snapshot, in sequence order. */
-    void event(long seqNr, byte[] record);
+    void event(long seqNr, byte[] record, int length);
   }
 
   /**
    * Reads what recovers persistence ids, for a bulk load at start (a node's preload): per id the
    * newest snapshot and the events after it, as stored. One cursor per thread; it keeps two
    * iterators for all the ids it reads and holds the handles open (no reopen) until closed, so
-   * reading many ids in key order is a walk, not a new iterator per id.
+   * reading many ids in key order is a walk, not a new iterator per id; keys and values are
+   * copied into buffers it reuses, not into an array per record.
    */
   public RecoveryCursor recoveryCursor() {
     return new RecoveryCursor();
@@ -386,11 +391,12 @@ public final class RocksStore {
 
   public final class RecoveryCursor implements AutoCloseable {
     private final Use use = use();
-    private final RocksIterator snapshots;
-    private final RocksIterator events;
-
     // A one-time walk: its blocks would only push what serving needs out of the block cache.
     private final ReadOptions options = new ReadOptions().setFillCache(false);
+    private final RocksIterator snapshots;
+    private final RocksIterator events;
+    private byte[] key = new byte[64];
+    private byte[] value = new byte[4096];
 
     private RecoveryCursor() {
       try {
@@ -409,21 +415,40 @@ public final class RocksStore {
       long from = 0;
       snapshots.seekForPrev(KeyLayout.endOf(persistenceId));
       if (snapshots.isValid()) {
-        byte[] key = snapshots.key();
-        if (KeyLayout.hasPrefix(key, prefix)) {
-          from = KeyLayout.seqNr(key);
-          visitor.snapshot(from, snapshots.value());
+        int keyLength = key(snapshots);
+        if (KeyLayout.hasPrefix(key, keyLength, prefix)) {
+          from = KeyLayout.seqNr(key, keyLength);
+          visitor.snapshot(from, value, value(snapshots));
         }
       }
       snapshots.status();
       for (events.seek(KeyLayout.key(persistenceId, from + 1)); events.isValid(); events.next()) {
-        byte[] key = events.key();
-        if (!KeyLayout.hasPrefix(key, prefix)) {
+        int keyLength = key(events);
+        if (!KeyLayout.hasPrefix(key, keyLength, prefix)) {
           break;
         }
-        visitor.event(KeyLayout.seqNr(key), events.value());
+        visitor.event(KeyLayout.seqNr(key, keyLength), value, value(events));
       }
       events.status();
+    }
+
+    /** The iterator's key into {@link #key} (grown if it is too small); its length. */
+    private int key(RocksIterator it) {
+      int length = it.key(key);
+      if (length > key.length) {
+        key = new byte[length];
+        it.key(key);
+      }
+      return length;
+    }
+
+    private int value(RocksIterator it) {
+      int length = it.value(value);
+      if (length > value.length) {
+        value = new byte[Math.max(length, value.length * 2)];
+        it.value(value);
+      }
+      return length;
     }
 
     @Override
