@@ -17,6 +17,7 @@ import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.slot.LocalSlots;
+import io.keyshard.node.slot.Migration;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.protocol.Err;
@@ -197,6 +198,11 @@ final class ClusterBoot {
       public Verdict paused() {
         return view.fenced() ? Verdict.CLUSTER_DOWN : null;
       }
+
+      @Override
+      public Migration migration(int slot) {
+        return view.migration(slot);
+      }
     };
   }
 
@@ -214,6 +220,8 @@ final class ClusterBoot {
     if (config.getBoolean("keyshard.cluster.proxy")) {
       router.setProxy(new ProxyClient());
     }
+    // Requests asked for a slot this node imports run in the slot's owner (slot migration).
+    router.setAskForwarder(new ProxyClient());
     KeyshardNode.spawn(
         system,
         SlotAgent.create(nodeId, router, localSlots, index, view()),

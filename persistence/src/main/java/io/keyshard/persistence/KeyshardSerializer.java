@@ -59,6 +59,10 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotTableEvent.SlotsUnassigned.class, "SlotsUnassigned");
     register(SlotTableEvent.ReplicaSet.class, "ReplicaSet");
     register(SlotEvent.KeysEvicted.class, "KeysEvicted");
+    register(SlotEvent.KeysHandedOver.class, "KeysHandedOver");
+    register(SlotTableEvent.SlotMigrating.class, "SlotMigrating");
+    register(SlotTableEvent.SlotImporting.class, "SlotImporting");
+    register(SlotTableEvent.SlotStable.class, "SlotStable");
 
     // Lists (ListEvent):
     register(ListEvent.Pushed.class, "ListPushed");

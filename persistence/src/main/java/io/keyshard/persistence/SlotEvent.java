@@ -85,6 +85,14 @@ public sealed interface SlotEvent extends PersistentFormat {
     void applyTo(SlotState state, long now);
   }
 
+  /**
+   * Slot migration inside one cluster (docs/decisions/2026-12-06-slot-migration-protocol.md):
+   * these keys of {@code db} are handed over to the target of migration {@code migration} (its
+   * id in the slot table). Their values stay here, the only copy; what changes is who answers
+   * for them until the slot changes owner. Marks of an earlier migration are void.
+   */
+  record KeysHandedOver(long migration, int db, List<byte[]> keys) implements SlotEvent {}
+
   /** All keys of one database (db >= 0) or of all databases (db == -1) removed. */
   record DbFlushed(int db) implements SlotEvent {}
 

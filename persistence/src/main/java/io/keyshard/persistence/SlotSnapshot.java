@@ -5,12 +5,20 @@ import java.util.List;
 /**
  * The snapshot format of one slot: an immutable copy of its keyspace. The live {@link SlotState}
  * is mutable for speed, so a snapshot is always taken as this copy, never by sharing the maps.
+ * {@code handedOver}: the keys handed over in the slot's current migration, one entry per
+ * database (null when none, as in every snapshot before slot migration).
  */
-public record SlotSnapshot(List<DbEntries> dbs, List<Long> appliedTx) implements PersistentFormat {
+public record SlotSnapshot(
+    List<DbEntries> dbs, List<Long> appliedTx, List<SlotEvent.KeysHandedOver> handedOver)
+    implements PersistentFormat {
 
   /** A snapshot without transaction bookkeeping (as every snapshot before transactions). */
   public SlotSnapshot(List<DbEntries> dbs) {
-    this(dbs, null);
+    this(dbs, null, null);
+  }
+
+  public SlotSnapshot(List<DbEntries> dbs, List<Long> appliedTx) {
+    this(dbs, appliedTx, null);
   }
 
   public record DbEntries(int db, List<Entry> entries) {}

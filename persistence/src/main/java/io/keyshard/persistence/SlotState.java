@@ -26,6 +26,9 @@ public final class SlotState {
   /** Transactions whose share this slot applied, above the completed watermark. */
   private final TreeSet<Long> appliedTx = new TreeSet<>();
 
+  /** Keys handed over to a migration's target (slot migration inside one cluster). */
+  private final Handovers handovers = new Handovers();
+
   /** What a transaction's tentative events replaced, to put back if it aborts (null: none open). */
   private Map<Integer, Map<Bytes, Saved>> undo;
 
@@ -167,6 +170,11 @@ public final class SlotState {
 
   public void setTouchListener(BiConsumer<Integer, Bytes> listener) {
     this.touchListener = listener;
+  }
+
+  /** The keys handed over in this slot's migrations (see {@link SlotEvent.KeysHandedOver}). */
+  public Handovers handovers() {
+    return handovers;
   }
 
   public boolean hasAppliedTx(long txId) {
@@ -350,6 +358,8 @@ public final class SlotState {
         applyOnly(FORMAT.unnest(n), now);
       }
       markTxApplied(e.txId(), e.completedBelow());
+    } else if (event instanceof SlotEvent.KeysHandedOver e) {
+      handovers.add(e); // no value changes: who answers for the keys does
     } else {
       throw new IllegalArgumentException("Unknown event " + event.getClass());
     }
@@ -398,7 +408,8 @@ public final class SlotState {
       }
       out.add(new SlotSnapshot.DbEntries(i, entries));
     }
-    return new SlotSnapshot(out, appliedTx.isEmpty() ? null : List.copyOf(appliedTx));
+    return new SlotSnapshot(
+        out, appliedTx.isEmpty() ? null : List.copyOf(appliedTx), handovers.toSnapshot());
   }
 
   public static SlotState fromSnapshot(SlotSnapshot snapshot, long now) {
@@ -412,6 +423,9 @@ public final class SlotState {
     }
     if (snapshot.appliedTx() != null) {
       s.appliedTx.addAll(snapshot.appliedTx());
+    }
+    if (snapshot.handedOver() != null) {
+      snapshot.handedOver().forEach(s.handovers::add);
     }
     return s;
   }

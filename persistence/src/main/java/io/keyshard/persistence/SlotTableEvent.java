@@ -37,21 +37,73 @@ public sealed interface SlotTableEvent extends PersistentFormat {
    */
   record ReplicaSet(String nodeId, String primaryId, long epoch) implements SlotTableEvent {}
 
+  // ---- Per-key slot migration (docs/decisions/2026-12-06-slot-migration-protocol.md) ----
+
+  /**
+   * CLUSTER SETSLOT slot MIGRATING target, sent to the slot's owner. {@code epoch} is the
+   * table's epoch after the change and the migration's id: the keys the owner's slot entity
+   * hands over carry it, so those of an earlier migration of the slot are void.
+   */
+  record SlotMigrating(int slot, String targetId, long epoch) implements SlotTableEvent {}
+
+  /** CLUSTER SETSLOT slot IMPORTING source, sent to {@code nodeId} (the slot's one importer). */
+  record SlotImporting(int slot, String nodeId, String sourceId, long epoch)
+      implements SlotTableEvent {}
+
+  /**
+   * CLUSTER SETSLOT slot STABLE sent to {@code nodeId}: its part of the slot's migration (as owner
+   * or as importer) ends. An empty {@code nodeId} ends the slot's whole migration state.
+   */
+  record SlotStable(int slot, String nodeId, long epoch) implements SlotTableEvent {}
+
+  /**
+   * A slot with a migration open, as a {@link TableSnapshot} lists it: the owner migrates it to
+   * {@code migratingTo} under migration id {@code migration} (empty and 0 if not), and
+   * {@code importer} imports it from {@code importingFrom} (empty if nobody does).
+   */
+  record OpenSlot(
+      int slot, String migratingTo, long migration, String importer, String importingFrom) {
+    public static final OpenSlot NONE = new OpenSlot(-1, "", 0, "", "");
+
+    public boolean migrating() {
+      return !migratingTo.isEmpty();
+    }
+
+    public boolean importing() {
+      return !importer.isEmpty();
+    }
+  }
+
   /**
    * The whole table: snapshot, and what every node caches (Distributed Data). {@code replicas}
    * lists the nodes that are replicas (null when there are none, as in tables written before
-   * replicas existed).
+   * replicas existed); {@code open} the slots with a migration open (null when none, as in tables
+   * written before migrations existed).
    */
   record TableSnapshot(
-      List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch, List<ReplicaSet> replicas)
+      List<NodeSeen> nodes,
+      List<SlotsAssigned> owners,
+      long epoch,
+      List<ReplicaSet> replicas,
+      List<OpenSlot> open)
       implements PersistentFormat {
     public TableSnapshot(List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch) {
-      this(nodes, owners, epoch, null);
+      this(nodes, owners, epoch, null, null);
+    }
+
+    public TableSnapshot(
+        List<NodeSeen> nodes, List<SlotsAssigned> owners, long epoch, List<ReplicaSet> replicas) {
+      this(nodes, owners, epoch, replicas, null);
     }
 
     /** The replicas, never null. */
     public List<ReplicaSet> replicaList() {
       return replicas == null ? List.of() : replicas;
+    }
+
+    /** The open slots, never null. */
+    public List<OpenSlot> openList() {
+      return open == null ? List.of() : open;
     }
   }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * The slot table in memory: known nodes, the owner of each of the 16384 slots (null: none), the
@@ -21,6 +22,8 @@ public final class SlotTableState {
   private final long epoch;
   /** Replica node id -> its primary's id. */
   private final Map<String, String> replicaOf;
+  /** Slots with a migration open (MIGRATING, IMPORTING), by slot; few at a time. */
+  private final TreeMap<Integer, SlotTableEvent.OpenSlot> open;
 
   private SlotTableState(
       Map<String, SlotTableEvent.NodeSeen> nodes,
@@ -28,7 +31,7 @@ public final class SlotTableState {
       long[] slotEpochs,
       Map<String, Long> configEpochs,
       long epoch) {
-    this(nodes, owners, slotEpochs, configEpochs, epoch, Map.of());
+    this(nodes, owners, slotEpochs, configEpochs, epoch, Map.of(), new TreeMap<>());
   }
 
   private SlotTableState(
@@ -37,13 +40,57 @@ public final class SlotTableState {
       long[] slotEpochs,
       Map<String, Long> configEpochs,
       long epoch,
-      Map<String, String> replicaOf) {
+      Map<String, String> replicaOf,
+      TreeMap<Integer, SlotTableEvent.OpenSlot> open) {
     this.nodes = nodes;
     this.owners = owners;
     this.slotEpochs = slotEpochs;
     this.configEpochs = configEpochs;
     this.epoch = epoch;
     this.replicaOf = replicaOf;
+    this.open = open;
+  }
+
+  /** The slot's migration state; {@link SlotTableEvent.OpenSlot#NONE} when none is open. */
+  public SlotTableEvent.OpenSlot open(int slot) {
+    return open.getOrDefault(slot, SlotTableEvent.OpenSlot.NONE);
+  }
+
+  /** Every slot with a migration open, ascending. */
+  public List<SlotTableEvent.OpenSlot> openSlots() {
+    return List.copyOf(open.values());
+  }
+
+  private SlotTableState withOpen(TreeMap<Integer, SlotTableEvent.OpenSlot> next, long atLeast) {
+    return new SlotTableState(
+        nodes, owners, slotEpochs, configEpochs, Math.max(epoch, atLeast), replicaOf, next);
+  }
+
+  /** The open slots with {@code change} applied to one, dropped if nothing is left open. */
+  private TreeMap<Integer, SlotTableEvent.OpenSlot> changeOpen(
+      int slot, UnaryOperator<SlotTableEvent.OpenSlot> change) {
+    TreeMap<Integer, SlotTableEvent.OpenSlot> next = new TreeMap<>(open);
+    SlotTableEvent.OpenSlot was = open.get(slot);
+    SlotTableEvent.OpenSlot is =
+        change.apply(was == null ? new SlotTableEvent.OpenSlot(slot, "", 0, "", "") : was);
+    if (is.migrating() || is.importing()) {
+      next.put(slot, is);
+    } else {
+      next.remove(slot);
+    }
+    return next;
+  }
+
+  /** The open slots without those in {@code ranges} (inclusive start, end pairs). */
+  private TreeMap<Integer, SlotTableEvent.OpenSlot> closeIn(List<Integer> ranges) {
+    if (open.isEmpty()) {
+      return open;
+    }
+    TreeMap<Integer, SlotTableEvent.OpenSlot> next = new TreeMap<>(open);
+    for (int i = 0; i + 1 < ranges.size(); i += 2) {
+      next.subMap(ranges.get(i), true, ranges.get(i + 1), true).clear();
+    }
+    return next;
   }
 
   public static SlotTableState empty() {
@@ -71,7 +118,36 @@ public final class SlotTableState {
     if (event instanceof SlotTableEvent.NodeSeen n) {
       Map<String, SlotTableEvent.NodeSeen> next = new LinkedHashMap<>(nodes);
       next.put(n.nodeId(), n);
-      return new SlotTableState(next, owners, slotEpochs, configEpochs, epoch, replicaOf);
+      return new SlotTableState(next, owners, slotEpochs, configEpochs, epoch, replicaOf, open);
+    }
+    if (event instanceof SlotTableEvent.SlotMigrating m) {
+      return withOpen(
+          changeOpen(
+              m.slot(),
+              o -> new SlotTableEvent.OpenSlot(o.slot(), m.targetId(), m.epoch(), o.importer(), o.importingFrom())),
+          m.epoch());
+    }
+    if (event instanceof SlotTableEvent.SlotImporting i) {
+      return withOpen(
+          changeOpen(
+              i.slot(),
+              o -> new SlotTableEvent.OpenSlot(o.slot(), o.migratingTo(), o.migration(), i.nodeId(), i.sourceId())),
+          i.epoch());
+    }
+    if (event instanceof SlotTableEvent.SlotStable st) {
+      boolean all = st.nodeId().isEmpty();
+      boolean owner = all || st.nodeId().equals(owners[st.slot()]);
+      boolean importer = all || st.nodeId().equals(open(st.slot()).importer());
+      return withOpen(
+          changeOpen(
+              st.slot(),
+              o -> new SlotTableEvent.OpenSlot(
+                  o.slot(),
+                  owner ? "" : o.migratingTo(),
+                  owner ? 0 : o.migration(),
+                  importer ? "" : o.importer(),
+                  importer ? "" : o.importingFrom())),
+          st.epoch());
     }
     if (event instanceof SlotTableEvent.SlotsUnassigned u) {
       String[] owned = owners.clone();
@@ -83,7 +159,8 @@ public final class SlotTableState {
           epochs[s] = 0;
         }
       }
-      return new SlotTableState(nodes, owned, epochs, configEpochs, Math.max(epoch, u.epoch()), replicaOf);
+      return new SlotTableState(
+          nodes, owned, epochs, configEpochs, Math.max(epoch, u.epoch()), replicaOf, closeIn(u.ranges()));
     }
     if (event instanceof SlotTableEvent.NodeForgotten f) {
       Map<String, SlotTableEvent.NodeSeen> next = new LinkedHashMap<>(nodes);
@@ -101,7 +178,24 @@ public final class SlotTableState {
       Map<String, String> replicas = new LinkedHashMap<>(replicaOf);
       replicas.remove(f.nodeId());
       replicas.values().removeIf(f.nodeId()::equals);
-      return new SlotTableState(next, owned, slotEpochsNext, epochs, Math.max(epoch, f.epoch()), replicas);
+      // Its migrations end with it: as owner (its slots have none now), target, importer, source.
+      TreeMap<Integer, SlotTableEvent.OpenSlot> stillOpen = new TreeMap<>();
+      for (SlotTableEvent.OpenSlot o : open.values()) {
+        boolean migrates = o.migrating() && owned[o.slot()] != null && !o.migratingTo().equals(f.nodeId());
+        boolean imports = o.importing() && !o.importer().equals(f.nodeId()) && !o.importingFrom().equals(f.nodeId());
+        if (migrates || imports) {
+          stillOpen.put(
+              o.slot(),
+              new SlotTableEvent.OpenSlot(
+                  o.slot(),
+                  migrates ? o.migratingTo() : "",
+                  migrates ? o.migration() : 0,
+                  imports ? o.importer() : "",
+                  imports ? o.importingFrom() : ""));
+        }
+      }
+      return new SlotTableState(
+          next, owned, slotEpochsNext, epochs, Math.max(epoch, f.epoch()), replicas, stillOpen);
     }
     if (event instanceof SlotTableEvent.ReplicaSet r) {
       Map<String, String> replicas = new LinkedHashMap<>(replicaOf);
@@ -110,7 +204,8 @@ public final class SlotTableState {
       } else {
         replicas.put(r.nodeId(), r.primaryId());
       }
-      return new SlotTableState(nodes, owners, slotEpochs, configEpochs, Math.max(epoch, r.epoch()), replicas);
+      return new SlotTableState(
+          nodes, owners, slotEpochs, configEpochs, Math.max(epoch, r.epoch()), replicas, open);
     }
     SlotTableEvent.SlotsAssigned a = (SlotTableEvent.SlotsAssigned) event;
     String[] next = owners.clone();
@@ -124,7 +219,9 @@ public final class SlotTableState {
     }
     Map<String, Long> epochs = new LinkedHashMap<>(configEpochs);
     epochs.merge(a.nodeId(), a.epoch(), Math::max);
-    return new SlotTableState(nodes, next, slotEpochsNext, epochs, Math.max(epoch, a.epoch()), replicaOf);
+    // A new owner (SETSLOT NODE, a rebalance, a takeover) ends the slots' migrations.
+    return new SlotTableState(
+        nodes, next, slotEpochsNext, epochs, Math.max(epoch, a.epoch()), replicaOf, closeIn(r));
   }
 
   public Map<String, SlotTableEvent.NodeSeen> nodes() {
@@ -205,7 +302,11 @@ public final class SlotTableState {
     List<SlotTableEvent.ReplicaSet> replicas = new ArrayList<>();
     replicaOf.forEach((r, p) -> replicas.add(new SlotTableEvent.ReplicaSet(r, p, 0)));
     return new SlotTableEvent.TableSnapshot(
-        List.copyOf(nodes.values()), owned, epoch, replicas.isEmpty() ? null : replicas);
+        List.copyOf(nodes.values()),
+        owned,
+        epoch,
+        replicas.isEmpty() ? null : replicas,
+        open.isEmpty() ? null : List.copyOf(open.values()));
   }
 
   public static SlotTableState fromSnapshot(SlotTableEvent.TableSnapshot snapshot) {
@@ -219,7 +320,12 @@ public final class SlotTableState {
     for (SlotTableEvent.ReplicaSet r : snapshot.replicaList()) {
       s = s.apply(r);
     }
+    // After the owners: an assignment closes its slots' migrations.
+    TreeMap<Integer, SlotTableEvent.OpenSlot> open = new TreeMap<>();
+    for (SlotTableEvent.OpenSlot o : snapshot.openList()) {
+      open.put(o.slot(), o);
+    }
     return new SlotTableState(
-        s.nodes, s.owners, s.slotEpochs, s.configEpochs, snapshot.epoch(), s.replicaOf);
+        s.nodes, s.owners, s.slotEpochs, s.configEpochs, snapshot.epoch(), s.replicaOf, open);
   }
 }

@@ -100,6 +100,21 @@ class GoldenFormatTest {
     m.put("TableSnapshot.replicas", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 6,
         List.of(new SlotTableEvent.ReplicaSet("5f1d0c4c5a0f4e7a9b3c2d1e0f9a8b7c6d5e4f3a", seen.nodeId(), 0))));
     m.put("SlotsUnassigned", new SlotTableEvent.SlotsUnassigned(List.of(100, 200, 16383, 16383), 5));
+    // Slot migration (docs/decisions/2026-12-06-slot-migration-protocol.md):
+    String target = "5f1d0c4c5a0f4e7a9b3c2d1e0f9a8b7c6d5e4f3a";
+    m.put("SlotMigrating", new SlotTableEvent.SlotMigrating(5460, target, 7));
+    m.put("SlotImporting", new SlotTableEvent.SlotImporting(5460, target, seen.nodeId(), 8));
+    m.put("SlotStable", new SlotTableEvent.SlotStable(5460, "", 9));
+    m.put("TableSnapshot.open", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 8, null,
+        List.of(new SlotTableEvent.OpenSlot(5460, target, 7, target, seen.nodeId()))));
+    SlotEvent.KeysHandedOver handedOver = new SlotEvent.KeysHandedOver(7, 0, List.of(b("{t}a"), b("{t}b")));
+    m.put("KeysHandedOver", handedOver);
+    m.put(
+        "SlotSnapshot.handedOver",
+        new SlotSnapshot(
+            List.of(new SlotSnapshot.DbEntries(0, List.of(new SlotSnapshot.Entry(b("{t}a"), StringValue.of(b("1")), 0)))),
+            null,
+            List.of(handedOver)));
     GoldenLists.add(m);
     GoldenSets.add(m);
     GoldenZSets.add(m);

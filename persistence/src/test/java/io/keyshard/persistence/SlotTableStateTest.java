@@ -91,4 +91,38 @@ class SlotTableStateTest {
     assertEquals(7, s.slotEpoch(16383));
     assertEquals(7, s.configEpoch(A));
   }
+
+  /** Slot migration (docs/decisions/2026-12-06-slot-migration-protocol.md) in the table. */
+  @Test
+  void migrationStateIsKeptUntilStableOrANewOwner() {
+    SlotTableState s = table();
+    s = s.apply(new SlotTableEvent.SlotImporting(7, B, A, 6));
+    s = s.apply(new SlotTableEvent.SlotMigrating(7, B, 7));
+    assertEquals(new SlotTableEvent.OpenSlot(7, B, 7, B, A), s.open(7));
+    assertEquals(7, s.epoch());
+    assertEquals(SlotTableEvent.OpenSlot.NONE, s.open(8));
+
+    // Through a snapshot, and not in the bytes of a table with no slot open.
+    SlotTableState back = SlotTableState.fromSnapshot(s.toSnapshot());
+    assertEquals(s.open(7), back.open(7));
+    assertEquals(s.toSnapshot(), back.toSnapshot());
+    assertNull(table().toSnapshot().open());
+
+    // STABLE on the importer ends its part only; on the owner, the rest.
+    SlotTableState importerStable = s.apply(new SlotTableEvent.SlotStable(7, B, 8));
+    assertEquals(new SlotTableEvent.OpenSlot(7, B, 7, "", ""), importerStable.open(7));
+    SlotTableState both = importerStable.apply(new SlotTableEvent.SlotStable(7, A, 9));
+    assertEquals(SlotTableEvent.OpenSlot.NONE, both.open(7));
+    assertEquals(List.of(), both.openSlots());
+    assertEquals(SlotTableEvent.OpenSlot.NONE, s.apply(new SlotTableEvent.SlotStable(7, "", 8)).open(7));
+
+    // SETSLOT NODE (any new owner) ends it; so does forgetting the target.
+    SlotTableState moved = s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(7, 7), 8));
+    assertEquals(B, moved.owner(7));
+    assertEquals(SlotTableEvent.OpenSlot.NONE, moved.open(7));
+    assertEquals(SlotTableEvent.OpenSlot.NONE, s.apply(new SlotTableEvent.NodeForgotten(B, 8)).open(7));
+    assertEquals(SlotTableEvent.OpenSlot.NONE, s.apply(new SlotTableEvent.SlotsUnassigned(List.of(0, 10), 8)).open(7));
+    // A neighbour's assignment leaves it open.
+    assertEquals(s.open(7), s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(8, 8), 8)).open(7));
+  }
 }

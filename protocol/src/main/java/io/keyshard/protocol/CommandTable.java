@@ -378,7 +378,9 @@ public final class CommandTable {
                 .doc(
                     "3.0.0",
                     "O(1)",
-                    "Disables read queries for a connection to a cluster replica node")),
+                    "Disables read queries for a connection to a cluster replica node"),
+            cmd("asking", 1, "fast", "connection")
+                .doc("3.0.0", "O(1)", "Sent by cluster clients after an -ASK redirect")),
         section("generic",
             cmd("del", -2, "write", "keyspace")
                 .tips("request_policy:multi_shard", "response_policy:agg_sum")
@@ -484,6 +486,21 @@ public final class CommandTable {
             cmd("move", 3, "write fast", "keyspace")
                 .key("RW access update", 1)
                 .doc("1.0.0", "O(1)", "Move a key to another database"),
+            cmd("migrate", -6, "write", "keyspace dangerous")
+                .tips("nondeterministic_output")
+                .key("RW access delete", 3)
+                .keyAfter("RW access delete incomplete", "KEYS", -2, -1)
+                .doc(
+                    "2.6.0",
+                    "This command actually executes a DUMP+DEL in the source instance, and a "
+                        + "RESTORE in the target instance. See the pages of these commands for time "
+                        + "complexity. Also an O(N) data transfer between the two instances is "
+                        + "performed.",
+                    "Atomically transfer a key from a Redis instance to another one.")
+                .history("3.0.0", "Added the `COPY` and `REPLACE` options.")
+                .history("3.0.6", "Added the `KEYS` option.")
+                .history("4.0.7", "Added the `AUTH` option.")
+                .history("6.0.0", "Added the `AUTH2` option."),
             cmd("keys", 2, "readonly", "keyspace dangerous")
                 .tips("request_policy:all_shards", "nondeterministic_output_order")
                 .doc(
@@ -1371,6 +1388,9 @@ public final class CommandTable {
    * OBJECT ENCODING k that is object|encoding, whose key is argv[2].
    */
   public int[] keyPositions(CommandSpec spec, byte[][] argv) {
+    if (spec.name().equals("migrate")) {
+      return migrateKeys(argv);
+    }
     if (spec.flags().contains(CommandFlags.MOVABLEKEYS)) {
       // Keys found from the arguments (a key count): none when the count does not fit argv, so
       // the command runs in any one slot and answers the argument error itself.
@@ -1389,6 +1409,38 @@ public final class CommandTable {
   }
 
   private static final int[] NO_KEYS = new int[0];
+
+  /**
+   * MIGRATE's keys as Redis's migrateGetKeys finds them (its key specs are incomplete): argv[3],
+   * or with KEYS (looked for from argv[6], skipping the arguments of AUTH and AUTH2) the rest
+   * of argv, when argv[3] is empty; none when both are given (MIGRATE answers the error).
+   */
+  private static int[] migrateKeys(byte[][] argv) {
+    int first = 3;
+    int num = argv.length > 3 ? 1 : 0;
+    for (int i = 6; i < argv.length; i++) {
+      String word = lower(argv[i]);
+      if (word.equals("keys")) {
+        if (argv[3].length > 0) {
+          num = 0;
+        } else {
+          first = i + 1;
+          num = argv.length - first;
+        }
+        break;
+      }
+      if (word.equals("auth")) {
+        i += 1;
+      } else if (word.equals("auth2")) {
+        i += 2;
+      }
+    }
+    int[] keys = new int[num];
+    for (int k = 0; k < num; k++) {
+      keys[k] = first + k;
+    }
+    return keys;
+  }
 
   /**
    * The keys as COMMAND GETKEYS finds them, walking the key specs like Redis's
@@ -1695,6 +1747,17 @@ public final class CommandTable {
       keySpecs.add(new CommandSpec.KeySpec(null,
           CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
           new CommandSpec.Index(index), new CommandSpec.Range(lastKey, keyStep, 0)));
+      return this;
+    }
+
+    /**
+     * A key spec found by a keyword (MIGRATE's KEYS): searched from argv[startFrom] (negative:
+     * from the end, backwards), the keys from the one after it to lastKey (negative: from the end).
+     */
+    Def keyAfter(String flags, String keyword, int startFrom, int lastKey) {
+      keySpecs.add(new CommandSpec.KeySpec(null,
+          CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
+          new CommandSpec.Keyword(keyword, startFrom), new CommandSpec.Range(lastKey, 1, 0)));
       return this;
     }
 

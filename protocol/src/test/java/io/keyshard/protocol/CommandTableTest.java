@@ -27,9 +27,9 @@ class CommandTableTest {
   void holdsExactlyTheImplementedCommands() {
     Set<String> expected = new TreeSet<>(List.of((""
         + "ping echo select hello auth client quit reset command config info dbsize flushdb "
-        + "flushall time lastsave save bgsave shutdown cluster readonly readwrite "
+        + "flushall time lastsave save bgsave shutdown cluster readonly readwrite asking "
         + "del unlink exists type touch expire pexpire expireat pexpireat ttl pttl expiretime "
-        + "pexpiretime persist rename renamenx copy move keys scan randomkey object "
+        + "pexpiretime persist rename renamenx copy move migrate keys scan randomkey object "
         + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "
         + "decr incrby decrby incrbyfloat getrange setrange substr lcs "
         + "hset hsetnx hget hmget hmset hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "

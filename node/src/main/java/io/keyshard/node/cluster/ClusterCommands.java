@@ -5,6 +5,7 @@ import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.Session;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
@@ -118,6 +119,15 @@ public final class ClusterCommands {
           s.readonly = false;
           return CompletableFuture.completedFuture(Reply.OK);
         });
+    // For the next command only (the router ends its turn): see Router.asking.
+    r.session(
+        "asking",
+        (s, argv, spec) -> {
+          s.asking = true;
+          return CompletableFuture.completedFuture(Reply.OK);
+        },
+        CommandRegistry.Trait.ANSWERS_IN_ORDER);
+    MigrateCommand.register(r, view, router.slots());
   }
 
   public CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
@@ -243,27 +253,32 @@ public final class ClusterCommands {
   }
 
   /**
-   * CLUSTER SETSLOT slot NODE id | STABLE | MIGRATING id | IMPORTING id. NODE moves the slot
-   * with its keys (they are in the shared journal, so unlike Redis a slot that holds keys may be
-   * given away); STABLE is always true (no slot is ever half migrated); MIGRATING and IMPORTING
-   * (per-key migration with ASK) are not built yet and are refused.
+   * CLUSTER SETSLOT slot NODE id | STABLE | MIGRATING id | IMPORTING id, with Redis 7.0's checks
+   * and texts. NODE moves the slot with its keys (they are in the shared journal, so unlike
+   * Redis a slot that holds keys may be given away) and ends its migration; MIGRATING,
+   * IMPORTING and STABLE are kept in the slot table
+   * (docs/decisions/2026-12-06-slot-migration-protocol.md). Each is a cluster-wide change: a
+   * repeat that asks for what already holds answers OK at once.
    */
   private Reply setSlot(byte[][] argv) {
+    if (view.table().primaryOf(view.myId()) != null) {
+      return Err.err("Please use SETSLOT only with masters.");
+    }
     int slot = slot(argv[2]);
     String action = new String(argv[3], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
     if (action.equals("stable") && argv.length == 4) {
+      membership.setSlotState(slot, action, null);
       return Reply.OK;
     }
     if (argv.length != 5 || !List.of("node", "migrating", "importing").contains(action)) {
       return Err.err("Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
     }
     String id = new String(argv[4], StandardCharsets.UTF_8);
-    if (!action.equals("node")) {
-      return Err.err(
-          "SETSLOT " + action.toUpperCase(Locale.ROOT)
-              + " is not supported by Keyshard yet; CLUSTER SETSLOT <slot> NODE <node-id> moves a slot with its keys");
+    if (action.equals("node")) {
+      membership.setSlotNode(slot, id);
+    } else {
+      membership.setSlotState(slot, action, id);
     }
-    membership.setSlotNode(slot, id);
     return Reply.OK;
   }
 
@@ -288,7 +303,11 @@ public final class ClusterCommands {
     }
   }
 
-  /** COUNTKEYSINSLOT and GETKEYSINSLOT: keys of this node's slot, in the selected database. */
+  /**
+   * COUNTKEYSINSLOT and GETKEYSINSLOT: keys of this node's slot, in the selected database; while
+   * the slot migrates, those not handed over yet. GETKEYSINSLOT is paged in the slot
+   * (slot/Handover), never a walk over all its keys per call.
+   */
   private CompletionStage<Reply> keysInSlot(
       Session s, byte[][] argv, boolean count) {
     int slot;
@@ -312,24 +331,24 @@ public final class ClusterCommands {
     }
     ClusterView.Node owner = view.table().owner(slot);
     if (owner == null || !owner.id().equals(view.myId())) {
+      // Also on the node importing the slot: its keys are the owner's until SETSLOT NODE, so
+      // redis-cli --cluster fix never sees one slot's keys on two nodes.
       return CompletableFuture.completedFuture(
           count ? Reply.integer(0) : Reply.array(List.of()));
     }
-    long limit = max;
     int db = s.db;
+    if (count) {
+      return router.slots()
+          .<Long>ask(slot, r -> new SlotEntity.CountInSlot(db, r))
+          .thenApply(n -> Reply.integer(n));
+    }
+    int limit = (int) Math.min(max, Integer.MAX_VALUE);
     return router.slots()
-        .<SlotEntity.KeyList>ask(
-            slot, r -> new SlotEntity.ListKeys(db, null, null, r))
+        .<SlotEntity.KeyList>ask(slot, r -> new SlotEntity.KeysInSlot(db, limit, r))
         .thenApply(
             keys -> {
-              if (count) {
-                return Reply.integer(keys.keys().size());
-              }
-              List<Reply> out = new ArrayList<>();
+              List<Reply> out = new ArrayList<>(keys.keys().size());
               for (byte[] k : keys.keys()) {
-                if (out.size() >= limit) {
-                  break;
-                }
                 out.add(Reply.bulk(k));
               }
               return Reply.array(out);
@@ -414,6 +433,17 @@ public final class ClusterCommands {
           .append(up ? "connected" : "disconnected");
       for (int[] r : t.ranges(n.id())) {
         sb.append(' ').append(r[0] == r[1] ? Integer.toString(r[0]) : r[0] + "-" + r[1]);
+      }
+      if (me) {
+        // As Redis, only on the myself line: the slots it migrates (as owner) or imports.
+        for (SlotTableEvent.OpenSlot o : t.open().values()) {
+          ClusterView.Node owner = t.owner(o.slot());
+          if (o.migrating() && owner != null && owner.id().equals(n.id())) {
+            sb.append(" [").append(o.slot()).append("->-").append(o.migratingTo()).append(']');
+          } else if (o.importing() && o.importer().equals(n.id())) {
+            sb.append(" [").append(o.slot()).append("-<-").append(o.importingFrom()).append(']');
+          }
+        }
       }
     }
     return sb.toString();

@@ -338,7 +338,7 @@ public final class ClusterMembership {
   public void setSlotNode(int slot, String id) {
     if (!joined) {
       if (!id.equals(nodeId)) {
-        throw new RedisException(Err.err("I don't know about node " + id));
+        throw new RedisException(Err.err("Unknown node " + id));
       }
       synchronized (this) {
         pendingSlots.add(slot);
@@ -347,6 +347,51 @@ public final class ClusterMembership {
       return;
     }
     assign(List.of(slot), id);
+  }
+
+  /**
+   * CLUSTER SETSLOT slot MIGRATING peer / IMPORTING peer / STABLE ({@code action} in lower case,
+   * {@code peer} null for STABLE): the table keeps it; answers once this node's own view shows
+   * it, so that the MIGRATE or the ASKING that follows is decided on it
+   * (docs/decisions/2026-12-06-slot-migration-protocol.md).
+   */
+  public void setSlotState(int slot, String action, String peer) {
+    if (!joined) {
+      // Alone: only its own slots and itself are known.
+      boolean owns = view.owns(slot);
+      if (action.equals("migrating")) {
+        throw new RedisException(Err.err(owns ? "I don't know about node " + peer : "I'm not the owner of hash slot " + slot));
+      }
+      if (action.equals("importing")) {
+        throw new RedisException(Err.err(owns ? "I'm already the owner of hash slot " + slot : "I don't know about node " + peer));
+      }
+      return;
+    }
+    SlotTable.SlotStateSet answer;
+    try {
+      answer =
+          AskPattern.<SlotTable.Command, SlotTable.SlotStateSet>ask(
+                  table,
+                  r -> new SlotTable.SetSlotState(slot, nodeId, action, peer, r),
+                  Duration.ofSeconds(10),
+                  system.scheduler())
+              .toCompletableFuture()
+              .get(11, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
+    }
+    if (answer.refusal() != null) {
+      throw new RedisException(Err.err(answer.refusal()));
+    }
+    long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (view.table().epoch() < answer.epoch() && System.nanoTime() < until) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** CLUSTER REPLICATE id: this node becomes a replica of {@code primaryId}. */

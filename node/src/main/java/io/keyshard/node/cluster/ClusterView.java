@@ -1,15 +1,18 @@
 package io.keyshard.node.cluster;
 
 import io.keyshard.node.route.Verdict;
+import io.keyshard.node.slot.Migration;
 import io.keyshard.node.slot.SlotEntityId;
 import io.keyshard.persistence.SlotTableEvent;
 import io.keyshard.persistence.SlotTableState;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
@@ -39,14 +42,21 @@ public final class ClusterView {
 
   /**
    * One version of the table, with the owner of each slot as an index into {@code nodes} and the
-   * epoch at which the slot was given to its owner (which names the owner's slot entity).
+   * epoch at which the slot was given to its owner (which names the owner's slot entity), and
+   * the slots with a migration open.
    */
   public record Table(
       List<Node> nodes,
       short[] owners,
       long[] slotEpochs,
       long epoch,
-      Map<String, String> replicaOf) {
+      Map<String, String> replicaOf,
+      Map<Integer, SlotTableEvent.OpenSlot> open) {
+    /** The slot's migration state; {@link SlotTableEvent.OpenSlot#NONE} when none is open. */
+    public SlotTableEvent.OpenSlot open(int slot) {
+      return open.getOrDefault(slot, SlotTableEvent.OpenSlot.NONE);
+    }
+
     /** The primary a node replicates, or null if it is a primary. */
     public String primaryOf(String nodeId) {
       return replicaOf.get(nodeId);
@@ -136,7 +146,12 @@ public final class ClusterView {
           replicaOf.put(r.nodeId(), r.primaryId());
         }
       }
-      return new Table(List.copyOf(nodes), owners, slotEpochs, t.epoch(), Map.copyOf(replicaOf));
+      Map<Integer, SlotTableEvent.OpenSlot> open = new TreeMap<>();
+      for (SlotTableEvent.OpenSlot o : t.openList()) {
+        open.put(o.slot(), o);
+      }
+      return new Table(
+          List.copyOf(nodes), owners, slotEpochs, t.epoch(), Map.copyOf(replicaOf), Collections.unmodifiableMap(open));
     }
   }
 
@@ -314,6 +329,40 @@ public final class ClusterView {
       return Verdict.CROSS_SLOT;
     }
     return verdict(slots.first());
+  }
+
+  /**
+   * The slot's migration from this node (it owns the slot and the table says MIGRATING), with the
+   * target's address; null otherwise (docs/decisions/2026-12-06-slot-migration-protocol.md).
+   */
+  public Migration migration(int slot) {
+    Table t = table;
+    SlotTableEvent.OpenSlot o = t.open(slot);
+    if (!o.migrating()) {
+      return null; // the common case: one map lookup
+    }
+    Node owner = t.owner(slot);
+    Node target = t.node(o.migratingTo());
+    if (owner == null || !owner.id().equals(myId) || target == null) {
+      return null;
+    }
+    return new Migration(o.migration(), target.address());
+  }
+
+  /**
+   * The migration id under which this node imports {@code slot} from its current owner
+   * (CLUSTER SETSLOT IMPORTING here; 0 while the owner has not set MIGRATING yet); -1 when this
+   * node does not import it.
+   */
+  public long importing(int slot) {
+    Table t = table;
+    SlotTableEvent.OpenSlot o = t.open(slot);
+    Node owner = t.owner(slot);
+    if (!o.importing() || !o.importer().equals(myId) || owner == null || !owner.id().equals(o.importingFrom())) {
+      return -1;
+    }
+    // Forwarded under the owner's migration only if it migrates to this node.
+    return o.migrating() && o.migratingTo().equals(myId) ? o.migration() : 0;
   }
 
   /** The same for one slot, fenced or not. */

@@ -126,6 +126,18 @@ public final class SlotTable
       implements Command {}
 
   /**
+   * CLUSTER SETSLOT slot MIGRATING peer, IMPORTING peer or STABLE ({@code action} in lower
+   * case, {@code peerId} null for STABLE), sent to node {@code nodeId}
+   * (docs/decisions/2026-12-06-slot-migration-protocol.md). Answers Redis's error text or null,
+   * with the table's epoch after the change (at once when it already held).
+   */
+  public record SetSlotState(
+      int slot, String nodeId, String action, String peerId, ActorRef<SlotStateSet> replyTo)
+      implements Command {}
+
+  public record SlotStateSet(String refusal, long epoch) implements CborSerializable {}
+
+  /**
    * A member at this cluster bus address was downed: after the takeover margin, if it has not
    * come back meanwhile, the live nodes take its slots over. Sent by every survivor (Fencing),
    * when it sees the member downed and again when it is removed; all but the first are no-ops.
@@ -235,6 +247,10 @@ public final class SlotTable
         })
         .onMessage(NodeDown.class, p -> Behaviors.same())
         .onMessage(TakeOver.class, p -> Behaviors.same())
+        .onMessage(SetSlotState.class, a -> {
+          a.replyTo().tell(new SlotStateSet(reason, 0));
+          return Behaviors.same();
+        })
         .build();
   }
 
@@ -277,6 +293,7 @@ public final class SlotTable
         .onCommand(AddSlots.class, this::onAddSlots)
         .onCommand(Forget.class, this::onForget)
         .onCommand(Assign.class, this::onAssign)
+        .onCommand(SetSlotState.class, this::onSetSlotState)
         .onCommand(Replicate.class, this::onReplicate)
         .onCommand(Failover.class, this::onFailover)
         .onCommand(Drain.class, this::onDrain)
@@ -438,6 +455,18 @@ public final class SlotTable
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onDrain(SlotTableState state, Drain d) {
+    List<SlotTableEvent> ended = endMigrations(state, d.nodeId(), state.epoch());
+    if (!ended.isEmpty()) {
+      // A migration's target that stops: the source answers for every key again; then drain.
+      return Effect()
+          .persist(ended)
+          .thenRun(
+              s -> {
+                publish(s);
+                ctx.getSelf().tell(d);
+              })
+          .thenNoReply();
+    }
     List<Integer> ranges = state.rangesOf(d.nodeId());
     if (ranges.isEmpty()) {
       return Effect().reply(d.replyTo(), new Welcome(null));
@@ -517,11 +546,15 @@ public final class SlotTable
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onAssign(SlotTableState state, Assign a) {
     if (a.nodeId() != null && !state.nodes().containsKey(a.nodeId())) {
-      return Effect().reply(a.replyTo(), new Welcome("I don't know about node " + a.nodeId()));
+      return Effect().reply(a.replyTo(), new Welcome("Unknown node " + a.nodeId()));
+    }
+    if (a.nodeId() != null && state.primaryOf(a.nodeId()) != null) {
+      return Effect().reply(a.replyTo(), new Welcome("Target node is not a master"));
     }
     // Slots nobody holds are given at once; the others move from their owners one by one.
     List<Integer> free = new ArrayList<>();
     Map<String, List<Integer>> held = new LinkedHashMap<>();
+    List<SlotTableEvent> closed = new ArrayList<>();
     List<Integer> r = a.ranges();
     for (int i = 0; i + 1 < r.size(); i += 2) {
       for (int s = r.get(i); s <= r.get(i + 1); s++) {
@@ -530,8 +563,14 @@ public final class SlotTable
           List<Integer> to = owner == null ? free : held.computeIfAbsent(owner, o -> new ArrayList<>());
           to.add(s);
           to.add(s);
+        } else if (owner != null && state.open(s) != SlotTableEvent.OpenSlot.NONE) {
+          // SETSLOT NODE of a slot its target owns already: the migration is over all the same.
+          closed.add(new SlotTableEvent.SlotStable(s, "", state.epoch() + 1 + closed.size()));
         }
       }
+    }
+    if (!closed.isEmpty() && free.isEmpty() && held.isEmpty()) {
+      return Effect().persist(closed).thenRun(this::publish).thenReply(a.replyTo(), st -> new Welcome(null));
     }
     List<Move> moves = new ArrayList<>();
     held.forEach((owner, slots) -> moves.add(new Move(owner, a.nodeId(), Rebalance.merge(slots), null)));
@@ -574,7 +613,8 @@ public final class SlotTable
         continue;
       }
       ready.remove(n.nodeId()); // until its next incarnation says Ready
-      if (!state.rangesOf(n.nodeId()).isEmpty() && takeoversDue.add(n.nodeId())) {
+      boolean concerned = !state.rangesOf(n.nodeId()).isEmpty() || !endMigrations(state, n.nodeId(), state.epoch()).isEmpty();
+      if (concerned && takeoversDue.add(n.nodeId())) {
         ctx.getLog().warn("Node {} was downed: its slots go to the live nodes in {}", n.nodeId(), takeoverMargin);
         ctx.scheduleOnce(takeoverMargin, ctx.getSelf(), new TakeOver(n.nodeId()));
       }
@@ -585,26 +625,107 @@ public final class SlotTable
   private ReplyEffect<SlotTableEvent, SlotTableState> onTakeOver(SlotTableState state, TakeOver t) {
     takeoversDue.remove(t.nodeId());
     Set<String> live = liveNodes(state);
-    List<Integer> ranges = state.rangesOf(t.nodeId());
-    live.remove(t.nodeId());
-    if (ranges.isEmpty() || live.isEmpty() || liveNodes(state).contains(t.nodeId())) {
-      return Effect().noReply(); // nothing to take, nobody to take it, or it is back already
+    if (live.contains(t.nodeId())) {
+      return Effect().noReply(); // it is back already
     }
-    String replica = Succession.liveReplica(state, t.nodeId(), live);
-    if (replica != null) {
-      ctx.getLog().warn("Replica {} takes over the slots of downed primary {}", replica, t.nodeId());
-      return Effect()
-          .persist(Succession.promote(state, t.nodeId(), replica, ranges))
-          .thenRun(this::publish)
-          .thenNoReply();
+    List<SlotTableEvent> events = new ArrayList<>(takeOverSlots(state, t.nodeId(), live));
+    SlotTableState after = state;
+    for (SlotTableEvent e : events) {
+      after = after.apply(e);
     }
-    live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
-    if (live.isEmpty()) {
-      return Effect().noReply();
+    // Migrations to it end: what was handed over is answered by the source again (its slots'
+    // own migrations ended with their new owner, above).
+    List<SlotTableEvent> ended = endMigrations(after, t.nodeId(), after.epoch());
+    if (!ended.isEmpty()) {
+      ctx.getLog().warn("Downed node {} was a migration's target: slot migrations {} end", t.nodeId(), ended);
+      events.addAll(ended);
     }
-    List<SlotTableEvent> events = List.copyOf(Rebalance.split(state, ranges, new ArrayList<>(live)));
-    ctx.getLog().warn("Slots of removed node {} go to {}", t.nodeId(), live);
+    if (events.isEmpty()) {
+      return Effect().noReply(); // nothing to take, or nobody to take it
+    }
     return Effect().persist(events).thenRun(this::publish).thenNoReply();
+  }
+
+  /** Who takes a downed node's slots: its live replica, else the live primaries in parts. */
+  private List<SlotTableEvent> takeOverSlots(SlotTableState state, String nodeId, Set<String> live) {
+    List<Integer> ranges = state.rangesOf(nodeId);
+    if (ranges.isEmpty() || live.isEmpty()) {
+      return List.of();
+    }
+    String replica = Succession.liveReplica(state, nodeId, live);
+    if (replica != null) {
+      ctx.getLog().warn("Replica {} takes over the slots of downed primary {}", replica, nodeId);
+      return Succession.promote(state, nodeId, replica, ranges);
+    }
+    Set<String> primaries = new LinkedHashSet<>(live);
+    primaries.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
+    if (primaries.isEmpty()) {
+      return List.of();
+    }
+    ctx.getLog().warn("Slots of removed node {} go to {}", nodeId, primaries);
+    return List.copyOf(Rebalance.split(state, ranges, new ArrayList<>(primaries)));
+  }
+
+  /**
+   * {@code SlotStable} of every slot migrating to {@code nodeId} or imported by it (numbered from
+   * {@code epoch} + 1): the source answers for all its keys again.
+   */
+  private static List<SlotTableEvent> endMigrations(SlotTableState state, String nodeId, long epoch) {
+    List<SlotTableEvent> out = new ArrayList<>();
+    for (SlotTableEvent.OpenSlot o : state.openSlots()) {
+      if (nodeId.equals(o.migratingTo()) || nodeId.equals(o.importer())) {
+        out.add(new SlotTableEvent.SlotStable(o.slot(), "", epoch + 1 + out.size()));
+      }
+    }
+    return out;
+  }
+
+  // ---- Per-key slot migration: the table's state (docs/decisions/2026-12-06-slot-migration-protocol.md) ----
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onSetSlotState(
+      SlotTableState state, SetSlotState c) {
+    int slot = c.slot();
+    String owner = state.owner(slot);
+    SlotTableEvent.OpenSlot open = state.open(slot);
+    long next = state.epoch() + 1;
+    String refusal = null;
+    SlotTableEvent change = null;
+    if (state.primaryOf(c.nodeId()) != null) {
+      refusal = "Please use SETSLOT only with masters.";
+    } else if (c.action().equals("migrating")) {
+      refusal = c.nodeId().equals(owner) ? peerRefusal(state, c.peerId()) : "I'm not the owner of hash slot " + slot;
+      if (refusal == null && !c.peerId().equals(open.migratingTo())) {
+        change = new SlotTableEvent.SlotMigrating(slot, c.peerId(), next);
+      }
+    } else if (c.action().equals("importing")) {
+      refusal = c.nodeId().equals(owner) ? "I'm already the owner of hash slot " + slot : peerRefusal(state, c.peerId());
+      boolean holds = c.nodeId().equals(open.importer()) && c.peerId().equals(open.importingFrom());
+      if (refusal == null && !holds) {
+        change = new SlotTableEvent.SlotImporting(slot, c.nodeId(), c.peerId(), next);
+      }
+    } else {
+      boolean mine = (open.migrating() && c.nodeId().equals(owner)) || c.nodeId().equals(open.importer());
+      if (mine) {
+        change = new SlotTableEvent.SlotStable(slot, c.nodeId(), next);
+      }
+    }
+    if (refusal != null || change == null) {
+      // Refused, or it holds already (redis-cli repeats these): nothing to write.
+      return Effect().reply(c.replyTo(), new SlotStateSet(refusal, state.epoch()));
+    }
+    ctx.getLog().info("Slot {}: {}", slot, change);
+    return Effect()
+        .persist(change)
+        .thenRun(this::publish)
+        .thenReply(c.replyTo(), st -> new SlotStateSet(null, st.epoch()));
+  }
+
+  /** Redis's refusal of a MIGRATING or IMPORTING peer, or null. */
+  private static String peerRefusal(SlotTableState state, String peerId) {
+    if (!state.nodes().containsKey(peerId)) {
+      return "I don't know about node " + peerId;
+    }
+    return state.primaryOf(peerId) != null ? "Target node is not a master" : null;
   }
 
   /** Nodes of the table that are Up members of the cluster now (by cluster bus address). */

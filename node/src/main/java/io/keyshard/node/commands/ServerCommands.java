@@ -125,6 +125,7 @@ public final class ServerCommands {
     r.session("cluster", sync((s, a) -> Err.CLUSTER_DISABLED));
     r.session("readonly", sync((s, a) -> Err.CLUSTER_DISABLED));
     r.session("readwrite", sync((s, a) -> Err.CLUSTER_DISABLED));
+    r.session("asking", sync((s, a) -> Err.CLUSTER_DISABLED));
   }
 
   interface SyncCommand {

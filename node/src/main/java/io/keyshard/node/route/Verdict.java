@@ -40,6 +40,13 @@ public sealed interface Verdict {
   record Proxied(String host, int port) implements Verdict {}
 
   /**
+   * ASKING on the node importing the slot: run by the slot's owner at {@code host:port} (the
+   * migration's source, the only writer of the slot until it changes owner), forwarded under
+   * migration id {@code migration} (docs/decisions/2026-12-06-slot-migration-protocol.md).
+   */
+  record Forwarded(int slot, String host, int port, long migration) implements Verdict {}
+
+  /**
    * READONLY on a replica: a read of its primary's slot, served from the warm copy, or answered
    * {@code otherwise} (the redirect) if the copy cannot serve it.
    */
@@ -107,6 +114,7 @@ public sealed interface Verdict {
     return !(this instanceof ServedHere
         || this instanceof Parked
         || this instanceof Proxied
+        || this instanceof Forwarded
         || this instanceof ReplicaRead);
   }
 

@@ -105,6 +105,14 @@ public final class Router {
   }
 
   public Route route(byte[][] argv) {
+    long asked = cluster == null ? -1 : AskedForward.migrationOf(argv);
+    if (asked >= 0) {
+      // Forwarded by the node importing the slot, after its client's ASKING: the request inside.
+      Route inner = route(AskedForward.inner(argv));
+      return inner.invalid() != null
+          ? inner
+          : new Route(null, inner.top(), inner.spec(), inner.binding(), inner.slots(), inner.evictFirst(), asked);
+    }
     Reply invalid = table.check(argv);
     if (invalid != null) {
       return new Route(invalid, null, null, null, null, false);
@@ -173,6 +181,9 @@ public final class Router {
 
   public CompletionStage<Reply> dispatch(Session s, byte[][] argv, Route route) {
     if (route.invalid() != null) {
+      if (s.multi == null) {
+        s.asking = false; // any command ends ASKING's turn, as in Redis
+      }
       // A rejected command inside MULTI dooms the transaction: EXEC answers EXECABORT.
       s.flagMultiError();
       CommandSpec named = argv.length == 0 ? null : table.lookup(argv[0]);
@@ -184,6 +195,26 @@ public final class Router {
       }
       return done(route.invalid());
     }
+    return dispatchValid(
+        s, route.asked() >= 0 ? AskedForward.inner(argv) : argv, route, asking(s, route.top()));
+  }
+
+  /**
+   * Whether this command is asked (ASKING came just before it, or the command is flagged
+   * {@code asking}, as RESTORE-ASKING), and ends ASKING's turn: one command, or inside MULTI
+   * until EXEC (Redis's resetClient).
+   */
+  private static boolean asking(Session s, CommandSpec top) {
+    boolean asked = s.asking || top.flags().contains("asking");
+    String name = top.name();
+    if (!name.equals("asking") && (s.multi == null || name.equals("exec") || name.equals("discard"))) {
+      s.asking = false;
+    }
+    return asked;
+  }
+
+  private CompletionStage<Reply> dispatchValid(
+      Session s, byte[][] argv, Route route, boolean asking) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
     if (!top.flags().contains("no_auth") && acl.authRequired(s)) {
@@ -197,9 +228,14 @@ public final class Router {
     }
     s.lastCommand = spec.fullName();
     s.lastCommandAt = System.currentTimeMillis();
-    Verdict verdict = verdict(s, route);
+    Verdict verdict = verdict(s, route, asking);
     if (verdict instanceof Verdict.Proxied p) {
       return proxy.forward(p.host(), p.port(), s.db, s.proto, argv);
+    }
+    if (verdict instanceof Verdict.Forwarded f) {
+      // ASKING on the importing node: the source's slot runs it (docs/decisions/
+      // 2026-12-06-slot-migration-protocol.md); its reply passes back unchanged.
+      return askForwarder.forward(f.host(), f.port(), s.db, s.proto, AskedForward.wrap(f.migration(), argv));
     }
     if (verdict instanceof Verdict.ReplicaRead r) {
       Reply read = replicaReads.read(r.primaryId(), r.slot(), s.db, top.name(), argv);
@@ -210,7 +246,7 @@ public final class Router {
     }
     if (verdict instanceof Verdict.Parked p) {
       // The slot is being handed to another node: wait for that, then ask again (MOVED).
-      return park(p.slot(), () -> dispatch(s, argv, route));
+      return park(p.slot(), () -> dispatchValid(s, argv, route, asking));
     }
     if (verdict.refuses()) {
       s.flagMultiError();
@@ -265,7 +301,7 @@ public final class Router {
    * Where a request goes, by this node's copy of the slot table (standalone: here). Keys owned
    * elsewhere are redirected, also inside MULTI (as Redis does, which then fails the EXEC).
    */
-  private Verdict verdict(Session s, Route route) {
+  private Verdict verdict(Session s, Route route, boolean asking) {
     ClusterView view = cluster;
     if (view == null) {
       return Verdict.SERVED_HERE;
@@ -277,6 +313,14 @@ public final class Router {
       CommandSpec top = route.top();
       Kind kind = route.binding().kind();
       boolean plainKeyed = kind != Kind.BLOCKING && !kind.atConnection();
+      if (asking && redirect instanceof Verdict.Moved && s.multi == null && plainKeyed && route.asked() < 0) {
+        // ASKING for a slot this node imports from its owner: the owner's slot serves it, as
+        // the only writer until SETSLOT NODE. Anything else asked gets MOVED, as in Redis.
+        long migration = view.importing(slots.first());
+        if (migration >= 0) {
+          return new Verdict.Forwarded(slots.first(), owner.host(), owner.port(), migration);
+        }
+      }
       if (proxy != null && owner != null && s.multi == null && plainKeyed) {
         // Proxy mode: run it on the owner, for clients that do not follow MOVED.
         return new Verdict.Proxied(owner.host(), owner.port());
@@ -330,6 +374,10 @@ public final class Router {
       return blocking.run(s, argv, route);
     }
     SortedSet<Integer> keySlots = route.slots();
+    if (route.asked() >= 0 && keySlots.size() == 1) {
+      // Forwarded after ASKING on the importing node: decided in the slot with its rules.
+      return slots.execAsked(keySlots.first(), top.name(), s.db, argv, spec.isWrite(), route.asked());
+    }
     if (keySlots.size() == 1 && spec.isReadonly() && s.nothingEarlierUnanswered()) {
       return slots.readInSlot(keySlots.first(), top.name(), s.db, argv);
     }
@@ -379,6 +427,9 @@ public final class Router {
     ClusterView view = cluster;
     if (proxy != null && view != null && route.slots().size() == 1 && !view.owns(route.slots().first())) {
       return false; // proxied over another connection: runs alone, so it keeps its place
+    }
+    if (view != null && route.slots().size() == 1 && view.importing(route.slots().first()) >= 0) {
+      return false; // may be forwarded to the slot's owner (after ASKING): runs alone
     }
     if (binding.kind().atConnection()) {
       return binding.has(Trait.ANSWERS_IN_ORDER);
@@ -441,6 +492,13 @@ public final class Router {
   /** Cluster proxy mode: commands for slots owned elsewhere run there instead of MOVED. */
   public void setProxy(ProxyClient proxy) {
     this.proxy = proxy;
+  }
+
+  private volatile ProxyClient askForwarder;
+
+  /** Cluster mode: how requests asked for a slot this node imports reach the slot's owner. */
+  public void setAskForwarder(ProxyClient forwarder) {
+    this.askForwarder = forwarder;
   }
 
   // ---- Slots being handed to another node (cluster mode) ----

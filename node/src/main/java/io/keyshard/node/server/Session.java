@@ -31,6 +31,8 @@ public final class Session {
   public volatile boolean noEvict;
   /** READONLY (cluster mode): reads of its primary's slots may be served by this replica. */
   public volatile boolean readonly;
+  /** ASKING (cluster mode): the next command may be served for a slot this node imports. */
+  public volatile boolean asking;
   /** Set when the reply being produced is the last one (QUIT, CLIENT KILL of self, errors). */
   public volatile boolean closeAfterReply;
 

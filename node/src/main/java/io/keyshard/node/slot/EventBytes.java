@@ -56,6 +56,8 @@ public final class EventBytes {
       n += arrays(d.keys());
     } else if (e instanceof SlotEvent.KeysEvicted d) {
       n += arrays(d.keys());
+    } else if (e instanceof SlotEvent.KeysHandedOver h) {
+      n += arrays(h.keys());
     } else if (e instanceof SlotEvent.KeyRenamed r) {
       n += arrays(r.from(), r.to());
     } else if (e instanceof SlotEvent.KeyCopied c) {

@@ -159,10 +159,30 @@ public final class SlotClient {
   }
 
   /**
+   * Runs a request forwarded by the node importing the slot (ASKING there) in this node's slot:
+   * decided as the importer would, while {@code migration} is the slot's current migration
+   * (docs/decisions/2026-12-06-slot-migration-protocol.md). Never a direct read.
+   */
+  public CompletionStage<Reply> execAsked(
+      int slot, String name, int db, byte[][] argv, boolean write, long migration) {
+    JournalHealth journal = this.journal;
+    if (journal.isRecovering(slot)) {
+      return CompletableFuture.completedFuture(JournalHealth.RECOVERING);
+    }
+    if (write && !journal.admitsWrite()) {
+      return CompletableFuture.completedFuture(JournalHealth.NOT_APPLIED);
+    }
+    return this.<Reply>ask(
+            slot, replyTo -> new SlotEntity.Asked(name, db, argv, write, migration, replyTo))
+        .exceptionally(t -> failure(t, write));
+  }
+
+  /**
    * Runs a read-only command in one slot, for a connection none of whose earlier requests is
    * unanswered: on this thread if the slot allows it now ({@link DirectReads}), otherwise
    * through its mailbox as {@link #execInSlot}. Standalone only for now: in cluster mode a
-   * slot's owner and epoch are checked in the entity, which a direct read would skip.
+   * slot's owner and epoch are checked in the entity, which a direct read would skip, and so is
+   * whether a migrating slot still answers for the key (ASK, TRYAGAIN: SlotEntity, Handover).
    */
   public CompletionStage<Reply> readInSlot(int slot, String name, int db, byte[][] argv) {
     if (incarnations == STANDALONE && viaSharding.get(slot) == 0 && !journal.isRecovering(slot)) {

@@ -11,6 +11,7 @@ import io.keyshard.persistence.SlotState;
 import io.keyshard.persistence.TxEvent;
 import io.keyshard.protocol.Reply;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.Done;
@@ -85,6 +86,34 @@ public final class SlotEntity
 
   /** One live key of the database chosen at random, or an empty list. */
   public record RandomKey(int db, ActorRef<KeyList> replyTo) implements Command {}
+
+  // ---- Slot migration inside one cluster (docs/decisions/2026-12-06-slot-migration-protocol.md) ----
+
+  /**
+   * A request the node importing this slot forwarded after its client's ASKING: while
+   * {@code migration} is the slot's current migration it is decided as the importer would
+   * decide it (and the keys a write leaves are handed over); otherwise as a plain {@link Exec}.
+   */
+  public record Asked(
+      String name, int db, byte[][] argv, boolean write, long migration, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * MIGRATE to the target of migration {@code migration}: hands over those of the keys still on
+   * this side. Answers OK once journaled, NOKEY if none was, or an error if the migration is not
+   * the slot's current one.
+   */
+  public record HandOver(long migration, int db, List<byte[]> keys, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * CLUSTER GETKEYSINSLOT: up to {@code count} keys of the database that this slot still answers
+   * for (while it migrates, those not handed over).
+   */
+  public record KeysInSlot(int db, int count, ActorRef<KeyList> replyTo) implements Command {}
+
+  /** CLUSTER COUNTKEYSINSLOT: how many keys of the database this slot still answers for. */
+  public record CountInSlot(int db, ActorRef<Long> replyTo) implements Command {}
 
 
   // ---- Atomic multi-slot transactions (docs/decisions/2026-11-22-atomic-multi-slot-writes.md) ----
@@ -248,6 +277,15 @@ public final class SlotEntity
     default Verdict paused() {
       return null;
     }
+
+    /**
+     * The slot's migration from this node to another (CLUSTER SETSLOT MIGRATING), or null when
+     * it has none: then the slot answers for all of its keys
+     * (docs/decisions/2026-12-06-slot-migration-protocol.md).
+     */
+    default Migration migration(int slot) {
+      return null;
+    }
   }
 
   public static PersistenceId persistenceId(int slot) {
@@ -320,6 +358,7 @@ public final class SlotEntity
   private final TxParticipant tx;
   private final JournalTrim trim;
   private final DirectReads directReads;
+  private final Handover handover;
 
   private SlotEntity(
       int slot,
@@ -369,6 +408,7 @@ public final class SlotEntity
             slot, effects, runner, groupCommit, registration, blockedClients, eviction, this::afterWrite);
     this.trim = new JournalTrim(id, ctx);
     this.directReads = new DirectReads(runner);
+    this.handover = new Handover(slot);
     settings.localSlots().started(slot, epoch, ctx.getSelf(), directReads);
   }
 
@@ -382,6 +422,10 @@ public final class SlotEntity
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Exec.class, this::onExec)
+        .onCommand(Asked.class, this::onAsked)
+        .onCommand(HandOver.class, (state, c) -> busy() ? Effect().stash() : onHandOver(state, c))
+        .onCommand(KeysInSlot.class, (state, c) -> busy() ? Effect().stash() : onKeysInSlot(state, c))
+        .onCommand(CountInSlot.class, (state, c) -> busy() ? Effect().stash() : onCountInSlot(state, c))
         .onCommand(GetStats.class, (state, c) -> busy() ? Effect().stash() : onStats(state, c))
         .onCommand(ListKeys.class, (state, c) -> busy() ? Effect().stash() : onListKeys(state, c))
         .onCommand(RandomKey.class, (state, c) -> busy() ? Effect().stash() : onRandomKey(state, c))
@@ -423,33 +467,100 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onExec(SlotState state, Exec cmd) {
+    return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), 0);
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onAsked(SlotState state, Asked cmd) {
+    return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), cmd.migration());
+  }
+
+  /** A command body, {@code asked} for migration {@code asked} (0: a plain request). */
+  private ReplyEffect<SlotEvent, SlotState> exec(
+      SlotState state, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo, long asked) {
     if (tx.locked()) {
       return Effect().stash();
     }
     Verdict paused = settings.notServedHere().paused();
     if (paused != null) {
-      return Effect().reply(cmd.replyTo(), paused.reply());
+      return Effect().reply(replyTo, paused.reply());
     }
     Verdict elsewhere = settings.notServedHere().refusal(slot, epoch);
     if (elsewhere != null) {
       // Cluster mode: this node's table gives the slot to another node (a late request started
       // this incarnation after a move): it must neither answer nor write.
       ctx.getLog().info("Slot {} is not served here any more: {}", slot, elsewhere.text());
-      cmd.replyTo().tell(elsewhere.reply());
+      replyTo.tell(elsewhere.reply());
       return groupCommit.isEmpty() ? Effect().stop().thenNoReply() : Effect().noReply();
     }
-    if (registration.registering() || (cmd.write() && !registration.registered())) {
+    long now = System.currentTimeMillis();
+    Migration migration = settings.notServedHere().migration(slot);
+    boolean forwarded = migration != null && asked == migration.id();
+    if (migration != null) {
+      // Migrating from here: ASK or TRYAGAIN unless this side (or, forwarded, the importer's
+      // side) has the keys.
+      Verdict redirect =
+          forwarded
+              ? handover.atTarget(state, migration, db, argv, now)
+              : handover.atSource(state, migration, db, argv, now);
+      if (redirect != null) {
+        return Effect().reply(replyTo, redirect.reply());
+      }
+    }
+    if (registration.registering() || (write && !registration.registered())) {
       // Everything waits behind the registration, reads too, so that a read pipelined after a
       // write on the same connection still sees that write.
       return registration.await();
     }
-    CommandRunner.Outcome ran =
-        runner.run(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), System.currentTimeMillis());
-    if (!ran.events().isEmpty()) {
+    CommandRunner.Outcome ran = runner.run(state, name, db, argv, write, now);
+    List<SlotEvent> events = ran.events();
+    if (forwarded && write) {
+      // What a forwarded write leaves is on the importer's side, journaled with the write.
+      SlotEvent.KeysHandedOver marks = handover.marksAfterWrite(state, migration, db, argv, now);
+      if (marks != null) {
+        state.apply(marks, now);
+        events = new ArrayList<>(events);
+        events.add(marks);
+      }
+    }
+    if (!events.isEmpty()) {
       eviction.publishMemory(state);
     }
-    return blockedClients.answerServing(
-        state, ran.events(), List.of(Pending.of(cmd.replyTo(), ran.reply())));
+    return blockedClients.answerServing(state, events, List.of(Pending.of(replyTo, ran.reply())));
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onHandOver(SlotState state, HandOver c) {
+    Migration migration = settings.notServedHere().migration(slot);
+    if (settings.notServedHere().refusal(slot, epoch) != null
+        || migration == null
+        || migration.id() != c.migration()) {
+      return Effect().reply(c.replyTo(), Reply.error("ERR slot " + slot + " is not migrating to that node any more"));
+    }
+    SlotEvent.KeysHandedOver marks =
+        handover.handOver(state, migration, c.db(), c.keys(), System.currentTimeMillis());
+    if (marks == null) {
+      return groupCommit.answer(List.of(), c.replyTo(), NOKEY);
+    }
+    state.apply(marks, System.currentTimeMillis());
+    return groupCommit.answer(List.of(marks), c.replyTo(), Reply.OK);
+  }
+
+  private static final Reply NOKEY = Reply.simple("NOKEY");
+
+  private ReplyEffect<SlotEvent, SlotState> onKeysInSlot(SlotState state, KeysInSlot c) {
+    Migration migration = settings.notServedHere().migration(slot);
+    if (migration == null) {
+      handover.reset();
+    }
+    return groupCommit.answer(
+        List.of(),
+        c.replyTo(),
+        new KeyList(handover.keysInSlot(state, migration, c.db(), c.count(), System.currentTimeMillis())));
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onCountInSlot(SlotState state, CountInSlot c) {
+    Migration migration = settings.notServedHere().migration(slot);
+    return groupCommit.answer(
+        List.of(), c.replyTo(), handover.countInSlot(state, migration, c.db(), System.currentTimeMillis()));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onEvictKey(SlotState state, EvictKey c) {
@@ -628,6 +739,10 @@ public final class SlotEntity
       @Override
       public Object toJournal(SlotState state) {
         sizeSnapshotInterval(state);
+        // Marks of a migration that ended are void for good (its id never comes back): they
+        // need not outlive this snapshot.
+        Migration migration = settings.notServedHere().migration(slot);
+        state.handovers().keepOnly(migration == null ? 0 : migration.id());
         return state.toSnapshot();
       }
 

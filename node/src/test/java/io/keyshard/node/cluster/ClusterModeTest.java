@@ -462,12 +462,13 @@ class ClusterModeTest {
         long epochBefore = epochOf(owner.clusterInfo());
 
         assertEquals("ERR Invalid or out of range slot", errorOf(() -> owner.clusterSetSlotNode(16384, otherId)));
-        assertEquals("ERR I don't know about node " + "0".repeat(40),
+        assertEquals("ERR Unknown node " + "0".repeat(40),
             errorOf(() -> owner.clusterSetSlotNode(slot, "0".repeat(40))));
         assertEquals("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP",
             errorOf(() -> owner.sendCommand(Protocol.Command.CLUSTER, "SETSLOT", Integer.toString(slot), "SIDEWAYS")));
         assertEquals("OK", owner.clusterSetSlotStable(slot));
-        assertTrue(errorOf(() -> owner.clusterSetSlotMigrating(slot, otherId)).startsWith("ERR SETSLOT MIGRATING is not supported"));
+        // MIGRATING/IMPORTING and ASK: SlotMigrationTest. Opened here, SETSLOT NODE closes it.
+        assertEquals("OK", owner.clusterSetSlotMigrating(slot, otherId));
 
         assertEquals("OK", owner.clusterSetSlotNode(slot, otherId));
         assertEquals("v1", awaitServed(other, key));
@@ -571,6 +572,12 @@ class ClusterModeTest {
           assertEquals("ERR Unknown node " + "f".repeat(40), errorOf(() -> jc.clusterReplicate("f".repeat(40))));
           assertEquals("ERR I can only replicate a master, not a replica.", errorOf(() -> o.clusterReplicate(idC)));
           assertEquals("ERR You should send CLUSTER FAILOVER to a replica", errorOf(() -> p.clusterFailover()));
+          // Slot migration involves primaries only (Redis 7.0's texts).
+          int pSlot = Integer.parseInt(p.clusterNodes().lines().filter(l -> l.contains("myself")).findFirst().orElseThrow().split(" ")[8].split("-")[0]);
+          assertEquals("ERR Please use SETSLOT only with masters.", errorOf(() -> jc.clusterSetSlotStable(pSlot)));
+          assertEquals("ERR Target node is not a master", errorOf(() -> p.clusterSetSlotMigrating(pSlot, idC)));
+          assertEquals("ERR Target node is not a master", errorOf(() -> o.clusterSetSlotImporting(pSlot, idC)));
+          assertEquals("ERR Target node is not a master", errorOf(() -> p.clusterSetSlotNode(pSlot, idC)));
 
           // Keys on the primary's slots, then a graceful failover to the replica.
           String key = null;

@@ -46,4 +46,37 @@ class ClusterViewTest {
     view.update(old.toSnapshot());
     assertEquals("5@" + A + "@4", view.entityId(5).toString());
   }
+
+  /** The view tells the source its migration and the importer its import, nobody else. */
+  @Test
+  void aMigratingSlotIsKnownToItsSourceAndItsImporter() {
+    SlotTableState s = SlotTableState.empty();
+    s = s.apply(new SlotTableEvent.NodeSeen(A, "127.0.0.1", 7000, 17000));
+    s = s.apply(new SlotTableEvent.NodeSeen(B, "127.0.0.1", 7001, 17001));
+    s = s.apply(new SlotTableEvent.SlotsAssigned(A, List.of(0, 8191), 1));
+    s = s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(8192, 16383), 2));
+    ClusterView a = new ClusterView(A);
+    ClusterView b = new ClusterView(B);
+    s = s.apply(new SlotTableEvent.SlotImporting(5, B, A, 3));
+    a.update(s.toSnapshot());
+    b.update(s.toSnapshot());
+    assertEquals(null, a.migration(5));
+    assertEquals(0, b.importing(5), "importing, the source not migrating yet");
+    assertEquals(-1, a.importing(5));
+    assertEquals(-1, b.importing(6));
+
+    s = s.apply(new SlotTableEvent.SlotMigrating(5, B, 4));
+    a.update(s.toSnapshot());
+    b.update(s.toSnapshot());
+    assertEquals(new io.keyshard.node.slot.Migration(4, "127.0.0.1:7001"), a.migration(5));
+    assertEquals(null, b.migration(5), "only the owner migrates");
+    assertEquals(4, b.importing(5));
+    assertEquals(null, a.migration(6));
+
+    s = s.apply(new SlotTableEvent.SlotsAssigned(B, List.of(5, 5), 5));
+    a.update(s.toSnapshot());
+    b.update(s.toSnapshot());
+    assertEquals(null, a.migration(5));
+    assertEquals(-1, b.importing(5), "SETSLOT NODE ends it");
+  }
 }
