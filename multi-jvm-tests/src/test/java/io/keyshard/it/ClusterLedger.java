@@ -1,0 +1,169 @@
+package io.keyshard.it;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Cluster clients (JedisCluster: they follow MOVED and ASK themselves) that keep a ledger while
+ * slots move: INCR of counters spread over all slots, and per client a value key and a pair of
+ * keys in one slot (hash tag) it alone writes with increasing sequence numbers (SET, and MSET
+ * of the pair), read back as it goes (GET, MGET: never older than what was acknowledged, the
+ * pair always equal). TRYAGAIN means nothing was done, so the ledger sends the same command again
+ * and counts it (Jedis and Lettuce do not retry it, as with Redis); any other error is recorded.
+ * Afterwards {@link #verify} checks that every counter holds exactly its acknowledged INCRs
+ * (none lost, none doubled) and every value its last acknowledged write.
+ */
+final class ClusterLedger implements AutoCloseable {
+  static final int COUNTERS = 256;
+
+  private final int seedPort;
+  private final AtomicLongArray acked = new AtomicLongArray(COUNTERS);
+  private final AtomicBoolean stop = new AtomicBoolean();
+  private final List<Thread> threads = new ArrayList<>();
+  private final List<long[]> lastSeq = Collections.synchronizedList(new ArrayList<>());
+  final AtomicLong tryAgain = new AtomicLong();
+  final AtomicLong operations = new AtomicLong();
+  final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+
+  ClusterLedger(int seedPort) {
+    this.seedPort = seedPort;
+  }
+
+  static String counter(int c) {
+    return "ctr:" + c;
+  }
+
+  static String value(int client) {
+    return "val:" + client;
+  }
+
+  static String pair(int client, String half) {
+    return "{pair" + client + "}:" + half;
+  }
+
+  JedisCluster connect() {
+    return new JedisCluster(
+        Set.of(new HostAndPort("127.0.0.1", seedPort)), 10_000, 10_000, 10, null, null, new ConnectionPoolConfig());
+  }
+
+  void start(int clients) {
+    for (int i = 0; i < clients; i++) {
+      long[] last = new long[2]; // the last acknowledged value, pair
+      lastSeq.add(last);
+      int client = i;
+      Thread t = new Thread(() -> run(client, last), "cluster-ledger-" + i);
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+  }
+
+  private void run(int client, long[] last) {
+    try (JedisCluster jc = connect()) {
+      long seq = 0;
+      while (!stop.get()) {
+        int op = ThreadLocalRandom.current().nextInt(10);
+        try {
+          if (op < 5) {
+            int c = ThreadLocalRandom.current().nextInt(COUNTERS);
+            retrying(() -> jc.incr(counter(c)));
+            acked.incrementAndGet(c);
+          } else if (op < 7) {
+            long s = ++seq;
+            retrying(() -> jc.set(value(client), Long.toString(s)));
+            last[0] = s;
+            String read = retrying(() -> jc.get(value(client)));
+            if (read == null || Long.parseLong(read) < s) {
+              errors.add("read " + read + " after acknowledged " + s + " of " + value(client));
+            }
+          } else {
+            long s = ++seq;
+            String v = Long.toString(s);
+            retrying(() -> jc.mset(pair(client, "x"), v, pair(client, "y"), v));
+            last[1] = s;
+            List<String> read = retrying(() -> jc.mget(pair(client, "x"), pair(client, "y")));
+            if (!v.equals(read.get(0)) || !v.equals(read.get(1))) {
+              errors.add("pair " + read + " after acknowledged " + s + " of client " + client);
+            }
+          }
+          operations.incrementAndGet();
+        } catch (RuntimeException e) {
+          errors.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+      }
+    }
+  }
+
+  /** Sends {@code call} again while it answers TRYAGAIN (nothing was done), counting each. */
+  private <T> T retrying(java.util.function.Supplier<T> call) {
+    while (true) {
+      try {
+        return call.get();
+      } catch (JedisDataException e) {
+        if (e.getMessage() == null || !e.getMessage().startsWith("TRYAGAIN")) {
+          throw e;
+        }
+        tryAgain.incrementAndGet();
+        try {
+          Thread.sleep(5);
+        } catch (InterruptedException stopped) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join(30_000);
+    }
+  }
+
+  /** Every counter and value as acknowledged; the problems found (empty: none). */
+  List<String> verify() {
+    List<String> problems = new ArrayList<>();
+    try (JedisCluster jc = connect()) {
+      for (int c = 0; c < COUNTERS; c++) {
+        String v = jc.get(counter(c));
+        long value = v == null ? 0 : Long.parseLong(v);
+        if (value != acked.get(c)) {
+          problems.add(counter(c) + " = " + value + ", acknowledged INCRs " + acked.get(c)
+              + (value < acked.get(c) ? " (lost)" : " (doubled)"));
+        }
+      }
+      for (int client = 0; client < lastSeq.size(); client++) {
+        long[] last = lastSeq.get(client);
+        String v = jc.get(value(client));
+        if (last[0] > 0 && !Long.toString(last[0]).equals(v)) {
+          problems.add(value(client) + " = " + v + ", last acknowledged " + last[0]);
+        }
+        List<String> pair = jc.mget(pair(client, "x"), pair(client, "y"));
+        if (last[1] > 0 && !(Long.toString(last[1]).equals(pair.get(0)) && Long.toString(last[1]).equals(pair.get(1)))) {
+          problems.add("pair of client " + client + " = " + pair + ", last acknowledged " + last[1]);
+        }
+      }
+    }
+    return problems;
+  }
+
+  long totalAcked() {
+    long n = 0;
+    for (int c = 0; c < COUNTERS; c++) {
+      n += acked.get(c);
+    }
+    return n;
+  }
+}
