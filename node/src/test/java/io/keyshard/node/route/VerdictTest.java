@@ -35,6 +35,8 @@ class VerdictTest {
     assertTrue(new Verdict.NoScript().text().startsWith("NOSCRIPT "));
     assertTrue(new Verdict.Loading().text().startsWith("LOADING "));
     assertTrue(new Verdict.Busy().text().startsWith("BUSY "));
+    assertEquals(
+        "TRYAGAIN Multiple keys request during rehashing of slot", Verdict.tryAgain(Retry.MIGRATING).text());
   }
 
   @Test
@@ -42,6 +44,7 @@ class VerdictTest {
     assertFalse(Verdict.SERVED_HERE.refuses());
     assertFalse(new Verdict.Parked(3).refuses());
     assertFalse(new Verdict.Proxied("h", 1).refuses());
+    assertFalse(new Verdict.Forwarded(3, "h", 1, 7).refuses());
     assertFalse(new Verdict.ReplicaRead("p", 3, Verdict.SLOT_NOT_SERVED).refuses());
     assertTrue(new Verdict.Moved(3, "h:1").refuses());
   }
