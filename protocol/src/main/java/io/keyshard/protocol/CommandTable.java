@@ -1462,6 +1462,13 @@ public final class CommandTable {
    */
   public List<KeyRef> keysWithSpecs(CommandSpec spec, byte[][] argv) {
     List<KeyRef> keys = new ArrayList<>();
+    if (spec.name().equals("migrate")) {
+      // An incomplete key spec: Redis uses migrateGetKeys, whose keys have the first spec's flags.
+      for (int pos : migrateKeys(argv)) {
+        keys.add(new KeyRef(pos, spec.keySpecs().get(0)));
+      }
+      return keys;
+    }
     if (!walkKeySpecs(spec, argv, (pos, ks) -> keys.add(new KeyRef(pos, ks)))) return List.of();
     return keys;
   }
@@ -1622,7 +1629,8 @@ public final class CommandTable {
     if (!arityAccepts(spec.arity(), target.length)) {
       return Err.err("Invalid number of arguments specified for command");
     }
-    int[] keys = keysFromSpecs(spec, target);
+    // MIGRATE's second key spec is incomplete: Redis falls back to its getkeys function.
+    int[] keys = spec.name().equals("migrate") ? migrateKeys(target) : keysFromSpecs(spec, target);
     if (keys == null || keys.length == 0) return Err.err("Invalid arguments specified for command");
     List<Reply> out = new ArrayList<>(keys.length);
     for (int k : keys) out.add(Reply.bulk(target[k]));

@@ -55,6 +55,15 @@ class CommandTableKeysTest {
     assertArrayEquals(new int[] {1, 2}, keys("lcs", "a", "b", "LEN"));
   }
 
+  /** MIGRATE's keys as Redis's migrateGetKeys finds them: argv[3], or those after KEYS. */
+  @Test
+  void migrateKeysAreTheKeyOrThoseAfterKeys() {
+    assertArrayEquals(new int[] {3}, keys("migrate", "h", "1", "k", "0", "5", "REPLACE"));
+    assertArrayEquals(new int[] {7, 8}, keys("MIGRATE", "h", "1", "", "0", "5", "keys", "a", "b"));
+    assertArrayEquals(new int[] {10}, keys("MIGRATE", "h", "1", "", "0", "5", "AUTH2", "u", "KEYS", "KEYS", "a"));
+    assertArrayEquals(new int[] {}, keys("MIGRATE", "h", "1", "k", "0", "5", "KEYS", "a"));
+  }
+
   @Test
   void subcommandKeysComeAfterTheSubcommand() {
     assertArrayEquals(new int[] {2}, keys("OBJECT", "ENCODING", "k"));
