@@ -35,20 +35,33 @@ final class ClusterLedger implements AutoCloseable {
   final AtomicLong operations = new AtomicLong();
   final List<String> errors = Collections.synchronizedList(new ArrayList<>());
 
+  /** Slots the ledger's keys crowd into (those a test moves): half the counters, every client's keys. */
+  private final List<Integer> hot;
+
   ClusterLedger(int seedPort) {
+    this(seedPort, List.of());
+  }
+
+  ClusterLedger(int seedPort, List<Integer> hotSlots) {
     this.seedPort = seedPort;
+    this.hot = List.copyOf(hotSlots);
   }
 
-  static String counter(int c) {
-    return "ctr:" + c;
+  private String hotTag(int i) {
+    return hot.isEmpty() ? "" : MigrationProbe.tagFor(hot.get(i % hot.size()));
   }
 
-  static String value(int client) {
-    return "val:" + client;
+  String counter(int c) {
+    return (c % 2 == 0 ? hotTag(c / 2) : "") + "ctr:" + c;
   }
 
-  static String pair(int client, String half) {
-    return "{pair" + client + "}:" + half;
+  String value(int client) {
+    return hotTag(client * 7 + 3) + "val:" + client;
+  }
+
+  String pair(int client, String half) {
+    // The pair shares a hash tag: its own, or a hot slot's (then every pair there shares it).
+    return (hot.isEmpty() ? "{pair" + client + "}" : hotTag(client * 7 + 5)) + ":pair" + client + ":" + half;
   }
 
   JedisCluster connect() {

@@ -55,7 +55,7 @@ class ReshardProcessTest {
           }
         }
 
-        try (ClusterLedger ledger = new ClusterLedger(ports[2])) {
+        try (ClusterLedger ledger = new ClusterLedger(ports[2], moving)) {
           ledger.start(6);
           Thread.sleep(2000);
           long t0 = System.nanoTime();
