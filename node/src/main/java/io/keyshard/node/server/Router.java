@@ -207,7 +207,8 @@ public final class Router {
   private static boolean asking(Session s, CommandSpec top) {
     boolean asked = s.asking || top.flags().contains("asking");
     String name = top.name();
-    if (!name.equals("asking") && (s.multi == null || name.equals("exec") || name.equals("discard"))) {
+    boolean inMulti = s.multi != null || name.equals("multi");
+    if (!name.equals("asking") && (!inMulti || name.equals("exec") || name.equals("discard"))) {
       s.asking = false;
     }
     return asked;
