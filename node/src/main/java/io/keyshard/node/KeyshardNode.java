@@ -7,7 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import io.keyshard.node.cluster.ClusterCommands;
 import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;
-import io.keyshard.node.cluster.MigrateCommand;
+import io.keyshard.node.cluster.InClusterMigrate;
 import io.keyshard.node.cluster.NodeIdentity;
 import io.keyshard.node.cluster.Rehearsal;
 import io.keyshard.node.cluster.RequesterAllocation;
@@ -293,7 +293,7 @@ public final class KeyshardNode implements AutoCloseable {
       clusterCommands.register(commands);
     } else {
       ServerCommands.registerClusterDisabled(commands);
-      MigrateCommand.registerStandalone(commands);
+      InClusterMigrate.registerStandalone(commands);
     }
     AtomicBoolean shutdown = new AtomicBoolean();
     ClusterMembership members = membership;

@@ -127,7 +127,7 @@ public final class ClusterCommands {
           return CompletableFuture.completedFuture(Reply.OK);
         },
         CommandRegistry.Trait.ANSWERS_IN_ORDER);
-    MigrateCommand.register(r, view, router.slots());
+    InClusterMigrate.register(r, view, router.slots());
   }
 
   public CompletionStage<Reply> runAsync(Session s, byte[][] argv) {

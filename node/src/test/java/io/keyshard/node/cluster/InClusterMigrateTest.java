@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** MIGRATE's arguments, parsed with Redis 7.0's rules and error texts. */
-class MigrateCommandTest {
+class InClusterMigrateTest {
   private static byte[][] argv(String... a) {
     byte[][] out = new byte[a.length][];
     for (int i = 0; i < a.length; i++) {
@@ -20,24 +20,24 @@ class MigrateCommandTest {
     return out;
   }
 
-  private static List<String> keys(MigrateCommand.Args a) {
+  private static List<String> keys(InClusterMigrate.Args a) {
     return a.keys().stream().map(k -> new String(k, StandardCharsets.UTF_8)).toList();
   }
 
   private static String error(String... a) {
-    RedisException e = assertThrows(RedisException.class, () -> MigrateCommand.parse(argv(a)));
+    RedisException e = assertThrows(RedisException.class, () -> InClusterMigrate.parse(argv(a)));
     return ((Reply.Error) e.reply()).text();
   }
 
   @Test
   void parsesWhatRedisCliSends() {
-    MigrateCommand.Args a =
-        MigrateCommand.parse(argv("MIGRATE", "10.0.0.2", "7001", "", "0", "60000", "AUTH2", "u", "p", "KEYS", "k1", "k2"));
+    InClusterMigrate.Args a =
+        InClusterMigrate.parse(argv("MIGRATE", "10.0.0.2", "7001", "", "0", "60000", "AUTH2", "u", "p", "KEYS", "k1", "k2"));
     assertEquals("10.0.0.2", a.host());
     assertEquals(7001, a.port());
     assertEquals(0, a.db());
     assertEquals(List.of("k1", "k2"), keys(a));
-    MigrateCommand.Args one = MigrateCommand.parse(argv("migrate", "h", "1", "k", "3", "5", "copy", "REPLACE", "auth", "pw"));
+    InClusterMigrate.Args one = InClusterMigrate.parse(argv("migrate", "h", "1", "k", "3", "5", "copy", "REPLACE", "auth", "pw"));
     assertEquals(List.of("k"), keys(one));
     assertEquals(3, one.db());
     assertTrue(one.copy() && one.replace());

@@ -17,17 +17,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * MIGRATE host port key|"" db timeout [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS k...],
- * as far as the per-key slot migration needs it: to a member of this cluster, where moving a
- * key is logical ({@link #inCluster}; docs/decisions/2026-12-06-slot-migration-protocol.md).
+ * MIGRATE's in-cluster branch: to a member of this cluster, moving a key is logical
+ * ({@link #inCluster}; docs/decisions/2026-12-06-slot-migration-protocol.md).
  *
- * <p>MIGRATE's copy path to servers outside the cluster (DUMP/RESTORE) is the rdb branch's; so
- * is MIGRATE's final handler. Until that is merged this one parses MIGRATE and refuses other
- * targets; afterwards the copy path's "is the target a member of this cluster" seam asks
- * {@link #member} and calls {@link #inCluster}, and this class keeps only those two.
+ * <p>MIGRATE's handler and its copy path to servers outside the cluster (DUMP/RESTORE) are the
+ * rdb branch's. Until that is merged this class also parses MIGRATE ({@link #parse}, Redis 7.0's
+ * errors) and registers a MIGRATE that refuses other targets, so that redis-cli can drive the
+ * tests. Afterwards the rdb MIGRATE's "is the target a member of this cluster" seam asks
+ * {@link #member} and calls {@link #inCluster}, before its copy path takes the keys' slot locks
+ * (a hand-over is a message to the slot, which a lock held by the same MIGRATE would stash), and
+ * this class keeps only those two.
  */
-public final class MigrateCommand {
-  private MigrateCommand() {}
+public final class InClusterMigrate {
+  private InClusterMigrate() {}
 
   /** MIGRATE's arguments: the target, the destination database, the options, the keys. */
   record Args(String host, int port, long db, boolean copy, boolean replace, List<byte[]> keys) {}
