@@ -405,9 +405,12 @@ public final class ClusterCommands {
       boolean up = up(n, reachable);
       String primary = t.primaryOf(n.id());
       String role = primary == null ? "master" : "slave";
+      // A node displaced from its address (SlotTable.displaced) shows as Redis shows one whose
+      // address is unknown.
+      boolean noAddr = n.port() == 0;
       sb.append(n.id()).append(' ')
-          .append(n.host()).append(':').append(n.port()).append('@').append(n.busPort()).append(' ')
-          .append(me ? "myself," + role : up ? role : role + ",fail").append(' ')
+          .append(noAddr ? "" : n.host()).append(':').append(n.port()).append('@').append(n.busPort()).append(' ')
+          .append(me ? "myself," + role : up ? role : role + (noAddr ? ",fail,noaddr" : ",fail")).append(' ')
           .append(primary == null ? "-" : primary).append(" 0 ")
           .append(me ? 0 : now).append(' ')
           .append(n.configEpoch()).append(' ')
@@ -481,6 +484,9 @@ public final class ClusterCommands {
     List<Reply> out = new ArrayList<>();
     List<int[]> all = new ArrayList<>();
     for (ClusterView.Node n : t.nodes()) {
+      if (n.port() == 0) {
+        continue; // no address to send clients to: its slots answer CLUSTERDOWN
+      }
       for (int[] r : t.ranges(n.id())) {
         all.add(new int[] {r[0], r[1], t.nodes().indexOf(n)});
       }

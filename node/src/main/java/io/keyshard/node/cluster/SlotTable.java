@@ -6,6 +6,7 @@ import io.keyshard.persistence.SlotTableState;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -133,6 +134,9 @@ public final class SlotTable
   public record NodeDown(String host, int busPort) implements Command {}
 
   private record TakeOver(String nodeId) implements Command {}
+
+  /** Time to look for slots whose owner is not a member (see {@link #onAudit}). */
+  private record Audit() implements Command {}
 
   /**
    * SHUTDOWN of a node in a cluster: its slots go to its replica (as CLUSTER FAILOVER) or, with
@@ -291,6 +295,7 @@ public final class SlotTable
         .onCommand(MoveReleased.class, this::onMoveReleased)
         .onCommand(NodeDown.class, this::onNodeDown)
         .onCommand(TakeOver.class, this::onTakeOver)
+        .onCommand(Audit.class, this::onAudit)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .build();
   }
@@ -301,6 +306,7 @@ public final class SlotTable
     if (!seen.equals(state.nodes().get(h.nodeId()))) {
       events.add(seen);
     }
+    events.addAll(displaced(state, seen));
     if (h.replica() && state.primaryOf(h.nodeId()) == null && state.rangesOf(h.nodeId()).isEmpty()) {
       wantReplica.add(h.nodeId()); // keyshard.cluster.replica: given a primary below
     }
@@ -309,10 +315,11 @@ public final class SlotTable
       next = next.apply(e);
     }
     if (autoInit && !next.anyAssigned() && primaries(next).size() >= minNodes) {
-      events.addAll(Rebalance.evenShares(next, primaries(next)));
-    }
-    for (SlotTableEvent e : events.subList(events.contains(seen) ? 1 : 0, events.size())) {
-      next = next.apply(e);
+      List<SlotTableEvent> shares = List.copyOf(Rebalance.evenShares(next, primaries(next)));
+      for (SlotTableEvent e : shares) {
+        next = next.apply(e);
+      }
+      events.addAll(shares);
     }
     events.addAll(assignReplicas(next));
     if (events.isEmpty()) {
@@ -322,6 +329,35 @@ public final class SlotTable
         .persist(events)
         .thenRun(this::publish)
         .thenReply(h.replyTo(), s -> new Welcome(null));
+  }
+
+  /**
+   * Another node of the table at the address a node now says hello from has gone for good: one
+   * address holds one node, so this one was started without the other's data directory (a new
+   * id). The other keeps its place and its slots but loses its address (Redis's {@code noaddr}):
+   * it counts as failed (cluster_state:fail, CLUSTER NODES), its slots answer CLUSTERDOWN instead
+   * of redirecting clients to a node that will never serve them, and CLUSTER FORGET of it hands
+   * them to the live nodes. Liveness is decided by address elsewhere, which would otherwise take
+   * the newcomer for it.
+   */
+  private List<SlotTableEvent> displaced(SlotTableState state, SlotTableEvent.NodeSeen seen) {
+    List<SlotTableEvent> out = new ArrayList<>();
+    for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
+      if (!n.nodeId().equals(seen.nodeId())
+          && n.busPort() != 0
+          && n.host().equals(seen.host())
+          && n.busPort() == seen.busPort()) {
+        ctx.getLog().warn(
+            "Node {} now runs at {}:{} where node {} was (started without its data directory?): {} has no address now{}",
+            seen.nodeId(), seen.host(), seen.port(), n.nodeId(), n.nodeId(),
+            state.rangesOf(n.nodeId()).isEmpty()
+                ? ""
+                : "; its slots " + state.rangesOf(n.nodeId())
+                    + " are not served until CLUSTER FORGET " + n.nodeId() + " hands them to the live nodes");
+        out.add(new SlotTableEvent.NodeSeen(n.nodeId(), n.host(), 0, 0));
+      }
+    }
+    return out;
   }
 
   /** Nodes that keyshard.cluster.replica asked to be replicas and have no primary yet. */
@@ -476,10 +512,54 @@ public final class SlotTable
     if (!state.nodes().containsKey(f.nodeId())) {
       return Effect().reply(f.replyTo(), new Welcome("Unknown node " + f.nodeId()));
     }
+    List<SlotTableEvent> events = new ArrayList<>(inheritance(state, f.nodeId()));
+    long epoch = events.isEmpty() ? state.epoch() + 1 : lastEpoch(events) + 1;
+    events.add(new SlotTableEvent.NodeForgotten(f.nodeId(), epoch));
     return Effect()
-        .persist(new SlotTableEvent.NodeForgotten(f.nodeId(), state.epoch() + 1))
+        .persist(events)
         .thenRun(this::publish)
         .thenReply(f.replyTo(), s -> new Welcome(null));
+  }
+
+  /**
+   * The slots of a node that is forgotten while it is not a member (it will never come back: a
+   * lost data directory, other ports) go to the live nodes, as a downed primary's do: a live
+   * replica of its own, or else the live primaries share them. Their data is in the shared
+   * journal, so nothing is copied. A member's slots are not inherited (it serves them; FORGET
+   * of a live node leaves them unowned, as before).
+   */
+  private List<SlotTableEvent> inheritance(SlotTableState state, String nodeId) {
+    List<Integer> ranges = state.rangesOf(nodeId);
+    Set<String> live = liveNodes(state);
+    if (ranges.isEmpty() || live.contains(nodeId)) {
+      return List.of();
+    }
+    String replica = Succession.liveReplica(state, nodeId, live);
+    if (replica != null) {
+      ctx.getLog().warn("CLUSTER FORGET {}: its replica {} takes over its slots {}", nodeId, replica, ranges);
+      // The old primary is forgotten right after, so it does not stay the new one's replica.
+      return Succession.promote(state, nodeId, replica, ranges).stream()
+          .filter(e -> !(e instanceof SlotTableEvent.ReplicaSet r && r.nodeId().equals(nodeId)))
+          .toList();
+    }
+    live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
+    if (live.isEmpty()) {
+      return List.of();
+    }
+    ctx.getLog().warn("CLUSTER FORGET {}: its slots {} go to {}", nodeId, ranges, live);
+    return List.copyOf(Rebalance.split(state, ranges, new ArrayList<>(live)));
+  }
+
+  private static long lastEpoch(List<SlotTableEvent> events) {
+    long epoch = 0;
+    for (SlotTableEvent e : events) {
+      if (e instanceof SlotTableEvent.SlotsAssigned a) {
+        epoch = Math.max(epoch, a.epoch());
+      } else if (e instanceof SlotTableEvent.ReplicaSet r) {
+        epoch = Math.max(epoch, r.epoch());
+      }
+    }
+    return epoch;
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onAddSlots(
@@ -605,6 +685,49 @@ public final class SlotTable
     List<SlotTableEvent> events = List.copyOf(Rebalance.split(state, ranges, new ArrayList<>(live)));
     ctx.getLog().warn("Slots of removed node {} go to {}", t.nodeId(), live);
     return Effect().persist(events).thenRun(this::publish).thenNoReply();
+  }
+
+  private static final Duration AUDIT_EVERY = Duration.ofSeconds(10);
+  /** A node slower than this to start (or to come back) is not yet worth a warning. */
+  private static final Duration ABSENT_BEFORE_WARNING = Duration.ofSeconds(30);
+  private static final Duration WARN_AGAIN = Duration.ofMinutes(5);
+  private final Map<String, Long> absentSince = new HashMap<>();
+  private final Map<String, Long> warnedAt = new HashMap<>();
+
+  /**
+   * Slots whose owner is not a member serve nothing, and nothing else would say so: a cluster
+   * started again over a table that names nodes that no longer exist (a lost data directory,
+   * other ports) waited for them silently. Those owners are taken over only when they were seen
+   * to go (NodeDown) or are forgotten; this says, in the log, which slots wait and what to do.
+   */
+  private ReplyEffect<SlotTableEvent, SlotTableState> onAudit(SlotTableState state, Audit a) {
+    long now = System.nanoTime();
+    Set<String> live = liveNodes(state);
+    for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
+      String id = n.nodeId();
+      List<Integer> ranges = state.rangesOf(id);
+      if (ranges.isEmpty() || live.contains(id)) {
+        absentSince.remove(id);
+        warnedAt.remove(id);
+        continue;
+      }
+      long since = absentSince.computeIfAbsent(id, k -> now);
+      Long warned = warnedAt.get(id);
+      if (now - since >= ABSENT_BEFORE_WARNING.toNanos()
+          && (warned == null || now - warned >= WARN_AGAIN.toNanos())) {
+        warnedAt.put(id, now);
+        ctx.getLog().warn(
+            "Slots {} belong to node {} ({}), which has not been a member of the cluster for {} s: they are not"
+                + " served. If it will not come back (a lost data directory, other ports), CLUSTER FORGET {} on"
+                + " any node hands them, with their data, to the live nodes",
+            ranges, id, n.busPort() == 0 ? "no address" : n.host() + ":" + n.port(),
+            (now - since) / 1_000_000_000L, id);
+      }
+    }
+    absentSince.keySet().retainAll(state.nodes().keySet());
+    warnedAt.keySet().retainAll(state.nodes().keySet());
+    ctx.scheduleOnce(AUDIT_EVERY, ctx.getSelf(), new Audit());
+    return Effect().noReply();
   }
 
   /** Nodes of the table that are Up members of the cluster now (by cluster bus address). */
@@ -789,6 +912,7 @@ public final class SlotTable
           if (!state.nodes().isEmpty()) {
             publish(state);
           }
+          ctx.scheduleOnce(AUDIT_EVERY, ctx.getSelf(), new Audit());
         })
         .onSignal(PostStop.instance(), state -> lease.close())
         .build();
