@@ -52,6 +52,9 @@ final class MigrateCommand {
     } catch (RedisException e) {
       return CompletableFuture.completedFuture(e.reply());
     }
+    if (args.keys().isEmpty()) {
+      return CompletableFuture.completedFuture(MigrateCopy.NOKEY); // KEYS with no key after it
+    }
     SortedSet<Integer> slots = new TreeSet<>();
     args.keys().forEach(k -> slots.add(Slots.slot(k)));
     int db = s.db;

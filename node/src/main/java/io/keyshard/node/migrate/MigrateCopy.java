@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public final class MigrateCopy {
   private static final Logger log = LoggerFactory.getLogger(MigrateCopy.class);
 
-  static final Reply NOKEY = Reply.simple("NOKEY");
+  public static final Reply NOKEY = Reply.simple("NOKEY");
   static final Reply CANNOT_CONNECT = Reply.error("IOERR error or timeout connecting to the client");
 
   private final TargetConnections connections = new TargetConnections();
@@ -60,7 +60,11 @@ public final class MigrateCopy {
   public CompletionStage<Reply> run(SlotExecutor slots, int db, MigrateArgs args, boolean asking) {
     return dumpAll(slots, db, args.keys())
         .thenCompose(
-            dumped -> {
+            dumps -> {
+              if (dumps.error() != null) {
+                return CompletableFuture.completedFuture(dumps.error());
+              }
+              List<Dumped> dumped = dumps.dumped();
               if (dumped.isEmpty()) {
                 return CompletableFuture.completedFuture(NOKEY);
               }
@@ -74,8 +78,11 @@ public final class MigrateCopy {
             });
   }
 
+  /** The keys' DUMPs, or the error a slot answered instead (then nothing is sent). */
+  private record Dumps(List<Dumped> dumped, Reply error) {}
+
   /** DUMP of every key still there, in argument order (a missing one is left out). */
-  private static CompletableFuture<List<Dumped>> dumpAll(
+  private static CompletableFuture<Dumps> dumpAll(
       SlotExecutor slots, int db, List<byte[]> keys) {
     List<CompletableFuture<Reply>> reads = new ArrayList<>(keys.size());
     for (byte[] key : keys) {
@@ -88,13 +95,16 @@ public final class MigrateCopy {
             v -> {
               List<Dumped> out = new ArrayList<>();
               for (int i = 0; i < keys.size(); i++) {
-                if (reads.get(i).join() instanceof Reply.Array a) {
+                Reply r = reads.get(i).join();
+                if (r instanceof Reply.Array a) {
                   byte[] payload = ((Reply.Bulk) a.items().get(0)).value();
                   long expireAt = ((Reply.Int) a.items().get(1)).value();
                   out.add(new Dumped(keys.get(i), payload, expireAt));
+                } else if (r.isError()) {
+                  return new Dumps(List.of(), r);
                 }
               }
-              return out;
+              return new Dumps(out, null);
             });
   }
 

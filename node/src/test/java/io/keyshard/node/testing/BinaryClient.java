@@ -51,6 +51,8 @@ public final class BinaryClient implements AutoCloseable {
     return show(call(args));
   }
 
+  private static final String HEX = "0123456789abcdef";
+
   public static String show(Object reply) {
     if (reply == null) {
       return "(nil)";
@@ -59,7 +61,11 @@ public final class BinaryClient implements AutoCloseable {
       StringBuilder sb = new StringBuilder("\"");
       for (byte x : bytes) {
         int c = x & 0xff;
-        sb.append(c >= 0x20 && c < 0x7f && c != '\\' ? String.valueOf((char) c) : String.format("\\x%02x", c));
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+          sb.append((char) c);
+        } else {
+          sb.append("\\x").append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 15));
+        }
       }
       return sb.append('"').toString();
     }

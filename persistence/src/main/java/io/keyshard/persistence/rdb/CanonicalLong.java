@@ -1,5 +1,7 @@
 package io.keyshard.persistence.rdb;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Redis's string2ll: whether bytes are a signed 64-bit integer written the one way Redis would
  * print it (no sign '+', no leading zero, no "-0", no spaces). Such strings are stored as
@@ -46,6 +48,6 @@ final class CanonicalLong {
   }
 
   static byte[] bytes(long v) {
-    return Long.toString(v).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return Long.toString(v).getBytes(StandardCharsets.US_ASCII);
   }
 }

@@ -1,6 +1,7 @@
 package io.keyshard.persistence.rdb;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -91,7 +92,7 @@ final class Listpack {
 
     byte[] toBytes() {
       out.writeByte(EOF);
-      byte[] b = java.util.Arrays.copyOf(out.array(), out.size());
+      byte[] b = Arrays.copyOf(out.array(), out.size());
       long total = b.length;
       if (total > 0xffffffffL) {
         throw new IllegalStateException("listpack over 4 GB");
@@ -231,7 +232,7 @@ final class Listpack {
 
   private static byte[] slice(byte[] b, int from, int len, int limit) throws RdbFormatException {
     check(len >= 0 && from + (long) len <= limit);
-    return java.util.Arrays.copyOfRange(b, from, from + len);
+    return Arrays.copyOfRange(b, from, from + len);
   }
 
   private static void check(boolean ok) throws RdbFormatException {

@@ -1,6 +1,5 @@
 package io.keyshard.persistence.rdb;
 
-import com.ning.compress.lzf.ChunkDecoder;
 import com.ning.compress.lzf.LZFException;
 import com.ning.compress.lzf.impl.VanillaChunkDecoder;
 
@@ -19,7 +18,7 @@ final class Lzf {
    */
   static final int MAX_EXPANSION = 88;
 
-  private static final ChunkDecoder DECODER = new VanillaChunkDecoder();
+  private static final VanillaChunkDecoder DECODER = new VanillaChunkDecoder();
 
   static byte[] decompress(byte[] compressed, long length) throws RdbFormatException {
     if (length == 0) {
@@ -31,8 +30,10 @@ final class Lzf {
     }
     byte[] out = new byte[(int) length];
     try {
-      // The decoder's own bounds are its arrays': corrupt input overruns one and throws.
-      DECODER.decodeChunk(compressed, 0, compressed.length, out, 0, out.length);
+      // The decoder's own bounds are its arrays': corrupt input overruns one and throws. It
+      // stops once the output is full, so compressed bytes left over are ignored (liblzf would
+      // refuse them): harmless, the output is exactly what was announced.
+      DECODER.decodeChunk(compressed, 0, out, 0, out.length);
     } catch (LZFException | RuntimeException e) {
       throw new RdbFormatException("invalid LZF data: " + e.getMessage());
     }

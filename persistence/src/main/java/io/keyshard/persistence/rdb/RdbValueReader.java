@@ -23,9 +23,7 @@ import java.util.Set;
 public final class RdbValueReader {
   private RdbValueReader() {}
 
-  /** Redis 7.0's defaults (also what SetValue, HashValue and ZSetValue convert at). */
-  private static final int SET_MAX_INTSET_ENTRIES = SetValue.INTSET_MAX_ENTRIES;
-
+  /** Redis 7.0's defaults (also what HashValue and ZSetValue convert at). */
   private static final int HASH_MAX_LISTPACK_ENTRIES = HashValue.LISTPACK_MAX_ENTRIES;
   private static final int HASH_MAX_LISTPACK_VALUE = HashValue.LISTPACK_MAX_VALUE;
   private static final int ZSET_MAX_LISTPACK_ENTRIES = ZSetValue.LISTPACK_MAX_ENTRIES;

@@ -1,5 +1,6 @@
 package io.keyshard.persistence.rdb;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +21,7 @@ final class RdbFile {
   }
 
   static List<Entry> entries(byte[] file) throws RdbFormatException {
-    if (!new String(file, 0, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("REDIS")) {
+    if (!new String(file, 0, 5, StandardCharsets.US_ASCII).equals("REDIS")) {
       throw new IllegalArgumentException("not an RDB file");
     }
     RdbInput in = new RdbInput(file, 9, file.length);
@@ -48,7 +49,7 @@ final class RdbFile {
           in.readLittleEndian(8);
           break;
         default: {
-          String key = new String(in.readString(), java.nio.charset.StandardCharsets.ISO_8859_1);
+          String key = new String(in.readString(), StandardCharsets.ISO_8859_1);
           int valueStart = file.length - in.remaining();
           // The type byte was before the key: reassemble type + value.
           RdbInput value = new RdbInput(file, valueStart, file.length);

@@ -93,6 +93,8 @@ final class Values {
     return out;
   }
 
+  private static final String HEX = "0123456789abcdef";
+
   static String show(byte[] b) {
     StringBuilder sb = new StringBuilder();
     for (byte x : b) {
@@ -100,7 +102,7 @@ final class Values {
       if (c >= 0x20 && c < 0x7f && c != '\\') {
         sb.append((char) c);
       } else {
-        sb.append(String.format("\\x%02x", c));
+        sb.append("\\x").append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 15));
       }
     }
     return sb.toString();
