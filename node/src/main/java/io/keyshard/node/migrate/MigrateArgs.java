@@ -85,7 +85,10 @@ public record MigrateArgs(
         keys);
   }
 
-  /** C's atoi: spaces, a sign, digits up to the first other byte; 0 when there are none. */
+  /**
+   * glibc's atoi: strtol (spaces, a sign, digits up to the first other byte, saturating at the
+   * 64-bit range), then the low 32 bits; 0 when there are no digits.
+   */
   static int atoi(byte[] s) {
     int i = 0;
     while (i < s.length && (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r'))) {
@@ -97,10 +100,20 @@ public record MigrateArgs(
       i++;
     }
     long v = 0;
-    while (i < s.length && s[i] >= '0' && s[i] <= '9' && v <= Integer.MAX_VALUE) {
-      v = v * 10 + (s[i++] - '0');
+    boolean overflow = false;
+    while (i < s.length && s[i] >= '0' && s[i] <= '9') {
+      int d = s[i++] - '0';
+      if (v > (Long.MAX_VALUE - d) / 10) {
+        overflow = true;
+      } else {
+        v = v * 10 + d;
+      }
     }
-    // Out of int range is undefined in C; here it is simply no port.
-    return v > Integer.MAX_VALUE ? -1 : (int) (negative ? -v : v);
+    if (overflow) {
+      v = negative ? Long.MIN_VALUE : Long.MAX_VALUE;
+    } else if (negative) {
+      v = -v;
+    }
+    return (int) v;
   }
 }

@@ -158,9 +158,16 @@ public final class MigrateCopy {
     TargetConnection c;
     try {
       c = connections.take(args.host(), args.port(), args.timeoutMillis());
-    } catch (IOException | RuntimeException e) {
+    } catch (TargetConnection.NoAddress | RuntimeException e) {
       log.debug("MIGRATE to {}:{}: cannot connect", args.host(), args.port(), e);
       return new Outcome(List.of(), CANNOT_CONNECT);
+    } catch (IOException e) {
+      // Redis's blocking connect does not look at the outcome: a refused or timed-out
+      // connection fails its first write, retried once unless it timed out.
+      if (mayRetry && !(e instanceof SocketTimeoutException)) {
+        return attempt(args, sent, ttls, asking, false);
+      }
+      return new Outcome(List.of(), ioError(true));
     }
     boolean select = c.selectedDb != args.db();
     try {

@@ -38,10 +38,28 @@ final class TargetConnection implements Closeable {
     this.selector = selector;
   }
 
-  /** Connects within {@code timeoutMs}; an unknown host or a bad port fail like a refusal. */
+  /**
+   * No address to connect to: an unknown host, or a port the resolver refuses (negative). Redis
+   * answers only this with "connecting"; a refused or timed-out connection it finds out when
+   * writing.
+   */
+  static final class NoAddress extends IOException {
+    NoAddress(String message) {
+      super(message, null);
+    }
+  }
+
+  /**
+   * Connects within {@code timeoutMs}. The port is taken as getaddrinfo takes a numeric service:
+   * its low 16 bits (so 70000 is 4464, as for Redis).
+   */
   static TargetConnection open(String host, int port, long timeoutMs) throws IOException {
-    if (port <= 0 || port > 65535) {
-      throw new IOException("port " + port + " out of range");
+    if (port < 0) {
+      throw new NoAddress("port " + port);
+    }
+    InetSocketAddress address = new InetSocketAddress(host, port & 0xffff);
+    if (address.isUnresolved()) {
+      throw new NoAddress("unknown host " + host);
     }
     SocketChannel ch = SocketChannel.open();
     Selector sel = null;
@@ -49,10 +67,6 @@ final class TargetConnection implements Closeable {
       ch.configureBlocking(false);
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       sel = Selector.open();
-      InetSocketAddress address = new InetSocketAddress(host, port);
-      if (address.isUnresolved()) {
-        throw new IOException("unknown host " + host);
-      }
       if (!ch.connect(address)) {
         ch.register(sel, SelectionKey.OP_CONNECT);
         if (sel.select(Math.max(1, timeoutMs)) == 0) {

@@ -160,6 +160,9 @@ class MigrateTest {
     argv[1] = HOST;
     argv[2] = port(targetPort);
     System.arraycopy(args, 0, argv, 3, args.length);
+    if (targetClient != null) {
+      targetClient.call("FLUSHALL");
+    }
     String fromRedis = rd.text(argv);
     String targetAfterRedis = targetClient == null ? "" : show(sorted(targetClient.call("KEYS", "*")));
     if (targetClient != null) {
@@ -249,6 +252,15 @@ class MigrateTest {
       dead = s.getLocalPort();
     }
     sideBySide(m, dead, null, "a", "0", "1000");
+    // Ports as C's atoi and getaddrinfo take them: a refusal shows when writing, only a port the
+    // resolver refuses (negative) fails the connect itself.
+    for (String p : List.of("0", "-1", "abc", "70000", "99999999999")) {
+      String fromRedis = rd.text("MIGRATE", HOST, p, "a", "0", "300");
+      String fromKeyshard = ks.text("MIGRATE", HOST, p, "a", "0", "300");
+      if (!fromRedis.equals(fromKeyshard)) {
+        m.add("port " + p + "\n    redis:    " + fromRedis + "\n    keyshard: " + fromKeyshard);
+      }
+    }
     try (ServerSocket silent = new ServerSocket(0)) {
       List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
       Thread acceptor = new Thread(() -> {
