@@ -13,9 +13,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * MIGRATE of large values, both ways between Keyshard and redis-server 7.0.15, with a timeout
- * far shorter than the whole transfer: Redis's timeout is per I/O operation (connect, each 64 KB
- * written, each reply line), and so is Keyshard's. A 100 MB string and a hash of 1M fields.
+ * MIGRATE of large values, both ways between Keyshard and redis-server 7.0.15: a 100 MB string
+ * and a hash of 1M fields. The timeout is per I/O operation (MigrateTest shows it with a slow
+ * target); the wait for a RESTORE's reply includes the target's work on it, which for Keyshard
+ * is journaling 100 MB, hence 10 s.
  */
 class MigrateLargeValuesTest {
   private static TestNode node;
@@ -67,10 +68,9 @@ class MigrateLargeValuesTest {
   }
 
   private static void moveBoth(BinaryClient from, int toPort) throws Exception {
-    // 2 s per operation, where the whole of each transfer takes longer on this machine.
     for (String key : Arrays.asList("s", "h")) {
       long start = System.nanoTime();
-      assertEquals("+OK", from.call("MIGRATE", "127.0.0.1", Integer.toString(toPort), key, "0", "2000"), key);
+      assertEquals("+OK", from.call("MIGRATE", "127.0.0.1", Integer.toString(toPort), key, "0", "10000"), key);
       // Printed, never asserted: for the decision note.
       System.out.printf("MIGRATE %s to port %d: %d ms%n", key, toPort, (System.nanoTime() - start) / 1_000_000);
       assertEquals(0L, from.call("EXISTS", key), key);
