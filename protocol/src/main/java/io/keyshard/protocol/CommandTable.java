@@ -516,8 +516,8 @@ public final class CommandTable {
                 .history("3.0.0", "Added the `REPLACE` modifier.")
                 .history("5.0.0", "Added the `ABSTTL` modifier.")
                 .history("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
-            // The key, or "" and the keys after KEYS: the router finds them as Redis's
-            // migrateGetKeys does (see MIGRATE_GETKEYS), the specs are for COMMAND INFO.
+            // The key, or "" and the keys after KEYS; the KEYS spec is incomplete (a password
+            // may read "KEYS"), so once it matches, the keys are migrateKeys' (walkKeySpecs).
             cmd("migrate", -6, "write", "keyspace dangerous")
                 .tips("nondeterministic_output")
                 .key("RW access delete", 3)
@@ -1466,17 +1466,31 @@ public final class CommandTable {
     return keys;
   }
 
-  /** Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. */
+  /**
+   * Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. A
+   * spec that does not fit, or an incomplete one that found its keyword, sends Redis to the
+   * command's own key procedure: MIGRATE's is {@link #migrateKeys}, whose keys have its first
+   * spec's flags; other commands have none here.
+   */
   private static boolean walkKeySpecs(CommandSpec spec, byte[][] argv,
       BiConsumer<Integer, CommandSpec.KeySpec> found) {
-    if (spec.fullName().equals("migrate")) {
-      // Its KEYS spec is incomplete (a password could read "KEYS"), so Redis asks the
-      // command's own procedure, whose keys all have the first spec's flags.
+    List<Integer> positions = new ArrayList<>();
+    List<CommandSpec.KeySpec> specs = new ArrayList<>();
+    if (!specKeys(spec, argv, positions, specs)) {
+      if (!spec.fullName().equals("migrate")) return false;
+      positions.clear();
+      specs.clear();
       for (int k : migrateKeys(argv)) {
-        found.accept(k, spec.keySpecs().get(0));
+        positions.add(k);
+        specs.add(spec.keySpecs().get(0));
       }
-      return true;
     }
+    for (int i = 0; i < positions.size(); i++) found.accept(positions.get(i), specs.get(i));
+    return true;
+  }
+
+  private static boolean specKeys(CommandSpec spec, byte[][] argv, List<Integer> positions,
+      List<CommandSpec.KeySpec> specs) {
     int argc = argv.length;
     for (CommandSpec.KeySpec ks : spec.keySpecs()) {
       int first;
@@ -1515,8 +1529,10 @@ public final class CommandTable {
       }
       if (last >= argc || last < first || first >= argc) return false;
       for (int i = first; i <= last; i += step) {
-        found.accept(i, ks);
+        positions.add(i);
+        specs.add(ks);
       }
+      if (ks.flags().contains("incomplete")) return false;
     }
     return true;
   }
