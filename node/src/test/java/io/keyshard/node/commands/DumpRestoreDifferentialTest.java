@@ -199,6 +199,70 @@ class DumpRestoreDifferentialTest extends NodeAndRedisTestBase {
     }
   }
 
+  /**
+   * Payloads of a Redis configured with larger limits: a listpack with long entries stays a
+   * listpack when loaded (Redis checks only the count), one with too many entries converts, an
+   * intset of 1000 becomes a hashtable. Restored into a default Redis and into Keyshard alike,
+   * and Keyshard keeps the encodings across a restart (RestoreDurabilityTest).
+   */
+  @Test
+  void payloadsOfLargerLimitsLoadAsRedisLoadsThem() throws Exception {
+    Map<String, Object[]> builds = new LinkedHashMap<>();
+    builds.put("hash", cmd("HSET", "hash", "f", "v".repeat(100), "g", "1"));
+    builds.put("zset", cmd("ZADD", "zset", "1", "m".repeat(100), "2", "n"));
+    Object[] many = new Object[2 + 2 * 600];
+    many[0] = "HSET";
+    many[1] = "hash600";
+    for (int i = 0; i < 600; i++) {
+      many[2 + 2 * i] = "f" + i;
+      many[3 + 2 * i] = "v";
+    }
+    builds.put("hash600", many);
+    Object[] zmany = new Object[2 + 2 * 200];
+    zmany[0] = "ZADD";
+    zmany[1] = "zset200";
+    for (int i = 0; i < 200; i++) {
+      zmany[2 + 2 * i] = Integer.toString(i);
+      zmany[3 + 2 * i] = "m" + i;
+    }
+    builds.put("zset200", zmany);
+    Object[] ints = new Object[2 + 1000];
+    ints[0] = "SADD";
+    ints[1] = "ints";
+    for (int i = 0; i < 1000; i++) {
+      ints[2 + i] = Integer.toString(i);
+    }
+    builds.put("ints", ints);
+    Map<String, byte[]> payloads = new LinkedHashMap<>();
+    try {
+      for (String[] setting : List.of(new String[] {"hash-max-listpack-value", "128"},
+          new String[] {"hash-max-listpack-entries", "1000"},
+          new String[] {"zset-max-listpack-value", "128"},
+          new String[] {"zset-max-listpack-entries", "1000"},
+          new String[] {"set-max-intset-entries", "2000"})) {
+        assertEquals("+OK", rd.call("CONFIG", "SET", setting[0], setting[1]));
+      }
+      for (Map.Entry<String, Object[]> b : builds.entrySet()) {
+        rd.call(b.getValue());
+        payloads.put(b.getKey(), (byte[]) rd.call("DUMP", b.getKey()));
+      }
+    } finally {
+      rd.call("CONFIG", "SET", "hash-max-listpack-value", "64");
+      rd.call("CONFIG", "SET", "hash-max-listpack-entries", "512");
+      rd.call("CONFIG", "SET", "zset-max-listpack-value", "64");
+      rd.call("CONFIG", "SET", "zset-max-listpack-entries", "128");
+      rd.call("CONFIG", "SET", "set-max-intset-entries", "512");
+    }
+    List<String> mismatches = new ArrayList<>();
+    for (Map.Entry<String, byte[]> p : payloads.entrySet()) {
+      String key = "r-" + p.getKey();
+      assertEquals("+OK", rd.call("RESTORE", key, "0", p.getValue()));
+      assertEquals("+OK", ks.call("RESTORE", key, "0", p.getValue()));
+      check(mismatches, key, state(rd, key), state(ks, key));
+    }
+    assertEquals("", String.join("\n", mismatches), mismatches.size() + " mismatches");
+  }
+
   @Test
   void ttlsAbsttlAndIdletime() throws Exception {
     both("SET", "src", "v");
