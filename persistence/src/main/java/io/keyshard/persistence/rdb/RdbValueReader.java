@@ -32,6 +32,25 @@ public final class RdbValueReader {
   /** Redis's lpSafeToAdd: a listpack is kept under 1 GB. */
   private static final long LISTPACK_MAX_SAFETY_SIZE = 1L << 30;
 
+  /** A value read from inside a larger buffer, and where its bytes end. */
+  public record Read(Value value, int end) {}
+
+  /**
+   * The value of an object of {@code type} starting at {@code buf[from]}, reading no further
+   * than {@code limit}: what an RDB file reader (backups, imports) needs, where the key stands
+   * between the type byte and the value.
+   */
+  public static Read readBody(int type, byte[] buf, int from, int limit)
+      throws RdbFormatException {
+    RdbInput in = new RdbInput(buf, from, limit);
+    try {
+      Value v = readBody(type, in);
+      return new Read(v, limit - in.remaining());
+    } catch (RuntimeException e) {
+      throw new RdbFormatException("unreadable: " + e);
+    }
+  }
+
   /** The object type byte, then the value. */
   static Value read(RdbInput in) throws RdbFormatException {
     return readBody(in.readUnsignedByte(), in);
