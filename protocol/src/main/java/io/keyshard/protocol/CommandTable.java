@@ -31,6 +31,13 @@ import java.util.function.Predicate;
  */
 public final class CommandTable {
 
+  private static final String RESTORE_COMPLEXITY =
+      "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
+          + "where N is the number of Redis objects composing the value and M their average size. "
+          + "For small string values the time complexity is thus O(1)+O(1*M) where M is small, so "
+          + "simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because "
+          + "inserting values into sorted sets is O(log(N)).";
+
   private static List<CommandSpec> declare() {
     return concat(
         section("connection",
@@ -112,6 +119,14 @@ public final class CommandTable {
             cmd("reset", 1, "noscript loading stale fast no_auth allow_busy", "connection")
                 .doc("6.2.0", "O(1)", "Reset the connection")),
         section("server",
+            // What MIGRATE sends in cluster mode: RESTORE, allowed on a slot being imported.
+            cmd("restore-asking", -4, "write denyoom asking", "keyspace dangerous")
+                .key("OW update", 1)
+                .docFlags("syscmd")
+                .doc("3.0.0", RESTORE_COMPLEXITY, "An internal command for migrating keys in a cluster")
+                .history("3.0.0", "Added the `REPLACE` modifier.")
+                .history("5.0.0", "Added the `ABSTTL` modifier.")
+                .history("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
             cmd("command", -1, "loading stale", "connection")
                 .tips("nondeterministic_output_order")
                 .doc(
@@ -481,6 +496,43 @@ public final class CommandTable {
                     "O(N) worst case for collections, where N is the number of nested items. "
                         + "O(1) for string values.",
                     "Copy a key"),
+            cmd("dump", 2, "readonly", "keyspace")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc(
+                    "2.6.0",
+                    "O(1) to access the key and additional O(N*M) to serialize it, where N is the "
+                        + "number of Redis objects composing the value and M their average size. "
+                        + "For small string values the time complexity is thus O(1)+O(1*M) where M "
+                        + "is small, so simply O(1).",
+                    "Return a serialized version of the value stored at the specified key."),
+            cmd("restore", -4, "write denyoom", "keyspace dangerous")
+                .key("OW update", 1)
+                .doc(
+                    "2.6.0",
+                    RESTORE_COMPLEXITY,
+                    "Create a key using the provided serialized value, previously obtained using "
+                        + "DUMP.")
+                .history("3.0.0", "Added the `REPLACE` modifier.")
+                .history("5.0.0", "Added the `ABSTTL` modifier.")
+                .history("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
+            // The key, or "" and the keys after KEYS; the KEYS spec is incomplete (a password
+            // may read "KEYS"), so once it matches, the keys are migrateKeys' (walkKeySpecs).
+            cmd("migrate", -6, "write", "keyspace dangerous")
+                .tips("nondeterministic_output")
+                .key("RW access delete", 3)
+                .keyword("RW access delete incomplete", "KEYS", -2, -1, 1, 0)
+                .doc(
+                    "2.6.0",
+                    "This command actually executes a DUMP+DEL in the source instance, and a "
+                        + "RESTORE in the target instance. See the pages of these commands for time "
+                        + "complexity. Also an O(N) data transfer between the two instances is "
+                        + "performed.",
+                    "Atomically transfer a key from a Redis instance to another one.")
+                .history("3.0.0", "Added the `COPY` and `REPLACE` options.")
+                .history("3.0.6", "Added the `KEYS` option.")
+                .history("4.0.7", "Added the `AUTH` option.")
+                .history("6.0.0", "Added the `AUTH2` option."),
             cmd("move", 3, "write fast", "keyspace")
                 .key("RW access update", 1)
                 .doc("1.0.0", "O(1)", "Move a key to another database"),
@@ -1414,9 +1466,31 @@ public final class CommandTable {
     return keys;
   }
 
-  /** Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. */
+  /**
+   * Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. A
+   * spec that does not fit, or an incomplete one that found its keyword, sends Redis to the
+   * command's own key procedure: MIGRATE's is {@link #migrateKeys}, whose keys have its first
+   * spec's flags; other commands have none here.
+   */
   private static boolean walkKeySpecs(CommandSpec spec, byte[][] argv,
       BiConsumer<Integer, CommandSpec.KeySpec> found) {
+    List<Integer> positions = new ArrayList<>();
+    List<CommandSpec.KeySpec> specs = new ArrayList<>();
+    if (!specKeys(spec, argv, positions, specs)) {
+      if (!spec.fullName().equals("migrate")) return false;
+      positions.clear();
+      specs.clear();
+      for (int k : migrateKeys(argv)) {
+        positions.add(k);
+        specs.add(spec.keySpecs().get(0));
+      }
+    }
+    for (int i = 0; i < positions.size(); i++) found.accept(positions.get(i), specs.get(i));
+    return true;
+  }
+
+  private static boolean specKeys(CommandSpec spec, byte[][] argv, List<Integer> positions,
+      List<CommandSpec.KeySpec> specs) {
     int argc = argv.length;
     for (CommandSpec.KeySpec ks : spec.keySpecs()) {
       int first;
@@ -1455,10 +1529,48 @@ public final class CommandTable {
       }
       if (last >= argc || last < first || first >= argc) return false;
       for (int i = first; i <= last; i += step) {
-        found.accept(i, ks);
+        positions.add(i);
+        specs.add(ks);
       }
+      if (ks.flags().contains("incomplete")) return false;
     }
     return true;
+  }
+
+  /**
+   * MIGRATE's keys as Redis 7.0's migrateGetKeys finds them: argv[3], or with KEYS (after the
+   * options, AUTH and AUTH2 taking their arguments) the rest of argv, none if argv[3] is then
+   * not empty (MIGRATE answers that error itself).
+   */
+  static int[] migrateKeys(byte[][] argv) {
+    int first = 3;
+    int num = argv.length > 3 ? 1 : 0;
+    for (int i = 6; i < argv.length; i++) {
+      if (optionIs(argv[i], "keys")) {
+        if (argv[3].length > 0) {
+          num = 0;
+        } else {
+          first = i + 1;
+          num = argv.length - first;
+        }
+        break;
+      }
+      if (optionIs(argv[i], "auth")) {
+        i += 1;
+      } else if (optionIs(argv[i], "auth2")) {
+        i += 2;
+      }
+    }
+    int[] keys = new int[num];
+    for (int k = 0; k < num; k++) keys[k] = first + k;
+    return keys;
+  }
+
+  /** strcasecmp of a C string: the argument ends at its first NUL. */
+  private static boolean optionIs(byte[] arg, String word) {
+    int len = 0;
+    while (len < arg.length && arg[len] != 0) len++;
+    return len == word.length() && lower(Arrays.copyOf(arg, len)).equals(word);
   }
 
   private static int findKeyword(CommandSpec.Keyword kw, byte[][] argv) {
@@ -1672,6 +1784,7 @@ public final class CommandTable {
     private String summary;
     private String deprecatedSince;
     private String replacedBy;
+    private final List<String> docFlags = new ArrayList<>();
 
     Def(String name, int arity, String flags, String acl) {
       this.name = name;
@@ -1695,6 +1808,24 @@ public final class CommandTable {
       keySpecs.add(new CommandSpec.KeySpec(null,
           CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
           new CommandSpec.Index(index), new CommandSpec.Range(lastKey, keyStep, 0)));
+      return this;
+    }
+
+    /**
+     * A key spec whose first key follows {@code keyword}, searched from {@code startFrom}
+     * (negative: from the end, backwards), the rest as in {@link #key(String, int, int, int)}.
+     */
+    Def keyword(String flags, String keyword, int startFrom, int lastKey, int keyStep, int limit) {
+      keySpecs.add(new CommandSpec.KeySpec(null,
+          CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
+          new CommandSpec.Keyword(keyword, startFrom),
+          new CommandSpec.Range(lastKey, keyStep, limit)));
+      return this;
+    }
+
+    /** COMMAND DOCS doc_flags, such as "syscmd". */
+    Def docFlags(String... flags) {
+      docFlags.addAll(List.of(flags));
       return this;
     }
 
@@ -1756,7 +1887,8 @@ public final class CommandTable {
           CommandFlags.canonical(acl, CommandFlags.ACL, "ACL category"));
       return new CommandSpec(name, parent == null ? name : parent + "|" + name, arity, allFlags,
           range.first(), range.last(), range.step(), List.copyOf(categories), group, summary,
-          since, complexity, subs, tips, keySpecs, history, deprecatedSince, replacedBy);
+          since, complexity, subs, tips, keySpecs, history, deprecatedSince, replacedBy,
+          Set.copyOf(docFlags));
     }
   }
 

@@ -51,6 +51,9 @@ class CommandTableTest {
 
         + "multi exec discard watch unwatch "
 
+        // moving values (DUMP payloads):
+        + "dump restore restore-asking migrate "
+
         // access control:
         + "acl").split(" ")));
     assertEquals(expected, table.all().stream().map(CommandSpec::name)
