@@ -26,6 +26,22 @@ public sealed interface TxEvent extends PersistentFormat {
   /** Every slot of the transaction has applied its share. */
   record TxCompleted(long txId) implements TxEvent {}
 
-  /** Snapshot of the transaction log: prepared, not yet completed transactions. */
-  record TxLogSnapshot(long maxTxId, List<TxPrepared> pending) implements PersistentFormat {}
+  /**
+   * Snapshot of the transaction log: prepared, not yet completed transactions, and (since
+   * claims exist) the writer of its latest {@link TxLogClaimed}, or null.
+   */
+  record TxLogSnapshot(long maxTxId, List<TxPrepared> pending, String writer)
+      implements PersistentFormat {
+    public TxLogSnapshot(long maxTxId, List<TxPrepared> pending) {
+      this(maxTxId, pending, null);
+    }
+  }
+
+  /**
+   * From here on {@code writer} (a node's incarnation, or a node completing the log of one that
+   * is gone) is the log's one writer: a writer journals only while the latest claim is its own,
+   * and the journal's refusal of a second write at a sequence number makes claiming a
+   * compare-and-set (docs/decisions/2026-12-06-fencing-every-write.md).
+   */
+  record TxLogClaimed(String writer) implements TxEvent {}
 }

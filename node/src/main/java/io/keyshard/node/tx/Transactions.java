@@ -100,6 +100,9 @@ public final class Transactions {
 
   private final SlotClient slotClient;
   private final ActorRef<TxLog.Command> txLog;
+  /** The log's persistence id: with it, an id names one transaction cluster-wide and forever. */
+  private final String logId;
+  private volatile ShareRouter shareRouter;
   private final ActorRef<SlotIndex.Command> index;
   private final Scheduler scheduler;
   private final Duration timeout;
@@ -114,11 +117,32 @@ public final class Transactions {
       ActorRef<SlotIndex.Command> index,
       Scheduler scheduler,
       Duration timeout) {
+    this(slotClient, txLog, TxLog.persistenceId("standalone").id(), index, scheduler, timeout);
+  }
+
+  /** {@code logId}: the persistence id of {@code txLog}. */
+  public Transactions(
+      SlotClient slotClient,
+      ActorRef<TxLog.Command> txLog,
+      String logId,
+      ActorRef<SlotIndex.Command> index,
+      Scheduler scheduler,
+      Duration timeout) {
     this.slotClient = slotClient;
     this.index = index;
     this.txLog = txLog;
+    this.logId = logId;
     this.scheduler = scheduler;
     this.timeout = timeout;
+    this.shareRouter = ShareRouter.local(slotClient);
+  }
+
+  /**
+   * Cluster mode: committed shares go to their slot's current owner, which may be another node
+   * by the time they are applied (set before {@link #recover}).
+   */
+  public void setShareRouter(ShareRouter shareRouter) {
+    this.shareRouter = shareRouter;
   }
 
   /**
@@ -246,7 +270,7 @@ public final class Transactions {
     }
     int slot = slots.next();
     return slotClient
-        .<Done>ask(slot, r -> new SlotEntity.TxLock(id, r))
+        .<Done>ask(slot, r -> new SlotEntity.TxLock(id, r, logId))
         .whenComplete(
             (d, t) -> {
               if (t != null) {
@@ -355,15 +379,22 @@ public final class Transactions {
 
   private CompletionStage<Void> applyWithRetry(long id, int slot, List<TxEvent.Nested> events) {
     long watermark = inflight.isEmpty() ? id : Math.min(id, inflight.first());
-    return slotClient
-        .<Done>ask(slot, r -> new SlotEntity.TxApply(id, watermark, events, r))
+    // Through the slot's current owner: normally this node's incarnation that holds the lock;
+    // after a failover or a restart, whichever node owns the slot now (its roll-forward path).
+    return shareRouter
+        .apply(slot, logId, id, watermark, events)
         .thenApply(d -> (Void) null)
         .exceptionallyCompose(
             t -> {
               log.warn("Slot {} did not apply committed transaction {}; retrying", slot, id, t);
-              return applyWithRetry(id, slot, events);
+              // Not at once: an owner that said no (the table is changing) says it again.
+              return CompletableFuture.supplyAsync(
+                      () -> null, CompletableFuture.delayedExecutor(RETRY_MS, TimeUnit.MILLISECONDS, Runnable::run))
+                  .thenCompose(x -> applyWithRetry(id, slot, events));
             });
   }
+
+  private static final long RETRY_MS = 200;
 
   private CompletionStage<Void> abortAll(long id, List<Integer> locked) {
     List<CompletableFuture<Done>> asks = new ArrayList<>();
