@@ -19,9 +19,19 @@ public sealed interface TxEvent extends PersistentFormat {
 
   /**
    * The commit point of a transaction, in the node's transaction log: once this is persisted
-   * the transaction happens, and recovery completes it if the node stops half way.
+   * the transaction happens, and recovery completes it if the node stops half way. {@code log}:
+   * the persistence id of the log it is in, which names the transaction with its id (null in
+   * records written before that).
    */
-  record TxPrepared(long txId, List<SlotShare> shares) implements TxEvent {}
+  record TxPrepared(long txId, List<SlotShare> shares, String log) implements TxEvent {
+    /**
+     * A record written before transactions were named by their log ({@code log} null): its
+     * shares were applied, and are recognised, by id alone.
+     */
+    public TxPrepared(long txId, List<SlotShare> shares) {
+      this(txId, shares, null);
+    }
+  }
 
   /** Every slot of the transaction has applied its share. */
   record TxCompleted(long txId) implements TxEvent {}

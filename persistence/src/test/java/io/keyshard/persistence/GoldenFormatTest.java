@@ -103,6 +103,7 @@ class GoldenFormatTest {
     // Transactions named by their log (docs/decisions/2026-12-06-fencing-every-write.md).
     String log = "txlog-07c37dfeb235213a872192d90877d0cd55635b91";
     m.put("TxApplied.log", new SlotEvent.TxApplied(42, 40, List.of(set), log));
+    m.put("TxPrepared.log", new TxEvent.TxPrepared(43, List.of(new TxEvent.SlotShare(1, List.of(set))), log));
     m.put(
         "SlotSnapshot.logs",
         new SlotSnapshot(

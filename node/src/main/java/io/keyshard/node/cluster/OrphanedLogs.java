@@ -244,16 +244,17 @@ public final class OrphanedLogs {
       List<CompletableFuture<Done>> applies = new ArrayList<>();
       for (TxEvent.SlotShare share : p.shares()) {
         applies.add(
-            applyWithRetry(share.slot(), log, p.txId(), share.events(), deadline).toCompletableFuture());
+            applyWithRetry(share.slot(), log, p.log() != null, p.txId(), share.events(), deadline)
+                .toCompletableFuture());
       }
       return CompletableFuture.allOf(applies.toArray(new CompletableFuture[0]));
     }
 
     /** Retried until the slot's owner applied it (its owner may not be named yet). */
     private CompletionStage<Done> applyWithRetry(
-        int slot, String log, long txId, List<TxEvent.Nested> events, long deadline) {
+        int slot, String log, boolean named, long txId, List<TxEvent.Nested> events, long deadline) {
       return shares
-          .apply(slot, log, txId, txId, events)
+          .apply(slot, log, named, txId, txId, events)
           .exceptionallyCompose(
               t -> {
                 if (System.nanoTime() > deadline) {
@@ -261,7 +262,7 @@ public final class OrphanedLogs {
                 }
                 return CompletableFuture.supplyAsync(
                         () -> null, CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS, Runnable::run))
-                    .thenCompose(x -> applyWithRetry(slot, log, txId, events, deadline));
+                    .thenCompose(x -> applyWithRetry(slot, log, named, txId, events, deadline));
               });
     }
 

@@ -3,7 +3,6 @@ package io.keyshard.node.cluster;
 import io.keyshard.node.CborSerializable;
 import io.keyshard.node.Futures;
 import io.keyshard.node.slot.SlotClient;
-import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.tx.ShareRouter;
 import io.keyshard.node.tx.TxLog;
 import io.keyshard.persistence.TxEvent;
@@ -35,7 +34,7 @@ public final class OwnerShares implements ShareRouter {
 
   /** Asks the owner of {@code slot} to apply its share of {@code txId} of {@code log}. */
   public record ApplyShare(
-      int slot, String log, long txId, long completedBelow, ActorRef<Applied> replyTo)
+      int slot, String log, boolean named, long txId, long completedBelow, ActorRef<Applied> replyTo)
       implements CborSerializable {}
 
   /** {@code applied}: the share is in the slot (or the transaction was completed already). */
@@ -60,9 +59,9 @@ public final class OwnerShares implements ShareRouter {
 
   @Override
   public CompletionStage<Done> apply(
-      int slot, String log, long txId, long completedBelow, List<TxEvent.Nested> events) {
+      int slot, String log, boolean named, long txId, long completedBelow, List<TxEvent.Nested> events) {
     if (view.owns(slot)) {
-      return local(slots, slot, log, txId, completedBelow, events);
+      return local(slots, slot, log, named, txId, completedBelow, events);
     }
     ClusterView.Node owner = view.table().owner(slot);
     if (owner == null) {
@@ -75,7 +74,7 @@ public final class OwnerShares implements ShareRouter {
                 Futures.plain(
                     AskPattern.<ApplyShare, Applied>ask(
                         ref,
-                        r -> new ApplyShare(slot, log, txId, completedBelow, r),
+                        r -> new ApplyShare(slot, log, named, txId, completedBelow, r),
                         timeout.multipliedBy(2),
                         system.scheduler())))
         .thenApply(
@@ -95,8 +94,14 @@ public final class OwnerShares implements ShareRouter {
   }
 
   private static CompletionStage<Done> local(
-      SlotClient slots, int slot, String log, long txId, long completedBelow, List<TxEvent.Nested> events) {
-    return slots.<Done>ask(slot, r -> new SlotEntity.TxApply(txId, completedBelow, events, r, log));
+      SlotClient slots,
+      int slot,
+      String log,
+      boolean named,
+      long txId,
+      long completedBelow,
+      List<TxEvent.Nested> events) {
+    return slots.<Done>ask(slot, r -> ShareRouter.message(log, named, txId, completedBelow, events, r));
   }
 
   private CompletionStage<ActorRef<ApplyShare>> ownerActor(String nodeId) {
@@ -150,7 +155,7 @@ public final class OwnerShares implements ShareRouter {
                           if (events == null) {
                             return CompletableFuture.completedFuture(Done.getInstance());
                           }
-                          return local(slots, a.slot(), a.log(), a.txId(), a.completedBelow(), events);
+                          return local(slots, a.slot(), a.log(), a.named(), a.txId(), a.completedBelow(), events);
                         })
                     .whenComplete((d, t) -> a.replyTo().tell(new Applied(t == null)));
                 return Behaviors.same();

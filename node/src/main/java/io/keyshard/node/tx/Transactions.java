@@ -158,8 +158,11 @@ public final class Transactions {
               pending.pending().forEach(p -> inflight.add(p.txId()));
               CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
               for (TxEvent.TxPrepared p : pending.pending()) {
-                // In log order: a slot in two pending transactions gets them in commit order.
-                chain = chain.thenCompose(v -> applyAll(p.txId(), sharesBySlot(p), p.shares()));
+                // In log order: a slot in two pending transactions gets them in commit order. A
+                // record from before transactions were named by their log is applied as then.
+                chain =
+                    chain.thenCompose(
+                        v -> applyAll(p.txId(), sharesBySlot(p), p.shares(), p.log() != null));
               }
               return chain.thenApply(v -> pending.pending().size());
             });
@@ -308,12 +311,12 @@ public final class Transactions {
                 // Read-only: nothing to commit, just unlock.
                 return abortAll(id, locked).thenApply(x -> reply);
               }
-              return prepareWithRetry(new TxEvent.TxPrepared(id, shares))
+              return prepareWithRetry(new TxEvent.TxPrepared(id, shares, logId))
                   .thenCompose(
                       d -> {
                         prepared.add(id);
                         crashPoint("after-commit-record");
-                        return applyAll(id, new TreeSet<>(locked), shares);
+                        return applyAll(id, new TreeSet<>(locked), shares, true);
                       })
                   .thenApply(x -> reply);
             });
@@ -323,7 +326,8 @@ public final class Transactions {
    * Sends every slot its share (an empty one just unlocks it), in ascending slot order, retrying
    * until each acknowledges: after the commit point the transaction must happen.
    */
-  private CompletionStage<Void> applyAll(long id, SortedSet<Integer> slots, List<TxEvent.SlotShare> shares) {
+  private CompletionStage<Void> applyAll(
+      long id, SortedSet<Integer> slots, List<TxEvent.SlotShare> shares, boolean named) {
     // All at once: each share is applied idempotently, so their order does not matter, and
     // waiting on each journal write in turn made a 10-slot MSET cost 10 write latencies.
     List<CompletableFuture<Void>> applies = new ArrayList<>();
@@ -332,7 +336,7 @@ public final class Transactions {
       List<TxEvent.Nested> events =
           shares.stream().filter(s -> s.slot() == slot).findFirst().map(TxEvent.SlotShare::events).orElse(List.of());
       applies.add(
-          applyWithRetry(id, slot, events)
+          applyWithRetry(id, slot, events, named)
               .thenRun(
                   () -> {
                     if (!events.isEmpty() && done.incrementAndGet() == 1 && shares.size() > 1) {
@@ -377,12 +381,13 @@ public final class Transactions {
             });
   }
 
-  private CompletionStage<Void> applyWithRetry(long id, int slot, List<TxEvent.Nested> events) {
+  private CompletionStage<Void> applyWithRetry(
+      long id, int slot, List<TxEvent.Nested> events, boolean named) {
     long watermark = inflight.isEmpty() ? id : Math.min(id, inflight.first());
     // Through the slot's current owner: normally this node's incarnation that holds the lock;
     // after a failover or a restart, whichever node owns the slot now (its roll-forward path).
     return shareRouter
-        .apply(slot, logId, id, watermark, events)
+        .apply(slot, logId, named, id, watermark, events)
         .thenApply(d -> (Void) null)
         .exceptionallyCompose(
             t -> {
@@ -390,7 +395,7 @@ public final class Transactions {
               // Not at once: an owner that said no (the table is changing) says it again.
               return CompletableFuture.supplyAsync(
                       () -> null, CompletableFuture.delayedExecutor(RETRY_MS, TimeUnit.MILLISECONDS, Runnable::run))
-                  .thenCompose(x -> applyWithRetry(id, slot, events));
+                  .thenCompose(x -> applyWithRetry(id, slot, events, named));
             });
   }
 
