@@ -210,15 +210,32 @@ final class TxParticipant {
     if (!registration.registered()) {
       return registration.await();
     }
-    // Roll-forward after a crash: the share was never applied here. Nobody can be blocked on
-    // its keys yet (recovery runs before the port opens).
+    if (!groupCommit.isEmpty()) {
+      // The open batch's events were applied before this share: they reach the journal first.
+      groupCommit.scheduleFlush();
+      return effects.stash();
+    }
+    // Roll-forward: the share was never applied here (a crash after the commit point, or a
+    // transaction of a node that is gone, completed by another). The slot may be serving: the
+    // share is applied as a write is, waking clients blocked on its keys.
+    SlotEvent.TxApplied share = new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events(), c.log());
+    state.apply(share, System.currentTimeMillis());
+    List<SlotEvent> events = new ArrayList<>();
+    events.add(share);
+    List<Pending> served = new ArrayList<>();
+    if (!blockedClients.isEmpty()) {
+      blockedClients.serve(state, unnested(c.events()), events, served);
+    }
+    eviction.publishMemory(state);
+    groupCommit.alreadyApplied(events.size());
     groupCommit.writeStarted();
     return effects
-        .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events(), c.log()))
+        .persist(events)
         .thenRun(
             s -> {
               groupCommit.writeEnded();
               afterWrite.accept(s);
+              served.forEach(p -> p.ok().run());
             })
         .thenReply(c.replyTo(), s -> Done.getInstance());
   }
