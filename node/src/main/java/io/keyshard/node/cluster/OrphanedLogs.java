@@ -140,6 +140,9 @@ public final class OrphanedLogs {
     }
 
     private Behavior<Command> startRound() {
+      if (view.table().nodes().isEmpty()) {
+        return Behaviors.same(); // no table yet: every node would look gone
+      }
       Set<String> candidates = new HashSet<>(known);
       for (ClusterView.Node n : view.table().nodes()) {
         candidates.add(TxLog.persistenceId(n.id()).id());

@@ -20,6 +20,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Cluster mode's {@link ShareRouter}: a committed share goes to the node that owns its slot now,
@@ -64,9 +68,10 @@ public final class OwnerShares implements ShareRouter {
       return local(slots, slot, log, named, txId, completedBelow, events);
     }
     ClusterView.Node owner = view.table().owner(slot);
-    if (owner == null) {
+    if (owner == null || !reachable(owner)) {
+      // Not named yet, or still the node that is gone: asked again once the table moved on.
       return CompletableFuture.failedFuture(
-          new IllegalStateException("slot " + slot + " has no owner yet"));
+          new IllegalStateException("slot " + slot + " has no reachable owner yet"));
     }
     return ownerActor(owner.id())
         .thenCompose(
@@ -91,6 +96,18 @@ public final class OwnerShares implements ShareRouter {
                 owners.remove(owner.id()); // found again next time (the node may have restarted)
               }
             });
+  }
+
+  /** Whether the node is an Up member that this node reaches now. */
+  private boolean reachable(ClusterView.Node node) {
+    CurrentClusterState state = Cluster.get(system).state();
+    for (Member m : state.getMembers()) {
+      if (m.address().host().get().equals(node.host())
+          && (Integer) m.address().port().get() == node.busPort()) {
+        return m.status() == MemberStatus.up() && !state.getUnreachable().contains(m);
+      }
+    }
+    return false;
   }
 
   private static CompletionStage<Done> local(

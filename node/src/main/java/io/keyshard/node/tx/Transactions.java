@@ -383,6 +383,11 @@ public final class Transactions {
 
   private CompletionStage<Void> applyWithRetry(
       long id, int slot, List<TxEvent.Nested> events, boolean named) {
+    return applyWithRetry(id, slot, events, named, 1);
+  }
+
+  private CompletionStage<Void> applyWithRetry(
+      long id, int slot, List<TxEvent.Nested> events, boolean named, int attempt) {
     long watermark = inflight.isEmpty() ? id : Math.min(id, inflight.first());
     // Through the slot's current owner: normally this node's incarnation that holds the lock;
     // after a failover or a restart, whichever node owns the slot now (its roll-forward path).
@@ -391,11 +396,13 @@ public final class Transactions {
         .thenApply(d -> (Void) null)
         .exceptionallyCompose(
             t -> {
-              log.warn("Slot {} did not apply committed transaction {}; retrying", slot, id, t);
+              if (Integer.bitCount(attempt) == 1) { // 1, 2, 4, 8...: the table may take a while
+                log.warn("Slot {} did not apply committed transaction {} (attempt {}); retrying", slot, id, attempt, t);
+              }
               // Not at once: an owner that said no (the table is changing) says it again.
               return CompletableFuture.supplyAsync(
                       () -> null, CompletableFuture.delayedExecutor(RETRY_MS, TimeUnit.MILLISECONDS, Runnable::run))
-                  .thenCompose(x -> applyWithRetry(id, slot, events, named));
+                  .thenCompose(x -> applyWithRetry(id, slot, events, named, attempt + 1));
             });
   }
 
