@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Transaction;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisMovedDataException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
@@ -73,11 +75,11 @@ class OrphanedTransactionTest {
           try {
             multi.exec();
             throw new AssertionError("the node answered EXEC instead of stopping at " + point);
-          } catch (redis.clients.jedis.exceptions.JedisConnectionException stopped) {
+          } catch (JedisConnectionException stopped) {
             // The JVM halted at the crash point: no reply.
           }
         }
-        assertTrue(nodes[2].waitForExit(java.time.Duration.ofSeconds(30)), "the node stopped at " + point);
+        assertTrue(nodes[2].waitForExit(Duration.ofSeconds(30)), "the node stopped at " + point);
         long stoppedAt = System.currentTimeMillis();
 
         int[] live = {ports[0], ports[1]};

@@ -8,7 +8,9 @@ import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,7 +65,7 @@ class FencingEveryWriteTest {
     return m;
   }
 
-  private static TestNode start(java.nio.file.Path dir, Map<String, Object> settings) {
+  private static TestNode start(Path dir, Map<String, Object> settings) {
     try {
       return TestNode.start(dir, settings);
     } catch (Exception e) {
@@ -113,7 +117,7 @@ class FencingEveryWriteTest {
     }
   }
 
-  private static void await(String what, java.util.function.BooleanSupplier done) throws Exception {
+  private static void await(String what, BooleanSupplier done) throws Exception {
     long until = System.currentTimeMillis() + 30_000;
     while (!done.getAsBoolean()) {
       if (System.currentTimeMillis() > until) {
@@ -216,10 +220,10 @@ class FencingEveryWriteTest {
     }
   }
 
-  private static java.nio.file.Path tmp(String prefix) {
+  private static Path tmp(String prefix) {
     try {
       return Files.createTempDirectory(prefix);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new RuntimeException(e);
     }
   }
@@ -234,7 +238,7 @@ class FencingEveryWriteTest {
     }
   }
 
-  private static String quiet(java.util.function.Supplier<String> call) {
+  private static String quiet(Supplier<String> call) {
     try {
       return call.get();
     } catch (JedisDataException e) {

@@ -9,6 +9,7 @@ import io.keyshard.persistence.TxEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -57,7 +58,7 @@ class TxLogClaimTest {
     return new TxEvent.TxPrepared(id, List.of(new TxEvent.SlotShare(1, List.of(set))), log);
   }
 
-  private static void ask(ActorRef<TxLog.Command> log, java.util.function.Function<ActorRef<Done>, TxLog.Command> message) {
+  private static void ask(ActorRef<TxLog.Command> log, Function<ActorRef<Done>, TxLog.Command> message) {
     TestProbe<Done> done = testKit.createTestProbe();
     log.tell(message.apply(done.ref()));
     done.receiveMessage(Duration.ofSeconds(5));
