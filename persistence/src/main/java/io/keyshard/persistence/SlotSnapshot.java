@@ -6,12 +6,21 @@ import java.util.List;
  * The snapshot format of one slot: an immutable copy of its keyspace. The live {@link SlotState}
  * is mutable for speed, so a snapshot is always taken as this copy, never by sharing the maps.
  */
-public record SlotSnapshot(List<DbEntries> dbs, List<Long> appliedTx) implements PersistentFormat {
+public record SlotSnapshot(List<DbEntries> dbs, List<Long> appliedTx, List<LogTx> appliedTxByLog)
+    implements PersistentFormat {
 
   /** A snapshot without transaction bookkeeping (as every snapshot before transactions). */
   public SlotSnapshot(List<DbEntries> dbs) {
-    this(dbs, null);
+    this(dbs, null, null);
   }
+
+  /** A snapshot whose applied ids are all of no log (as every snapshot before logs were named). */
+  public SlotSnapshot(List<DbEntries> dbs, List<Long> appliedTx) {
+    this(dbs, appliedTx, null);
+  }
+
+  /** The ids of one transaction log's transactions this slot applied (see SlotEvent.TxApplied). */
+  public record LogTx(String log, List<Long> txIds) {}
 
   public record DbEntries(int db, List<Entry> entries) {}
 
