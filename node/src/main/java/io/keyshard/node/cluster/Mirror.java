@@ -310,15 +310,20 @@ public final class Mirror implements AutoCloseable {
     return CompletableFuture.runAsync(
         () -> {
           Map<Integer, Long> newest = new HashMap<>();
-          try (Connection c = DriverManager.getConnection(url, user, password);
-              PreparedStatement st =
-                  c.prepareStatement(
-                      "SELECT persistence_id, MAX(sequence_number) FROM snapshot WHERE persistence_id = ANY(?)"
-                          + " GROUP BY persistence_id")) {
-            st.setArray(1, c.createArrayOf("varchar", candidates.stream().map(s -> "slot-" + s).toArray()));
-            try (ResultSet rs = st.executeQuery()) {
-              while (rs.next()) {
-                newest.put(slotOf(rs.getString(1)), rs.getLong(2));
+          // On the connection kept for checks (a new one costs more than the query).
+          try {
+            synchronized (this) {
+              try (PreparedStatement st =
+                  checkConnection()
+                      .prepareStatement(
+                          "SELECT persistence_id, MAX(sequence_number) FROM snapshot WHERE persistence_id = ANY(?)"
+                              + " GROUP BY persistence_id")) {
+                st.setArray(1, checks.createArrayOf("varchar", candidates.stream().map(s -> "slot-" + s).toArray()));
+                try (ResultSet rs = st.executeQuery()) {
+                  while (rs.next()) {
+                    newest.put(slotOf(rs.getString(1)), rs.getLong(2));
+                  }
+                }
               }
             }
           } catch (SQLException e) {
@@ -329,6 +334,7 @@ public final class Mirror implements AutoCloseable {
             }
             return;
           }
+          int stale = 0;
           synchronized (this) {
             for (int slot : candidates) {
               Warm w = slots.get(slot);
@@ -338,23 +344,31 @@ public final class Mirror implements AutoCloseable {
               if (newest.getOrDefault(slot, 0L) > w.seq) {
                 slots.remove(slot);
                 incoming.remove(slot);
+                stale++;
               } else {
                 verified.add(slot);
               }
             }
           }
+          if (stale > 0) {
+            log.info("{} of {} slots read ahead were snapshotted since by their old owner: they recover from the journal", stale, candidates.size());
+          }
         },
         executor);
+  }
+
+  private synchronized Connection checkConnection() throws SQLException {
+    if (checks == null || checks.isClosed()) {
+      checks = DriverManager.getConnection(url, user, password);
+    }
+    return checks;
   }
 
   /** One slot read ahead, checked alone (see {@link #checkIncoming}); false: not usable. */
   private boolean stillCurrent(int slot, Warm w) {
     try {
-      if (checks == null || checks.isClosed()) {
-        checks = DriverManager.getConnection(url, user, password);
-      }
       try (PreparedStatement st =
-          checks.prepareStatement("SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot WHERE persistence_id = ?")) {
+          checkConnection().prepareStatement("SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot WHERE persistence_id = ?")) {
         st.setString(1, "slot-" + slot);
         try (ResultSet rs = st.executeQuery()) {
           return rs.next() && rs.getLong(1) <= w.seq;
@@ -589,6 +603,15 @@ public final class Mirror implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (this) {
+      if (checks != null) {
+        try {
+          checks.close();
+        } catch (SQLException ignored) {
+          // gone anyway
+        }
+      }
+    }
     BY_SYSTEM.remove(system, this);
     thread.interrupt();
   }

@@ -84,6 +84,8 @@ public final class SlotMigrations {
     long lastUpdate;
     long lastAck;
     String message = "";
+    /** How the target's read ahead of the current batch went, for the log. */
+    String warmNote = "";
 
     Job(String name, String source, String target, List<Integer> ranges, long now) {
       this.name = name;

@@ -1013,7 +1013,7 @@ public final class SlotTable
       nextBatch(state);
       return Effect().noReply();
     }
-    ctx.getLog().debug("Slot migration {}: {} of {} slots held data, read ahead on {} in {} ms", j.name, w.held(), w.slots().size(), j.target, w.millis());
+    j.warmNote = w.held() < 0 ? "not read ahead" : w.held() + " holding keys read ahead in " + w.millis() + " ms";
     j.set(SlotMigrations.State.PAUSED, null, nowSeconds());
     long started = System.nanoTime();
     String name = j.name;
@@ -1059,7 +1059,7 @@ public final class SlotTable
         if (!j.state.finished()) {
           j.set(j.pending.isEmpty() ? SlotMigrations.State.SUCCESS : SlotMigrations.State.WAITING, null, now);
         }
-        ctx.getLog().info("Slot migration {}: {} of {} slots moved to {} ({} in this batch, switched in {} ms)", j.name, j.moved, j.total, j.target, b.slots().size(), b.millis());
+        ctx.getLog().info("Slot migration {}: {} of {} slots moved to {} ({} in this batch, {}, switched in {} ms)", j.name, j.moved, j.total, j.target, b.slots().size(), j.warmNote, b.millis());
         j.reportsPending++;
         String name = j.name;
         List<Integer> slots = b.slots();
