@@ -1014,6 +1014,19 @@ public final class SlotTable
       return Effect().noReply();
     }
     j.warmNote = w.held() < 0 ? "not read ahead" : w.held() + " holding keys read ahead in " + w.millis() + " ms";
+    if (!liveNodes(state).contains(j.target)) {
+      // A target that is gone would be given slots it cannot serve until its takeover: the
+      // batch stays with the source, and the job ends here.
+      String why = "Target node " + j.target + " is not a live member of the cluster";
+      j.inFlight.clear();
+      j.pending.clear();
+      j.set(SlotMigrations.State.FAILED, why, nowSeconds());
+      ctx.getLog().warn("Slot migration {} failed after {} of {} slots: {}", j.name, j.moved, j.total, why);
+      migrations.finished();
+      batchJob = null;
+      nextBatch(state);
+      return Effect().noReply();
+    }
     j.set(SlotMigrations.State.PAUSED, null, nowSeconds());
     long started = System.nanoTime();
     String name = j.name;
