@@ -117,7 +117,7 @@ public final class SlotMigrations {
       }
       List<Long> sorted = new ArrayList<>(pausesMs);
       Collections.sort(sorted);
-      return sorted.get(sorted.size() / 2);
+      return sorted.get((sorted.size() - 1) / 2); // the lower middle of an even count
     }
 
     long pauseMax() {
