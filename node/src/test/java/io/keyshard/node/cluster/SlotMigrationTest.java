@@ -9,6 +9,7 @@ import io.keyshard.protocol.Slots;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -196,6 +197,32 @@ class SlotMigrationTest {
     return "";
   }
 
+  /** Runs bin/keyshard-migrate.py (what bin/keyshard-cluster rebalance|move runs); its output. */
+  private static String script(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("python3", Path.of("..", "bin", "keyshard-migrate.py").toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    System.out.println("keyshard-migrate.py " + String.join(" ", args) + ":\n" + out);
+    return out;
+  }
+
+  private static int slotsOf(Jedis j, String id) {
+    int n = 0;
+    for (String line : j.clusterNodes().split("\n")) {
+      String[] f = line.trim().split(" ");
+      if (!f[0].equals(id)) {
+        continue;
+      }
+      for (int i = 8; i < f.length; i++) {
+        String[] r = f[i].split("-");
+        n += (r.length > 1 ? Integer.parseInt(r[1]) : Integer.parseInt(r[0])) - Integer.parseInt(r[0]) + 1;
+      }
+    }
+    return n;
+  }
+
   @Test
   void commandsAnswerAsValkey() throws Exception {
     TestNode[] nodes = startNodes(2);
@@ -309,6 +336,28 @@ class SlotMigrationTest {
         }
       }
       assertEquals(moved, onTarget, "the job counts the slots that switched");
+
+      // bin/keyshard-cluster rebalance (its helper, as the script runs it): back to even shares,
+      // with plain progress lines when not on a terminal.
+      String out = script("rebalance", String.valueOf(nodes[0].port()));
+      assertTrue(out.contains("slots moved") && out.contains("success"), out);
+      long settle = System.currentTimeMillis() + 10_000;
+      while (slotsOf(a, idA) != 8192 && System.currentTimeMillis() < settle) {
+        Thread.sleep(50);
+      }
+      assertEquals(8192, slotsOf(a, idA), out);
+      assertEquals(8192, slotsOf(a, idB), out);
+      // ... and move: two slots to the other node.
+      String owner0 = ownerOf(a, 0);
+      String to = owner0.equals(idA) ? idB : idA;
+      out = script("move", String.valueOf(nodes[1].port()), "0-1", to);
+      assertTrue(out.contains("2 slots in"), out);
+      settle = System.currentTimeMillis() + 10_000;
+      while (!ownerOf(b, 1).equals(to) && System.currentTimeMillis() < settle) {
+        Thread.sleep(50);
+      }
+      assertEquals(to, ownerOf(b, 0));
+      assertEquals(to, ownerOf(b, 1));
     } finally {
       closeAll(nodes);
     }
