@@ -17,6 +17,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -401,6 +402,18 @@ public final class Mirror implements AutoCloseable {
   private void tick() throws Exception {
     ClusterView.Table t = view.table();
     String primary = t.primaryOf(view.myId());
+    synchronized (this) {
+      // Slots read ahead for a move that never came (a failed or cancelled job) are let go.
+      long now = System.currentTimeMillis();
+      for (Iterator<Map.Entry<Integer, Long>> it = incoming.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Integer, Long> e = it.next();
+        if (e.getValue() < now) {
+          it.remove();
+          verified.remove(e.getKey());
+          slots.remove(e.getKey()); // unchecked, it may no longer be continued by the journal
+        }
+      }
+    }
     if (primary == null) {
       // A primary (again): nothing to follow. Slots it now owns stay warm a while, for the
       // takeover that is starting them (takeWarm); the others go.
@@ -409,8 +422,6 @@ public final class Mirror implements AutoCloseable {
         primarySince = now;
       }
       synchronized (this) {
-        incoming.entrySet().removeIf(e -> e.getValue() < now);
-        verified.retainAll(incoming.keySet());
         if (now - primarySince > 60_000) {
           slots.keySet().removeIf(s -> !incoming.containsKey(s));
         } else {
