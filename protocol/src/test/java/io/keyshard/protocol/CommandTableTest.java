@@ -65,7 +65,8 @@ class CommandTableTest {
     assertSubcommands(
         "cluster",
         "info nodes slots shards keyslot myid help addslots addslotsrange delslots delslotsrange "
-            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot replicate replicas slaves failover reset");
+            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot replicate replicas slaves failover reset"
+            + " migrateslots getslotmigrations cancelslotmigrations");
     assertSubcommands("object", "encoding freq idletime refcount help");
     assertSubcommands(
         "acl", "cat deluser dryrun genpass getuser help list setuser users whoami");

@@ -35,6 +35,7 @@ public final class ClusterCommands {
   private final ClusterView view;
   private final ActorSystem<?> system;
   private final Router router;
+  private final SlotMigrationCommands slotMigrations;
 
   public ClusterCommands(
       ClusterMembership membership,
@@ -45,6 +46,7 @@ public final class ClusterCommands {
     this.view = membership.view();
     this.system = system;
     this.router = router;
+    this.slotMigrations = new SlotMigrationCommands(membership.table(), system);
     settings.setClusterInfo(() -> membership.infoLines() + extraInfo.get());
     settings.setReplicationInfo(this::replicationInfo);
   }
@@ -120,6 +122,10 @@ public final class ClusterCommands {
         });
   }
 
+  /** Valkey 9's atomic slot migration (SlotMigrationCommands), answered by the slot table. */
+  private static final Set<String> SLOT_MIGRATION =
+      Set.of("migrateslots", "getslotmigrations", "cancelslotmigrations");
+
   public CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
     String sub = new String(argv[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
     if (sub.equals("countkeysinslot") || sub.equals("getkeysinslot")) {
@@ -128,7 +134,7 @@ public final class ClusterCommands {
     if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")
         || sub.equals("delslots") || sub.equals("delslotsrange") || sub.equals("setslot")
         || sub.equals("replicate") || sub.equals("failover") || sub.equals("reset")
-        || sub.equals("bumpepoch")) {
+        || sub.equals("bumpepoch") || SLOT_MIGRATION.contains(sub)) {
       // The table's answer may take a moment: not on the connection's thread.
       return CompletableFuture.supplyAsync(() -> run(s, argv));
     }
@@ -209,6 +215,9 @@ public final class ClusterCommands {
         yield Reply.OK;
       }
       case "setslot" -> setSlot(argv);
+      case "migrateslots" -> slotMigrations.migrateSlots(argv);
+      case "getslotmigrations" -> slotMigrations.list();
+      case "cancelslotmigrations" -> slotMigrations.cancel();
       case "replicate" -> {
         membership.replicate(new String(argv[2], StandardCharsets.UTF_8));
         yield Reply.OK;

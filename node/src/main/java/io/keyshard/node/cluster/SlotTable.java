@@ -155,6 +155,29 @@ public final class SlotTable
 
 
   /**
+   * CLUSTER MIGRATESLOTS: a job per block, run in the background (batches warmed on the target,
+   * then moved); answers at once: null, or Valkey's error text (nothing started).
+   */
+  public record MigrateSlots(List<SlotMigrations.Spec> specs, ActorRef<Welcome> replyTo)
+      implements Command {}
+
+  /** CLUSTER GETSLOTMIGRATIONS. */
+  public record GetMigrations(ActorRef<Migrations> replyTo) implements Command {}
+
+  public record Migrations(List<SlotMigrations.View> jobs) implements CborSerializable {}
+
+  /** CLUSTER CANCELSLOTMIGRATIONS: null, or Valkey's error text. */
+  public record CancelMigrations(ActorRef<Welcome> replyTo) implements Command {}
+
+  private record BatchWarmed(String job, List<Integer> slots, int held, long millis)
+      implements Command {}
+
+  private record BatchSwitched(String job, List<Integer> slots, String failure, long millis)
+      implements Command {}
+
+  private record BatchPauses(String job, List<Integer> slots, List<Long> millis) implements Command {}
+
+  /**
    * Slots going from one node to another ({@code to} null: to nobody), as inclusive start, end
    * pairs; {@code replyTo}, if any, hears when they have moved.
    */
@@ -237,6 +260,18 @@ public final class SlotTable
           a.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
         })
+        .onMessage(MigrateSlots.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
+        .onMessage(CancelMigrations.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
+        .onMessage(GetMigrations.class, a -> {
+          a.replyTo().tell(new Migrations(List.of()));
+          return Behaviors.same();
+        })
         .onMessage(NodeDown.class, p -> Behaviors.same())
         .onMessage(TakeOver.class, p -> Behaviors.same())
         .build();
@@ -296,6 +331,12 @@ public final class SlotTable
         .onCommand(NodeDown.class, this::onNodeDown)
         .onCommand(TakeOver.class, this::onTakeOver)
         .onCommand(Audit.class, this::onAudit)
+        .onCommand(MigrateSlots.class, this::onMigrateSlots)
+        .onCommand(GetMigrations.class, (state, g) -> Effect().reply(g.replyTo(), new Migrations(migrations.views())))
+        .onCommand(CancelMigrations.class, this::onCancelMigrations)
+        .onCommand(BatchWarmed.class, this::onBatchWarmed)
+        .onCommand(BatchSwitched.class, this::onBatchSwitched)
+        .onCommand(BatchPauses.class, this::onBatchPauses)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .build();
   }
@@ -885,6 +926,207 @@ public final class SlotTable
               runNextMove(s);
             })
         .thenNoReply();
+  }
+
+  // ---- CLUSTER MIGRATESLOTS: jobs moved batch by batch (docs/decisions/2026-12-06-atomic-slot-migration.md) ----
+
+  /**
+   * Slots per batch: one hand-off and one table event each. Larger batches move a third of the
+   * slots sooner; each slot's pause is its batch's (hand-off of every running entity of the
+   * batch, the table's write, the new owner's confirmation).
+   */
+  static final int MIGRATION_BATCH = Integer.getInteger("keyshard.migrateslots.batch", 128);
+
+  private final SlotMigrations migrations = new SlotMigrations();
+  /** The job whose batch is being warmed or moved (one batch at a time), or null. */
+  private SlotMigrations.Job batchJob;
+  /** The batch's move while it waits in {@link #requested}, so that a cancel can take it back. */
+  private Move batchMove;
+  private ActorRef<Welcome> batchListener;
+
+  private static long nowSeconds() {
+    return System.currentTimeMillis() / 1000;
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onMigrateSlots(SlotTableState state, MigrateSlots m) {
+    String refusal = migrations.refusal(state, m.specs());
+    if (refusal != null) {
+      return Effect().reply(m.replyTo(), new Welcome(refusal));
+    }
+    for (SlotMigrations.Job j : migrations.start(state, m.specs(), nowSeconds())) {
+      ctx.getLog().info("Slot migration {} started: {} slots {} from {} to {}", j.name, j.total, j.view().slotRanges(), j.source, j.target);
+    }
+    nextBatch(state);
+    return Effect().reply(m.replyTo(), new Welcome(null));
+  }
+
+  /** Starts the next batch of the oldest job with slots to move, unless a batch runs. */
+  private void nextBatch(SlotTableState state) {
+    while (batchJob == null) {
+      SlotMigrations.Job j = migrations.next();
+      if (j == null) {
+        return;
+      }
+      List<Integer> slots = SlotMigrations.takeBatch(j, MIGRATION_BATCH);
+      long now = nowSeconds();
+      String moved = slots.stream().filter(s -> !j.source.equals(state.owner(s))).findFirst()
+          .map(s -> "Slot " + s + " is no longer served by the source node " + j.source).orElse(null);
+      if (moved == null && !state.nodes().containsKey(j.target)) {
+        moved = "Target node " + j.target + " left the cluster";
+      }
+      if (moved != null) {
+        // The table changed under the job (SETSLOT, a failover): Valkey fails the job too.
+        j.pending.clear();
+        j.set(SlotMigrations.State.FAILED, moved, now);
+        ctx.getLog().warn("Slot migration {} failed after {} of {} slots: {}", j.name, j.moved, j.total, moved);
+        migrations.finished();
+        continue;
+      }
+      batchJob = j;
+      j.inFlight.addAll(slots);
+      j.set(SlotMigrations.State.SNAPSHOTTING, null, now);
+      String name = j.name;
+      CompletionStage<SlotAgent.Prewarmed> warmed =
+          agent(j.target)
+              .thenCompose(
+                  agent ->
+                      AskPattern.<SlotAgent.Command, SlotAgent.Prewarmed>ask(
+                          agent,
+                          r -> new SlotAgent.Prewarm(slots, r),
+                          Duration.ofSeconds(60),
+                          ctx.getSystem().scheduler()));
+      // Reading ahead only shortens the target's start: failed or late, the batch still moves.
+      ctx.pipeToSelf(
+          warmed,
+          (w, t) -> new BatchWarmed(name, slots, w == null ? -1 : w.held(), w == null ? -1 : w.millis()));
+    }
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onBatchWarmed(SlotTableState state, BatchWarmed w) {
+    SlotMigrations.Job j = batchJob;
+    if (j == null || !j.name.equals(w.job())) {
+      return Effect().noReply();
+    }
+    if (j.state.finished()) { // cancelled while the target read ahead: the batch stays
+      j.inFlight.clear();
+      batchJob = null;
+      nextBatch(state);
+      return Effect().noReply();
+    }
+    j.warmNote = w.held() < 0 ? "not read ahead" : w.held() + " holding keys read ahead in " + w.millis() + " ms";
+    if (!liveNodes(state).contains(j.target)) {
+      // A target that is gone would be given slots it cannot serve until its takeover: the
+      // batch stays with the source, and the job ends here.
+      String why = "Target node " + j.target + " is not a live member of the cluster";
+      j.inFlight.clear();
+      j.pending.clear();
+      j.set(SlotMigrations.State.FAILED, why, nowSeconds());
+      ctx.getLog().warn("Slot migration {} failed after {} of {} slots: {}", j.name, j.moved, j.total, why);
+      migrations.finished();
+      batchJob = null;
+      nextBatch(state);
+      return Effect().noReply();
+    }
+    j.set(SlotMigrations.State.PAUSED, null, nowSeconds());
+    long started = System.nanoTime();
+    String name = j.name;
+    ActorRef<BatchSwitched> self = ctx.getSelf().narrow();
+    batchListener =
+        ctx.spawnAnonymous(
+            Behaviors.receiveMessage(
+                (Welcome done) -> {
+                  self.tell(new BatchSwitched(name, w.slots(), done.refusal(), (System.nanoTime() - started) / 1_000_000));
+                  return Behaviors.stopped();
+                }));
+    List<Integer> pairs = new ArrayList<>();
+    for (int s : w.slots()) {
+      pairs.add(s);
+      pairs.add(s);
+    }
+    batchMove = new Move(j.source, j.target, Rebalance.merge(pairs), batchListener);
+    requested.add(batchMove);
+    if (!moving) {
+      runNextMove(state);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onBatchSwitched(SlotTableState state, BatchSwitched b) {
+    SlotMigrations.Job j = migrations.byName(b.job());
+    if (batchJob != null && batchJob.name.equals(b.job())) {
+      batchJob = null;
+      batchMove = null;
+      batchListener = null;
+    }
+    if (j != null) {
+      long now = nowSeconds();
+      j.inFlight.clear();
+      j.lastAck = now;
+      if (b.failure() != null) {
+        j.pending.clear();
+        j.set(SlotMigrations.State.FAILED, b.failure(), now);
+        ctx.getLog().warn("Slot migration {} failed after {} of {} slots: {}", j.name, j.moved, j.total, b.failure());
+        migrations.finished();
+      } else {
+        j.moved += b.slots().size();
+        if (!j.state.finished()) {
+          j.set(j.pending.isEmpty() ? SlotMigrations.State.SUCCESS : SlotMigrations.State.WAITING, null, now);
+        }
+        ctx.getLog().info("Slot migration {}: {} of {} slots moved to {} ({} in this batch, {}, switched in {} ms)", j.name, j.moved, j.total, j.target, b.slots().size(), j.warmNote, b.millis());
+        j.reportsPending++;
+        String name = j.name;
+        List<Integer> slots = b.slots();
+        CompletionStage<SlotAgent.Pauses> pauses =
+            agent(j.source)
+                .thenCompose(
+                    agent ->
+                        AskPattern.<SlotAgent.Command, SlotAgent.Pauses>ask(
+                            agent,
+                            r -> new SlotAgent.ReportPauses(slots, r),
+                            SlotAgent.PAUSE_REPORT_WAIT.plusSeconds(10),
+                            ctx.getSystem().scheduler()));
+        ctx.pipeToSelf(pauses, (p, t) -> new BatchPauses(name, slots, p == null ? List.of() : p.millis()));
+        migrations.finished();
+      }
+    }
+    nextBatch(state);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onBatchPauses(SlotTableState state, BatchPauses p) {
+    SlotMigrations.Job j = migrations.byName(p.job());
+    if (j == null) {
+      return Effect().noReply();
+    }
+    j.reportsPending--;
+    j.pausesMs.addAll(p.millis());
+    long max = p.millis().stream().mapToLong(Long::longValue).max().orElse(-1);
+    ctx.getLog().info("Slot migration {}: requests of {} slots were parked up to {} ms ({} reported)", j.name, p.slots().size(), max, p.millis().size());
+    if (j.state.finished() && j.reportsPending == 0) {
+      ctx.getLog().info(
+          "Slot migration {} {}: {} of {} slots from {} to {} in {} s; requests parked per slot: median {} ms, max {} ms ({} slots measured)",
+          j.name, j.state.text, j.moved, j.total, j.source, j.target, nowSeconds() - j.created, j.pauseMedian(), j.pauseMax(), j.pausesMs.size());
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onCancelMigrations(SlotTableState state, CancelMigrations c) {
+    if (!migrations.anyRunning()) {
+      return Effect().reply(c.replyTo(), new Welcome("No migrations ongoing"));
+    }
+    for (SlotMigrations.Job j : migrations.cancelAll(nowSeconds())) {
+      ctx.getLog().info("Slot migration {} cancelled after {} of {} slots", j.name, j.moved, j.total);
+    }
+    // A batch whose hand-off has not begun is taken back; one being handed off completes (it
+    // is one table event: the slots switch together or not at all).
+    if (batchMove != null && requested.remove(batchMove)) {
+      batchJob.inFlight.clear();
+      ctx.stop(batchListener);
+      batchJob = null;
+      batchMove = null;
+      batchListener = null;
+    }
+    return Effect().reply(c.replyTo(), new Welcome(null));
   }
 
   private void publish(SlotTableState state) {
