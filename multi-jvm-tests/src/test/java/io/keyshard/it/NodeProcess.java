@@ -64,11 +64,18 @@ final class NodeProcess implements AutoCloseable {
    * {@link #awaitReady} waits. Cluster nodes start together, so each may wait for the others.
    */
   static NodeProcess launch(Path dir, Path config, int port, Path log) throws Exception {
+    return launch(dir, config, port, log, List.of());
+  }
+
+  /** As {@link #launch(Path, Path, int, Path)}, with extra JVM options (system properties). */
+  static NodeProcess launch(Path dir, Path config, int port, Path log, List<String> jvmOptions)
+      throws Exception {
     Files.createDirectories(log.getParent());
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
     cmd.addAll(extraOptions());
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(classpath());
     cmd.add("io.keyshard.node.Main");

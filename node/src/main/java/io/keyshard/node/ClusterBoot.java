@@ -7,19 +7,24 @@ import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.cluster.ExitWatch;
 import io.keyshard.node.cluster.Fencing;
 import io.keyshard.node.cluster.Mirror;
+import io.keyshard.node.cluster.OrphanedLogs;
+import io.keyshard.node.cluster.OwnerShares;
 import io.keyshard.node.cluster.ProxyClient;
 import io.keyshard.node.cluster.Rehearsal;
 import io.keyshard.node.cluster.SlotAgent;
 import io.keyshard.node.cluster.SlotTable;
 import io.keyshard.node.cluster.TestPartition;
 import io.keyshard.node.cluster.TlsTransportStop;
+import io.keyshard.node.journal.PersistenceIds;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.slot.LocalSlots;
 import io.keyshard.node.slot.Migration;
+import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.SlotIndex;
+import io.keyshard.node.tx.Transactions;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import java.nio.file.Path;
@@ -227,6 +232,22 @@ final class ClusterBoot {
         SlotAgent.create(nodeId, router, localSlots, index, view()),
         "slot-agent",
         startTimeout);
+  }
+
+  /**
+   * Transactions in cluster mode: committed shares go to their slot's current owner (at this
+   * node's own recovery too: its slots may be others' by now), this node applies the shares of
+   * its slots that others send, and the singleton that completes the logs of nodes that are
+   * gone runs on the oldest member (docs/decisions/2026-12-06-fencing-every-write.md).
+   */
+  void wireTransactions(
+      Transactions transactions, SlotClient slots, PersistenceIds ids, Duration timeout, Duration startTimeout)
+      throws Exception {
+    OwnerShares owners = new OwnerShares(system, view(), slots, timeout);
+    transactions.setShareRouter(owners);
+    KeyshardNode.spawn(system, OwnerShares.create(nodeId, view(), slots, timeout), "tx-shares", startTimeout);
+    ClusterSingleton.get(system)
+        .init(SingletonActor.of(OrphanedLogs.create(nodeId, view(), owners, ids, timeout), "tx-heir"));
   }
 
   /**

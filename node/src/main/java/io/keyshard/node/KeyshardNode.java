@@ -43,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -272,17 +273,34 @@ public final class KeyshardNode implements AutoCloseable {
     Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
     router.setJournal(journal);
     router.slots().setDormant(dormant);
-    ActorRef<TxLog.Command> txLog = spawn(system, TxLog.create(nodeId), "tx-log", startTimeout);
+    // Cluster mode: another node may complete this log if this one is gone, so this
+    // incarnation claims it to write (docs/decisions/2026-12-06-fencing-every-write.md).
+    ActorRef<TxLog.Command> txLog =
+        spawn(
+            system,
+            clustered ? TxLog.create(nodeId, nodeId + "/" + UUID.randomUUID()) : TxLog.create(nodeId),
+            "tx-log",
+            startTimeout);
     if (cluster != null) {
       cluster.wireRouter(router, localSlots, index, startTimeout);
     }
     Transactions transactions =
-        new Transactions(router.slots(), txLog, index, system.scheduler(), settings.requestTimeout());
+        new Transactions(
+            router.slots(), txLog, TxLog.persistenceId(nodeId).id(), index, system.scheduler(), settings.requestTimeout());
+    if (cluster != null) {
+      cluster.wireTransactions(
+          transactions, router.slots(), journalEngine, settings.requestTimeout(), startTimeout);
+    }
     router.setTransactions(transactions);
     router.setBlocking(new Blocking(router.slots(), router::runKeyed));
     router.setEvictor(new Evictor(router.slots(), localSlots.memory(), settings));
-    new ServerCommands(router, settings, clients, stats, index, system, config, journalEngine)
-        .register(commands);
+    ServerCommands serverCommands =
+        new ServerCommands(router, settings, clients, stats, index, system, config, journalEngine);
+    serverCommands.register(commands);
+    if (view != null) {
+      // MIGRATE to a member of this cluster hands the keys over instead of copying them.
+      serverCommands.setMigrateInCluster(InClusterMigrate.seam(view, router.slots()));
+    }
     if (cluster != null) {
       cluster.startMirror(router, sharding);
     }
@@ -293,7 +311,6 @@ public final class KeyshardNode implements AutoCloseable {
       clusterCommands.register(commands);
     } else {
       ServerCommands.registerClusterDisabled(commands);
-      InClusterMigrate.registerStandalone(commands);
     }
     AtomicBoolean shutdown = new AtomicBoolean();
     ClusterMembership members = membership;

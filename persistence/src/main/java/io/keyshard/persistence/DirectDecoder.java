@@ -36,6 +36,9 @@ final class DirectDecoder {
   private static final byte[] HINTS = ascii("hints");
   private static final byte[] DBS = ascii("dbs");
   private static final byte[] APPLIED_TX = ascii("appliedTx");
+  private static final byte[] APPLIED_TX_BY_LOG = ascii("appliedTxByLog");
+  private static final byte[] LOG = ascii("log");
+  private static final byte[] TX_IDS = ascii("txIds");
   private static final byte[] ENTRIES = ascii("entries");
   private static final byte[] TYPE = ascii("t");
   private static final byte[] STR = ascii("str");
@@ -100,9 +103,10 @@ final class DirectDecoder {
     SlotSnapshot slotSnapshot() {
       List<SlotSnapshot.DbEntries> dbs = null;
       List<Long> appliedTx = null;
+      List<SlotSnapshot.LogTx> byLog = null;
       int seen = 0;
       for (int left = mapStart(); more(left); left--) {
-        int field = field(DBS, APPLIED_TX);
+        int field = field(DBS, APPLIED_TX, APPLIED_TX_BY_LOG);
         seen = once(seen, field);
         if (field == 0) {
           int n = arrayStart();
@@ -110,15 +114,42 @@ final class DirectDecoder {
           for (int i = 0; i < n; i++) {
             dbs.add(dbEntries());
           }
+        } else if (field == 1) {
+          appliedTx = longs();
         } else {
           int n = arrayStart();
-          appliedTx = new ArrayList<>(Math.min(n, 1024));
+          byLog = new ArrayList<>(Math.min(n, 64));
           for (int i = 0; i < n; i++) {
-            appliedTx.add(longValue());
+            byLog.add(logTx());
           }
         }
       }
-      return new SlotSnapshot(dbs, appliedTx);
+      return new SlotSnapshot(dbs, appliedTx, byLog);
+    }
+
+    private List<Long> longs() {
+      int n = arrayStart();
+      List<Long> out = new ArrayList<>(Math.min(n, 1024));
+      for (int i = 0; i < n; i++) {
+        out.add(longValue());
+      }
+      return out;
+    }
+
+    private SlotSnapshot.LogTx logTx() {
+      String log = null;
+      List<Long> txIds = null;
+      int seen = 0;
+      for (int left = mapStart(); more(left); left--) {
+        int field = field(LOG, TX_IDS);
+        seen = once(seen, field);
+        if (field == 0) {
+          log = asciiString();
+        } else {
+          txIds = longs();
+        }
+      }
+      return new SlotSnapshot.LogTx(log, txIds);
     }
 
     private SlotSnapshot.DbEntries dbEntries() {
@@ -309,6 +340,23 @@ final class DirectDecoder {
         return true;
       }
       throw NOT_DIRECT;
+    }
+
+    /** A text string of ASCII characters only (a log's persistence id); anything else: not here. */
+    private String asciiString() {
+      int ib = ib();
+      long n = argument(ib);
+      if (ib >> 5 != 3 || n < 0 || n > end - at) {
+        throw NOT_DIRECT;
+      }
+      for (int i = at; i < at + (int) n; i++) {
+        if (b[i] < 0) {
+          throw NOT_DIRECT;
+        }
+      }
+      String out = new String(b, at, (int) n, StandardCharsets.US_ASCII);
+      at += (int) n;
+      return out;
     }
 
     private byte[] byteString() {

@@ -58,6 +58,15 @@ public final class HashValue implements Value {
     return h;
   }
 
+  /**
+   * A hash read from a dump (RESTORE): fields and values in turn, distinct fields, with the
+   * encoding the dump's reader chose. Redis keeps a listpack it loads as a listpack unless it has
+   * too many fields, whatever the length of its values, so {@code hashtable} is not derived here.
+   */
+  public static HashValue restored(List<byte[]> fieldsAndValues, boolean hashtable) {
+    return fromJson(fieldsAndValues, hashtable);
+  }
+
   @JsonProperty("fv")
   List<byte[]> fieldsAndValues() {
     List<byte[]> out = new ArrayList<>(fields.size() * 2);

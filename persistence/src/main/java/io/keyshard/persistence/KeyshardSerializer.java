@@ -59,6 +59,7 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     register(SlotTableEvent.SlotsUnassigned.class, "SlotsUnassigned");
     register(SlotTableEvent.ReplicaSet.class, "ReplicaSet");
     register(SlotEvent.KeysEvicted.class, "KeysEvicted");
+    register(TxEvent.TxLogClaimed.class, "TxLogClaimed");
     register(SlotEvent.KeysHandedOver.class, "KeysHandedOver");
     register(SlotTableEvent.SlotMigrating.class, "SlotMigrating");
     register(SlotTableEvent.SlotImporting.class, "SlotImporting");

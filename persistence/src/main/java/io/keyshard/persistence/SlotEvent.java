@@ -100,9 +100,19 @@ public sealed interface SlotEvent extends PersistentFormat {
    * This slot's share of transaction {@code txId}, applied as one event. The slot remembers the
    * ids it applied (so recovery can complete a transaction without applying a share twice) and
    * forgets those below {@code completedBelow}, which every slot has applied.
+   *
+   * <p>{@code log}: the persistence id of the transaction log that holds the commit record
+   * ({@code txlog-<node id>}). Ids are numbered per log, so a transaction is named by the pair
+   * (docs/decisions/2026-12-06-fencing-every-write.md); {@code completedBelow} speaks of that
+   * log's ids only. Null in events written before the field existed: those ids and watermarks
+   * are kept apart, as they were, under no log.
    */
-  record TxApplied(long txId, long completedBelow, List<TxEvent.Nested> events)
+  record TxApplied(long txId, long completedBelow, List<TxEvent.Nested> events, String log)
       implements SlotEvent {
+    public TxApplied(long txId, long completedBelow, List<TxEvent.Nested> events) {
+      this(txId, completedBelow, events, null);
+    }
+
     @Override
     public int db() {
       return -1;

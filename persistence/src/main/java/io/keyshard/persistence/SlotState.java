@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -23,8 +24,14 @@ public final class SlotState {
 
   private final Keyspace[] dbs = new Keyspace[DATABASES];
 
-  /** Transactions whose share this slot applied, above the completed watermark. */
+  /**
+   * Transactions whose share this slot applied, above the completed watermark: those of events
+   * that name no log (written before logs were named), and per transaction log, since a
+   * transaction id is unique only within its log.
+   */
   private final TreeSet<Long> appliedTx = new TreeSet<>();
+
+  private final TreeMap<String, TreeSet<Long>> appliedTxByLog = new TreeMap<>();
 
   /** Keys handed over to a migration's target (slot migration inside one cluster). */
   private final Handovers handovers = new Handovers();
@@ -177,15 +184,30 @@ public final class SlotState {
     return handovers;
   }
 
+  /** Whether this slot applied transaction {@code txId} of an event that names no log. */
   public boolean hasAppliedTx(long txId) {
-    return appliedTx.contains(txId);
+    return hasAppliedTx(null, txId);
   }
 
-  /** Records that this slot applied its share of a transaction (see {@link SlotEvent.TxApplied}). */
-  public void markTxApplied(long txId, long completedBelow) {
-    appliedTx.headSet(completedBelow).clear();
+  /** Whether this slot applied its share of transaction {@code txId} of {@code log} (null: none). */
+  public boolean hasAppliedTx(String log, long txId) {
+    TreeSet<Long> ids = log == null ? appliedTx : appliedTxByLog.get(log);
+    return ids != null && ids.contains(txId);
+  }
+
+  /**
+   * Records that this slot applied its share of a transaction of {@code log} (see {@link
+   * SlotEvent.TxApplied}); the ids of that log below {@code completedBelow} are forgotten, never
+   * another log's.
+   */
+  public void markTxApplied(String log, long txId, long completedBelow) {
+    TreeSet<Long> ids = log == null ? appliedTx : appliedTxByLog.computeIfAbsent(log, l -> new TreeSet<>());
+    ids.headSet(completedBelow).clear();
     if (txId >= completedBelow) {
-      appliedTx.add(txId);
+      ids.add(txId);
+    }
+    if (log != null && ids.isEmpty()) {
+      appliedTxByLog.remove(log);
     }
   }
 
@@ -357,7 +379,7 @@ public final class SlotState {
       for (TxEvent.Nested n : e.events()) {
         applyOnly(FORMAT.unnest(n), now);
       }
-      markTxApplied(e.txId(), e.completedBelow());
+      markTxApplied(e.log(), e.txId(), e.completedBelow());
     } else if (event instanceof SlotEvent.KeysHandedOver e) {
       handovers.add(e); // no value changes: who answers for the keys does
     } else {
@@ -408,8 +430,15 @@ public final class SlotState {
       }
       out.add(new SlotSnapshot.DbEntries(i, entries));
     }
+    List<SlotSnapshot.LogTx> byLog = null;
+    if (!appliedTxByLog.isEmpty()) {
+      byLog = new ArrayList<>(appliedTxByLog.size());
+      for (Map.Entry<String, TreeSet<Long>> e : appliedTxByLog.entrySet()) {
+        byLog.add(new SlotSnapshot.LogTx(e.getKey(), List.copyOf(e.getValue())));
+      }
+    }
     return new SlotSnapshot(
-        out, appliedTx.isEmpty() ? null : List.copyOf(appliedTx), handovers.toSnapshot());
+        out, appliedTx.isEmpty() ? null : List.copyOf(appliedTx), byLog, handovers.toSnapshot());
   }
 
   public static SlotState fromSnapshot(SlotSnapshot snapshot, long now) {
@@ -423,6 +452,13 @@ public final class SlotState {
     }
     if (snapshot.appliedTx() != null) {
       s.appliedTx.addAll(snapshot.appliedTx());
+    }
+    if (snapshot.appliedTxByLog() != null) {
+      for (SlotSnapshot.LogTx l : snapshot.appliedTxByLog()) {
+        if (!l.txIds().isEmpty()) {
+          s.appliedTxByLog.computeIfAbsent(l.log(), k -> new TreeSet<>()).addAll(l.txIds());
+        }
+      }
     }
     if (snapshot.handedOver() != null) {
       snapshot.handedOver().forEach(s.handovers::add);

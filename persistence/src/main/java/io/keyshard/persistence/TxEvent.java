@@ -19,13 +19,39 @@ public sealed interface TxEvent extends PersistentFormat {
 
   /**
    * The commit point of a transaction, in the node's transaction log: once this is persisted
-   * the transaction happens, and recovery completes it if the node stops half way.
+   * the transaction happens, and recovery completes it if the node stops half way. {@code log}:
+   * the persistence id of the log it is in, which names the transaction with its id (null in
+   * records written before that).
    */
-  record TxPrepared(long txId, List<SlotShare> shares) implements TxEvent {}
+  record TxPrepared(long txId, List<SlotShare> shares, String log) implements TxEvent {
+    /**
+     * A record written before transactions were named by their log ({@code log} null): its
+     * shares were applied, and are recognised, by id alone.
+     */
+    public TxPrepared(long txId, List<SlotShare> shares) {
+      this(txId, shares, null);
+    }
+  }
 
   /** Every slot of the transaction has applied its share. */
   record TxCompleted(long txId) implements TxEvent {}
 
-  /** Snapshot of the transaction log: prepared, not yet completed transactions. */
-  record TxLogSnapshot(long maxTxId, List<TxPrepared> pending) implements PersistentFormat {}
+  /**
+   * Snapshot of the transaction log: prepared, not yet completed transactions, and (since
+   * claims exist) the writer of its latest {@link TxLogClaimed}, or null.
+   */
+  record TxLogSnapshot(long maxTxId, List<TxPrepared> pending, String writer)
+      implements PersistentFormat {
+    public TxLogSnapshot(long maxTxId, List<TxPrepared> pending) {
+      this(maxTxId, pending, null);
+    }
+  }
+
+  /**
+   * From here on {@code writer} (a node's incarnation, or a node completing the log of one that
+   * is gone) is the log's one writer: a writer journals only while the latest claim is its own,
+   * and the journal's refusal of a second write at a sequence number makes claiming a
+   * compare-and-set (docs/decisions/2026-12-06-fencing-every-write.md).
+   */
+  record TxLogClaimed(String writer) implements TxEvent {}
 }

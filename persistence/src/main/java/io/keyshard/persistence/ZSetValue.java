@@ -106,6 +106,29 @@ public final class ZSetValue implements Value {
     return z;
   }
 
+  /**
+   * A set read from a dump (RESTORE): distinct members, no NaN, in any order, with the encoding
+   * the dump's reader chose (Redis keeps a listpack it loads as a listpack unless it has too many
+   * members, whatever their length). A compact set holds -0 as 0, as Redis's listpack does.
+   */
+  public static ZSetValue restored(List<byte[]> members, double[] scoreList, boolean skiplist) {
+    Integer[] order = new Integer[members.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(
+        order, (a, b) -> compare(scoreList[a], members.get(a), scoreList[b], members.get(b)));
+    ZSetValue z = new ZSetValue();
+    z.skiplist = skiplist;
+    SortedBuilder b = z.new SortedBuilder();
+    for (int i : order) {
+      double score = scoreList[i];
+      b.append(members.get(i), !skiplist && score == 0 ? 0.0 : score);
+    }
+    b.finish();
+    return z;
+  }
+
   @JsonProperty("m")
   List<byte[]> membersInOrder() {
     List<byte[]> out = new ArrayList<>(size());

@@ -42,8 +42,9 @@ class DirectDecoderTest {
         }
       }
     }
-    // ValueSet and the snapshot of string keys; snapshots holding other types go to Jackson.
-    assertEquals(2, direct);
+    // ValueSet and the snapshots of string keys (one with applied transactions named by their
+    // logs); snapshots holding other types go to Jackson.
+    assertEquals(3, direct);
   }
 
   @Test
@@ -151,7 +152,18 @@ class DirectDecoderTest {
         applied.add(time(r));
       }
     }
-    return new SlotSnapshot(dbs, applied);
+    List<SlotSnapshot.LogTx> byLog = null;
+    if (r.nextInt(3) == 0) {
+      byLog = new ArrayList<>();
+      for (int i = r.nextInt(3); i > 0; i--) {
+        List<Long> ids = new ArrayList<>();
+        for (int j = 1 + r.nextInt(3); j > 0; j--) {
+          ids.add(time(r));
+        }
+        byLog.add(new SlotSnapshot.LogTx("txlog-" + Long.toHexString(r.nextLong()), ids));
+      }
+    }
+    return new SlotSnapshot(dbs, applied, byLog);
   }
 
   private static byte[] bytes(Random r) {

@@ -100,6 +100,18 @@ class GoldenFormatTest {
     m.put("TableSnapshot.replicas", new SlotTableEvent.TableSnapshot(List.of(seen), List.of(assigned), 6,
         List.of(new SlotTableEvent.ReplicaSet("5f1d0c4c5a0f4e7a9b3c2d1e0f9a8b7c6d5e4f3a", seen.nodeId(), 0))));
     m.put("SlotsUnassigned", new SlotTableEvent.SlotsUnassigned(List.of(100, 200, 16383, 16383), 5));
+    // Transactions named by their log (docs/decisions/2026-12-06-fencing-every-write.md).
+    String log = "txlog-07c37dfeb235213a872192d90877d0cd55635b91";
+    m.put("TxApplied.log", new SlotEvent.TxApplied(42, 40, List.of(set), log));
+    m.put("TxPrepared.log", new TxEvent.TxPrepared(43, List.of(new TxEvent.SlotShare(1, List.of(set))), log));
+    m.put(
+        "SlotSnapshot.logs",
+        new SlotSnapshot(
+            List.of(new SlotSnapshot.DbEntries(0, List.of(new SlotSnapshot.Entry(b("k1"), StringValue.of(b("v1")), 0)))),
+            List.of(7L),
+            List.of(new SlotSnapshot.LogTx(log, List.of(41L, 42L)))));
+    m.put("TxLogClaimed", new TxEvent.TxLogClaimed("07c37dfeb235213a872192d90877d0cd55635b91/3f2a"));
+    m.put("TxLogSnapshot.claimed", new TxEvent.TxLogSnapshot(42, List.of(prepared), "07c37dfeb235213a872192d90877d0cd55635b91/3f2a"));
     // Slot migration (docs/decisions/2026-12-06-slot-migration-protocol.md):
     String target = "5f1d0c4c5a0f4e7a9b3c2d1e0f9a8b7c6d5e4f3a";
     m.put("SlotMigrating", new SlotTableEvent.SlotMigrating(5460, target, 7));
@@ -113,6 +125,7 @@ class GoldenFormatTest {
         "SlotSnapshot.handedOver",
         new SlotSnapshot(
             List.of(new SlotSnapshot.DbEntries(0, List.of(new SlotSnapshot.Entry(b("{t}a"), StringValue.of(b("1")), 0)))),
+            null,
             null,
             List.of(handedOver)));
     GoldenLists.add(m);
@@ -215,6 +228,31 @@ class GoldenFormatTest {
     SlotState restored = SlotState.fromSnapshot((SlotSnapshot) roundTrip(s.toSnapshot()), 1);
     assertTrue(restored.hasAppliedTx(9));
     assertEquals("v", new String(((StringValue) restored.db(0).get(Bytes.of("k")).value).bytes()));
+  }
+
+  /**
+   * Two logs number their transactions independently: the same id from another log is another
+   * transaction (applied, not taken for a repeat), and one log's watermark never makes the slot
+   * forget another log's ids (or recovery would apply that share twice).
+   */
+  @Test
+  void appliedTransactionsAreRememberedPerLog() {
+    SlotState s = new SlotState();
+    KeyshardSerializer f = new KeyshardSerializer();
+    s.apply(new SlotEvent.TxApplied(100, 100, List.of(f.nest(new SlotEvent.ValueSet(0, b("a"), b("1"), 0))), "txlog-A"), 1);
+    assertTrue(s.hasAppliedTx("txlog-A", 100));
+    assertTrue(!s.hasAppliedTx("txlog-B", 100), "the same id in another log is another transaction");
+    assertTrue(!s.hasAppliedTx(100), "nor one of the events that name no log");
+    s.apply(new SlotEvent.TxApplied(200, 200, List.of(), "txlog-B"), 1);
+    assertTrue(s.hasAppliedTx("txlog-A", 100), "log B's watermark says nothing of log A's ids");
+    s.apply(new SlotEvent.TxApplied(7, 7, List.of()), 1);
+    SlotState restored = SlotState.fromSnapshot((SlotSnapshot) roundTrip(s.toSnapshot()), 1);
+    assertTrue(restored.hasAppliedTx("txlog-A", 100));
+    assertTrue(restored.hasAppliedTx("txlog-B", 200));
+    assertTrue(restored.hasAppliedTx(7));
+    restored.apply(new SlotEvent.TxApplied(300, 150, List.of(), "txlog-A"), 1);
+    assertTrue(!restored.hasAppliedTx("txlog-A", 100), "its own log's watermark forgets it");
+    assertTrue(restored.hasAppliedTx("txlog-B", 200));
   }
 
   @Test

@@ -73,8 +73,11 @@ final class CommandDocs {
     pair(kv, "since", Reply.bulk(c.since()));
     pair(kv, "group", Reply.bulk(c.group()));
     pair(kv, "complexity", Reply.bulk(c.complexity()));
+    List<String> docFlags = new ArrayList<>();
+    if (c.isDeprecated()) docFlags.add("deprecated");
+    docFlags.addAll(c.docFlags());
+    if (!docFlags.isEmpty()) pair(kv, "doc_flags", simpleSet(docFlags));
     if (c.isDeprecated()) {
-      pair(kv, "doc_flags", simpleSet(List.of("deprecated")));
       pair(kv, "deprecated_since", Reply.bulk(c.deprecatedSince()));
       pair(kv, "replaced_by", Reply.bulk(c.replacedBy()));
     }

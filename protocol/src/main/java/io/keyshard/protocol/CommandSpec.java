@@ -25,6 +25,7 @@ import java.util.Set;
  * @param history COMMAND DOCS history, oldest first
  * @param deprecatedSince null unless deprecated
  * @param replacedBy null unless deprecated
+ * @param docFlags COMMAND DOCS doc_flags besides "deprecated" ("syscmd" for RESTORE-ASKING)
  */
 public record CommandSpec(
     String name,
@@ -44,15 +45,27 @@ public record CommandSpec(
     List<KeySpec> keySpecs,
     List<History> history,
     String deprecatedSince,
-    String replacedBy) {
+    String replacedBy,
+    Set<String> docFlags) {
 
   public CommandSpec {
     flags = Collections.unmodifiableSet(new LinkedHashSet<>(flags));
+    docFlags = Collections.unmodifiableSet(new LinkedHashSet<>(docFlags));
     aclCategories = List.copyOf(aclCategories);
     subcommands = List.copyOf(subcommands);
     tips = List.copyOf(tips);
     keySpecs = List.copyOf(keySpecs);
     history = List.copyOf(history);
+  }
+
+  /** A command without doc flags of its own (all but Redis's system commands). */
+  public CommandSpec(String name, String fullName, int arity, Set<String> flags, int firstKey,
+      int lastKey, int step, List<String> aclCategories, String group, String summary,
+      String since, String complexity, List<CommandSpec> subcommands, List<String> tips,
+      List<KeySpec> keySpecs, List<History> history, String deprecatedSince, String replacedBy) {
+    this(name, fullName, arity, flags, firstKey, lastKey, step, aclCategories, group, summary,
+        since, complexity, subcommands, tips, keySpecs, history, deprecatedSince, replacedBy,
+        Set.of());
   }
 
   /**

@@ -31,6 +31,13 @@ import java.util.function.Predicate;
  */
 public final class CommandTable {
 
+  private static final String RESTORE_COMPLEXITY =
+      "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, "
+          + "where N is the number of Redis objects composing the value and M their average size. "
+          + "For small string values the time complexity is thus O(1)+O(1*M) where M is small, so "
+          + "simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because "
+          + "inserting values into sorted sets is O(log(N)).";
+
   private static List<CommandSpec> declare() {
     return concat(
         section("connection",
@@ -112,6 +119,14 @@ public final class CommandTable {
             cmd("reset", 1, "noscript loading stale fast no_auth allow_busy", "connection")
                 .doc("6.2.0", "O(1)", "Reset the connection")),
         section("server",
+            // What MIGRATE sends in cluster mode: RESTORE, allowed on a slot being imported.
+            cmd("restore-asking", -4, "write denyoom asking", "keyspace dangerous")
+                .key("OW update", 1)
+                .docFlags("syscmd")
+                .doc("3.0.0", RESTORE_COMPLEXITY, "An internal command for migrating keys in a cluster")
+                .history("3.0.0", "Added the `REPLACE` modifier.")
+                .history("5.0.0", "Added the `ABSTTL` modifier.")
+                .history("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
             cmd("command", -1, "loading stale", "connection")
                 .tips("nondeterministic_output_order")
                 .doc(
@@ -368,7 +383,10 @@ public final class CommandTable {
                         .doc(
                             "3.0.0",
                             "O(log(N)) where N is the number of requested keys",
-                            "Return local key names in the specified hash slot")),
+                            "Return local key names in the specified hash slot"),
+                    clusterMigrateSlots(),
+                    clusterGetSlotMigrations(),
+                    clusterCancelSlotMigrations()),
             cmd("readonly", 1, "loading stale fast", "connection")
                 .doc(
                     "3.0.0",
@@ -483,13 +501,32 @@ public final class CommandTable {
                     "O(N) worst case for collections, where N is the number of nested items. "
                         + "O(1) for string values.",
                     "Copy a key"),
-            cmd("move", 3, "write fast", "keyspace")
-                .key("RW access update", 1)
-                .doc("1.0.0", "O(1)", "Move a key to another database"),
+            cmd("dump", 2, "readonly", "keyspace")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc(
+                    "2.6.0",
+                    "O(1) to access the key and additional O(N*M) to serialize it, where N is the "
+                        + "number of Redis objects composing the value and M their average size. "
+                        + "For small string values the time complexity is thus O(1)+O(1*M) where M "
+                        + "is small, so simply O(1).",
+                    "Return a serialized version of the value stored at the specified key."),
+            cmd("restore", -4, "write denyoom", "keyspace dangerous")
+                .key("OW update", 1)
+                .doc(
+                    "2.6.0",
+                    RESTORE_COMPLEXITY,
+                    "Create a key using the provided serialized value, previously obtained using "
+                        + "DUMP.")
+                .history("3.0.0", "Added the `REPLACE` modifier.")
+                .history("5.0.0", "Added the `ABSTTL` modifier.")
+                .history("5.0.0", "Added the `IDLETIME` and `FREQ` options."),
+            // The key, or "" and the keys after KEYS; the KEYS spec is incomplete (a password
+            // may read "KEYS"), so once it matches, the keys are migrateKeys' (walkKeySpecs).
             cmd("migrate", -6, "write", "keyspace dangerous")
                 .tips("nondeterministic_output")
                 .key("RW access delete", 3)
-                .keyAfter("RW access delete incomplete", "KEYS", -2, -1)
+                .keyword("RW access delete incomplete", "KEYS", -2, -1, 1, 0)
                 .doc(
                     "2.6.0",
                     "This command actually executes a DUMP+DEL in the source instance, and a "
@@ -501,6 +538,9 @@ public final class CommandTable {
                 .history("3.0.6", "Added the `KEYS` option.")
                 .history("4.0.7", "Added the `AUTH` option.")
                 .history("6.0.0", "Added the `AUTH2` option."),
+            cmd("move", 3, "write fast", "keyspace")
+                .key("RW access update", 1)
+                .doc("1.0.0", "O(1)", "Move a key to another database"),
             cmd("keys", 2, "readonly", "keyspace dangerous")
                 .tips("request_policy:all_shards", "nondeterministic_output_order")
                 .doc(
@@ -1199,6 +1239,29 @@ public final class CommandTable {
    * 7.2+ clients send it on connect. Declared as 7.2 has it: exactly LIB-NAME or LIB-VER and a
    * value, so arity 4.
    */
+  /**
+   * Valkey 9's atomic slot migration (Redis 7.0 has none: CommandTableVsRedisTest leaves them
+   * out of its comparison, as CLIENT SETINFO). The syntax errors are the handler's, Valkey's.
+   */
+  private static Def clusterMigrateSlots() {
+    return cmd("migrateslots", -3, "admin stale no_async_loading", "")
+        .doc("9.0.0", "O(N) where N is the total number of the slots between all start slot and end slot arguments.",
+            "Migrate the given slot ranges to the given nodes, atomically per batch.");
+  }
+
+  private static Def clusterGetSlotMigrations() {
+    return cmd("getslotmigrations", 2, "admin stale", "")
+        .tips("nondeterministic_output")
+        .doc("9.0.0", "O(N), where N is the number of active slot import and export jobs.",
+            "Get the status of ongoing and recently finished slot migrations.");
+  }
+
+  private static Def clusterCancelSlotMigrations() {
+    return cmd("cancelslotmigrations", 2, "admin stale no_async_loading", "")
+        .doc("9.0.0", "O(N), where N is the number of slot migration operations being cancelled.",
+            "Cancel all in progress slot migrations.");
+  }
+
   private static Def clientSetinfo() {
     return cmd("setinfo", 4, "noscript loading stale", "connection")
         .doc("7.2.0", "O(1)", "Sets information specific to the client or connection.");
@@ -1388,9 +1451,6 @@ public final class CommandTable {
    * OBJECT ENCODING k that is object|encoding, whose key is argv[2].
    */
   public int[] keyPositions(CommandSpec spec, byte[][] argv) {
-    if (spec.name().equals("migrate")) {
-      return migrateKeys(argv);
-    }
     if (spec.flags().contains(CommandFlags.MOVABLEKEYS)) {
       // Keys found from the arguments (a key count): none when the count does not fit argv, so
       // the command runs in any one slot and answers the argument error itself.
@@ -1409,38 +1469,6 @@ public final class CommandTable {
   }
 
   private static final int[] NO_KEYS = new int[0];
-
-  /**
-   * MIGRATE's keys as Redis's migrateGetKeys finds them (its key specs are incomplete): argv[3],
-   * or with KEYS (looked for from argv[6], skipping the arguments of AUTH and AUTH2) the rest
-   * of argv, when argv[3] is empty; none when both are given (MIGRATE answers the error).
-   */
-  private static int[] migrateKeys(byte[][] argv) {
-    int first = 3;
-    int num = argv.length > 3 ? 1 : 0;
-    for (int i = 6; i < argv.length; i++) {
-      String word = lower(argv[i]);
-      if (word.equals("keys")) {
-        if (argv[3].length > 0) {
-          num = 0;
-        } else {
-          first = i + 1;
-          num = argv.length - first;
-        }
-        break;
-      }
-      if (word.equals("auth")) {
-        i += 1;
-      } else if (word.equals("auth2")) {
-        i += 2;
-      }
-    }
-    int[] keys = new int[num];
-    for (int k = 0; k < num; k++) {
-      keys[k] = first + k;
-    }
-    return keys;
-  }
 
   /**
    * The keys as COMMAND GETKEYS finds them, walking the key specs like Redis's
@@ -1462,20 +1490,35 @@ public final class CommandTable {
    */
   public List<KeyRef> keysWithSpecs(CommandSpec spec, byte[][] argv) {
     List<KeyRef> keys = new ArrayList<>();
-    if (spec.name().equals("migrate")) {
-      // An incomplete key spec: Redis uses migrateGetKeys, whose keys have the first spec's flags.
-      for (int pos : migrateKeys(argv)) {
-        keys.add(new KeyRef(pos, spec.keySpecs().get(0)));
-      }
-      return keys;
-    }
     if (!walkKeySpecs(spec, argv, (pos, ks) -> keys.add(new KeyRef(pos, ks)))) return List.of();
     return keys;
   }
 
-  /** Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. */
+  /**
+   * Walks the key specs like Redis's getKeysUsingKeySpecs; false if one does not fit argv. A
+   * spec that does not fit, or an incomplete one that found its keyword, sends Redis to the
+   * command's own key procedure: MIGRATE's is {@link #migrateKeys}, whose keys have its first
+   * spec's flags; other commands have none here.
+   */
   private static boolean walkKeySpecs(CommandSpec spec, byte[][] argv,
       BiConsumer<Integer, CommandSpec.KeySpec> found) {
+    List<Integer> positions = new ArrayList<>();
+    List<CommandSpec.KeySpec> specs = new ArrayList<>();
+    if (!specKeys(spec, argv, positions, specs)) {
+      if (!spec.fullName().equals("migrate")) return false;
+      positions.clear();
+      specs.clear();
+      for (int k : migrateKeys(argv)) {
+        positions.add(k);
+        specs.add(spec.keySpecs().get(0));
+      }
+    }
+    for (int i = 0; i < positions.size(); i++) found.accept(positions.get(i), specs.get(i));
+    return true;
+  }
+
+  private static boolean specKeys(CommandSpec spec, byte[][] argv, List<Integer> positions,
+      List<CommandSpec.KeySpec> specs) {
     int argc = argv.length;
     for (CommandSpec.KeySpec ks : spec.keySpecs()) {
       int first;
@@ -1514,10 +1557,48 @@ public final class CommandTable {
       }
       if (last >= argc || last < first || first >= argc) return false;
       for (int i = first; i <= last; i += step) {
-        found.accept(i, ks);
+        positions.add(i);
+        specs.add(ks);
       }
+      if (ks.flags().contains("incomplete")) return false;
     }
     return true;
+  }
+
+  /**
+   * MIGRATE's keys as Redis 7.0's migrateGetKeys finds them: argv[3], or with KEYS (after the
+   * options, AUTH and AUTH2 taking their arguments) the rest of argv, none if argv[3] is then
+   * not empty (MIGRATE answers that error itself).
+   */
+  static int[] migrateKeys(byte[][] argv) {
+    int first = 3;
+    int num = argv.length > 3 ? 1 : 0;
+    for (int i = 6; i < argv.length; i++) {
+      if (optionIs(argv[i], "keys")) {
+        if (argv[3].length > 0) {
+          num = 0;
+        } else {
+          first = i + 1;
+          num = argv.length - first;
+        }
+        break;
+      }
+      if (optionIs(argv[i], "auth")) {
+        i += 1;
+      } else if (optionIs(argv[i], "auth2")) {
+        i += 2;
+      }
+    }
+    int[] keys = new int[num];
+    for (int k = 0; k < num; k++) keys[k] = first + k;
+    return keys;
+  }
+
+  /** strcasecmp of a C string: the argument ends at its first NUL. */
+  private static boolean optionIs(byte[] arg, String word) {
+    int len = 0;
+    while (len < arg.length && arg[len] != 0) len++;
+    return len == word.length() && lower(Arrays.copyOf(arg, len)).equals(word);
   }
 
   private static int findKeyword(CommandSpec.Keyword kw, byte[][] argv) {
@@ -1629,8 +1710,7 @@ public final class CommandTable {
     if (!arityAccepts(spec.arity(), target.length)) {
       return Err.err("Invalid number of arguments specified for command");
     }
-    // MIGRATE's second key spec is incomplete: Redis falls back to its getkeys function.
-    int[] keys = spec.name().equals("migrate") ? migrateKeys(target) : keysFromSpecs(spec, target);
+    int[] keys = keysFromSpecs(spec, target);
     if (keys == null || keys.length == 0) return Err.err("Invalid arguments specified for command");
     List<Reply> out = new ArrayList<>(keys.length);
     for (int k : keys) out.add(Reply.bulk(target[k]));
@@ -1732,6 +1812,7 @@ public final class CommandTable {
     private String summary;
     private String deprecatedSince;
     private String replacedBy;
+    private final List<String> docFlags = new ArrayList<>();
 
     Def(String name, int arity, String flags, String acl) {
       this.name = name;
@@ -1759,13 +1840,20 @@ public final class CommandTable {
     }
 
     /**
-     * A key spec found by a keyword (MIGRATE's KEYS): searched from argv[startFrom] (negative:
-     * from the end, backwards), the keys from the one after it to lastKey (negative: from the end).
+     * A key spec whose first key follows {@code keyword}, searched from {@code startFrom}
+     * (negative: from the end, backwards), the rest as in {@link #key(String, int, int, int)}.
      */
-    Def keyAfter(String flags, String keyword, int startFrom, int lastKey) {
+    Def keyword(String flags, String keyword, int startFrom, int lastKey, int keyStep, int limit) {
       keySpecs.add(new CommandSpec.KeySpec(null,
           CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
-          new CommandSpec.Keyword(keyword, startFrom), new CommandSpec.Range(lastKey, 1, 0)));
+          new CommandSpec.Keyword(keyword, startFrom),
+          new CommandSpec.Range(lastKey, keyStep, limit)));
+      return this;
+    }
+
+    /** COMMAND DOCS doc_flags, such as "syscmd". */
+    Def docFlags(String... flags) {
+      docFlags.addAll(List.of(flags));
       return this;
     }
 
@@ -1827,7 +1915,8 @@ public final class CommandTable {
           CommandFlags.canonical(acl, CommandFlags.ACL, "ACL category"));
       return new CommandSpec(name, parent == null ? name : parent + "|" + name, arity, allFlags,
           range.first(), range.last(), range.step(), List.copyOf(categories), group, summary,
-          since, complexity, subs, tips, keySpecs, history, deprecatedSince, replacedBy);
+          since, complexity, subs, tips, keySpecs, history, deprecatedSince, replacedBy,
+          Set.copyOf(docFlags));
     }
   }
 

@@ -34,6 +34,27 @@ class CommandTableKeysTest {
     assertArrayEquals(new int[] {1}, keys("move", "k", "1"));
   }
 
+  /**
+   * As Redis finds them: argv[3] by the key specs, or, once the incomplete KEYS spec finds its
+   * keyword, migrateGetKeys: what follows KEYS, skipping AUTH's arguments.
+   */
+  @Test
+  void migrateKeysAreTheKeyOrThoseAfterKeys() {
+    assertArrayEquals(new int[] {3}, keys("MIGRATE", "h", "1", "k", "0", "5"));
+    assertArrayEquals(new int[] {3}, keys("MIGRATE", "h", "1", "k", "0", "5", "COPY", "REPLACE"));
+    assertArrayEquals(new int[] {7, 8}, keys("MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b"));
+    assertArrayEquals(new int[] {9}, keys("migrate", "h", "1", "", "0", "5", "AUTH", "KEYS", "keys", "a"));
+    assertArrayEquals(new int[] {10}, keys("migrate", "h", "1", "", "0", "5", "AUTH2", "keys", "keys", "KEYS", "a"));
+    // KEYS last: the keyword search starts one before it, so the specs' key, "", stands.
+    assertArrayEquals(new int[] {3}, keys("MIGRATE", "h", "1", "", "0", "5", "KEYS"));
+    // KEYS with a key given too: an error MIGRATE answers itself, so no keys.
+    assertArrayEquals(new int[] {}, keys("MIGRATE", "h", "1", "k", "0", "5", "KEYS", "a"));
+    Reply got = table.command(argv("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5",
+        "KEYS", "a", "b"));
+    assertEquals(List.of("a", "b"), ((Reply.Array) got).items().stream()
+        .map(r -> new String(((Reply.Bulk) r).value(), StandardCharsets.UTF_8)).toList());
+  }
+
   @Test
   void keyValuePairsStepByTwo() {
     assertArrayEquals(new int[] {1, 3, 5}, keys("mset", "a", "1", "b", "2", "c", "3"));
@@ -53,15 +74,6 @@ class CommandTableKeysTest {
     assertArrayEquals(new int[] {1, 2}, keys("rename", "a", "b"));
     assertArrayEquals(new int[] {1, 2}, keys("copy", "a", "b", "DB", "1", "REPLACE"));
     assertArrayEquals(new int[] {1, 2}, keys("lcs", "a", "b", "LEN"));
-  }
-
-  /** MIGRATE's keys as Redis's migrateGetKeys finds them: argv[3], or those after KEYS. */
-  @Test
-  void migrateKeysAreTheKeyOrThoseAfterKeys() {
-    assertArrayEquals(new int[] {3}, keys("migrate", "h", "1", "k", "0", "5", "REPLACE"));
-    assertArrayEquals(new int[] {7, 8}, keys("MIGRATE", "h", "1", "", "0", "5", "keys", "a", "b"));
-    assertArrayEquals(new int[] {10}, keys("MIGRATE", "h", "1", "", "0", "5", "AUTH2", "u", "KEYS", "KEYS", "a"));
-    assertArrayEquals(new int[] {}, keys("MIGRATE", "h", "1", "k", "0", "5", "KEYS", "a"));
   }
 
   @Test

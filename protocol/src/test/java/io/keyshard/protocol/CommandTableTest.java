@@ -29,7 +29,7 @@ class CommandTableTest {
         + "ping echo select hello auth client quit reset command config info dbsize flushdb "
         + "flushall time lastsave save bgsave shutdown cluster readonly readwrite asking "
         + "del unlink exists type touch expire pexpire expireat pexpireat ttl pttl expiretime "
-        + "pexpiretime persist rename renamenx copy move migrate keys scan randomkey object "
+        + "pexpiretime persist rename renamenx copy move keys scan randomkey object "
         + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "
         + "decr incrby decrby incrbyfloat getrange setrange substr lcs "
         + "hset hsetnx hget hmget hmset hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "
@@ -51,6 +51,9 @@ class CommandTableTest {
 
         + "multi exec discard watch unwatch "
 
+        // moving values (DUMP payloads):
+        + "dump restore restore-asking migrate "
+
         // access control:
         + "acl").split(" ")));
     assertEquals(expected, table.all().stream().map(CommandSpec::name)
@@ -62,7 +65,8 @@ class CommandTableTest {
     assertSubcommands(
         "cluster",
         "info nodes slots shards keyslot myid help addslots addslotsrange delslots delslotsrange "
-            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot replicate replicas slaves failover reset");
+            + "set-config-epoch meet forget bumpepoch saveconfig countkeysinslot getkeysinslot setslot replicate replicas slaves failover reset"
+            + " migrateslots getslotmigrations cancelslotmigrations");
     assertSubcommands("object", "encoding freq idletime refcount help");
     assertSubcommands(
         "acl", "cat deluser dryrun genpass getuser help list setuser users whoami");

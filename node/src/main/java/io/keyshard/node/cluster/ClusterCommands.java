@@ -36,6 +36,7 @@ public final class ClusterCommands {
   private final ClusterView view;
   private final ActorSystem<?> system;
   private final Router router;
+  private final SlotMigrationCommands slotMigrations;
 
   public ClusterCommands(
       ClusterMembership membership,
@@ -46,6 +47,7 @@ public final class ClusterCommands {
     this.view = membership.view();
     this.system = system;
     this.router = router;
+    this.slotMigrations = new SlotMigrationCommands(membership.table(), system);
     settings.setClusterInfo(() -> membership.infoLines() + extraInfo.get());
     settings.setReplicationInfo(this::replicationInfo);
   }
@@ -127,8 +129,11 @@ public final class ClusterCommands {
           return CompletableFuture.completedFuture(Reply.OK);
         },
         CommandRegistry.Trait.ANSWERS_IN_ORDER);
-    InClusterMigrate.register(r, view, router.slots());
   }
+
+  /** Valkey 9's atomic slot migration (SlotMigrationCommands), answered by the slot table. */
+  private static final Set<String> SLOT_MIGRATION =
+      Set.of("migrateslots", "getslotmigrations", "cancelslotmigrations");
 
   public CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
     String sub = new String(argv[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
@@ -138,7 +143,7 @@ public final class ClusterCommands {
     if (sub.equals("addslots") || sub.equals("addslotsrange") || sub.equals("forget")
         || sub.equals("delslots") || sub.equals("delslotsrange") || sub.equals("setslot")
         || sub.equals("replicate") || sub.equals("failover") || sub.equals("reset")
-        || sub.equals("bumpepoch")) {
+        || sub.equals("bumpepoch") || SLOT_MIGRATION.contains(sub)) {
       // The table's answer may take a moment: not on the connection's thread.
       return CompletableFuture.supplyAsync(() -> run(s, argv));
     }
@@ -219,6 +224,9 @@ public final class ClusterCommands {
         yield Reply.OK;
       }
       case "setslot" -> setSlot(argv);
+      case "migrateslots" -> slotMigrations.migrateSlots(argv);
+      case "getslotmigrations" -> slotMigrations.list();
+      case "cancelslotmigrations" -> slotMigrations.cancel();
       case "replicate" -> {
         membership.replicate(new String(argv[2], StandardCharsets.UTF_8));
         yield Reply.OK;
@@ -424,9 +432,12 @@ public final class ClusterCommands {
       boolean up = up(n, reachable);
       String primary = t.primaryOf(n.id());
       String role = primary == null ? "master" : "slave";
+      // A node displaced from its address (SlotTable.displaced) shows as Redis shows one whose
+      // address is unknown.
+      boolean noAddr = n.port() == 0;
       sb.append(n.id()).append(' ')
-          .append(n.host()).append(':').append(n.port()).append('@').append(n.busPort()).append(' ')
-          .append(me ? "myself," + role : up ? role : role + ",fail").append(' ')
+          .append(noAddr ? "" : n.host()).append(':').append(n.port()).append('@').append(n.busPort()).append(' ')
+          .append(me ? "myself," + role : up ? role : role + (noAddr ? ",fail,noaddr" : ",fail")).append(' ')
           .append(primary == null ? "-" : primary).append(" 0 ")
           .append(me ? 0 : now).append(' ')
           .append(n.configEpoch()).append(' ')
@@ -511,6 +522,9 @@ public final class ClusterCommands {
     List<Reply> out = new ArrayList<>();
     List<int[]> all = new ArrayList<>();
     for (ClusterView.Node n : t.nodes()) {
+      if (n.port() == 0) {
+        continue; // no address to send clients to: its slots answer CLUSTERDOWN
+      }
       for (int[] r : t.ranges(n.id())) {
         all.add(new int[] {r[0], r[1], t.nodes().indexOf(n)});
       }

@@ -98,6 +98,11 @@ public final class ClusterMembership {
     return view;
   }
 
+  /** The slot table singleton (through its proxy), for commands that ask it directly. */
+  ActorRef<SlotTable.Command> table() {
+    return table;
+  }
+
   public boolean joined() {
     return joined;
   }

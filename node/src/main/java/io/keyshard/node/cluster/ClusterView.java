@@ -374,6 +374,10 @@ public final class ClusterView {
     if (owner.id().equals(myId)) {
       return Verdict.SERVED_HERE;
     }
+    if (owner.port() == 0) {
+      // Displaced by another node at its address (SlotTable.displaced): no redirect would help.
+      return Verdict.SLOT_NOT_SERVED;
+    }
     return new Verdict.Moved(slot, owner.address());
   }
 }

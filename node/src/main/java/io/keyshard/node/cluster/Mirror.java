@@ -16,6 +16,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -199,9 +201,184 @@ public final class Mirror implements AutoCloseable {
     if (w == null || w.seq > maxSeq || w.seq == 0) {
       return Optional.empty();
     }
+    if (incoming.remove(slot) != null && !verified.remove(slot) && !stillCurrent(slot, w)) {
+      slots.remove(slot);
+      return Optional.empty();
+    }
     slots.remove(slot);
     handedOver++;
     return Optional.of(Map.entry(w.seq, w.state.toSnapshot()));
+  }
+
+  // ---- Slots about to be moved here (CLUSTER MIGRATESLOTS): read ahead, checked at the switch ----
+
+  /** How long a slot read ahead of its move waits for it (then it is dropped). */
+  private static final long INCOMING_FOR_MS = 120_000;
+
+  /** Slots read ahead of their move here, until when they are kept (guarded by this). */
+  private final Map<Integer, Long> incoming = new HashMap<>();
+  /** Slots read ahead whose warm state was checked against the journal after the switch. */
+  private final Set<Integer> verified = new HashSet<>();
+  private Connection checks; // guarded by this
+
+  /**
+   * Reads these slots (their newest snapshot and the events after it) into warm state while
+   * their owner still serves them: once the table gives them to this node, their entities start
+   * from that state and replay only the journal's tail ({@link WarmSnapshotStore}). Three queries
+   * for the whole batch. Answers how many slots held data.
+   */
+  public int prewarm(List<Integer> batch) throws SQLException {
+    long until = System.currentTimeMillis() + INCOMING_FOR_MS;
+    String[] ids = batch.stream().map(s -> "slot-" + s).toArray(String[]::new);
+    Map<Integer, Warm> read = new HashMap<>();
+    Set<Integer> holed = new HashSet<>();
+    long events = 0;
+    try (Connection c = DriverManager.getConnection(url, user, password)) {
+      try (PreparedStatement st =
+          c.prepareStatement(
+              "SELECT DISTINCT ON (persistence_id) persistence_id, sequence_number, snapshot_ser_id,"
+                  + " snapshot_ser_manifest, snapshot_payload FROM snapshot WHERE persistence_id = ANY(?)"
+                  + " ORDER BY persistence_id, sequence_number DESC")) {
+        st.setArray(1, c.createArrayOf("varchar", ids));
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            Warm w = new Warm();
+            w.seq = rs.getLong(2);
+            Object snap = serialization.deserialize(rs.getBytes(5), rs.getInt(3), rs.getString(4)).get();
+            w.state = SlotState.fromSnapshot((SlotSnapshot) snap, System.currentTimeMillis());
+            read.put(slotOf(rs.getString(1)), w);
+          }
+        }
+      }
+      try (PreparedStatement st =
+          c.prepareStatement(
+              "SELECT persistence_id, sequence_number, event_ser_id, event_ser_manifest, event_payload"
+                  + " FROM event_journal WHERE persistence_id = ANY(?) ORDER BY persistence_id, sequence_number")) {
+        st.setArray(1, c.createArrayOf("varchar", ids));
+        try (ResultSet rs = st.executeQuery()) {
+          while (rs.next()) {
+            int slot = slotOf(rs.getString(1));
+            long seq = rs.getLong(2);
+            Warm w = read.computeIfAbsent(slot, k -> {
+              Warm fresh = new Warm();
+              fresh.state = new SlotState();
+              return fresh;
+            });
+            if (seq <= w.seq || holed.contains(slot)) {
+              continue;
+            }
+            if (seq != w.seq + 1) {
+              holed.add(slot); // a row not committed yet: the entity's replay reads the rest
+              continue;
+            }
+            Object event = serialization.deserialize(rs.getBytes(5), rs.getInt(3), rs.getString(4)).get();
+            w.state.apply((SlotEvent) event, System.currentTimeMillis());
+            w.seq = seq;
+            events++;
+          }
+        }
+      }
+    }
+    int held = 0;
+    synchronized (this) {
+      for (Map.Entry<Integer, Warm> e : read.entrySet()) {
+        if (e.getValue().seq > 0 && !view.owns(e.getKey())) {
+          slots.put(e.getKey(), e.getValue());
+          incoming.put(e.getKey(), until);
+          verified.remove(e.getKey());
+          held++;
+        }
+      }
+      applied += events;
+    }
+    return held;
+  }
+
+  /**
+   * After the switch: drops the slots read ahead whose warm state the journal no longer
+   * continues. Their old owner may have snapshotted after the read and deleted the events the
+   * replay would need (JournalTrim); a newer snapshot than the warm state says so. One query
+   * for the batch; a slot an entity starts before it ran is checked alone in {@link #takeWarm}.
+   */
+  public CompletableFuture<Void> checkIncoming(List<Integer> gained, Executor executor) {
+    List<Integer> candidates;
+    synchronized (this) {
+      candidates = gained.stream().filter(incoming::containsKey).toList();
+    }
+    if (candidates.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.runAsync(
+        () -> {
+          Map<Integer, Long> newest = new HashMap<>();
+          // On the connection kept for checks (a new one costs more than the query).
+          try {
+            synchronized (this) {
+              try (PreparedStatement st =
+                  checkConnection()
+                      .prepareStatement(
+                          "SELECT persistence_id, MAX(sequence_number) FROM snapshot WHERE persistence_id = ANY(?)"
+                              + " GROUP BY persistence_id")) {
+                st.setArray(1, checks.createArrayOf("varchar", candidates.stream().map(s -> "slot-" + s).toArray()));
+                try (ResultSet rs = st.executeQuery()) {
+                  while (rs.next()) {
+                    newest.put(slotOf(rs.getString(1)), rs.getLong(2));
+                  }
+                }
+              }
+            }
+          } catch (SQLException e) {
+            log.warn("Could not check the slots read ahead ({}): they recover from the journal", e.toString());
+            synchronized (this) {
+              candidates.forEach(slots::remove);
+              candidates.forEach(incoming::remove);
+            }
+            return;
+          }
+          int stale = 0;
+          synchronized (this) {
+            for (int slot : candidates) {
+              Warm w = slots.get(slot);
+              if (w == null || !incoming.containsKey(slot)) {
+                continue; // taken meanwhile (checked alone) or gone
+              }
+              if (newest.getOrDefault(slot, 0L) > w.seq) {
+                slots.remove(slot);
+                incoming.remove(slot);
+                stale++;
+              } else {
+                verified.add(slot);
+              }
+            }
+          }
+          if (stale > 0) {
+            log.info("{} of {} slots read ahead were snapshotted since by their old owner: they recover from the journal", stale, candidates.size());
+          }
+        },
+        executor);
+  }
+
+  private synchronized Connection checkConnection() throws SQLException {
+    if (checks == null || checks.isClosed()) {
+      checks = DriverManager.getConnection(url, user, password);
+    }
+    return checks;
+  }
+
+  /** One slot read ahead, checked alone (see {@link #checkIncoming}); false: not usable. */
+  private boolean stillCurrent(int slot, Warm w) {
+    try {
+      try (PreparedStatement st =
+          checkConnection().prepareStatement("SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot WHERE persistence_id = ?")) {
+        st.setString(1, "slot-" + slot);
+        try (ResultSet rs = st.executeQuery()) {
+          return rs.next() && rs.getLong(1) <= w.seq;
+        }
+      }
+    } catch (SQLException e) {
+      log.warn("Could not check slot {} read ahead ({}): it recovers from the journal", slot, e.toString());
+      return false;
+    }
   }
 
   private void run() {
@@ -225,6 +402,18 @@ public final class Mirror implements AutoCloseable {
   private void tick() throws Exception {
     ClusterView.Table t = view.table();
     String primary = t.primaryOf(view.myId());
+    synchronized (this) {
+      // Slots read ahead for a move that never came (a failed or cancelled job) are let go.
+      long now = System.currentTimeMillis();
+      for (Iterator<Map.Entry<Integer, Long>> it = incoming.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<Integer, Long> e = it.next();
+        if (e.getValue() < now) {
+          it.remove();
+          verified.remove(e.getKey());
+          slots.remove(e.getKey()); // unchecked, it may no longer be continued by the journal
+        }
+      }
+    }
     if (primary == null) {
       // A primary (again): nothing to follow. Slots it now owns stay warm a while, for the
       // takeover that is starting them (takeWarm); the others go.
@@ -234,9 +423,9 @@ public final class Mirror implements AutoCloseable {
       }
       synchronized (this) {
         if (now - primarySince > 60_000) {
-          slots.clear();
+          slots.keySet().removeIf(s -> !incoming.containsKey(s));
         } else {
-          slots.keySet().removeIf(s -> !view.owns(s));
+          slots.keySet().removeIf(s -> !view.owns(s) && !incoming.containsKey(s));
         }
       }
       following = null;
@@ -286,7 +475,8 @@ public final class Mirror implements AutoCloseable {
     }
     // Slots that left the primary are no longer followed.
     synchronized (this) {
-      slots.keySet().removeIf(s -> !isPrimarys(view.table(), primary, s) && !view.owns(s));
+      slots.keySet().removeIf(
+          s -> !isPrimarys(view.table(), primary, s) && !view.owns(s) && !incoming.containsKey(s));
     }
   }
 
@@ -424,6 +614,15 @@ public final class Mirror implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    synchronized (this) {
+      if (checks != null) {
+        try {
+          checks.close();
+        } catch (SQLException ignored) {
+          // gone anyway
+        }
+      }
+    }
     BY_SYSTEM.remove(system, this);
     thread.interrupt();
   }

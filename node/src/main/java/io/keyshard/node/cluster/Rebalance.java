@@ -28,7 +28,11 @@ final class Rebalance {
    * become one (keyshard.cluster.replica) and waits for its primary ({@code waitingReplicas}).
    */
   static boolean takesSlots(SlotTableState state, String nodeId, Set<String> waitingReplicas) {
-    return state.primaryOf(nodeId) == null && !waitingReplicas.contains(nodeId);
+    NodeSeen seen = state.nodes().get(nodeId);
+    // A node without an address (displaced by a newcomer at its address) will not come back.
+    return state.primaryOf(nodeId) == null
+        && !waitingReplicas.contains(nodeId)
+        && (seen == null || seen.busPort() != 0);
   }
 
   /**

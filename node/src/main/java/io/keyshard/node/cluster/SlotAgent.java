@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.IntPredicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -63,6 +64,28 @@ public final class SlotAgent {
 
   public record Owned() implements CborSerializable {}
 
+  /**
+   * CLUSTER MIGRATESLOTS, on the target: read these slots from the journal into warm state while
+   * their owner still serves them (Mirror#prewarm), so that their entities here replay only the
+   * tail once the table gives them to this node.
+   */
+  public record Prewarm(List<Integer> slots, ActorRef<Prewarmed> replyTo) implements Command {}
+
+  /** Done: {@code held} of the slots hold data and are warm here (-1: the read failed). */
+  public record Prewarmed(int held, long millis) implements CborSerializable {}
+
+  /**
+   * On the source, after the table switched these slots: answer, once their hand-offs are over
+   * (or within {@link #PAUSE_REPORT_WAIT}), how long each held its requests parked.
+   */
+  public record ReportPauses(List<Integer> slots, ActorRef<Pauses> replyTo) implements Command {}
+
+  public record Pauses(List<Long> millis) implements CborSerializable {}
+
+  private record PauseReportDue(ReportPauses request) implements Command {}
+
+  static final Duration PAUSE_REPORT_WAIT = Duration.ofSeconds(20);
+
   /** The table changed (a Distributed Data update reached this node). */
   private enum TableChanged implements Command {
     INSTANCE
@@ -90,11 +113,19 @@ public final class SlotAgent {
       Warmer.warmFromJournal(JdbcEngine.persistenceIds(system), router.slots(), still);
       return;
     }
+    // Slots read ahead of a CLUSTER MIGRATESLOTS are checked against the journal first.
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    mirror
+        .checkIncoming(gained, blocking)
+        .whenComplete((v, t) -> wakeWarm(router, mirror, gained, still, blocking));
+  }
+
+  private static void wakeWarm(
+      Router router, Mirror mirror, List<Integer> gained, IntPredicate still, Executor blocking) {
     long started = System.nanoTime();
     // The heads query is asked first, so that every recovery finds its head (or waits for it);
     // the slots this node's mirror holds warm wake meanwhile, the others once the query named them.
-    CompletableFuture<List<Integer>> heads =
-        mirror.gained(gained, system.dispatchers().lookup(DispatcherSelector.blocking()));
+    CompletableFuture<List<Integer>> heads = mirror.gained(gained, blocking);
     List<Integer> warm = mirror.warmAmong(gained);
     CompletableFuture<Void> warmWoken = Warmer.warm(router.slots(), warm, still);
     Set<Integer> wokenFirst = new HashSet<>(warm);
@@ -156,12 +187,15 @@ public final class SlotAgent {
               });
           List<AwaitOwnership> awaiting = new ArrayList<>();
           Set<Integer> confirming = new HashSet<>();
+          ParkTimes parks = new ParkTimes();
+          List<ReportPauses> reports = new ArrayList<>();
           return Behaviors.receive(Command.class)
               .onMessage(
                   Release.class,
                   r -> {
                     List<Integer> slots = expand(r.ranges());
                     router.beginMove(slots);
+                    parks.begin(slots);
                     ctx.getSystem()
                         .scheduler()
                         .scheduleOnce(
@@ -215,6 +249,7 @@ public final class SlotAgent {
                     if (f.nonEmpty() == null) {
                       ctx.getLog().warn("Handing off slots {} failed; they stay here", f.request().ranges());
                       expand(f.request().ranges()).forEach(router::endMove);
+                      parks.forget(expand(f.request().ranges()));
                       return Behaviors.same(); // no reply: the table's ask fails and it gives up
                     }
                     for (int s : f.nonEmpty()) {
@@ -242,6 +277,7 @@ public final class SlotAgent {
                           byOwner.computeIfAbsent(owner.id(), o -> new ArrayList<>()).add(slot);
                         } else {
                           router.endMove(slot); // given to nobody: its requests get CLUSTERDOWN
+                          parks.end(List.of(slot));
                         }
                       }
                     }
@@ -273,7 +309,58 @@ public final class SlotAgent {
                   Confirmed.class,
                   c -> {
                     c.slots().forEach(router::endMove);
+                    parks.end(c.slots());
                     confirming.removeAll(c.slots());
+                    reports.removeIf(
+                        p -> {
+                          if (parks.allEnded(p.slots())) {
+                            p.replyTo().tell(new Pauses(parks.take(p.slots())));
+                            return true;
+                          }
+                          return false;
+                        });
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  ReportPauses.class,
+                  p -> {
+                    if (parks.allEnded(p.slots())) {
+                      p.replyTo().tell(new Pauses(parks.take(p.slots())));
+                    } else {
+                      reports.add(p);
+                      ctx.scheduleOnce(PAUSE_REPORT_WAIT, ctx.getSelf(), new PauseReportDue(p));
+                    }
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  PauseReportDue.class,
+                  d -> {
+                    if (reports.remove(d.request())) {
+                      d.request().replyTo().tell(new Pauses(parks.take(d.request().slots())));
+                    }
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Prewarm.class,
+                  p -> {
+                    Mirror mirror = Mirror.of(system.classicSystem());
+                    if (mirror == null) {
+                      p.replyTo().tell(new Prewarmed(0, 0)); // no shared journal to read ahead
+                      return Behaviors.same();
+                    }
+                    long t0 = System.nanoTime();
+                    CompletableFuture.supplyAsync(
+                            () -> {
+                              try {
+                                return mirror.prewarm(p.slots());
+                              } catch (Exception e) {
+                                LOG.warn("Could not read slots ahead of their move here: {}", e.toString());
+                                return -1;
+                              }
+                            },
+                            system.dispatchers().lookup(DispatcherSelector.blocking()))
+                        .thenAccept(
+                            held -> p.replyTo().tell(new Prewarmed(held, (System.nanoTime() - t0) / 1_000_000)));
                     return Behaviors.same();
                   })
               .onMessage(

@@ -6,6 +6,7 @@ import io.keyshard.persistence.SlotTableState;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -146,6 +147,9 @@ public final class SlotTable
 
   private record TakeOver(String nodeId) implements Command {}
 
+  /** Time to look for slots whose owner is not a member (see {@link #onAudit}). */
+  private record Audit() implements Command {}
+
   /**
    * SHUTDOWN of a node in a cluster: its slots go to its replica (as CLUSTER FAILOVER) or, with
    * none, evenly to the other live primaries, each through a hand-off. Answers once they moved:
@@ -161,6 +165,29 @@ public final class SlotTable
 
   public record Bumped(String text) implements CborSerializable {}
 
+
+  /**
+   * CLUSTER MIGRATESLOTS: a job per block, run in the background (batches warmed on the target,
+   * then moved); answers at once: null, or Valkey's error text (nothing started).
+   */
+  public record MigrateSlots(List<SlotMigrations.Spec> specs, ActorRef<Welcome> replyTo)
+      implements Command {}
+
+  /** CLUSTER GETSLOTMIGRATIONS. */
+  public record GetMigrations(ActorRef<Migrations> replyTo) implements Command {}
+
+  public record Migrations(List<SlotMigrations.View> jobs) implements CborSerializable {}
+
+  /** CLUSTER CANCELSLOTMIGRATIONS: null, or Valkey's error text. */
+  public record CancelMigrations(ActorRef<Welcome> replyTo) implements Command {}
+
+  private record BatchWarmed(String job, List<Integer> slots, int held, long millis)
+      implements Command {}
+
+  private record BatchSwitched(String job, List<Integer> slots, String failure, long millis)
+      implements Command {}
+
+  private record BatchPauses(String job, List<Integer> slots, List<Long> millis) implements Command {}
 
   /**
    * Slots going from one node to another ({@code to} null: to nobody), as inclusive start, end
@@ -245,6 +272,18 @@ public final class SlotTable
           a.replyTo().tell(new Welcome(reason));
           return Behaviors.same();
         })
+        .onMessage(MigrateSlots.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
+        .onMessage(CancelMigrations.class, a -> {
+          a.replyTo().tell(new Welcome(reason));
+          return Behaviors.same();
+        })
+        .onMessage(GetMigrations.class, a -> {
+          a.replyTo().tell(new Migrations(List.of()));
+          return Behaviors.same();
+        })
         .onMessage(NodeDown.class, p -> Behaviors.same())
         .onMessage(TakeOver.class, p -> Behaviors.same())
         .onMessage(SetSlotState.class, a -> {
@@ -308,6 +347,13 @@ public final class SlotTable
         .onCommand(MoveReleased.class, this::onMoveReleased)
         .onCommand(NodeDown.class, this::onNodeDown)
         .onCommand(TakeOver.class, this::onTakeOver)
+        .onCommand(Audit.class, this::onAudit)
+        .onCommand(MigrateSlots.class, this::onMigrateSlots)
+        .onCommand(GetMigrations.class, (state, g) -> Effect().reply(g.replyTo(), new Migrations(migrations.views())))
+        .onCommand(CancelMigrations.class, this::onCancelMigrations)
+        .onCommand(BatchWarmed.class, this::onBatchWarmed)
+        .onCommand(BatchSwitched.class, this::onBatchSwitched)
+        .onCommand(BatchPauses.class, this::onBatchPauses)
         .onCommand(Get.class, (state, g) -> Effect().reply(g.replyTo(), state.toSnapshot()))
         .build();
   }
@@ -318,6 +364,7 @@ public final class SlotTable
     if (!seen.equals(state.nodes().get(h.nodeId()))) {
       events.add(seen);
     }
+    events.addAll(displaced(state, seen));
     if (h.replica() && state.primaryOf(h.nodeId()) == null && state.rangesOf(h.nodeId()).isEmpty()) {
       wantReplica.add(h.nodeId()); // keyshard.cluster.replica: given a primary below
     }
@@ -326,10 +373,11 @@ public final class SlotTable
       next = next.apply(e);
     }
     if (autoInit && !next.anyAssigned() && primaries(next).size() >= minNodes) {
-      events.addAll(Rebalance.evenShares(next, primaries(next)));
-    }
-    for (SlotTableEvent e : events.subList(events.contains(seen) ? 1 : 0, events.size())) {
-      next = next.apply(e);
+      List<SlotTableEvent> shares = List.copyOf(Rebalance.evenShares(next, primaries(next)));
+      for (SlotTableEvent e : shares) {
+        next = next.apply(e);
+      }
+      events.addAll(shares);
     }
     events.addAll(assignReplicas(next));
     if (events.isEmpty()) {
@@ -339,6 +387,35 @@ public final class SlotTable
         .persist(events)
         .thenRun(this::publish)
         .thenReply(h.replyTo(), s -> new Welcome(null));
+  }
+
+  /**
+   * Another node of the table at the address a node now says hello from has gone for good: one
+   * address holds one node, so this one was started without the other's data directory (a new
+   * id). The other keeps its place and its slots but loses its address (Redis's {@code noaddr}):
+   * it counts as failed (cluster_state:fail, CLUSTER NODES), its slots answer CLUSTERDOWN instead
+   * of redirecting clients to a node that will never serve them, and CLUSTER FORGET of it hands
+   * them to the live nodes. Liveness is decided by address elsewhere, which would otherwise take
+   * the newcomer for it.
+   */
+  private List<SlotTableEvent> displaced(SlotTableState state, SlotTableEvent.NodeSeen seen) {
+    List<SlotTableEvent> out = new ArrayList<>();
+    for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
+      if (!n.nodeId().equals(seen.nodeId())
+          && n.busPort() != 0
+          && n.host().equals(seen.host())
+          && n.busPort() == seen.busPort()) {
+        ctx.getLog().warn(
+            "Node {} now runs at {}:{} where node {} was (started without its data directory?): {} has no address now{}",
+            seen.nodeId(), seen.host(), seen.port(), n.nodeId(), n.nodeId(),
+            state.rangesOf(n.nodeId()).isEmpty()
+                ? ""
+                : "; its slots " + state.rangesOf(n.nodeId())
+                    + " are not served until CLUSTER FORGET " + n.nodeId() + " hands them to the live nodes");
+        out.add(new SlotTableEvent.NodeSeen(n.nodeId(), n.host(), 0, 0));
+      }
+    }
+    return out;
   }
 
   /** Nodes that keyshard.cluster.replica asked to be replicas and have no primary yet. */
@@ -505,10 +582,54 @@ public final class SlotTable
     if (!state.nodes().containsKey(f.nodeId())) {
       return Effect().reply(f.replyTo(), new Welcome("Unknown node " + f.nodeId()));
     }
+    List<SlotTableEvent> events = new ArrayList<>(inheritance(state, f.nodeId()));
+    long epoch = events.isEmpty() ? state.epoch() + 1 : lastEpoch(events) + 1;
+    events.add(new SlotTableEvent.NodeForgotten(f.nodeId(), epoch));
     return Effect()
-        .persist(new SlotTableEvent.NodeForgotten(f.nodeId(), state.epoch() + 1))
+        .persist(events)
         .thenRun(this::publish)
         .thenReply(f.replyTo(), s -> new Welcome(null));
+  }
+
+  /**
+   * The slots of a node that is forgotten while it is not a member (it will never come back: a
+   * lost data directory, other ports) go to the live nodes, as a downed primary's do: a live
+   * replica of its own, or else the live primaries share them. Their data is in the shared
+   * journal, so nothing is copied. A member's slots are not inherited (it serves them; FORGET
+   * of a live node leaves them unowned, as before).
+   */
+  private List<SlotTableEvent> inheritance(SlotTableState state, String nodeId) {
+    List<Integer> ranges = state.rangesOf(nodeId);
+    Set<String> live = liveNodes(state);
+    if (ranges.isEmpty() || live.contains(nodeId)) {
+      return List.of();
+    }
+    String replica = Succession.liveReplica(state, nodeId, live);
+    if (replica != null) {
+      ctx.getLog().warn("CLUSTER FORGET {}: its replica {} takes over its slots {}", nodeId, replica, ranges);
+      // The old primary is forgotten right after, so it does not stay the new one's replica.
+      return Succession.promote(state, nodeId, replica, ranges).stream()
+          .filter(e -> !(e instanceof SlotTableEvent.ReplicaSet r && r.nodeId().equals(nodeId)))
+          .toList();
+    }
+    live.removeIf(id -> !Rebalance.takesSlots(state, id, wantReplica));
+    if (live.isEmpty()) {
+      return List.of();
+    }
+    ctx.getLog().warn("CLUSTER FORGET {}: its slots {} go to {}", nodeId, ranges, live);
+    return List.copyOf(Rebalance.split(state, ranges, new ArrayList<>(live)));
+  }
+
+  private static long lastEpoch(List<SlotTableEvent> events) {
+    long epoch = 0;
+    for (SlotTableEvent e : events) {
+      if (e instanceof SlotTableEvent.SlotsAssigned a) {
+        epoch = Math.max(epoch, a.epoch());
+      } else if (e instanceof SlotTableEvent.ReplicaSet r) {
+        epoch = Math.max(epoch, r.epoch());
+      }
+    }
+    return epoch;
   }
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onAddSlots(
@@ -728,6 +849,49 @@ public final class SlotTable
     return state.primaryOf(peerId) != null ? "Target node is not a master" : null;
   }
 
+  private static final Duration AUDIT_EVERY = Duration.ofSeconds(10);
+  /** A node slower than this to start (or to come back) is not yet worth a warning. */
+  private static final Duration ABSENT_BEFORE_WARNING = Duration.ofSeconds(30);
+  private static final Duration WARN_AGAIN = Duration.ofMinutes(5);
+  private final Map<String, Long> absentSince = new HashMap<>();
+  private final Map<String, Long> warnedAt = new HashMap<>();
+
+  /**
+   * Slots whose owner is not a member serve nothing, and nothing else would say so: a cluster
+   * started again over a table that names nodes that no longer exist (a lost data directory,
+   * other ports) waited for them silently. Those owners are taken over only when they were seen
+   * to go (NodeDown) or are forgotten; this says, in the log, which slots wait and what to do.
+   */
+  private ReplyEffect<SlotTableEvent, SlotTableState> onAudit(SlotTableState state, Audit a) {
+    long now = System.nanoTime();
+    Set<String> live = liveNodes(state);
+    for (SlotTableEvent.NodeSeen n : state.nodes().values()) {
+      String id = n.nodeId();
+      List<Integer> ranges = state.rangesOf(id);
+      if (ranges.isEmpty() || live.contains(id)) {
+        absentSince.remove(id);
+        warnedAt.remove(id);
+        continue;
+      }
+      long since = absentSince.computeIfAbsent(id, k -> now);
+      Long warned = warnedAt.get(id);
+      if (now - since >= ABSENT_BEFORE_WARNING.toNanos()
+          && (warned == null || now - warned >= WARN_AGAIN.toNanos())) {
+        warnedAt.put(id, now);
+        ctx.getLog().warn(
+            "Slots {} belong to node {} ({}), which has not been a member of the cluster for {} s: they are not"
+                + " served. If it will not come back (a lost data directory, other ports), CLUSTER FORGET {} on"
+                + " any node hands them, with their data, to the live nodes",
+            ranges, id, n.busPort() == 0 ? "no address" : n.host() + ":" + n.port(),
+            (now - since) / 1_000_000_000L, id);
+      }
+    }
+    absentSince.keySet().retainAll(state.nodes().keySet());
+    warnedAt.keySet().retainAll(state.nodes().keySet());
+    ctx.scheduleOnce(AUDIT_EVERY, ctx.getSelf(), new Audit());
+    return Effect().noReply();
+  }
+
   /** Nodes of the table that are Up members of the cluster now (by cluster bus address). */
   private Set<String> liveNodes(SlotTableState state) {
     Set<String> up = new HashSet<>();
@@ -885,6 +1049,207 @@ public final class SlotTable
         .thenNoReply();
   }
 
+  // ---- CLUSTER MIGRATESLOTS: jobs moved batch by batch (docs/decisions/2026-12-06-atomic-slot-migration.md) ----
+
+  /**
+   * Slots per batch: one hand-off and one table event each. Larger batches move a third of the
+   * slots sooner; each slot's pause is its batch's (hand-off of every running entity of the
+   * batch, the table's write, the new owner's confirmation).
+   */
+  static final int MIGRATION_BATCH = Integer.getInteger("keyshard.migrateslots.batch", 128);
+
+  private final SlotMigrations migrations = new SlotMigrations();
+  /** The job whose batch is being warmed or moved (one batch at a time), or null. */
+  private SlotMigrations.Job batchJob;
+  /** The batch's move while it waits in {@link #requested}, so that a cancel can take it back. */
+  private Move batchMove;
+  private ActorRef<Welcome> batchListener;
+
+  private static long nowSeconds() {
+    return System.currentTimeMillis() / 1000;
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onMigrateSlots(SlotTableState state, MigrateSlots m) {
+    String refusal = migrations.refusal(state, m.specs());
+    if (refusal != null) {
+      return Effect().reply(m.replyTo(), new Welcome(refusal));
+    }
+    for (SlotMigrations.Job j : migrations.start(state, m.specs(), nowSeconds())) {
+      ctx.getLog().info("Slot migration {} started: {} slots {} from {} to {}", j.name, j.total, j.view().slotRanges(), j.source, j.target);
+    }
+    nextBatch(state);
+    return Effect().reply(m.replyTo(), new Welcome(null));
+  }
+
+  /** Starts the next batch of the oldest job with slots to move, unless a batch runs. */
+  private void nextBatch(SlotTableState state) {
+    while (batchJob == null) {
+      SlotMigrations.Job j = migrations.next();
+      if (j == null) {
+        return;
+      }
+      List<Integer> slots = SlotMigrations.takeBatch(j, MIGRATION_BATCH);
+      long now = nowSeconds();
+      String moved = slots.stream().filter(s -> !j.source.equals(state.owner(s))).findFirst()
+          .map(s -> "Slot " + s + " is no longer served by the source node " + j.source).orElse(null);
+      if (moved == null && !state.nodes().containsKey(j.target)) {
+        moved = "Target node " + j.target + " left the cluster";
+      }
+      if (moved != null) {
+        // The table changed under the job (SETSLOT, a failover): Valkey fails the job too.
+        j.pending.clear();
+        j.set(SlotMigrations.State.FAILED, moved, now);
+        ctx.getLog().warn("Slot migration {} failed after {} of {} slots: {}", j.name, j.moved, j.total, moved);
+        migrations.finished();
+        continue;
+      }
+      batchJob = j;
+      j.inFlight.addAll(slots);
+      j.set(SlotMigrations.State.SNAPSHOTTING, null, now);
+      String name = j.name;
+      CompletionStage<SlotAgent.Prewarmed> warmed =
+          agent(j.target)
+              .thenCompose(
+                  agent ->
+                      AskPattern.<SlotAgent.Command, SlotAgent.Prewarmed>ask(
+                          agent,
+                          r -> new SlotAgent.Prewarm(slots, r),
+                          Duration.ofSeconds(60),
+                          ctx.getSystem().scheduler()));
+      // Reading ahead only shortens the target's start: failed or late, the batch still moves.
+      ctx.pipeToSelf(
+          warmed,
+          (w, t) -> new BatchWarmed(name, slots, w == null ? -1 : w.held(), w == null ? -1 : w.millis()));
+    }
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onBatchWarmed(SlotTableState state, BatchWarmed w) {
+    SlotMigrations.Job j = batchJob;
+    if (j == null || !j.name.equals(w.job())) {
+      return Effect().noReply();
+    }
+    if (j.state.finished()) { // cancelled while the target read ahead: the batch stays
+      j.inFlight.clear();
+      batchJob = null;
+      nextBatch(state);
+      return Effect().noReply();
+    }
+    j.warmNote = w.held() < 0 ? "not read ahead" : w.held() + " holding keys read ahead in " + w.millis() + " ms";
+    if (!liveNodes(state).contains(j.target)) {
+      // A target that is gone would be given slots it cannot serve until its takeover: the
+      // batch stays with the source, and the job ends here.
+      String why = "Target node " + j.target + " is not a live member of the cluster";
+      j.inFlight.clear();
+      j.pending.clear();
+      j.set(SlotMigrations.State.FAILED, why, nowSeconds());
+      ctx.getLog().warn("Slot migration {} failed after {} of {} slots: {}", j.name, j.moved, j.total, why);
+      migrations.finished();
+      batchJob = null;
+      nextBatch(state);
+      return Effect().noReply();
+    }
+    j.set(SlotMigrations.State.PAUSED, null, nowSeconds());
+    long started = System.nanoTime();
+    String name = j.name;
+    ActorRef<BatchSwitched> self = ctx.getSelf().narrow();
+    batchListener =
+        ctx.spawnAnonymous(
+            Behaviors.receiveMessage(
+                (Welcome done) -> {
+                  self.tell(new BatchSwitched(name, w.slots(), done.refusal(), (System.nanoTime() - started) / 1_000_000));
+                  return Behaviors.stopped();
+                }));
+    List<Integer> pairs = new ArrayList<>();
+    for (int s : w.slots()) {
+      pairs.add(s);
+      pairs.add(s);
+    }
+    batchMove = new Move(j.source, j.target, Rebalance.merge(pairs), batchListener);
+    requested.add(batchMove);
+    if (!moving) {
+      runNextMove(state);
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onBatchSwitched(SlotTableState state, BatchSwitched b) {
+    SlotMigrations.Job j = migrations.byName(b.job());
+    if (batchJob != null && batchJob.name.equals(b.job())) {
+      batchJob = null;
+      batchMove = null;
+      batchListener = null;
+    }
+    if (j != null) {
+      long now = nowSeconds();
+      j.inFlight.clear();
+      j.lastAck = now;
+      if (b.failure() != null) {
+        j.pending.clear();
+        j.set(SlotMigrations.State.FAILED, b.failure(), now);
+        ctx.getLog().warn("Slot migration {} failed after {} of {} slots: {}", j.name, j.moved, j.total, b.failure());
+        migrations.finished();
+      } else {
+        j.moved += b.slots().size();
+        if (!j.state.finished()) {
+          j.set(j.pending.isEmpty() ? SlotMigrations.State.SUCCESS : SlotMigrations.State.WAITING, null, now);
+        }
+        ctx.getLog().info("Slot migration {}: {} of {} slots moved to {} ({} in this batch, {}, switched in {} ms)", j.name, j.moved, j.total, j.target, b.slots().size(), j.warmNote, b.millis());
+        j.reportsPending++;
+        String name = j.name;
+        List<Integer> slots = b.slots();
+        CompletionStage<SlotAgent.Pauses> pauses =
+            agent(j.source)
+                .thenCompose(
+                    agent ->
+                        AskPattern.<SlotAgent.Command, SlotAgent.Pauses>ask(
+                            agent,
+                            r -> new SlotAgent.ReportPauses(slots, r),
+                            SlotAgent.PAUSE_REPORT_WAIT.plusSeconds(10),
+                            ctx.getSystem().scheduler()));
+        ctx.pipeToSelf(pauses, (p, t) -> new BatchPauses(name, slots, p == null ? List.of() : p.millis()));
+        migrations.finished();
+      }
+    }
+    nextBatch(state);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onBatchPauses(SlotTableState state, BatchPauses p) {
+    SlotMigrations.Job j = migrations.byName(p.job());
+    if (j == null) {
+      return Effect().noReply();
+    }
+    j.reportsPending--;
+    j.pausesMs.addAll(p.millis());
+    long max = p.millis().stream().mapToLong(Long::longValue).max().orElse(-1);
+    ctx.getLog().info("Slot migration {}: requests of {} slots were parked up to {} ms ({} reported)", j.name, p.slots().size(), max, p.millis().size());
+    if (j.state.finished() && j.reportsPending == 0) {
+      ctx.getLog().info(
+          "Slot migration {} {}: {} of {} slots from {} to {} in {} s; requests parked per slot: median {} ms, max {} ms ({} slots measured)",
+          j.name, j.state.text, j.moved, j.total, j.source, j.target, nowSeconds() - j.created, j.pauseMedian(), j.pauseMax(), j.pausesMs.size());
+    }
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<SlotTableEvent, SlotTableState> onCancelMigrations(SlotTableState state, CancelMigrations c) {
+    if (!migrations.anyRunning()) {
+      return Effect().reply(c.replyTo(), new Welcome("No migrations ongoing"));
+    }
+    for (SlotMigrations.Job j : migrations.cancelAll(nowSeconds())) {
+      ctx.getLog().info("Slot migration {} cancelled after {} of {} slots", j.name, j.moved, j.total);
+    }
+    // A batch whose hand-off has not begun is taken back; one being handed off completes (it
+    // is one table event: the slots switch together or not at all).
+    if (batchMove != null && requested.remove(batchMove)) {
+      batchJob.inFlight.clear();
+      ctx.stop(batchListener);
+      batchJob = null;
+      batchMove = null;
+      batchListener = null;
+    }
+    return Effect().reply(c.replyTo(), new Welcome(null));
+  }
+
   private void publish(SlotTableState state) {
     SlotTableEvent.TableSnapshot table = state.toSnapshot();
     replicator.tell(
@@ -910,6 +1275,7 @@ public final class SlotTable
           if (!state.nodes().isEmpty()) {
             publish(state);
           }
+          ctx.scheduleOnce(AUDIT_EVERY, ctx.getSelf(), new Audit());
         })
         .onSignal(PostStop.instance(), state -> lease.close())
         .build();

@@ -114,6 +114,7 @@ public final class CommandRegistry {
     ListCommands.register(r);
     SetCommands.register(r);
     ZSetCommands.register(r);
+    DumpCommands.register(r);
     TransferCommands.register(r);
     CrossSlot.register(r);
     ListCrossSlot.register(r);

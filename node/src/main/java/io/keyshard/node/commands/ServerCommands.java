@@ -11,6 +11,8 @@ import io.keyshard.node.commands.CommandRegistry.Trait;
 import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.migrate.InClusterHandOver;
+import io.keyshard.node.migrate.MigrateCopy;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.Router;
@@ -37,6 +39,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
@@ -57,6 +60,7 @@ public final class ServerCommands {
   private final ConfigCommand config;
   private final ClientCommand client;
   private final TransactionCommands transactions;
+  private final MigrateCommand migrate;
 
   public ServerCommands(
       Router router,
@@ -86,6 +90,7 @@ public final class ServerCommands {
               router.memory().resetStats();
             });
     this.transactions = new TransactionCommands(router, this);
+    this.migrate = new MigrateCommand(router, migrateCopy(system));
     this.client = new ClientCommand(clients, router.acl());
     this.acl = new AclCommand(router.acl(), clients);
   }
@@ -117,7 +122,28 @@ public final class ServerCommands {
     r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
     r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
     transactions.register(r);
+    migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);
+  }
+
+  /** MIGRATE's copy path: socket work on the blocking-I/O dispatcher, idle connections closed. */
+  private static MigrateCopy migrateCopy(ActorSystem<?> system) {
+    MigrateCopy copy = new MigrateCopy(system.dispatchers().lookup(DispatcherSelector.blocking()));
+    system
+        .scheduler()
+        .scheduleWithFixedDelay(
+            Duration.ofSeconds(1), Duration.ofSeconds(1), copy::closeIdle, system.executionContext());
+    system.getWhenTerminated().thenRun(copy::closeAll);
+    return copy;
+  }
+
+  MigrateCommand migrate() {
+    return migrate;
+  }
+
+  /** Cluster mode: MIGRATE to a member of the cluster hands the keys over (slot migration). */
+  public void setMigrateInCluster(InClusterHandOver inCluster) {
+    migrate.setInCluster(inCluster);
   }
 
   /** A standalone node's CLUSTER, READONLY and READWRITE (a cluster node's: ClusterCommands). */

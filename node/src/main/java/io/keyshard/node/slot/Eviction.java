@@ -17,17 +17,20 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * The slot's part in maxmemory (docs/decisions/2026-11-22-maxmemory.md): it publishes its used
  * bytes to the node's {@link MemoryAccountant} after every change, offers eviction candidates,
- * and evicts the one the node's evictor picked.
+ * and evicts the one the node's evictor picked, only while the incarnation may journal
+ * ({@link Ownership}).
  */
 final class Eviction {
   private final int slot;
   private final MemoryAccountant memory;
   private final GroupCommit groupCommit;
+  private final Ownership ownership;
 
-  Eviction(int slot, MemoryAccountant memory, GroupCommit groupCommit) {
+  Eviction(int slot, MemoryAccountant memory, GroupCommit groupCommit, Ownership ownership) {
     this.slot = slot;
     this.memory = memory;
     this.groupCommit = groupCommit;
+    this.ownership = ownership;
   }
 
   void publishMemory(SlotState state) {
@@ -36,6 +39,12 @@ final class Eviction {
 
   ReplyEffect<SlotEvent, SlotState> sample(SlotState state, SampleForEviction c) {
     List<EvictionCandidate> out = new ArrayList<>();
+    Ownership.Refusal refused = ownership.check("an eviction sample");
+    if (refused != null) {
+      // Offers nothing: none of its keys may be evicted here.
+      c.replyTo().tell(new EvictionCandidates(out));
+      return refused.lost() ? groupCommit.stopRefused(refused) : groupCommit.answer(List.of(), List.of());
+    }
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     if (c.policy().equals("volatile-ttl")) {
       // Exact within the slot: the keys nearest to their expiry, from the expiry index.
@@ -81,6 +90,11 @@ final class Eviction {
 
   /** Evicts the key if it still has its sampled score; answers the bytes freed once journaled. */
   ReplyEffect<SlotEvent, SlotState> evict(SlotState state, EvictKey c) {
+    Ownership.Refusal refused = ownership.check("an eviction");
+    if (refused != null) {
+      c.replyTo().tell(0L); // nothing freed; the evictor tries another key
+      return refused.lost() ? groupCommit.stopRefused(refused) : groupCommit.answer(List.of(), List.of());
+    }
     Keyspace ks = state.db(c.db());
     Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(c.key()));
     boolean unchanged =

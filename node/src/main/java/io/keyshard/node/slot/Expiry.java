@@ -13,7 +13,8 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * Active expiry of one slot (docs/decisions/2026-11-22-expiry.md): a timer aimed at the earliest
  * expiry, at most once per interval, and a cycle that removes up to a batch of due keys per
- * database with a persisted {@code KeysExpired}.
+ * database with a persisted {@code KeysExpired}, only while the incarnation may journal
+ * ({@link Ownership}).
  */
 final class Expiry {
   private static final long MAX_EXPIRE_TIMER_MS = 3_600_000;
@@ -26,6 +27,7 @@ final class Expiry {
   private final EffectFactories<SlotEvent, SlotState> effects;
   private final GroupCommit groupCommit;
   private final Eviction eviction;
+  private final Ownership ownership;
 
   private long expireTimerAt;
   private long lastExpireRun;
@@ -37,7 +39,8 @@ final class Expiry {
       Duration interval,
       EffectFactories<SlotEvent, SlotState> effects,
       GroupCommit groupCommit,
-      Eviction eviction) {
+      Eviction eviction,
+      Ownership ownership) {
     this.timers = timers;
     this.tick = tick;
     this.batch = batch;
@@ -45,6 +48,7 @@ final class Expiry {
     this.effects = effects;
     this.groupCommit = groupCommit;
     this.eviction = eviction;
+    this.ownership = ownership;
   }
 
   void schedule(SlotState state) {
@@ -84,6 +88,16 @@ final class Expiry {
     }
     long now = System.currentTimeMillis();
     lastExpireRun = now;
+    // Checked before any key is removed from the state: an incarnation that lost the slot (or
+    // whose node is paused) must not journal an expiry, and must not serve the state without it.
+    Ownership.Refusal refused = ownership.check("the expiry cycle");
+    if (refused != null) {
+      if (refused.lost()) {
+        return groupCommit.stopRefused(refused);
+      }
+      schedule(state); // paused: the next cycle after the interval tries again
+      return effects.noReply();
+    }
     List<SlotEvent> events = new ArrayList<>();
     for (int db = 0; db < SlotState.DATABASES; db++) {
       Keyspace ks = state.db(db);

@@ -54,6 +54,7 @@ final class GroupCommit {
   private final MemoryAccountant memory;
   /** The entity's bookkeeping after a persisted write (index, expiry timer, memory). */
   private final Consumer<SlotState> afterWrite;
+  private final Ownership ownership;
   private final Logger log;
 
   private final List<SlotEvent> batchEvents = new ArrayList<>();
@@ -78,6 +79,7 @@ final class GroupCommit {
       JournalHealth journal,
       MemoryAccountant memory,
       Consumer<SlotState> afterWrite,
+      Ownership ownership,
       Logger log) {
     this.slot = slot;
     this.maxBatch = maxBatch;
@@ -86,6 +88,7 @@ final class GroupCommit {
     this.journal = journal;
     this.memory = memory;
     this.afterWrite = afterWrite;
+    this.ownership = ownership;
     this.log = log;
   }
 
@@ -151,6 +154,12 @@ final class GroupCommit {
     if (batchEvents.isEmpty()) {
       return effects.noReply();
     }
+    Ownership.Refusal refused = ownership.check("a batch of " + batchEvents.size() + " events");
+    if (refused != null) {
+      // The events are applied to this state but may not be journaled: the state is no longer
+      // the journal's, so the incarnation goes (paused or not); the next request recovers it.
+      return stopRefused(refused);
+    }
     Batch batch = takeBatch();
     // Unstash afterwards: a transaction's lock may be waiting for this batch.
     return asReply(
@@ -172,6 +181,11 @@ final class GroupCommit {
     if (batchEvents.isEmpty()) {
       return effects.stop().thenReply(replyTo, s -> Done.getInstance());
     }
+    Ownership.Refusal refused = ownership.check("the open batch at hand-off");
+    if (refused != null) {
+      failOpenBatch(refused.verdict().reply());
+      return effects.stop().thenReply(replyTo, s -> Done.getInstance());
+    }
     Batch batch = takeBatch();
     return effects
         .persist(batch.events())
@@ -182,6 +196,22 @@ final class GroupCommit {
             })
         .thenStop()
         .thenReply(replyTo, s -> Done.getInstance());
+  }
+
+  /**
+   * This incarnation may not journal ({@link Ownership}): the open batch's replies get the
+   * refusal (nothing of it was written), and the entity stops, dropping what it applied.
+   */
+  ReplyEffect<SlotEvent, SlotState> stopRefused(Ownership.Refusal refused) {
+    failOpenBatch(refused.verdict().reply());
+    return effects.stop().thenNoReply();
+  }
+
+  private void failOpenBatch(Reply refusal) {
+    batchReplies.forEach(p -> p.failed().accept(refusal));
+    batchReplies.clear();
+    batchEvents.clear();
+    flushScheduled = false;
   }
 
   private record Batch(List<SlotEvent> events, List<Pending> replies) {}

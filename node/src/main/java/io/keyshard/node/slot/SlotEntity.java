@@ -118,8 +118,16 @@ public final class SlotEntity
 
   // ---- Atomic multi-slot transactions (docs/decisions/2026-11-22-atomic-multi-slot-writes.md) ----
 
-  /** Locks the slot for a transaction: until it applies or aborts, everything else waits. */
-  public record TxLock(long txId, ActorRef<Done> replyTo) implements Command {}
+  /**
+   * Locks the slot for a transaction: until it applies or aborts, everything else waits.
+   * {@code log}: the persistence id of the transaction log it commits to (ids are numbered per
+   * log); null from a sender that names none.
+   */
+  public record TxLock(long txId, ActorRef<Done> replyTo, String log) implements Command {
+    public TxLock(long txId, ActorRef<Done> replyTo) {
+      this(txId, replyTo, null);
+    }
+  }
 
   /** Runs a command body of the locking transaction tentatively: applied, not persisted. */
   public record TxExec(
@@ -139,11 +147,17 @@ public final class SlotEntity
 
   /**
    * Persists this slot's share of a committed transaction and unlocks. Idempotent: a share
-   * already applied (recovery after a crash) is acknowledged without applying it again.
+   * already applied (recovery after a crash) is acknowledged without applying it again. The
+   * transaction is named by {@code log} (its log's persistence id, null: none named) and
+   * {@code txId}; {@code completedBelow} speaks of that log's ids.
    */
   public record TxApply(
-      long txId, long completedBelow, List<TxEvent.Nested> events, ActorRef<Done> replyTo)
-      implements Command {}
+      long txId, long completedBelow, List<TxEvent.Nested> events, ActorRef<Done> replyTo, String log)
+      implements Command {
+    public TxApply(long txId, long completedBelow, List<TxEvent.Nested> events, ActorRef<Done> replyTo) {
+      this(txId, completedBelow, events, replyTo, null);
+    }
+  }
 
   /** Undoes the locking transaction's tentative events and unlocks. */
   public record TxAbort(long txId, ActorRef<Done> replyTo) implements Command {}
@@ -377,6 +391,8 @@ public final class SlotEntity
     this.timers = timers;
     EffectFactories<SlotEvent, SlotState> effects = Effect();
     MemoryAccountant memory = settings.localSlots().memory();
+    // Every job below that journals asks it first (docs/decisions/2026-12-06-fencing-every-write.md).
+    Ownership ownership = new Ownership(slot, epoch, settings.notServedHere(), ctx.getLog());
     this.runner = new CommandRunner(settings.commands(), slot, ctx.getLog());
     this.groupCommit =
         new GroupCommit(
@@ -387,11 +403,12 @@ public final class SlotEntity
             settings.journal(),
             memory,
             this::afterWrite,
+            ownership,
             ctx.getLog());
     this.registration =
         new IndexRegistration(
             slot, settings.index(), ctx.messageAdapter(SlotIndex.Answer.class, Registered::new), effects);
-    this.eviction = new Eviction(slot, memory, groupCommit);
+    this.eviction = new Eviction(slot, memory, groupCommit, ownership);
     this.expiry =
         new Expiry(
             timers,
@@ -400,12 +417,14 @@ public final class SlotEntity
             settings.expireInterval(),
             effects,
             groupCommit,
-            eviction);
+            eviction,
+            ownership);
     this.blockedClients = new BlockedClients(effects, runner, groupCommit, eviction);
     this.watches = new Watches(effects);
     this.tx =
         new TxParticipant(
-            slot, effects, runner, groupCommit, registration, blockedClients, eviction, this::afterWrite);
+            slot, effects, runner, groupCommit, registration, blockedClients, eviction, this::afterWrite,
+            ownership);
     this.trim = new JournalTrim(id, ctx);
     this.directReads = new DirectReads(runner);
     this.handover = new Handover(slot);

@@ -18,6 +18,7 @@ import io.keyshard.protocol.Err;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
@@ -27,7 +28,10 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * The slot's side of an atomic multi-slot transaction (docs/decisions/2026-11-22-atomic-multi-
  * slot-writes.md): the lock, tentative execution with an undo log, the share handed over for the
- * commit record, and its apply or abort. While locked, the entity stashes everything else.
+ * commit record, and its apply or abort. While locked, the entity stashes everything else. The
+ * lock, the share and the apply are given only while the incarnation may journal ({@link
+ * Ownership}); a transaction is named by its log and id (docs/decisions/2026-12-06-fencing-every-
+ * write.md).
  */
 final class TxParticipant {
   private static final KeyshardSerializer FORMAT = new KeyshardSerializer();
@@ -41,9 +45,15 @@ final class TxParticipant {
   private final Eviction eviction;
   /** The entity's bookkeeping after a persisted write (index, expiry timer, memory). */
   private final Consumer<SlotState> afterWrite;
+  private final Ownership ownership;
 
-  /** The transaction holding this slot's lock, or 0. */
+  /**
+   * The transaction holding this slot's lock, or 0, and the log it commits to: ids are numbered
+   * per log, so only an apply of that log and id is the lock holder's.
+   */
   private long lockedBy;
+
+  private String lockedLog;
 
   /** Events the locking transaction applied tentatively. */
   private final List<SlotEvent> txEvents = new ArrayList<>();
@@ -59,7 +69,8 @@ final class TxParticipant {
       IndexRegistration registration,
       BlockedClients blockedClients,
       Eviction eviction,
-      Consumer<SlotState> afterWrite) {
+      Consumer<SlotState> afterWrite,
+      Ownership ownership) {
     this.slot = slot;
     this.effects = effects;
     this.runner = runner;
@@ -68,6 +79,7 @@ final class TxParticipant {
     this.blockedClients = blockedClients;
     this.eviction = eviction;
     this.afterWrite = afterWrite;
+    this.ownership = ownership;
   }
 
   boolean locked() {
@@ -85,6 +97,12 @@ final class TxParticipant {
     if (lockedBy != 0) {
       return effects.stash();
     }
+    // A transaction computes on this state and later journals its share here: an incarnation
+    // that may not journal grants no lock (the transaction's ask times out and it undoes).
+    Ownership.Refusal refused = ownership.check("a transaction's lock");
+    if (refused != null) {
+      return refused.lost() ? groupCommit.stopRefused(refused) : effects.noReply();
+    }
     // A slot waiting for a plain write's registration may be locked: that write stays stashed
     // and runs after the transaction, and the registration may be waiting on the transaction.
     if (!groupCommit.isEmpty()) {
@@ -93,6 +111,7 @@ final class TxParticipant {
       return effects.stash();
     }
     lockedBy = c.txId();
+    lockedLog = c.log();
     txEvents.clear();
     state.beginUndo();
     return effects.reply(c.replyTo(), Done.getInstance());
@@ -112,6 +131,15 @@ final class TxParticipant {
   }
 
   ReplyEffect<SlotEvent, SlotState> prepare(SlotState state, TxPrepare c) {
+    if (lockedBy == c.txId() && !txEvents.isEmpty()) {
+      // The last check before the commit point: a share handed over is journaled here later,
+      // so an incarnation that may not journal now hands over none (the transaction's ask times
+      // out and it undoes, never committed), rather than leave a committed share it cannot apply.
+      Ownership.Refusal refused = ownership.check("a transaction's share");
+      if (refused != null) {
+        return refused.lost() ? groupCommit.stopRefused(refused) : effects.noReply();
+      }
+    }
     if (lockedBy == c.txId() && !txEvents.isEmpty() && !registration.registered()) {
       // Register before the commit point, so a refusal can still undo the transaction.
       if (registration.denied(c.txId())) {
@@ -130,19 +158,30 @@ final class TxParticipant {
   }
 
   ReplyEffect<SlotEvent, SlotState> apply(SlotState state, TxApply c) {
-    if (lockedBy == c.txId()) {
+    boolean holder = lockedBy == c.txId() && Objects.equals(lockedLog, c.log());
+    if (!c.events().isEmpty() && (holder || !state.hasAppliedTx(c.log(), c.txId()))) {
+      // Committed, but journaled here only by an incarnation that may journal: a refused apply
+      // is not answered, and the transaction's coordinator asks again through the slot's
+      // current owner (tx/ShareRouter); a lost incarnation stops with its tentative state.
+      Ownership.Refusal refused = ownership.check("transaction " + c.txId() + "'s share");
+      if (refused != null) {
+        return refused.lost() ? groupCommit.stopRefused(refused) : effects.noReply();
+      }
+    }
+    if (holder) {
       // Registered at prepare (only if it writes here: a read-only visit, an MGET of a missing
       // key, must not leave an empty slot in the index).
       state.commitUndo();
       txEvents.clear();
       lockedBy = 0;
+      lockedLog = null;
       if (c.events().isEmpty()) {
         return asReply(effects.reply(c.replyTo(), Done.getInstance()).thenUnstashAll());
       }
       // The events are already in the state; only the bookkeeping is left to apply.
-      state.markTxApplied(c.txId(), c.completedBelow());
+      state.markTxApplied(c.log(), c.txId(), c.completedBelow());
       List<SlotEvent> events = new ArrayList<>();
-      events.add(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()));
+      events.add(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events(), c.log()));
       List<Pending> served = new ArrayList<>();
       if (!blockedClients.isEmpty()) {
         // A push inside MULTI/EXEC, or the destination half of an LMOVE, wakes blocked clients.
@@ -162,7 +201,7 @@ final class TxParticipant {
                   })
               .thenUnstashAll());
     }
-    if (state.hasAppliedTx(c.txId()) || c.events().isEmpty()) {
+    if (state.hasAppliedTx(c.log(), c.txId()) || c.events().isEmpty()) {
       return effects.reply(c.replyTo(), Done.getInstance());
     }
     if (registration.registering() || lockedBy != 0) {
@@ -171,15 +210,32 @@ final class TxParticipant {
     if (!registration.registered()) {
       return registration.await();
     }
-    // Roll-forward after a crash: the share was never applied here. Nobody can be blocked on
-    // its keys yet (recovery runs before the port opens).
+    if (!groupCommit.isEmpty()) {
+      // The open batch's events were applied before this share: they reach the journal first.
+      groupCommit.scheduleFlush();
+      return effects.stash();
+    }
+    // Roll-forward: the share was never applied here (a crash after the commit point, or a
+    // transaction of a node that is gone, completed by another). The slot may be serving: the
+    // share is applied as a write is, waking clients blocked on its keys.
+    SlotEvent.TxApplied share = new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events(), c.log());
+    state.apply(share, System.currentTimeMillis());
+    List<SlotEvent> events = new ArrayList<>();
+    events.add(share);
+    List<Pending> served = new ArrayList<>();
+    if (!blockedClients.isEmpty()) {
+      blockedClients.serve(state, unnested(c.events()), events, served);
+    }
+    eviction.publishMemory(state);
+    groupCommit.alreadyApplied(events.size());
     groupCommit.writeStarted();
     return effects
-        .persist(new SlotEvent.TxApplied(c.txId(), c.completedBelow(), c.events()))
+        .persist(events)
         .thenRun(
             s -> {
               groupCommit.writeEnded();
               afterWrite.accept(s);
+              served.forEach(p -> p.ok().run());
             })
         .thenReply(c.replyTo(), s -> Done.getInstance());
   }
@@ -205,6 +261,7 @@ final class TxParticipant {
   /** A journal write failed: the tentative events were in the lost state, the lock goes too. */
   void journalFailed() {
     lockedBy = 0;
+    lockedLog = null;
     txEvents.clear();
   }
 
@@ -212,6 +269,7 @@ final class TxParticipant {
     state.rollback(System.currentTimeMillis());
     txEvents.clear();
     lockedBy = 0;
+    lockedLog = null;
     eviction.publishMemory(state);
   }
 

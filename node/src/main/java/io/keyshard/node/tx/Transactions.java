@@ -100,6 +100,9 @@ public final class Transactions {
 
   private final SlotClient slotClient;
   private final ActorRef<TxLog.Command> txLog;
+  /** The log's persistence id: with it, an id names one transaction cluster-wide and forever. */
+  private final String logId;
+  private volatile ShareRouter shareRouter;
   private final ActorRef<SlotIndex.Command> index;
   private final Scheduler scheduler;
   private final Duration timeout;
@@ -114,11 +117,32 @@ public final class Transactions {
       ActorRef<SlotIndex.Command> index,
       Scheduler scheduler,
       Duration timeout) {
+    this(slotClient, txLog, TxLog.persistenceId("standalone").id(), index, scheduler, timeout);
+  }
+
+  /** {@code logId}: the persistence id of {@code txLog}. */
+  public Transactions(
+      SlotClient slotClient,
+      ActorRef<TxLog.Command> txLog,
+      String logId,
+      ActorRef<SlotIndex.Command> index,
+      Scheduler scheduler,
+      Duration timeout) {
     this.slotClient = slotClient;
     this.index = index;
     this.txLog = txLog;
+    this.logId = logId;
     this.scheduler = scheduler;
     this.timeout = timeout;
+    this.shareRouter = ShareRouter.local(slotClient);
+  }
+
+  /**
+   * Cluster mode: committed shares go to their slot's current owner, which may be another node
+   * by the time they are applied (set before {@link #recover}).
+   */
+  public void setShareRouter(ShareRouter shareRouter) {
+    this.shareRouter = shareRouter;
   }
 
   /**
@@ -134,8 +158,11 @@ public final class Transactions {
               pending.pending().forEach(p -> inflight.add(p.txId()));
               CompletionStage<Void> chain = CompletableFuture.completedFuture(null);
               for (TxEvent.TxPrepared p : pending.pending()) {
-                // In log order: a slot in two pending transactions gets them in commit order.
-                chain = chain.thenCompose(v -> applyAll(p.txId(), sharesBySlot(p), p.shares()));
+                // In log order: a slot in two pending transactions gets them in commit order. A
+                // record from before transactions were named by their log is applied as then.
+                chain =
+                    chain.thenCompose(
+                        v -> applyAll(p.txId(), sharesBySlot(p), p.shares(), p.log() != null));
               }
               return chain.thenApply(v -> pending.pending().size());
             });
@@ -246,7 +273,7 @@ public final class Transactions {
     }
     int slot = slots.next();
     return slotClient
-        .<Done>ask(slot, r -> new SlotEntity.TxLock(id, r))
+        .<Done>ask(slot, r -> new SlotEntity.TxLock(id, r, logId))
         .whenComplete(
             (d, t) -> {
               if (t != null) {
@@ -284,12 +311,12 @@ public final class Transactions {
                 // Read-only: nothing to commit, just unlock.
                 return abortAll(id, locked).thenApply(x -> reply);
               }
-              return prepareWithRetry(new TxEvent.TxPrepared(id, shares))
+              return prepareWithRetry(new TxEvent.TxPrepared(id, shares, logId))
                   .thenCompose(
                       d -> {
                         prepared.add(id);
                         crashPoint("after-commit-record");
-                        return applyAll(id, new TreeSet<>(locked), shares);
+                        return applyAll(id, new TreeSet<>(locked), shares, true);
                       })
                   .thenApply(x -> reply);
             });
@@ -299,7 +326,8 @@ public final class Transactions {
    * Sends every slot its share (an empty one just unlocks it), in ascending slot order, retrying
    * until each acknowledges: after the commit point the transaction must happen.
    */
-  private CompletionStage<Void> applyAll(long id, SortedSet<Integer> slots, List<TxEvent.SlotShare> shares) {
+  private CompletionStage<Void> applyAll(
+      long id, SortedSet<Integer> slots, List<TxEvent.SlotShare> shares, boolean named) {
     // All at once: each share is applied idempotently, so their order does not matter, and
     // waiting on each journal write in turn made a 10-slot MSET cost 10 write latencies.
     List<CompletableFuture<Void>> applies = new ArrayList<>();
@@ -308,7 +336,7 @@ public final class Transactions {
       List<TxEvent.Nested> events =
           shares.stream().filter(s -> s.slot() == slot).findFirst().map(TxEvent.SlotShare::events).orElse(List.of());
       applies.add(
-          applyWithRetry(id, slot, events)
+          applyWithRetry(id, slot, events, named)
               .thenRun(
                   () -> {
                     if (!events.isEmpty() && done.incrementAndGet() == 1 && shares.size() > 1) {
@@ -353,17 +381,32 @@ public final class Transactions {
             });
   }
 
-  private CompletionStage<Void> applyWithRetry(long id, int slot, List<TxEvent.Nested> events) {
+  private CompletionStage<Void> applyWithRetry(
+      long id, int slot, List<TxEvent.Nested> events, boolean named) {
+    return applyWithRetry(id, slot, events, named, 1);
+  }
+
+  private CompletionStage<Void> applyWithRetry(
+      long id, int slot, List<TxEvent.Nested> events, boolean named, int attempt) {
     long watermark = inflight.isEmpty() ? id : Math.min(id, inflight.first());
-    return slotClient
-        .<Done>ask(slot, r -> new SlotEntity.TxApply(id, watermark, events, r))
+    // Through the slot's current owner: normally this node's incarnation that holds the lock;
+    // after a failover or a restart, whichever node owns the slot now (its roll-forward path).
+    return shareRouter
+        .apply(slot, logId, named, id, watermark, events)
         .thenApply(d -> (Void) null)
         .exceptionallyCompose(
             t -> {
-              log.warn("Slot {} did not apply committed transaction {}; retrying", slot, id, t);
-              return applyWithRetry(id, slot, events);
+              if (Integer.bitCount(attempt) == 1) { // 1, 2, 4, 8...: the table may take a while
+                log.warn("Slot {} did not apply committed transaction {} (attempt {}); retrying", slot, id, attempt, t);
+              }
+              // Not at once: an owner that said no (the table is changing) says it again.
+              return CompletableFuture.supplyAsync(
+                      () -> null, CompletableFuture.delayedExecutor(RETRY_MS, TimeUnit.MILLISECONDS, Runnable::run))
+                  .thenCompose(x -> applyWithRetry(id, slot, events, named, attempt + 1));
             });
   }
+
+  private static final long RETRY_MS = 200;
 
   private CompletionStage<Void> abortAll(long id, List<Integer> locked) {
     List<CompletableFuture<Done>> asks = new ArrayList<>();

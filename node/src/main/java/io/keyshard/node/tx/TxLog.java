@@ -32,6 +32,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * The node's transaction log: persisting {@link TxEvent.TxPrepared} is a transaction's commit
  * point. Entries stay pending until every slot has applied its share; at start-up the node
  * completes the pending ones before it opens its port.
+ *
+ * <p>In cluster mode a log may have another writer than its node: a node that completes the
+ * log of a node that is gone ({@code cluster/OrphanedLogs}). One writer at a time: a writer
+ * journals only behind its own {@link TxEvent.TxLogClaimed} (written in the same journal write
+ * as its first records), the journal refuses a second write at a sequence number, and so the
+ * previous writer's next write fails once a claim is in; the node's own incarnation claims back
+ * whenever it writes, the heir gives up at its first failed write
+ * (docs/decisions/2026-12-06-fencing-every-write.md).
  */
 public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, TxLog.State> {
 
@@ -45,12 +53,20 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
 
   public record Pending(long maxTxId, List<TxEvent.TxPrepared> pending) implements CborSerializable {}
 
+  /** Stops a reader or an heir's log once it is done with it. */
+  public enum Stop implements Command {
+    INSTANCE
+  }
+
   /** Persists what arrived since the last journal write, as one write (group commit). */
   private enum Flush implements Command {
     INSTANCE
   }
 
   private record Waiting(TxEvent event, ActorRef<Done> replyTo) {}
+
+  /** Who writes this log through this actor, or null: standalone, the node's log needs no claim. */
+  private final String writer;
 
   private final List<Waiting> batch = new ArrayList<>();
   private final ActorRef<Command> self;
@@ -71,16 +87,57 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   public static final class State {
     long maxTxId;
     final TreeMap<Long, TxEvent.TxPrepared> pending = new TreeMap<>();
+    /** The writer of the latest claim, or null (never claimed). */
+    String writer;
   }
 
+  private static final String PREFIX = "txlog-";
+
+  /** The persistence id of a node's log ("standalone" for a standalone node). */
+  public static PersistenceId persistenceId(String nodeId) {
+    return PersistenceId.ofUniqueId(PREFIX + nodeId);
+  }
+
+  /** The node whose log {@code persistenceId} is, or null if it is no log's. */
+  public static String nodeOf(String persistenceId) {
+    return persistenceId.startsWith(PREFIX) && persistenceId.length() > PREFIX.length()
+        ? persistenceId.substring(PREFIX.length())
+        : null;
+  }
+
+  /** Standalone: the node's own log, which nothing else ever writes. */
   public static Behavior<Command> create(String nodeId) {
-    return Behaviors.setup(ctx -> new TxLog(PersistenceId.ofUniqueId("txlog-" + nodeId), ctx));
+    return Behaviors.setup(ctx -> new TxLog(persistenceId(nodeId), null, true, ctx));
   }
 
-  private TxLog(PersistenceId id, ActorContext<Command> ctx) {
-    // A failed journal write restarts the log (recovery shows what was written); what was not
-    // sent yet is dropped, and its transactions time out and abort, having changed nothing.
-    super(id, SlotEntity.JOURNAL_BACKOFF);
+  /**
+   * Cluster mode: the node's own log, written by {@code writer} (this incarnation), which
+   * claims the log back on any write after another writer's claim.
+   */
+  public static Behavior<Command> create(String nodeId, String writer) {
+    return Behaviors.setup(ctx -> new TxLog(persistenceId(nodeId), writer, true, ctx));
+  }
+
+  /**
+   * Another node's log, which {@code writer} completes (that node is gone). Its first write
+   * claims the log; a failed write stops it for good (another writer claimed the log, or its
+   * node is back): it is never retried over someone else's claim.
+   */
+  public static Behavior<Command> heir(String persistenceId, String writer) {
+    return Behaviors.setup(ctx -> new TxLog(PersistenceId.ofUniqueId(persistenceId), writer, false, ctx));
+  }
+
+  /** Reads a log (its pending transactions) and never writes it. */
+  public static Behavior<Command> reader(String persistenceId) {
+    return heir(persistenceId, null);
+  }
+
+  private TxLog(PersistenceId id, String writer, boolean own, ActorContext<Command> ctx) {
+    // The node's own log: a failed journal write restarts it (recovery shows what was written);
+    // what was not sent yet is dropped, and its transactions time out and abort, having
+    // changed nothing. An heir's log stops instead.
+    super(id, own ? SlotEntity.JOURNAL_BACKOFF : null);
+    this.writer = writer;
     this.self = ctx.getSelf();
     this.trim = new JournalTrim(id, ctx);
   }
@@ -103,7 +160,8 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
                 state.pending.containsKey(c.txId())
                     ? enqueue(new TxEvent.TxCompleted(c.txId()), c.replyTo())
                     : Effect().reply(c.replyTo(), Done.getInstance()))
-        .onCommand(Flush.class, (state, f) -> flush())
+        .onCommand(Flush.class, (state, f) -> flush(state))
+        .onCommand(Stop.class, (state, f) -> Effect().stop())
         .onCommand(
             GetPending.class,
             (state, c) ->
@@ -122,14 +180,20 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
     return Effect().none();
   }
 
-  private Effect<TxEvent, State> flush() {
+  private Effect<TxEvent, State> flush(State state) {
     if (batch.isEmpty()) {
       return Effect().none();
     }
     List<Waiting> written = List.copyOf(batch);
     batch.clear();
+    List<TxEvent> events = new ArrayList<>(written.size() + 1);
+    if (writer != null && !writer.equals(state.writer)) {
+      // In the same journal write as the records: they are stored behind the claim or not at all.
+      events.add(new TxEvent.TxLogClaimed(writer));
+    }
+    written.forEach(w -> events.add(w.event()));
     return Effect()
-        .persist(written.stream().map(Waiting::event).toList())
+        .persist(events)
         .thenRun(s -> written.forEach(w -> w.replyTo().tell(Done.getInstance())));
   }
 
@@ -175,6 +239,13 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
               state.pending.remove(e.txId());
               return state;
             })
+        .onEvent(
+            TxEvent.TxLogClaimed.class,
+            (state, e) -> {
+              count(e);
+              state.writer = e.writer();
+              return state;
+            })
         .build();
   }
 
@@ -212,7 +283,7 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(State state) {
-        return new TxEvent.TxLogSnapshot(state.maxTxId, List.copyOf(state.pending.values()));
+        return new TxEvent.TxLogSnapshot(state.maxTxId, List.copyOf(state.pending.values()), state.writer);
       }
 
       @Override
@@ -222,6 +293,7 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
         TxEvent.TxLogSnapshot snap = (TxEvent.TxLogSnapshot) from;
         State s = new State();
         s.maxTxId = snap.maxTxId();
+        s.writer = snap.writer();
         snap.pending().forEach(p -> s.pending.put(p.txId(), p));
         return s;
       }

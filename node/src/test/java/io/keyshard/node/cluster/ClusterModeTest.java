@@ -399,17 +399,28 @@ class ClusterModeTest {
         assertEquals("ERR I tried hard but I can't forget myself...", errorOf(() -> ja.clusterForget(ja.clusterMyId())));
         assertEquals("ERR Unknown node 0000000000000000000000000000000000000000",
             errorOf(() -> ja.clusterForget("0000000000000000000000000000000000000000")));
+        // B left cleanly without handing its slots off: they wait for it, and say so.
+        assertTrue(ja.clusterInfo().contains("cluster_state:fail"), ja.clusterInfo());
+        assertTrue(
+            ja.clusterNodes().lines().anyMatch(l -> l.startsWith(idB) && l.contains("master,fail")),
+            ja.clusterNodes());
         assertEquals("OK", ja.clusterForget(idB));
         long until = System.currentTimeMillis() + 30_000;
         while (ja.clusterNodes().contains(idB) && System.currentTimeMillis() < until) {
           Thread.sleep(100);
         }
         assertTrue(!ja.clusterNodes().contains(idB), ja.clusterNodes());
-        assertTrue(ja.clusterInfo().contains("cluster_state:fail"), ja.clusterInfo());
-        assertEquals("OK", ja.clusterAddSlotsRange(Integer.parseInt(rangeB[0]), Integer.parseInt(rangeB[1])));
+        // FORGET of a node that is not a member hands its slots to the members (issue 16).
         until = System.currentTimeMillis() + 30_000;
         while (!ja.clusterInfo().contains("cluster_state:ok") && System.currentTimeMillis() < until) {
           Thread.sleep(100);
+        }
+        assertTrue(ja.clusterInfo().contains("cluster_state:ok"), ja.clusterInfo());
+        String idA = ja.clusterMyId();
+        int from = Integer.parseInt(rangeB[0]);
+        int to = Integer.parseInt(rangeB[1]);
+        for (int slot : new int[] {from, (from + to) / 2, to}) {
+          assertTrue(ownerOf(ja, slot).equals(idA), "slot " + slot + " went to A: " + ja.clusterNodes());
         }
         // The gone node leaves Pekko's membership too (FORGET downs it); Pekko's singletons
         // (the shard coordinator) may need a moment to settle on the survivor: retry TRYAGAIN.
@@ -772,6 +783,112 @@ class ClusterModeTest {
         }
         Thread.sleep(100);
       }
+    }
+  }
+
+  /** The id of the node whose CLUSTER NODES line lists {@code slot}, or "" if none does. */
+  private static String ownerOf(Jedis j, int slot) {
+    for (String line : j.clusterNodes().split("\n")) {
+      String[] f = line.trim().split(" ");
+      for (int i = 8; i < f.length; i++) {
+        if (f[i].startsWith("[")) {
+          continue;
+        }
+        String[] r = f[i].split("-");
+        int lo = Integer.parseInt(r[0]);
+        int hi = r.length > 1 ? Integer.parseInt(r[1]) : lo;
+        if (slot >= lo && slot <= hi) {
+          return f[0];
+        }
+      }
+    }
+    return "";
+  }
+
+  /**
+   * A node started again at its address without its data directory comes back under a new id:
+   * the old id, which still owns slots, loses its address (failed, noaddr, its slots answer
+   * CLUSTERDOWN instead of a redirect to the newcomer), and CLUSTER FORGET of it hands its
+   * slots, with their keys, to the live nodes (issue 16: owners that never come back).
+   */
+  @Test
+  void aNodeStartedWithoutItsDataDirectoryIsNotTakenForTheOldOne() throws Exception {
+    int portA = clusterPort();
+    int portB = clusterPort();
+    TestNode[] nodes =
+        startPair(Files.createTempDirectory("keyshard-da"), Files.createTempDirectory("keyshard-db"), portA, portB);
+    TestNode a = nodes[0];
+    TestNode b2 = null;
+    try {
+      awaitCovered(portA);
+      awaitCovered(portB);
+      String idB;
+      try (Jedis jb = new Jedis("127.0.0.1", portB, 15_000)) {
+        idB = jb.clusterMyId();
+      }
+      Map<String, String> written = new HashMap<>();
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {
+        for (int i = 0; i < 200; i++) {
+          jc.set("d:" + i, "v" + i);
+          written.put("d:" + i, "v" + i);
+        }
+      }
+      nodes[1].close();
+      // The same address, a fresh data directory: a new node id.
+      b2 = TestNode.start(Files.createTempDirectory("keyshard-db2"), settings(portB, List.of("127.0.0.1:" + portA)));
+      try (Jedis ja = new Jedis("127.0.0.1", portA, 15_000)) {
+        String keyOfOldB = null;
+        long until = System.currentTimeMillis() + 60_000;
+        String oldLine = "";
+        while (System.currentTimeMillis() < until) {
+          oldLine = ja.clusterNodes().lines().filter(l -> l.startsWith(idB)).findFirst().orElse("");
+          if (oldLine.contains("noaddr")) {
+            break;
+          }
+          Thread.sleep(100);
+        }
+        assertTrue(oldLine.contains(" :0@0 master,fail,noaddr "), oldLine);
+        assertTrue(ja.clusterInfo().contains("cluster_state:fail"), ja.clusterInfo());
+        for (String k : written.keySet()) {
+          if (ownerOf(ja, Slots.slot(k.getBytes(StandardCharsets.UTF_8))).equals(idB)) {
+            keyOfOldB = k;
+            break;
+          }
+        }
+        assertTrue(keyOfOldB != null, "some key was in B's slots");
+        String k = keyOfOldB;
+        assertEquals("CLUSTERDOWN Hash slot not served", errorOf(() -> ja.get(k)));
+        // CLUSTER SLOTS sends no client to the address-less node.
+        assertTrue(!ja.clusterSlots().toString().contains(":0,"), ja.clusterSlots().toString());
+
+        assertEquals("OK", ja.clusterForget(idB));
+        until = System.currentTimeMillis() + 60_000;
+        while (!ja.clusterInfo().contains("cluster_state:ok") && System.currentTimeMillis() < until) {
+          Thread.sleep(100);
+        }
+        assertTrue(ja.clusterInfo().contains("cluster_state:ok"), ja.clusterInfo());
+      }
+      try (JedisCluster jc =
+          new JedisCluster(Set.of(new HostAndPort("127.0.0.1", portA)), 15_000, 15_000, 10, null, null, new ConnectionPoolConfig())) {
+        long until = System.currentTimeMillis() + 60_000;
+        for (Map.Entry<String, String> e : written.entrySet()) {
+          String v = null;
+          while (v == null) {
+            try {
+              v = jc.get(e.getKey());
+            } catch (JedisDataException ex) {
+              assertTrue(ex.getMessage().startsWith("TRYAGAIN") && System.currentTimeMillis() < until, ex.getMessage());
+            }
+          }
+          assertEquals(e.getValue(), v, "every key is served after FORGET: " + e.getKey());
+        }
+      }
+    } finally {
+      if (b2 != null) {
+        b2.close();
+      }
+      a.close();
     }
   }
 

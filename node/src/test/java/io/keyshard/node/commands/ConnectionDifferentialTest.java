@@ -140,6 +140,15 @@ class ConnectionDifferentialTest extends DifferentialTestBase {
     d.check("COMMAND", "GETKEYS", "GET");
     d.check("COMMAND", "GETKEYS", "PING", "x");
     d.check("COMMAND", "GETKEYS", "NOSUCH", "x");
+    d.check("COMMAND", "GETKEYS", "DUMP", "k");
+    d.check("COMMAND", "GETKEYS", "RESTORE", "k", "0", "p", "REPLACE");
+    d.check("COMMAND", "GETKEYS", "RESTORE-ASKING", "k", "0", "p");
+    d.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "5", "COPY");
+    d.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b");
+    d.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "AUTH", "KEYS", "keys", "a");
+    d.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "AUTH2", "u", "keys", "KEYS", "a");
+    d.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "KEYS");
+    d.check("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "5", "KEYS", "a");
     String count = d.keyshard().call("COMMAND", "COUNT");
     assertTrue(count.matches(":[1-9][0-9]*"), "COMMAND COUNT answered " + count);
   }
