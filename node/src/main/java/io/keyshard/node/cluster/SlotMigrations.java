@@ -165,6 +165,11 @@ public final class SlotMigrations {
           if (o == null) {
             return "Slot " + s + " has no node served.";
           }
+          SlotTableEvent.OpenSlot open = state.open(s);
+          if (open.migrating() || open.importing()) {
+            // A per-key migration (SETSLOT MIGRATING/IMPORTING) owns the slot until it ends.
+            return "Slot " + s + " is being migrated with CLUSTER SETSLOT; end that first (SETSLOT " + s + " STABLE or NODE)";
+          }
           if (owner == null) {
             owner = o;
           } else if (!owner.equals(o)) {

@@ -46,6 +46,11 @@ class SlotMigrationsTest {
     assertTrue(m.refusal(t, List.of(spec(R, 0, 10))).contains("is a replica"));
     assertEquals("Slot ranges in migrations overlap", m.refusal(t, List.of(spec(B, 0, 10), spec(B, 5, 20))));
     assertNull(m.refusal(t, List.of(spec(B, 0, 10), spec(A, 9000, 9010))));
+    // A slot in a per-key migration (SETSLOT MIGRATING) is not moved atomically meanwhile.
+    SlotTableState open = t.apply(new SlotTableEvent.SlotMigrating(5, B, t.epoch() + 1));
+    assertEquals(
+        "Slot 5 is being migrated with CLUSTER SETSLOT; end that first (SETSLOT 5 STABLE or NODE)",
+        m.refusal(open, List.of(spec(B, 0, 10))));
   }
 
   @Test
