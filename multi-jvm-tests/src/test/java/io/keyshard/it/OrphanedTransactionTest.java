@@ -106,10 +106,13 @@ class OrphanedTransactionTest {
         for (String k : keys) {
           assertEquals("new", values.get(k), k + " (all keys: " + values + ")");
         }
-        assertTrue(
-            nodes[0].logText().contains("pending transactions of gone node")
-                || nodes[1].logText().contains("pending transactions of gone node"),
-            "a survivor completed the gone node's log");
+        // The keys show the new values once the shares are applied; the log is completed (and
+        // says so) just after.
+        long logUntil = System.currentTimeMillis() + 30_000;
+        while (!completedByASurvivor(nodes) && System.currentTimeMillis() < logUntil) {
+          Thread.sleep(200);
+        }
+        assertTrue(completedByASurvivor(nodes), "a survivor completed the gone node's log");
       } finally {
         for (NodeProcess n : nodes) {
           if (n != null) {
@@ -118,6 +121,11 @@ class OrphanedTransactionTest {
         }
       }
     }
+  }
+
+  private static boolean completedByASurvivor(NodeProcess[] nodes) {
+    return nodes[0].logText().contains("pending transactions of gone node")
+        || nodes[1].logText().contains("pending transactions of gone node");
   }
 
   /** The key's value from its owner, following MOVED while the nodes' tables converge. */
