@@ -223,10 +223,10 @@ final class ClusterBoot {
       throws Exception {
     router.setCluster(view());
     if (config.getBoolean("keyshard.cluster.proxy")) {
-      router.setProxy(new ProxyClient());
+      router.setProxy(new ProxyClient(router.settings()::requirePass));
     }
     // Requests asked for a slot this node imports run in the slot's owner (slot migration).
-    router.setAskForwarder(new ProxyClient());
+    router.setAskForwarder(new ProxyClient(router.settings()::requirePass));
     KeyshardNode.spawn(
         system,
         SlotAgent.create(nodeId, router, localSlots, index, view()),

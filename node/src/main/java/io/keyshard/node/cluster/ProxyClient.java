@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Proxy mode (keyshard.cluster.proxy = on): this node runs a command for a slot another node
@@ -30,6 +31,20 @@ public final class ProxyClient implements AutoCloseable {
   private static final int IDLE_PER_TARGET = 8;
 
   private final Map<String, ConcurrentLinkedQueue<Conn>> idle = new ConcurrentHashMap<>();
+  /**
+   * This node's requirepass (null: none), sent as AUTH on each new connection: the nodes of a
+   * cluster share it, as {@code redis-cli --cluster -a} assumes; a node with another password
+   * answers the forwarded request NOAUTH, as it would answer a client.
+   */
+  private final Supplier<String> password;
+
+  public ProxyClient() {
+    this(() -> null);
+  }
+
+  public ProxyClient(Supplier<String> password) {
+    this.password = password;
+  }
   private final ExecutorService io =
       Executors.newCachedThreadPool(
           r -> {
@@ -47,6 +62,7 @@ public final class ProxyClient implements AutoCloseable {
           try {
             if (c == null) {
               c = Conn.open(host, port, proto);
+              c.authenticate(password.get());
             }
             if (c.db != db) {
               c.call(new byte[][] {bytes("SELECT"), bytes(Integer.toString(db))});
@@ -136,6 +152,12 @@ public final class ProxyClient implements AutoCloseable {
         c.call(new byte[][] {bytes("HELLO"), bytes("3")});
       }
       return c;
+    }
+
+    void authenticate(String password) throws IOException {
+      if (password != null) {
+        call(new byte[][] {bytes("AUTH"), bytes(password)});
+      }
     }
 
     byte[] call(byte[][] argv) throws IOException {

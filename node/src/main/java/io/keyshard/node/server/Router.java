@@ -86,6 +86,10 @@ public final class Router {
     return slots;
   }
 
+  public NodeSettings settings() {
+    return settings;
+  }
+
   /** The node's ACL users: AUTH, the permission check in {@link #dispatch}, ACL commands. */
   public Acl acl() {
     return acl;

@@ -272,6 +272,64 @@ class PerKeyMigrationTest {
   }
 
   /** redis-cli --cluster reshard moves slots with keys: every key is readable afterwards. */
+  /**
+   * With requirepass (the same on every node, as redis-cli --cluster -a assumes), a request asked
+   * at the importer is forwarded to the source on a connection that authenticates first.
+   */
+  @Test
+  void askingIsServedWhenTheClusterHasAPassword() throws Exception {
+    int portA = ClusterPorts.next();
+    int portB = ClusterPorts.next();
+    Map<String, Object> sa = settings(portA, List.of());
+    Map<String, Object> sb = settings(portB, List.of("127.0.0.1:" + portA));
+    sa.put("keyshard.requirepass", "s3cret");
+    sb.put("keyshard.requirepass", "s3cret");
+    Path dirA = Files.createTempDirectory("keyshard-pa");
+    Path dirB = Files.createTempDirectory("keyshard-pb");
+    CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> start(dirA, sa));
+    CompletableFuture<TestNode> fb = CompletableFuture.supplyAsync(() -> start(dirB, sb));
+    TestNode[] nodes = {fa.get(), fb.get()};
+    try (Jedis a0 = new Jedis("127.0.0.1", portA, 15_000);
+        Jedis b0 = new Jedis("127.0.0.1", portB, 15_000)) {
+      a0.auth("s3cret");
+      b0.auth("s3cret");
+      long until = System.currentTimeMillis() + 60_000;
+      while (!(a0.clusterInfo().contains("cluster_state:ok") && b0.clusterInfo().contains("cluster_known_nodes:2")
+          && a0.clusterInfo().contains("cluster_known_nodes:2") && b0.clusterInfo().contains("cluster_state:ok"))
+          && System.currentTimeMillis() < until) {
+        Thread.sleep(100);
+      }
+      boolean aOwns = !errorOf(() -> a0.get(K)).startsWith("MOVED");
+      Jedis source = aOwns ? a0 : b0;
+      Jedis target = aOwns ? b0 : a0;
+      int targetPort = aOwns ? portB : portA;
+      source.set(K + "p", "secret value");
+      assertEquals("OK", target.clusterSetSlotImporting(SLOT, source.clusterMyId()));
+      assertEquals("OK", source.clusterSetSlotMigrating(SLOT, target.clusterMyId()));
+      assertEquals("OK", source.migrate("127.0.0.1", targetPort, 0, 5000, new MigrateParams(), K + "p"));
+      assertEquals("OK", target.asking());
+      assertEquals("secret value", target.get(K + "p"), "forwarded to the source with AUTH");
+      target.asking();
+      assertEquals("OK", target.set(K + "q", "written through the importer"));
+      assertEquals("OK", target.clusterSetSlotNode(SLOT, target.clusterMyId()));
+      long settle = System.currentTimeMillis() + 30_000;
+      String v = null;
+      while (System.currentTimeMillis() < settle) {
+        String e = errorOf(() -> target.get(K + "q"));
+        if (!e.startsWith("MOVED") && !e.startsWith("TRYAGAIN")) {
+          v = target.get(K + "q");
+          break;
+        }
+        Thread.sleep(100);
+      }
+      assertEquals("written through the importer", v);
+    } finally {
+      for (TestNode n : nodes) {
+        n.close();
+      }
+    }
+  }
+
   @Test
   void redisCliReshardMovesSlotsWithKeys() throws Exception {
     TestNode[] nodes = startPair();
