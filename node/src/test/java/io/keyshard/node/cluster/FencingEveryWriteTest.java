@@ -3,10 +3,10 @@ package io.keyshard.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.testing.ClusterJournal;
 import io.keyshard.node.testing.ClusterPorts;
 import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,57 +38,34 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 @Timeout(240)
 class FencingEveryWriteTest {
-  private static EmbeddedPostgres postgres;
+  private static ClusterJournal journal;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    journal = ClusterJournal.start();
   }
 
   @AfterAll
   static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
+    if (journal != null) {
+      journal.close();
     }
   }
 
   private static Map<String, Object> settings(String database, int port, List<String> seeds) {
-    Map<String, Object> m = new HashMap<>();
-    m.put("keyshard.port", port);
-    m.put("keyshard.postgres.url", postgres.getJdbcUrl("postgres", database));
-    m.put("keyshard.postgres.user", "postgres");
-    m.put("keyshard.postgres.password", "");
-    m.put("keyshard.cluster.enabled", true);
-    m.put("keyshard.cluster.seeds", seeds);
-    m.put("keyshard.cluster.min-nodes", 2);
-    return m;
+    return journal.settings(database, port, seeds, 2);
   }
 
   private static TestNode start(Path dir, Map<String, Object> settings) {
-    try {
-      return TestNode.start(dir, settings);
-    } catch (Exception e) {
-      throw new RuntimeException(e);
-    }
+    return ClusterJournal.start(dir, settings);
   }
 
   private static void awaitCovered(int port) throws Exception {
-    try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
-      long until = System.currentTimeMillis() + 60_000;
-      String info = "";
-      while (System.currentTimeMillis() < until) {
-        info = j.clusterInfo();
-        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:2")) {
-          return;
-        }
-        Thread.sleep(100);
-      }
-      throw new AssertionError("not covered on " + port + ":\n" + info);
-    }
+    ClusterJournal.awaitCovered(port, 2);
   }
 
   private static long journalHead(String database, int slot) throws Exception {
-    try (Connection c = postgres.getDatabase("postgres", database).getConnection();
+    try (Connection c = journal.postgres().getDatabase("postgres", database).getConnection();
         Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
@@ -129,11 +105,7 @@ class FencingEveryWriteTest {
 
   @Test
   void theFormerOwnerJournalsNoExpiryAndNoEvictionAfterTheSlotMoved() throws Exception {
-    String database = "fence_" + System.nanoTime();
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + database);
-    }
+    String database = journal.freshDatabase("fence");
     int portA = ClusterPorts.next();
     int portB = ClusterPorts.next();
     CompletableFuture<TestNode> startA =

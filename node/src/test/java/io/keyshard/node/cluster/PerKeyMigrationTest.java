@@ -3,18 +3,15 @@ package io.keyshard.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.testing.ClusterJournal;
 import io.keyshard.node.testing.ClusterPorts;
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,40 +39,28 @@ import redis.clients.jedis.params.MigrateParams;
  */
 @Timeout(300)
 class PerKeyMigrationTest {
-  private static EmbeddedPostgres postgres;
+  private static ClusterJournal journal;
   private static String database;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    journal = ClusterJournal.start();
   }
 
   @AfterAll
   static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
+    if (journal != null) {
+      journal.close();
     }
   }
 
   @BeforeEach
   void freshDatabase() throws Exception {
-    database = "migration_" + System.nanoTime();
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + database);
-    }
+    database = journal.freshDatabase("migration");
   }
 
   private static Map<String, Object> settings(int port, List<String> seeds) {
-    Map<String, Object> m = new HashMap<>();
-    m.put("keyshard.port", port);
-    m.put("keyshard.postgres.url", postgres.getJdbcUrl("postgres", database));
-    m.put("keyshard.postgres.user", "postgres");
-    m.put("keyshard.postgres.password", "");
-    m.put("keyshard.cluster.enabled", true);
-    m.put("keyshard.cluster.seeds", seeds);
-    m.put("keyshard.cluster.min-nodes", 2);
-    return m;
+    return journal.settings(database, port, seeds, 2);
   }
 
   /** Two nodes sharing the slots, started together; [0] owns the slot of "{m}". */
@@ -100,26 +85,11 @@ class PerKeyMigrationTest {
   }
 
   private static TestNode start(Path dir, Map<String, Object> settings) {
-    try {
-      return TestNode.start(dir, settings);
-    } catch (Exception e) {
-      throw new RuntimeException(e);
-    }
+    return ClusterJournal.start(dir, settings);
   }
 
   private static void awaitCovered(int port) throws Exception {
-    try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
-      long until = System.currentTimeMillis() + 60_000;
-      String info = "";
-      while (System.currentTimeMillis() < until) {
-        info = j.clusterInfo();
-        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:2")) {
-          return;
-        }
-        Thread.sleep(100);
-      }
-      throw new AssertionError("not covered on " + port + ":\n" + info);
-    }
+    ClusterJournal.awaitCovered(port, 2);
   }
 
   private static final String K = "{m}";

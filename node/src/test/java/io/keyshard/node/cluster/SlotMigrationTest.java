@@ -3,15 +3,13 @@ package io.keyshard.node.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.testing.ClusterJournal;
 import io.keyshard.node.testing.ClusterPorts;
 import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -43,40 +41,28 @@ import redis.clients.jedis.Protocol;
  */
 @Timeout(300)
 class SlotMigrationTest {
-  private static EmbeddedPostgres postgres;
+  private static ClusterJournal journal;
   private static String database;
 
   @BeforeAll
   static void startPostgres() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
+    journal = ClusterJournal.start();
   }
 
   @AfterAll
   static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
+    if (journal != null) {
+      journal.close();
     }
   }
 
   @BeforeEach
   void freshDatabase() throws Exception {
-    database = "migrate_" + System.nanoTime();
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + database);
-    }
+    database = journal.freshDatabase("migrate");
   }
 
   private static Map<String, Object> settings(int port, List<String> seeds, int minNodes) {
-    Map<String, Object> m = new HashMap<>();
-    m.put("keyshard.port", port);
-    m.put("keyshard.postgres.url", postgres.getJdbcUrl("postgres", database));
-    m.put("keyshard.postgres.user", "postgres");
-    m.put("keyshard.postgres.password", "");
-    m.put("keyshard.cluster.enabled", true);
-    m.put("keyshard.cluster.seeds", seeds);
-    m.put("keyshard.cluster.min-nodes", minNodes);
-    return m;
+    return journal.settings(database, port, seeds, minNodes);
   }
 
   private static TestNode[] startNodes(int n) throws Exception {
@@ -109,18 +95,7 @@ class SlotMigrationTest {
   }
 
   private static void awaitCovered(int port, int nodes) throws Exception {
-    try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
-      long until = System.currentTimeMillis() + 60_000;
-      String info = "";
-      while (System.currentTimeMillis() < until) {
-        info = j.clusterInfo();
-        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:" + nodes)) {
-          return;
-        }
-        Thread.sleep(100);
-      }
-      throw new AssertionError("not covered on " + port + ":\n" + info);
-    }
+    ClusterJournal.awaitCovered(port, nodes);
   }
 
   private static void closeAll(TestNode[] nodes) throws Exception {
