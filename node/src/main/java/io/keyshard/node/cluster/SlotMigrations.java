@@ -80,6 +80,8 @@ public final class SlotMigrations {
     final List<Long> pausesMs = new ArrayList<>();
     final long created;
     int moved;
+    /** Cancelled while a batch was switching: the job ends, counted, once that batch has. */
+    boolean cancelRequested;
     State state = State.WAITING;
     long lastUpdate;
     long lastAck;
@@ -253,14 +255,23 @@ public final class SlotMigrations {
     List<Job> out = new ArrayList<>();
     for (Job j : jobs) {
       if (!j.state.finished()) {
-        j.set(State.CANCELLED, "Cancelled by CLUSTER CANCELSLOTMIGRATIONS after " + j.moved + " of "
-            + j.total + " slots moved", now);
         j.pending.clear();
+        if (j.state == State.PAUSED) {
+          // The batch being switched cannot be called back: the job shows as finished, with
+          // its count, when that batch has switched (SlotTable.onBatchSwitched).
+          j.cancelRequested = true;
+        } else {
+          j.set(State.CANCELLED, cancelledText(j), now);
+        }
         out.add(j);
       }
     }
     trim();
     return out;
+  }
+
+  static String cancelledText(Job j) {
+    return "Cancelled by CLUSTER CANCELSLOTMIGRATIONS after " + j.moved + " of " + j.total + " slots moved";
   }
 
   List<View> views() {

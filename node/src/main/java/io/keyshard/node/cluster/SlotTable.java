@@ -1190,7 +1190,9 @@ public final class SlotTable
         migrations.finished();
       } else {
         j.moved += b.slots().size();
-        if (!j.state.finished()) {
+        if (j.cancelRequested && !j.state.finished()) {
+          j.set(SlotMigrations.State.CANCELLED, SlotMigrations.cancelledText(j), now);
+        } else if (!j.state.finished()) {
           j.set(j.pending.isEmpty() ? SlotMigrations.State.SUCCESS : SlotMigrations.State.WAITING, null, now);
         }
         ctx.getLog().info("Slot migration {}: {} of {} slots moved to {} ({} in this batch, {}, switched in {} ms)", j.name, j.moved, j.total, j.target, b.slots().size(), j.warmNote, b.millis());
@@ -1242,6 +1244,9 @@ public final class SlotTable
     // is one table event: the slots switch together or not at all).
     if (batchMove != null && requested.remove(batchMove)) {
       batchJob.inFlight.clear();
+      if (batchJob.cancelRequested && !batchJob.state.finished()) {
+        batchJob.set(SlotMigrations.State.CANCELLED, SlotMigrations.cancelledText(batchJob), nowSeconds());
+      }
       ctx.stop(batchListener);
       batchJob = null;
       batchMove = null;

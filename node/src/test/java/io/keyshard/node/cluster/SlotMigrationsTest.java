@@ -77,6 +77,15 @@ class SlotMigrationsTest {
     assertEquals("cancelled", m.views().get(0).state());
     assertEquals(null, m.next());
     assertTrue(!m.anyRunning());
+
+    // Cancelled while its batch switches: not shown finished until that batch is counted.
+    SlotMigrations.Job k = m.start(t, List.of(spec(B, 30, 39)), 3000).get(0);
+    k.inFlight.addAll(SlotMigrations.takeBatch(k, 8));
+    k.set(SlotMigrations.State.PAUSED, null, 3001);
+    assertEquals(1, m.cancelAll(3002).size());
+    assertTrue(k.cancelRequested && k.pending.isEmpty());
+    assertEquals("failover-paused", k.view().state());
+    assertTrue(m.anyRunning());
   }
 
   @Test
