@@ -93,7 +93,26 @@ final class MigrationProbe {
    * Each key is listed by exactly one node, the owner of its slot, and each node's count of a
    * slot's keys agrees with the listings (CLUSTER GETKEYSINSLOT / COUNTKEYSINSLOT on every node).
    */
-  static void assertOnExactlyOneNode(int[] ports, List<Integer> slots, List<String> keys) {
+  static void assertOnExactlyOneNode(int[] ports, List<Integer> slots, List<String> keys)
+      throws InterruptedException {
+    // A node lists a slot's keys while its own view of the table names it the owner: after kills
+    // and restarts a view can lag the table for a moment (seen once in a full CI run: a key
+    // listed by two nodes, every value right). A key really kept by two nodes stays so.
+    long until = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        checkOnExactlyOneNode(ports, slots, keys);
+        return;
+      } catch (AssertionError e) {
+        if (System.currentTimeMillis() > until) {
+          throw e;
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  private static void checkOnExactlyOneNode(int[] ports, List<Integer> slots, List<String> keys) {
     Map<String, Integer> seen = new HashMap<>();
     for (int port : ports) {
       try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
