@@ -38,13 +38,6 @@ public final class ProxyClient implements AutoCloseable {
    */
   private final Supplier<String> password;
 
-  public ProxyClient() {
-    this(() -> null);
-  }
-
-  public ProxyClient(Supplier<String> password) {
-    this.password = password;
-  }
   private final ExecutorService io =
       Executors.newCachedThreadPool(
           r -> {
@@ -52,6 +45,14 @@ public final class ProxyClient implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+
+  public ProxyClient() {
+    this(() -> null);
+  }
+
+  public ProxyClient(Supplier<String> password) {
+    this.password = password;
+  }
 
   /** Sends argv to host:port in database {@code db} with RESP {@code proto}; the reply raw. */
   public CompletableFuture<Reply> forward(String host, int port, int db, int proto, byte[][] argv) {
