@@ -191,28 +191,7 @@ public final class SetValue implements Value {
 
   /** Whether an intset can hold it: Redis's string2ll (canonical, no '+', no leading zeros). */
   public static boolean isInteger(byte[] b) {
-    int n = b.length;
-    if (n == 0 || n > 20) {
-      return false;
-    }
-    if (n == 1 && b[0] == '0') {
-      return true;
-    }
-    int i = b[0] == '-' ? 1 : 0;
-    if (i == n || b[i] < '1' || b[i] > '9') {
-      return false;
-    }
-    for (int j = i; j < n; j++) {
-      if (b[j] < '0' || b[j] > '9') {
-        return false;
-      }
-    }
-    try {
-      Long.parseLong(new String(b, StandardCharsets.US_ASCII));
-      return true;
-    } catch (NumberFormatException e) {
-      return false; // out of the signed 64-bit range
-    }
+    return StringValue.isCanonicalLong(b);
   }
 
   private static long integerOf(byte[] b) {

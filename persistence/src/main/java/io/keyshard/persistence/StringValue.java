@@ -1,6 +1,5 @@
 package io.keyshard.persistence;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * A Redis string. {@code raw} records that the value was last modified in place (APPEND,
@@ -61,32 +60,29 @@ public record StringValue(byte[] bytes, boolean raw, Integer hints) implements V
 
   /** True when the bytes are a long written the way Redis would print it (no '+', no leading 0). */
   public static boolean isCanonicalLong(byte[] b) {
-    if (b.length == 0 || b.length > 20) {
+    int n = b.length;
+    if (n == 0 || n > 20) {
       return false;
     }
-    int i = 0;
-    if (b[0] == '-') {
-      if (b.length == 1) {
-        return false;
-      }
-      i = 1;
-    }
-    if (b[i] == '0' && b.length > i + 1) {
-      return false;
-    }
-    if (b[i] == '0' && i == 1) {
-      return false; // "-0"
-    }
-    for (int j = i; j < b.length; j++) {
-      if (b[j] < '0' || b[j] > '9') {
-        return false;
-      }
-    }
-    try {
-      Long.parseLong(new String(b, StandardCharsets.US_ASCII));
+    if (n == 1 && b[0] == '0') {
       return true;
-    } catch (NumberFormatException e) {
+    }
+    int i = b[0] == '-' ? 1 : 0;
+    if (i == n || b[i] < '1' || b[i] > '9') {
       return false;
     }
+    long v = 0;
+    for (int j = i; j < n; j++) {
+      int d = b[j] - '0';
+      if (d < 0 || d > 9) {
+        return false;
+      }
+      // Accumulated negatively: the negative range is one larger than the positive one.
+      if (v < (Long.MIN_VALUE + d) / 10) {
+        return false;
+      }
+      v = v * 10 - d;
+    }
+    return i == 1 || v != Long.MIN_VALUE;
   }
 }

@@ -1,5 +1,6 @@
 package io.keyshard.persistence.rdb;
 
+import io.keyshard.persistence.StringValue;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -11,30 +12,7 @@ final class CanonicalLong {
   private CanonicalLong() {}
 
   static boolean test(byte[] b) {
-    int n = b.length;
-    if (n == 0 || n > 20) {
-      return false;
-    }
-    if (n == 1 && b[0] == '0') {
-      return true;
-    }
-    int i = b[0] == '-' ? 1 : 0;
-    if (i == n || b[i] < '1' || b[i] > '9') {
-      return false;
-    }
-    long v = 0;
-    for (int j = i; j < n; j++) {
-      int d = b[j] - '0';
-      if (d < 0 || d > 9) {
-        return false;
-      }
-      // Accumulated negatively: the negative range is one larger than the positive one.
-      if (v < (Long.MIN_VALUE + d) / 10) {
-        return false;
-      }
-      v = v * 10 - d;
-    }
-    return i == 1 || v != Long.MIN_VALUE;
+    return StringValue.isCanonicalLong(b);
   }
 
   /** The value of bytes that passed {@link #test}. */
