@@ -1,10 +1,15 @@
 package io.keyshard.node.cluster;
 
+import static io.keyshard.node.testing.ClusterReplies.errorOf;
+import static io.keyshard.node.testing.ClusterReplies.ownerOf;
+import static io.keyshard.node.testing.ClusterReplies.epochOf;
+import static io.keyshard.node.testing.ClusterReplies.awaitServed;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.testing.ClusterJournal;
 import io.keyshard.node.testing.ClusterPorts;
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.TestNode;
@@ -37,7 +42,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.function.Executable;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -118,23 +122,7 @@ class ClusterModeTest {
 
   /** Waits until the node reports every slot assigned in a cluster of two. */
   private static void awaitCovered(int port) throws Exception {
-    awaitCovered(port, 2);
-  }
-
-  /** Waits until the node reports every slot assigned and {@code nodes} known nodes. */
-  private static void awaitCovered(int port, int nodes) throws Exception {
-    try (Jedis j = new Jedis("127.0.0.1", port, 15_000)) {
-      long until = System.currentTimeMillis() + 60_000;
-      String info = "";
-      while (System.currentTimeMillis() < until) {
-        info = j.clusterInfo();
-        if (info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:" + nodes)) {
-          return;
-        }
-        Thread.sleep(100);
-      }
-      throw new AssertionError("not covered on " + port + ":\n" + info);
-    }
+    ClusterJournal.awaitCovered(port, 2);
   }
 
   @Test
@@ -538,7 +526,7 @@ class ClusterModeTest {
       Map<String, Object> replica = settings(portC, List.of("127.0.0.1:" + portA));
       replica.put("keyshard.cluster.replica", true);
       c = TestNode.start(Files.createTempDirectory("keyshard-rc"), replica);
-      awaitCovered(portC, 3);
+      ClusterJournal.awaitCovered(portC, 3);
       try (Jedis jc = new Jedis("127.0.0.1", portC, 15_000)) {
         String idC = jc.clusterMyId();
         oldIdC[0] = idC;
@@ -762,49 +750,6 @@ class ClusterModeTest {
         StandardCharsets.UTF_8);
   }
 
-  private static long epochOf(String clusterInfo) {
-    for (String line : clusterInfo.split("\r\n")) {
-      if (line.startsWith("cluster_current_epoch:")) {
-        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-      }
-    }
-    throw new AssertionError(clusterInfo);
-  }
-
-  /** GET on a node until it serves the key's slot (its view of the table caught up). */
-  private static String awaitServed(Jedis j, String key) throws Exception {
-    long until = System.currentTimeMillis() + 30_000;
-    while (true) {
-      try {
-        return j.get(key);
-      } catch (JedisDataException e) {
-        if (System.currentTimeMillis() > until) {
-          throw e;
-        }
-        Thread.sleep(100);
-      }
-    }
-  }
-
-  /** The id of the node whose CLUSTER NODES line lists {@code slot}, or "" if none does. */
-  private static String ownerOf(Jedis j, int slot) {
-    for (String line : j.clusterNodes().split("\n")) {
-      String[] f = line.trim().split(" ");
-      for (int i = 8; i < f.length; i++) {
-        if (f[i].startsWith("[")) {
-          continue;
-        }
-        String[] r = f[i].split("-");
-        int lo = Integer.parseInt(r[0]);
-        int hi = r.length > 1 ? Integer.parseInt(r[1]) : lo;
-        if (slot >= lo && slot <= hi) {
-          return f[0];
-        }
-      }
-    }
-    return "";
-  }
-
   /**
    * A node started again at its address without its data directory comes back under a new id:
    * the old id, which still owns slots, loses its address (failed, noaddr, its slots answer
@@ -889,15 +834,6 @@ class ClusterModeTest {
         b2.close();
       }
       a.close();
-    }
-  }
-
-  private static String errorOf(Executable call) {
-    try {
-      call.execute();
-      return "(no error)";
-    } catch (Throwable t) {
-      return t.getMessage();
     }
   }
 
@@ -1114,7 +1050,7 @@ class ClusterModeTest {
       assertTrue(out.contains("[OK] All 16384 slots covered."), out);
 
       for (int port : ports) {
-        awaitCovered(port, 3);
+        ClusterJournal.awaitCovered(port, 3);
       }
       try (JedisCluster jc =
           new JedisCluster(Set.of(new HostAndPort("127.0.0.1", ports[1])), 15_000, 15_000, 5, null, null, new ConnectionPoolConfig())) {

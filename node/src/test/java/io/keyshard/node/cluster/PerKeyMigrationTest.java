@@ -1,5 +1,8 @@
 package io.keyshard.node.cluster;
 
+import static io.keyshard.node.testing.ClusterReplies.errorOf;
+import static io.keyshard.node.testing.ClusterReplies.epochOf;
+import static io.keyshard.node.testing.ClusterReplies.awaitServed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +25,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.function.Executable;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -381,39 +383,6 @@ class PerKeyMigrationTest {
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static long epochOf(String clusterInfo) {
-    for (String line : clusterInfo.split("\r\n")) {
-      if (line.startsWith("cluster_current_epoch:")) {
-        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-      }
-    }
-    throw new AssertionError(clusterInfo);
-  }
-
-  /** GET on a node until it serves the key's slot (its view of the table caught up). */
-  private static String awaitServed(Jedis j, String key) throws Exception {
-    long until = System.currentTimeMillis() + 30_000;
-    while (true) {
-      try {
-        return j.get(key);
-      } catch (RuntimeException e) {
-        if (System.currentTimeMillis() > until) {
-          throw e;
-        }
-        Thread.sleep(100);
-      }
-    }
-  }
-
-  private static String errorOf(Executable call) {
-    try {
-      call.execute();
-      return "(no error)";
-    } catch (Throwable t) {
-      return t.getMessage();
-    }
   }
 
   private static String run(String... cmd) throws Exception {

@@ -1,5 +1,8 @@
 package io.keyshard.node.cluster;
 
+import static io.keyshard.node.testing.ClusterReplies.errorOf;
+import static io.keyshard.node.testing.ClusterReplies.ownerOf;
+import static io.keyshard.node.testing.ClusterJournal.awaitCovered;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +29,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.function.Executable;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -94,24 +96,11 @@ class SlotMigrationTest {
     return nodes;
   }
 
-  private static void awaitCovered(int port, int nodes) throws Exception {
-    ClusterJournal.awaitCovered(port, nodes);
-  }
-
   private static void closeAll(TestNode[] nodes) throws Exception {
     for (TestNode n : nodes) {
       if (n != null) {
         n.close();
       }
-    }
-  }
-
-  private static String errorOf(Executable call) {
-    try {
-      call.execute();
-      return "(no error)";
-    } catch (Throwable t) {
-      return t.getMessage();
     }
   }
 
@@ -151,25 +140,6 @@ class SlotMigrationTest {
       }
       Thread.sleep(100);
     }
-  }
-
-  /** The id of the node whose CLUSTER NODES line lists {@code slot}, or "" if none does. */
-  static String ownerOf(Jedis j, int slot) {
-    for (String line : j.clusterNodes().split("\n")) {
-      String[] f = line.trim().split(" ");
-      for (int i = 8; i < f.length; i++) {
-        if (f[i].startsWith("[")) {
-          continue;
-        }
-        String[] r = f[i].split("-");
-        int lo = Integer.parseInt(r[0]);
-        int hi = r.length > 1 ? Integer.parseInt(r[1]) : lo;
-        if (slot >= lo && slot <= hi) {
-          return f[0];
-        }
-      }
-    }
-    return "";
   }
 
   /** Runs bin/keyshard-migrate.py (what bin/keyshard-cluster rebalance|move runs); its output. */
