@@ -365,6 +365,12 @@ public final class Router {
     CommandSpec spec = route.spec();
     Binding binding = route.binding();
     if (s.multi != null && !binding.has(Trait.ACTS_ON_MULTI)) {
+      if (top.flags().contains(CommandFlags.NO_MULTI)) {
+        // SHUTDOWN, SAVE, ... are refused, not queued, and doom the transaction, as in Redis
+        // (a SHUTDOWN queued and run by EXEC would stop the node).
+        s.flagMultiError();
+        return done(Reply.error("ERR Command not allowed inside a transaction"));
+      }
       s.multi.add(argv);
       return done(Reply.QUEUED);
     }

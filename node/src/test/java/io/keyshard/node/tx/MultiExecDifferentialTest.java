@@ -128,6 +128,24 @@ class MultiExecDifferentialTest {
     assertNoMismatches();
   }
 
+  /**
+   * Commands flagged no_multi are refused inside MULTI and doom it, as Redis 7.0's "MULTI with
+   * SAVE/SHUTDOWN" tests expect: a SHUTDOWN queued and run by EXEC stopped the node.
+   */
+  @Test
+  void noMultiCommandsAreRefusedInsideMulti() throws Exception {
+    for (String cmd : new String[] {"SAVE", "SHUTDOWN"}) {
+      d.check("DEL", "foo");
+      d.check("MULTI");
+      d.check("SET", "foo", "bar");
+      d.check(cmd);
+      d.check("EXEC");
+      d.check("GET", "foo");
+    }
+    d.check("PING");
+    assertNoMismatches();
+  }
+
   @Test
   void execWithoutMultiAndDiscardWithoutMulti() throws Exception {
     d.check("EXEC");
