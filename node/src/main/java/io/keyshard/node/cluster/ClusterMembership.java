@@ -290,20 +290,10 @@ public final class ClusterMembership {
       pairs.add(s);
       pairs.add(s);
     }
-    List<Integer> busy;
-    try {
-      busy =
-          AskPattern.<SlotTable.Command, SlotTable.Busy>ask(
-                  table,
-                  r -> new SlotTable.AddSlots(nodeId, Rebalance.merge(pairs), 0, r),
-                  Duration.ofSeconds(10),
-                  system.scheduler())
-              .toCompletableFuture()
-              .get(11, TimeUnit.SECONDS)
-              .ranges();
-    } catch (Exception e) {
-      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
-    }
+    List<Integer> busy =
+        this.<SlotTable.Busy>askTable(
+                r -> new SlotTable.AddSlots(nodeId, Rebalance.merge(pairs), 0, r), Duration.ofSeconds(10))
+            .ranges();
     if (!busy.isEmpty()) {
       throw new RedisException(Err.err("Slot " + busy.get(0) + " is already busy"));
     }
@@ -372,19 +362,8 @@ public final class ClusterMembership {
       }
       return;
     }
-    SlotTable.SlotStateSet answer;
-    try {
-      answer =
-          AskPattern.<SlotTable.Command, SlotTable.SlotStateSet>ask(
-                  table,
-                  r -> new SlotTable.SetSlotState(slot, nodeId, action, peer, r),
-                  Duration.ofSeconds(10),
-                  system.scheduler())
-              .toCompletableFuture()
-              .get(11, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
-    }
+    SlotTable.SlotStateSet answer =
+        askTable(r -> new SlotTable.SetSlotState(slot, nodeId, action, peer, r), Duration.ofSeconds(10));
     if (answer.refusal() != null) {
       throw new RedisException(Err.err(answer.refusal()));
     }
@@ -418,17 +397,20 @@ public final class ClusterMembership {
   private void ask(
       Function<ActorRef<SlotTable.Welcome>, SlotTable.Command> message,
       Duration timeout) {
-    SlotTable.Welcome answer;
-    try {
-      answer =
-          AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(table, message, timeout, system.scheduler())
-              .toCompletableFuture()
-              .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
-    }
+    SlotTable.Welcome answer = askTable(message, timeout);
     if (answer.refusal() != null) {
       throw new RedisException(Err.err(answer.refusal()));
+    }
+  }
+
+  /** The table's answer to {@code message}, waited for; a table that does not answer is an ERR. */
+  private <R> R askTable(Function<ActorRef<R>, SlotTable.Command> message, Duration timeout) {
+    try {
+      return AskPattern.<SlotTable.Command, R>ask(table, message, timeout, system.scheduler())
+          .toCompletableFuture()
+          .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
     }
   }
 
@@ -439,22 +421,7 @@ public final class ClusterMembership {
       pairs.add(s);
       pairs.add(s);
     }
-    SlotTable.Welcome answer;
-    try {
-      answer =
-          AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(
-                  table,
-                  r -> new SlotTable.Assign(Rebalance.merge(pairs), to, r),
-                  Duration.ofSeconds(120),
-                  system.scheduler())
-              .toCompletableFuture()
-              .get(121, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
-    }
-    if (answer.refusal() != null) {
-      throw new RedisException(Err.err(answer.refusal()));
-    }
+    ask(r -> new SlotTable.Assign(Rebalance.merge(pairs), to, r), Duration.ofSeconds(120));
   }
 
   /**
@@ -468,16 +435,8 @@ public final class ClusterMembership {
     }
     ClusterView.Node node =
         view.table().nodes().stream().filter(n -> n.id().equals(id)).findFirst().orElse(null);
-    SlotTable.Welcome answer;
-    try {
-      answer =
-          AskPattern.<SlotTable.Command, SlotTable.Welcome>ask(
-                  table, r -> new SlotTable.Forget(id, nodeId, r), Duration.ofSeconds(10), system.scheduler())
-              .toCompletableFuture()
-              .get(11, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
-    }
+    SlotTable.Welcome answer =
+        askTable(r -> new SlotTable.Forget(id, nodeId, r), Duration.ofSeconds(10));
     if (answer.refusal() != null) {
       throw new RedisException(Err.err(answer.refusal()));
     }
@@ -522,15 +481,7 @@ public final class ClusterMembership {
       publishLocal();
       return "BUMPED 1";
     }
-    try {
-      return AskPattern.<SlotTable.Command, SlotTable.Bumped>ask(
-              table, r -> new SlotTable.BumpEpoch(nodeId, r), Duration.ofSeconds(10), system.scheduler())
-          .toCompletableFuture()
-          .get(11, TimeUnit.SECONDS)
-          .text();
-    } catch (Exception e) {
-      throw new RedisException(Err.err("the slot table did not answer: " + e.getMessage()));
-    }
+    return this.<SlotTable.Bumped>askTable(r -> new SlotTable.BumpEpoch(nodeId, r), Duration.ofSeconds(10)).text();
   }
 
   /** CLUSTER SET-CONFIG-EPOCH, with Redis's conditions. */
