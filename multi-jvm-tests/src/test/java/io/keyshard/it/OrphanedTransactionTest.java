@@ -28,7 +28,10 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * write.md). Three node JVMs on one PostgreSQL; the third runs a MULTI/EXEC over four of its
  * slots and stops its JVM (as kill -9 would) right after the commit record, or after one slot
  * applied its share. The survivors take its slots and, within a bound, serve every key of the
- * transaction with its new value: all of it, never part.
+ * transaction with its new value: all of it, never part. A client that writes one of those keys
+ * as soon as a survivor serves it keeps its write: the survivor applied the committed share
+ * before serving the slot, so the share never lands on top of the client's later write
+ * (docs/decisions/2026-12-07-shares-before-serving.md).
  */
 @Timeout(600)
 class OrphanedTransactionTest {
@@ -83,6 +86,10 @@ class OrphanedTransactionTest {
         long stoppedAt = System.currentTimeMillis();
 
         int[] live = {ports[0], ports[1]};
+        // As soon as a survivor serves it: the first write to the key after the crash.
+        String overwritten = keys.get(0);
+        long ackedAt = setAcknowledged(live, overwritten, "client", stoppedAt + 60_000);
+        assertEquals("client", get(live[0], overwritten), "read back at once");
         for (int port : live) {
           awaitSettled(port, Set.of(live[0], live[1]));
         }
@@ -95,15 +102,18 @@ class OrphanedTransactionTest {
           for (String k : keys) {
             values.put(k, get(live[0], k));
           }
-          if (values.values().stream().allMatch("new"::equals) || System.currentTimeMillis() > until) {
+          boolean rest = keys.stream().skip(1).allMatch(k -> "new".equals(values.get(k)));
+          if (rest || System.currentTimeMillis() > until) {
             break;
           }
           Thread.sleep(200);
         }
         System.out.printf(
-            "%s: slots taken over %.1f s after the node stopped, transaction complete %.1f s after%n",
-            point, (settledAt - stoppedAt) / 1000.0, (System.currentTimeMillis() - stoppedAt) / 1000.0);
-        for (String k : keys) {
+            "%s: a client's write acknowledged %.1f s after the node stopped, slots taken over %.1f s after,"
+                + " transaction complete %.1f s after%n",
+            point, (ackedAt - stoppedAt) / 1000.0, (settledAt - stoppedAt) / 1000.0,
+            (System.currentTimeMillis() - stoppedAt) / 1000.0);
+        for (String k : keys.subList(1, keys.size())) {
           assertEquals("new", values.get(k), k + " (all keys: " + values + ")");
         }
         // The keys show the new values once the shares are applied; the log is completed (and
@@ -113,6 +123,8 @@ class OrphanedTransactionTest {
           Thread.sleep(200);
         }
         assertTrue(completedByASurvivor(nodes), "a survivor completed the gone node's log");
+        // Completed after the client's write: the share was applied before it, never over it.
+        assertEquals("client", get(live[0], overwritten), overwritten + " keeps the write made after the crash");
       } finally {
         for (NodeProcess n : nodes) {
           if (n != null) {
@@ -126,6 +138,34 @@ class OrphanedTransactionTest {
   private static boolean completedByASurvivor(NodeProcess[] nodes) {
     return nodes[0].logText().contains("pending transactions of gone node")
         || nodes[1].logText().contains("pending transactions of gone node");
+  }
+
+  /**
+   * Writes {@code key} through the survivors from the moment one of them serves its slot
+   * (until then: MOVED to the stopped node, CLUSTERDOWN, refused connections); the time of the
+   * acknowledgment.
+   */
+  private static long setAcknowledged(int[] live, String key, String value, long until) throws InterruptedException {
+    String last = "";
+    while (System.currentTimeMillis() < until) {
+      int port = live[0];
+      for (int hop = 0; hop < 3; hop++) {
+        try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
+          if ("OK".equals(j.set(key, value))) {
+            return System.currentTimeMillis();
+          }
+        } catch (JedisMovedDataException moved) {
+          port = moved.getTargetNode().getPort();
+          last = moved.getMessage();
+          continue;
+        } catch (RuntimeException notYet) {
+          last = notYet.toString();
+        }
+        break;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no survivor served " + key + ": " + last);
   }
 
   /** The key's value from its owner, following MOVED while the nodes' tables converge. */

@@ -8,6 +8,7 @@ import io.keyshard.node.cluster.ClusterCommands;
 import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.cluster.InClusterMigrate;
+import io.keyshard.node.cluster.LogShares;
 import io.keyshard.node.cluster.NodeIdentity;
 import io.keyshard.node.cluster.Rehearsal;
 import io.keyshard.node.cluster.RequesterAllocation;
@@ -28,6 +29,7 @@ import io.keyshard.node.slot.DormantSlots;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.Loading;
 import io.keyshard.node.slot.LocalSlots;
+import io.keyshard.node.slot.PendingShares;
 import io.keyshard.node.slot.Preload;
 import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
@@ -237,6 +239,13 @@ public final class KeyshardNode implements AutoCloseable {
       dormant.attach(system.classicSystem(), localSlots.memory());
     }
     CommandRegistry.Builder commands = CommandRegistry.keyedCommands();
+    // Cluster mode: a slot's new incarnation first applies what transaction logs hold pending
+    // for it (docs/decisions/2026-12-07-shares-before-serving.md).
+    PendingShares pendingShares =
+        clustered
+            ? new LogShares(
+                spawn(system, LogShares.create(view, journalEngine, settings.requestTimeout()), "pending-shares", startTimeout))
+            : PendingShares.NONE;
     SlotEntity.Settings slotSettings =
         new SlotEntity.Settings(
             commands.slotBodies(),
@@ -247,7 +256,8 @@ public final class KeyshardNode implements AutoCloseable {
             config.getInt("keyshard.max-batch"),
             localSlots,
             ClusterBoot.fence(view),
-            journal);
+            journal,
+            pendingShares);
     ClusterSharding sharding = ClusterSharding.get(system);
     Rehearsal rehearsal = clustered ? cluster.rehearsal(slotSettings) : null;
     Entity<SlotEntity.Command, ShardingEnvelope<SlotEntity.Command>> slots =

@@ -234,6 +234,14 @@ public final class SlotEntity
 
   private record Registered(SlotIndex.Answer answer) implements Command {}
 
+  /** The pending shares of committed transactions found for this slot after its recovery. */
+  record SharesFound(List<PendingShares.Share> shares, Throwable failure) implements Command {}
+
+  /** Ask for the pending shares again (the read failed, or the node was paused). */
+  private enum ReadSharesAgain implements Command {
+    INSTANCE
+  }
+
   private enum FlushBatch implements Command {
     INSTANCE
   }
@@ -248,7 +256,21 @@ public final class SlotEntity
       int maxBatch,
       LocalSlots localSlots,
       Fence notServedHere,
-      JournalHealth journal) {
+      JournalHealth journal,
+      PendingShares pendingShares) {
+
+    public Settings(
+        Map<String, SlotCommand> commands,
+        ActorRef<SlotIndex.Command> index,
+        int snapshotEvery,
+        int expireBatch,
+        Duration expireInterval,
+        int maxBatch,
+        LocalSlots localSlots,
+        Fence notServedHere,
+        JournalHealth journal) {
+      this(commands, index, snapshotEvery, expireBatch, expireInterval, maxBatch, localSlots, notServedHere, journal, PendingShares.NONE);
+    }
 
     public Settings(
         Map<String, SlotCommand> commands,
@@ -373,6 +395,7 @@ public final class SlotEntity
   private final JournalTrim trim;
   private final DirectReads directReads;
   private final Handover handover;
+  private final ShareGate gate;
 
   private SlotEntity(
       int slot,
@@ -428,6 +451,19 @@ public final class SlotEntity
     this.trim = new JournalTrim(id, ctx);
     this.directReads = new DirectReads(runner);
     this.handover = new Handover(slot);
+    // A rehearsal's copy of a slot (another persistence id) applies nothing it did not replay.
+    this.gate =
+        new ShareGate(
+            slot,
+            id.equals(persistenceId(slot)) ? settings.pendingShares() : PendingShares.NONE,
+            effects,
+            ctx,
+            timers,
+            ReadSharesAgain.INSTANCE,
+            groupCommit,
+            registration,
+            ownership,
+            this::afterWrite);
     settings.localSlots().started(slot, epoch, ctx.getSelf(), directReads);
   }
 
@@ -450,16 +486,24 @@ public final class SlotEntity
         .onCommand(RandomKey.class, (state, c) -> busy() ? Effect().stash() : onRandomKey(state, c))
         .onCommand(ExpireTick.class, (state, t) -> expiry.run(state, busy()))
         .onCommand(FlushBatch.class, (state, f) -> groupCommit.flush())
-        .onCommand(Registered.class, (state, r) -> onRegistered(r.answer()))
-        .onCommand(TxLock.class, tx::lock)
+        .onCommand(Registered.class, (state, r) -> onRegistered(state, r.answer()))
+        .onCommand(SharesFound.class, (state, f) -> gate.found(state, f.shares(), f.failure()))
+        .onCommand(
+            ReadSharesAgain.class,
+            (state, r) -> {
+              gate.ask();
+              return Effect().noReply();
+            })
+        // A share sent by its coordinator or an heir waits behind those found at recovery.
+        .onCommand(TxLock.class, (state, c) -> gate.open() ? tx.lock(state, c) : Effect().stash())
         .onCommand(TxExec.class, tx::exec)
         .onCommand(TxPrepare.class, tx::prepare)
-        .onCommand(TxApply.class, tx::apply)
+        .onCommand(TxApply.class, (state, c) -> gate.open() ? tx.apply(state, c) : Effect().stash())
         .onCommand(TxAbort.class, tx::abort)
         .onCommand(TxLockAbandoned.class, tx::lockAbandoned)
-        .onCommand(Watch.class, watches::watch)
+        .onCommand(Watch.class, (state, c) -> gate.open() ? watches.watch(state, c) : Effect().stash())
         .onCommand(Unwatch.class, watches::unwatch)
-        .onCommand(CheckWatch.class, watches::check)
+        .onCommand(CheckWatch.class, (state, c) -> gate.open() ? watches.check(state, c) : Effect().stash())
         .onCommand(Block.class, (state, c) -> busy() ? Effect().stash() : blockedClients.block(state, c))
         .onCommand(Handoff.class, this::onHandoff)
         .onCommand(Warm.class, this::onWarm)
@@ -480,9 +524,12 @@ public final class SlotEntity
     return recovered && groupCommit.isDurable() && !busy();
   }
 
-  /** Locked by a transaction, or waiting for the index: nothing may read or change the slot. */
+  /**
+   * Locked by a transaction, waiting for the index, or not serving yet (pending shares to apply
+   * first): nothing may read or change the slot.
+   */
   private boolean busy() {
-    return registration.registering() || tx.locked();
+    return registration.registering() || tx.locked() || !gate.open();
   }
 
   private ReplyEffect<SlotEvent, SlotState> onExec(SlotState state, Exec cmd) {
@@ -510,6 +557,9 @@ public final class SlotEntity
       ctx.getLog().info("Slot {} is not served here any more: {}", slot, elsewhere.text());
       replyTo.tell(elsewhere.reply());
       return groupCommit.isEmpty() ? Effect().stop().thenNoReply() : Effect().noReply();
+    }
+    if (!gate.open()) {
+      return Effect().stash();
     }
     long now = System.currentTimeMillis();
     Migration migration = settings.notServedHere().migration(slot);
@@ -603,7 +653,7 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onHandoff(SlotState state, Handoff c) {
-    if (tx.locked() || registration.registering()) {
+    if (tx.locked() || registration.registering() || !gate.open()) {
       return Effect().stash();
     }
     Reply moved = Reply.error(c.redirect());
@@ -612,8 +662,12 @@ public final class SlotEntity
     return groupCommit.flushAndStop(c.replyTo());
   }
 
-  private ReplyEffect<SlotEvent, SlotState> onRegistered(SlotIndex.Answer answer) {
-    return registration.answered(answer) ? asReply(Effect().unstashAll()) : Effect().noReply();
+  private ReplyEffect<SlotEvent, SlotState> onRegistered(SlotState state, SlotIndex.Answer answer) {
+    if (!registration.answered(answer)) {
+      return Effect().noReply();
+    }
+    // Pending shares found at recovery waited for the registration; what is stashed waits for them.
+    return gate.waiting() ? gate.apply(state) : asReply(Effect().unstashAll());
   }
 
   /** After a persisted write: keep the index and the expiry timer in step with the state. */
@@ -691,6 +745,7 @@ public final class SlotEntity
                 // standalone journal): keyspace-wide commands must find it.
                 registration.register(0);
               }
+              gate.recovered();
             })
         .onSignal(JournalPersistFailed.class, (state, f) -> journalFailed(f.getFailure(), false))
         .onSignal(JournalPersistRejected.class, (state, f) -> journalFailed(f.getFailure(), true))
