@@ -3,7 +3,9 @@
 # Keyshard's CLUSTER MIGRATESLOTS (3 JVMs on one PostgreSQL) against a real 3-node Redis Cluster
 # moving the same third with redis-cli --cluster reshard, in the same run. Prints the time to
 # move, the client's latency meanwhile (p50/p99/max, redirects, errors), the per-slot pause
-# Keyshard measured, and uptime.
+# Keyshard measured, and uptime. Then, in the same Keyshard cluster, the third node's slots move to
+# the first (emptied by the first move) with redis-cli --cluster reshard (Redis's per-key protocol:
+# GETKEYSINSLOT, MIGRATE, ASK), so each way of moving a third is in the table.
 #
 #   bench/migrate-slots.sh            N=1000000 keys
 #   QUICK=1 bench/migrate-slots.sh    N=100000 keys
@@ -125,6 +127,20 @@ ks_state=$(awk '{for (i = 1; i < NF; i++) if ($i == "state") print $(i + 1)}' <<
 ks_median=$(awk '{for (i = 1; i < NF; i++) if ($i == "pause_median_ms") print $(i + 1)}' <<<"$ks_job")
 ks_max=$(awk '{for (i = 1; i < NF; i++) if ($i == "pause_max_ms") print $(i + 1)}' <<<"$ks_job")
 ks_check=$(python3 "$client" check "$ks" "$N" || true)
+
+# The same cluster, the third node's slots to the first with redis-cli's per-key protocol.
+third=$(redis-cli -p $((ks + 2)) cluster myid)
+kslots=$(redis-cli -p $((ks + 2)) cluster nodes | awk '/myself/ {n = 0; for (i = 9; i <= NF; i++) { split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1) } print n}')
+echo "Keyshard: redis-cli --cluster reshard of $kslots slots from the third node to the first (pipeline $PIPE)" >&2
+probe_start "$ks" keyshard-reshard
+t0=$(now)
+redis-cli --cluster reshard 127.0.0.1:$ks --cluster-from "$third" --cluster-to "$src" \
+  --cluster-slots "$kslots" --cluster-yes --cluster-pipeline "$PIPE" >"$work/ks-reshard.log" 2>&1 \
+  || echo "keyshard reshard failed: $(tail -3 "$work/ks-reshard.log")" >&2
+ksr_secs=$(since "$t0")
+probe_stop keyshard-reshard
+ksr_probe=$(cat "$work/probe-keyshard-reshard.txt")
+ksr_check=$(python3 "$client" check "$ks" "$N" || true)
 for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 pids=()
@@ -166,7 +182,8 @@ echo
 echo "Moving a third of the slots holding $N keys (3 nodes each, 2 cores; uptime: $(uptime))"
 printf '%-34s | %9s | %s\n' "" "seconds" "client during the move (one connection, GET/SET)"
 printf '%-34s | %9s | %s\n' "Keyshard CLUSTER MIGRATESLOTS" "$ks_secs" "$ks_probe"
+printf '%-34s | %9s | %s\n' "Keyshard redis-cli reshard" "$ksr_secs" "$ksr_probe"
 printf '%-34s | %9s | %s\n' "Redis 7.0 redis-cli reshard" "$r_secs" "$r_probe"
 echo "Keyshard job: $ks_state, requests parked per slot: median ${ks_median} ms, max ${ks_max} ms"
-echo "after the move: Keyshard $ks_check; Redis $r_check"
+echo "after the moves: Keyshard (MIGRATESLOTS) $ks_check; Keyshard (reshard) $ksr_check; Redis $r_check"
 awk -v k="$ks_secs" -v r="$r_secs" 'BEGIN{ if (k > 0) printf "time ratio redis/keyshard = %.2f\n", r / k }'
