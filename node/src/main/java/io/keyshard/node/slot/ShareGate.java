@@ -43,6 +43,8 @@ final class ShareGate {
   private final Consumer<SlotState> afterWrite;
 
   private boolean open;
+  /** Numbers the asks: only the answer to the latest one is used (a restart asks again). */
+  private long asked;
   /** Found pending and not applied here, waiting for the index registration. */
   private List<PendingShares.Share> found = List.of();
 
@@ -87,11 +89,12 @@ final class ShareGate {
 
   /** Asks for the slot's pending shares; the answer comes back as {@link SlotEntity.SharesFound}. */
   void ask() {
-    ctx.pipeToSelf(source.of(slot), SlotEntity.SharesFound::new);
+    long ask = ++asked;
+    ctx.pipeToSelf(source.of(slot), (shares, failure) -> new SlotEntity.SharesFound(ask, shares, failure));
   }
 
-  ReplyEffect<SlotEvent, SlotState> found(SlotState state, List<PendingShares.Share> shares, Throwable failure) {
-    if (open) {
+  ReplyEffect<SlotEvent, SlotState> found(SlotState state, long ask, List<PendingShares.Share> shares, Throwable failure) {
+    if (open || ask != asked) {
       return effects.noReply();
     }
     if (failure != null) {

@@ -235,7 +235,7 @@ public final class SlotEntity
   private record Registered(SlotIndex.Answer answer) implements Command {}
 
   /** The pending shares of committed transactions found for this slot after its recovery. */
-  record SharesFound(List<PendingShares.Share> shares, Throwable failure) implements Command {}
+  record SharesFound(long ask, List<PendingShares.Share> shares, Throwable failure) implements Command {}
 
   /** Ask for the pending shares again (the read failed, or the node was paused). */
   private enum ReadSharesAgain implements Command {
@@ -487,7 +487,7 @@ public final class SlotEntity
         .onCommand(ExpireTick.class, (state, t) -> expiry.run(state, busy()))
         .onCommand(FlushBatch.class, (state, f) -> groupCommit.flush())
         .onCommand(Registered.class, (state, r) -> onRegistered(state, r.answer()))
-        .onCommand(SharesFound.class, (state, f) -> gate.found(state, f.shares(), f.failure()))
+        .onCommand(SharesFound.class, (state, f) -> gate.found(state, f.ask(), f.shares(), f.failure()))
         .onCommand(
             ReadSharesAgain.class,
             (state, r) -> {

@@ -12,6 +12,8 @@ import io.keyshard.protocol.Reply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -30,7 +32,9 @@ import org.junit.jupiter.api.Test;
  * is still this node's at this epoch, and the node is not paused), not only client commands:
  * the expiry cycle, an eviction, a transaction's roll-forward and its apply
  * (docs/decisions/2026-12-06-fencing-every-write.md). And a transaction is named by its log and
- * its id: two logs' transactions with the same id are two transactions.
+ * its id: two logs' transactions with the same id are two transactions. A new incarnation
+ * applies the shares its slot's logs hold pending before it serves anything
+ * (docs/decisions/2026-12-07-shares-before-serving.md).
  */
 class SlotWriteFenceTest {
   private static final ActorTestKit testKit =
@@ -78,6 +82,10 @@ class SlotWriteFenceTest {
   }
 
   private SlotEntity.Settings settings() {
+    return settings(PendingShares.NONE);
+  }
+
+  private SlotEntity.Settings settings(PendingShares pending) {
     return new SlotEntity.Settings(
         CommandRegistry.keyedCommands().slotBodies(),
         index,
@@ -96,7 +104,9 @@ class SlotWriteFenceTest {
           public Verdict paused() {
             return paused.get();
           }
-        });
+        },
+        new JournalHealth(),
+        pending);
   }
 
   private static byte[] b(String s) {
@@ -293,5 +303,81 @@ class SlotWriteFenceTest {
     testKit.stop(slot);
     ActorRef<SlotEntity.Command> again = testKit.spawn(SlotEntity.create(30, 3, settings()));
     assertEquals("-ab", text(exec(again, false, "GET", "k")));
+  }
+
+  private static PendingShares.Share pendingAppend(String log, long txId, String key, String suffix) {
+    return new PendingShares.Share(
+        log, true, txId, txId, List.of(FORMAT.nest(new SlotEvent.Appended(0, b(key), b(suffix)))));
+  }
+
+  /**
+   * A node died after a transaction's commit record: the slot's new owner applies the share
+   * before its first command, so a client's write made then stays on top, and the heir's
+   * apply of the same share later (or a second incarnation reading the same log) changes nothing.
+   */
+  @Test
+  void aNewIncarnationAppliesThePendingSharesBeforeServing() {
+    String pid = SlotEntity.persistenceId(31).id();
+    ActorRef<SlotEntity.Command> first = testKit.spawn(SlotEntity.create(31, 3, settings()));
+    assertEquals(Reply.OK, exec(first, true, "SET", "k", "-"));
+    journal.expectNextPersistedClass(pid, SlotEvent.ValueSet.class);
+    testKit.stop(first);
+
+    CompletableFuture<List<PendingShares.Share>> read = new CompletableFuture<>();
+    AtomicInteger asks = new AtomicInteger();
+    PendingShares logs =
+        slot -> {
+          asks.incrementAndGet();
+          return slot == 31 ? read : CompletableFuture.completedFuture(List.of());
+        };
+    ActorRef<SlotEntity.Command> owner = testKit.spawn(SlotEntity.create(31, 4, settings(logs)));
+    TestProbe<Reply> set = testKit.createTestProbe();
+    owner.tell(new SlotEntity.Exec("append", 0, argv("APPEND", "k", "c"), true, set.ref()));
+    set.expectNoMessage(Duration.ofMillis(300)); // nothing is served before the logs are read
+    journal.expectNothingPersisted(pid, Duration.ofMillis(100));
+    read.complete(List.of(pendingAppend("txlog-gone", 5, "k", "a")));
+    assertEquals(3L, ((Reply.Int) set.receiveMessage(Duration.ofSeconds(5))).value());
+    assertEquals("-ac", text(exec(owner, false, "GET", "k")), "the share first, the client's write on top");
+    journal.expectNextPersistedClass(pid, SlotEvent.TxApplied.class);
+
+    TestProbe<Done> heir = testKit.createTestProbe();
+    owner.tell(new SlotEntity.TxApply(5, 5, List.of(FORMAT.nest(new SlotEvent.Appended(0, b("k"), b("a")))), heir.ref(), "txlog-gone"));
+    heir.receiveMessage(Duration.ofSeconds(5));
+    assertEquals("-ac", text(exec(owner, false, "GET", "k")), "the heir's apply finds it applied");
+
+    testKit.stop(owner);
+    ActorRef<SlotEntity.Command> next = testKit.spawn(SlotEntity.create(31, 5, settings(logs)));
+    assertEquals("-ac", text(exec(next, false, "GET", "k")), "a share still pending in its log is applied once");
+    assertEquals(2, asks.get());
+  }
+
+  @Test
+  void aFailedReadOfTheLogsIsAskedAgainAndNothingIsServedMeanwhile() {
+    AtomicInteger asks = new AtomicInteger();
+    PendingShares flaky =
+        slot ->
+            asks.incrementAndGet() == 1
+                ? CompletableFuture.failedFuture(new IllegalStateException("journal unreachable"))
+                : CompletableFuture.completedFuture(List.of(pendingAppend("txlog-gone", 8, "k", "x")));
+    ActorRef<SlotEntity.Command> slot = testKit.spawn(SlotEntity.create(32, 3, settings(flaky)));
+    TestProbe<Reply> get = testKit.createTestProbe();
+    slot.tell(new SlotEntity.Exec("get", 0, argv("GET", "k"), false, get.ref()));
+    get.expectNoMessage(Duration.ofMillis(500));
+    assertEquals("x", text(get.receiveMessage(Duration.ofSeconds(5))));
+    assertEquals(2, asks.get());
+  }
+
+  @Test
+  void aSlotLostBeforeItsSharesAreAppliedJournalsNothing() {
+    String pid = SlotEntity.persistenceId(33).id();
+    CompletableFuture<List<PendingShares.Share>> read = new CompletableFuture<>();
+    ActorRef<SlotEntity.Command> slot = testKit.spawn(SlotEntity.create(33, 3, settings(s -> read)));
+    TestProbe<Reply> get = testKit.createTestProbe();
+    slot.tell(new SlotEntity.Exec("get", 0, argv("GET", "k"), false, get.ref()));
+    get.expectNoMessage(Duration.ofMillis(200));
+    elsewhere.set(MOVED); // taken over again before the logs were read
+    read.complete(List.of(pendingAppend("txlog-gone", 9, "k", "x")));
+    journal.expectNothingPersisted(pid, Duration.ofMillis(500));
+    testKit.createTestProbe().expectTerminated(slot, Duration.ofSeconds(5));
   }
 }
