@@ -136,6 +136,10 @@ final class RdbFileInput {
 
   /** A length as RDB writes it (6 bits, 14 bits, 32 or 64 bits big endian), or a marker. */
   private long readLenOrEncoding() throws IOException, RdbFormatException {
+    return readLenOrEncoding(false);
+  }
+
+  private long readLenOrEncoding(boolean unsigned64) throws IOException, RdbFormatException {
     int first = readUnsignedByte();
     encoded = false;
     switch (first >> 6) {
@@ -151,13 +155,25 @@ final class RdbFileInput {
           return readBigEndian(4);
         } else if (first == 0x81) {
           long len = readBigEndian(8);
-          if (len < 0) {
+          if (len < 0 && !unsigned64) {
             throw fail("length beyond 2^63");
           }
           return len;
         }
         throw fail("unknown length encoding 0x" + Integer.toHexString(first));
     }
+  }
+
+  /**
+   * A 64-bit number written as a length, all 64 bits unsigned (a module id: a name starting
+   * with 'g' or later sets the top bit).
+   */
+  long readUnsignedLen() throws IOException, RdbFormatException {
+    long n = readLenOrEncoding(true);
+    if (encoded) {
+      throw fail("a string encoding where a length belongs");
+    }
+    return n;
   }
 
   /** A plain length (or count, db number): an encoded-string marker here is refused. */

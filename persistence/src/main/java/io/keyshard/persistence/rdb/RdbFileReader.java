@@ -188,7 +188,7 @@ public final class RdbFileReader {
   }
 
   private RdbItem moduleAux(long at) throws IOException, RdbFormatException {
-    long id = in.readLen();
+    long id = in.readUnsignedLen();
     long whenTag = in.readLen();
     in.readLen(); // when: before or after the keys
     if (whenTag != RdbFileFormat.MODULE_OPCODE_UINT) {
@@ -209,7 +209,7 @@ public final class RdbFileReader {
         return new RdbItem.Unsupported(RdbItem.Kind.STREAM, db, key, "stream", at);
       }
       case RdbType.MODULE_2 -> {
-        long id = in.readLen();
+        long id = in.readUnsignedLen();
         framer.skipModuleData();
         return new RdbItem.Unsupported(
             RdbItem.Kind.MODULE_VALUE, db, key, RdbValueFramer.moduleName(id), at);
