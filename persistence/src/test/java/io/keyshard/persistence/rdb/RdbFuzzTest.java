@@ -247,7 +247,7 @@ class RdbFuzzTest {
    * in its compact form when it is small enough (RESTORE rebuilds, it does not remember), and a
    * compact sorted set holds -0 as 0.
    */
-  private static String expectedAfterRestore(Value v) {
+  static String expectedAfterRestore(Value v) {
     Value rebuilt = v;
     if (v instanceof SetValue s) {
       rebuilt = SetValue.of(s.members());
