@@ -8,12 +8,14 @@ import java.util.Arrays;
 
 /**
  * Reads an RDB file from a stream, one item at a time ({@link #next}), holding no more than one
- * value in memory: any file Redis 7.0 loads, versions 1 to 10, as written by any Redis since 2.x.
- * The input is hostile: every length is bounded (a value by {@code maxValueBytes}, encoded and
- * decoded), every problem is an {@link RdbFormatException} naming the offset, the checksum is
- * verified at EOF, a newer version is refused. Streams, module values, module aux data and
- * functions are stepped over and reported as {@link RdbItem.Unsupported}; IDLE and FREQ
- * (LRU/LFU hints) are read and dropped.
+ * value in memory: any file Redis 7.0 loads that holds Keyshard's types, versions 1 to 10, as
+ * written by any Redis from 2.x to 7.0. The input is hostile: every length is bounded (a key or
+ * value by {@link Options#maxValueBytes}, as stored and decoded; nothing is sized from a length
+ * before its bytes have arrived), every problem is an {@link RdbFormatException} naming the
+ * offset, the checksum is verified at EOF, a newer version is refused, and the stream must end
+ * right after the checksum (a socket transfer is given a stream bounded to the file's length).
+ * Streams, module values, module aux data and functions are stepped over and reported as
+ * {@link RdbItem.Unsupported}; IDLE and FREQ (LRU/LFU hints) are read and dropped.
  *
  * <p>Items come out before the checksum at the end is seen: a caller that must not act on a
  * corrupt file reads it once to the end (null from next) before acting on it.
