@@ -1,5 +1,6 @@
 package io.keyshard.persistence.rdb;
 
+import io.keyshard.persistence.StringValue;
 import io.keyshard.persistence.Value;
 import java.io.Closeable;
 import java.io.IOException;
@@ -102,6 +103,10 @@ public final class RdbFileWriter implements Closeable {
     checkOpen();
     if (!dbSelected) {
       throw new IllegalStateException("a key before any selectDb");
+    }
+    if (!(v instanceof StringValue) && v.elementCount() == 0) {
+      // Redis refuses a file holding an empty collection ("empty keys"): a bug upstream.
+      throw new IllegalArgumentException("empty " + v.typeName() + " under a key");
     }
     value.clear();
     RdbValueWriter.write(v, value);

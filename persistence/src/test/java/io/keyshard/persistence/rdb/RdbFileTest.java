@@ -105,6 +105,17 @@ class RdbFileTest {
   }
 
   @Test
+  void theWriterRefusesWhatNoLoaderTakes() throws Exception {
+    RdbFileWriter w = new RdbFileWriter(new ByteArrayOutputStream(), RdbFileWriter.Header.now(0));
+    assertThrows(IllegalStateException.class, () -> w.write(b("k"), Values.string("v"), -1));
+    w.selectDb(0, 1, 0);
+    assertThrows(IllegalArgumentException.class, () -> w.write(b("k"), Values.list(), -1));
+    w.write(b("k"), Values.string(""), -1);
+    w.finish();
+    assertThrows(IllegalStateException.class, () -> w.write(b("k"), Values.string("v"), -1));
+  }
+
+  @Test
   void withoutDecodingEntriesCarryTheirBytesOnly() throws Exception {
     byte[] file = file(KEYS);
     List<RdbItem> decoded = readAll(file, RdbFileReader.Options.DEFAULT);
