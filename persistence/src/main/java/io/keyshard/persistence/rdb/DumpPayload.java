@@ -28,6 +28,21 @@ public final class DumpPayload {
   }
 
   /**
+   * A payload around value bytes already in RDB encoding (type byte first), as an RDB file
+   * holds them: what a restore sends as RESTORE's argument without decoding the value.
+   */
+  public static byte[] wrap(byte[] typeAndValue) {
+    byte[] p = Arrays.copyOf(typeAndValue, typeAndValue.length + FOOTER);
+    p[typeAndValue.length] = (byte) RDB_VERSION;
+    p[typeAndValue.length + 1] = (byte) (RDB_VERSION >> 8);
+    long crc = Crc64.of(p, 0, typeAndValue.length + 2);
+    for (int i = 0; i < 8; i++) {
+      p[typeAndValue.length + 2 + i] = (byte) (crc >>> (8 * i));
+    }
+    return p;
+  }
+
+  /**
    * Redis's verifyDumpPayload: at least the footer, a version no newer than ours, and a CRC
    * that matches. False is RESTORE's "DUMP payload version or checksum are wrong".
    */

@@ -23,6 +23,19 @@ final class RdbOutput {
     return buf;
   }
 
+  /**
+   * Empties the buffer for reuse (an RDB file writes each value through one); a buffer grown
+   * by a large value is let go rather than kept for the rest of the file.
+   */
+  void clear() {
+    size = 0;
+    if (buf.length > KEPT_CAPACITY) {
+      buf = new byte[KEPT_CAPACITY];
+    }
+  }
+
+  private static final int KEPT_CAPACITY = 1 << 20;
+
   private void ensure(int more) {
     long needed = (long) size + more;
     if (needed > buf.length) {

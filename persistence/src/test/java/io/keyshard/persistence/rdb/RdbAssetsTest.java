@@ -12,6 +12,7 @@ import io.keyshard.persistence.Value;
 import io.keyshard.persistence.ZSetValue;
 import io.keyshard.protocol.RespWriter;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,18 +23,35 @@ import org.junit.jupiter.api.Test;
 /**
  * Values written by old Redis versions, in the encodings 7.0 still loads: the RDB files of
  * Redis's own test suite (src/test/resources/rdb, see its README), with the contents Redis's
- * tests expect from them. Each value is read as a DUMP payload would carry it.
+ * tests expect from them, framed by RdbFileReader. Each value is read as a DUMP payload would
+ * carry it.
  */
 class RdbAssetsTest {
 
-  private static Map<String, Value> load(String file) throws Exception {
-    byte[] bytes;
+  /**
+   * The entries of a test file as RdbFileReader frames them, not decoded (some are meant to be
+   * refused); the oldest files have no checksum.
+   */
+  static List<RdbItem.Entry> entries(String file) throws Exception {
+    List<RdbItem.Entry> out = new ArrayList<>();
     try (InputStream in = RdbAssetsTest.class.getResourceAsStream("/rdb/" + file)) {
-      bytes = in.readAllBytes();
+      RdbFileReader reader = new RdbFileReader(
+          in, RdbFileReader.Options.DEFAULT.withDecode(false).withRequireChecksum(false));
+      for (RdbItem item = reader.next(); item != null; item = reader.next()) {
+        if (item instanceof RdbItem.Entry e) {
+          out.add(e);
+        }
+      }
     }
+    return out;
+  }
+
+  /** Each value read as a DUMP payload would carry it. */
+  private static Map<String, Value> load(String file) throws Exception {
     Map<String, Value> out = new LinkedHashMap<>();
-    for (RdbFile.Entry e : RdbFile.entries(bytes)) {
-      out.put(e.key(), DumpPayload.read(e.payload()));
+    for (RdbItem.Entry e : entries(file)) {
+      out.put(new String(e.key(), StandardCharsets.ISO_8859_1),
+          DumpPayload.read(DumpPayload.wrap(e.encoded())));
     }
     return out;
   }
@@ -108,14 +126,11 @@ class RdbAssetsTest {
 
   @Test
   void emptyKeysOfEveryEncodingAreRefused() throws Exception {
-    byte[] bytes;
-    try (InputStream in = getClass().getResourceAsStream("/rdb/corrupt_empty_keys.rdb")) {
-      bytes = in.readAllBytes();
-    }
-    List<RdbFile.Entry> entries = RdbFile.entries(bytes);
+    List<RdbItem.Entry> entries = entries("corrupt_empty_keys.rdb");
     assertEquals(9, entries.size(), entries.toString());
-    for (RdbFile.Entry e : entries) {
-      assertThrows(RdbFormatException.class, () -> DumpPayload.read(e.payload()), e.key());
+    for (RdbItem.Entry e : entries) {
+      assertThrows(RdbFormatException.class,
+          () -> DumpPayload.read(DumpPayload.wrap(e.encoded())), Values.show(e.key()));
     }
   }
 }

@@ -10,7 +10,6 @@ import io.keyshard.persistence.StringValue;
 import io.keyshard.persistence.Value;
 import io.keyshard.persistence.ZSetValue;
 import io.keyshard.protocol.FuzzRun;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -99,9 +98,9 @@ class RdbFuzzTest {
     List<byte[]> out = new ArrayList<>();
     for (String f : List.of("encodings.rdb", "hash-zipmap.rdb", "hash-ziplist.rdb",
         "list-quicklist.rdb", "zset-ziplist.rdb", "corrupt_empty_keys.rdb")) {
-      try (InputStream in = RdbFuzzTest.class.getResourceAsStream("/rdb/" + f)) {
-        for (RdbFile.Entry e : RdbFile.entries(in.readAllBytes())) {
-          out.add(e.valueBytes());
+      try {
+        for (RdbItem.Entry e : RdbAssetsTest.entries(f)) {
+          out.add(e.encoded());
         }
       } catch (Exception e) {
         throw new IllegalStateException(f, e);
@@ -248,7 +247,7 @@ class RdbFuzzTest {
    * in its compact form when it is small enough (RESTORE rebuilds, it does not remember), and a
    * compact sorted set holds -0 as 0.
    */
-  private static String expectedAfterRestore(Value v) {
+  static String expectedAfterRestore(Value v) {
     Value rebuilt = v;
     if (v instanceof SetValue s) {
       rebuilt = SetValue.of(s.members());
