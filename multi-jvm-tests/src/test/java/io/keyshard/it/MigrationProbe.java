@@ -318,6 +318,22 @@ final class MigrationProbe {
   }
 
   /**
+   * The slots of the last move the slot table logged on {@code node} ("Moving slots [a, b, ...]
+   * from"): the batch in flight when that node died.
+   */
+  static List<Integer> lastMove(NodeProcess node) {
+    String line = node.logText().lines().filter(l -> l.contains("Moving slots [")).reduce((a, b) -> b).orElseThrow();
+    String[] bounds = line.substring(line.indexOf('[') + 1, line.indexOf(']')).split(",\\s*");
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i + 1 < bounds.length; i += 2) {
+      for (int s = Integer.parseInt(bounds[i]); s <= Integer.parseInt(bounds[i + 1]); s++) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  /**
    * The index of the node that runs the slot table (the cluster singleton, on the oldest member):
    * the one whose log says it started the job named {@code job}.
    */
