@@ -264,8 +264,8 @@ class AtomicMigrationProcessTest {
     List<Integer> all = new ArrayList<>(slots);
     all.addAll(next.stream().filter(s -> !slots.contains(s)).toList());
     settle("table", all, keys);
-    int[] owner = ClusterProbe.awaitOneOwnerEverywhere(ports);
-    List<Integer> notMoved = next.stream().filter(s -> owner[s] != ports[to]).toList();
+    int[] owners = ClusterProbe.awaitOneOwnerEverywhere(ports);
+    List<Integer> notMoved = next.stream().filter(s -> owners[s] != ports[to]).toList();
     assertEquals(List.of(), notMoved, "the new job's slots are node " + to + "'s");
   }
 
