@@ -2,10 +2,14 @@ package io.keyshard.it;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntFunction;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
@@ -178,5 +182,151 @@ final class ClusterProbe {
       }
     }
     return info;
+  }
+
+  /** Starts node {@code i} again over its data directory with its config, on its port; once it answers. */
+  static NodeProcess relaunch(Path work, List<Path> configs, int[] ports, int i, String tag) throws Exception {
+    NodeProcess n =
+        NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + "-" + tag + ".log"));
+    n.awaitReady();
+    return n;
+  }
+
+  /**
+   * Until every node in {@code live} tells, in CLUSTER SLOTS, that all 16384 slots are owned by
+   * nodes in {@code live} (a killed node's slots taken over), at most two minutes.
+   */
+  static void awaitCoveredBy(int[] live) throws InterruptedException {
+    Set<Integer> ports = new HashSet<>();
+    for (int p : live) {
+      ports.add(p);
+    }
+    String last = "";
+    for (long until = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < until; Thread.sleep(200)) {
+      boolean all = true;
+      for (int port : live) {
+        try {
+          Map<Integer, Integer> owners = ownerBySlot(port);
+          long ours = owners.values().stream().filter(ports::contains).count();
+          if (ours != 16384) {
+            all = false;
+            last = port + " tells " + ours + " slots owned by " + ports;
+          }
+        } catch (RuntimeException notYet) {
+          all = false;
+          last = port + ": " + notYet;
+        }
+      }
+      if (all) {
+        return;
+      }
+    }
+    throw new AssertionError("the slots were not all with " + ports + ": " + last);
+  }
+
+  /**
+   * Until the slots' owners, as the node on {@code port} tells them, stayed the same for
+   * {@code quietMs} (a rebalance after a node's return has ended), at most two minutes; the owners.
+   */
+  static Map<Integer, Integer> awaitQuiet(int port, long quietMs) throws InterruptedException {
+    Map<Integer, Integer> last = Map.of();
+    long since = System.currentTimeMillis();
+    for (long until = System.currentTimeMillis() + 120_000; System.currentTimeMillis() < until; Thread.sleep(250)) {
+      Map<Integer, Integer> now = ownerBySlot(port);
+      if (!now.equals(last)) {
+        last = now;
+        since = System.currentTimeMillis();
+      } else if (now.size() == 16384 && System.currentTimeMillis() - since >= quietMs) {
+        return now;
+      }
+    }
+    throw new AssertionError("the slots' owners kept changing or stayed uncovered on " + port);
+  }
+
+  /**
+   * Once the nodes' views agree: every node's CLUSTER NODES names exactly one owner for each of
+   * the 16384 slots, the same on every node, each owner one of {@code ports}. Views converge a
+   * moment apart after kills and moves, so a disagreement is asked again for up to 30 s; a slot
+   * really claimed by two nodes stays so. Answers the owner (port) by slot.
+   */
+  static int[] awaitOneOwnerEverywhere(int[] ports) throws InterruptedException {
+    long until = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        return oneOwnerEverywhere(ports);
+      } catch (AssertionError | RuntimeException e) {
+        if (System.currentTimeMillis() > until) {
+          throw e;
+        }
+        Thread.sleep(500);
+      }
+    }
+  }
+
+  private static int[] oneOwnerEverywhere(int[] ports) {
+    Set<Integer> members = new HashSet<>();
+    for (int p : ports) {
+      members.add(p);
+    }
+    int[] agreed = null;
+    for (int port : ports) {
+      int[] owner = new int[16384];
+      String nodes;
+      try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
+        nodes = j.clusterNodes();
+      }
+      for (String line : nodes.split("\n")) {
+        String[] f = line.trim().split(" ");
+        if (f.length < 9) {
+          continue;
+        }
+        int p = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1, f[1].indexOf('@')));
+        for (int i = 8; i < f.length; i++) {
+          if (f[i].startsWith("[")) {
+            continue; // a per-key migration's [slot->-id], not an owner
+          }
+          String[] r = f[i].split("-");
+          int lo = Integer.parseInt(r[0]);
+          int hi = r.length == 1 ? lo : Integer.parseInt(r[1]);
+          for (int s = lo; s <= hi; s++) {
+            if (owner[s] != 0) {
+              throw new AssertionError("slot " + s + " has two owners, " + owner[s] + " and " + p + ", in CLUSTER NODES of " + port + ":\n" + nodes);
+            }
+            owner[s] = p;
+          }
+        }
+      }
+      for (int s = 0; s < 16384; s++) {
+        if (!members.contains(owner[s])) {
+          throw new AssertionError("slot " + s + " is owned by " + owner[s] + " in CLUSTER NODES of " + port + ":\n" + nodes);
+        }
+      }
+      if (agreed != null && !Arrays.equals(agreed, owner)) {
+        throw new AssertionError("the nodes disagree on the slots' owners; " + port + " tells:\n" + nodes);
+      }
+      agreed = owner;
+    }
+    return agreed;
+  }
+
+  /** One key per slot, written through its owner: every slot accepts writes (asked for up to a minute). */
+  static void awaitEverySlotTakesWrites(int port) throws InterruptedException {
+    long until = System.currentTimeMillis() + 60_000;
+    while (true) {
+      Map<Integer, Integer> owner = ownerBySlot(port);
+      List<String> failed = new ArrayList<>();
+      if (owner.size() < 16384) {
+        failed.add((16384 - owner.size()) + " slots have no owner");
+      }
+      failed.addAll(refusedWrites(owner));
+      if (failed.isEmpty()) {
+        return;
+      }
+      if (System.currentTimeMillis() > until) {
+        throw new AssertionError(failed.size() + " slots refuse writes, e.g. " + failed.subList(0, Math.min(5, failed.size())));
+      }
+      System.out.println(LocalTime.now() + " not yet: " + failed.size() + " slots refuse writes, e.g. " + failed.subList(0, Math.min(3, failed.size())));
+      Thread.sleep(500);
+    }
   }
 }

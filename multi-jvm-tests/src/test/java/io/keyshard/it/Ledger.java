@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisMovedDataException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -168,5 +169,39 @@ final class Ledger implements AutoCloseable {
       n += acked.get(c);
     }
     return n;
+  }
+
+  /**
+   * acknowledged <= value <= attempted for every counter, read from its owner; the counters
+   * outside those bounds (empty: none). The nodes' copies of the table converge a moment apart
+   * (slots may still be moving after a heal): MOVED is followed until a node serves the key.
+   */
+  List<String> verify(int port) throws InterruptedException {
+    Map<Integer, Integer> owner = ClusterProbe.ownerBySlot(port);
+    List<String> problems = new ArrayList<>();
+    for (int c = 0; c < COUNTERS; c++) {
+      String key = key(c);
+      int at = owner.get(JedisClusterCRC16.getSlot(key));
+      String v;
+      for (int hop = 0; ; hop++) {
+        try (Jedis j = new Jedis("127.0.0.1", at, 10_000)) {
+          v = j.get(key);
+          break;
+        } catch (JedisMovedDataException moved) {
+          if (hop > 100) {
+            throw moved;
+          }
+          at = moved.getTargetNode().getPort();
+          Thread.sleep(100);
+        }
+      }
+      long value = v == null ? 0 : Long.parseLong(v);
+      if (value < acked(c)) {
+        problems.add(key + ": acknowledged " + acked(c) + " but value " + value + " (lost)");
+      } else if (value > attempted(c)) {
+        problems.add(key + ": attempted " + attempted(c) + " but value " + value + " (doubled)");
+      }
+    }
+    return problems;
   }
 }

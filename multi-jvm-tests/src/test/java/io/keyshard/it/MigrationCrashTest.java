@@ -108,7 +108,7 @@ class MigrationCrashTest {
     String check = MigrationProbe.awaitCheck(target);
     assertTrue(!check.contains("migrating") && !check.contains("importing"), check);
     assertEquals(target, ClusterProbe.ownerBySlot(source).get(slot), "fix finished the move");
-    assertValues(source, acked);
+    MigrationProbe.assertValues(source, acked);
   }
 
   /** Some keys handed over by MIGRATE, the source killed -9: its takeover ends the migration. */
@@ -120,8 +120,8 @@ class MigrationCrashTest {
     int slot = openAndHandOver(ports[s], ports[t], "src", acked, slots);
     nodes[s].kill();
     awaitOwnerNot(ports[t], slot, ports[s]);
-    assertValues(ports[t], acked);
-    nodes[s] = restart(work, configs, ports, s, "src");
+    MigrationProbe.assertValues(ports[t], acked);
+    nodes[s] = ClusterProbe.relaunch(work, configs, ports, s, "src");
     afterRestart(ports, acked);
   }
 
@@ -146,8 +146,8 @@ class MigrationCrashTest {
         }
       }
     }
-    assertValues(ports[s], acked);
-    nodes[t] = restart(work, configs, ports, t, "dst");
+    MigrationProbe.assertValues(ports[s], acked);
+    nodes[t] = ClusterProbe.relaunch(work, configs, ports, t, "dst");
     afterRestart(ports, acked);
   }
 
@@ -212,13 +212,6 @@ class MigrationCrashTest {
     throw new AssertionError("slot " + slot + " was not taken over from " + gone);
   }
 
-  private static NodeProcess restart(Path work, List<Path> configs, int[] ports, int i, String tag) throws Exception {
-    NodeProcess n =
-        NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + "-" + tag + ".log"));
-    n.awaitReady();
-    return n;
-  }
-
   /** Back to three nodes: fix finds nothing left open, every node agrees, every key is there. */
   private static void afterRestart(int[] ports, Map<String, String> acked) throws Exception {
     for (int port : ports) {
@@ -229,15 +222,7 @@ class MigrationCrashTest {
     assertTrue(!fix.contains("[ERR]"), MigrationProbe.tail(fix));
     String check = MigrationProbe.awaitCheck(ports[1]);
     assertTrue(!check.contains("migrating") && !check.contains("importing"), check);
-    assertValues(ports[2], acked);
-  }
-
-  private static void assertValues(int port, Map<String, String> acked) {
-    try (JedisCluster jc = new ClusterLedger(port).connect()) {
-      for (Map.Entry<String, String> e : acked.entrySet()) {
-        assertEquals(e.getValue(), jc.get(e.getKey()), e.getKey());
-      }
-    }
+    MigrationProbe.assertValues(ports[2], acked);
   }
 
   private static String myLine(Jedis j) {
