@@ -43,6 +43,9 @@ public final class LogShares implements PendingShares {
 
   private final ActorRef<Command> reader;
 
+  /** A round that took this long is logged. */
+  static final long SLOW_ROUND_MS = 500;
+
   public LogShares(ActorRef<Command> reader) {
     this.reader = reader;
   }
@@ -68,6 +71,7 @@ public final class LogShares implements PendingShares {
     private List<Find> current = new ArrayList<>();
     private List<Find> next = new ArrayList<>();
     private boolean reading;
+    private long roundStarted;
 
     Rounds(ActorContext<Command> ctx, ClusterView view, Duration timeout) {
       this.ctx = ctx;
@@ -120,6 +124,7 @@ public final class LogShares implements PendingShares {
       current = next;
       next = new ArrayList<>();
       reading = true;
+      roundStarted = System.nanoTime();
       Set<String> logs = new TreeSet<>(listed);
       for (ClusterView.Node n : view.table().nodes()) {
         logs.add(TxLog.persistenceId(n.id()).id());
@@ -162,6 +167,11 @@ public final class LogShares implements PendingShares {
     }
 
     private Behavior<Command> roundRead(RoundRead r) {
+      long ms = (System.nanoTime() - roundStarted) / 1_000_000;
+      if (ms >= SLOW_ROUND_MS) {
+        // Slots that start now wait for this read before they serve: worth knowing.
+        LOG.info("Reading the transaction logs for {} starting slot(s) took {} ms", current.size(), ms);
+      }
       for (Find f : current) {
         if (r.failure() != null) {
           f.answer().completeExceptionally(r.failure());
