@@ -194,13 +194,13 @@ public final class SlotAgent {
                   Release.class,
                   r -> {
                     List<Integer> slots = expand(r.ranges());
-                    router.beginMove(slots);
+                    Map<Integer, CompletableFuture<Void>> gates = router.beginMove(slots);
                     parks.begin(slots);
                     ctx.getSystem()
                         .scheduler()
                         .scheduleOnce(
                             MOVE_TIMEOUT,
-                            () -> slots.forEach(router::endMove),
+                            () -> gates.forEach(router::endMove),
                             ctx.getSystem().executionContext());
                     List<CompletableFuture<?>> stops = new ArrayList<>();
                     for (int slot : slots) {

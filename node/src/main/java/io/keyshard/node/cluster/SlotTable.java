@@ -734,6 +734,11 @@ public final class SlotTable
         continue;
       }
       ready.remove(n.nodeId()); // until its next incarnation says Ready
+      if (inFlight != null && inFlight.from().equals(n.nodeId())) {
+        // A dead source never answers: the move fails now (a MIGRATESLOTS job shows it), the
+        // slots stay with the source in the table, and the takeover below hands them on.
+        ctx.getSelf().tell(new MoveReleased(inFlight, null, "node " + n.nodeId() + " was downed"));
+      }
       boolean concerned = !state.rangesOf(n.nodeId()).isEmpty() || !endMigrations(state, n.nodeId(), state.epoch()).isEmpty();
       if (concerned && takeoversDue.add(n.nodeId())) {
         ctx.getLog().warn("Node {} was downed: its slots go to the live nodes in {}", n.nodeId(), takeoverMargin);
@@ -921,6 +926,12 @@ public final class SlotTable
   private final Set<String> ready = new HashSet<>();
   private boolean moving;
 
+  /**
+   * The move whose source was asked to hand its slots off, until its answer is handled, or its
+   * source is downed (then it fails at once instead of after the ask's 90 s).
+   */
+  private Move inFlight;
+
   private void maybeRebalance(SlotTableState state) {
     if (!autoInit || moving || !state.anyAssigned()) {
       return;
@@ -941,6 +952,7 @@ public final class SlotTable
   private void runNextMove(SlotTableState state) {
     Move m = requested.isEmpty() ? plan.poll() : requested.poll();
     moving = m != null;
+    inFlight = m;
     if (m == null) {
       return;
     }
@@ -1014,6 +1026,10 @@ public final class SlotTable
 
   private ReplyEffect<SlotTableEvent, SlotTableState> onMoveReleased(
       SlotTableState state, MoveReleased r) {
+    if (r.move() != inFlight) {
+      return Effect().noReply(); // the late answer of a move that failed when its source was downed
+    }
+    inFlight = null;
     if (r.failure() != null) {
       ctx.getLog().warn("Moving slots {} to {} failed ({}); they stay with {}", r.move().ranges(), r.move().to(), r.failure(), r.move().from());
       plan.clear();

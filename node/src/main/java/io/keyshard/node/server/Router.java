@@ -23,6 +23,8 @@ import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -520,10 +522,25 @@ public final class Router {
   private final ConcurrentHashMap<Integer, CompletableFuture<?>> parkedTail =
       new ConcurrentHashMap<>();
 
-  /** From now on, requests for these slots wait until {@link #endMove}. */
-  public void beginMove(Collection<Integer> moved) {
+  /**
+   * From now on, requests for these slots wait until {@link #endMove}; answers each slot's gate
+   * (one already parked keeps its own).
+   */
+  public Map<Integer, CompletableFuture<Void>> beginMove(Collection<Integer> moved) {
+    Map<Integer, CompletableFuture<Void>> gates = new HashMap<>();
     for (int slot : moved) {
-      moving.putIfAbsent(slot, new CompletableFuture<>());
+      gates.put(slot, moving.computeIfAbsent(slot, s -> new CompletableFuture<>()));
+    }
+    return gates;
+  }
+
+  /**
+   * Ends a slot's move only if {@code gate} is still its gate: the time limit of one move must
+   * not open a later move of the same slot in the middle of its hand-off.
+   */
+  public void endMove(int slot, CompletableFuture<Void> gate) {
+    if (moving.remove(slot, gate)) {
+      gate.complete(null);
     }
   }
 
