@@ -234,7 +234,11 @@ public final class LogShares implements PendingShares {
                 }
                 return CompletableFuture.completedFuture(new LogRead(log, Map.of(), false));
               })
-          .exceptionallyCompose(t -> readJournal(log, false));
+          .exceptionallyCompose(
+              t -> {
+                LOG.info("Node {} did not say what its transaction log holds ({}): read from the journal", node.id(), t.toString());
+                return readJournal(log, false);
+              });
     }
 
     /** A log's pending shares from the journal; {@code settles}: settled if it has none. */
