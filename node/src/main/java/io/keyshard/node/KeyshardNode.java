@@ -61,6 +61,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SpawnProtocol;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -291,6 +292,10 @@ public final class KeyshardNode implements AutoCloseable {
             clustered ? TxLog.create(nodeId, nodeId + "/" + UUID.randomUUID()) : TxLog.create(nodeId),
             "tx-log",
             startTimeout);
+    if (clustered) {
+      // Other nodes' slots ask which transactions it holds pending (cluster/LogShares).
+      system.receptionist().tell(Receptionist.register(TxLog.serviceKey(nodeId), txLog));
+    }
     if (cluster != null) {
       cluster.wireRouter(router, localSlots, index, startTimeout);
     }

@@ -8,27 +8,44 @@ import io.keyshard.persistence.TxEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Cluster mode's {@link PendingShares}: the transaction logs of every node the slot table names
  * (and of every node whose log the journal held when this node started: a node forgotten
- * before), read from the shared journal. Asks are gathered into rounds, one read of each log per
- * round, and a round starts only after every ask it answers arrived (a slot's answer is read
- * after its recovery): after a takeover, thousands of slots start together and cost a few
- * rounds (docs/decisions/2026-12-07-shares-before-serving.md).
+ * before). Asks are gathered into rounds, and a round starts only after every ask it answers
+ * arrived (a slot's answer is read after its recovery): after a takeover, thousands of slots
+ * start together and cost a few rounds. A round reads as little of the journal as it can
+ * (docs/decisions/2026-12-07-shares-before-serving.md):
+ *
+ * <ul>
+ *   <li>a running node's log is asked of that node's own log actor, from memory: which
+ *       transactions are pending, on which slots; only if one touches a slot of the round is the
+ *       log read from the journal (the shares themselves may be larger than a remote message);
+ *   <li>a log whose node is not running (downed, gone, forgotten) is read from the journal, and
+ *       once it holds nothing pending it is not read again until its node runs again: nothing
+ *       else adds to it (its heir only completes).
+ * </ul>
  */
 public final class LogShares implements PendingShares {
   private static final Logger LOG = LoggerFactory.getLogger(LogShares.class);
@@ -39,7 +56,10 @@ public final class LogShares implements PendingShares {
 
   private record Listed(Set<String> logs) implements Command {}
 
-  private record RoundRead(Map<Integer, List<Share>> bySlot, Throwable failure) implements Command {}
+  /** What a round read of one log: the shares found, and whether the log is settled for good. */
+  private record LogRead(String log, Map<Integer, List<Share>> bySlot, boolean settled) {}
+
+  private record RoundRead(List<LogRead> reads, Throwable failure) implements Command {}
 
   private final ActorRef<Command> reader;
 
@@ -63,18 +83,23 @@ public final class LogShares implements PendingShares {
 
   private static final class Rounds {
     private final ActorContext<Command> ctx;
+    private final ActorSystem<?> system;
     private final ClusterView view;
     private final Duration timeout;
     /** Logs the journal held at this node's start; null until listed. */
     private Set<String> listed;
+    /** Logs of nodes that are not running, found with nothing pending: not read again. */
+    private final Set<String> settled = new HashSet<>();
     /** Asks the round in flight answers, and those that wait for the next one. */
     private List<Find> current = new ArrayList<>();
     private List<Find> next = new ArrayList<>();
     private boolean reading;
     private long roundStarted;
+    private final AtomicLong readers = new AtomicLong();
 
     Rounds(ActorContext<Command> ctx, ClusterView view, Duration timeout) {
       this.ctx = ctx;
+      this.system = ctx.getSystem();
       this.view = view;
       this.timeout = timeout;
     }
@@ -125,42 +150,119 @@ public final class LogShares implements PendingShares {
       next = new ArrayList<>();
       reading = true;
       roundStarted = System.nanoTime();
+      Set<Integer> wanted = new HashSet<>();
+      current.forEach(f -> wanted.add(f.slot()));
+      Map<String, ClusterView.Node> running = new HashMap<>();
+      Set<String> members = new HashSet<>();
       Set<String> logs = new TreeSet<>(listed);
+      Set<String> addresses = memberAddresses();
       for (ClusterView.Node n : view.table().nodes()) {
-        logs.add(TxLog.persistenceId(n.id()).id());
+        String log = TxLog.persistenceId(n.id()).id();
+        logs.add(log);
+        if (addresses.contains(n.host() + ":" + n.busPort())) {
+          members.add(log);
+          if (OwnerShares.reachable(system, n)) {
+            running.put(log, n);
+          }
+        }
       }
-      List<CompletableFuture<Map.Entry<String, TxLog.Pending>>> reads = new ArrayList<>();
+      // A member may write its log again: read afresh if it goes.
+      settled.removeAll(members);
+      List<CompletableFuture<LogRead>> reads = new ArrayList<>();
       for (String log : logs) {
-        ActorRef<TxLog.Command> r = ctx.spawnAnonymous(TxLog.reader(log));
-        reads.add(
-            Futures.plain(
-                    AskPattern.<TxLog.Command, TxLog.Pending>ask(
-                        r, TxLog.GetPending::new, timeout, ctx.getSystem().scheduler()))
-                .whenComplete((p, t) -> r.tell(TxLog.Stop.INSTANCE))
-                .thenApply(p -> Map.entry(log, p))
-                .toCompletableFuture());
+        ClusterView.Node node = running.get(log);
+        if (node != null) {
+          reads.add(askRunning(node, log, wanted).toCompletableFuture());
+        } else if (!settled.contains(log)) {
+          // Only a log whose node is no member at all (downed, removed, forgotten) stays as it
+          // is: an unreachable member may still be committing.
+          reads.add(readJournal(log, !members.contains(log)).toCompletableFuture());
+        }
       }
       ctx.pipeToSelf(
           CompletableFuture.allOf(reads.toArray(new CompletableFuture[0])),
-          (v, t) -> t != null ? new RoundRead(null, t) : new RoundRead(bySlot(reads), null));
+          (v, t) -> {
+            if (t != null) {
+              return new RoundRead(null, t);
+            }
+            List<LogRead> out = new ArrayList<>(reads.size());
+            reads.forEach(r -> out.add(r.join()));
+            return new RoundRead(out, null);
+          });
     }
 
-    private static Map<Integer, List<Share>> bySlot(List<CompletableFuture<Map.Entry<String, TxLog.Pending>>> reads) {
-      Map<Integer, List<Share>> bySlot = new HashMap<>();
-      for (CompletableFuture<Map.Entry<String, TxLog.Pending>> read : reads) {
-        String log = read.join().getKey();
-        List<TxEvent.TxPrepared> pending = read.join().getValue().pending();
-        if (pending.isEmpty()) {
-          continue;
+    /** Addresses (host:port) of the cluster's members that are not downed or removed. */
+    private Set<String> memberAddresses() {
+      Set<String> out = new HashSet<>();
+      for (Member m : Cluster.get(system).state().getMembers()) {
+        if (m.status() != MemberStatus.down() && m.status() != MemberStatus.removed()) {
+          out.add(m.address().host().get() + ":" + m.address().port().get());
         }
-        // Every id of the log below its oldest pending transaction is completed.
-        long completedBelow = pending.stream().mapToLong(TxEvent.TxPrepared::txId).min().getAsLong();
-        for (TxEvent.TxPrepared p : pending) {
-          for (TxEvent.SlotShare s : p.shares()) {
-            bySlot
-                .computeIfAbsent(s.slot(), k -> new ArrayList<>())
-                .add(new Share(log, p.log() != null, p.txId(), completedBelow, s.events()));
-          }
+      }
+      return out;
+    }
+
+    /**
+     * A running node's log, from its memory; read from the journal only if a pending
+     * transaction touches a slot of this round (or the node does not answer).
+     */
+    private CompletionStage<LogRead> askRunning(ClusterView.Node node, String log, Set<Integer> wanted) {
+      return Futures.plain(
+              AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                  system.receptionist(),
+                  r -> Receptionist.find(TxLog.serviceKey(node.id()), r),
+                  timeout,
+                  system.scheduler()))
+          .thenCompose(
+              listing -> {
+                var found = listing.getServiceInstances(TxLog.serviceKey(node.id()));
+                if (found.isEmpty()) {
+                  throw new IllegalStateException("no transaction log actor on node " + node.id() + " yet");
+                }
+                return Futures.plain(
+                    AskPattern.<TxLog.Command, TxLog.PendingSlots>ask(
+                        found.iterator().next(), TxLog.GetPendingSlots::new, timeout, system.scheduler()));
+              })
+          .thenCompose(
+              pending -> {
+                for (TxLog.PendingTx p : pending.pending()) {
+                  for (int slot : p.slots()) {
+                    if (wanted.contains(slot)) {
+                      return readJournal(log, false);
+                    }
+                  }
+                }
+                return CompletableFuture.completedFuture(new LogRead(log, Map.of(), false));
+              })
+          .exceptionallyCompose(
+              t -> {
+                LOG.info("Node {} did not say what its transaction log holds ({}): read from the journal", node.id(), t.toString());
+                return readJournal(log, false);
+              });
+    }
+
+    /** A log's pending shares from the journal; {@code settles}: settled if it has none. */
+    private CompletionStage<LogRead> readJournal(String log, boolean settles) {
+      ActorRef<TxLog.Command> r =
+          system.systemActorOf(TxLog.reader(log), "pending-shares-reader-" + readers.incrementAndGet(), Props.empty());
+      return Futures.plain(
+              AskPattern.<TxLog.Command, TxLog.Pending>ask(r, TxLog.GetPending::new, timeout, system.scheduler()))
+          .whenComplete((p, t) -> r.tell(TxLog.Stop.INSTANCE))
+          .thenApply(p -> new LogRead(log, shares(log, p.pending()), settles && p.pending().isEmpty()));
+    }
+
+    private static Map<Integer, List<Share>> shares(String log, List<TxEvent.TxPrepared> pending) {
+      if (pending.isEmpty()) {
+        return Map.of();
+      }
+      // Every id of the log below its oldest pending transaction is completed.
+      long completedBelow = pending.stream().mapToLong(TxEvent.TxPrepared::txId).min().getAsLong();
+      Map<Integer, List<Share>> bySlot = new HashMap<>();
+      for (TxEvent.TxPrepared p : pending) {
+        for (TxEvent.SlotShare s : p.shares()) {
+          bySlot
+              .computeIfAbsent(s.slot(), k -> new ArrayList<>())
+              .add(new Share(log, p.log() != null, p.txId(), completedBelow, s.events()));
         }
       }
       return bySlot;
@@ -172,11 +274,20 @@ public final class LogShares implements PendingShares {
         // Slots that start now wait for this read before they serve: worth knowing.
         LOG.info("Reading the transaction logs for {} starting slot(s) took {} ms", current.size(), ms);
       }
+      Map<Integer, List<Share>> bySlot = new HashMap<>();
+      if (r.failure() == null) {
+        for (LogRead read : r.reads()) {
+          if (read.settled()) {
+            settled.add(read.log());
+          }
+          read.bySlot().forEach((slot, shares) -> bySlot.computeIfAbsent(slot, k -> new ArrayList<>()).addAll(shares));
+        }
+      }
       for (Find f : current) {
         if (r.failure() != null) {
           f.answer().completeExceptionally(r.failure());
         } else {
-          f.answer().complete(r.bySlot().getOrDefault(f.slot(), List.of()));
+          f.answer().complete(bySlot.getOrDefault(f.slot(), List.of()));
         }
       }
       current = List.of();

@@ -100,6 +100,11 @@ public final class OwnerShares implements ShareRouter {
 
   /** Whether the node is an Up member that this node reaches now. */
   private boolean reachable(ClusterView.Node node) {
+    return reachable(system, node);
+  }
+
+  /** Whether {@code node} is an Up member that this node reaches now. */
+  static boolean reachable(ActorSystem<?> system, ClusterView.Node node) {
     CurrentClusterState state = Cluster.get(system).state();
     for (Member m : state.getMembers()) {
       if (m.address().host().get().equals(node.host())

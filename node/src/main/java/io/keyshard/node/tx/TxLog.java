@@ -13,6 +13,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 import org.apache.pekko.persistence.typed.DeleteEventsCompleted;
 import org.apache.pekko.persistence.typed.DeleteEventsFailed;
 import org.apache.pekko.persistence.typed.DeleteSnapshotsCompleted;
@@ -52,6 +53,21 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
   public record GetPending(ActorRef<Pending> replyTo) implements Command {}
 
   public record Pending(long maxTxId, List<TxEvent.TxPrepared> pending) implements CborSerializable {}
+
+  /**
+   * The slots of each pending transaction, without their events (a share may be larger than a
+   * remote message may be): asked of a running node's log by other nodes.
+   */
+  public record GetPendingSlots(ActorRef<PendingSlots> replyTo) implements Command {}
+
+  public record PendingSlots(List<PendingTx> pending) implements CborSerializable {}
+
+  public record PendingTx(long txId, List<Integer> slots) implements CborSerializable {}
+
+  /** How other nodes find a running node's own log (cluster mode). */
+  public static ServiceKey<Command> serviceKey(String nodeId) {
+    return ServiceKey.create(Command.class, "tx-log-" + nodeId);
+  }
 
   /** Stops a reader or an heir's log once it is done with it. */
   public enum Stop implements Command {
@@ -169,6 +185,17 @@ public final class TxLog extends EventSourcedBehavior<TxLog.Command, TxEvent, Tx
                     .reply(
                         c.replyTo(),
                         new Pending(state.maxTxId, new ArrayList<>(state.pending.values()))))
+        .onCommand(
+            GetPendingSlots.class,
+            (state, c) -> {
+              List<PendingTx> out = new ArrayList<>(state.pending.size());
+              for (TxEvent.TxPrepared p : state.pending.values()) {
+                List<Integer> slots = new ArrayList<>(p.shares().size());
+                p.shares().forEach(share -> slots.add(share.slot()));
+                out.add(new PendingTx(p.txId(), slots));
+              }
+              return Effect().reply(c.replyTo(), new PendingSlots(out));
+            })
         .build();
   }
 
