@@ -81,7 +81,7 @@ class RebalanceProcessTest {
           preloaded.add(ClusterProbe.keyPerSlot()[slot]);
           keyed.add(slot);
         }
-        assertEquals(List.of(), ClusterProbe.refusedWrites(ClusterProbe.ownerBySlot(ports[0]), preloaded, k -> "p-" + k));
+        assertEquals(List.of(), ClusterProbe.preload(ClusterProbe.ownerBySlot(ports[0]), preloaded, k -> "p-" + k));
 
         String added;
         String rebalanced;
