@@ -83,6 +83,20 @@ final class ClusterProbe {
     return nodes;
   }
 
+  /**
+   * The first log line of each node that dropped a message too large for the cluster bus
+   * (Artery's 256 KiB frame; empty: none). A slot table change that does not reach a node
+   * leaves its view behind, and clients bounce between nodes that disagree.
+   */
+  static List<String> oversized(Iterable<NodeProcess> nodes) {
+    List<String> out = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      n.logText().lines().filter(l -> l.contains("OversizedPayloadException")).findFirst()
+          .ifPresent(l -> out.add(n.port() + ": " + l));
+    }
+    return out;
+  }
+
   /** Every slot's owner (client port) as the node on {@code port} tells it in CLUSTER SLOTS. */
   static Map<Integer, Integer> ownerBySlot(int port) {
     Map<Integer, Integer> out = new HashMap<>();
