@@ -76,7 +76,8 @@ class ReshardProcessTest {
           System.out.println(
               "reshard of " + SLOTS + " slots holding " + KEYS + " keys under load took " + ms + " ms; ledger: "
                   + ledger.operations.get() + " operations, " + ledger.totalAcked() + " acknowledged INCRs, "
-                  + ledger.tryAgain.get() + " TRYAGAIN retried, errors " + ledger.errors);
+                  + ledger.tryAgain.get() + " TRYAGAIN retried, slowest command " + ledger.slowestMillis.get()
+                  + " ms, errors " + ledger.errors);
           assertTrue(out.contains("Moving slot " + moving.get(SLOTS - 1) + " from"), MigrationProbe.tail(out));
           assertTrue(!out.contains("[ERR]") && !out.contains("ERR "), MigrationProbe.tail(out));
           List<String> problems = ledger.verify();
