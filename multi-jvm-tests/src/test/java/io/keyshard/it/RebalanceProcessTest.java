@@ -150,7 +150,10 @@ class RebalanceProcessTest {
     }
   }
 
-  /** The slots redis-cli's rebalance says it moved: its "Moving N slots from ..." lines (not anchored: a colour code may open the line). */
+  /**
+   * The slots redis-cli's rebalance says it moved: its "Moving N slots from ..." lines (not
+   * anchored to a line's start: a colour code may open it).
+   */
   private static long movedSlots(String out) {
     long n = 0;
     Matcher m = Pattern.compile("Moving (\\d+) slots from ").matcher(out);
