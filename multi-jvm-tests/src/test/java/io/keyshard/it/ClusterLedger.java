@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Supplier;
 import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisCluster;
@@ -33,6 +34,8 @@ final class ClusterLedger implements AutoCloseable {
   private final List<long[]> lastSeq = Collections.synchronizedList(new ArrayList<>());
   final AtomicLong tryAgain = new AtomicLong();
   final AtomicLong operations = new AtomicLong();
+  /** The longest a single command took, TRYAGAIN retries apart, in milliseconds. */
+  final AtomicLong slowestMillis = new AtomicLong();
   final List<String> errors = Collections.synchronizedList(new ArrayList<>());
 
   /** Slots the ledger's keys crowd into (those a test moves): half the counters, every client's keys. */
@@ -65,8 +68,13 @@ final class ClusterLedger implements AutoCloseable {
   }
 
   JedisCluster connect() {
+    // The socket timeout is above the node's request timeout (10 s), after which the node
+    // answers every request itself (an error for a write it cannot vouch for). JedisCluster
+    // sends any command again after a socket timeout, INCR included: with both at 10 s, a reply
+    // late by a hair under load counted one acknowledged INCR for two applied (seen once, at
+    // load average 18: a counter of a slot that was not moving, one more than acknowledged).
     return new JedisCluster(
-        Set.of(new HostAndPort("127.0.0.1", seedPort)), 10_000, 10_000, 10, null, null, new ConnectionPoolConfig());
+        Set.of(new HostAndPort("127.0.0.1", seedPort)), 10_000, 30_000, 10, null, null, new ConnectionPoolConfig());
   }
 
   void start(int clients) {
@@ -118,8 +126,9 @@ final class ClusterLedger implements AutoCloseable {
   }
 
   /** Sends {@code call} again while it answers TRYAGAIN (nothing was done), counting each. */
-  private <T> T retrying(java.util.function.Supplier<T> call) {
+  private <T> T retrying(Supplier<T> call) {
     while (true) {
+      long t0 = System.nanoTime();
       try {
         return call.get();
       } catch (JedisDataException e) {
@@ -133,6 +142,8 @@ final class ClusterLedger implements AutoCloseable {
           Thread.currentThread().interrupt();
           throw e;
         }
+      } finally {
+        slowestMillis.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
       }
     }
   }

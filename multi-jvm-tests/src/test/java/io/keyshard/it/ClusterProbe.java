@@ -10,6 +10,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
@@ -43,6 +51,33 @@ final class ClusterProbe {
     return out;
   }
 
+  /**
+   * A node's config file for cluster-init manual: the shared PostgreSQL, no seeds, so that it
+   * waits for CLUSTER MEET (what `redis-cli --cluster create` and `add-node` send), and a table
+   * that never moves slots by itself (only operators' commands do).
+   */
+  static Path manualConfig(Path work, String url, int i) throws Exception {
+    Path conf = work.resolve("node" + i + ".conf");
+    Files.writeString(
+        conf,
+        "keyshard.postgres { url = \"" + url + "\", user = postgres }\n"
+            + "keyshard.cluster { enabled = on, init = manual, rehearse-takeover = 256 }\n");
+    return conf;
+  }
+
+  /**
+   * `redis-cli --cluster create` of the nodes on {@code ports} (started with
+   * {@link #manualConfig}), each a primary with an even share of the slots; its output.
+   */
+  static String create(int... ports) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("timeout", "240", "redis-cli", "--cluster", "create"));
+    for (int port : ports) {
+      cmd.add("127.0.0.1:" + port);
+    }
+    cmd.add("--cluster-yes");
+    return MigrationProbe.run(cmd.toArray(new String[0]));
+  }
+
   /** Launches every node (without waiting: cluster nodes start together). */
   static NodeProcess[] launch(Path work, List<Path> configs, int[] ports) throws Exception {
     NodeProcess[] nodes = new NodeProcess[ports.length];
@@ -50,6 +85,20 @@ final class ClusterProbe {
       nodes[i] = NodeProcess.launch(work.resolve("data" + i), configs.get(i), ports[i], work.resolve("node" + i + ".log"));
     }
     return nodes;
+  }
+
+  /**
+   * The first log line of each node that dropped a message too large for the cluster bus
+   * (Artery's 256 KiB frame; empty: none). A slot table change that does not reach a node
+   * leaves its view behind, and clients bounce between nodes that disagree.
+   */
+  static List<String> oversized(Iterable<NodeProcess> nodes) {
+    List<String> out = new ArrayList<>();
+    for (NodeProcess n : nodes) {
+      n.logText().lines().filter(l -> l.contains("OversizedPayloadException")).findFirst()
+          .ifPresent(l -> out.add(n.port() + ": " + l));
+    }
+    return out;
   }
 
   /** Every slot's owner (client port) as the node on {@code port} tells it in CLUSTER SLOTS. */
@@ -105,14 +154,47 @@ final class ClusterProbe {
    */
   static List<String> refusedWrites(Map<Integer, Integer> owner) {
     String[] keys = keyPerSlot();
-    // Each node's keys over a few connections at once: one connection runs at most
-    // pipeline-depth requests at a time, so one pipeline of thousands of durable writes measured
-    // that bound (about 1.5 s for 5,461 slots here) rather than whether the slots take writes.
+    List<String> each = new ArrayList<>();
+    for (int slot : new TreeMap<>(owner).keySet()) {
+      each.add(keys[slot]);
+    }
+    return perOwner(owner, each, (port, batch) -> refusedWrites(port, batch, k -> "ok", false));
+  }
+
+  /**
+   * Loads a test's data: SET of each key to {@code value.apply(key)} through its slot's owner
+   * ({@code owner}: slot to port), pipelined over a few connections per node, so that thousands
+   * of keys load in seconds where a cluster client's one-at-a-time SETs take minutes. A SET the
+   * node answers "slot did not answer in time" (its request timeout, seen for 53 of 200,000
+   * keys on a machine at load average 13) is sent again, a few times at most: the same SET
+   * twice leaves the same value. Returns the writes refused (empty: none).
+   */
+  static List<String> preload(Map<Integer, Integer> owner, List<String> keys, Function<String, String> value) {
+    return perOwner(owner, keys, (port, batch) -> refusedWrites(port, batch, value, true));
+  }
+
+  /** SETs that {@link #preload} sent again after the node's request timeout. */
+  static final AtomicLong preloadResent = new AtomicLong();
+
+  /**
+   * GET of each key through its slot's owner, pipelined as {@link #preload} writes; returns each key whose value is not {@code value.apply(key)}, with what
+   * it holds (empty: all as expected).
+   */
+  static List<String> wrongValues(Map<Integer, Integer> owner, List<String> keys, Function<String, String> value) {
+    return perOwner(owner, keys, (port, batch) -> wrongValues(port, batch, value));
+  }
+
+  /** {@code call} on each owner's keys, split over {@link #CONNECTIONS} connections per node at once. */
+  private static List<String> perOwner(
+      Map<Integer, Integer> owner, List<String> keys, BiFunction<Integer, List<String>, List<String>> call) {
+    // One connection runs at most pipeline-depth requests at a time, so one pipeline of
+    // thousands of durable writes measured that bound (about 1.5 s for 5,461 slots here) rather
+    // than whether the slots take writes.
     List<List<String>> batches = new ArrayList<>();
     List<Integer> ports = new ArrayList<>();
-    Map<Integer, List<String>> byPort = new HashMap<>();
-    for (Map.Entry<Integer, Integer> e : new java.util.TreeMap<>(owner).entrySet()) {
-      byPort.computeIfAbsent(e.getValue(), p -> new ArrayList<>()).add(keys[e.getKey()]);
+    Map<Integer, List<String>> byPort = new TreeMap<>();
+    for (String k : keys) {
+      byPort.computeIfAbsent(owner.get(JedisClusterCRC16.getSlot(k)), p -> new ArrayList<>()).add(k);
     }
     for (Map.Entry<Integer, List<String>> e : byPort.entrySet()) {
       List<String> all = e.getValue();
@@ -123,18 +205,21 @@ final class ClusterProbe {
       }
     }
     List<String> failed = new ArrayList<>();
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(batches.size());
+    if (batches.isEmpty()) {
+      return failed;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(batches.size());
     try {
-      List<java.util.concurrent.Future<List<String>>> each = new ArrayList<>();
+      List<Future<List<String>>> each = new ArrayList<>();
       for (int i = 0; i < batches.size(); i++) {
         int port = ports.get(i);
         List<String> batch = batches.get(i);
-        each.add(pool.submit(() -> refusedWrites(port, batch)));
+        each.add(pool.submit(() -> call.apply(port, batch)));
       }
-      for (java.util.concurrent.Future<List<String>> f : each) {
+      for (Future<List<String>> f : each) {
         failed.addAll(f.get());
       }
-    } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+    } catch (InterruptedException | ExecutionException e) {
       throw new IllegalStateException(e);
     } finally {
       pool.shutdownNow();
@@ -142,29 +227,77 @@ final class ClusterProbe {
     return failed;
   }
 
-  /** Connections per node that {@link #refusedWrites(Map)} writes over at once. */
+  /** Connections per node that {@link #perOwner} uses at once. */
   private static final int CONNECTIONS = 8;
 
-  private static List<String> refusedWrites(int port, List<String> keys) {
+  /** The node's answer to a write its slot did not acknowledge within the request timeout. */
+  private static final String SLOT_TIMEOUT = "slot did not answer in time";
+
+  /** Keys a pipeline carries before it is read (bounds the replies held in memory). */
+  private static final int PIPELINE = 2000;
+
+  private static List<String> refusedWrites(
+      int port, List<String> keys, Function<String, String> value, boolean resendTimedOut) {
     List<String> failed = new ArrayList<>();
     try (Jedis j = new Jedis("127.0.0.1", port, 30_000)) {
-      Pipeline p = j.pipelined();
-      List<Response<String>> rs = new ArrayList<>();
-      for (String k : keys) {
-        rs.add(p.set(k, "ok"));
-      }
-      p.sync();
-      for (int i = 0; i < rs.size(); i++) {
-        try {
-          rs.get(i).get();
-        } catch (RuntimeException err) {
-          failed.add(keys.get(i) + ": " + err.getMessage());
+      for (int from = 0; from < keys.size(); from += PIPELINE) {
+        List<String> part = keys.subList(from, Math.min(keys.size(), from + PIPELINE));
+        for (int round = 1; !part.isEmpty(); round++) {
+          Pipeline p = j.pipelined();
+          List<Response<String>> rs = new ArrayList<>();
+          for (String k : part) {
+            rs.add(p.set(k, value.apply(k)));
+          }
+          p.sync();
+          List<String> timedOut = new ArrayList<>();
+          for (int i = 0; i < rs.size(); i++) {
+            try {
+              rs.get(i).get();
+            } catch (RuntimeException err) {
+              if (resendTimedOut && round < 5 && String.valueOf(err.getMessage()).contains(SLOT_TIMEOUT)) {
+                timedOut.add(part.get(i));
+              } else {
+                failed.add(part.get(i) + ": " + err.getMessage());
+              }
+            }
+          }
+          preloadResent.addAndGet(timedOut.size());
+          part = timedOut;
         }
       }
     } catch (RuntimeException unreachable) {
       failed.add("node " + port + ": " + unreachable.getMessage());
     }
     return failed;
+  }
+
+  private static List<String> wrongValues(int port, List<String> keys, Function<String, String> value) {
+    List<String> wrong = new ArrayList<>();
+    try (Jedis j = new Jedis("127.0.0.1", port, 30_000)) {
+      for (int from = 0; from < keys.size(); from += PIPELINE) {
+        List<String> part = keys.subList(from, Math.min(keys.size(), from + PIPELINE));
+        Pipeline p = j.pipelined();
+        List<Response<String>> rs = new ArrayList<>();
+        for (String k : part) {
+          rs.add(p.get(k));
+        }
+        p.sync();
+        for (int i = 0; i < rs.size(); i++) {
+          String k = part.get(i);
+          try {
+            String v = rs.get(i).get();
+            if (!value.apply(k).equals(v)) {
+              wrong.add(k + " = " + v);
+            }
+          } catch (RuntimeException err) {
+            wrong.add(k + ": " + err.getMessage());
+          }
+        }
+      }
+    } catch (RuntimeException unreachable) {
+      wrong.add("node " + port + ": " + unreachable.getMessage());
+    }
+    return wrong;
   }
 
   /**

@@ -187,7 +187,7 @@ public final class ClusterView {
    * dead primary for half a second after the table's node already sent clients to it. A view
    * never goes back to an older table, so a push and Distributed Data may arrive in any order.
    */
-  static void pushEverywhere(ActorSystem<?> system, SlotTableEvent.TableSnapshot table) {
+  static void pushEverywhere(ActorSystem<?> system, WireTable table) {
     org.apache.pekko.actor.ActorSystem classic = system.classicSystem();
     for (Member m :
         Cluster.get(classic).state().getMembers()) {
@@ -211,15 +211,15 @@ public final class ClusterView {
               new Replicator.Subscribe<>(
                   SlotTable.KEY,
                   ctx.getSelf()
-                      .<Replicator.SubscribeResponse<LWWRegister<SlotTableEvent.TableSnapshot>>>
+                      .<Replicator.SubscribeResponse<LWWRegister<WireTable>>>
                           unsafeUpcast()));
           return Behaviors.receiveMessage(
               msg -> {
                 if (msg instanceof Replicator.Changed<?> c) {
-                  update(((Replicator.Changed<LWWRegister<SlotTableEvent.TableSnapshot>>) c)
-                      .get(SlotTable.KEY).getValue());
-                } else if (msg instanceof SlotTableEvent.TableSnapshot pushed) {
-                  update(pushed);
+                  update(((Replicator.Changed<LWWRegister<WireTable>>) c)
+                      .get(SlotTable.KEY).getValue().table());
+                } else if (msg instanceof WireTable pushed) {
+                  update(pushed.table());
                 }
                 return Behaviors.same();
               });

@@ -206,8 +206,8 @@ public final class SlotTable
 
   private record MoveReleased(Move move, List<Integer> nonEmpty, String failure) implements Command {}
 
-  public static final Key<LWWRegister<SlotTableEvent.TableSnapshot>> KEY =
-      LWWRegisterKey.create("slot-table");
+  /** The table in Distributed Data, compressed ({@link WireTable}; "slot-table" held it plain). */
+  public static final Key<LWWRegister<WireTable>> KEY = LWWRegisterKey.create("slot-table-gz");
 
   /**
    * @param lease takes the cluster's lease on the database; throws with the reason when another
@@ -1272,7 +1272,7 @@ public final class SlotTable
   }
 
   private void publish(SlotTableState state) {
-    SlotTableEvent.TableSnapshot table = state.toSnapshot();
+    WireTable table = WireTable.of(state.toSnapshot());
     replicator.tell(
         new Replicator.Update<>(
             KEY,
