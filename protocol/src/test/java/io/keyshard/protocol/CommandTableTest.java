@@ -27,7 +27,7 @@ class CommandTableTest {
   void holdsExactlyTheImplementedCommands() {
     Set<String> expected = new TreeSet<>(List.of((""
         + "ping echo select hello auth client quit reset command config info dbsize flushdb "
-        + "flushall time lastsave save bgsave shutdown cluster readonly readwrite asking "
+        + "flushall time lastsave save bgsave debug shutdown cluster readonly readwrite asking "
         + "del unlink exists type touch expire pexpire expireat pexpireat ttl pttl expiretime "
         + "pexpiretime persist rename renamenx copy move keys scan randomkey object "
         + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "

@@ -61,6 +61,7 @@ public final class ServerCommands {
   private final ClientCommand client;
   private final TransactionCommands transactions;
   private final MigrateCommand migrate;
+  private final DebugCommand debug;
 
   public ServerCommands(
       Router router,
@@ -92,6 +93,7 @@ public final class ServerCommands {
     this.transactions = new TransactionCommands(router, this);
     this.migrate = new MigrateCommand(router, migrateCopy(system));
     this.client = new ClientCommand(clients, router.acl());
+    this.debug = new DebugCommand(router);
     this.acl = new AclCommand(router.acl(), clients);
   }
 
@@ -121,6 +123,7 @@ public final class ServerCommands {
     r.keyspaceWide("keys", (s, a, spec) -> keys(s, a));
     r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
     r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
+    r.keyspaceWide("debug", (s, a, spec) -> debug.run(s, a));
     transactions.register(r);
     migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);
@@ -135,6 +138,10 @@ public final class ServerCommands {
             Duration.ofSeconds(1), Duration.ofSeconds(1), copy::closeIdle, system.executionContext());
     system.getWhenTerminated().thenRun(copy::closeAll);
     return copy;
+  }
+
+  DebugCommand debug() {
+    return debug;
   }
 
   MigrateCommand migrate() {
