@@ -117,6 +117,7 @@ public final class CommandRegistry {
     DumpCommands.register(r);
     TransferCommands.register(r);
     DigestCommands.register(r);
+    SaveCopies.register(r);
     CrossSlot.register(r);
     ListCrossSlot.register(r);
     SetCrossSlot.register(r);
