@@ -111,7 +111,8 @@ class SaveTest {
       assertEquals(before + 1, Long.parseLong(info(c, "rdb_saves")));
       assertEquals("0", info(c, "rdb_changes_since_last_save"));
       assertEquals("-1", info(c, "rdb_current_bgsave_time_sec"));
-      assertEquals("0", info(c, "rdb_last_bgsave_time_sec"));
+      // Whole seconds between start and end, as Redis counts them: 0 or 1 for a small save.
+      assertTrue(Long.parseLong(info(c, "rdb_last_bgsave_time_sec")) <= 2);
       long lastSave = Long.parseLong(c.call("LASTSAVE").substring(1));
       assertTrue(Math.abs(lastSave - System.currentTimeMillis() / 1000) <= 2, "LASTSAVE " + lastSave);
       assertEquals(info(c, "rdb_last_save_time"), Long.toString(lastSave));
