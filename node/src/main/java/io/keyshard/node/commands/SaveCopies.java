@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +33,8 @@ final class SaveCopies {
   /** One slot's copy: its databases with keys, each key with its value and expiry (0: none). */
   record SlotCopy(int slot, List<SlotSnapshot.DbEntries> dbs) {}
 
-  private static final AtomicLong NEXT = new AtomicLong(1);
+  /** Random start: a copy asked of another JVM's slot by mistake finds no save there, never one of its own. */
+  private static final AtomicLong NEXT = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 62));
   private static final Map<Long, ConcurrentLinkedQueue<SlotCopy>> OPEN = new ConcurrentHashMap<>();
 
   static void register(CommandRegistry.Builder r) {
