@@ -39,6 +39,32 @@ final class RdbDump {
   /** Writes {@code copies} to {@code target}, counting the keys written into {@code progress}. */
   static void write(Path target, List<SlotCopy> copies, long usedMemory, AtomicLong progress)
       throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path temp = dir.resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
+    try {
+      try (FileChannel ch =
+              FileChannel.open(
+                  temp,
+                  StandardOpenOption.CREATE,
+                  StandardOpenOption.TRUNCATE_EXISTING,
+                  StandardOpenOption.WRITE);
+          OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+        write(out, copies, usedMemory, progress);
+        out.flush();
+        ch.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temp);
+      throw e;
+    }
+    syncDirectory(dir);
+  }
+
+  /** Writes {@code copies} as one RDB file to {@code out} (left open), database by database. */
+  static void write(OutputStream out, List<SlotCopy> copies, long usedMemory, AtomicLong progress)
+      throws IOException {
     long[] keys = new long[SlotState.DATABASES];
     long[] expires = new long[SlotState.DATABASES];
     for (SlotCopy c : copies) {
@@ -52,45 +78,25 @@ final class RdbDump {
       }
     }
     List<SlotCopy> bySlot = copies.stream().sorted(Comparator.comparingInt(SlotCopy::slot)).toList();
-    Path dir = target.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path temp = dir.resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
-    try {
-      try (FileChannel ch =
-              FileChannel.open(
-                  temp,
-                  StandardOpenOption.CREATE,
-                  StandardOpenOption.TRUNCATE_EXISTING,
-                  StandardOpenOption.WRITE);
-          OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-          RdbFileWriter w = new RdbFileWriter(out, RdbFileWriter.Header.now(usedMemory))) {
-        for (int db = 0; db < SlotState.DATABASES; db++) {
-          if (keys[db] == 0) {
+    RdbFileWriter w = new RdbFileWriter(out, RdbFileWriter.Header.now(usedMemory));
+    for (int db = 0; db < SlotState.DATABASES; db++) {
+      if (keys[db] == 0) {
+        continue;
+      }
+      w.selectDb(db, keys[db], expires[db]);
+      for (SlotCopy c : bySlot) {
+        for (SlotSnapshot.DbEntries d : c.dbs()) {
+          if (d.db() != db) {
             continue;
           }
-          w.selectDb(db, keys[db], expires[db]);
-          for (SlotCopy c : bySlot) {
-            for (SlotSnapshot.DbEntries d : c.dbs()) {
-              if (d.db() != db) {
-                continue;
-              }
-              for (SlotSnapshot.Entry e : d.entries()) {
-                w.write(e.key(), e.value(), e.expireAt() == 0 ? -1 : e.expireAt());
-                progress.incrementAndGet();
-              }
-            }
+          for (SlotSnapshot.Entry e : d.entries()) {
+            w.write(e.key(), e.value(), e.expireAt() == 0 ? -1 : e.expireAt());
+            progress.incrementAndGet();
           }
         }
-        w.finish();
-        out.flush();
-        ch.force(true);
       }
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(temp);
-      throw e;
     }
-    syncDirectory(dir);
+    w.finish();
   }
 
   /** The rename is durable once the directory is synced (Linux allows opening it to do so). */

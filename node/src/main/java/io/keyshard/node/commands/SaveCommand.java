@@ -8,6 +8,8 @@ import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,41 +90,11 @@ final class SaveCommand {
     startedAtMs = started;
     keysWritten.set(0);
     keysTotal = 0;
-    long id = SaveCopies.open();
     AtomicLong changesAtCut = new AtomicLong();
-    AtomicLong locked = new AtomicLong();
     CompletionStage<Void> saved =
-        router
-            .transactions()
-            .run(
-                new TreeSet<>(),
-                true,
-                tx -> {
-                  // Every slot is locked now: no write of any slot is before or after the cut
-                  // in some slots and not in others.
-                  locked.set(System.nanoTime());
-                  changesAtCut.set(router.memory().changes());
-                  List<CompletableFuture<Reply>> parts = new ArrayList<>();
-                  for (int slot : tx.slots()) {
-                    byte[][] argv =
-                        Args.command("__save-copy", Args.bytes(Long.toString(id)), Args.bytes(Integer.toString(slot)));
-                    parts.add(tx.exec(slot, "__save-copy", 0, argv, false).toCompletableFuture());
-                  }
-                  return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
-                      .thenApply(
-                          v ->
-                              parts.stream()
-                                  .map(CompletableFuture::join)
-                                  .filter(Reply::isError)
-                                  .findFirst()
-                                  .orElse(Reply.OK));
-                })
+        cut(changesAtCut)
             .thenApplyAsync(
-                reply -> {
-                  List<SlotCopy> copies = SaveCopies.close(id);
-                  if (reply.isError()) {
-                    throw new IllegalStateException("the cut failed: " + reply);
-                  }
+                copies -> {
                   keysTotal = RdbDump.keys(copies);
                   long cutMs = System.currentTimeMillis() - started;
                   try {
@@ -132,7 +104,7 @@ final class SaveCommand {
                         "{}: {} keys of {} slots written to {} in {} ms after a cut of {} ms",
                         background ? "BGSAVE" : "SAVE", keysTotal, copies.size(), target(),
                         (System.nanoTime() - t0) / 1_000_000, cutMs);
-                  } catch (java.io.IOException e) {
+                  } catch (IOException e) {
                     throw new CompletionException(e);
                   }
                   return null;
@@ -140,7 +112,6 @@ final class SaveCommand {
                 io);
     return saved.whenComplete(
         (v, t) -> {
-          SaveCopies.close(id);
           boolean ok = t == null;
           long now = System.currentTimeMillis();
           if (ok) {
@@ -157,6 +128,69 @@ final class SaveCommand {
           background = false;
           running.set(false);
         });
+  }
+
+  /**
+   * The whole dataset as one RDB file in memory, from a cut of its own (SYNC for {@code
+   * redis-cli --rdb}); not a save: LASTSAVE and the INFO fields do not move.
+   */
+  CompletionStage<byte[]> rdbBytes() {
+    return cut(new AtomicLong())
+        .thenApplyAsync(
+            copies -> {
+              ByteArrayOutputStream out = new ByteArrayOutputStream();
+              try {
+                RdbDump.write(out, copies, router.memory().used(), new AtomicLong());
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+              return out.toByteArray();
+            },
+            io);
+  }
+
+  /**
+   * One keyspace-wide transaction: every non-empty slot locked at once, each copies its keys
+   * ({@link SaveCopies}), then all are unlocked. Fails if any slot could not copy.
+   */
+  private CompletionStage<List<SlotCopy>> cut(AtomicLong changesAtCut) {
+    long id = SaveCopies.open();
+    return router
+        .transactions()
+        .run(
+            new TreeSet<>(),
+            true,
+            tx -> {
+              // Every slot is locked now: no write of any slot is before or after the cut in
+              // some slots and not in others.
+              changesAtCut.set(router.memory().changes());
+              List<CompletableFuture<Reply>> parts = new ArrayList<>();
+              for (int slot : tx.slots()) {
+                byte[][] argv =
+                    Args.command(
+                        "__save-copy", Args.bytes(Long.toString(id)), Args.bytes(Integer.toString(slot)));
+                parts.add(tx.exec(slot, "__save-copy", 0, argv, false).toCompletableFuture());
+              }
+              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+                  .thenApply(
+                      v ->
+                          parts.stream()
+                              .map(CompletableFuture::join)
+                              .filter(Reply::isError)
+                              .findFirst()
+                              .orElse(Reply.OK));
+            })
+        .handle(
+            (reply, t) -> {
+              List<SlotCopy> copies = SaveCopies.close(id);
+              if (t != null) {
+                throw new CompletionException(t);
+              }
+              if (reply.isError()) {
+                throw new IllegalStateException("the cut failed: " + reply);
+              }
+              return copies;
+            });
   }
 
   private Path target() {

@@ -120,6 +120,9 @@ public final class ServerCommands {
     r.session("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
     r.session("save", (s, a, spec) -> save.save(s, a));
     r.session("bgsave", (s, a, spec) -> save.bgsave(s, a));
+    RdbTransfer transfer = new RdbTransfer(save);
+    r.session("replconf", sync(transfer::replconf));
+    r.session("sync", (s, a, spec) -> transfer.sync(s, a));
     r.keyspaceWide("info", (s, a, spec) -> info.render(s, a));
     r.keyspaceWide("dbsize", (s, a, spec) -> dbsize(s.db));
     r.keyspaceWide("flushdb", (s, a, spec) -> flush(a, s.db));

@@ -32,7 +32,7 @@ class CommandRegistryTest {
     CommandRegistry.Builder r = CommandRegistry.keyedCommands();
     for (String name :
         Set.of("hello", "auth", "command", "client", "config", "acl", "time", "lastsave", "save",
-            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate")) {
+            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sync", "replconf")) {
       r.session(name, ANY);
     }
     for (String name : Set.of("ping", "echo", "select", "asking")) {
