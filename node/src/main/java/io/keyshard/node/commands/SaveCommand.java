@@ -91,8 +91,9 @@ final class SaveCommand {
     keysWritten.set(0);
     keysTotal = 0;
     AtomicLong changesAtCut = new AtomicLong();
+    long[] lockedAt = new long[1];
     CompletionStage<Void> saved =
-        cut(changesAtCut)
+        cut(changesAtCut, lockedAt)
             .thenApplyAsync(
                 copies -> {
                   keysTotal = RdbDump.keys(copies);
@@ -101,9 +102,11 @@ final class SaveCommand {
                     long t0 = System.nanoTime();
                     RdbDump.write(target(), copies, router.memory().used(), keysWritten);
                     log.info(
-                        "{}: {} keys of {} slots written to {} in {} ms after a cut of {} ms",
+                        "{}: {} keys of {} slots written to {} in {} ms after a cut of {} ms"
+                            + " ({} ms to lock every slot, {} ms to copy)",
                         background ? "BGSAVE" : "SAVE", keysTotal, copies.size(), target(),
-                        (System.nanoTime() - t0) / 1_000_000, cutMs);
+                        (System.nanoTime() - t0) / 1_000_000, cutMs, lockedAt[0] - started,
+                        started + cutMs - lockedAt[0]);
                   } catch (IOException e) {
                     throw new CompletionException(e);
                   }
@@ -135,7 +138,7 @@ final class SaveCommand {
    * redis-cli --rdb}); not a save: LASTSAVE and the INFO fields do not move.
    */
   CompletionStage<byte[]> rdbBytes() {
-    return cut(new AtomicLong())
+    return cut(new AtomicLong(), new long[1])
         .thenApplyAsync(
             copies -> {
               ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -153,7 +156,7 @@ final class SaveCommand {
    * One keyspace-wide transaction: every non-empty slot locked at once, each copies its keys
    * ({@link SaveCopies}), then all are unlocked. Fails if any slot could not copy.
    */
-  private CompletionStage<List<SlotCopy>> cut(AtomicLong changesAtCut) {
+  private CompletionStage<List<SlotCopy>> cut(AtomicLong changesAtCut, long[] lockedAt) {
     long id = SaveCopies.open();
     return router
         .transactions()
@@ -164,6 +167,7 @@ final class SaveCommand {
               // Every slot is locked now: no write of any slot is before or after the cut in
               // some slots and not in others.
               changesAtCut.set(router.memory().changes());
+              lockedAt[0] = System.currentTimeMillis();
               List<CompletableFuture<Reply>> parts = new ArrayList<>();
               for (int slot : tx.slots()) {
                 byte[][] argv =
