@@ -1,7 +1,7 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.commands.SaveCopies.DbCopy;
 import io.keyshard.node.commands.SaveCopies.SlotCopy;
-import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
 import io.keyshard.persistence.rdb.RdbFileWriter;
 import java.io.BufferedOutputStream;
@@ -29,8 +29,8 @@ final class RdbDump {
   static long keys(List<SlotCopy> copies) {
     long n = 0;
     for (SlotCopy c : copies) {
-      for (SlotSnapshot.DbEntries db : c.dbs()) {
-        n += db.entries().size();
+      for (DbCopy db : c.dbs()) {
+        n += db.size();
       }
     }
     return n;
@@ -68,13 +68,9 @@ final class RdbDump {
     long[] keys = new long[SlotState.DATABASES];
     long[] expires = new long[SlotState.DATABASES];
     for (SlotCopy c : copies) {
-      for (SlotSnapshot.DbEntries db : c.dbs()) {
-        keys[db.db()] += db.entries().size();
-        for (SlotSnapshot.Entry e : db.entries()) {
-          if (e.expireAt() != 0) {
-            expires[db.db()]++;
-          }
-        }
+      for (DbCopy db : c.dbs()) {
+        keys[db.db()] += db.size();
+        expires[db.db()] += db.expires();
       }
     }
     List<SlotCopy> bySlot = copies.stream().sorted(Comparator.comparingInt(SlotCopy::slot)).toList();
@@ -85,12 +81,12 @@ final class RdbDump {
       }
       w.selectDb(db, keys[db], expires[db]);
       for (SlotCopy c : bySlot) {
-        for (SlotSnapshot.DbEntries d : c.dbs()) {
+        for (DbCopy d : c.dbs()) {
           if (d.db() != db) {
             continue;
           }
-          for (SlotSnapshot.Entry e : d.entries()) {
-            w.write(e.key(), e.value(), e.expireAt() == 0 ? -1 : e.expireAt());
+          for (int i = 0; i < d.size(); i++) {
+            w.write(d.keys()[i], d.values()[i], d.expireAt()[i] == 0 ? -1 : d.expireAt()[i]);
             progress.incrementAndGet();
           }
         }

@@ -3,8 +3,8 @@ package io.keyshard.node.commands;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
-import io.keyshard.persistence.SlotSnapshot;
 import io.keyshard.persistence.SlotState;
+import io.keyshard.persistence.Value;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import java.util.ArrayList;
@@ -30,8 +30,15 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SaveCopies {
   private SaveCopies() {}
 
-  /** One slot's copy: its databases with keys, each key with its value and expiry (0: none). */
-  record SlotCopy(int slot, List<SlotSnapshot.DbEntries> dbs) {}
+  /** One slot's copy: its databases with keys. */
+  record SlotCopy(int slot, List<DbCopy> dbs) {}
+
+  /**
+   * One database of a slot: key i is {@code keys[i]} with {@code values[i]} and expiry
+   * {@code expireAt[i]} (0: none), for i below {@code size}. Arrays rather than a record per
+   * key: the copy is what the slots wait for, and a million small records cost a GC's time.
+   */
+  record DbCopy(int db, byte[][] keys, Value[] values, long[] expireAt, int size, int expires) {}
 
   /** Random start: a copy asked of another JVM's slot by mistake finds no save there, never one of its own. */
   private static final AtomicLong NEXT = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 62));
@@ -60,22 +67,33 @@ final class SaveCopies {
       return Err.err("no such save"); // the save gave up (timed out) before this slot answered
     }
     long now = ctx.now();
-    List<SlotSnapshot.DbEntries> dbs = new ArrayList<>();
+    List<DbCopy> dbs = new ArrayList<>();
     for (int db = 0; db < SlotState.DATABASES; db++) {
       Keyspace ks = ctx.state().db(db);
       if (ks == null || ks.size() == 0) {
         continue;
       }
-      List<SlotSnapshot.Entry> entries = new ArrayList<>(ks.size());
+      int n = ks.size();
+      byte[][] keys = new byte[n][];
+      Value[] values = new Value[n];
+      long[] expireAt = new long[n];
+      int size = 0;
+      int expires = 0;
       for (Map.Entry<Bytes, Keyspace.Entry> e : ks.entries().entrySet()) {
         Keyspace.Entry entry = e.getValue();
-        if (!entry.isExpired(now)) {
-          entries.add(
-              new SlotSnapshot.Entry(e.getKey().array(), SlotState.copyOf(entry.value), entry.expireAt));
+        if (entry.isExpired(now)) {
+          continue;
         }
+        keys[size] = e.getKey().array();
+        values[size] = SlotState.copyOf(entry.value);
+        expireAt[size] = entry.expireAt;
+        if (entry.expireAt != 0) {
+          expires++;
+        }
+        size++;
       }
-      if (!entries.isEmpty()) {
-        dbs.add(new SlotSnapshot.DbEntries(db, entries));
+      if (size > 0) {
+        dbs.add(new DbCopy(db, keys, values, expireAt, size, expires));
       }
     }
     into.add(new SlotCopy(Integer.parseInt(Args.str(ctx.arg(2))), dbs));
