@@ -3,7 +3,6 @@ package io.keyshard.node.commands;
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.RedisProcess;
 import io.keyshard.node.testing.TestNode;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
