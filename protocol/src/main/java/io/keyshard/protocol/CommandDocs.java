@@ -72,7 +72,9 @@ final class CommandDocs {
     pair(kv, "summary", Reply.bulk(c.summary()));
     pair(kv, "since", Reply.bulk(c.since()));
     pair(kv, "group", Reply.bulk(c.group()));
-    pair(kv, "complexity", Reply.bulk(c.complexity()));
+    if (c.complexity() != null) { // SYNC has none in Redis 7.0
+      pair(kv, "complexity", Reply.bulk(c.complexity()));
+    }
     List<String> docFlags = new ArrayList<>();
     if (c.isDeprecated()) docFlags.add("deprecated");
     docFlags.addAll(c.docFlags());

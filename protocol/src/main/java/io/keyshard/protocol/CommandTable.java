@@ -279,6 +279,16 @@ public final class CommandTable {
             cmd("bgsave", -1, "admin noscript no_async_loading", "")
                 .doc("1.0.0", "O(1)", "Asynchronously save the dataset to disk")
                 .history("3.2.2", "Added the `SCHEDULE` option."),
+            // For redis-cli --rdb only: Keyshard is never a replication master (no PSYNC).
+            cmd("sync", 1, "admin noscript no_async_loading no_multi", "")
+                .doc("1.0.0", null, "Internal command used for replication"),
+            cmd("replconf", -1, "admin noscript loading stale allow_busy", "")
+                .docFlags("syscmd")
+                .doc("3.0.0", "O(1)", "An internal command for configuring the replication stream"),
+            // Only DIGEST and DIGEST-VALUE; refused unless enable-debug-command allows it.
+            cmd("debug", -2, "admin noscript loading stale", "")
+                .docFlags("syscmd")
+                .doc("1.0.0", "Depends on subcommand.", "A container for debugging commands"),
             cmd("shutdown", -1, "admin noscript loading stale no_multi allow_busy", "")
                 .doc(
                     "1.0.0",

@@ -27,7 +27,7 @@ class CommandTableTest {
   void holdsExactlyTheImplementedCommands() {
     Set<String> expected = new TreeSet<>(List.of((""
         + "ping echo select hello auth client quit reset command config info dbsize flushdb "
-        + "flushall time lastsave save bgsave shutdown cluster readonly readwrite asking "
+        + "flushall time lastsave save bgsave debug sync replconf shutdown cluster readonly readwrite asking "
         + "del unlink exists type touch expire pexpire expireat pexpireat ttl pttl expiretime "
         + "pexpiretime persist rename renamenx copy move keys scan randomkey object "
         + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "
@@ -101,7 +101,9 @@ class CommandTableTest {
         assertEquals(s.hasKeys(), s.firstKey() > 0 || s.flags().contains("movablekeys"), s.fullName());
         // A subcommand's arity counts the container and the subcommand.
         if (s.isSubcommand()) assertTrue(Math.abs(s.arity()) >= 2, s.fullName());
-        assertTrue(!s.summary().isEmpty() && !s.since().isEmpty() && !s.complexity().isEmpty());
+        assertTrue(!s.summary().isEmpty() && !s.since().isEmpty());
+        // Only SYNC has no complexity in Redis 7.0's docs (COMMAND DOCS leaves the field out).
+        assertTrue(s.complexity() == null ? s.name().equals("sync") : !s.complexity().isEmpty(), s.fullName());
       }
     }
   }

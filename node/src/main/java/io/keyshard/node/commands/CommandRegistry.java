@@ -116,6 +116,8 @@ public final class CommandRegistry {
     ZSetCommands.register(r);
     DumpCommands.register(r);
     TransferCommands.register(r);
+    DigestCommands.register(r);
+    SaveCopies.register(r);
     CrossSlot.register(r);
     ListCrossSlot.register(r);
     SetCrossSlot.register(r);

@@ -65,6 +65,8 @@ final class ConfigCommand {
     fixed("bind", ConfigType.STRING, Mutability.IMMUTABLE, s -> settings.bind());
     fixed("port", ConfigType.integer(0, 65535), Mutability.IMMUTABLE, s -> boundPort(settings, s));
     fixed("dir", ConfigType.STRING, Mutability.PROTECTED, s -> settings.dir().toString());
+    fixed("dbfilename", ConfigType.STRING, Mutability.PROTECTED, s -> settings.dbFilename());
+    fixed("enable-debug-command", ConfigType.oneOf("no", "yes", "local"), Mutability.IMMUTABLE, s -> settings.enableDebugCommand());
     fixed("databases", ConfigType.integer(1, Integer.MAX_VALUE), Mutability.IMMUTABLE, s -> "16");
     fixed("cluster-enabled", ConfigType.BOOL, Mutability.IMMUTABLE, s -> "no");
     // TLS is set up once at start-up (Redis 7.0 could reload it; tls-key-file-pass is not shown).

@@ -61,6 +61,8 @@ public final class ServerCommands {
   private final ClientCommand client;
   private final TransactionCommands transactions;
   private final MigrateCommand migrate;
+  private final DebugCommand debug;
+  private final SaveCommand save;
 
   public ServerCommands(
       Router router,
@@ -92,6 +94,10 @@ public final class ServerCommands {
     this.transactions = new TransactionCommands(router, this);
     this.migrate = new MigrateCommand(router, migrateCopy(system));
     this.client = new ClientCommand(clients, router.acl());
+    this.debug = new DebugCommand(router);
+    this.save =
+        new SaveCommand(
+            router, stats, info::countSave, system.dispatchers().lookup(DispatcherSelector.blocking()));
     this.acl = new AclCommand(router.acl(), clients);
   }
 
@@ -112,8 +118,11 @@ public final class ServerCommands {
     r.session("acl", sync(acl::run));
     r.session("time", sync((s, a) -> time()));
     r.session("lastsave", sync((s, a) -> Reply.integer(stats.lastSave)));
-    r.session("save", sync(this::save));
-    r.session("bgsave", sync(this::bgsave));
+    r.session("save", (s, a, spec) -> save.save(s, a));
+    r.session("bgsave", (s, a, spec) -> save.bgsave(s, a));
+    RdbTransfer transfer = new RdbTransfer(save);
+    r.session("replconf", sync(transfer::replconf));
+    r.session("sync", (s, a, spec) -> transfer.sync(s, a));
     r.keyspaceWide("info", (s, a, spec) -> info.render(s, a));
     r.keyspaceWide("dbsize", (s, a, spec) -> dbsize(s.db));
     r.keyspaceWide("flushdb", (s, a, spec) -> flush(a, s.db));
@@ -121,6 +130,7 @@ public final class ServerCommands {
     r.keyspaceWide("keys", (s, a, spec) -> keys(s, a));
     r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
     r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
+    r.keyspaceWide("debug", (s, a, spec) -> debug.run(s, a));
     transactions.register(r);
     migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);
@@ -135,6 +145,14 @@ public final class ServerCommands {
             Duration.ofSeconds(1), Duration.ofSeconds(1), copy::closeIdle, system.executionContext());
     system.getWhenTerminated().thenRun(copy::closeAll);
     return copy;
+  }
+
+  SaveCommand save() {
+    return save;
+  }
+
+  DebugCommand debug() {
+    return debug;
   }
 
   MigrateCommand migrate() {
@@ -280,26 +298,6 @@ public final class ServerCommands {
         List.of(
             Reply.bulk(Long.toString(now.getEpochSecond())),
             Reply.bulk(Long.toString(now.getNano() / 1000))));
-  }
-
-  /** Every acknowledged write is already in the journal: SAVE has nothing left to write. */
-  private Reply save(Session s, byte[][] a) {
-    saved();
-    return Reply.OK;
-  }
-
-  /** Nothing is ever in progress, so SCHEDULE starts at once too, as Redis does when idle. */
-  private Reply bgsave(Session s, byte[][] a) {
-    if (a.length > 2 || (a.length == 2 && !is(a[1], "SCHEDULE"))) {
-      return Err.SYNTAX;
-    }
-    saved();
-    return Reply.simple("Background saving started");
-  }
-
-  private void saved() {
-    stats.lastSave = System.currentTimeMillis() / 1000;
-    info.countSave();
   }
 
   // ---- keyspace-wide commands: ask the index which slots hold keys, then only those ----

@@ -296,10 +296,12 @@ final class ServerInfo {
   /**
    * Keyshard's durability is an append-only journal written before every reply, so it reports
    * itself as Redis with appendonly on (and the fields Redis adds then), synced as appendfsync
-   * says (keyshard_appendfsync; keyshard_wal_syncs is RocksDB's own count of WAL syncs); there
-   * is no RDB, so nothing is ever pending and SAVE and BGSAVE only move the last-save time.
+   * says (keyshard_appendfsync; keyshard_wal_syncs is RocksDB's own count of WAL syncs). The
+   * rdb_* fields are SAVE's and BGSAVE's (SaveCommand): dump.rdb is written on request, never
+   * loaded; rdb_changes_since_last_save counts slot events journaled since the last save's cut.
    */
   private void persistence(Lines l) {
+    SaveCommand save = server.save();
     Loading load = loading.get();
     boolean active = load.active();
     l.add("loading", active ? 1 : 0)
@@ -308,14 +310,14 @@ final class ServerInfo {
         .add("current_cow_size", 0)
         .add("current_cow_size_age", 0)
         .add("current_fork_perc", "0.00")
-        .add("current_save_keys_processed", 0)
-        .add("current_save_keys_total", 0)
-        .add("rdb_changes_since_last_save", 0)
-        .add("rdb_bgsave_in_progress", 0)
+        .add("current_save_keys_processed", save.keysProcessed())
+        .add("current_save_keys_total", save.keysTotal())
+        .add("rdb_changes_since_last_save", save.changesSinceLastSave())
+        .add("rdb_bgsave_in_progress", save.bgsaveInProgress() ? 1 : 0)
         .add("rdb_last_save_time", stats.lastSave)
-        .add("rdb_last_bgsave_status", "ok")
-        .add("rdb_last_bgsave_time_sec", -1)
-        .add("rdb_current_bgsave_time_sec", -1)
+        .add("rdb_last_bgsave_status", save.lastBgsaveOk() ? "ok" : "err")
+        .add("rdb_last_bgsave_time_sec", save.lastBgsaveSeconds())
+        .add("rdb_current_bgsave_time_sec", save.currentBgsaveSeconds())
         .add("rdb_saves", saves.get())
         .add("rdb_last_cow_size", 0)
         .add("rdb_last_load_keys_expired", 0)

@@ -230,6 +230,8 @@ final class TransactionCommands {
         }
         byte[] which = Args.bytes(Integer.toString(name.equals("flushall") ? -1 : db));
         return overAll(tx, locked, "__flush", db, Args.command("__flush", which)).thenApply(rs -> Reply.OK);
+      case "debug":
+        return server.debug().inTransaction(tx::exec, locked, s, argv);
       case "migrate":
         // EXEC already holds its keys' slots: it runs inside this transaction, not a new one.
         return server.migrate().inTransaction(tx::exec, s, argv);

@@ -62,6 +62,17 @@ public final class NodeSettings {
       throw new IllegalArgumentException(
           "keyshard.maxmemory-policy: one of " + MAXMEMORY_POLICIES + ", not " + maxMemoryPolicy);
     }
+    this.enableDebugCommand = c.getString("enable-debug-command").toLowerCase(Locale.ROOT);
+    if (!List.of("no", "yes", "local").contains(enableDebugCommand)) {
+      throw new IllegalArgumentException(
+          "keyshard.enable-debug-command: yes, no or local, not " + enableDebugCommand);
+    }
+    this.dbFilename = c.getString("dbfilename");
+    // Redis's own check: the file goes into dir.
+    if (dbFilename.isEmpty() || dbFilename.contains("/") || dbFilename.contains("\\")) {
+      throw new IllegalArgumentException(
+          "keyshard.dbfilename: dbfilename can't be a path, just a filename: " + dbFilename);
+    }
     this.maxMemorySamples = c.getInt("maxmemory-samples");
     if (maxMemorySamples < 1) {
       throw new IllegalArgumentException("keyshard.maxmemory-samples: at least 1");
@@ -150,6 +161,18 @@ public final class NodeSettings {
   }
 
   private final List<String> aclUsers;
+  private final String enableDebugCommand;
+  private final String dbFilename;
+
+  /** Redis 7.0's enable-debug-command: "no" (the default), "yes" or "local" (loopback only). */
+  public String enableDebugCommand() {
+    return enableDebugCommand;
+  }
+
+  /** Redis's dbfilename: the file SAVE and BGSAVE write in dir. */
+  public String dbFilename() {
+    return dbFilename;
+  }
   private volatile boolean protectedMode;
 
   /** ACL users from the configuration, each as ACL LIST prints one ("user alice on ..."). */

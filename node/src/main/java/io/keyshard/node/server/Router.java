@@ -39,6 +39,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * Decides where a request runs, in one place. The outcomes, in the order they are checked:
  * <ol>
  *   <li>unknown command or wrong arity: Redis's error, before anything else runs;
+ *   <li>DEBUG while enable-debug-command forbids it (Redis's protected commands);
  *   <li>NOAUTH: a password is set, the connection has not authenticated, and the command is not
  *       flagged no_auth;
  *   <li>NOPERM: the connection's ACL user may not run the command, or not on one of its keys
@@ -224,6 +225,11 @@ public final class Router {
       Session s, byte[][] argv, Route route, boolean asking) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
+    Reply unprotected = ProtectedCommands.refusal(settings, s, top);
+    if (unprotected != null) {
+      s.flagMultiError();
+      return done(unprotected);
+    }
     if (!top.flags().contains("no_auth") && acl.authRequired(s)) {
       s.flagMultiError();
       return done(Err.NOAUTH);

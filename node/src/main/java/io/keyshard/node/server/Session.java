@@ -35,6 +35,8 @@ public final class Session {
   public volatile boolean asking;
   /** Set when the reply being produced is the last one (QUIT, CLIENT KILL of self, errors). */
   public volatile boolean closeAfterReply;
+  /** REPLCONF rdb-only 1 was sent: SYNC answers the RDB file for redis-cli --rdb. */
+  public volatile boolean rdbOnly;
 
   volatile KillSwitch killSwitch;
 

@@ -231,6 +231,7 @@ final class GroupCommit {
   /** {@code events} about to be persisted were applied when emitted: the event handler skips them. */
   void alreadyApplied(int events) {
     preApplied += events;
+    memory.countChanges(events); // every path that journals a slot's events passes here
   }
 
   /** For the event handler: whether this event was applied when it was emitted. */

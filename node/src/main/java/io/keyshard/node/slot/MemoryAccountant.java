@@ -40,6 +40,21 @@ public final class MemoryAccountant {
     expired.addAndGet(keys);
   }
 
+  /**
+   * Slot events journaled by the slots running here since the start: what INFO persistence's
+   * rdb_changes_since_last_save counts from (one per write command or transaction share in a
+   * slot, where Redis counts per key or element changed). CONFIG RESETSTAT leaves it, as Redis's.
+   */
+  public long changes() {
+    return changes.get();
+  }
+
+  void countChanges(long events) {
+    changes.addAndGet(events);
+  }
+
+  private final AtomicLong changes = new AtomicLong();
+
   /** CONFIG RESETSTAT. */
   public void resetStats() {
     evicted.set(0);

@@ -32,7 +32,7 @@ class CommandRegistryTest {
     CommandRegistry.Builder r = CommandRegistry.keyedCommands();
     for (String name :
         Set.of("hello", "auth", "command", "client", "config", "acl", "time", "lastsave", "save",
-            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate")) {
+            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sync", "replconf")) {
       r.session(name, ANY);
     }
     for (String name : Set.of("ping", "echo", "select", "asking")) {
@@ -41,7 +41,7 @@ class CommandRegistryTest {
     for (String name : Set.of("quit", "reset")) {
       r.session(name, ANY, Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
     }
-    for (String name : Set.of("info", "dbsize", "flushdb", "flushall", "keys", "scan", "randomkey")) {
+    for (String name : Set.of("info", "dbsize", "flushdb", "flushall", "keys", "scan", "randomkey", "debug")) {
       r.keyspaceWide(name, ANY);
     }
     new TransactionCommands(null, null).register(r);

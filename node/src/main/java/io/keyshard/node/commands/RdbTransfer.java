@@ -1,0 +1,74 @@
+package io.keyshard.node.commands;
+
+import static io.keyshard.node.commands.Args.is;
+import static io.keyshard.node.commands.Args.str;
+
+import io.keyshard.node.server.Session;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * REPLCONF and SYNC, enough for {@code redis-cli --rdb FILE}: it sends REPLCONF capa eof and
+ * REPLCONF rdb-only 1, then SYNC, and reads one RDB file as Redis's disk-based transfer sends it
+ * ({@code $<length>\r\n} then the bytes). Keyshard is never a replication master: SYNC without
+ * rdb-only is refused with a message (a Redis replica would otherwise load the file and ask
+ * again forever), there is no PSYNC, and the connection closes after the file. The file comes
+ * from a cut like BGSAVE's, built in memory (so at most what one Java array holds, 2 GB).
+ */
+final class RdbTransfer {
+  private static final List<String> OPTIONS =
+      List.of("listening-port", "ip-address", "capa", "rdb-only", "rdb-filter-only");
+
+  private final SaveCommand save;
+
+  RdbTransfer(SaveCommand save) {
+    this.save = save;
+  }
+
+  /** REPLCONF option value ...: Redis's answers for the options a replica or redis-cli sends. */
+  Reply replconf(Session s, byte[][] a) {
+    if (a.length % 2 == 0) {
+      return Err.SYNTAX;
+    }
+    for (int i = 1; i < a.length; i += 2) {
+      String option = str(a[i]).toLowerCase(Locale.ROOT);
+      if (!OPTIONS.contains(option)) {
+        return Err.err("Unrecognized REPLCONF option: " + str(a[i]));
+      }
+      if (option.equals("rdb-only")) {
+        if (!is(a[i + 1], "0") && !is(a[i + 1], "1")) {
+          return Err.err("Invalid rdb-only value");
+        }
+        s.rdbOnly = is(a[i + 1], "1");
+      }
+    }
+    return Reply.OK;
+  }
+
+  CompletionStage<Reply> sync(Session s, byte[][] a) {
+    if (!s.rdbOnly) {
+      return CompletableFuture.completedFuture(
+          Err.err(
+              "Keyshard is not a replication master: SYNC only serves redis-cli --rdb"
+                  + " (REPLCONF rdb-only 1); use BGSAVE and copy dump.rdb"));
+    }
+    return save.rdbBytes()
+        .handle(
+            (rdb, t) -> {
+              if (t != null) {
+                return Err.err("SYNC failed: " + t.getMessage());
+              }
+              s.closeAfterReply = true;
+              byte[] head = ("$" + rdb.length + "\r\n").getBytes(StandardCharsets.US_ASCII);
+              byte[] out = new byte[head.length + rdb.length];
+              System.arraycopy(head, 0, out, 0, head.length);
+              System.arraycopy(rdb, 0, out, head.length, rdb.length);
+              return new Reply.Raw(out);
+            });
+  }
+}

@@ -1,0 +1,237 @@
+package io.keyshard.node.commands;
+
+import static io.keyshard.node.commands.Args.is;
+
+import io.keyshard.node.commands.SaveCopies.SlotCopy;
+import io.keyshard.node.server.Router;
+import io.keyshard.node.server.ServerStats;
+import io.keyshard.node.server.Session;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SAVE, BGSAVE and LASTSAVE as Redis 7.0 answers them, writing {@code dbfilename} in {@code dir}
+ * (docs/decisions/2026-12-07-bgsave.md): the cut is one keyspace-wide transaction in which every
+ * slot copies its keys ({@link SaveCopies}); the slots are unlocked once copied, and the file is
+ * written from the copies on the blocking-I/O dispatcher ({@link RdbDump}). BGSAVE answers at
+ * once; SAVE answers when the file is written. One save at a time, as Redis's one child. The
+ * file is never read back: the journal is the data.
+ */
+final class SaveCommand {
+  private static final Logger log = LoggerFactory.getLogger(SaveCommand.class);
+
+  static final Reply IN_PROGRESS = Err.err("Background save already in progress");
+  /** Redis's shared.err: what SAVE answers when the file could not be written. */
+  static final Reply FAILED = Reply.error("ERR");
+
+  private final Router router;
+  private final ServerStats stats;
+  private final Runnable countSave;
+  private final Executor io;
+
+  private final AtomicBoolean running = new AtomicBoolean();
+  private volatile boolean background;
+  private volatile long startedAtMs;
+  private volatile long lastBgsaveSeconds = -1;
+  private volatile boolean lastBgsaveOk = true;
+  /** The change count at the last successful save's cut. */
+  private volatile long changesAtLastSave;
+  private final AtomicLong keysWritten = new AtomicLong();
+  private volatile long keysTotal;
+
+  SaveCommand(Router router, ServerStats stats, Runnable countSave, Executor io) {
+    this.router = router;
+    this.stats = stats;
+    this.countSave = countSave;
+    this.io = io;
+  }
+
+  CompletionStage<Reply> save(Session s, byte[][] a) {
+    if (!running.compareAndSet(false, true)) {
+      return done(IN_PROGRESS);
+    }
+    background = false;
+    return dump().handle((v, t) -> t == null ? Reply.OK : FAILED);
+  }
+
+  /**
+   * BGSAVE [SCHEDULE]. SCHEDULE changes nothing here: Redis schedules only while another child
+   * (an AOF rewrite) runs, which Keyshard never has; during a save it answers as without it.
+   */
+  CompletionStage<Reply> bgsave(Session s, byte[][] a) {
+    if (a.length > 2 || (a.length == 2 && !is(a[1], "SCHEDULE"))) {
+      return done(Err.SYNTAX);
+    }
+    if (!running.compareAndSet(false, true)) {
+      return done(IN_PROGRESS);
+    }
+    background = true;
+    dump();
+    return done(Reply.simple("Background saving started"));
+  }
+
+  /** Takes the cut, then writes the file; completes exceptionally if either fails. */
+  private CompletionStage<Void> dump() {
+    long started = System.currentTimeMillis();
+    startedAtMs = started;
+    keysWritten.set(0);
+    keysTotal = 0;
+    AtomicLong changesAtCut = new AtomicLong();
+    long[] lockedAt = new long[1];
+    CompletionStage<Void> saved =
+        cut(changesAtCut, lockedAt)
+            .thenApplyAsync(
+                copies -> {
+                  keysTotal = RdbDump.keys(copies);
+                  long cutMs = System.currentTimeMillis() - started;
+                  try {
+                    long t0 = System.nanoTime();
+                    RdbDump.write(target(), copies, router.memory().used(), keysWritten);
+                    log.info(
+                        "{}: {} keys of {} slots written to {} in {} ms after a cut of {} ms"
+                            + " ({} ms to lock every slot, {} ms to copy)",
+                        background ? "BGSAVE" : "SAVE", keysTotal, copies.size(), target(),
+                        (System.nanoTime() - t0) / 1_000_000, cutMs, lockedAt[0] - started,
+                        started + cutMs - lockedAt[0]);
+                  } catch (IOException e) {
+                    throw new CompletionException(e);
+                  }
+                  return null;
+                },
+                io);
+    return saved.whenComplete(
+        (v, t) -> {
+          boolean ok = t == null;
+          long now = System.currentTimeMillis();
+          if (ok) {
+            stats.lastSave = now / 1000;
+            changesAtLastSave = changesAtCut.get();
+            countSave.run();
+          } else {
+            log.warn("{} failed", background ? "BGSAVE" : "SAVE", t);
+          }
+          if (background) {
+            lastBgsaveOk = ok;
+            lastBgsaveSeconds = now / 1000 - started / 1000;
+          }
+          background = false;
+          running.set(false);
+        });
+  }
+
+  /**
+   * The whole dataset as one RDB file in memory, from a cut of its own (SYNC for {@code
+   * redis-cli --rdb}); not a save: LASTSAVE and the INFO fields do not move.
+   */
+  CompletionStage<byte[]> rdbBytes() {
+    return cut(new AtomicLong(), new long[1])
+        .thenApplyAsync(
+            copies -> {
+              ByteArrayOutputStream out = new ByteArrayOutputStream();
+              try {
+                RdbDump.write(out, copies, router.memory().used(), new AtomicLong());
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+              return out.toByteArray();
+            },
+            io);
+  }
+
+  /**
+   * One keyspace-wide transaction: every non-empty slot locked at once, each copies its keys
+   * ({@link SaveCopies}), then all are unlocked. Fails if any slot could not copy.
+   */
+  private CompletionStage<List<SlotCopy>> cut(AtomicLong changesAtCut, long[] lockedAt) {
+    long id = SaveCopies.open();
+    return router
+        .transactions()
+        .run(
+            new TreeSet<>(),
+            true,
+            tx -> {
+              // Every slot is locked now: no write of any slot is before or after the cut in
+              // some slots and not in others.
+              changesAtCut.set(router.memory().changes());
+              lockedAt[0] = System.currentTimeMillis();
+              List<CompletableFuture<Reply>> parts = new ArrayList<>();
+              for (int slot : tx.slots()) {
+                byte[][] argv =
+                    Args.command(
+                        "__save-copy", Args.bytes(Long.toString(id)), Args.bytes(Integer.toString(slot)));
+                parts.add(tx.exec(slot, "__save-copy", 0, argv, false).toCompletableFuture());
+              }
+              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+                  .thenApply(
+                      v ->
+                          parts.stream()
+                              .map(CompletableFuture::join)
+                              .filter(Reply::isError)
+                              .findFirst()
+                              .orElse(Reply.OK));
+            })
+        .handle(
+            (reply, t) -> {
+              List<SlotCopy> copies = SaveCopies.close(id);
+              if (t != null) {
+                throw new CompletionException(t);
+              }
+              if (reply.isError()) {
+                throw new IllegalStateException("the cut failed: " + reply);
+              }
+              return copies;
+            });
+  }
+
+  private Path target() {
+    return router.settings().dir().resolve(router.settings().dbFilename());
+  }
+
+  // ---- INFO persistence ----
+
+  boolean bgsaveInProgress() {
+    return running.get() && background;
+  }
+
+  long changesSinceLastSave() {
+    return Math.max(0, router.memory().changes() - changesAtLastSave);
+  }
+
+  boolean lastBgsaveOk() {
+    return lastBgsaveOk;
+  }
+
+  long lastBgsaveSeconds() {
+    return lastBgsaveSeconds;
+  }
+
+  long currentBgsaveSeconds() {
+    return bgsaveInProgress() ? System.currentTimeMillis() / 1000 - startedAtMs / 1000 : -1;
+  }
+
+  long keysProcessed() {
+    return running.get() ? keysWritten.get() : 0;
+  }
+
+  long keysTotal() {
+    return running.get() ? keysTotal : 0;
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+}
