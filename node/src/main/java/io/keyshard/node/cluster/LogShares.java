@@ -66,6 +66,13 @@ public final class LogShares implements PendingShares {
   /** A round that took this long is logged. */
   static final long SLOW_ROUND_MS = 500;
 
+  /**
+   * How long a running node's log actor has to answer from memory (milliseconds when it can)
+   * before its log is read from the journal instead: the receptionist may still list the actor
+   * of a node's earlier incarnation, which never answers.
+   */
+  static final Duration ASK_RUNNING = Duration.ofSeconds(1);
+
   public LogShares(ActorRef<Command> reader) {
     this.reader = reader;
   }
@@ -211,7 +218,7 @@ public final class LogShares implements PendingShares {
               AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
                   system.receptionist(),
                   r -> Receptionist.find(TxLog.serviceKey(node.id()), r),
-                  timeout,
+                  ASK_RUNNING,
                   system.scheduler()))
           .thenCompose(
               listing -> {
@@ -221,7 +228,7 @@ public final class LogShares implements PendingShares {
                 }
                 return Futures.plain(
                     AskPattern.<TxLog.Command, TxLog.PendingSlots>ask(
-                        found.iterator().next(), TxLog.GetPendingSlots::new, timeout, system.scheduler()));
+                        found.iterator().next(), TxLog.GetPendingSlots::new, ASK_RUNNING, system.scheduler()));
               })
           .thenCompose(
               pending -> {

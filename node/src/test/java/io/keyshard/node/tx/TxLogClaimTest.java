@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.SerializationTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
@@ -113,5 +114,27 @@ class TxLogClaimTest {
     ask(own, r -> new TxLog.Prepare(prepared(1, pid), r));
     assertEquals(1, journal.expectNextPersistedClass(pid, TxEvent.TxPrepared.class).txId());
     journal.expectNothingPersisted(pid, Duration.ofMillis(200));
+  }
+
+  /** Other nodes ask a running node which slots its pending transactions touch (cluster/LogShares). */
+  @Test
+  void aRunningLogSaysWhichSlotsItsPendingTransactionsTouch() {
+    ActorRef<TxLog.Command> log = testKit.spawn(TxLog.create("slots-node", "slots-node/w"));
+    TxEvent.Nested set =
+        FORMAT.nest(new SlotEvent.ValueSet(0, "k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8), 0));
+    String id = TxLog.persistenceId("slots-node").id();
+    ask(log, r -> new TxLog.Prepare(
+        new TxEvent.TxPrepared(4, List.of(new TxEvent.SlotShare(3, List.of(set)), new TxEvent.SlotShare(9, List.of(set))), id), r));
+    TestProbe<TxLog.PendingSlots> probe = testKit.createTestProbe();
+    log.tell(new TxLog.GetPendingSlots(probe.ref()));
+    TxLog.PendingSlots slots = probe.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(List.of(new TxLog.PendingTx(4, List.of(3, 9))), slots.pending());
+    // Both cross the cluster bus, as CBOR.
+    SerializationTestKit wire = new SerializationTestKit(testKit.system());
+    wire.verifySerialization(slots, true);
+    wire.verifySerialization(new TxLog.GetPendingSlots(probe.ref()), true);
+    ask(log, r -> new TxLog.Complete(4, r));
+    log.tell(new TxLog.GetPendingSlots(probe.ref()));
+    assertEquals(List.of(), probe.receiveMessage(Duration.ofSeconds(5)).pending());
   }
 }
