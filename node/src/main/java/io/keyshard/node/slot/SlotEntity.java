@@ -644,7 +644,7 @@ public final class SlotEntity
 
   private ReplyEffect<SlotEvent, SlotState> onWarm(SlotState state, Warm c) {
     boolean idle =
-        state.isEmpty() && !tx.locked() && !registration.registering() && groupCommit.isEmpty()
+        gate.open() && state.isEmpty() && !tx.locked() && !registration.registering() && groupCommit.isEmpty()
             && blockedClients.isEmpty() && watches.isEmpty();
     if (idle) {
       return Effect().stop().thenReply(c.replyTo(), s -> Done.getInstance());
