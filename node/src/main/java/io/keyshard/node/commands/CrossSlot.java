@@ -8,11 +8,13 @@ import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.IntFunction;
 
 /**
  * Multi-key commands whose keys span slots, as programs over the slots a transaction holds:
@@ -77,6 +79,20 @@ final class CrossSlot {
     }
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
         .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
+   * Runs a command in each of {@code slots} at once ({@code argvOf} gives each its arguments);
+   * answers the first error among the replies, else OK.
+   */
+  static CompletableFuture<Reply> inEach(
+      SlotExecutor ex, Collection<Integer> slots, String name, int db, IntFunction<byte[][]> argvOf, boolean write) {
+    List<CompletableFuture<Reply>> parts = new ArrayList<>();
+    for (int slot : slots) {
+      parts.add(ex.exec(slot, name, db, argvOf.apply(slot), write).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+        .thenApply(v -> parts.stream().map(CompletableFuture::join).filter(Reply::isError).findFirst().orElse(Reply.OK));
   }
 
   private static Reply firstError(List<Reply> replies) {

@@ -11,7 +11,6 @@ import io.keyshard.protocol.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -168,21 +167,13 @@ final class SaveCommand {
               // some slots and not in others.
               changesAtCut.set(router.memory().changes());
               lockedAt[0] = System.currentTimeMillis();
-              List<CompletableFuture<Reply>> parts = new ArrayList<>();
-              for (int slot : tx.slots()) {
-                byte[][] argv =
-                    Args.command(
-                        "__save-copy", Args.bytes(Long.toString(id)), Args.bytes(Integer.toString(slot)));
-                parts.add(tx.exec(slot, "__save-copy", 0, argv, false).toCompletableFuture());
-              }
-              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
-                  .thenApply(
-                      v ->
-                          parts.stream()
-                              .map(CompletableFuture::join)
-                              .filter(Reply::isError)
-                              .findFirst()
-                              .orElse(Reply.OK));
+              return CrossSlot.inEach(
+                  tx::exec,
+                  tx.slots(),
+                  "__save-copy",
+                  0,
+                  slot -> Args.command("__save-copy", Args.bytes(Long.toString(id)), Args.bytes(Integer.toString(slot))),
+                  false);
             })
         .handle(
             (reply, t) -> {

@@ -360,20 +360,7 @@ public final class ServerCommands {
         .run(
             new TreeSet<>(),
             true,
-            tx -> {
-              List<CompletableFuture<Reply>> parts = new ArrayList<>();
-              for (int slot : tx.slots()) {
-                parts.add(tx.exec(slot, "__flush", Math.max(db, 0), flush, true).toCompletableFuture());
-              }
-              return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
-                  .thenApply(
-                      v ->
-                          parts.stream()
-                              .map(CompletableFuture::join)
-                              .filter(Reply::isError)
-                              .findFirst()
-                              .orElse(Reply.OK));
-            })
+            tx -> CrossSlot.inEach(tx::exec, tx.slots(), "__flush", Math.max(db, 0), slot -> flush, true))
         .exceptionally(ServerCommands::failed);
   }
 
