@@ -269,10 +269,12 @@ public final class KeyshardNode implements AutoCloseable {
                   int slot = id.slot();
                   long epoch = id.epoch();
                   return rehearsal != null && Rehearsal.isRehearsal(epoch)
-                      ? rehearsal.entity(slot, epoch)
-                      : SlotEntity.create(slot, epoch, slotSettings);
+                      ? rehearsal.entity(slot, epoch, ctx.getShard())
+                      : SlotEntity.create(slot, epoch, slotSettings, ctx.getShard());
                 })
-            .withMessageExtractor(new SlotGroupExtractor());
+            .withMessageExtractor(new SlotGroupExtractor())
+            // A slot stops only when nothing is in the middle (see slot/Retirement).
+            .withStopMessage(SlotEntity.Stop.INSTANCE);
     if (clustered) {
       slots = slots.withAllocationStrategy(new RequesterAllocation());
     }

@@ -107,8 +107,9 @@ public final class Rehearsal {
   }
 
   /** The behavior of the rehearsal slot an entity id names (its epoch is negative). */
-  public Behavior<SlotEntity.Command> entity(int slot, long epoch) {
-    return SlotEntity.create(slot, 0, settings, PersistenceId.ofUniqueId(prefix(nodeId) + (-epoch)));
+  public Behavior<SlotEntity.Command> entity(
+      int slot, long epoch, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return SlotEntity.create(slot, 0, settings, PersistenceId.ofUniqueId(prefix(nodeId) + (-epoch)), shard);
   }
 
   /** The persistence ids of a node's rehearsal slots start with this. */

@@ -204,7 +204,7 @@ public final class SlotAgent {
                             ctx.getSystem().executionContext());
                     List<CompletableFuture<?>> stops = new ArrayList<>();
                     for (int slot : slots) {
-                      if (local.get(slot) != null) {
+                      if (local.running(slot)) {
                         String moved =
                             (r.host() == null
                                     ? Verdict.SLOT_NOT_SERVED

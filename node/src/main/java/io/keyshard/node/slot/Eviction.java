@@ -43,7 +43,7 @@ final class Eviction {
     if (refused != null) {
       // Offers nothing: none of its keys may be evicted here.
       c.replyTo().tell(new EvictionCandidates(out));
-      return refused.lost() ? groupCommit.stopRefused(refused) : groupCommit.answer(List.of(), List.of());
+      return refused.lost() ? groupCommit.retireRefused(refused) : groupCommit.answer(List.of(), List.of());
     }
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     if (c.policy().equals("volatile-ttl")) {
@@ -93,7 +93,7 @@ final class Eviction {
     Ownership.Refusal refused = ownership.check("an eviction");
     if (refused != null) {
       c.replyTo().tell(0L); // nothing freed; the evictor tries another key
-      return refused.lost() ? groupCommit.stopRefused(refused) : groupCommit.answer(List.of(), List.of());
+      return refused.lost() ? groupCommit.retireRefused(refused) : groupCommit.answer(List.of(), List.of());
     }
     Keyspace ks = state.db(c.db());
     Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(c.key()));

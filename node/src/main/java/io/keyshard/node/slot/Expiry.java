@@ -93,7 +93,7 @@ final class Expiry {
     Ownership.Refusal refused = ownership.check("the expiry cycle");
     if (refused != null) {
       if (refused.lost()) {
-        return groupCommit.stopRefused(refused);
+        return groupCommit.retireRefused(refused);
       }
       schedule(state); // paused: the next cycle after the interval tries again
       return effects.noReply();

@@ -2,6 +2,8 @@ package io.keyshard.node.slot;
 
 import static io.keyshard.node.slot.SlotEffects.asReply;
 
+import io.keyshard.node.route.Verdict;
+
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotState;
 import io.keyshard.protocol.Reply;
@@ -55,6 +57,8 @@ final class GroupCommit {
   /** The entity's bookkeeping after a persisted write (index, expiry timer, memory). */
   private final Consumer<SlotState> afterWrite;
   private final Ownership ownership;
+  /** Retires the incarnation, answering what still reaches it with the verdict. */
+  private final Consumer<Verdict> retire;
   private final Logger log;
 
   private final List<SlotEvent> batchEvents = new ArrayList<>();
@@ -80,6 +84,7 @@ final class GroupCommit {
       MemoryAccountant memory,
       Consumer<SlotState> afterWrite,
       Ownership ownership,
+      Consumer<Verdict> retire,
       Logger log) {
     this.slot = slot;
     this.maxBatch = maxBatch;
@@ -89,6 +94,7 @@ final class GroupCommit {
     this.memory = memory;
     this.afterWrite = afterWrite;
     this.ownership = ownership;
+    this.retire = retire;
     this.log = log;
   }
 
@@ -158,7 +164,7 @@ final class GroupCommit {
     if (refused != null) {
       // The events are applied to this state but may not be journaled: the state is no longer
       // the journal's, so the incarnation goes (paused or not); the next request recovers it.
-      return stopRefused(refused);
+      return retireRefused(refused);
     }
     Batch batch = takeBatch();
     // Unstash afterwards: a transaction's lock may be waiting for this batch.
@@ -176,15 +182,43 @@ final class GroupCommit {
             .thenUnstashAll());
   }
 
-  /** Hand-off: persists the open batch, answers its replies, stops, and answers {@code replyTo}. */
-  ReplyEffect<SlotEvent, SlotState> flushAndStop(ActorRef<Done> replyTo) {
+  /**
+   * Hand-off: persists the open batch and answers its replies, and answers {@code replyTo} once
+   * it is journaled. {@code last} runs first: the batch is the last thing this incarnation
+   * journals (the new owner replays up to it), so whatever arrives meanwhile must see that.
+   */
+  ReplyEffect<SlotEvent, SlotState> flushLast(ActorRef<Done> replyTo, Runnable last) {
     if (batchEvents.isEmpty()) {
-      return effects.stop().thenReply(replyTo, s -> Done.getInstance());
+      last.run();
+      return effects.reply(replyTo, Done.getInstance());
     }
     Ownership.Refusal refused = ownership.check("the open batch at hand-off");
     if (refused != null) {
       failOpenBatch(refused.verdict().reply());
-      return effects.stop().thenReply(replyTo, s -> Done.getInstance());
+      last.run();
+      return effects.reply(replyTo, Done.getInstance());
+    }
+    Batch batch = takeBatch();
+    last.run();
+    return effects
+        .persist(batch.events())
+        .thenRun(
+            s -> {
+              writeEnded();
+              batch.replies().forEach(p -> p.ok().run());
+            })
+        .thenReply(replyTo, s -> Done.getInstance());
+  }
+
+  /** The shard stops the incarnation: persists the open batch, answers its replies, stops. */
+  ReplyEffect<SlotEvent, SlotState> flushAndStop() {
+    if (batchEvents.isEmpty()) {
+      return effects.stop().thenNoReply();
+    }
+    Ownership.Refusal refused = ownership.check("the open batch at stop");
+    if (refused != null) {
+      failOpenBatch(refused.verdict().reply());
+      return effects.stop().thenNoReply();
     }
     Batch batch = takeBatch();
     return effects
@@ -195,16 +229,18 @@ final class GroupCommit {
               batch.replies().forEach(p -> p.ok().run());
             })
         .thenStop()
-        .thenReply(replyTo, s -> Done.getInstance());
+        .thenNoReply();
   }
 
   /**
    * This incarnation may not journal ({@link Ownership}): the open batch's replies get the
-   * refusal (nothing of it was written), and the entity stops, dropping what it applied.
+   * refusal (nothing of it was written), and the incarnation retires: its state holds what it
+   * applied, so it answers nothing more and journals nothing more ({@link Retirement}).
    */
-  ReplyEffect<SlotEvent, SlotState> stopRefused(Ownership.Refusal refused) {
+  ReplyEffect<SlotEvent, SlotState> retireRefused(Ownership.Refusal refused) {
     failOpenBatch(refused.verdict().reply());
-    return effects.stop().thenNoReply();
+    retire.accept(refused.verdict());
+    return effects.noReply();
   }
 
   private void failOpenBatch(Reply refusal) {

@@ -21,6 +21,8 @@ final class Ownership {
   private final long epoch;
   private final SlotEntity.Fence fence;
   private final Logger log;
+  /** Set once the incarnation retires: every later write is refused with it. */
+  private Refusal retired;
 
   Ownership(int slot, long epoch, SlotEntity.Fence fence, Logger log) {
     this.slot = slot;
@@ -31,6 +33,9 @@ final class Ownership {
 
   /** Null if the incarnation may journal now (the common answer allocates nothing). */
   Refusal check(String what) {
+    if (retired != null) {
+      return retired;
+    }
     Verdict paused = fence.paused();
     if (paused != null) {
       return new Refusal(paused, false);
@@ -43,5 +48,12 @@ final class Ownership {
         "Slot {} (epoch {}) is not served here any more ({}): {} is not journaled, the incarnation stops",
         slot, epoch, elsewhere.text(), what);
     return new Refusal(elsewhere, true);
+  }
+
+  /** The incarnation retires (SlotEntity#retireWith): it journals nothing more. */
+  void retire(Verdict refusal) {
+    if (retired == null) {
+      retired = new Refusal(refusal, true);
+    }
   }
 }

@@ -132,7 +132,7 @@ final class ShareGate {
     Ownership.Refusal refused = ownership.check("pending transaction shares");
     if (refused != null) {
       if (refused.lost()) {
-        return groupCommit.stopRefused(refused);
+        return groupCommit.retireRefused(refused);
       }
       timers.startSingleTimer(retry, RETRY); // paused: read again once back
       found = List.of();

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.japi.function.Function;
@@ -197,10 +196,7 @@ public final class SlotClient {
 
   /** Sends a slot a message that has no reply. */
   public void tell(int slot, SlotEntity.Command message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot, incarnations.epoch(slot));
-    if (local != null && viaSharding.get(slot) == 0) {
-      local.tell(message);
-    } else {
+    if (viaSharding.get(slot) != 0 || !localSlots.tell(slot, incarnations.epoch(slot), message)) {
       entity(slot).tell(message);
     }
   }
@@ -209,12 +205,15 @@ public final class SlotClient {
    * Asks a slot. A slot running in this JVM is asked directly; otherwise (not started yet, or
    * elsewhere) through Cluster Sharding, which starts it. A connection's requests must reach a
    * slot in the order they were sent, so a slot is asked directly only while no request to it
-   * is still on its way through sharding (which may hold messages while the slot starts).
+   * is still on its way through sharding (which may hold messages while the slot starts), and a
+   * slot that is about to stop takes none directly ({@link LocalSlots#close}).
    */
   public <T> CompletionStage<T> ask(int slot, Function<ActorRef<T>, SlotEntity.Command> message) {
-    ActorRef<SlotEntity.Command> local = localSlots.get(slot, incarnations.epoch(slot));
-    if (local != null && viaSharding.get(slot) == 0) {
-      return Futures.plain(AskPattern.ask(local, message, timeout, scheduler));
+    if (viaSharding.get(slot) == 0) {
+      CompletionStage<T> direct = localSlots.ask(slot, incarnations.epoch(slot), message, timeout, scheduler);
+      if (direct != null) {
+        return direct;
+      }
     }
     viaSharding.incrementAndGet(slot);
     return Futures.plain(entity(slot).ask(message, timeout))

@@ -4,6 +4,7 @@ import static io.keyshard.node.slot.SlotEffects.asReply;
 
 import io.keyshard.node.CborSerializable;
 import io.keyshard.node.route.Verdict;
+import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.node.slot.GroupCommit.Pending;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotSnapshot;
@@ -24,6 +25,7 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.DeleteEventsCompleted;
 import org.apache.pekko.persistence.typed.DeleteEventsFailed;
@@ -207,6 +209,14 @@ public final class SlotEntity
    */
   public record Warm(ActorRef<Done> replyTo) implements Command {}
 
+  /**
+   * The shard's stop message (Entity#withStopMessage): after a passivation the incarnation asked
+   * for ({@link Retirement}), or the shard's own hand-off. Stops once nothing is in the middle.
+   */
+  public enum Stop implements Command {
+    INSTANCE
+  }
+
   // ---- maxmemory (docs/decisions/2026-11-22-maxmemory.md) ----
 
   /**
@@ -350,19 +360,30 @@ public final class SlotEntity
 
   /** Cluster mode: the incarnation of the slot given to this node at {@code epoch}. */
   public static Behavior<Command> create(int slot, long epoch, Settings settings) {
-    return create(slot, epoch, settings, persistenceId(slot));
+    return create(slot, epoch, settings, persistenceId(slot), null);
+  }
+
+  /** Started by Cluster Sharding in {@code shard}, which it asks to passivate it. */
+  public static Behavior<Command> create(
+      int slot, long epoch, Settings settings, ActorRef<ClusterSharding.ShardCommand> shard) {
+    return create(slot, epoch, settings, persistenceId(slot), shard);
   }
 
   /**
    * A slot entity journaled under another persistence id: a replica's takeover rehearsal
    * ({@code cluster/Rehearsal}), which must never touch a real slot's journal.
    */
-  public static Behavior<Command> create(int slot, long epoch, Settings settings, PersistenceId id) {
+  public static Behavior<Command> create(
+      int slot,
+      long epoch,
+      Settings settings,
+      PersistenceId id,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
                 timers -> {
-                  SlotEntity entity = new SlotEntity(slot, epoch, settings, ctx, timers, id);
+                  SlotEntity entity = new SlotEntity(slot, epoch, settings, ctx, timers, id, shard);
                   return entity.directReads.guard(entity, entity::quiet);
                 }));
   }
@@ -396,6 +417,15 @@ public final class SlotEntity
   private final DirectReads directReads;
   private final Handover handover;
   private final ShareGate gate;
+  private final Ownership ownership;
+  private final Retirement retirement;
+  /**
+   * Once this incarnation may neither answer nor journal (handed off, not the owner any more,
+   * or its state holds what it could not journal): what a request that still reaches it gets.
+   */
+  private Reply retiredAnswer;
+  /** Whether a retired incarnation's stash was given one last turn before it stops. */
+  private boolean drained;
 
   private SlotEntity(
       int slot,
@@ -403,7 +433,8 @@ public final class SlotEntity
       Settings settings,
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
-      PersistenceId id) {
+      PersistenceId id,
+      ActorRef<ClusterSharding.ShardCommand> shard) {
     // A failed journal write restarts the slot, which recovers from the journal what it really
     // holds; while the journal stays down, recovery is retried with these delays.
     super(id, JOURNAL_BACKOFF);
@@ -415,7 +446,8 @@ public final class SlotEntity
     EffectFactories<SlotEvent, SlotState> effects = Effect();
     MemoryAccountant memory = settings.localSlots().memory();
     // Every job below that journals asks it first (docs/decisions/2026-12-06-fencing-every-write.md).
-    Ownership ownership = new Ownership(slot, epoch, settings.notServedHere(), ctx.getLog());
+    this.ownership = new Ownership(slot, epoch, settings.notServedHere(), ctx.getLog());
+    this.retirement = new Retirement(slot, settings.localSlots(), ctx, shard);
     this.runner = new CommandRunner(settings.commands(), slot, ctx.getLog());
     this.groupCommit =
         new GroupCommit(
@@ -427,6 +459,7 @@ public final class SlotEntity
             memory,
             this::afterWrite,
             ownership,
+            verdict -> retireWith(verdict.reply(), verdict),
             ctx.getLog());
     this.registration =
         new IndexRegistration(
@@ -507,6 +540,7 @@ public final class SlotEntity
         .onCommand(Block.class, (state, c) -> busy() ? Effect().stash() : blockedClients.block(state, c))
         .onCommand(Handoff.class, this::onHandoff)
         .onCommand(Warm.class, this::onWarm)
+        .onCommand(Stop.class, (state, c) -> onStop())
         .onCommand(Unblock.class, (state, c) -> blockedClients.unblock(c))
         .onCommand(
             SampleForEviction.class,
@@ -543,6 +577,9 @@ public final class SlotEntity
   /** A command body, {@code asked} for migration {@code asked} (0: a plain request). */
   private ReplyEffect<SlotEvent, SlotState> exec(
       SlotState state, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo, long asked) {
+    if (retiredAnswer != null) {
+      return Effect().reply(replyTo, retiredAnswer);
+    }
     if (tx.locked()) {
       return Effect().stash();
     }
@@ -553,10 +590,10 @@ public final class SlotEntity
     Verdict elsewhere = settings.notServedHere().refusal(slot, epoch);
     if (elsewhere != null) {
       // Cluster mode: this node's table gives the slot to another node (a late request started
-      // this incarnation after a move): it must neither answer nor write.
+      // this incarnation after a move): it must neither answer nor write, and it retires.
       ctx.getLog().info("Slot {} is not served here any more: {}", slot, elsewhere.text());
-      replyTo.tell(elsewhere.reply());
-      return groupCommit.isEmpty() ? Effect().stop().thenNoReply() : Effect().noReply();
+      retireWith(elsewhere.reply(), elsewhere);
+      return Effect().reply(replyTo, elsewhere.reply());
     }
     if (!gate.open()) {
       return Effect().stash();
@@ -647,7 +684,7 @@ public final class SlotEntity
         gate.open() && state.isEmpty() && !tx.locked() && !registration.registering() && groupCommit.isEmpty()
             && blockedClients.isEmpty() && watches.isEmpty();
     if (idle) {
-      return Effect().stop().thenReply(c.replyTo(), s -> Done.getInstance());
+      retirement.begin();
     }
     return Effect().reply(c.replyTo(), Done.getInstance());
   }
@@ -659,7 +696,49 @@ public final class SlotEntity
     Reply moved = Reply.error(c.redirect());
     blockedClients.redirectAll(moved);
     timers.cancelAll();
-    return groupCommit.flushAndStop(c.replyTo());
+    // The new owner replays the journal up to the last batch: nothing may follow it, and a
+    // request that still arrives goes where the blocked clients went.
+    return groupCommit.flushLast(
+        c.replyTo(), () -> retireWith(moved, Verdict.tryAgain(Retry.EPOCH_CHANGED, String.valueOf(slot))));
+  }
+
+  /**
+   * From now on this incarnation answers requests {@code answer}, refuses every journal write
+   * with {@code refusal}, and stops as soon as its shard lets it ({@link Retirement}).
+   */
+  private void retireWith(Reply answer, Verdict refusal) {
+    if (retiredAnswer == null) {
+      retiredAnswer = answer;
+      ownership.retire(refusal);
+    }
+    retirement.begin();
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onStop() {
+    if (!retirement.retiring()) {
+      // The shard stops it on its own (its hand-off): a direct send may have followed this
+      // message into the mailbox until the close; it is answered before the stop.
+      retirement.closed();
+      ctx.getSelf().tell(Stop.INSTANCE);
+      return Effect().noReply();
+    }
+    if (busy()) {
+      if (retiredAnswer == null) {
+        // A transaction's lock, a registration or pending shares end soon; the stash empties then.
+        timers.startSingleTimer(Stop.INSTANCE, Retirement.RETRY);
+        return Effect().noReply();
+      }
+      if (!drained) {
+        // Retired while locked or gated: that may never end here (the lock's transaction is the
+        // new owner's to finish). The requests waiting in the stash get the retired answer now;
+        // what waits again after that (keyspace-wide reads) goes with the incarnation.
+        drained = true;
+        ctx.getSelf().tell(Stop.INSTANCE);
+        return asReply(Effect().unstashAll());
+      }
+    }
+    timers.cancelAll();
+    return groupCommit.flushAndStop();
   }
 
   private ReplyEffect<SlotEvent, SlotState> onRegistered(SlotState state, SlotIndex.Answer answer) {

@@ -101,7 +101,7 @@ final class TxParticipant {
     // that may not journal grants no lock (the transaction's ask times out and it undoes).
     Ownership.Refusal refused = ownership.check("a transaction's lock");
     if (refused != null) {
-      return refused.lost() ? groupCommit.stopRefused(refused) : effects.noReply();
+      return refused.lost() ? groupCommit.retireRefused(refused) : effects.noReply();
     }
     // A slot waiting for a plain write's registration may be locked: that write stays stashed
     // and runs after the transaction, and the registration may be waiting on the transaction.
@@ -137,7 +137,7 @@ final class TxParticipant {
       // out and it undoes, never committed), rather than leave a committed share it cannot apply.
       Ownership.Refusal refused = ownership.check("a transaction's share");
       if (refused != null) {
-        return refused.lost() ? groupCommit.stopRefused(refused) : effects.noReply();
+        return refused.lost() ? groupCommit.retireRefused(refused) : effects.noReply();
       }
     }
     if (lockedBy == c.txId() && !txEvents.isEmpty() && !registration.registered()) {
@@ -165,7 +165,7 @@ final class TxParticipant {
       // current owner (tx/ShareRouter); a lost incarnation stops with its tentative state.
       Ownership.Refusal refused = ownership.check("transaction " + c.txId() + "'s share");
       if (refused != null) {
-        return refused.lost() ? groupCommit.stopRefused(refused) : effects.noReply();
+        return refused.lost() ? groupCommit.retireRefused(refused) : effects.noReply();
       }
     }
     if (holder) {
