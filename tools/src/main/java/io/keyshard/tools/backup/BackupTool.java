@@ -1,0 +1,135 @@
+package io.keyshard.tools.backup;
+
+import io.keyshard.tools.Address;
+import io.keyshard.tools.ToolException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * bin/keyshard-backup. Exit codes: 0 done (verify: the archive is whole), 2 bad arguments,
+ * 3 the archive or a file is damaged or does not match, 4 the source or target refused or failed.
+ */
+public final class BackupTool {
+  private BackupTool() {}
+
+  static final String USAGE =
+      """
+      usage:
+        keyshard-backup create --from ADDRESS [--out DIR]
+        keyshard-backup restore ARCHIVE --to ADDRESS [--replace | --skip-existing] [--skip-unsupported]
+        keyshard-backup verify ARCHIVE
+
+      ADDRESS: redis[s]://[user:pass@]host:port[/db] or host:port; any node of a cluster.
+      ARCHIVE: a directory written by create, or (restore) an RDB file written by redis-server.
+      create  writes each primary's consistent cut and a manifest (docs/BACKUP-FORMAT.md).
+      restore verifies the archive, then writes every key through its slot's primary; a target
+              that holds keys is refused unless --replace (overwrite) or --skip-existing (keep).
+      verify  checks every checksum and recomputes every slot's digests from the archive.
+      exit codes: 0 ok, 2 usage, 3 damaged or mismatched archive, 4 refused or failed.
+      """;
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    try {
+      execute(args, out);
+      return 0;
+    } catch (ToolException e) {
+      err.println();
+      err.println("keyshard-backup: " + e.getMessage());
+      if (e.exitCode() == ToolException.USAGE) {
+        err.print(USAGE);
+      }
+      return e.exitCode();
+    } catch (IOException | RuntimeException e) {
+      err.println();
+      err.println("keyshard-backup: " + e);
+      return ToolException.REFUSED;
+    }
+  }
+
+  private static void execute(String[] args, PrintStream out) throws ToolException, IOException {
+    if (args.length == 0) {
+      throw new ToolException(ToolException.USAGE, "no command");
+    }
+    List<String> positional = new ArrayList<>();
+    String from = null;
+    String to = null;
+    String dir = null;
+    Restore.Existing existing = Restore.Existing.REFUSE;
+    boolean skipUnsupported = false;
+    for (int i = 1; i < args.length; i++) {
+      switch (args[i]) {
+        case "--from" -> from = value(args, ++i, "--from");
+        case "--to" -> to = value(args, ++i, "--to");
+        case "--out" -> dir = value(args, ++i, "--out");
+        case "--replace" -> existing = only(existing, Restore.Existing.REPLACE);
+        case "--skip-existing" -> existing = only(existing, Restore.Existing.SKIP);
+        case "--skip-unsupported" -> skipUnsupported = true;
+        default -> {
+          if (args[i].startsWith("--")) {
+            throw new ToolException(ToolException.USAGE, "unknown option " + args[i]);
+          }
+          positional.add(args[i]);
+        }
+      }
+    }
+    try {
+      switch (args[0]) {
+        case "create" -> {
+          require(from != null && positional.isEmpty(), "create takes --from ADDRESS [--out DIR]");
+          Path target =
+              Path.of(
+                  dir != null
+                      ? dir
+                      : "keyshard-backup-"
+                          + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC)));
+          Create.run(Address.parse(from), target, out);
+        }
+        case "restore" -> {
+          require(to != null && positional.size() == 1, "restore takes ARCHIVE --to ADDRESS");
+          Restore.run(Path.of(positional.get(0)), Address.parse(to), existing, skipUnsupported, out);
+        }
+        case "verify" -> {
+          require(positional.size() == 1 && from == null && to == null, "verify takes ARCHIVE");
+          Manifest m = Verify.archive(Path.of(positional.get(0)));
+          out.println(
+              positional.get(0) + ": ok, backup " + m.backupId() + " of " + m.createdAt() + " (" + m.source().mode() + ", "
+                  + m.source().nodes().size() + " node(s)), " + m.keys() + " keys in " + m.slots().size()
+                  + " slot parts, DEBUG DIGEST " + m.redisDigest());
+        }
+        default -> throw new ToolException(ToolException.USAGE, "unknown command " + args[0]);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ToolException(ToolException.USAGE, e.getMessage(), e);
+    }
+  }
+
+  private static Restore.Existing only(Restore.Existing was, Restore.Existing now) throws ToolException {
+    if (was != Restore.Existing.REFUSE && was != now) {
+      throw new ToolException(ToolException.USAGE, "--replace and --skip-existing exclude each other");
+    }
+    return now;
+  }
+
+  private static String value(String[] args, int i, String option) throws ToolException {
+    if (i >= args.length) {
+      throw new ToolException(ToolException.USAGE, option + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static void require(boolean ok, String message) throws ToolException {
+    if (!ok) {
+      throw new ToolException(ToolException.USAGE, message);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+package io.keyshard.tools.backup;
+
+import io.keyshard.persistence.rdb.RdbFileReader;
+import io.keyshard.persistence.rdb.RdbFileWriter;
+import io.keyshard.persistence.rdb.RdbFormatException;
+import io.keyshard.persistence.rdb.RdbItem;
+import io.keyshard.protocol.Slots;
+import io.keyshard.tools.Address;
+import io.keyshard.tools.Progress;
+import io.keyshard.tools.ToolException;
+import io.keyshard.tools.Topology;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * {@code keyshard-backup create}: each primary's consistent cut of its own slots (what BGSAVE
+ * writes, fetched as `redis-cli --rdb` does), merged into one RDB file with a manifest. Keyshard
+ * never runs a transaction across nodes (a cross-slot MSET, MULTI/EXEC or *STORE is on one
+ * node's slots), so every one of them is wholly in the backup or wholly out. If the slots moved
+ * between the nodes while the cuts were taken (a migration, a failover), the cuts would not fit
+ * together: that is checked and the backup refused, never written partial.
+ */
+final class Create {
+  private Create() {}
+
+  static Manifest run(Address from, Path out, PrintStream log) throws ToolException, IOException {
+    if (Files.exists(out) && (!Files.isDirectory(out) || hasFiles(out))) {
+      throw new ToolException(ToolException.USAGE, out + " exists and is not an empty directory");
+    }
+    Topology before = Topology.discover(from);
+    Path work = out.resolveSibling(out.getFileName() + ".partial");
+    deleteTree(work); // what an interrupted run left
+    Files.createDirectories(work);
+    boolean done = false;
+    try {
+      String backupId = UUID.randomUUID().toString();
+      List<Manifest.Node> nodes = new ArrayList<>();
+      List<Path> parts = new ArrayList<>();
+      long[] fetched = {0};
+      Progress fetch = Progress.onStderr("cut", 0);
+      for (int i = 0; i < before.shards().size(); i++) {
+        Topology.Shard shard = before.shards().get(i);
+        Path part = work.resolve("node-" + i + ".rdb");
+        String asked = Instant.now().toString();
+        long base = fetched[0];
+        long bytes = RdbFetch.fetch(shard.address(), part, n -> fetch.update(0, base + n));
+        fetched[0] += bytes;
+        nodes.add(new Manifest.Node(shard.id(), shard.address().toString(), ranges(shard.slots()), asked, Instant.now().toString(), bytes));
+        parts.add(part);
+      }
+      fetch.done(0, fetched[0]);
+      Topology after = Topology.discover(from);
+      if (!before.sameAs(after)) {
+        throw new ToolException(
+            ToolException.REFUSED,
+            "the slots changed owners while the nodes' cuts were taken (a migration or a failover): "
+                + "the cuts do not make one backup; nothing was written, run it again");
+      }
+
+      Path data = work.resolve(Manifest.DATA);
+      MessageDigest sha = Checksums.sha256();
+      SlotTally tally = new SlotTally();
+      Progress merge = Progress.onStderr("write", fetched[0]);
+      long read = 0;
+      try (OutputStream file = Files.newOutputStream(data);
+          DigestOutputStream digesting = new DigestOutputStream(new BufferedOutputStream(file, 1 << 16), sha)) {
+        RdbFileWriter writer =
+            new RdbFileWriter(digesting, RdbFileWriter.Header.now(0).with(Manifest.AUX_BACKUP_ID, backupId));
+        int selected = -1;
+        for (int i = 0; i < parts.size(); i++) {
+          Topology.Shard shard = before.shards().get(i);
+          try (InputStream in = new BufferedInputStream(Files.newInputStream(parts.get(i)), 1 << 16)) {
+            RdbFileReader reader = new RdbFileReader(in);
+            long[] sizes = new long[2];
+            for (RdbItem item = reader.next(); item != null; item = reader.next()) {
+              if (item instanceof RdbItem.DbSize size) {
+                sizes[0] = size.keys();
+                sizes[1] = size.expires();
+              } else if (item instanceof RdbItem.Entry e) {
+                if (before.cluster() && !shard.slots().get(Slots.slot(e.key()))) {
+                  throw new ToolException(
+                      ToolException.REFUSED,
+                      shard.address() + "'s cut holds a key of slot " + Slots.slot(e.key())
+                          + ", which it does not serve: the slots moved during the backup; run it again");
+                }
+                if (e.db() != selected) {
+                  writer.selectDb(e.db(), sizes[0], sizes[1]);
+                  selected = e.db();
+                }
+                writer.write(e.key(), e.value(), e.expireAtMs());
+                tally.add(e.db(), e.key(), e.value(), e.expireAtMs());
+                merge.update(tally.keys(), read + reader.offset());
+              } else if (item instanceof RdbItem.Unsupported u) {
+                throw new ToolException(
+                    ToolException.REFUSED,
+                    shard.address() + " holds what a Keyshard backup cannot carry: " + Restore.describe(u));
+              }
+            }
+            read += reader.offset();
+          } catch (RdbFormatException e) {
+            throw new ToolException(ToolException.DAMAGED, shard.address() + " sent a damaged file: " + e.getMessage(), e);
+          }
+          Files.delete(parts.get(i));
+        }
+        writer.finish();
+        digesting.flush();
+        file.flush();
+      }
+      merge.done(tally.keys(), read);
+      fsync(data);
+
+      Manifest manifest =
+          new Manifest(
+              Manifest.FORMAT,
+              backupId,
+              nodes.get(0).cutAskedAt(),
+              new Manifest.Source(before.cluster() ? "cluster" : "standalone", from.toString(), nodes),
+              new Manifest.Cut(
+                  "per-node",
+                  "each primary's slots at one point (its BGSAVE cut), the primaries one after another; no transaction spans primaries"),
+              tally.keys(),
+              tally.expires(),
+              tally.databases(),
+              tally.parts(),
+              tally.redisDigest(),
+              List.of(new Manifest.FileEntry(Manifest.DATA, Files.size(data), Checksums.hex(sha.digest()))));
+      Path manifestFile = work.resolve(Manifest.FILE);
+      manifest.write(manifestFile);
+      fsync(manifestFile);
+      Files.move(work, out, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+      log.println(
+          "backup of the " + before.describe() + " at " + from + " written to " + out + ": " + manifest.keys()
+              + " keys in " + manifest.databases().size() + " database(s), " + Files.size(out.resolve(Manifest.DATA))
+              + " bytes, id " + backupId);
+      return manifest;
+    } finally {
+      if (!done) {
+        deleteTree(work);
+      }
+    }
+  }
+
+  /** Slot ranges as CLUSTER NODES prints them: 0-5460 5462. */
+  static String ranges(BitSet slots) {
+    StringBuilder sb = new StringBuilder();
+    for (int from = slots.nextSetBit(0); from >= 0; ) {
+      int to = slots.nextClearBit(from) - 1;
+      sb.append(sb.isEmpty() ? "" : " ").append(from == to ? Integer.toString(from) : from + "-" + to);
+      from = slots.nextSetBit(to + 1);
+    }
+    return sb.toString();
+  }
+
+  private static boolean hasFiles(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isPresent();
+    }
+  }
+
+  static void fsync(Path file) throws IOException {
+    try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      c.force(true);
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,277 @@
+package io.keyshard.tools.backup;
+
+import io.keyshard.persistence.rdb.DumpPayload;
+import io.keyshard.persistence.rdb.RdbFileReader;
+import io.keyshard.persistence.rdb.RdbFormatException;
+import io.keyshard.persistence.rdb.RdbItem;
+import io.keyshard.protocol.Slots;
+import io.keyshard.tools.Address;
+import io.keyshard.tools.Progress;
+import io.keyshard.tools.ToolException;
+import io.keyshard.tools.Topology;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.RestoreParams;
+
+/**
+ * {@code keyshard-backup restore}: a backup archive (verified whole first) or an RDB file written
+ * by redis-server, into a standalone server or a cluster of any size. Every key goes through
+ * RESTORE to the primary serving its slot (so a Keyshard target journals it like any write), in
+ * pipelines; TTLs stay absolute times (ABSTTL) and keys already expired are left out. Nothing is
+ * written unless the whole source reads cleanly first, the target is in one piece (no slot
+ * migrating, every slot served) and, unless told otherwise, holds no keys.
+ */
+final class Restore {
+  private Restore() {}
+
+  /** What to do with keys the target already holds. */
+  enum Existing {
+    REFUSE,
+    REPLACE,
+    SKIP
+  }
+
+  private static final int BATCH = 500;
+
+  record Outcome(long restored, long expired, long skippedExisting, long skippedUnsupported) {}
+
+  static Outcome run(Path source, Address to, Existing existing, boolean skipUnsupported, PrintStream log)
+      throws ToolException, IOException {
+    Path data;
+    List<Integer> dbs;
+    long total;
+    if (Files.isDirectory(source)) {
+      Manifest m = Verify.archive(source);
+      data = source.resolve(Manifest.DATA);
+      dbs = m.databases().keySet().stream().map(Integer::parseInt).toList();
+      total = m.keys();
+      log.println("archive " + source + " verified: backup " + m.backupId() + " of " + m.createdAt() + ", " + m.keys() + " keys");
+    } else if (Files.isRegularFile(source)) {
+      Scan scan = scan(source);
+      if (!scan.unsupported.isEmpty() && !skipUnsupported) {
+        StringBuilder sb = new StringBuilder(source + " holds what Keyshard cannot hold yet (" + scan.unsupportedCount + "):");
+        scan.unsupported.forEach(u -> sb.append("\n  ").append(u));
+        sb.append("\nrefused; --skip-unsupported restores the rest");
+        throw new ToolException(ToolException.REFUSED, sb.toString());
+      }
+      data = source;
+      dbs = List.copyOf(scan.dbs);
+      total = scan.keys;
+      log.println(source + " read: " + scan.keys + " keys" + (scan.unsupportedCount > 0 ? ", " + scan.unsupportedCount + " items skipped (unsupported)" : ""));
+    } else {
+      throw new ToolException(ToolException.USAGE, source + " does not exist");
+    }
+    Integer intoDb = to.db();
+    if (intoDb != null && dbs.size() > 1) {
+      throw new ToolException(
+          ToolException.USAGE, "--to names database " + intoDb + ", but the backup holds databases " + dbs + ": give no database");
+    }
+    Topology target = Topology.discover(to);
+    refuseIfHoldsKeys(target, existing);
+    return write(data, target, existing, intoDb, total, log);
+  }
+
+  private static Outcome write(Path data, Topology target, Existing existing, Integer intoDb, long total, PrintStream log)
+      throws ToolException, IOException {
+    int[] owner = target.ownerBySlot();
+    List<Sink> sinks = new ArrayList<>();
+    try {
+      for (Topology.Shard shard : target.shards()) {
+        sinks.add(new Sink(shard.address(), existing));
+      }
+      long now = System.currentTimeMillis();
+      long expired = 0;
+      long unsupported = 0;
+      long sent = 0;
+      Progress progress = Progress.onStderr("restore", Files.size(data));
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(data), 1 << 16)) {
+        RdbFileReader reader = new RdbFileReader(in, RdbFileReader.Options.DEFAULT.withDecode(false));
+        for (RdbItem item = reader.next(); item != null; item = reader.next()) {
+          if (item instanceof RdbItem.Unsupported) {
+            unsupported++;
+          } else if (item instanceof RdbItem.Entry e) {
+            if (e.expireAtMs() >= 0 && e.expireAtMs() <= now) {
+              expired++;
+              continue;
+            }
+            sinks.get(owner[Slots.slot(e.key())]).restore(intoDb != null ? intoDb : e.db(), e.key(), e.encoded(), e.expireAtMs());
+            sent++;
+            progress.update(sent, reader.offset());
+          }
+        }
+        for (Sink s : sinks) {
+          s.flush();
+        }
+        progress.done(sent, reader.offset());
+      } catch (RdbFormatException e) {
+        // Checked before: the file changed since.
+        throw new ToolException(ToolException.DAMAGED, data + " is damaged: " + e.getMessage(), e);
+      }
+      long skipped = sinks.stream().mapToLong(s -> s.skipped).sum();
+      Outcome outcome = new Outcome(sent - skipped, expired, skipped, unsupported);
+      log.println(
+          "restored " + outcome.restored() + " keys into the " + target.describe() + " at " + target.shards().get(0).address()
+              + (expired > 0 ? "; " + expired + " already expired, left out" : "")
+              + (skipped > 0 ? "; " + skipped + " existing keys kept" : "")
+              + (unsupported > 0 ? "; " + unsupported + " unsupported items skipped" : ""));
+      return outcome;
+    } catch (JedisException e) {
+      throw new ToolException(
+          ToolException.REFUSED,
+          "the target failed during the restore: " + e.getMessage()
+              + "; what was restored stays: run it again with --replace (or --skip-existing) to finish", e);
+    } finally {
+      for (Sink s : sinks) {
+        s.close();
+      }
+    }
+  }
+
+  /** The RESTOREs for one primary: a pipeline, checked every {@link #BATCH} keys. */
+  private static final class Sink implements AutoCloseable {
+    private final Address address;
+    private final Existing existing;
+    private final Jedis jedis;
+    private Pipeline pipeline;
+    private final List<Response<String>> replies = new ArrayList<>();
+    private final List<byte[]> keys = new ArrayList<>();
+    private int db = 0;
+    long skipped;
+
+    Sink(Address address, Existing existing) {
+      this.address = address;
+      this.existing = existing;
+      this.jedis = address.connect();
+      this.pipeline = jedis.pipelined();
+    }
+
+    void restore(int toDb, byte[] key, byte[] encoded, long expireAtMs) throws ToolException {
+      if (toDb != db) {
+        pipeline.select(toDb);
+        db = toDb;
+      }
+      RestoreParams params = RestoreParams.restoreParams();
+      if (existing == Existing.REPLACE) {
+        params.replace();
+      }
+      if (expireAtMs >= 0) {
+        params.absTtl();
+      }
+      replies.add(pipeline.restore(key, Math.max(0, expireAtMs), DumpPayload.wrap(encoded), params));
+      keys.add(key);
+      if (replies.size() >= BATCH) {
+        flush();
+      }
+    }
+
+    void flush() throws ToolException {
+      pipeline.sync();
+      for (int i = 0; i < replies.size(); i++) {
+        try {
+          replies.get(i).get();
+        } catch (JedisDataException e) {
+          if (existing == Existing.SKIP && String.valueOf(e.getMessage()).startsWith("BUSYKEY")) {
+            skipped++;
+          } else {
+            throw new ToolException(
+                ToolException.REFUSED,
+                address + " refused key '" + new String(keys.get(i), StandardCharsets.UTF_8) + "': " + e.getMessage()
+                    + "; what was restored before it stays");
+          }
+        }
+      }
+      replies.clear();
+      keys.clear();
+    }
+
+    @Override
+    public void close() {
+      jedis.close();
+    }
+  }
+
+  private static void refuseIfHoldsKeys(Topology target, Existing existing) throws ToolException {
+    if (existing != Existing.REFUSE) {
+      return;
+    }
+    long keys = 0;
+    StringBuilder where = new StringBuilder();
+    for (Topology.Shard shard : target.shards()) {
+      try (Jedis j = shard.address().connect()) {
+        for (String line : j.info("keyspace").split("\r?\n")) {
+          if (line.startsWith("db") && line.contains("keys=")) {
+            long n = Long.parseLong(line.substring(line.indexOf("keys=") + 5).split(",")[0]);
+            keys += n;
+            where.append(where.isEmpty() ? "" : ", ").append(shard.address()).append(' ').append(line, 0, line.indexOf(':'));
+          }
+        }
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);
+      }
+    }
+    if (keys > 0) {
+      throw new ToolException(
+          ToolException.REFUSED,
+          "the target holds " + keys + " keys (" + where + "); refused: --replace overwrites the keys that exist, "
+              + "--skip-existing keeps them");
+    }
+  }
+
+  private static final class Scan {
+    long keys;
+    final TreeSet<Integer> dbs = new TreeSet<>();
+    final List<String> unsupported = new ArrayList<>();
+    long unsupportedCount;
+  }
+
+  /** Reads a whole RDB file (its checksum too) before anything is written. */
+  private static Scan scan(Path file) throws ToolException, IOException {
+    Scan scan = new Scan();
+    Progress progress = Progress.onStderr("check", Files.size(file));
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      RdbFileReader reader = new RdbFileReader(in);
+      for (RdbItem item = reader.next(); item != null; item = reader.next()) {
+        if (item instanceof RdbItem.Entry e) {
+          scan.keys++;
+          scan.dbs.add(e.db());
+          progress.update(scan.keys, reader.offset());
+        } else if (item instanceof RdbItem.Unsupported u) {
+          scan.unsupportedCount++;
+          if (scan.unsupported.size() < 10) {
+            scan.unsupported.add(describe(u));
+          }
+        }
+      }
+      progress.done(scan.keys, reader.offset());
+    } catch (RdbFormatException e) {
+      throw new ToolException(ToolException.DAMAGED, file + " is damaged: " + e.getMessage() + "; nothing was written", e);
+    }
+    return scan;
+  }
+
+  static String describe(RdbItem.Unsupported u) {
+    String what =
+        switch (u.kind()) {
+          case FUNCTION -> "a function library";
+          case MODULE_AUX -> "module data";
+          case MODULE_VALUE -> "a module-type key";
+          case STREAM -> "a stream";
+        };
+    return what
+        + (u.key() != null ? " '" + new String(u.key(), StandardCharsets.UTF_8) + "' in database " + u.db() : "")
+        + (u.detail() != null ? " (" + u.detail() + ")" : "");
+  }
+}
