@@ -141,6 +141,27 @@ class BackupRefusalTest {
   }
 
   @Test
+  void verifyAgainstALiveNodeNamesTheKeysThatDiffer() throws Exception {
+    try (Jedis t = new Jedis("127.0.0.1", target.port())) {
+      t.flushAll();
+      assertEquals(0, backup("restore", other.toString(), "--to", "127.0.0.1:" + target.port()), lastOutput);
+      assertEquals(0, backup("verify", other.toString(), "--against", "127.0.0.1:" + target.port()), lastOutput);
+      assertTrue(lastOutput.contains("no key sent"), lastOutput);
+      t.set("k:0", "changed"); // a string without a TTL
+      t.pexpire("k:1", 99_000_000); // a list with a TTL: another expiry, the same value
+      t.del("k:2");
+      t.select(4);
+      t.set("new-key", "x");
+      assertEquals(1, backup("verify", other.toString(), "--against", "127.0.0.1:" + target.port()), lastOutput);
+      assertTrue(lastOutput.contains("1 keys missing there, 1 extra, 1 with another value, 1 with another expiry"), lastOutput);
+      assertTrue(lastOutput.contains("missing on the live side:\n    k:2"), lastOutput);
+      assertTrue(lastOutput.contains("only on the live side:\n    db4 new-key"), lastOutput);
+      assertTrue(lastOutput.contains("another type or value:\n    k:0"), lastOutput);
+      assertTrue(lastOutput.contains("another expiry:\n    k:1 (backup "), lastOutput);
+    }
+  }
+
+  @Test
   void anRdbFileOfRedisServerRestores() throws Exception {
     Path dir = Files.createDirectories(work.resolve("redis"));
     Map<String, Keyspace.Read> expected;

@@ -148,6 +148,9 @@ class BackupRoundTripTest {
         assertTrue(lastOutput.contains("--replace"), lastOutput);
         assertEquals(0, backup("restore", second.toString(), "--to", "127.0.0.1:" + ports[0], "--skip-existing"), lastOutput);
         assertTrue(lastOutput.contains("existing keys kept"), lastOutput);
+        // The cluster compared with the backup slot by slot: the same (no key sent).
+        assertEquals(0, backup("verify", second.toString(), "--against", "127.0.0.1:" + ports[2]), lastOutput);
+        assertTrue(lastOutput.contains("no key sent"), lastOutput);
       } finally {
         stop(nodes);
       }

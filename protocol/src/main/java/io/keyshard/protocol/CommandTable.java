@@ -289,6 +289,20 @@ public final class CommandTable {
             cmd("debug", -2, "admin noscript loading stale", "")
                 .docFlags("syscmd")
                 .doc("1.0.0", "Depends on subcommand.", "A container for debugging commands"),
+            // Keyshard's own, for its tools (keyshard-backup verify --against); not in Redis.
+            cmd("keyshard", -2, "", "")
+                .doc("0.1.0", "Depends on subcommand.", "A container for Keyshard's own commands")
+                .sub(
+                    cmd("digests", -2, "admin stale", "")
+                        .tips("nondeterministic_output")
+                        .doc("0.1.0", "O(N) where N is the number of keys of the slots asked",
+                            "Per slot holding keys: each database's key counts and digests"),
+                    cmd("keydigests", 4, "admin stale", "")
+                        .tips("nondeterministic_output")
+                        .doc("0.1.0", "O(N) where N is the number of keys in the slot",
+                            "Each live key of a slot in a database: its digest and expiry"),
+                    cmd("help", 2, "loading stale", "")
+                        .doc("0.1.0", "O(1)", "Show helpful text about the different subcommands")),
             cmd("shutdown", -1, "admin noscript loading stale no_multi allow_busy", "")
                 .doc(
                     "1.0.0",

@@ -28,6 +28,8 @@ class CommandTableTest {
     Set<String> expected = new TreeSet<>(List.of((""
         + "ping echo select hello auth client quit reset command config info dbsize flushdb "
         + "flushall time lastsave save bgsave debug sync replconf shutdown cluster readonly readwrite asking "
+        // Keyshard's own (keyshard-backup verify --against):
+        + "keyshard "
         + "del unlink exists type touch expire pexpire expireat pexpireat ttl pttl expiretime "
         + "pexpiretime persist rename renamenx copy move keys scan randomkey object "
         + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "

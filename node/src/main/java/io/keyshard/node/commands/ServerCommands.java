@@ -131,6 +131,8 @@ public final class ServerCommands {
     r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
     r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
     r.keyspaceWide("debug", (s, a, spec) -> debug.run(s, a));
+    KeyshardCommand keyshard = new KeyshardCommand(router, this::nonEmptySlots);
+    r.keyspaceWide("keyshard", (s, a, spec) -> keyshard.run(a));
     transactions.register(r);
     migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);

@@ -12,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * bin/keyshard-backup. Exit codes: 0 done (verify: the archive is whole), 2 bad arguments,
- * 3 the archive or a file is damaged or does not match, 4 the source or target refused or failed.
+ * bin/keyshard-backup. Exit codes: 0 done (verify: the archive is whole and, with --against,
+ * equal to the live data), 1 differs from --against, 2 bad arguments, 3 the archive or a file is
+ * damaged or does not match, 4 the source or target refused or failed.
  */
 public final class BackupTool {
   private BackupTool() {}
@@ -23,15 +24,18 @@ public final class BackupTool {
       usage:
         keyshard-backup create --from ADDRESS [--out DIR]
         keyshard-backup restore ARCHIVE --to ADDRESS [--replace | --skip-existing] [--skip-unsupported]
-        keyshard-backup verify ARCHIVE
+        keyshard-backup verify ARCHIVE [--against ADDRESS]
 
       ADDRESS: redis[s]://[user:pass@]host:port[/db] or host:port; any node of a cluster.
       ARCHIVE: a directory written by create, or (restore) an RDB file written by redis-server.
       create  writes each primary's consistent cut and a manifest (docs/BACKUP-FORMAT.md).
       restore verifies the archive, then writes every key through its slot's primary; a target
               that holds keys is refused unless --replace (overwrite) or --skip-existing (keep).
-      verify  checks every checksum and recomputes every slot's digests from the archive.
-      exit codes: 0 ok, 2 usage, 3 damaged or mismatched archive, 4 refused or failed.
+      verify  checks every checksum and recomputes every slot's digests from the archive;
+              --against compares it with a live Keyshard node or cluster slot by slot and names
+              the keys that differ.
+      exit codes: 0 ok, 1 differs from --against, 2 usage, 3 damaged or mismatched archive,
+      4 refused or failed.
       """;
 
   public static void main(String[] args) {
@@ -40,8 +44,7 @@ public final class BackupTool {
 
   public static int run(String[] args, PrintStream out, PrintStream err) {
     try {
-      execute(args, out);
-      return 0;
+      return execute(args, out);
     } catch (ToolException e) {
       err.println();
       err.println("keyshard-backup: " + e.getMessage());
@@ -56,7 +59,7 @@ public final class BackupTool {
     }
   }
 
-  private static void execute(String[] args, PrintStream out) throws ToolException, IOException {
+  private static int execute(String[] args, PrintStream out) throws ToolException, IOException {
     if (args.length == 0) {
       throw new ToolException(ToolException.USAGE, "no command");
     }
@@ -64,6 +67,7 @@ public final class BackupTool {
     String from = null;
     String to = null;
     String dir = null;
+    String against = null;
     Restore.Existing existing = Restore.Existing.REFUSE;
     boolean skipUnsupported = false;
     for (int i = 1; i < args.length; i++) {
@@ -71,6 +75,7 @@ public final class BackupTool {
         case "--from" -> from = value(args, ++i, "--from");
         case "--to" -> to = value(args, ++i, "--to");
         case "--out" -> dir = value(args, ++i, "--out");
+        case "--against" -> against = value(args, ++i, "--against");
         case "--replace" -> existing = only(existing, Restore.Existing.REPLACE);
         case "--skip-existing" -> existing = only(existing, Restore.Existing.SKIP);
         case "--skip-unsupported" -> skipUnsupported = true;
@@ -99,15 +104,19 @@ public final class BackupTool {
           Restore.run(Path.of(positional.get(0)), Address.parse(to), existing, skipUnsupported, out);
         }
         case "verify" -> {
-          require(positional.size() == 1 && from == null && to == null, "verify takes ARCHIVE");
+          require(positional.size() == 1 && from == null && to == null, "verify takes ARCHIVE [--against ADDRESS]");
           Manifest m = Verify.archive(Path.of(positional.get(0)));
           out.println(
               positional.get(0) + ": ok, backup " + m.backupId() + " of " + m.createdAt() + " (" + m.source().mode() + ", "
                   + m.source().nodes().size() + " node(s)), " + m.keys() + " keys in " + m.slots().size()
                   + " slot parts, DEBUG DIGEST " + m.redisDigest());
+          if (against != null) {
+            return Against.run(Path.of(positional.get(0)), m, Address.parse(against), out);
+          }
         }
         default -> throw new ToolException(ToolException.USAGE, "unknown command " + args[0]);
       }
+      return 0;
     } catch (IllegalArgumentException e) {
       throw new ToolException(ToolException.USAGE, e.getMessage(), e);
     }

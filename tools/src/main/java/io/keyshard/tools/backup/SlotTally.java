@@ -1,11 +1,9 @@
 package io.keyshard.tools.backup;
 
 import io.keyshard.persistence.Value;
+import io.keyshard.persistence.rdb.ExpiryDigest;
 import io.keyshard.persistence.rdb.RedisDigest;
 import io.keyshard.protocol.Slots;
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,9 +13,7 @@ import java.util.TreeMap;
  * Per database and slot: key counts and two digests, both XORs over the keys (so the order the
  * keys come in does not matter, and a server can compute a slot's part on its own). {@code
  * digest} is Redis's DEBUG DIGEST part of each key (type, contents, and whether it expires);
- * {@code expiryDigest} covers when it expires, which Redis's digest leaves out: SHA-1 of the
- * database (4 bytes), the key's length (4 bytes), the key and its absolute expiry in Unix ms
- * (8 bytes), all big endian, for each key that expires.
+ * {@code expiryDigest} covers when it expires ({@link ExpiryDigest}), which Redis's leaves out.
  */
 final class SlotTally {
   private static final class Cell {
@@ -28,19 +24,11 @@ final class SlotTally {
   }
 
   private final RedisDigest redis = new RedisDigest();
-  private final MessageDigest sha1;
+  private final ExpiryDigest expiry = new ExpiryDigest();
   /** By db * 16384 + slot, in that order. */
   private final TreeMap<Integer, Cell> cells = new TreeMap<>();
   private long keys;
   private long expires;
-
-  SlotTally() {
-    try {
-      sha1 = MessageDigest.getInstance("SHA-1");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-1", e);
-    }
-  }
 
   void add(int db, byte[] key, Value value, long expireAtMs) {
     Cell c = cells.computeIfAbsent(db * Slots.SLOT_COUNT + Slots.slot(key), k -> new Cell());
@@ -51,9 +39,7 @@ final class SlotTally {
     if (volatileKey) {
       c.expires++;
       expires++;
-      ByteBuffer b = ByteBuffer.allocate(16 + key.length);
-      b.putInt(db).putInt(key.length).put(key).putLong(expireAtMs);
-      RedisDigest.xorInto(c.expiryDigest, sha1.digest(b.array()));
+      RedisDigest.xorInto(c.expiryDigest, expiry.part(db, key, expireAtMs));
     }
   }
 

@@ -1,0 +1,128 @@
+package io.keyshard.node.commands;
+
+import static io.keyshard.node.commands.Args.str;
+
+import io.keyshard.node.server.Router;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.Slots;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * KEYSHARD: Keyshard's own commands, for its tools (Redis has none of these).
+ * <ul>
+ *   <li>{@code KEYSHARD DIGESTS [slot | from-to ...]}: for each slot of those (all without
+ *       arguments) that this node serves and that holds keys, [slot, [[db, keys, expires, digest,
+ *       expiry digest] ...]]: what a backup's manifest holds per slot (docs/BACKUP-FORMAT.md), so
+ *       `keyshard-backup verify --against` compares slot by slot without reading keys. Each slot
+ *       is read on its own (a live node being written may differ from itself between slots).
+ *   <li>{@code KEYSHARD KEYDIGESTS slot db}: the slot's live keys in the database, each [key,
+ *       digest, expiry in Unix ms or -1]: for the slots that differ.
+ * </ul>
+ */
+final class KeyshardCommand {
+  private final Router router;
+  private final Supplier<CompletionStage<int[]>> nonEmptySlots;
+
+  KeyshardCommand(Router router, Supplier<CompletionStage<int[]>> nonEmptySlots) {
+    this.router = router;
+    this.nonEmptySlots = nonEmptySlots;
+  }
+
+  CompletionStage<Reply> run(byte[][] a) {
+    String sub = str(a[1]).toLowerCase(Locale.ROOT);
+    switch (sub) {
+      case "digests" -> {
+        BitSet wanted = new BitSet(Slots.SLOT_COUNT);
+        if (a.length == 2) {
+          wanted.set(0, Slots.SLOT_COUNT);
+        }
+        for (int i = 2; i < a.length; i++) {
+          String range = str(a[i]);
+          int dash = range.indexOf('-');
+          int from = slot(dash < 0 ? range : range.substring(0, dash));
+          int to = dash < 0 ? from : slot(range.substring(dash + 1));
+          if (from < 0 || to < 0 || to < from) {
+            return done(Reply.error("ERR Invalid or out of range slot range '" + range + "'"));
+          }
+          wanted.set(from, to + 1);
+        }
+        return nonEmptySlots.get().thenCompose(slots -> digests(slots, wanted));
+      }
+      case "keydigests" -> {
+        if (a.length != 4) {
+          return done(Err.wrongArity("keyshard|keydigests"));
+        }
+        int slot = slot(str(a[2]));
+        int db = slot(str(a[3]));
+        if (slot < 0 || db < 0 || db > 15) {
+          return done(Reply.error("ERR Invalid slot or database"));
+        }
+        return router.slots().execInSlot(slot, "__key-digests", db, Args.command("__key-digests"), false);
+      }
+      case "help" -> {
+        return done(
+            Reply.array(
+                List.of(
+                    Reply.simple("KEYSHARD <subcommand> [<arg> ...]. Subcommands are:"),
+                    Reply.simple("DIGESTS [<slot>|<from>-<to> ...]"),
+                    Reply.simple("    Per slot served here holding keys: each database's key counts and digests."),
+                    Reply.simple("KEYDIGESTS <slot> <db>"),
+                    Reply.simple("    Each live key of the slot in the database: its digest and expiry."),
+                    Reply.simple("HELP"),
+                    Reply.simple("    Print this help."))));
+      }
+      default -> {
+        return done(
+            Reply.error(
+                "ERR unknown subcommand or wrong number of arguments for '" + str(a[1]) + "'. Try KEYSHARD HELP."));
+      }
+    }
+  }
+
+  private CompletionStage<Reply> digests(int[] slots, BitSet wanted) {
+    List<Integer> asked = new ArrayList<>();
+    List<CompletableFuture<Reply>> parts = new ArrayList<>();
+    byte[][] argv = Args.command("__slot-digest");
+    for (int slot : slots) {
+      if (wanted.get(slot)) {
+        asked.add(slot);
+        parts.add(router.slots().execInSlot(slot, "__slot-digest", 0, argv, false).toCompletableFuture());
+      }
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture[0]))
+        .thenApply(
+            v -> {
+              List<Reply> out = new ArrayList<>();
+              for (int i = 0; i < parts.size(); i++) {
+                Reply r = parts.get(i).join();
+                if (!(r instanceof Reply.Array dbs)) {
+                  return r; // a slot's error (TRYAGAIN...): the caller asks again
+                }
+                if (!dbs.items().isEmpty()) {
+                  out.add(Reply.array(List.of(Reply.integer(asked.get(i)), r)));
+                }
+              }
+              return Reply.array(out);
+            });
+  }
+
+  private static int slot(String s) {
+    try {
+      int n = Integer.parseInt(s);
+      return n >= 0 && n < Slots.SLOT_COUNT ? n : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static CompletionStage<Reply> done(Reply r) {
+    return CompletableFuture.completedFuture(r);
+  }
+}
