@@ -88,9 +88,14 @@ class BackupRefusalTest {
   }
 
   @Test
-  void aGoodArchiveVerifies() {
+  void aGoodArchiveVerifies() throws Exception {
     assertEquals(0, backup("verify", good.toString()), lastOutput);
     assertTrue(lastOutput.contains(": ok"), lastOutput);
+    // --restore-test: a throw-away node (the class path bin/keyshard-backup passes), restored, compared.
+    System.setProperty("keyshard.node.classpath", NodeProcess.classpath());
+    assertEquals(0, backup("verify", good.toString(), "--restore-test"), lastOutput);
+    assertTrue(lastOutput.contains("restore test: restored 300 keys"), lastOutput);
+    assertTrue(lastOutput.contains("no key sent"), lastOutput);
   }
 
   @Test

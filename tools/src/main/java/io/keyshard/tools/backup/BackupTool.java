@@ -24,7 +24,7 @@ public final class BackupTool {
       usage:
         keyshard-backup create --from ADDRESS [--out DIR]
         keyshard-backup restore ARCHIVE --to ADDRESS [--replace | --skip-existing] [--skip-unsupported]
-        keyshard-backup verify ARCHIVE [--against ADDRESS]
+        keyshard-backup verify ARCHIVE [--against ADDRESS | --restore-test]
 
       ADDRESS: redis[s]://[user:pass@]host:port[/db] or host:port; any node of a cluster.
       ARCHIVE: a directory written by create, or (restore) an RDB file written by redis-server.
@@ -33,7 +33,8 @@ public final class BackupTool {
               that holds keys is refused unless --replace (overwrite) or --skip-existing (keep).
       verify  checks every checksum and recomputes every slot's digests from the archive;
               --against compares it with a live Keyshard node or cluster slot by slot and names
-              the keys that differ.
+              the keys that differ; --restore-test restores it into a throw-away local node
+              and compares the same way.
       exit codes: 0 ok, 1 differs from --against, 2 usage, 3 damaged or mismatched archive,
       4 refused or failed.
       """;
@@ -70,6 +71,7 @@ public final class BackupTool {
     String against = null;
     Restore.Existing existing = Restore.Existing.REFUSE;
     boolean skipUnsupported = false;
+    boolean restoreTest = false;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--from" -> from = value(args, ++i, "--from");
@@ -79,6 +81,7 @@ public final class BackupTool {
         case "--replace" -> existing = only(existing, Restore.Existing.REPLACE);
         case "--skip-existing" -> existing = only(existing, Restore.Existing.SKIP);
         case "--skip-unsupported" -> skipUnsupported = true;
+        case "--restore-test" -> restoreTest = true;
         default -> {
           if (args[i].startsWith("--")) {
             throw new ToolException(ToolException.USAGE, "unknown option " + args[i]);
@@ -104,7 +107,9 @@ public final class BackupTool {
           Restore.run(Path.of(positional.get(0)), Address.parse(to), existing, skipUnsupported, out);
         }
         case "verify" -> {
-          require(positional.size() == 1 && from == null && to == null, "verify takes ARCHIVE [--against ADDRESS]");
+          require(
+              positional.size() == 1 && from == null && to == null && !(restoreTest && against != null),
+              "verify takes ARCHIVE [--against ADDRESS | --restore-test]");
           Manifest m = Verify.archive(Path.of(positional.get(0)));
           out.println(
               positional.get(0) + ": ok, backup " + m.backupId() + " of " + m.createdAt() + " (" + m.source().mode() + ", "
@@ -112,6 +117,9 @@ public final class BackupTool {
                   + " slot parts, DEBUG DIGEST " + m.redisDigest());
           if (against != null) {
             return Against.run(Path.of(positional.get(0)), m, Address.parse(against), out);
+          }
+          if (restoreTest) {
+            return RestoreTest.run(Path.of(positional.get(0)), m, out);
           }
         }
         default -> throw new ToolException(ToolException.USAGE, "unknown command " + args[0]);
