@@ -78,7 +78,9 @@ class BackupRoundTripTest {
     Map<String, Keyspace.Read> c5;
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
       int[] ports = {Ports.cluster(), Ports.cluster(), Ports.cluster()};
-      List<NodeProcess> nodes = cluster(work.resolve("c3"), pg, ports);
+      // Every node has a backup schedule; exactly one runs it (a cluster singleton).
+      List<NodeProcess> nodes =
+          cluster(work.resolve("c3"), pg, ports, "keyshard.backup { every = 3s, keep = 1 }\n");
       try (Keyspace ks = new Keyspace(ports)) {
         assertEquals(0, backup("restore", first.toString(), "--to", "redis://127.0.0.1:" + ports[1]), lastOutput);
         Map<String, Keyspace.Read> restored = ks.read(0);
@@ -96,6 +98,21 @@ class BackupRoundTripTest {
           assertEquals(0, backup("create", "--from", "127.0.0.1:" + ports[2], "--out", second.toString()), lastOutput);
         }
         assertEquals(0, backup("verify", second.toString()), lastOutput);
+        List<List<Path>> scheduled = new ArrayList<>();
+        for (int i = 0; i < ports.length; i++) {
+          Path dir = work.resolve("c3").resolve("data" + i).resolve("backups");
+          if (Files.isDirectory(dir)) {
+            try (var archives = Files.list(dir)) {
+              List<Path> done = archives.filter(p -> !p.getFileName().toString().endsWith(".partial")).sorted().toList();
+              if (!done.isEmpty()) {
+                scheduled.add(done);
+              }
+            }
+          }
+        }
+        assertEquals(1, scheduled.size(), "exactly one node takes the scheduled backups: " + scheduled);
+        assertTrue(scheduled.get(0).size() <= 2, "keep = 1 (and one just written): " + scheduled);
+        assertEquals(0, backup("verify", scheduled.get(0).get(0).toString()), lastOutput);
         // The writers' keys are checked as prefixes, not against a read taken before.
         c0.keySet().removeIf(k -> k.startsWith("{w}:") || k.startsWith("{x}:") || k.startsWith("{y}:"));
         c0 = withDb(c0, c3);
@@ -176,9 +193,14 @@ class BackupRoundTripTest {
   }
 
   static List<NodeProcess> cluster(Path work, EmbeddedPostgres pg, int[] ports) throws Exception {
+    return cluster(work, pg, ports, "");
+  }
+
+  static List<NodeProcess> cluster(Path work, EmbeddedPostgres pg, int[] ports, String extra) throws Exception {
     Files.createDirectories(work);
     String url = pg.getJdbcUrl("postgres", "postgres");
-    List<Path> configs = ClusterProbe.configs(work, url, ports, ports.length, i -> "keyshard.enable-debug-command = yes\n");
+    List<Path> configs =
+        ClusterProbe.configs(work, url, ports, ports.length, i -> "keyshard.enable-debug-command = yes\n" + extra);
     List<NodeProcess> nodes = new ArrayList<>(List.of(ClusterProbe.launch(work, configs, ports)));
     try {
       for (NodeProcess n : nodes) {

@@ -4,6 +4,7 @@ import static io.keyshard.node.commands.ShutdownCommand.shutdownCommand;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.keyshard.node.backup.BackupSchedule;
 import io.keyshard.node.cluster.ClusterCommands;
 import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;
@@ -39,6 +40,7 @@ import io.keyshard.node.slot.Warmer;
 import io.keyshard.node.tx.Transactions;
 import io.keyshard.node.tx.TxLog;
 import io.keyshard.protocol.CommandTable;
+import io.keyshard.tools.Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +49,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,6 +61,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SpawnProtocol;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -67,7 +71,9 @@ import org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.stream.javadsl.Tcp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -374,7 +380,36 @@ public final class KeyshardNode implements AutoCloseable {
     if (cluster != null) {
       cluster.ready(sharding);
     }
+    scheduleBackups(system, config, settings, binding);
     return new KeyshardNode(system, binding, tlsBinding, settings, reset, shutdown);
+  }
+
+  /**
+   * keyshard.backup.every: backups through this node's own port, run by one node of the cluster
+   * (a cluster singleton: a standalone node is a one-node cluster).
+   */
+  private static void scheduleBackups(
+      ActorSystem<?> system, Config config, NodeSettings settings, Tcp.ServerBinding binding) {
+    Duration every = config.getDuration("keyshard.backup.every");
+    if (every.isZero() || every.isNegative()) {
+      return;
+    }
+    if (binding == null) {
+      log.warn("keyshard.backup.every is set but the node has no plain port: no scheduled backups");
+      return;
+    }
+    String pass = config.getString("keyshard.requirepass");
+    Address self =
+        new Address("127.0.0.1", binding.localAddress().getPort(), null, pass.isEmpty() ? null : pass, null, false);
+    BackupSchedule.Settings s =
+        new BackupSchedule.Settings(
+            every,
+            settings.dir().resolve(config.getString("keyshard.backup.dir")),
+            Math.max(1, config.getInt("keyshard.backup.keep")),
+            self);
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    ClusterSingleton.get(system)
+        .init(SingletonActor.of(BackupSchedule.create(s, blocking), "backup-schedule"));
   }
 
   /** Standalone: this node forms a cluster of its own and is Up in it. */
