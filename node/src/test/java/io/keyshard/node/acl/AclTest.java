@@ -347,8 +347,11 @@ class AclTest {
           actual.add(name.substring(1, name.length() - 1));
         }
         actual.remove("client|setinfo"); // Redis 7.2's, declared by Keyshard for clients
-        // Valkey 9's atomic slot migration, which Redis 7.0 does not have: admin commands.
-        for (String valkey : List.of("cluster|migrateslots", "cluster|getslotmigrations", "cluster|cancelslotmigrations")) {
+        // Valkey 9's atomic slot migration and Keyshard's own KEYSHARD digests, which Redis 7.0
+        // does not have: admin commands.
+        for (String valkey :
+            List.of("cluster|migrateslots", "cluster|getslotmigrations", "cluster|cancelslotmigrations",
+                "keyshard|digests", "keyshard|keydigests")) {
           assertTrue(!category.equals("admin") || actual.contains(valkey), valkey + " is an admin command");
           actual.remove(valkey);
         }
