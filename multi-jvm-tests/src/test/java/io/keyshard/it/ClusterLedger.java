@@ -97,6 +97,12 @@ final class ClusterLedger implements AutoCloseable {
     }
   }
 
+  /** An unknown outcome with when it was answered and the key's slot, to find it in the nodes' logs. */
+  private static String where(String key, Exception e) {
+    return java.time.LocalTime.now() + " key " + key + " (slot " + redis.clients.jedis.util.JedisClusterCRC16.getSlot(key)
+        + "): " + e.getMessage();
+  }
+
   private void run(int client, long[] last) {
     try (JedisCluster jc = connect()) {
       long seq = 0;
@@ -112,7 +118,7 @@ final class ClusterLedger implements AutoCloseable {
                 throw e;
               }
               maybe.incrementAndGet(c);
-              unknownOutcome.add(e.getMessage());
+              unknownOutcome.add(where(counter(c), e));
               continue;
             }
             acked.incrementAndGet(c);
@@ -138,7 +144,7 @@ final class ClusterLedger implements AutoCloseable {
         } catch (JedisDataException e) {
           if (unknown(e)) {
             // A SET or MSET the node may have applied: the client stops checking its values.
-            unknownOutcome.add(e.getMessage());
+            unknownOutcome.add(where(op < 7 ? value(client) : pair(client, "x"), e));
             last[0] = 0;
             last[1] = 0;
             return;

@@ -120,7 +120,7 @@ class RebalanceProcessTest {
               "rebalance of " + gained + " slots onto the added node under load took " + ms + " ms; ledger: "
                   + ledger.operations.get() + " operations, " + ledger.totalAcked() + " acknowledged INCRs, "
                   + ledger.tryAgain.get() + " TRYAGAIN retried, slowest command " + ledger.slowestMillis.get()
-                  + " ms, errors " + ledger.errors + ", writes of unknown outcome (the node's request timeout) " + ledger.unknownOutcome.size());
+                  + " ms, errors " + ledger.errors + ", writes of unknown outcome (the node's request timeout) " + ledger.unknownOutcome.size() + " " + ledger.unknownOutcome);
           assertTrue(rebalanced.contains("Moving ") && rebalanced.contains(":" + ports[3]), MigrationProbe.tail(rebalanced));
           assertTrue(!rebalanced.contains("[ERR]") && !rebalanced.contains("ERR "), MigrationProbe.tail(rebalanced));
           List<String> problems = ledger.verify();

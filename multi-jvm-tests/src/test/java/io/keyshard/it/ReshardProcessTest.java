@@ -77,7 +77,7 @@ class ReshardProcessTest {
               "reshard of " + SLOTS + " slots holding " + KEYS + " keys under load took " + ms + " ms; ledger: "
                   + ledger.operations.get() + " operations, " + ledger.totalAcked() + " acknowledged INCRs, "
                   + ledger.tryAgain.get() + " TRYAGAIN retried, slowest command " + ledger.slowestMillis.get()
-                  + " ms, errors " + ledger.errors + ", writes of unknown outcome (the node's request timeout) " + ledger.unknownOutcome.size());
+                  + " ms, errors " + ledger.errors + ", writes of unknown outcome (the node's request timeout) " + ledger.unknownOutcome.size() + " " + ledger.unknownOutcome);
           assertTrue(out.contains("Moving slot " + moving.get(SLOTS - 1) + " from"), MigrationProbe.tail(out));
           assertTrue(!out.contains("[ERR]") && !out.contains("ERR "), MigrationProbe.tail(out));
           List<String> problems = ledger.verify();
