@@ -40,6 +40,11 @@ public final class BackupTool {
       """;
 
   public static void main(String[] args) {
+    // The tools' own logging setup (libraries speak only of problems), under a name of its own:
+    // a logback.xml in this jar would compete with the node's on the node's class path.
+    if (System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "keyshard-tools-logback.xml");
+    }
     System.exit(run(args, System.out, System.err));
   }
 

@@ -121,12 +121,14 @@ final class Restore {
         throw new ToolException(ToolException.DAMAGED, data + " is damaged: " + e.getMessage(), e);
       }
       long skipped = sinks.stream().mapToLong(s -> s.skipped).sum();
+      long retried = sinks.stream().mapToLong(s -> s.retried).sum();
       Outcome outcome = new Outcome(sent - skipped, expired, skipped, unsupported);
       log.println(
           "restored " + outcome.restored() + " keys into the " + target.describe() + " at " + target.shards().get(0).address()
               + (expired > 0 ? "; " + expired + " already expired, left out" : "")
               + (skipped > 0 ? "; " + skipped + " existing keys kept" : "")
-              + (unsupported > 0 ? "; " + unsupported + " unsupported items skipped" : ""));
+              + (unsupported > 0 ? "; " + unsupported + " unsupported items skipped" : "")
+              + (retried > 0 ? "; " + retried + " sent again after a retriable error" : ""));
       return outcome;
     } catch (JedisException e) {
       throw new ToolException(
@@ -140,16 +142,26 @@ final class Restore {
     }
   }
 
-  /** The RESTOREs for one primary: a pipeline, checked every {@link #BATCH} keys. */
+  /**
+   * The RESTOREs for one primary: a pipeline, checked every {@link #BATCH} keys. A key the node
+   * answers with a retriable error (TRYAGAIN, LOADING, CLUSTERDOWN, or its request timeout, after
+   * which the write may or may not be in) is sent again, with REPLACE unless existing keys are to
+   * be kept: the target held none of these keys, or they are to be replaced anyway.
+   */
   private static final class Sink implements AutoCloseable {
+    private record Pending(int db, byte[] key, byte[] payload, long expireAtMs) {}
+
+    private static final int ATTEMPTS = 8;
+
     private final Address address;
     private final Existing existing;
     private final Jedis jedis;
-    private Pipeline pipeline;
+    private final Pipeline pipeline;
     private final List<Response<String>> replies = new ArrayList<>();
-    private final List<byte[]> keys = new ArrayList<>();
+    private final List<Pending> sent = new ArrayList<>();
     private int db = 0;
     long skipped;
+    long retried;
 
     Sink(Address address, Existing existing) {
       this.address = address;
@@ -159,42 +171,73 @@ final class Restore {
     }
 
     void restore(int toDb, byte[] key, byte[] encoded, long expireAtMs) throws ToolException {
-      if (toDb != db) {
-        pipeline.select(toDb);
-        db = toDb;
-      }
-      RestoreParams params = RestoreParams.restoreParams();
-      if (existing == Existing.REPLACE) {
-        params.replace();
-      }
-      if (expireAtMs >= 0) {
-        params.absTtl();
-      }
-      replies.add(pipeline.restore(key, Math.max(0, expireAtMs), DumpPayload.wrap(encoded), params));
-      keys.add(key);
+      send(new Pending(toDb, key, DumpPayload.wrap(encoded), expireAtMs), existing == Existing.REPLACE);
       if (replies.size() >= BATCH) {
         flush();
       }
     }
 
+    private void send(Pending p, boolean replace) {
+      if (p.db() != db) {
+        pipeline.select(p.db());
+        db = p.db();
+      }
+      RestoreParams params = RestoreParams.restoreParams();
+      if (replace) {
+        params.replace();
+      }
+      if (p.expireAtMs() >= 0) {
+        params.absTtl();
+      }
+      replies.add(pipeline.restore(p.key(), Math.max(0, p.expireAtMs()), p.payload(), params));
+      sent.add(p);
+    }
+
     void flush() throws ToolException {
-      pipeline.sync();
-      for (int i = 0; i < replies.size(); i++) {
-        try {
-          replies.get(i).get();
-        } catch (JedisDataException e) {
-          if (existing == Existing.SKIP && String.valueOf(e.getMessage()).startsWith("BUSYKEY")) {
-            skipped++;
-          } else {
-            throw new ToolException(
-                ToolException.REFUSED,
-                address + " refused key '" + new String(keys.get(i), StandardCharsets.UTF_8) + "': " + e.getMessage()
-                    + "; what was restored before it stays");
+      for (int attempt = 1; !replies.isEmpty(); attempt++) {
+        pipeline.sync();
+        List<Pending> again = new ArrayList<>();
+        String lastError = null;
+        for (int i = 0; i < replies.size(); i++) {
+          try {
+            replies.get(i).get();
+          } catch (JedisDataException e) {
+            String m = String.valueOf(e.getMessage());
+            if (existing == Existing.SKIP && m.startsWith("BUSYKEY")) {
+              skipped++;
+            } else if (retriable(m) && attempt < ATTEMPTS) {
+              again.add(sent.get(i));
+              lastError = m;
+            } else {
+              throw new ToolException(
+                  ToolException.REFUSED,
+                  address + " refused key '" + new String(sent.get(i).key(), StandardCharsets.UTF_8) + "': " + m
+                      + "; what was restored before it stays");
+            }
+          }
+        }
+        replies.clear();
+        sent.clear();
+        if (!again.isEmpty()) {
+          retried += again.size();
+          System.err.println(
+              "restore: " + again.size() + " keys sent again to " + address + " (" + lastError + "), attempt " + (attempt + 1));
+          try {
+            Thread.sleep(200L * attempt);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ToolException(ToolException.REFUSED, "interrupted");
+          }
+          for (Pending p : again) {
+            send(p, existing != Existing.SKIP);
           }
         }
       }
-      replies.clear();
-      keys.clear();
+    }
+
+    private static boolean retriable(String m) {
+      return m.startsWith("TRYAGAIN") || m.startsWith("LOADING") || m.startsWith("CLUSTERDOWN")
+          || m.contains("did not answer in time");
     }
 
     @Override
