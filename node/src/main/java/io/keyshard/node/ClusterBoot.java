@@ -67,6 +67,8 @@ final class ClusterBoot {
   private final String nodeId;
   private final ClusterMembership membership;
   private Rehearsal rehearsal;
+  /** CLUSTER, once {@link #commands} made it. */
+  private ClusterCommands clusterCommands;
   private Mirror mirror;
 
   private ClusterBoot(
@@ -290,6 +292,7 @@ final class ClusterBoot {
       LocalSlots localSlots,
       Consumer<Boolean> onReset) {
     ClusterCommands clusterCommands = new ClusterCommands(membership, system, router, settings);
+    this.clusterCommands = clusterCommands;
     clusterCommands.setNonEmptySlots(
         () -> {
           try {
@@ -326,6 +329,9 @@ final class ClusterBoot {
     membership.ready();
     if (rehearsal != null && config.getBoolean("keyshard.cluster.claim-shards")) {
       rehearsal.claimShardsOnceUp(system, sharding, KeyshardNode.SLOTS_PER_SHARD);
+      if (clusterCommands != null) {
+        clusterCommands.movesWaitFor(rehearsal.claimed());
+      }
     }
   }
 

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -135,8 +136,26 @@ public final class ClusterCommands {
   private static final Set<String> SLOT_MIGRATION =
       Set.of("migrateslots", "getslotmigrations", "cancelslotmigrations");
 
+  /** What slot moves wait for first (this node's shard claims, see Rehearsal#claimed). */
+  private volatile CompletableFuture<Void> movesWait = CompletableFuture.completedFuture(null);
+
+  /** The longest a slot move waits for {@link #movesWaitFor}: then it goes ahead anyway. */
+  static final long MOVES_WAIT_SECONDS = 30;
+
+  public void movesWaitFor(CompletableFuture<Void> claims) {
+    this.movesWait = claims;
+  }
+
   public CompletionStage<Reply> runAsync(Session s, byte[][] argv) {
     String sub = new String(argv[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    if (sub.equals("setslot") || sub.equals("migrateslots")) {
+      // A slot this node gains needs its shard here; right after the start the coordinator is
+      // busy with the claims, and the slot's requests would wait for them instead.
+      return movesWait
+          .copy()
+          .completeOnTimeout(null, MOVES_WAIT_SECONDS, TimeUnit.SECONDS)
+          .thenApplyAsync(v -> run(s, argv));
+    }
     if (sub.equals("countkeysinslot") || sub.equals("getkeysinslot")) {
       return keysInSlot(s, argv, sub.equals("countkeysinslot"));
     }

@@ -64,6 +64,8 @@ public final class Rehearsal {
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Completes once stopping and nothing is in flight. */
   private final CompletableFuture<Done> drained = new CompletableFuture<>();
+  /** Completes once this node's shard claims are over (at once if it makes none). */
+  private final CompletableFuture<Void> claimed = new CompletableFuture<>();
 
   /** Rehearsal slots' settings, from the node's: see the class comment. */
   public Rehearsal(ActorSystem<?> system, SlotEntity.Settings real, String nodeId) {
@@ -190,13 +192,24 @@ public final class Rehearsal {
                   .onMessage(
                       SelfUp.class,
                       up -> {
-                        claimShards(sharding, slotsPerShard);
+                        claimShards(sharding, slotsPerShard).whenComplete((v, t) -> claimed.complete(null));
                         return Behaviors.stopped();
                       })
                   .build();
             }),
         "claim-shards",
         Props.empty());
+  }
+
+  /**
+   * Completes once this node's shard claims ({@link #claimShardsOnceUp}) are over. Until then
+   * the shard coordinator is busy with them (three nodes' claims took 12-18 s on 2 cores), and a
+   * slot given to this node meanwhile waited that long for its shard: requests to it ran into the
+   * node's 10 s request timeout during a per-key reshard started right after the cluster
+   * (docs/decisions/2026-12-07-slot-retirement.md). Slot moves wait for it (ClusterCommands).
+   */
+  public CompletableFuture<Void> claimed() {
+    return claimed;
   }
 
   CompletableFuture<Void> claimShards(ClusterSharding sharding, int slotsPerShard) {
