@@ -78,6 +78,21 @@ final class ClusterProbe {
     return MigrationProbe.run(cmd.toArray(new String[0]));
   }
 
+  /**
+   * Waits until every node's shard claims after its start are over (its log says "the shards
+   * of"), at most 90 s. Until then a slot group's first request on a node waits for its shard
+   * behind the claims (seconds on 2 cores; docs/decisions/2026-12-07-slot-retirement.md): a test
+   * that measures what clients see during a migration starts its clients after them.
+   */
+  static void awaitShardClaims(Iterable<NodeProcess> nodes) throws InterruptedException {
+    long until = System.currentTimeMillis() + 90_000;
+    for (NodeProcess n : nodes) {
+      while (!n.logText().contains("the shards of") && System.currentTimeMillis() < until) {
+        Thread.sleep(100);
+      }
+    }
+  }
+
   /** Launches every node (without waiting: cluster nodes start together). */
   static NodeProcess[] launch(Path work, List<Path> configs, int[] ports) throws Exception {
     NodeProcess[] nodes = new NodeProcess[ports.length];

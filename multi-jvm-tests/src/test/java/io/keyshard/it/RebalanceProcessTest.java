@@ -86,6 +86,7 @@ class RebalanceProcessTest {
         String added;
         String rebalanced;
         long ms;
+        ClusterProbe.awaitShardClaims(nodes);
         try (ClusterLedger ledger = new ClusterLedger(ports[2], hot)) {
           ledger.start(6);
           Thread.sleep(2000);

@@ -59,6 +59,7 @@ class ReshardProcessTest {
             "preloaded " + KEYS + " keys into " + SLOTS + " slots in " + (System.nanoTime() - load0) / 1_000_000
                 + " ms (" + ClusterProbe.preloadResent.get() + " SETs sent again after the node's request timeout)");
 
+        ClusterProbe.awaitShardClaims(List.of(nodes));
         try (ClusterLedger ledger = new ClusterLedger(ports[2], moving)) {
           ledger.start(6);
           Thread.sleep(2000);
