@@ -41,7 +41,7 @@ class CommandRegistryTest {
     for (String name : Set.of("quit", "reset")) {
       r.session(name, ANY, Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
     }
-    for (String name : Set.of("info", "dbsize", "flushdb", "flushall", "keys", "scan", "randomkey", "debug")) {
+    for (String name : Set.of("info", "dbsize", "flushdb", "flushall", "keys", "scan", "randomkey", "debug", "keyshard")) {
       r.keyspaceWide(name, ANY);
     }
     new TransactionCommands(null, null).register(r);
