@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.slf4j.Logger;
@@ -188,37 +189,29 @@ final class GroupCommit {
    * journals (the new owner replays up to it), so whatever arrives meanwhile must see that.
    */
   ReplyEffect<SlotEvent, SlotState> flushLast(ActorRef<Done> replyTo, Runnable last) {
-    if (batchEvents.isEmpty()) {
-      last.run();
-      return effects.reply(replyTo, Done.getInstance());
-    }
-    Ownership.Refusal refused = ownership.check("the open batch at hand-off");
-    if (refused != null) {
-      failOpenBatch(refused.verdict().reply());
-      last.run();
-      return effects.reply(replyTo, Done.getInstance());
-    }
-    Batch batch = takeBatch();
+    EffectBuilder<SlotEvent, SlotState> flushed = persistLastBatch("the open batch at hand-off");
     last.run();
-    return effects
-        .persist(batch.events())
-        .thenRun(
-            s -> {
-              writeEnded();
-              batch.replies().forEach(p -> p.ok().run());
-            })
-        .thenReply(replyTo, s -> Done.getInstance());
+    return (flushed == null ? effects.none() : flushed).thenReply(replyTo, s -> Done.getInstance());
   }
 
   /** The shard stops the incarnation: persists the open batch, answers its replies, stops. */
   ReplyEffect<SlotEvent, SlotState> flushAndStop() {
+    EffectBuilder<SlotEvent, SlotState> flushed = persistLastBatch("the open batch at stop");
+    return (flushed == null ? effects.stop() : flushed.thenStop()).thenNoReply();
+  }
+
+  /**
+   * The open batch's write, its replies answered once it is journaled; null if there is none
+   * to write (no batch, or this incarnation may not journal: its replies got the refusal).
+   */
+  private EffectBuilder<SlotEvent, SlotState> persistLastBatch(String what) {
     if (batchEvents.isEmpty()) {
-      return effects.stop().thenNoReply();
+      return null;
     }
-    Ownership.Refusal refused = ownership.check("the open batch at stop");
+    Ownership.Refusal refused = ownership.check(what);
     if (refused != null) {
       failOpenBatch(refused.verdict().reply());
-      return effects.stop().thenNoReply();
+      return null;
     }
     Batch batch = takeBatch();
     return effects
@@ -227,9 +220,7 @@ final class GroupCommit {
             s -> {
               writeEnded();
               batch.replies().forEach(p -> p.ok().run());
-            })
-        .thenStop()
-        .thenNoReply();
+            });
   }
 
   /**
