@@ -107,6 +107,14 @@ final class BlockedClients {
   }
 
   /** Hand-off: every waiter still here is answered {@code redirect} and forgotten. */
+  /**
+   * The incarnation stops (slot/Retirement): every client still blocked here runs its command
+   * again through the router, which blocks it in the slot's next incarnation or redirects it.
+   */
+  void retryAll() {
+    redirectAll(Waiter.RETRY);
+  }
+
   void redirectAll(Reply redirect) {
     for (ArrayDeque<Waiter> queue : waiting.values()) {
       for (Waiter w : queue) {

@@ -537,7 +537,7 @@ public final class SlotEntity
         .onCommand(Watch.class, (state, c) -> gate.open() ? watches.watch(state, c) : Effect().stash())
         .onCommand(Unwatch.class, watches::unwatch)
         .onCommand(CheckWatch.class, (state, c) -> gate.open() ? watches.check(state, c) : Effect().stash())
-        .onCommand(Block.class, (state, c) -> busy() ? Effect().stash() : blockedClients.block(state, c))
+        .onCommand(Block.class, this::onBlock)
         .onCommand(Handoff.class, this::onHandoff)
         .onCommand(Warm.class, this::onWarm)
         .onCommand(Stop.class, (state, c) -> onStop())
@@ -714,6 +714,17 @@ public final class SlotEntity
     retirement.begin();
   }
 
+  private ReplyEffect<SlotEvent, SlotState> onBlock(SlotState state, Block c) {
+    if (retiredAnswer != null) {
+      // Nothing may wait here any more: the command runs again through the router.
+      if (c.waiter().claim()) {
+        c.waiter().complete(Waiter.RETRY);
+      }
+      return Effect().reply(c.replyTo(), true);
+    }
+    return busy() ? Effect().stash() : blockedClients.block(state, c);
+  }
+
   private ReplyEffect<SlotEvent, SlotState> onStop() {
     if (!retirement.retiring()) {
       // The shard stops it on its own (its hand-off): a direct send may have followed this
@@ -738,6 +749,7 @@ public final class SlotEntity
       }
     }
     timers.cancelAll();
+    blockedClients.retryAll();
     return groupCommit.flushAndStop();
   }
 

@@ -174,6 +174,27 @@ class SlotRetirementTest {
   }
 
   @Test
+  void aClientThatBlocksAfterAHandOffRunsItsCommandAgain() throws Exception {
+    int slot = 71;
+    assertEquals(Reply.OK, run(slot, true, "SET", "other", "v"));
+    awaitRunning(slot, true);
+    Waiter before = new Waiter(0, "lpop", "list", false, keys -> argv("LPOP", "q"), Reply.NULL_ARRAY);
+    assertEquals(false, slots.<Boolean>ask(slot, r -> new SlotEntity.Block(before, List.of(argv("q")[0]), r))
+        .toCompletableFuture().get(10, TimeUnit.SECONDS), "blocked: nothing to pop");
+    String redirect = "MOVED " + slot + " 10.0.0.2:7001";
+    CompletableFuture<Done> handedOff =
+        slots.<Done>ask(slot, reply -> new SlotEntity.Handoff(redirect, reply)).toCompletableFuture();
+    Waiter after = new Waiter(0, "lpop", "list", false, keys -> argv("LPOP", "q"), Reply.NULL_ARRAY);
+    CompletableFuture<Boolean> blocked =
+        slots.<Boolean>ask(slot, r -> new SlotEntity.Block(after, List.of(argv("q")[0]), r)).toCompletableFuture();
+    assertEquals(Done.getInstance(), handedOff.get(10, TimeUnit.SECONDS));
+    assertEquals(Reply.error(redirect), before.result().get(10, TimeUnit.SECONDS), "blocked before: redirected");
+    assertEquals(true, blocked.get(10, TimeUnit.SECONDS));
+    // Not left waiting in an incarnation that stops: the router runs it again.
+    assertEquals(Waiter.RETRY, after.result().get(10, TimeUnit.SECONDS));
+  }
+
+  @Test
   void afterAHandOffARequestIsRedirectedAndNothingIsJournaled() throws Exception {
     int slot = 61;
     String pid = SlotEntity.persistenceId(slot).id();
