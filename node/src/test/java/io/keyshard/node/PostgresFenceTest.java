@@ -124,4 +124,82 @@ class PostgresFenceTest {
       }
     }
   }
+
+  /**
+   * One clock for the cluster (the point-in-time backup's): every event row's write_timestamp and
+   * snapshot row's created is the database's time at insert, whatever the writer sent; a
+   * session that copies rows with their times (the converter) keeps them.
+   */
+  @Test
+  void rowsTakeTheDatabasesClockUnlessASessionKeepsItsTimes() throws Exception {
+    try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+      String url = pg.getJdbcUrl("postgres", "postgres");
+      Config config =
+          JournalConfig.derive(
+              ConfigFactory.parseMap(
+                      Map.of(
+                          "keyshard.postgres.url", url,
+                          "keyshard.postgres.user", "postgres",
+                          "keyshard.postgres.password", "",
+                          "pekko.actor.provider", "local"))
+                  .withFallback(ConfigFactory.load()),
+              Files.createTempDirectory("keyshard-clock"));
+      ActorSystem system = ActorSystem.create("clock", config);
+      try {
+        SchemaUtils.createIfNotExists(JdbcEngine.SCHEMA, system).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } finally {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      try (Connection c = DriverManager.getConnection(config.getString(JdbcEngine.DB + ".url"), "postgres", "")) {
+        JournalFence.install(c);
+        String event =
+            "INSERT INTO event_journal (persistence_id, sequence_number, deleted, writer, write_timestamp,"
+                + " adapter_manifest, event_ser_id, event_ser_manifest, event_payload) VALUES (?, ?, false, 'w', 7, '', 1, 'E', ?)";
+        String snapshot =
+            "INSERT INTO snapshot (persistence_id, sequence_number, created, snapshot_ser_id,"
+                + " snapshot_ser_manifest, snapshot_payload) VALUES (?, 1, 7, 1, 'S', ?)";
+        long before = dbNow(c);
+        insert(c, event, "slot-1", 1);
+        insert(c, snapshot, "slot-1", -1);
+        long after = dbNow(c);
+        long written = single(c, "SELECT write_timestamp FROM event_journal WHERE persistence_id = 'slot-1'");
+        long created = single(c, "SELECT created FROM snapshot WHERE persistence_id = 'slot-1'");
+        assertTrue(written >= before && written <= after, before + " <= " + written + " <= " + after);
+        assertTrue(created >= before && created <= after, before + " <= " + created + " <= " + after);
+        try (java.sql.Statement st = c.createStatement()) {
+          st.execute("SET keyshard.keep_times = 'on'");
+        }
+        insert(c, event, "slot-2", 1);
+        insert(c, snapshot, "slot-2", -1);
+        assertEquals(7, single(c, "SELECT write_timestamp FROM event_journal WHERE persistence_id = 'slot-2'"));
+        assertEquals(7, single(c, "SELECT created FROM snapshot WHERE persistence_id = 'slot-2'"));
+      }
+    }
+  }
+
+  private static void insert(Connection c, String sql, String id, long seqNr) throws Exception {
+    try (java.sql.PreparedStatement st = c.prepareStatement(sql)) {
+      st.setString(1, id);
+      if (seqNr > 0) {
+        st.setLong(2, seqNr);
+        st.setBytes(3, new byte[] {1});
+      } else {
+        st.setBytes(2, new byte[] {1});
+      }
+      st.executeUpdate();
+    }
+  }
+
+  private static long single(Connection c, String sql) throws Exception {
+    try (java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery(sql)) {
+      assertTrue(rs.next(), sql);
+      return rs.getLong(1);
+    }
+  }
+
+  private static long dbNow(Connection c) throws Exception {
+    return single(c, "SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint");
+  }
 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -22,7 +23,7 @@ import java.util.concurrent.CompletionStage;
  */
 final class RdbTransfer {
   private static final List<String> OPTIONS =
-      List.of("listening-port", "ip-address", "capa", "rdb-only", "rdb-filter-only");
+      List.of("listening-port", "ip-address", "capa", "rdb-only", "rdb-filter-only", "keyshard-at");
 
   private final SaveCommand save;
 
@@ -46,6 +47,14 @@ final class RdbTransfer {
         }
         s.rdbOnly = is(a[i + 1], "1");
       }
+      if (option.equals("keyshard-at")) {
+        // Keyshard's own: the point-in-time backup's instant, in Unix ms.
+        Long at = Args.parseLongOrNull(a[i + 1]);
+        if (at == null || at < 0) {
+          return Err.err("Invalid keyshard-at value: Unix time in milliseconds expected");
+        }
+        s.rdbAt = at;
+      }
     }
     return Reply.OK;
   }
@@ -57,11 +66,12 @@ final class RdbTransfer {
               "Keyshard is not a replication master: SYNC only serves redis-cli --rdb"
                   + " (REPLCONF rdb-only 1); use BGSAVE and copy dump.rdb"));
     }
-    return save.rdbBytes()
+    return (s.rdbAt >= 0 ? save.historyBytes(s.rdbAt) : save.rdbBytes())
         .handle(
             (rdb, t) -> {
               if (t != null) {
-                return Err.err("SYNC failed: " + t.getMessage());
+                Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                return Err.err("SYNC failed: " + cause.getMessage());
               }
               s.closeAfterReply = true;
               byte[] head = ("$" + rdb.length + "\r\n").getBytes(StandardCharsets.US_ASCII);

@@ -8,7 +8,11 @@ import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.journal.JournalHistory;
 import java.io.ByteArrayOutputStream;
+import java.time.Instant;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,6 +45,14 @@ final class SaveCommand {
   private final ServerStats stats;
   private final Runnable countSave;
   private final Executor io;
+  private final JournalEngine journal;
+
+  /**
+   * How long after an instant a point-in-time cut waits before it reads the journal, so that a
+   * write stamped just before the instant has landed: the journal stamps a write when it takes
+   * it (RocksJournal) or inserts its row (PostgreSQL), a few ms before it is readable.
+   */
+  static final long LANDING_MS = 1000;
 
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile boolean background;
@@ -52,7 +64,8 @@ final class SaveCommand {
   private final AtomicLong keysWritten = new AtomicLong();
   private volatile long keysTotal;
 
-  SaveCommand(Router router, ServerStats stats, Runnable countSave, Executor io) {
+  SaveCommand(Router router, ServerStats stats, Runnable countSave, Executor io, JournalEngine journal) {
+    this.journal = journal;
     this.router = router;
     this.stats = stats;
     this.countSave = countSave;
@@ -149,6 +162,48 @@ final class SaveCommand {
               return out.toByteArray();
             },
             io);
+  }
+
+  /**
+   * The node's slots (a cluster node's own) as they were just before {@code at} (Unix ms), as
+   * one RDB file in memory, rebuilt from the journal without asking any slot ({@link
+   * HistoryCut}): a point-in-time backup's part, or with {@code at} = now a cut that pauses no
+   * writer. Fails with HistoryCut.OutOfWindow when the journal no longer holds that instant.
+   */
+  CompletionStage<byte[]> historyBytes(long at) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            long now;
+            try (JournalHistory h = journal.history()) {
+              now = h.now();
+            }
+            if (at > now) {
+              throw new HistoryCut.OutOfWindow(
+                  Instant.ofEpochMilli(at) + " is in the future: the journal's clock says "
+                      + Instant.ofEpochMilli(now));
+            }
+            if (at + LANDING_MS > now) {
+              Thread.sleep(at + LANDING_MS - now);
+            }
+            long t0 = System.nanoTime();
+            ClusterView view = router.cluster();
+            List<SlotCopy> copies;
+            try (JournalHistory h = journal.history()) {
+              copies = HistoryCut.copies(h, view == null ? slot -> true : view::owns, at);
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            RdbDump.write(out, copies, router.memory().used(), new AtomicLong());
+            log.info(
+                "Rebuilt {} keys of {} slots as they were at {} from the journal in {} ms ({} bytes of RDB)",
+                RdbDump.keys(copies), copies.size(), Instant.ofEpochMilli(at),
+                (System.nanoTime() - t0) / 1_000_000, out.size());
+            return out.toByteArray();
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        },
+        io);
   }
 
   /**

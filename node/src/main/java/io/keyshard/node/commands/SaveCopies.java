@@ -66,10 +66,15 @@ final class SaveCopies {
     if (into == null) {
       return Err.err("no such save"); // the save gave up (timed out) before this slot answered
     }
-    long now = ctx.now();
+    into.add(copyOf(Integer.parseInt(Args.str(ctx.arg(2))), ctx.state(), ctx.now()));
+    return Reply.OK;
+  }
+
+  /** A copy of {@code state}'s keys live at {@code now}, every database. */
+  static SlotCopy copyOf(int slot, SlotState state, long now) {
     List<DbCopy> dbs = new ArrayList<>();
     for (int db = 0; db < SlotState.DATABASES; db++) {
-      Keyspace ks = ctx.state().db(db);
+      Keyspace ks = state.db(db);
       if (ks == null || ks.size() == 0) {
         continue;
       }
@@ -96,7 +101,6 @@ final class SaveCopies {
         dbs.add(new DbCopy(db, keys, values, expireAt, size, expires));
       }
     }
-    into.add(new SlotCopy(Integer.parseInt(Args.str(ctx.arg(2))), dbs));
-    return Reply.OK;
+    return new SlotCopy(slot, dbs);
   }
 }

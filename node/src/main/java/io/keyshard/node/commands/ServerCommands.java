@@ -97,7 +97,7 @@ public final class ServerCommands {
     this.debug = new DebugCommand(router);
     this.save =
         new SaveCommand(
-            router, stats, info::countSave, system.dispatchers().lookup(DispatcherSelector.blocking()));
+            router, stats, info::countSave, system.dispatchers().lookup(DispatcherSelector.blocking()), journal);
     this.acl = new AclCommand(router.acl(), clients);
   }
 

@@ -89,6 +89,11 @@ public final class JdbcEngine implements JournalEngine {
   }
 
   @Override
+  public JournalHistory history() throws SQLException {
+    return new JdbcHistory(connect());
+  }
+
+  @Override
   public CompletionStage<List<String>> current() {
     return persistenceIds(system).current();
   }

@@ -173,6 +173,12 @@ final class JdbcJournalStore implements JournalStore {
     }
     // Also on existing tables: the rows written here are fenced as a node's are (PostgreSQL).
     JournalFence.install(c);
+    if (url.startsWith("jdbc:postgresql:")) {
+      // The rows copied keep the times they were written at (the fence's clock stamps others).
+      try (Statement st = c.createStatement()) {
+        st.execute("SET keyshard.keep_times = 'on'");
+      }
+    }
   }
 
   private void createSchema() throws SQLException, IOException {

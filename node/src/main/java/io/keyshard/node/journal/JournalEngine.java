@@ -41,6 +41,12 @@ public interface JournalEngine extends PersistenceIds, AutoCloseable {
     return null;
   }
 
+  /**
+   * A consistent read view of the journal for rebuilding slots at a past instant (a
+   * point-in-time backup); the caller closes it.
+   */
+  JournalHistory history() throws Exception;
+
   /** RocksDB's own count of WAL syncs (its WAL_FILE_SYNCED ticker); -1 where there is none. */
   long walSyncs();
 

@@ -24,6 +24,17 @@ public final class JournalFence {
   // batch whose rows repeat or go down is refused. pekko-persistence-jdbc sorts a batch's rows
   // by sequence number (JournalQueries.writeJournalRows), so each id's rows come ascending.
   // The query is one probe of the primary key's index (persistence_id, sequence_number).
+  /**
+   * One clock for the whole cluster (docs/decisions/2026-12-07-point-in-time.md): every row's
+   * time is the database's as it is inserted, not the writing node's (pekko-persistence-jdbc
+   * stamps rows with the JVM's clock). A session that copies rows with their own times (the
+   * journal converter) sets {@code keyshard.keep_times = on}.
+   */
+  static final String STAMP =
+      "  IF coalesce(current_setting('keyshard.keep_times', true), '') <> 'on' THEN\n"
+          + "    NEW.%column% := (extract(epoch from clock_timestamp()) * 1000)::bigint;\n"
+          + "  END IF;\n";
+
   static final String FUNCTION =
       "CREATE OR REPLACE FUNCTION keyshard_journal_fence() RETURNS trigger LANGUAGE plpgsql"
           + " VOLATILE AS $fence$\n"
@@ -35,9 +46,29 @@ public final class JournalFence {
           + " sequence number %s or higher (a second writer, or a write into a deleted range)',"
           + " NEW.persistence_id, NEW.sequence_number);\n"
           + "  END IF;\n"
+          + STAMP.replace("%column%", "write_timestamp")
           + "  RETURN NEW;\n"
           + "END\n"
           + "$fence$";
+
+  /** The same clock for snapshot rows' {@code created}. */
+  static final String SNAPSHOT_FUNCTION =
+      "CREATE OR REPLACE FUNCTION keyshard_snapshot_clock() RETURNS trigger LANGUAGE plpgsql"
+          + " VOLATILE AS $clock$\n"
+          + "BEGIN\n"
+          + STAMP.replace("%column%", "created")
+          + "  RETURN NEW;\n"
+          + "END\n"
+          + "$clock$";
+
+  static final String SNAPSHOT_TRIGGER =
+      "DO $install$ BEGIN\n"
+          + "  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'keyshard_snapshot_clock'"
+          + " AND tgrelid = 'snapshot'::regclass) THEN\n"
+          + "    CREATE TRIGGER keyshard_snapshot_clock BEFORE INSERT OR UPDATE ON snapshot"
+          + " FOR EACH ROW EXECUTE FUNCTION keyshard_snapshot_clock();\n"
+          + "  END IF;\n"
+          + "END $install$";
 
   // CREATE OR REPLACE TRIGGER needs PostgreSQL 14; a user's server may be older.
   static final String TRIGGER =
@@ -66,6 +97,8 @@ public final class JournalFence {
       st.execute("SELECT pg_advisory_xact_lock(" + INSTALL_LOCK + ")");
       st.execute(FUNCTION);
       st.execute(TRIGGER);
+      st.execute(SNAPSHOT_FUNCTION);
+      st.execute(SNAPSHOT_TRIGGER);
       c.commit();
     } catch (SQLException | RuntimeException e) {
       c.rollback();

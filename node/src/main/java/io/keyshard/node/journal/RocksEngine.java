@@ -57,6 +57,11 @@ final class RocksEngine implements JournalEngine {
   }
 
   @Override
+  public JournalHistory history() {
+    return new RocksHistory(store);
+  }
+
+  @Override
   public String name() {
     return "rocksdb";
   }

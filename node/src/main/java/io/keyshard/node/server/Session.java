@@ -37,6 +37,8 @@ public final class Session {
   public volatile boolean closeAfterReply;
   /** REPLCONF rdb-only 1 was sent: SYNC answers the RDB file for redis-cli --rdb. */
   public volatile boolean rdbOnly;
+  /** REPLCONF keyshard-at: SYNC sends the slots as they were just before this Unix ms (-1: now). */
+  public volatile long rdbAt = -1;
 
   volatile KillSwitch killSwitch;
 

@@ -463,6 +463,171 @@ public final class RocksStore {
     }
   }
 
+  /**
+   * A consistent read view of the store as it is now (a RocksDB snapshot over every family), for
+   * rebuilding persistence ids as they were at a past instant (a point-in-time backup): writes,
+   * trims and compactions after it opens do not change what it reads. Close it: it pins the
+   * versions it sees, and the store's handles, until then.
+   */
+  public HistoryView historyView() {
+    return new HistoryView();
+  }
+
+  public final class HistoryView implements AutoCloseable {
+    private final Use use = use();
+    private final org.rocksdb.Snapshot snapshot;
+    private final ReadOptions options;
+
+    private HistoryView() {
+      try {
+        snapshot = use.handles().db().getSnapshot();
+        options = new ReadOptions().setSnapshot(snapshot).setFillCache(false);
+      } catch (RuntimeException e) {
+        use.close();
+        throw e;
+      }
+    }
+
+    /** Every persistence id that ever wrote an event, as of the view. */
+    public List<String> persistenceIds() throws RocksDBException {
+      List<String> ids = new ArrayList<>();
+      try (RocksIterator it = use.handles().db().newIterator(use.handles().highest(), options)) {
+        for (it.seekToFirst(); it.isValid(); it.next()) {
+          ids.add(new String(it.key(), StandardCharsets.UTF_8));
+        }
+        it.status();
+      }
+      return ids;
+    }
+
+    /**
+     * Hands {@code visitor} what rebuilds {@code persistenceId} as it was just before {@code at}
+     * (Unix ms): its newest snapshot saved before {@code at}, then the events after it in
+     * sequence order up to the first one written at or after {@code at}. Answers false, having
+     * handed over nothing, when the store no longer holds that (the snapshot needed is gone, or
+     * the events after the one it found are: a trim). An id whose events start at 1 needs no
+     * snapshot.
+     */
+    public boolean read(String persistenceId, long at, RecoveryVisitor visitor)
+        throws RocksDBException {
+      byte[] prefix = KeyLayout.prefix(persistenceId);
+      long from = 0;
+      byte[] snapshotRecord = null;
+      try (RocksIterator it = use.handles().db().newIterator(use.handles().snapshots(), options)) {
+        for (it.seekForPrev(KeyLayout.endOf(persistenceId)); it.isValid(); it.prev()) {
+          byte[] key = it.key();
+          if (!KeyLayout.hasPrefix(key, key.length, prefix)) {
+            break;
+          }
+          byte[] value = it.value();
+          if (recordTime(value) < at) {
+            from = KeyLayout.seqNr(key);
+            snapshotRecord = value;
+            break;
+          }
+        }
+        it.status();
+      }
+      List<Long> seqs = new ArrayList<>();
+      List<byte[]> records = new ArrayList<>();
+      try (RocksIterator it = use.handles().db().newIterator(use.handles().events(), options)) {
+        long expected = from + 1;
+        boolean reachedAt = false;
+        for (it.seek(KeyLayout.key(persistenceId, expected)); it.isValid(); it.next()) {
+          byte[] key = it.key();
+          if (!KeyLayout.hasPrefix(key, key.length, prefix)) {
+            break;
+          }
+          long seqNr = KeyLayout.seqNr(key);
+          if (seqNr != expected) {
+            return false; // events deleted after the snapshot found: trimmed past it
+          }
+          byte[] value = it.value();
+          if (recordTime(value) >= at) {
+            reachedAt = true;
+            break;
+          }
+          seqs.add(seqNr);
+          records.add(value);
+          expected++;
+        }
+        it.status();
+        // Ran out of events before the highest number ever written: the rest were deleted (a
+        // trim to a snapshot saved at or after the instant).
+        if (!reachedAt && expected - 1 < KeyLayout.seqNrOf(use.handles().db().get(use.handles().highest(),
+            options, KeyLayout.idBytes(persistenceId)))) {
+          return false;
+        }
+      }
+      if (snapshotRecord != null) {
+        visitor.snapshot(from, snapshotRecord, snapshotRecord.length);
+      }
+      for (int i = 0; i < records.size(); i++) {
+        visitor.event(seqs.get(i), records.get(i), records.get(i).length);
+      }
+      return true;
+    }
+
+    /**
+     * The earliest instant {@link #read} can rebuild {@code persistenceId} at: 0 when its events
+     * start at 1, else the time of its oldest snapshot that the stored events follow on from, or
+     * Long.MAX_VALUE when none does.
+     */
+    public long earliest(String persistenceId) throws RocksDBException {
+      byte[] prefix = KeyLayout.prefix(persistenceId);
+      long firstEvent = Long.MAX_VALUE;
+      try (RocksIterator it = use.handles().db().newIterator(use.handles().events(), options)) {
+        it.seek(KeyLayout.key(persistenceId, 0));
+        if (it.isValid() && KeyLayout.hasPrefix(it.key(), it.key().length, prefix)) {
+          firstEvent = KeyLayout.seqNr(it.key());
+        }
+        it.status();
+      }
+      if (firstEvent == 1) {
+        return 0;
+      }
+      // With no event left, the snapshot needed is one at the highest number ever written.
+      long needed = firstEvent != Long.MAX_VALUE ? firstEvent
+          : KeyLayout.seqNrOf(use.handles().db().get(use.handles().highest(), options,
+              KeyLayout.idBytes(persistenceId))) + 1;
+      try (RocksIterator it = use.handles().db().newIterator(use.handles().snapshots(), options)) {
+        for (it.seek(KeyLayout.key(persistenceId, 0)); it.isValid(); it.next()) {
+          byte[] key = it.key();
+          if (!KeyLayout.hasPrefix(key, key.length, prefix)) {
+            break;
+          }
+          if (KeyLayout.seqNr(key) + 1 >= needed) {
+            return recordTime(it.value());
+          }
+        }
+        it.status();
+      }
+      return Long.MAX_VALUE;
+    }
+
+    @Override
+    public void close() {
+      try {
+        options.close();
+        use.handles().db().releaseSnapshot(snapshot);
+      } finally {
+        use.close();
+      }
+    }
+  }
+
+  /**
+   * The time in a stored record: an event's journal write time, a snapshot's save time (both
+   * the 8 bytes after the version byte, RecordCodec's layout).
+   */
+  static long recordTime(byte[] record) {
+    long t = 0;
+    for (int i = 1; i <= 8; i++) {
+      t = (t << 8) | (record[i] & 0xFF);
+    }
+    return t;
+  }
+
   long readHighestSeqNr(String persistenceId) throws RocksDBException {
     try (Use use = use()) {
       Handles h = use.handles();

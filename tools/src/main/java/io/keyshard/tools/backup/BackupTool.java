@@ -22,13 +22,15 @@ public final class BackupTool {
   static final String USAGE =
       """
       usage:
-        keyshard-backup create --from ADDRESS [--out DIR]
+        keyshard-backup create --from ADDRESS [--out DIR] [--at TIME]
         keyshard-backup restore ARCHIVE --to ADDRESS [--replace | --skip-existing] [--skip-unsupported]
         keyshard-backup verify ARCHIVE [--against ADDRESS | --restore-test]
 
       ADDRESS: redis[s]://[user:pass@]host:port[/db] or host:port; any node of a cluster.
       ARCHIVE: a directory written by create, or (restore) an RDB file written by redis-server.
-      create  writes each primary's consistent cut and a manifest (docs/BACKUP-FORMAT.md).
+      create  writes each primary's consistent cut and a manifest (docs/BACKUP-FORMAT.md);
+              --at TIME (2026-12-06T14:03:27Z, or Unix seconds): the dataset holding exactly
+              the writes journaled before that instant, from the journal's retained window.
       restore verifies the archive, then writes every key through its slot's primary; a target
               that holds keys is refused unless --replace (overwrite) or --skip-existing (keep).
       verify  checks every checksum and recomputes every slot's digests from the archive;
@@ -77,6 +79,7 @@ public final class BackupTool {
     Restore.Existing existing = Restore.Existing.REFUSE;
     boolean skipUnsupported = false;
     boolean restoreTest = false;
+    long atMs = -1;
     for (int i = 1; i < args.length; i++) {
       switch (args[i]) {
         case "--from" -> from = value(args, ++i, "--from");
@@ -87,6 +90,7 @@ public final class BackupTool {
         case "--skip-existing" -> existing = only(existing, Restore.Existing.SKIP);
         case "--skip-unsupported" -> skipUnsupported = true;
         case "--restore-test" -> restoreTest = true;
+        case "--at" -> atMs = instant(value(args, ++i, "--at"));
         default -> {
           if (args[i].startsWith("--")) {
             throw new ToolException(ToolException.USAGE, "unknown option " + args[i]);
@@ -98,22 +102,22 @@ public final class BackupTool {
     try {
       switch (args[0]) {
         case "create" -> {
-          require(from != null && positional.isEmpty(), "create takes --from ADDRESS [--out DIR]");
+          require(from != null && positional.isEmpty(), "create takes --from ADDRESS [--out DIR] [--at TIME]");
           Path target =
               Path.of(
                   dir != null
                       ? dir
                       : "keyshard-backup-"
                           + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(ZonedDateTime.now(ZoneOffset.UTC)));
-          Create.run(Address.parse(from), target, out);
+          Create.run(Address.parse(from), target, atMs, out);
         }
         case "restore" -> {
-          require(to != null && positional.size() == 1, "restore takes ARCHIVE --to ADDRESS");
+          require(to != null && positional.size() == 1 && atMs < 0, "restore takes ARCHIVE --to ADDRESS");
           Restore.run(Path.of(positional.get(0)), Address.parse(to), existing, skipUnsupported, out);
         }
         case "verify" -> {
           require(
-              positional.size() == 1 && from == null && to == null && !(restoreTest && against != null),
+              positional.size() == 1 && from == null && to == null && atMs < 0 && !(restoreTest && against != null),
               "verify takes ARCHIVE [--against ADDRESS | --restore-test]");
           Manifest m = Verify.archive(Path.of(positional.get(0)));
           out.println(
@@ -132,6 +136,19 @@ public final class BackupTool {
       return 0;
     } catch (IllegalArgumentException e) {
       throw new ToolException(ToolException.USAGE, e.getMessage(), e);
+    }
+  }
+
+  /** An ISO-8601 instant (2026-12-06T14:03:27Z, offsets allowed) or Unix seconds (a fraction allowed), in ms. */
+  static long instant(String s) throws ToolException {
+    try {
+      if (s.matches("\\d+(\\.\\d{1,3})?")) {
+        return new java.math.BigDecimal(s).movePointRight(3).longValueExact();
+      }
+      return java.time.OffsetDateTime.parse(s).toInstant().toEpochMilli();
+    } catch (RuntimeException e) {
+      throw new ToolException(
+          ToolException.USAGE, "--at takes an ISO-8601 time such as 2026-12-06T14:03:27Z or Unix seconds, not '" + s + "'");
     }
   }
 

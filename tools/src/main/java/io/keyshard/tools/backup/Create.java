@@ -42,6 +42,14 @@ final class Create {
   private Create() {}
 
   static Manifest run(Address from, Path out, PrintStream log) throws ToolException, IOException {
+    return run(from, out, -1, log);
+  }
+
+  /**
+   * {@code atMs} >= 0: a point-in-time backup, every primary's slots as the journal held them
+   * just before that instant (docs/decisions/2026-12-07-point-in-time.md).
+   */
+  static Manifest run(Address from, Path out, long atMs, PrintStream log) throws ToolException, IOException {
     if (Files.exists(out) && (!Files.isDirectory(out) || hasFiles(out))) {
       throw new ToolException(ToolException.USAGE, out + " exists and is not an empty directory");
     }
@@ -61,7 +69,7 @@ final class Create {
         Path part = work.resolve("node-" + i + ".rdb");
         String asked = Instant.now().toString();
         long base = fetched[0];
-        long bytes = RdbFetch.fetch(shard.address(), part, n -> fetch.update(0, base + n));
+        long bytes = RdbFetch.fetch(shard.address(), part, atMs, n -> fetch.update(0, base + n));
         fetched[0] += bytes;
         nodes.add(new Manifest.Node(shard.id(), shard.address().toString(), ranges(shard.slots()), asked, Instant.now().toString(), bytes));
         parts.add(part);
@@ -133,9 +141,16 @@ final class Create {
               backupId,
               nodes.get(0).cutAskedAt(),
               new Manifest.Source(before.cluster() ? "cluster" : "standalone", from.toString(), nodes),
-              new Manifest.Cut(
-                  "per-node",
-                  "each primary's slots at one point (its BGSAVE cut), the primaries one after another; no transaction spans primaries"),
+              atMs >= 0
+                  ? new Manifest.Cut(
+                      "point-in-time",
+                      "every slot as the journal held it just before 'at': the writes journaled before it (a"
+                          + " cross-slot transaction at its commit record's time), one clock for the whole cluster",
+                      Instant.ofEpochMilli(atMs).toString())
+                  : new Manifest.Cut(
+                      "per-node",
+                      "each primary's slots at one point (its BGSAVE cut), the primaries one after another; no transaction spans primaries",
+                      null),
               tally.keys(),
               tally.expires(),
               tally.databases(),
@@ -148,7 +163,8 @@ final class Create {
       Files.move(work, out, StandardCopyOption.ATOMIC_MOVE);
       done = true;
       log.println(
-          "backup of the " + before.describe() + " at " + from + " written to " + out + ": " + manifest.keys()
+          "backup of the " + before.describe() + " at " + from
+              + (atMs >= 0 ? " as it was at " + Instant.ofEpochMilli(atMs) : "") + " written to " + out + ": " + manifest.keys()
               + " keys in " + manifest.databases().size() + " database(s), " + Files.size(out.resolve(Manifest.DATA))
               + " bytes, id " + backupId);
       return manifest;

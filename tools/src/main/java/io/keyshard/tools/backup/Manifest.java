@@ -43,8 +43,12 @@ public record Manifest(
   /** A node's part: its id, address, slots (ranges), and when its cut was asked for and received. */
   public record Node(String id, String address, String slots, String cutAskedAt, String cutReceivedAt, long rdbBytes) {}
 
-  /** How the cut was taken, in words for an operator (docs/BACKUP-FORMAT.md). */
-  public record Cut(String kind, String description) {}
+  /**
+   * How the cut was taken, in words for an operator (docs/BACKUP-FORMAT.md); {@code at}: the
+   * instant of a point-in-time cut (ISO-8601), absent otherwise.
+   */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record Cut(String kind, String description, String at) {}
 
   public record Counts(long keys, long expires) {}
 

@@ -25,8 +25,11 @@ import javax.net.ssl.SSLSocketFactory;
 final class RdbFetch {
   private RdbFetch() {}
 
-  /** Writes the node's file to {@code file}; answers its length. */
-  static long fetch(Address a, Path file, LongConsumer received) throws ToolException, IOException {
+  /**
+   * Writes the node's file to {@code file}; answers its length. {@code atMs} >= 0: the node's
+   * slots as they were just before that instant, rebuilt from its journal (Keyshard only).
+   */
+  static long fetch(Address a, Path file, long atMs, LongConsumer received) throws ToolException, IOException {
     try (Socket s = open(a)) {
       s.setSoTimeout(600_000); // a large node's cut is encoded before the first byte is sent
       OutputStream out = s.getOutputStream();
@@ -37,6 +40,16 @@ final class RdbFetch {
       }
       send(out, "REPLCONF", "rdb-only", "1");
       expectOk(a, in, "REPLCONF rdb-only");
+      if (atMs >= 0) {
+        send(out, "REPLCONF", "keyshard-at", Long.toString(atMs));
+        String reply = line(in);
+        if (!reply.startsWith("+")) {
+          throw new ToolException(
+              ToolException.REFUSED,
+              a + " cannot cut at a past instant (a point-in-time backup needs a Keyshard node): "
+                  + reply.replaceFirst("^-", ""));
+        }
+      }
       send(out, "SYNC");
       String header;
       do {

@@ -1,0 +1,61 @@
+package io.keyshard.node.journal;
+
+import io.keyshard.persistence.rocks.RawRecords;
+import io.keyshard.persistence.rocks.RawRecords.PayloadView;
+import io.keyshard.persistence.rocks.RocksStore;
+import java.util.List;
+
+/** {@link JournalHistory} of the embedded store: a RocksDB snapshot of every family. */
+final class RocksHistory implements JournalHistory {
+  private final RocksStore.HistoryView view;
+
+  RocksHistory(RocksStore store) {
+    this.view = store.historyView();
+  }
+
+  @Override
+  public List<String> persistenceIds() throws Exception {
+    return view.persistenceIds();
+  }
+
+  @Override
+  public boolean read(String id, long at, Visitor visitor) throws Exception {
+    return view.read(
+        id,
+        at,
+        new RocksStore.RecoveryVisitor() {
+          @Override
+          public void snapshot(long seqNr, byte[] record, int length) {
+            PayloadView p = RawRecords.snapshotPayload(record, length);
+            if (p == null) {
+              throw new IllegalStateException(id + "'s snapshot " + seqNr + " carries metadata Keyshard never writes");
+            }
+            visitor.snapshot(seqNr, p.serializerId(), p.manifest(), p.record(), p.offset(), p.length());
+          }
+
+          @Override
+          public void event(long seqNr, byte[] record, int length) {
+            PayloadView p = RawRecords.eventPayload(record, length);
+            if (p == null) {
+              throw new IllegalStateException(id + "'s event " + seqNr + " carries tags or metadata Keyshard never writes");
+            }
+            visitor.event(seqNr, p.serializerId(), p.manifest(), p.record(), p.offset(), p.length());
+          }
+        });
+  }
+
+  @Override
+  public long earliest(String id) throws Exception {
+    return view.earliest(id);
+  }
+
+  @Override
+  public long now() {
+    return System.currentTimeMillis(); // RocksJournal stamps events with this JVM's clock
+  }
+
+  @Override
+  public void close() {
+    view.close();
+  }
+}
