@@ -301,6 +301,12 @@ public final class CommandTable {
                         .tips("nondeterministic_output")
                         .doc("0.1.0", "O(N) where N is the number of keys in the slot",
                             "Each live key of a slot in a database: its digest and expiry"),
+                    cmd("hold", 3, "admin stale", "")
+                        .tips("nondeterministic_output")
+                        .doc("0.1.0", "O(1)",
+                            "Keep what rebuilds instants from now on in the journal; answers the hold's id and the journal's time"),
+                    cmd("release", 3, "admin stale", "")
+                        .doc("0.1.0", "O(1)", "End a hold"),
                     cmd("help", 2, "loading stale", "")
                         .doc("0.1.0", "O(1)", "Show helpful text about the different subcommands")),
             cmd("shutdown", -1, "admin noscript loading stale no_multi allow_busy", "")

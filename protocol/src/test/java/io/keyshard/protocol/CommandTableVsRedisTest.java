@@ -42,7 +42,8 @@ class CommandTableVsRedisTest {
   /** Declared by Keyshard, absent from Redis 7.0: CLIENT SETINFO, Valkey 9's slot migration, KEYSHARD. */
   private static final Set<String> NOT_IN_70 =
       Set.of(SETINFO, "cluster|migrateslots", "cluster|getslotmigrations", "cluster|cancelslotmigrations",
-          "keyshard", "keyshard|digests", "keyshard|keydigests", "keyshard|help");
+          "keyshard", "keyshard|digests", "keyshard|keydigests", "keyshard|hold", "keyshard|release",
+          "keyshard|help");
 
   private static final CommandTable TABLE = CommandTable.standard();
   private static Process redis;

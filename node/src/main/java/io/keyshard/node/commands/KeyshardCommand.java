@@ -2,7 +2,10 @@ package io.keyshard.node.commands;
 
 import static io.keyshard.node.commands.Args.str;
 
+import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.journal.JournalHistory;
 import io.keyshard.node.server.Router;
+import io.keyshard.node.slot.JournalRetention;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
@@ -12,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -24,15 +28,37 @@ import java.util.function.Supplier;
  *       is read on its own (a live node being written may differ from itself between slots).
  *   <li>{@code KEYSHARD KEYDIGESTS slot db}: the slot's live keys in the database, each [key,
  *       digest, expiry in Unix ms or -1]: for the slots that differ.
+ *   <li>{@code KEYSHARD HOLD seconds}: until released (or for that long at most), no slot of this
+ *       node trims what rebuilds an instant from now on; answers [hold id, the journal clock's
+ *       time now in Unix ms]. A backup holds every primary, takes an instant after all their
+ *       clocks, and reads that instant from each journal (REPLCONF keyshard-at, SYNC).
+ *   <li>{@code KEYSHARD RELEASE id}: ends a hold (1), or finds none (0).
  * </ul>
  */
 final class KeyshardCommand {
+  /**
+   * A hold keeps what rebuilds instants from this long before it was taken: the trims compare
+   * snapshot times of the node's clock, a cluster's instants are the database's clock.
+   */
+  static final long HOLD_MARGIN_MS = 10_000;
+
   private final Router router;
   private final Supplier<CompletionStage<int[]>> nonEmptySlots;
+  private final JournalRetention retention;
+  private final JournalEngine journal;
+  private final Executor io;
 
-  KeyshardCommand(Router router, Supplier<CompletionStage<int[]>> nonEmptySlots) {
+  KeyshardCommand(
+      Router router,
+      Supplier<CompletionStage<int[]>> nonEmptySlots,
+      JournalRetention retention,
+      JournalEngine journal,
+      Executor io) {
     this.router = router;
     this.nonEmptySlots = nonEmptySlots;
+    this.retention = retention;
+    this.journal = journal;
+    this.io = io;
   }
 
   CompletionStage<Reply> run(byte[][] a) {
@@ -66,6 +92,34 @@ final class KeyshardCommand {
         }
         return router.slots().execInSlot(slot, "__key-digests", db, Args.command("__key-digests"), false);
       }
+      case "hold" -> {
+        if (a.length != 3) {
+          return done(Err.wrongArity("keyshard|hold"));
+        }
+        Long seconds = Args.parseLongOrNull(a[2]);
+        if (seconds == null || seconds < 1 || seconds > 86_400) {
+          return done(Reply.error("ERR hold seconds must be between 1 and 86400"));
+        }
+        return CompletableFuture.supplyAsync(
+            () -> {
+              long now = System.currentTimeMillis();
+              long id = retention.hold(now - HOLD_MARGIN_MS, now + seconds * 1000);
+              try (JournalHistory h = journal.history()) {
+                return Reply.array(List.of(Reply.integer(id), Reply.integer(h.now())));
+              } catch (Exception e) {
+                retention.release(id);
+                return Reply.error("ERR cannot read the journal's clock: " + e.getMessage());
+              }
+            },
+            io);
+      }
+      case "release" -> {
+        if (a.length != 3) {
+          return done(Err.wrongArity("keyshard|release"));
+        }
+        Long id = Args.parseLongOrNull(a[2]);
+        return done(Reply.integer(id != null && retention.release(id) ? 1 : 0));
+      }
       case "help" -> {
         return done(
             Reply.array(
@@ -75,6 +129,10 @@ final class KeyshardCommand {
                     Reply.simple("    Per slot served here holding keys: each database's key counts and digests."),
                     Reply.simple("KEYDIGESTS <slot> <db>"),
                     Reply.simple("    Each live key of the slot in the database: its digest and expiry."),
+                    Reply.simple("HOLD <seconds>"),
+                    Reply.simple("    Keep what rebuilds instants from now on; answers [hold id, journal time in ms]."),
+                    Reply.simple("RELEASE <id>"),
+                    Reply.simple("    End a hold."),
                     Reply.simple("HELP"),
                     Reply.simple("    Print this help."))));
       }

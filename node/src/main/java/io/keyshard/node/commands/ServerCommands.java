@@ -11,6 +11,7 @@ import io.keyshard.node.commands.CommandRegistry.Trait;
 import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.slot.JournalRetention;
 import io.keyshard.node.migrate.InClusterHandOver;
 import io.keyshard.node.migrate.MigrateCopy;
 import io.keyshard.node.server.ClientRegistry;
@@ -63,6 +64,7 @@ public final class ServerCommands {
   private final MigrateCommand migrate;
   private final DebugCommand debug;
   private final SaveCommand save;
+  private final JournalEngine journal;
 
   public ServerCommands(
       Router router,
@@ -74,6 +76,7 @@ public final class ServerCommands {
       Config rawConfig,
       JournalEngine journal) {
     this.router = router;
+    this.journal = journal;
     this.settings = settings;
     this.clients = clients;
     this.stats = stats;
@@ -131,7 +134,13 @@ public final class ServerCommands {
     r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
     r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
     r.keyspaceWide("debug", (s, a, spec) -> debug.run(s, a));
-    KeyshardCommand keyshard = new KeyshardCommand(router, this::nonEmptySlots);
+    KeyshardCommand keyshard =
+        new KeyshardCommand(
+            router,
+            this::nonEmptySlots,
+            JournalRetention.get(system),
+            journal,
+            system.dispatchers().lookup(DispatcherSelector.blocking()));
     r.keyspaceWide("keyshard", (s, a, spec) -> keyshard.run(a));
     transactions.register(r);
     migrate.register(r);

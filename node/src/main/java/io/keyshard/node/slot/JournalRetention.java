@@ -30,6 +30,16 @@ public final class JournalRetention implements Extension {
    */
   private final Duration fenceWindow;
 
+  /**
+   * Holds of a backup that reads the journal at an instant (keyshard-backup create): id to
+   * {from, expiresAt}. While one holds, no trim deletes what rebuilds an instant after
+   * {@code from}; it ends when released or at {@code expiresAt} (a tool that died).
+   */
+  private final java.util.concurrent.ConcurrentHashMap<Long, long[]> holds =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private final java.util.concurrent.atomic.AtomicLong nextHold = new java.util.concurrent.atomic.AtomicLong(1);
+
   public JournalRetention(
       long snapshotMinBytes, long eventsBudget, Duration retain, Duration fenceWindow) {
     this.snapshotMinBytes = snapshotMinBytes;
@@ -70,6 +80,39 @@ public final class JournalRetention implements Extension {
   /** How old a snapshot must be before the events and snapshots below it may go. */
   public long keepMillis() {
     return Math.max(retain.toMillis(), fenceWindow.toMillis());
+  }
+
+  /**
+   * Until {@link #release} or {@code expiresAt} (Unix ms): every slot keeps what rebuilds any
+   * instant after {@code from} (its newest snapshot saved at or before it, and every event
+   * after that). Answers the hold's id.
+   */
+  public long hold(long from, long expiresAt) {
+    long id = nextHold.getAndIncrement();
+    holds.put(id, new long[] {from, expiresAt});
+    return id;
+  }
+
+  /** Ends a hold; false if there was none (released, or expired). */
+  public boolean release(long id) {
+    return holds.remove(id) != null;
+  }
+
+  /**
+   * The newest snapshot saved at or before this may become the oldest kept (the trim point):
+   * now - {@link #keepMillis}, or earlier while a hold asks for it.
+   */
+  public long cutoff(long now) {
+    long cutoff = now - keepMillis();
+    for (var it = holds.values().iterator(); it.hasNext(); ) {
+      long[] h = it.next();
+      if (h[1] <= now) {
+        it.remove();
+      } else {
+        cutoff = Math.min(cutoff, h[0]);
+      }
+    }
+    return cutoff;
   }
 
   public static JournalRetention get(ActorSystem<?> system) {

@@ -123,7 +123,7 @@ public final class JournalTrim {
     if (deleting) {
       return;
     }
-    long cutoff = now - retention.keepMillis();
+    long cutoff = retention.cutoff(now);
     long[] keep = null;
     while (!saved.isEmpty() && saved.peekFirst()[1] <= cutoff) {
       keep = saved.pollFirst();

@@ -1,6 +1,7 @@
 package io.keyshard.node.slot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.keyshard.node.commands.CommandRegistry;
@@ -189,9 +190,15 @@ class SlotRetirementTest {
         slots.<Boolean>ask(slot, r -> new SlotEntity.Block(after, List.of(argv("q")[0]), r)).toCompletableFuture();
     assertEquals(Done.getInstance(), handedOff.get(10, TimeUnit.SECONDS));
     assertEquals(Reply.error(redirect), before.result().get(10, TimeUnit.SECONDS), "blocked before: redirected");
-    assertEquals(true, blocked.get(10, TimeUnit.SECONDS));
-    // Not left waiting in an incarnation that stops: the router runs it again.
-    assertEquals(Waiter.RETRY, after.result().get(10, TimeUnit.SECONDS));
+    // Not left waiting in an incarnation that stops. Sent after the hand-off, the block usually
+    // reaches a retired slot and is run again through the router at once (true, RETRY); under
+    // load it may still find the slot before it retired (false: it waits there), and is then
+    // answered with the redirect like every client blocked before, or RETRY at the stop.
+    boolean answeredAtOnce = blocked.get(10, TimeUnit.SECONDS);
+    Reply answer = after.result().get(10, TimeUnit.SECONDS);
+    assertTrue(
+        answer.equals(Waiter.RETRY) || (!answeredAtOnce && answer.equals(Reply.error(redirect))),
+        answeredAtOnce + " " + answer);
   }
 
   @Test
@@ -207,7 +214,17 @@ class SlotRetirementTest {
     // Sent right behind the hand-off, before the table names the new owner.
     CompletableFuture<Reply> late = send(slot, true, "SET", "k", "late");
     assertEquals(Done.getInstance(), handedOff.get(10, TimeUnit.SECONDS));
-    assertEquals(Reply.error(redirect), late.get(10, TimeUnit.SECONDS));
+    Reply answer = late.get(10, TimeUnit.SECONDS);
+    if (answer.equals(Reply.OK)) {
+      // Under load the SET may leave after the retiring slot closed its direct path: the shard
+      // then starts a new incarnation for it, which the table (never switched here) still says
+      // is this node's, and which journals it. Either way it was answered, never dropped.
+      journal.expectNextPersistedClass(pid, SlotEvent.ValueSet.class);
+      awaitRunning(slot, false);
+      assertEquals("late", text(run(slot, false, "GET", "k")));
+      return;
+    }
+    assertEquals(Reply.error(redirect), answer);
     journal.expectNothingPersisted(pid, Duration.ofMillis(300));
     awaitRunning(slot, false);
     assertEquals("v", text(run(slot, false, "GET", "k")));

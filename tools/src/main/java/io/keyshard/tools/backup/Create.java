@@ -29,13 +29,20 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.util.SafeEncoder;
 
 /**
- * {@code keyshard-backup create}: each primary's consistent cut of its own slots (what BGSAVE
- * writes, fetched as `redis-cli --rdb` does), merged into one RDB file with a manifest. Keyshard
- * never runs a transaction across nodes (a cross-slot MSET, MULTI/EXEC or *STORE is on one
- * node's slots), so every one of them is wholly in the backup or wholly out. If the slots moved
- * between the nodes while the cuts were taken (a migration, a failover), the cuts would not fit
+ * {@code keyshard-backup create}: the whole dataset at one instant, read from each primary's
+ * journal without pausing any writer (docs/decisions/2026-12-07-point-in-time.md): every primary
+ * first holds its trims ({@code KEYSHARD HOLD}), the instant is taken after all of their journal
+ * clocks, and each primary sends its own slots as they were just before it (REPLCONF
+ * keyshard-at, then SYNC, as `redis-cli --rdb` asks), merged into one RDB file with a manifest.
+ * {@code --at} names an earlier instant of the journal's window instead. A redis-server source
+ * has no journal: its primaries' fork cuts are taken one after another. If the slots moved
+ * between the nodes while the parts were fetched (a migration, a failover), they would not fit
  * together: that is checked and the backup refused, never written partial.
  */
 final class Create {
@@ -58,10 +65,16 @@ final class Create {
     deleteTree(work); // what an interrupted run left
     Files.createDirectories(work);
     boolean done = false;
+    boolean now = atMs < 0;
+    List<long[]> holds = new ArrayList<>();
     try {
+      if (now) {
+        atMs = hold(before, holds);
+      }
       String backupId = UUID.randomUUID().toString();
       List<Manifest.Node> nodes = new ArrayList<>();
       List<Path> parts = new ArrayList<>();
+      long cutAt = atMs;
       long[] fetched = {0};
       Progress fetch = Progress.onStderr("cut", 0);
       for (int i = 0; i < before.shards().size(); i++) {
@@ -69,7 +82,7 @@ final class Create {
         Path part = work.resolve("node-" + i + ".rdb");
         String asked = Instant.now().toString();
         long base = fetched[0];
-        long bytes = RdbFetch.fetch(shard.address(), part, atMs, n -> fetch.update(0, base + n));
+        long bytes = RdbFetch.fetch(shard.address(), part, cutAt, n -> fetch.update(0, base + n));
         fetched[0] += bytes;
         nodes.add(new Manifest.Node(shard.id(), shard.address().toString(), ranges(shard.slots()), asked, Instant.now().toString(), bytes));
         parts.add(part);
@@ -145,7 +158,8 @@ final class Create {
                   ? new Manifest.Cut(
                       "point-in-time",
                       "every slot as the journal held it just before 'at': the writes journaled before it (a"
-                          + " cross-slot transaction at its commit record's time), one clock for the whole cluster",
+                          + " cross-slot transaction at its commit record's time), one clock for the whole cluster"
+                          + (now ? "; 'at' is when the backup started, and no writer was paused" : ""),
                       Instant.ofEpochMilli(atMs).toString())
                   : new Manifest.Cut(
                       "per-node",
@@ -169,8 +183,48 @@ final class Create {
               + " bytes, id " + backupId);
       return manifest;
     } finally {
+      release(before, holds);
       if (!done) {
         deleteTree(work);
+      }
+    }
+  }
+
+  /** How long a primary holds its trims at most, should this tool die before it releases them. */
+  static final int HOLD_SECONDS = 3600;
+
+  /**
+   * Holds every primary's trims and answers an instant after all their journal clocks (-1 for a
+   * redis-server source, which has no journal: its fork cuts are taken instead). Each hold is
+   * added to {@code holds} as {shard index, hold id}.
+   */
+  private static long hold(Topology topology, List<long[]> holds) throws ToolException {
+    long at = -1;
+    for (int i = 0; i < topology.shards().size(); i++) {
+      Address a = topology.shards().get(i).address();
+      try (Jedis j = a.connect()) {
+        List<?> answer = (List<?>) j.sendCommand(() -> SafeEncoder.encode("KEYSHARD"), "HOLD", Integer.toString(HOLD_SECONDS));
+        holds.add(new long[] {i, (Long) answer.get(0)});
+        at = Math.max(at, (Long) answer.get(1) + 1);
+      } catch (JedisDataException e) {
+        if (i == 0 && String.valueOf(e.getMessage()).startsWith("ERR unknown command")) {
+          return -1; // a redis-server: no journal to read
+        }
+        throw new ToolException(ToolException.REFUSED, a + " refused to hold its journal for the backup: " + e.getMessage(), e);
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, a + ": " + e.getMessage(), e);
+      }
+    }
+    return at;
+  }
+
+  /** Ends the holds (best effort: each ends by itself after HOLD_SECONDS anyway). */
+  private static void release(Topology topology, List<long[]> holds) {
+    for (long[] h : holds) {
+      try (Jedis j = topology.shards().get((int) h[0]).address().connect()) {
+        j.sendCommand(() -> SafeEncoder.encode("KEYSHARD"), "RELEASE", Long.toString(h[1]));
+      } catch (RuntimeException ignored) {
+        // it expires
       }
     }
   }
