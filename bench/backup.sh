@@ -6,7 +6,8 @@
 #   Keyshard 3 nodes (bin/keyshard-cluster, one PostgreSQL): restore of the same backup, then
 #   create of the cluster's own backup;
 # and a client's SET latency (p50/p99/max, one connection, one at a time) on the standalone
-# node without a backup and during one (create pauses the node's writers for its cut, as BGSAVE).
+# node without a backup, during one (create reads the journal at one instant: no writer is
+# paused), and during a BGSAVE of the node (its cut locks every slot while it copies them).
 #
 #   bench/backup.sh                  N=1000000
 #   N=100000 bench/backup.sh         a quick run
@@ -145,6 +146,15 @@ backup create --from "127.0.0.1:$ks_port" --out "$work/b1" >"$work/create1.txt" 
 ks_create=$(secs "$t0" "$(now)")
 wait "$lpid"
 read -r d50 d99 dmax dn <"$work/during.txt"
+echo "keyshard: BGSAVE while a client writes ..." >&2
+latency "$ks_port" 12 >"$work/during-bgsave.txt" &
+lpid=$!
+sleep 2
+redis-cli -p "$ks_port" bgsave >/dev/null
+sleep 0.05
+until redis-cli -p "$ks_port" info persistence | grep -q 'rdb_bgsave_in_progress:0'; do sleep 0.02; done
+wait "$lpid"
+read -r g50 g99 gmax gn <"$work/during-bgsave.txt"
 ks_bytes=$(stat -c %s "$work/b1/dump.rdb")
 t0=$(now)
 backup verify "$work/b1" >"$work/verify1.txt" 2>&1
@@ -182,7 +192,7 @@ fi
   printf "%-44s | %10s | %9ss |\n" "verify (Keyshard)" "" "$ks_verify"
   printf "%-44s | %10s | %9ss |\n" "load through redis-cli --pipe (Keyshard)" "" "$ks_loadtime"
   echo "Keyshard standalone, one client's SET latency (ms): without a backup p50 $q50 p99 $q99 max $qmax ($qn SETs);"
-  echo "  during the backup p50 $d50 p99 $d99 max $dmax ($dn SETs)"
+  echo "  during the backup p50 $d50 p99 $d99 max $dmax ($dn SETs); during a BGSAVE p50 $g50 p99 $g99 max $gmax ($gn SETs)"
   if [ "$CLUSTER" = 1 ]; then
     echo "Keyshard 3 nodes: restore of the standalone backup ${c_restore}s ($c_keys keys), backup of the cluster ${c_create}s"
   fi
