@@ -50,6 +50,11 @@ class PointInTimeTest {
       split = writeAround(ks, ks.nodes().get(0), List.of("m:1", "m:2", "m:3", "m:4"));
       String addr = "127.0.0.1:" + s.port();
       assertEquals(0, backup("create", "--from", addr, "--out", archive.toString(), "--at", iso(split.at())), lastOutput);
+      // Against the live node, every difference is a key written after the instant, and the
+      // journal says so.
+      assertEquals(1, backup("verify", archive.toString(), "--against", addr), lastOutput);
+      assertTrue(lastOutput.contains("were written since the backup's instant") && lastOutput.contains(" and 0 were not"), lastOutput);
+      assertTrue(!lastOutput.contains("cannot tell") && !lastOutput.contains("NOT written"), lastOutput);
       // Before the node had any data: an empty dataset, not a refusal (its journal starts there).
       assertEquals(0, backup("create", "--from", addr, "--out", empty.toString(), "--at", seconds(startedAt - 3_600_000)), lastOutput);
       // An instant still to come is refused.

@@ -305,6 +305,10 @@ public final class CommandTable {
                         .tips("nondeterministic_output")
                         .doc("0.1.0", "O(1)",
                             "Keep what rebuilds instants from now on in the journal; answers the hold's id and the journal's time"),
+                    cmd("changed", 5, "admin stale", "")
+                        .tips("nondeterministic_output")
+                        .doc("0.1.0", "O(N) where N is the number of events the slot journaled since the instant",
+                            "The keys of a slot's database written since an instant, read from the journal"),
                     cmd("release", 3, "admin stale", "")
                         .doc("0.1.0", "O(1)", "End a hold"),
                     cmd("help", 2, "loading stale", "")

@@ -148,6 +148,43 @@ final class HistoryCut {
     return copies;
   }
 
+  /** What changed in one database of a slot since an instant. */
+  record Changes(boolean flushed, java.util.Set<io.keyshard.persistence.Bytes> keys) {}
+
+  /**
+   * The keys of {@code db} in {@code slot} that a write journaled at or after {@code at} touched
+   * (a cross-slot transaction's share counts at the time the slot applied it), and whether the
+   * database was flushed since; null when the journal cannot tell (trimmed since).
+   */
+  static Changes changedSince(JournalHistory history, int slot, int db, long at) throws Exception {
+    String id = SlotEntity.persistenceId(slot).id();
+    SlotState empty = new SlotState();
+    java.util.Set<io.keyshard.persistence.Bytes> keys = new java.util.TreeSet<>();
+    boolean[] flushed = {false};
+    boolean told =
+        history.since(
+            id,
+            at,
+            new Decoding(new KeyshardSerializer(), id) {
+              @Override
+              void snapshot(Object s) {}
+
+              @Override
+              void event(Object e) {
+                if (e instanceof SlotEvent.DbFlushed f) {
+                  flushed[0] |= f.db() == -1 || f.db() == db;
+                } else if (e instanceof SlotEvent ev) {
+                  empty.forEachTouchedKey(ev, (d, key) -> {
+                    if (d == db) {
+                      keys.add(key);
+                    }
+                  });
+                }
+              }
+            });
+    return told ? new Changes(flushed[0], keys) : null;
+  }
+
   /** A visitor that deserializes Keyshard's payloads and refuses anything else. */
   private abstract static class Decoding implements JournalHistory.Visitor {
     private final KeyshardSerializer serializer;

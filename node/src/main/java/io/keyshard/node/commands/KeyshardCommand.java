@@ -33,6 +33,10 @@ import java.util.function.Supplier;
  *       time now in Unix ms]. A backup holds every primary, takes an instant after all their
  *       clocks, and reads that instant from each journal (REPLCONF keyshard-at, SYNC).
  *   <li>{@code KEYSHARD RELEASE id}: ends a hold (1), or finds none (0).
+ *   <li>{@code KEYSHARD CHANGED slot db unix-ms}: [1 if the database was flushed since, else 0,
+ *       [key ...]]: the keys of the slot's database that a write journaled at or after that
+ *       instant touched, read from the journal; an error when the journal no longer holds every
+ *       write since (verify --against, to tell keys written since a backup from the others).
  * </ul>
  */
 final class KeyshardCommand {
@@ -113,6 +117,32 @@ final class KeyshardCommand {
             },
             io);
       }
+      case "changed" -> {
+        if (a.length != 5) {
+          return done(Err.wrongArity("keyshard|changed"));
+        }
+        int slot = slot(str(a[2]));
+        int db = slot(str(a[3]));
+        Long at = Args.parseLongOrNull(a[4]);
+        if (slot < 0 || db < 0 || db > 15 || at == null || at < 0) {
+          return done(Reply.error("ERR Invalid slot, database or time"));
+        }
+        return CompletableFuture.supplyAsync(
+            () -> {
+              try (JournalHistory h = journal.history()) {
+                HistoryCut.Changes c = HistoryCut.changedSince(h, slot, db, at);
+                if (c == null) {
+                  return Reply.error("ERR the journal no longer holds every write to slot " + slot + " since " + java.time.Instant.ofEpochMilli(at));
+                }
+                List<Reply> keys = new ArrayList<>();
+                c.keys().forEach(k -> keys.add(Reply.bulk(k.array())));
+                return Reply.array(List.of(Reply.integer(c.flushed() ? 1 : 0), Reply.array(keys)));
+              } catch (Exception e) {
+                return Reply.error("ERR cannot read the journal: " + e.getMessage());
+              }
+            },
+            io);
+      }
       case "release" -> {
         if (a.length != 3) {
           return done(Err.wrongArity("keyshard|release"));
@@ -131,6 +161,8 @@ final class KeyshardCommand {
                     Reply.simple("    Each live key of the slot in the database: its digest and expiry."),
                     Reply.simple("HOLD <seconds>"),
                     Reply.simple("    Keep what rebuilds instants from now on; answers [hold id, journal time in ms]."),
+                    Reply.simple("CHANGED <slot> <db> <unix-ms>"),
+                    Reply.simple("    The keys of the slot's database written since that instant, from the journal."),
                     Reply.simple("RELEASE <id>"),
                     Reply.simple("    End a hold."),
                     Reply.simple("HELP"),

@@ -95,6 +95,53 @@ final class JdbcHistory implements JournalHistory {
   }
 
   @Override
+  public boolean since(String id, long at, Visitor visitor) throws SQLException {
+    long highest = 0;
+    boolean first = true;
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "SELECT \"sequence_number\", \"write_timestamp\", \"deleted\", \"event_ser_id\","
+                + " \"event_ser_manifest\", \"event_payload\" FROM \"event_journal\""
+                + " WHERE \"persistence_id\" = ? ORDER BY \"sequence_number\"")) {
+      st.setFetchSize(1000);
+      st.setString(1, id);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          long seqNr = rs.getLong(1);
+          highest = seqNr;
+          if (rs.getBoolean(3)) {
+            continue; // the row a trim keeps to mark the highest number: not an event
+          }
+          long time = rs.getLong(2);
+          if (first) {
+            first = false;
+            if (seqNr != 1 && time >= at && !snapshotBefore(id, seqNr - 1, at)) {
+              return false; // the events before this one are gone, and so are their times
+            }
+          }
+          if (time >= at) {
+            byte[] payload = rs.getBytes(6);
+            visitor.event(seqNr, rs.getInt(4), rs.getString(5), payload, 0, payload.length);
+          }
+        }
+      }
+    }
+    return !first || highest == 0 || snapshotBefore(id, highest, at);
+  }
+
+  private boolean snapshotBefore(String id, long seqNr, long at) throws SQLException {
+    try (PreparedStatement st =
+        c.prepareStatement(
+            "SELECT \"created\" FROM \"snapshot\" WHERE \"persistence_id\" = ? AND \"sequence_number\" = ?")) {
+      st.setString(1, id);
+      st.setLong(2, seqNr);
+      try (ResultSet rs = st.executeQuery()) {
+        return rs.next() && rs.getLong(1) < at;
+      }
+    }
+  }
+
+  @Override
   public long earliest(String id) throws SQLException {
     long firstEvent = Long.MAX_VALUE;
     long highest = 0;

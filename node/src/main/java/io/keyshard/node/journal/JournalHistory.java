@@ -27,6 +27,12 @@ public interface JournalHistory extends AutoCloseable {
   boolean read(String id, long at, Visitor visitor) throws Exception;
 
   /**
+   * Hands over every event of {@code id} written at or after {@code at} (what changed since).
+   * False when the journal cannot tell them all (trimmed events may have been written after).
+   */
+  boolean since(String id, long at, Visitor visitor) throws Exception;
+
+  /**
    * The earliest instant {@link #read} can rebuild {@code id} at (0: from its first event;
    * Long.MAX_VALUE: at no instant).
    */

@@ -45,6 +45,26 @@ final class RocksHistory implements JournalHistory {
   }
 
   @Override
+  public boolean since(String id, long at, Visitor visitor) throws Exception {
+    return view.since(
+        id,
+        at,
+        new RocksStore.RecoveryVisitor() {
+          @Override
+          public void snapshot(long seqNr, byte[] record, int length) {}
+
+          @Override
+          public void event(long seqNr, byte[] record, int length) {
+            PayloadView p = RawRecords.eventPayload(record, length);
+            if (p == null) {
+              throw new IllegalStateException(id + "'s event " + seqNr + " carries tags or metadata Keyshard never writes");
+            }
+            visitor.event(seqNr, p.serializerId(), p.manifest(), p.record(), p.offset(), p.length());
+          }
+        });
+  }
+
+  @Override
   public long earliest(String id) throws Exception {
     return view.earliest(id);
   }

@@ -569,6 +569,49 @@ public final class RocksStore {
     }
 
     /**
+     * Hands {@code visitor} every stored event of {@code persistenceId} written at or after
+     * {@code at}, in sequence order. Answers false when the store cannot tell them all: events
+     * deleted (trimmed) whose times it no longer knows may have been written after {@code at}.
+     */
+    public boolean since(String persistenceId, long at, RecoveryVisitor visitor) throws RocksDBException {
+      byte[] prefix = KeyLayout.prefix(persistenceId);
+      long highest = KeyLayout.seqNrOf(use.handles().db().get(use.handles().highest(), options,
+          KeyLayout.idBytes(persistenceId)));
+      if (highest == 0) {
+        return true;
+      }
+      boolean first = true;
+      try (RocksIterator it = use.handles().db().newIterator(use.handles().events(), options)) {
+        for (it.seek(KeyLayout.key(persistenceId, 0)); it.isValid(); it.next()) {
+          byte[] key = it.key();
+          if (!KeyLayout.hasPrefix(key, key.length, prefix)) {
+            break;
+          }
+          long seqNr = KeyLayout.seqNr(key);
+          byte[] value = it.value();
+          long time = recordTime(value);
+          if (first) {
+            first = false;
+            if (seqNr != 1 && time >= at && !snapshotBefore(persistenceId, seqNr - 1, at)) {
+              return false; // the events before this one are gone, and so are their times
+            }
+          }
+          if (time >= at) {
+            visitor.event(seqNr, value, value.length);
+          }
+        }
+        it.status();
+      }
+      return !first || snapshotBefore(persistenceId, highest, at);
+    }
+
+    /** Whether the snapshot at exactly {@code seqNr} is stored and was saved before {@code at}. */
+    private boolean snapshotBefore(String persistenceId, long seqNr, long at) throws RocksDBException {
+      byte[] record = use.handles().db().get(use.handles().snapshots(), options, KeyLayout.key(persistenceId, seqNr));
+      return record != null && recordTime(record) < at;
+    }
+
+    /**
      * The earliest instant {@link #read} can rebuild {@code persistenceId} at: 0 when its events
      * start at 1, else the time of its oldest snapshot that the stored events follow on from, or
      * Long.MAX_VALUE when none does.

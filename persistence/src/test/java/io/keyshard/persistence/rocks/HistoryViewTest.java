@@ -53,6 +53,25 @@ class HistoryViewTest {
     return held ? out : null;
   }
 
+  /** The events since {@code at}; null if the view cannot tell them all. */
+  private static List<String> since(RocksStore.HistoryView view, String id, long at) throws Exception {
+    List<String> out = new ArrayList<>();
+    boolean told =
+        view.since(
+            id,
+            at,
+            new RocksStore.RecoveryVisitor() {
+              @Override
+              public void snapshot(long seqNr, byte[] record, int length) {}
+
+              @Override
+              public void event(long seqNr, byte[] record, int length) {
+                out.add(Long.toString(seqNr));
+              }
+            });
+    return told ? out : null;
+  }
+
   @Test
   void rebuildsAnInstantFromTheNewestSnapshotBeforeItAndTheEventsWrittenBeforeIt() throws Exception {
     RocksStore store = RocksStore.acquire(StoreFixture.settings(dir, AppendFsync.ALWAYS));
@@ -70,6 +89,9 @@ class HistoryViewTest {
         assertEquals(List.of("s4", "5"), read(view, "slot-9", 501));
         assertEquals(List.of("s4", "5", "6"), read(view, "slot-9", 10_000));
         assertEquals(0, view.earliest("slot-9"));
+        assertEquals(List.of("4", "5", "6"), since(view, "slot-9", 400));
+        assertEquals(List.of(), since(view, "slot-9", 601));
+        assertEquals(List.of(), since(view, "slot-404", 0), "an id never written changed nothing");
         assertEquals(List.of(), read(view, "slot-404", 10_000), "an id never written: empty");
       }
 
@@ -85,6 +107,8 @@ class HistoryViewTest {
         assertEquals(null, read(view, "slot-9", 100));
         assertEquals(List.of("s4", "5"), read(view, "slot-9", 501));
         assertEquals(450, view.earliest("slot-9"));
+        assertEquals(List.of("5", "6"), since(view, "slot-9", 500), "snapshot 4 was saved before 500");
+        assertEquals(null, since(view, "slot-9", 300), "events 3 and 4 were written after 300, and are gone");
       }
 
       // Every event trimmed (snapshot 6, saved at 650): an instant before it is refused, not empty.
@@ -95,6 +119,8 @@ class HistoryViewTest {
         assertEquals(null, read(view, "slot-9", 600));
         assertEquals(List.of("s6"), read(view, "slot-9", 651));
         assertEquals(650, view.earliest("slot-9"));
+        assertEquals(List.of(), since(view, "slot-9", 651));
+        assertEquals(null, since(view, "slot-9", 600));
         assertTrue(view.persistenceIds().contains("slot-9"));
         assertFalse(view.persistenceIds().contains("slot-404"));
       }

@@ -33,7 +33,9 @@ import redis.clients.jedis.exceptions.JedisException;
  * (KEYSHARD DIGESTS), so matching slots send no keys; only for the slots that differ are the
  * keys' digests fetched (KEYSHARD KEYDIGESTS) and compared with the archive's, naming each key
  * missing, extra, or different in value or expiry. A live source still being written differs
- * by what was written since the cut.
+ * by what was written since the cut: for a backup of an instant (every Keyshard backup but one of
+ * a redis-server), each primary's journal tells which keys of a differing slot were written
+ * since (KEYSHARD CHANGED), and the report says which differences are those and which are not.
  */
 final class Against {
   private Against() {}
@@ -118,27 +120,41 @@ final class Against {
       throw new ToolException(ToolException.DAMAGED, Manifest.DATA + " is damaged: " + e.getMessage(), e);
     }
 
+    // Which keys were written since the backup's instant, where the journal can tell.
+    long at = m.cut() == null || m.cut().at() == null ? -1 : java.time.Instant.parse(m.cut().at()).toEpochMilli();
+    Map<Long, Changed> changed = new HashMap<>();
+    if (at >= 0) {
+      for (long c : differing) {
+        int db = (int) (c / Slots.SLOT_COUNT);
+        int slot = (int) (c % Slots.SLOT_COUNT);
+        changed.put(c, changedSince(t.shards().get(owner[slot]).address(), slot, db, at));
+      }
+    }
+
     List<String> missing = new ArrayList<>();
     List<String> extra = new ArrayList<>();
     List<String> value = new ArrayList<>();
     List<String> expiry = new ArrayList<>();
+    int[] since = new int[3]; // written since, not written since, cannot tell
     for (long c : differing) {
       int db = (int) (c / Slots.SLOT_COUNT);
       Map<String, KeyDigest> b = backupKeys.get(c);
       Map<String, KeyDigest> l = liveKeys.get(c);
+      Changed ch = changed.get(c);
       for (Map.Entry<String, KeyDigest> e : b.entrySet()) {
         KeyDigest other = l.get(e.getKey());
+        String tag = at < 0 ? "" : tag(ch, e.getKey(), since);
         if (other == null) {
-          missing.add(name(db, e.getKey()));
+          missing.add(name(db, e.getKey()) + tag);
         } else if (!e.getValue().digest().equals(other.digest())) {
-          value.add(name(db, e.getKey()));
+          value.add(name(db, e.getKey()) + tag);
         } else if (!Objects.equals(e.getValue().expireAt(), other.expireAt())) {
-          expiry.add(name(db, e.getKey()) + " (backup " + e.getValue().expireAt() + ", live " + other.expireAt() + ")");
+          expiry.add(name(db, e.getKey()) + " (backup " + e.getValue().expireAt() + ", live " + other.expireAt() + ")" + tag);
         }
       }
       for (String key : l.keySet()) {
         if (!b.containsKey(key)) {
-          extra.add(name(db, key));
+          extra.add(name(db, key) + (at < 0 ? "" : tag(ch, key, since)));
         }
       }
     }
@@ -146,11 +162,47 @@ final class Against {
         archive + " differs from " + live + " (" + t.describe() + ") in " + differing.size() + " of " + compared
             + " slot parts: " + missing.size() + " keys missing there, " + extra.size() + " extra, "
             + value.size() + " with another value, " + expiry.size() + " with another expiry");
+    if (at >= 0) {
+      out.println(
+          "  the journal says " + since[0] + " of them were written since the backup's instant " + m.cut().at()
+              + " and " + since[1] + " were not" + (since[2] > 0 ? "; it cannot tell for " + since[2] : ""));
+    }
     list(out, "missing on the live side", missing);
     list(out, "only on the live side", extra);
     list(out, "another type or value", value);
     list(out, "another expiry", expiry);
     return DIFFERS;
+  }
+
+  /** A slot's database's keys written since an instant; null keys: the journal cannot tell. */
+  private record Changed(boolean flushed, java.util.Set<String> keys) {}
+
+  private static Changed changedSince(Address a, int slot, int db, long at) throws ToolException {
+    try (Jedis j = a.connect()) {
+      List<?> r = (List<?>) j.sendCommand(KEYSHARD, "CHANGED", Integer.toString(slot), Integer.toString(db), Long.toString(at));
+      java.util.Set<String> keys = new java.util.HashSet<>();
+      for (Object k : (List<?>) r.get(1)) {
+        keys.add(new String((byte[]) k, StandardCharsets.ISO_8859_1));
+      }
+      return new Changed((Long) r.get(0) == 1, keys);
+    } catch (JedisDataException e) {
+      return new Changed(false, null); // trimmed since: it cannot tell
+    } catch (JedisException e) {
+      throw new ToolException(ToolException.REFUSED, a + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String tag(Changed ch, String key, int[] since) {
+    if (ch == null || ch.keys() == null) {
+      since[2]++;
+      return " (the journal cannot tell whether written since)";
+    }
+    if (ch.flushed() || ch.keys().contains(key)) {
+      since[0]++;
+      return " (written since)";
+    }
+    since[1]++;
+    return " (NOT written since the backup's instant)";
   }
 
   private static void list(PrintStream out, String what, List<String> keys) {
