@@ -1,0 +1,301 @@
+package io.keyshard.tools.importer;
+
+import io.keyshard.persistence.rdb.DumpPayload;
+import io.keyshard.tools.Address;
+import io.keyshard.tools.Progress;
+import io.keyshard.tools.ToolException;
+import io.keyshard.tools.Topology;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * One import: every database of every source primary (or the one database the source address
+ * names) walked with SCAN, each batch read ({@link SourceReads}), written ({@link TargetWriter})
+ * and acknowledged before the state file records the cursor after it. Run again with the same
+ * state file, it goes on from the last recorded cursor: the batch in flight when it stopped is
+ * copied again (a RESTORE replaces a key whole, so nothing is doubled), and a big key left half
+ * copied is deleted on the target and copied again.
+ */
+final class ImportRun {
+  private ImportRun() {}
+
+  /** Keys asked of SCAN at a time: a batch, checkpointed once the target acknowledged it. */
+  static final int BATCH = 1000;
+
+  private static final int UNSUPPORTED_LISTED = 100;
+
+  static ImportState run(
+      Address from, Address to, TargetWriter.Existing existing, Path stateFile, long rate, PrintStream log)
+      throws ToolException, IOException {
+    Topology source = Topology.discover(from);
+    ImportState state = loadOrCreate(from, to, existing, stateFile, source, log);
+    if (state.finished) {
+      log.println("the import from " + from + " to " + to + " is already done (" + stateFile + "); --verify checks it");
+      return state;
+    }
+    Integer intoDb = to.db();
+    if (intoDb != null && state.parts.stream().map(p -> p.db).distinct().count() > 1) {
+      throw new ToolException(ToolException.USAGE, "--to names database " + intoDb + " but the source has several: name one in --from too");
+    }
+    boolean resumed = state.keys > 0 || state.parts.stream().anyMatch(p -> !"0".equals(p.cursor) || p.done);
+    try (TargetWriter writer = new TargetWriter(to, existing)) {
+      if (resumed) {
+        writer.replaceExisting(); // the keys there are this import's
+        log.println("resuming the import recorded in " + stateFile + " (" + state.keys + " keys copied)");
+      } else if (existing == TargetWriter.Existing.REFUSE) {
+        refuseIfHoldsKeys(writer.topology());
+      }
+      state.write(stateFile);
+      if (state.inProgress != null) {
+        // Half copied when the last run stopped: deleted, then copied again with its batch.
+        writer.delete(intoDb != null ? intoDb : state.inProgress.db, Base64.getDecoder().decode(state.inProgress.key));
+        state.inProgress = null;
+        state.write(stateFile);
+      }
+      boolean dump = supportsDump(source.shards().get(0).address());
+      if (!dump) {
+        log.println(from + " has no DUMP: every key is read by its type");
+      }
+      Progress progress = Progress.onStderr("import", 0);
+      long started = System.nanoTime();
+      long startKeys = state.keys;
+      for (ImportState.Part part : state.parts) {
+        if (part.done) {
+          continue;
+        }
+        Address node = addressOf(source, part.node);
+        try (Jedis src = node.connect()) {
+          String runId = runId(src);
+          if (!runId.equals(part.runId) && !"0".equals(part.cursor)) {
+            log.println(
+                node + " restarted since the last run (run_id changed): its SCAN cursor means nothing now; database "
+                    + part.db + " is walked again from the start (keys copied before are copied again)");
+            part.cursor = "0";
+            part.restarts++;
+          }
+          part.runId = runId;
+          src.select(part.db);
+          int targetDb = intoDb != null ? intoDb : part.db;
+          ScanParams params = new ScanParams().count(BATCH);
+          do {
+            ScanResult<byte[]> r = src.scan(part.cursor.getBytes(StandardCharsets.US_ASCII), params);
+            copyBatch(src, r.getResult(), dump, targetDb, writer, state, stateFile);
+            part.cursor = r.getCursor();
+            part.done = r.isCompleteIteration();
+            state.skippedExisting = writer.skippedExisting;
+            state.write(stateFile);
+            progress.update(state.keys, state.bytes);
+            throttle(rate, started, state.keys - startKeys);
+          } while (!part.done);
+        } catch (JedisDataException e) {
+          throw new ToolException(ToolException.REFUSED, node + " refused: " + e.getMessage() + "; run the same command again to go on", e);
+        } catch (JedisException e) {
+          throw new ToolException(
+              ToolException.REFUSED, node + " went away: " + e.getMessage() + "; run the same command again to go on", e);
+        }
+      }
+      Topology after = Topology.discover(from);
+      if (!source.sameAs(after)) {
+        // Keys of a slot that moved may have been scanned on neither node: walk the new
+        // owners again (what was copied is copied again, replaced whole).
+        state.parts = parts(after, from.db(), new ArrayList<>());
+        state.write(stateFile);
+        throw new ToolException(
+            ToolException.REFUSED,
+            "the source's slots moved during the copy: run the same command again for a pass over the new owners");
+      }
+      progress.done(state.keys, state.bytes);
+      state.finished = true;
+      state.write(stateFile);
+      log.println(
+          "imported " + (state.keys - state.skippedExisting) + " keys (" + state.bytes + " bytes read) from " + from + " to " + to
+              + (state.gone > 0 ? "; " + state.gone + " expired or deleted before they were read" : "")
+              + (state.skippedExisting > 0 ? "; " + state.skippedExisting + " existing keys kept" : "")
+              + (writer.retried > 0 ? "; " + writer.retried + " sent again after a retriable error" : ""));
+      if (state.unsupported > 0) {
+        log.println(
+            state.unsupported + " keys of types Keyshard does not hold were not copied (listed in " + stateFile + "):");
+        state.unsupportedKeys.stream().limit(20).forEach(k -> log.println("  " + k));
+      }
+      return state;
+    }
+  }
+
+  private static void copyBatch(
+      Jedis src, List<byte[]> keys, boolean dump, int targetDb, TargetWriter writer, ImportState state, Path stateFile)
+      throws ToolException, IOException {
+    if (keys.isEmpty()) {
+      return;
+    }
+    List<SourceReads.Read> reads = SourceReads.read(src, keys, dump);
+    List<SourceReads.Big> big = new ArrayList<>();
+    for (SourceReads.Read read : reads) {
+      write(read, targetDb, writer, state, big);
+    }
+    for (Object[] refused : writer.flush()) {
+      // The target could not read the source's payload: by type instead.
+      for (SourceReads.Read read : SourceReads.read(src, List.of((byte[]) refused[1]), false)) {
+        state.keys--; // counted when the payload was queued
+        write(read, targetDb, writer, state, big);
+      }
+    }
+    if (!writer.flush().isEmpty()) {
+      throw new ToolException(ToolException.REFUSED, "the target cannot read a value Keyshard encoded for it; nothing more was copied");
+    }
+    for (SourceReads.Big b : big) {
+      state.inProgress = new ImportState.InProgress(Base64.getEncoder().encodeToString(b.key()), targetDb);
+      state.write(stateFile);
+      if (writer.copyBig(targetDb, b.key(), b.expireAt(), BigKeys.chunks(src, b.key(), b.type()), false)) {
+        state.keys++;
+      }
+      state.inProgress = null;
+    }
+  }
+
+  private static void write(SourceReads.Read read, int db, TargetWriter writer, ImportState state, List<SourceReads.Big> big) {
+    if (read instanceof SourceReads.Dumped d) {
+      writer.restore(db, d.key(), d.payload(), d.expireAt());
+      state.keys++;
+      state.bytes += d.payload().length;
+    } else if (read instanceof SourceReads.Whole w) {
+      byte[] payload = DumpPayload.of(w.value());
+      writer.restore(db, w.key(), payload, w.expireAt());
+      state.keys++;
+      state.bytes += payload.length;
+    } else if (read instanceof SourceReads.Big b) {
+      big.add(b);
+    } else if (read instanceof SourceReads.Gone) {
+      state.gone++;
+    } else if (read instanceof SourceReads.Unsupported u) {
+      state.unsupported++;
+      if (state.unsupportedKeys.size() < UNSUPPORTED_LISTED) {
+        state.unsupportedKeys.add("db" + db + " " + new String(u.key(), StandardCharsets.UTF_8) + " (" + u.type() + ")");
+      }
+    }
+  }
+
+  private static ImportState loadOrCreate(
+      Address from, Address to, TargetWriter.Existing existing, Path stateFile, Topology source, PrintStream log)
+      throws ToolException, IOException {
+    if (Files.exists(stateFile)) {
+      ImportState s;
+      try {
+        s = ImportState.read(stateFile);
+      } catch (IOException e) {
+        throw new ToolException(ToolException.DAMAGED, stateFile + " is not an import's state file: " + e.getMessage(), e);
+      }
+      if (s.format != ImportState.FORMAT || !from.toString().equals(s.from) || !to.toString().equals(s.to)) {
+        throw new ToolException(
+            ToolException.USAGE,
+            stateFile + " records an import from " + s.from + " to " + s.to + ": give another --state file, or delete it");
+      }
+      return s;
+    }
+    ImportState s = new ImportState();
+    s.from = from.toString();
+    s.to = to.toString();
+    s.existing = existing.name();
+    s.parts = parts(source, from.db(), new ArrayList<>());
+    return s; // written once the target is found fit
+  }
+
+  /** A part per source primary and database holding keys (database 0 only in a cluster). */
+  private static List<ImportState.Part> parts(Topology source, Integer onlyDb, List<ImportState.Part> out)
+      throws ToolException {
+    for (Topology.Shard shard : source.shards()) {
+      try (Jedis j = shard.address().connect()) {
+        String runId = runId(j);
+        if (onlyDb != null) {
+          out.add(new ImportState.Part(shard.address().toString(), runId, onlyDb));
+          continue;
+        }
+        for (String line : j.info("keyspace").split("\r?\n")) {
+          if (line.startsWith("db") && line.contains(":keys=")) {
+            out.add(new ImportState.Part(shard.address().toString(), runId, Integer.parseInt(line.substring(2, line.indexOf(':')))));
+          }
+        }
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private static Address addressOf(Topology t, String node) throws ToolException {
+    for (Topology.Shard s : t.shards()) {
+      if (s.address().toString().equals(node)) {
+        return s.address();
+      }
+    }
+    throw new ToolException(
+        ToolException.REFUSED, "the source has no primary " + node + " any more (recorded in the state file): delete the state file and start over");
+  }
+
+  private static String runId(Jedis j) {
+    for (String line : j.info("server").split("\r?\n")) {
+      if (line.startsWith("run_id:")) {
+        return line.substring(7).trim();
+      }
+    }
+    return "";
+  }
+
+  /** Whether the source answers DUMP (Pika does not; a renamed command does not either). */
+  private static boolean supportsDump(Address a) throws ToolException {
+    try (Jedis j = a.connect()) {
+      j.dump("keyshard-import-probe-" + System.nanoTime());
+      return true;
+    } catch (JedisDataException e) {
+      return false;
+    } catch (JedisException e) {
+      throw new ToolException(ToolException.REFUSED, a + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void refuseIfHoldsKeys(Topology target) throws ToolException {
+    long keys = 0;
+    for (Topology.Shard shard : target.shards()) {
+      try (Jedis j = shard.address().connect()) {
+        for (String line : j.info("keyspace").split("\r?\n")) {
+          if (line.startsWith("db") && line.contains("keys=")) {
+            keys += Long.parseLong(line.substring(line.indexOf("keys=") + 5).split(",")[0]);
+          }
+        }
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);
+      }
+    }
+    if (keys > 0) {
+      throw new ToolException(
+          ToolException.REFUSED,
+          "the target holds " + keys + " keys; refused: --replace overwrites the keys that exist, --skip-existing keeps them");
+    }
+  }
+
+  /** Sleeps as needed to keep to {@code rate} keys per second (0: no limit). */
+  private static void throttle(long rate, long startedNanos, long keys) {
+    if (rate <= 0) {
+      return;
+    }
+    long dueNanos = keys * 1_000_000_000L / rate;
+    long ahead = dueNanos - (System.nanoTime() - startedNanos);
+    if (ahead > 0) {
+      try {
+        Thread.sleep(ahead / 1_000_000, (int) (ahead % 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

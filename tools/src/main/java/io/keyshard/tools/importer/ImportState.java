@@ -1,0 +1,97 @@
+package io.keyshard.tools.importer;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where an import stands, checkpointed to a file after every batch the target acknowledged
+ * (written to a temporary file, synced, renamed over the old one): per source node and database
+ * its SCAN cursor, and the big key being copied in chunks, if any. The same command run again
+ * reads it and goes on from there (docs/decisions/2026-12-07-import-tool.md).
+ */
+public final class ImportState {
+  public static final int FORMAT = 1;
+
+  public int format = FORMAT;
+  /** The addresses of the run (without passwords): a state file of another import is refused. */
+  public String from;
+
+  public String to;
+  /** What the first run was told to do with keys the target held: refuse, replace or skip. */
+  public String existing;
+
+  public List<Part> parts = new ArrayList<>();
+  /** A key copied in chunks that was not finished: deleted on the target and copied again. */
+  public InProgress inProgress;
+
+  public long keys;
+  public long bytes;
+  public long gone;
+  public long skippedExisting;
+  public long unsupported;
+  public List<String> unsupportedKeys = new ArrayList<>();
+  public boolean finished;
+
+  /** One source node's database: its SCAN cursor ("0" before the first batch) and whether done. */
+  public static final class Part {
+    public String node;
+    public String runId;
+    public int db;
+    public String cursor = "0";
+    public boolean done;
+    /** Passes started over from cursor 0 because the cursor could not be reused. */
+    public int restarts;
+
+    public Part() {}
+
+    Part(String node, String runId, int db) {
+      this.node = node;
+      this.runId = runId;
+      this.db = db;
+    }
+  }
+
+  /** The key being copied in chunks (base64 of its bytes) and its database on the target. */
+  public static final class InProgress {
+    public String key;
+    public int db;
+
+    public InProgress() {}
+
+    InProgress(String key, int db) {
+      this.key = key;
+      this.db = db;
+    }
+  }
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  static ImportState read(Path file) throws IOException {
+    return JSON.readValue(file.toFile(), ImportState.class);
+  }
+
+  /** Replaces the file with this state, durably: a kill -9 leaves the old state or this one. */
+  void write(Path file) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path temp = dir.resolve(file.getFileName() + ".tmp");
+    byte[] bytes = JSON.writeValueAsBytes(this);
+    try (FileChannel ch =
+        FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(bytes));
+      ch.force(true);
+    }
+    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}
