@@ -132,7 +132,10 @@ class PostgresJournalDaoTest {
       st.setString(1, pid);
       try (ResultSet rs = st.executeQuery()) {
         while (rs.next()) {
-          found.add(rs.getLong(1) + ":" + rs.getString(2) + ":" + rs.getLong(3) + ":" + rs.getInt(4)
+          // write_timestamp: the database's clock at insert (JournalFence), not the plugin's value.
+          long stamp = rs.getLong(3);
+          String time = Math.abs(stamp - System.currentTimeMillis()) < 60_000 ? "now" : Long.toString(stamp);
+          found.add(rs.getLong(1) + ":" + rs.getString(2) + ":" + time + ":" + rs.getInt(4)
               + ":" + rs.getString(5) + ":" + rs.getBytes(6)[0] + ":" + rs.getBytes(7));
         }
       }
@@ -145,9 +148,9 @@ class PostgresJournalDaoTest {
     // Given out of order, as several slots' writes may queue; stored ascending per id.
     write(List.of(row("slot-1", 3), row("slot-2", 1), row("slot-1", 1), row("slot-1", 2)));
     assertEquals(
-        List.of("1:writer-slot-1:1001:1:m:1:null", "2:writer-slot-1:1002:1:m:2:null", "3:writer-slot-1:1003:1:m:3:null"),
+        List.of("1:writer-slot-1:now:1:m:1:null", "2:writer-slot-1:now:1:m:2:null", "3:writer-slot-1:now:1:m:3:null"),
         rowsOf("slot-1"));
-    assertEquals(List.of("1:writer-slot-2:1001:1:m:1:null"), rowsOf("slot-2"));
+    assertEquals(List.of("1:writer-slot-2:now:1:m:1:null"), rowsOf("slot-2"));
   }
 
   @Test
@@ -185,6 +188,6 @@ class PostgresJournalDaoTest {
     write(rows);
     List<String> stored = rowsOf("slot-9");
     assertEquals(3000, stored.size());
-    assertEquals("3000:writer-slot-9:4000:1:m:-72:null", stored.get(2999));
+    assertEquals("3000:writer-slot-9:now:1:m:-72:null", stored.get(2999));
   }
 }
