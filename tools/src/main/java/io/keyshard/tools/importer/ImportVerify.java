@@ -117,10 +117,18 @@ final class ImportVerify {
             do {
               ScanResult<byte[]> r = tgt.scan(cursor, new ScanParams().count(ImportRun.BATCH));
               cursor = r.getCursorAsBytes();
-              for (byte[] key : r.getResult()) {
-                if (!sources.get(sourceOwner[Slots.slot(key)]).exists(key)) {
+              List<byte[]> keys = r.getResult();
+              List<Response<Boolean>> found = new ArrayList<>();
+              List<Pipeline> pipelines = new ArrayList<>();
+              sources.forEach(s -> pipelines.add(s.pipelined()));
+              for (byte[] key : keys) {
+                found.add(pipelines.get(sourceOwner[Slots.slot(key)]).exists(key));
+              }
+              pipelines.forEach(Pipeline::sync);
+              for (int i = 0; i < keys.size(); i++) {
+                if (!found.get(i).get()) {
                   differing++;
-                  out.write("db" + db + "\t" + printable(key) + "\tonly on the target\n");
+                  out.write("db" + db + "\t" + printable(keys.get(i)) + "\tonly on the target\n");
                 }
               }
             } while (!isZero(cursor));
@@ -170,7 +178,11 @@ final class ImportVerify {
     return dbs;
   }
 
-  /** Each key's type, value digest and expiry (null for a key that does not exist). */
+  /**
+   * Each key's type, value digest and expiry (null for a key that does not exist): TYPE and PTTL
+   * pipelined, then the sizes, then the small values (up to {@link SourceReads#BIG_ELEMENTS})
+   * pipelined and digested here; the big ones read in chunks.
+   */
   static List<Seen> seen(Jedis j, List<byte[]> keys) {
     Pipeline p = j.pipelined();
     List<Response<String>> types = new ArrayList<>();
@@ -181,6 +193,38 @@ final class ImportVerify {
     }
     long now = System.currentTimeMillis();
     p.sync();
+    List<Response<Long>> sizes = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] key = keys.get(i);
+      sizes.add(
+          switch (types.get(i).get()) {
+            case "string" -> p.strlen(key);
+            case "hash" -> p.hlen(key);
+            case "list" -> p.llen(key);
+            case "set" -> p.scard(key);
+            case "zset" -> p.zcard(key);
+            default -> null;
+          });
+    }
+    p.sync();
+    List<Response<?>> values = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] key = keys.get(i);
+      String type = types.get(i).get();
+      Response<Long> size = sizes.get(i);
+      boolean small = size != null && size.get() <= (type.equals("string") ? SourceReads.BIG_STRING : SourceReads.BIG_ELEMENTS);
+      values.add(
+          !small
+              ? null
+              : switch (type) {
+                case "string" -> p.get(key);
+                case "hash" -> p.hgetAll(key);
+                case "list" -> p.lrange(key, 0, -1);
+                case "set" -> p.smembers(key);
+                default -> p.zrangeWithScores(key, 0, -1);
+              });
+    }
+    p.sync();
     List<Seen> out = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
       String type = types.get(i).get();
@@ -189,9 +233,64 @@ final class ImportVerify {
         out.add(null);
         continue;
       }
-      out.add(new Seen(type, digest(j, keys.get(i), type), pttl >= 0 ? now + pttl : -1));
+      Response<?> value = values.get(i);
+      String digest = value != null ? digestOf(type, value.get()) : digest(j, keys.get(i), type);
+      out.add(new Seen(type, digest, pttl >= 0 ? now + pttl : -1));
     }
     return out;
+  }
+
+  /** {@link #digest} of a value read whole (the same digest as read in chunks). */
+  @SuppressWarnings("unchecked")
+  static String digestOf(String type, Object reply) {
+    MessageDigest ordered = sha256();
+    byte[] sum = new byte[32];
+    switch (type) {
+      case "string" -> {
+        if (reply != null) {
+          ordered.update((byte[]) reply);
+        }
+        return hex(ordered.digest());
+      }
+      case "list" -> {
+        ((List<byte[]>) reply).forEach(e -> framed(ordered, e));
+        return hex(ordered.digest());
+      }
+      case "zset" -> {
+        for (Tuple t : (List<Tuple>) reply) {
+          add(sum, member(t));
+        }
+        return hex(sum);
+      }
+      case "hash" -> {
+        for (Map.Entry<byte[], byte[]> e : ((Map<byte[], byte[]>) reply).entrySet()) {
+          add(sum, field(e.getKey(), e.getValue()));
+        }
+        return hex(sum);
+      }
+      default -> {
+        for (byte[] m : (Set<byte[]>) reply) {
+          MessageDigest d = sha256();
+          framed(d, m);
+          add(sum, d.digest());
+        }
+        return hex(sum);
+      }
+    }
+  }
+
+  private static byte[] member(Tuple t) {
+    MessageDigest d = sha256();
+    framed(d, t.getBinaryElement());
+    d.update(ByteBuffer.allocate(8).putLong(Double.doubleToLongBits(t.getScore() == 0 ? 0.0 : t.getScore())).array());
+    return d.digest();
+  }
+
+  private static byte[] field(byte[] f, byte[] v) {
+    MessageDigest d = sha256();
+    framed(d, f);
+    framed(d, v);
+    return d.digest();
   }
 
   /**
@@ -230,10 +329,7 @@ final class ImportVerify {
             break;
           }
           for (Tuple t : part) {
-            MessageDigest d = sha256();
-            framed(d, t.getBinaryElement());
-            d.update(ByteBuffer.allocate(8).putLong(Double.doubleToLongBits(t.getScore() == 0 ? 0.0 : t.getScore())).array());
-            add(sum, d.digest());
+            add(sum, member(t));
           }
         }
         return hex(sum);
@@ -246,10 +342,7 @@ final class ImportVerify {
           cursor = r.getCursorAsBytes();
           for (Map.Entry<byte[], byte[]> e : r.getResult()) {
             if (fields.add(ByteBuffer.wrap(e.getKey()))) {
-              MessageDigest d = sha256();
-              framed(d, e.getKey());
-              framed(d, e.getValue());
-              add(sum, d.digest());
+              add(sum, field(e.getKey(), e.getValue()));
             }
           }
         } while (!isZero(cursor));
