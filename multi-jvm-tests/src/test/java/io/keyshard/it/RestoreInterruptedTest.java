@@ -1,0 +1,67 @@
+package io.keyshard.it;
+
+import static io.keyshard.it.BackupRoundTripTest.backup;
+import static io.keyshard.it.BackupRoundTripTest.lastOutput;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+
+/**
+ * A restore killed with kill -9 half way (the tool in its own JVM) and run again with
+ * --skip-existing ends with the backup's data, key by key: RESTORE writes a key whole, so what
+ * the killed run wrote is complete, and the second run writes the rest.
+ */
+@Timeout(600)
+class RestoreInterruptedTest {
+  @Test
+  void aRestoreKilledHalfWayFinishesWhenRunAgain() throws Exception {
+    Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "restore-kill-" + System.currentTimeMillis());
+    Files.createDirectories(work);
+    Path archive = work.resolve("b");
+    Map<String, Keyspace.Read> expected;
+    try (NodeProcess s = NodeProcess.start(work.resolve("s1"), BackupRoundTripTest.standaloneConfig(work, "s1"), work.resolve("s1.log"));
+        Keyspace ks = new Keyspace(s.port())) {
+      Dataset.load(ks, 0, "a", 20_000, 11);
+      expected = ks.read(0);
+      assertEquals(0, backup("create", "--from", "127.0.0.1:" + s.port(), "--out", archive.toString()), lastOutput);
+    }
+    try (NodeProcess t = NodeProcess.start(work.resolve("t"), null, work.resolve("t.log"));
+        Jedis j = new Jedis("127.0.0.1", t.port())) {
+      Process p =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp", System.getProperty("java.class.path"),
+                  "io.keyshard.tools.backup.BackupTool",
+                  "restore", archive.toString(), "--to", "127.0.0.1:" + t.port())
+              .redirectErrorStream(true)
+              .redirectOutput(work.resolve("restore-1.log").toFile())
+              .start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      long there = 0;
+      while (there < expected.size() * 3L / 10 && p.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+        there = j.dbSize();
+      }
+      assertTrue(p.isAlive(), "the restore finished before it could be killed: " + there + " keys");
+      p.destroyForcibly().waitFor(); // SIGKILL
+      there = j.dbSize();
+      System.out.println("restore killed with " + there + " of " + expected.size() + " keys written");
+      assertTrue(there < expected.size(), "killed before the end");
+
+      // Refused as it stands (the target holds keys), finished with --skip-existing.
+      assertEquals(4, backup("restore", archive.toString(), "--to", "127.0.0.1:" + t.port()), lastOutput);
+      assertEquals(0, backup("restore", archive.toString(), "--to", "127.0.0.1:" + t.port(), "--skip-existing"), lastOutput);
+      try (Keyspace restored = new Keyspace(t.port())) {
+        assertEquals(List.of(), Keyspace.differences(expected, restored.read(0), 1000));
+      }
+    }
+  }
+}
