@@ -35,11 +35,7 @@ final class RocksHistory implements JournalHistory {
 
           @Override
           public void event(long seqNr, byte[] record, int length) {
-            PayloadView p = RawRecords.eventPayload(record, length);
-            if (p == null) {
-              throw new IllegalStateException(id + "'s event " + seqNr + " carries tags or metadata Keyshard never writes");
-            }
-            visitor.event(seqNr, p.serializerId(), p.manifest(), p.record(), p.offset(), p.length());
+            RocksHistory.event(id, seqNr, record, length, visitor);
           }
         });
   }
@@ -55,11 +51,7 @@ final class RocksHistory implements JournalHistory {
 
           @Override
           public void event(long seqNr, byte[] record, int length) {
-            PayloadView p = RawRecords.eventPayload(record, length);
-            if (p == null) {
-              throw new IllegalStateException(id + "'s event " + seqNr + " carries tags or metadata Keyshard never writes");
-            }
-            visitor.event(seqNr, p.serializerId(), p.manifest(), p.record(), p.offset(), p.length());
+            RocksHistory.event(id, seqNr, record, length, visitor);
           }
         });
   }
@@ -67,6 +59,15 @@ final class RocksHistory implements JournalHistory {
   @Override
   public long earliest(String id) throws Exception {
     return view.earliest(id);
+  }
+
+  /** An event record's payload to the visitor; a record Keyshard never writes is refused. */
+  private static void event(String id, long seqNr, byte[] record, int length, Visitor visitor) {
+    PayloadView p = RawRecords.eventPayload(record, length);
+    if (p == null) {
+      throw new IllegalStateException(id + "'s event " + seqNr + " carries tags or metadata Keyshard never writes");
+    }
+    visitor.event(seqNr, p.serializerId(), p.manifest(), p.record(), p.offset(), p.length());
   }
 
   @Override
