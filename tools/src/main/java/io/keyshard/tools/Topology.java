@@ -114,6 +114,17 @@ public record Topology(boolean cluster, List<Shard> shards) {
     return true;
   }
 
+  /** Slot ranges as CLUSTER NODES prints them: 0-5460 5462. */
+  public static String ranges(BitSet slots) {
+    StringBuilder sb = new StringBuilder();
+    for (int from = slots.nextSetBit(0); from >= 0; ) {
+      int to = slots.nextClearBit(from) - 1;
+      sb.append(sb.isEmpty() ? "" : " ").append(from == to ? Integer.toString(from) : from + "-" + to);
+      from = slots.nextSetBit(to + 1);
+    }
+    return sb.toString();
+  }
+
   public String describe() {
     return cluster ? "cluster of " + shards.size() + " primaries" : "standalone server";
   }

@@ -231,13 +231,7 @@ final class Create {
 
   /** Slot ranges as CLUSTER NODES prints them: 0-5460 5462. */
   static String ranges(BitSet slots) {
-    StringBuilder sb = new StringBuilder();
-    for (int from = slots.nextSetBit(0); from >= 0; ) {
-      int to = slots.nextClearBit(from) - 1;
-      sb.append(sb.isEmpty() ? "" : " ").append(from == to ? Integer.toString(from) : from + "-" + to);
-      from = slots.nextSetBit(to + 1);
-    }
-    return sb.toString();
+    return Topology.ranges(slots);
   }
 
   private static boolean hasFiles(Path dir) throws IOException {

@@ -105,15 +105,8 @@ final class ImportRun {
               ToolException.REFUSED, node + " went away: " + e.getMessage() + "; run the same command again to go on", e);
         }
       }
-      Topology after = Topology.discover(from);
-      if (!source.sameAs(after)) {
-        // Keys of a slot that moved may have been scanned on neither node: walk the new
-        // owners again (what was copied is copied again, replaced whole).
-        state.parts = parts(after, from.db(), new ArrayList<>());
-        state.write(stateFile);
-        throw new ToolException(
-            ToolException.REFUSED,
-            "the source's slots moved during the copy: run the same command again for a pass over the new owners");
+      if (state.slotMap != null) {
+        recopyMovedSlots(from, dump, intoDb, writer, state, stateFile, log);
       }
       progress.done(state.keys, state.bytes);
       state.finished = true;
@@ -130,6 +123,103 @@ final class ImportRun {
       }
       return state;
     }
+  }
+
+  /**
+   * A source cluster: the slots whose owner changed since the copy began (a migration, a
+   * failover) may hold keys that were scanned on neither node; each is copied again from its
+   * owner now (CLUSTER GETKEYSINSLOT), replacing what was copied of it. Waits for a migration
+   * under way to end first.
+   */
+  private static void recopyMovedSlots(
+      Address from, boolean dump, Integer intoDb, TargetWriter writer, ImportState state, Path stateFile, PrintStream log)
+      throws ToolException, IOException {
+    Topology now = settled(from);
+    if (state.recopy == null) {
+      java.util.Map<String, String> current = slotMap(now);
+      String[] before = owners(state.slotMap);
+      String[] after = owners(current);
+      List<Integer> moved = new ArrayList<>();
+      for (int slot = 0; slot < before.length; slot++) {
+        if (!java.util.Objects.equals(before[slot], after[slot])) {
+          moved.add(slot);
+        }
+      }
+      state.recopy = moved;
+      state.slotMap = current;
+      state.write(stateFile);
+      if (!moved.isEmpty()) {
+        log.println(moved.size() + " slots of the source changed owners during the copy: copying their keys again from their owners");
+      }
+    }
+    writer.replaceExisting();
+    int[] owner = now.ownerBySlot();
+    int targetDb = intoDb != null ? intoDb : 0;
+    while (!state.recopy.isEmpty()) {
+      int slot = state.recopy.get(0);
+      Address node = now.shards().get(owner[slot]).address();
+      try (Jedis src = node.connect()) {
+        long count = src.clusterCountKeysInSlot(slot);
+        if (count > 0) {
+          List<byte[]> keys = src.clusterGetKeysInSlotBinary(slot, (int) Math.min(Integer.MAX_VALUE, count));
+          for (int i = 0; i < keys.size(); i += BATCH) {
+            copyBatch(src, keys.subList(i, Math.min(keys.size(), i + BATCH)), dump, targetDb, writer, state, stateFile);
+          }
+        }
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, node + ": " + e.getMessage() + "; run the same command again to go on", e);
+      }
+      state.recopy.remove(0);
+      state.write(stateFile);
+    }
+  }
+
+  /** The source's slot map once no slot is migrating (waits up to a minute). */
+  private static Topology settled(Address from) throws ToolException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (true) {
+      try {
+        return Topology.discover(from);
+      } catch (ToolException e) {
+        if (!e.getMessage().contains("is migrating") || System.nanoTime() > deadline) {
+          throw e;
+        }
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException x) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  static java.util.Map<String, String> slotMap(Topology t) {
+    java.util.Map<String, String> m = new java.util.TreeMap<>();
+    for (Topology.Shard s : t.shards()) {
+      m.put(s.id(), Topology.ranges(s.slots()));
+    }
+    return m;
+  }
+
+  /** Per slot, the id of its owner in {@code map}. */
+  private static String[] owners(java.util.Map<String, String> map) {
+    String[] owner = new String[io.keyshard.protocol.Slots.SLOT_COUNT];
+    for (java.util.Map.Entry<String, String> e : map.entrySet()) {
+      String id = e.getKey();
+      for (String range : e.getValue().split(" ")) {
+        if (range.isEmpty()) {
+          continue;
+        }
+        int dash = range.indexOf('-');
+        int a = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+        int b = dash < 0 ? a : Integer.parseInt(range.substring(dash + 1));
+        for (int s = a; s <= b; s++) {
+          owner[s] = id;
+        }
+      }
+    }
+    return owner;
   }
 
   private static void copyBatch(
@@ -207,6 +297,7 @@ final class ImportRun {
     s.to = to.toString();
     s.existing = existing.name();
     s.parts = parts(source, from.db(), new ArrayList<>());
+    s.slotMap = source.cluster() ? slotMap(source) : null;
     return s; // written once the target is found fit
   }
 
@@ -257,7 +348,8 @@ final class ImportRun {
       j.dump("keyshard-import-probe-" + System.nanoTime());
       return true;
     } catch (JedisDataException e) {
-      return false;
+      // A cluster node answers MOVED for a key of another node's slot: it has DUMP.
+      return SourceReads.movedAway(e);
     } catch (JedisException e) {
       throw new ToolException(ToolException.REFUSED, a + ": " + e.getMessage(), e);
     }

@@ -30,6 +30,14 @@ public final class ImportState {
   public String existing;
 
   public List<Part> parts = new ArrayList<>();
+  /**
+   * A source cluster's slot map when the copy began (slot ranges by node id): a slot that has
+   * another owner at the end may have had keys scanned on neither node, and is copied again
+   * from its new owner. Null for a standalone source.
+   */
+  public java.util.Map<String, String> slotMap;
+  /** The moved slots still to copy again, once the walk is done (survives a kill). */
+  public List<Integer> recopy;
   /** A key copied in chunks that was not finished: deleted on the target and copied again. */
   public InProgress inProgress;
 

@@ -82,8 +82,20 @@ final class SourceReads {
     List<Integer> typed = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
       byte[] key = keys.get(i);
-      String type = types.get(i).get();
-      long pttl = ttls.get(i).get();
+      String type;
+      long pttl;
+      byte[] payload;
+      try {
+        type = types.get(i).get();
+        pttl = ttls.get(i).get();
+        payload = dump ? dumps.get(i).get() : null;
+      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        if (movedAway(e)) {
+          out[i] = new Gone(key); // in a slot migrating away: its new owner's copy is taken later
+          continue;
+        }
+        throw e;
+      }
       if ("none".equals(type) || pttl == -2) {
         out[i] = new Gone(key);
         continue;
@@ -93,7 +105,6 @@ final class SourceReads {
         continue;
       }
       long expireAt = pttl >= 0 ? now + pttl : -1;
-      byte[] payload = dump ? dumps.get(i).get() : null;
       if (payload != null && readable(payload)) {
         out[i] = new Dumped(key, payload, expireAt);
       } else {
@@ -105,6 +116,12 @@ final class SourceReads {
       typedReads(source, out, typed);
     }
     return List.of(out);
+  }
+
+  /** An answer that says the key now lives on another node of a source cluster (ASK, MOVED, TRYAGAIN). */
+  static boolean movedAway(redis.clients.jedis.exceptions.JedisDataException e) {
+    String m = String.valueOf(e.getMessage());
+    return m.startsWith("ASK") || m.startsWith("MOVED") || m.startsWith("TRYAGAIN");
   }
 
   /** Whether Keyshard can read the payload (version and checksum, then the value itself). */
@@ -141,7 +158,16 @@ final class SourceReads {
     for (int n = 0; n < which.size(); n++) {
       int i = which.get(n);
       Big b = (Big) out[i];
-      long size = sizes.get(n).get();
+      long size;
+      try {
+        size = sizes.get(n).get();
+      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        if (!movedAway(e)) {
+          throw e;
+        }
+        out[i] = new Gone(b.key());
+        continue;
+      }
       boolean big = b.type().equals("string") ? size > BIG_STRING : size > BIG_ELEMENTS;
       if (big) {
         continue;
@@ -160,7 +186,15 @@ final class SourceReads {
     for (int n = 0; n < small.size(); n++) {
       int i = small.get(n);
       Big b = (Big) out[i];
-      Value v = value(b.type(), values.get(n).get());
+      Value v;
+      try {
+        v = value(b.type(), values.get(n).get());
+      } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+        if (!movedAway(e)) {
+          throw e;
+        }
+        v = null;
+      }
       out[i] = v == null ? new Gone(b.key()) : new Whole(b.key(), v, b.expireAt());
     }
   }
