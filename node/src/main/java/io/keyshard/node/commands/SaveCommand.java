@@ -2,19 +2,19 @@ package io.keyshard.node.commands;
 
 import static io.keyshard.node.commands.Args.is;
 
+import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.commands.SaveCopies.SlotCopy;
+import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.journal.JournalHistory;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Reply;
-import io.keyshard.node.cluster.ClusterView;
-import io.keyshard.node.journal.JournalEngine;
-import io.keyshard.node.journal.JournalHistory;
 import java.io.ByteArrayOutputStream;
-import java.time.Instant;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
