@@ -114,6 +114,19 @@ public record Topology(boolean cluster, List<Shard> shards) {
     return true;
   }
 
+  /** A server's databases that hold keys and their key counts, from INFO keyspace. */
+  public static java.util.SortedMap<Integer, Long> keysByDb(Jedis j) {
+    java.util.SortedMap<Integer, Long> dbs = new java.util.TreeMap<>();
+    for (String line : j.info("keyspace").split("\r?\n")) {
+      if (line.startsWith("db") && line.contains(":keys=")) {
+        dbs.put(
+            Integer.parseInt(line.substring(2, line.indexOf(':'))),
+            Long.parseLong(line.substring(line.indexOf("keys=") + 5).split(",")[0]));
+      }
+    }
+    return dbs;
+  }
+
   /** Slot ranges as CLUSTER NODES prints them: 0-5460 5462. */
   public static String ranges(BitSet slots) {
     StringBuilder sb = new StringBuilder();

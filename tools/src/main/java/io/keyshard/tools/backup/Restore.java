@@ -254,12 +254,9 @@ final class Restore {
     StringBuilder where = new StringBuilder();
     for (Topology.Shard shard : target.shards()) {
       try (Jedis j = shard.address().connect()) {
-        for (String line : j.info("keyspace").split("\r?\n")) {
-          if (line.startsWith("db") && line.contains("keys=")) {
-            long n = Long.parseLong(line.substring(line.indexOf("keys=") + 5).split(",")[0]);
-            keys += n;
-            where.append(where.isEmpty() ? "" : ", ").append(shard.address()).append(' ').append(line, 0, line.indexOf(':'));
-          }
+        for (var db : Topology.keysByDb(j).entrySet()) {
+          keys += db.getValue();
+          where.append(where.isEmpty() ? "" : ", ").append(shard.address()).append(" db").append(db.getKey());
         }
       } catch (JedisException e) {
         throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);

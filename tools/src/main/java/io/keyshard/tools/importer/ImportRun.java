@@ -311,10 +311,8 @@ final class ImportRun {
           out.add(new ImportState.Part(shard.address().toString(), runId, onlyDb));
           continue;
         }
-        for (String line : j.info("keyspace").split("\r?\n")) {
-          if (line.startsWith("db") && line.contains(":keys=")) {
-            out.add(new ImportState.Part(shard.address().toString(), runId, Integer.parseInt(line.substring(2, line.indexOf(':')))));
-          }
+        for (int db : Topology.keysByDb(j).keySet()) {
+          out.add(new ImportState.Part(shard.address().toString(), runId, db));
         }
       } catch (JedisException e) {
         throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);
@@ -359,11 +357,7 @@ final class ImportRun {
     long keys = 0;
     for (Topology.Shard shard : target.shards()) {
       try (Jedis j = shard.address().connect()) {
-        for (String line : j.info("keyspace").split("\r?\n")) {
-          if (line.startsWith("db") && line.contains("keys=")) {
-            keys += Long.parseLong(line.substring(line.indexOf("keys=") + 5).split(",")[0]);
-          }
-        }
+        keys += Topology.keysByDb(j).values().stream().mapToLong(Long::longValue).sum();
       } catch (JedisException e) {
         throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);
       }

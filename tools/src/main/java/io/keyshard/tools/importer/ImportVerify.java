@@ -169,13 +169,7 @@ final class ImportVerify {
     if (only != null) {
       return List.of(only);
     }
-    List<Integer> dbs = new ArrayList<>();
-    for (String line : j.info("keyspace").split("\r?\n")) {
-      if (line.startsWith("db") && line.contains(":keys=")) {
-        dbs.add(Integer.parseInt(line.substring(2, line.indexOf(':'))));
-      }
-    }
-    return dbs;
+    return new ArrayList<>(Topology.keysByDb(j).keySet());
   }
 
   /**
