@@ -715,6 +715,12 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onBlock(SlotState state, Block c) {
+    Verdict elsewhere = retiredAnswer == null ? settings.notServedHere().refusal(slot, epoch) : null;
+    if (elsewhere != null) {
+      // A block that raced a move into an incarnation started after the table switched.
+      ctx.getLog().info("Slot {} is not served here any more: {}", slot, elsewhere.text());
+      retireWith(elsewhere.reply(), elsewhere);
+    }
     if (retiredAnswer != null) {
       // Nothing may wait here any more: the command runs again through the router.
       if (c.waiter().claim()) {
