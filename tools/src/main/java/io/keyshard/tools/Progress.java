@@ -14,6 +14,7 @@ public final class Progress {
   private final boolean terminal;
   private final long started = System.nanoTime();
   private volatile long totalBytes;
+  private volatile String detail;
   private long lastPrinted;
   private boolean drawn;
 
@@ -31,6 +32,11 @@ public final class Progress {
 
   public void total(long bytes) {
     this.totalBytes = bytes;
+  }
+
+  /** Shown at the end of every line from now on (a live import's lag). */
+  public void detail(String text) {
+    this.detail = text;
   }
 
   public synchronized void update(long keys, long bytes) {
@@ -82,10 +88,13 @@ public final class Progress {
       sb.append(String.format(Locale.ROOT, ", ETA %.0f s", (total - bytes) / (bytes / secs)));
     }
     sb.append(String.format(Locale.ROOT, ", %.1f s", secs));
+    if (detail != null) {
+      sb.append("; ").append(detail);
+    }
     return sb.toString();
   }
 
-  static String mb(long bytes) {
+  public static String mb(long bytes) {
     return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
   }
 }

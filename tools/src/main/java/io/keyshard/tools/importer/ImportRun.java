@@ -90,7 +90,7 @@ final class ImportRun {
           ScanParams params = new ScanParams().count(BATCH);
           do {
             ScanResult<byte[]> r = src.scan(part.cursor.getBytes(StandardCharsets.US_ASCII), params);
-            copyBatch(src, r.getResult(), dump, targetDb, writer, state, stateFile);
+            copyBatch(src, r.getResult(), dump, targetDb, writer, state, stateFile, false);
             part.cursor = r.getCursor();
             part.done = r.isCompleteIteration();
             state.skippedExisting = writer.skippedExisting;
@@ -163,7 +163,7 @@ final class ImportRun {
         if (count > 0) {
           List<byte[]> keys = src.clusterGetKeysInSlotBinary(slot, (int) Math.min(Integer.MAX_VALUE, count));
           for (int i = 0; i < keys.size(); i += BATCH) {
-            copyBatch(src, keys.subList(i, Math.min(keys.size(), i + BATCH)), dump, targetDb, writer, state, stateFile);
+            copyBatch(src, keys.subList(i, Math.min(keys.size(), i + BATCH)), dump, targetDb, writer, state, stateFile, false);
           }
         }
       } catch (JedisException e) {
@@ -222,17 +222,29 @@ final class ImportRun {
     return owner;
   }
 
-  private static void copyBatch(
-      Jedis src, List<byte[]> keys, boolean dump, int targetDb, TargetWriter writer, ImportState state, Path stateFile)
+  /**
+   * Copies {@code keys} of {@code src}'s selected database into {@code targetDb}. A key gone from
+   * the source is counted, or with {@code deleteGone} (a live import following writes) deleted
+   * on the target; answers how many were deleted.
+   */
+  static long copyBatch(
+      Jedis src, List<byte[]> keys, boolean dump, int targetDb, TargetWriter writer, ImportState state, Path stateFile,
+      boolean deleteGone)
       throws ToolException, IOException {
     if (keys.isEmpty()) {
-      return;
+      return 0;
     }
     List<SourceReads.Read> reads = SourceReads.read(src, keys, dump);
     List<SourceReads.Big> big = new ArrayList<>();
+    List<byte[]> gone = new ArrayList<>();
     for (SourceReads.Read read : reads) {
-      write(read, targetDb, writer, state, big);
+      if (deleteGone && read instanceof SourceReads.Gone g) {
+        gone.add(g.key());
+      } else {
+        write(read, targetDb, writer, state, big);
+      }
     }
+    writer.delete(targetDb, gone);
     for (Object[] refused : writer.flush()) {
       // The target could not read the source's payload: by type instead.
       for (SourceReads.Read read : SourceReads.read(src, List.of((byte[]) refused[1]), false)) {
@@ -251,6 +263,7 @@ final class ImportRun {
       }
       state.inProgress = null;
     }
+    return gone.size();
   }
 
   private static void write(SourceReads.Read read, int db, TargetWriter writer, ImportState state, List<SourceReads.Big> big) {
@@ -275,7 +288,7 @@ final class ImportRun {
     }
   }
 
-  private static ImportState loadOrCreate(
+  static ImportState loadOrCreate(
       Address from, Address to, TargetWriter.Existing existing, Path stateFile, Topology source, PrintStream log)
       throws ToolException, IOException {
     if (Files.exists(stateFile)) {
@@ -353,7 +366,7 @@ final class ImportRun {
     }
   }
 
-  private static void refuseIfHoldsKeys(Topology target) throws ToolException {
+  static void refuseIfHoldsKeys(Topology target) throws ToolException {
     long keys = 0;
     for (Topology.Shard shard : target.shards()) {
       try (Jedis j = shard.address().connect()) {
@@ -370,7 +383,7 @@ final class ImportRun {
   }
 
   /** Sleeps as needed to keep to {@code rate} keys per second (0: no limit). */
-  private static void throttle(long rate, long startedNanos, long keys) {
+  static void throttle(long rate, long startedNanos, long keys) {
     if (rate <= 0) {
       return;
     }

@@ -49,6 +49,38 @@ public final class ImportState {
   public List<String> unsupportedKeys = new ArrayList<>();
   public boolean finished;
 
+  /** A live import's position (--live); null for a one-time copy. */
+  public Live live;
+
+  /** Where a live import stands in the source's replication stream. */
+  public static final class Live {
+    /** Up to this replication id and offset every write's key has been copied (null: no full copy yet). */
+    public String replId;
+
+    public long offset = -1;
+    /** The database the source's stream had selected at the offset. */
+    public int db = -1;
+    /** A complete spooled RDB being loaded (null if none): the file, its size and where it leaves the stream. */
+    public String spool;
+
+    public long spoolEntries;
+    public long spoolBytes;
+    public String spoolReplId;
+    public long spoolOffset;
+    /** Entries of the spool loaded and acknowledged. */
+    public long loaded;
+    /** Full copies begun and finished. */
+    public int loadsStarted;
+
+    public int loads;
+    /** The target held no key when the import began: a key on it the source lacks may be deleted. */
+    public boolean targetWasEmpty;
+
+    public long recopied;
+    public long deleted;
+    public long flushes;
+  }
+
   /** One source node's database: its SCAN cursor ("0" before the first batch) and whether done. */
   public static final class Part {
     public String node;

@@ -8,6 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * bin/keyshard-import. Exit codes: 0 done (--verify: no difference), 1 --verify found differences,
@@ -21,6 +25,7 @@ public final class ImportTool {
       """
       usage:
         keyshard-import --from ADDRESS --to ADDRESS [--replace | --skip-existing] [--state FILE] [--rate KEYS_PER_S]
+        keyshard-import --from ADDRESS --to ADDRESS --live [--replace] [--state FILE] [--rate KEYS_PER_S]
         keyshard-import --from ADDRESS --to ADDRESS --verify [--report FILE]
 
       ADDRESS: redis[s]://[user:pass@]host:port[/db] or host:port; any node of a cluster. A /db in
@@ -31,6 +36,9 @@ public final class ImportTool {
       (overwrite) or --skip-existing (keep). Interrupted, the same command goes on from its state
       file (default: .keyshard-import-<from>-<to>.json here). --verify compares every key (type,
       value digest, expiry within 2 s) and lists the differences in the report file.
+      --live (a source that accepts PSYNC: Redis, Valkey, KeyDB) follows the source as a replica
+      until stopped (Ctrl-C): its RDB first, then every key a write names is copied again; the
+      progress line shows the lag. Stop writers, wait for "caught up", switch, then stop it.
       exit codes: 0 ok, 1 differences, 2 usage, 3 damaged state file, 4 refused or failed.
       """;
 
@@ -43,7 +51,7 @@ public final class ImportTool {
 
   public static int run(String[] args, PrintStream out, PrintStream err) {
     try {
-      return execute(args, out);
+      return execute(args, out, err);
     } catch (ToolException e) {
       err.println();
       err.println("keyshard-import: " + e.getMessage());
@@ -58,13 +66,14 @@ public final class ImportTool {
     }
   }
 
-  private static int execute(String[] args, PrintStream out) throws ToolException, IOException {
+  private static int execute(String[] args, PrintStream out, PrintStream err) throws ToolException, IOException {
     String from = null;
     String to = null;
     String state = null;
     String report = null;
     long rate = 0;
     boolean verify = false;
+    boolean live = false;
     TargetWriter.Existing existing = TargetWriter.Existing.REFUSE;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -83,6 +92,7 @@ public final class ImportTool {
           }
         }
         case "--verify" -> verify = true;
+        case "--live" -> live = true;
         case "--replace" -> existing = only(existing, TargetWriter.Existing.REPLACE);
         case "--skip-existing" -> existing = only(existing, TargetWriter.Existing.SKIP);
         default -> throw new ToolException(ToolException.USAGE, "unknown argument " + args[i]);
@@ -105,8 +115,55 @@ public final class ImportTool {
           ImportVerify.run(source, target, Path.of(report != null ? report : name + ".report"), out);
       return r.differing() == 0 ? 0 : 1;
     }
-    ImportRun.run(source, target, existing, Path.of(state != null ? state : name + ".json"), rate, out);
+    Path stateFile = Path.of(state != null ? state : name + ".json");
+    if (live) {
+      return live(source, target, existing, stateFile, rate, out, err);
+    }
+    ImportRun.run(source, target, existing, stateFile, rate, out);
     return 0;
+  }
+
+  /**
+   * A live import runs until stopped: Ctrl-C or a plain kill finishes the batch under way and
+   * writes the position first, and the process then exits 0 (or 4 if it failed meanwhile).
+   */
+  private static int live(
+      Address source, Address target, TargetWriter.Existing existing, Path stateFile, long rate, PrintStream out,
+      PrintStream err)
+      throws IOException {
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch ended = new CountDownLatch(1);
+    AtomicInteger code = new AtomicInteger(ToolException.REFUSED);
+    Thread hook =
+        new Thread(() -> {
+          stop.set(true);
+          try {
+            if (ended.await(30, TimeUnit.SECONDS)) {
+              out.flush();
+              err.flush();
+              Runtime.getRuntime().halt(code.get()); // the signal's own status would say it failed
+            }
+          } catch (InterruptedException ignored) {
+            // exiting anyway
+          }
+        });
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      LiveImport.run(source, target, existing, stateFile, rate, out, stop);
+      code.set(0);
+    } catch (ToolException e) {
+      err.println();
+      err.println("keyshard-import: " + e.getMessage());
+      code.set(e.exitCode());
+    } finally {
+      ended.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running: it ends the process now
+      }
+    }
+    return code.get();
   }
 
   /** A short name for a pair of addresses, for the default state and report files. */

@@ -243,6 +243,72 @@ final class TargetWriter implements AutoCloseable {
     }
   }
 
+  /** Deletes {@code keys} (the source no longer has them), pipelined per primary. */
+  void delete(int db, List<byte[]> keys) throws ToolException {
+    if (keys.isEmpty()) {
+      return;
+    }
+    flush();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        for (Node n : nodes) {
+          n.select(db);
+        }
+        List<Response<Long>> replies = new ArrayList<>();
+        for (byte[] key : keys) {
+          replies.add(nodeFor(key).pipeline().del(key));
+        }
+        for (Node n : nodes) {
+          if (n.pipeline != null) {
+            n.pipeline.sync();
+          }
+        }
+        for (Response<Long> r : replies) {
+          r.get();
+        }
+        return;
+      } catch (JedisDataException e) {
+        String m = String.valueOf(e.getMessage());
+        if (attempt >= ATTEMPTS || !(retriable(m) || m.startsWith("MOVED") || m.startsWith("ASK"))) {
+          throw new ToolException(ToolException.REFUSED, "the target refused a DEL: " + m, e);
+        }
+        retried++;
+        pause(attempt);
+        if (m.startsWith("MOVED") || m.startsWith("ASK")) {
+          connect(Topology.discover(to));
+        }
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, "the target failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** FLUSHDB of {@code db} on every primary (the source flushed it). */
+  void flushDb(int db) throws ToolException {
+    flush();
+    for (Node n : nodes) {
+      try {
+        n.jedis.select(db);
+        n.db = db;
+        n.jedis.flushDB();
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, "the target " + n.address + " refused FLUSHDB: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** FLUSHALL on every primary (the source ran it). */
+  void flushAll() throws ToolException {
+    flush();
+    for (Node n : nodes) {
+      try {
+        n.jedis.flushAll();
+      } catch (JedisException e) {
+        throw new ToolException(ToolException.REFUSED, "the target " + n.address + " refused FLUSHALL: " + e.getMessage(), e);
+      }
+    }
+  }
+
   /** A big key's chunks, read from the source one at a time. */
   interface Chunks {
     /** The next command (name, then the arguments after the key), or null after the last. */

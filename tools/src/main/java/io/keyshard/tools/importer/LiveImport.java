@@ -1,0 +1,613 @@
+package io.keyshard.tools.importer;
+
+import com.moilioncircle.redis.replicator.Configuration;
+import com.moilioncircle.redis.replicator.RedisReplicator;
+import com.moilioncircle.redis.replicator.Replicator;
+import com.moilioncircle.redis.replicator.cmd.Command;
+import com.moilioncircle.redis.replicator.cmd.CommandName;
+import com.moilioncircle.redis.replicator.cmd.impl.DefaultCommand;
+import com.moilioncircle.redis.replicator.cmd.impl.SelectCommand;
+import com.moilioncircle.redis.replicator.cmd.parser.DefaultCommandParser;
+import com.moilioncircle.redis.replicator.event.AbstractEvent;
+import com.moilioncircle.redis.replicator.event.Event;
+import com.moilioncircle.redis.replicator.event.EventListener;
+import com.moilioncircle.redis.replicator.event.PostRdbSyncEvent;
+import com.moilioncircle.redis.replicator.event.PreCommandSyncEvent;
+import com.moilioncircle.redis.replicator.event.PreRdbSyncEvent;
+import com.moilioncircle.redis.replicator.rdb.dump.DumpRdbVisitor;
+import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpFunction;
+import com.moilioncircle.redis.replicator.rdb.dump.datatype.DumpKeyValuePair;
+import io.keyshard.tools.Address;
+import io.keyshard.tools.Progress;
+import io.keyshard.tools.ToolException;
+import io.keyshard.tools.Topology;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
+
+/**
+ * keyshard-import --live: the importer is a replica of the source (PSYNC). The RDB the source
+ * sends is spooled to local disk and loaded into the target with RESTORE; the command stream
+ * that follows is reduced to the keys each write names, and each such key is copied again from
+ * the source as it is then (or deleted on the target if the source no longer has it). So the
+ * target follows the source without Keyshard having to run the source's commands itself, and a
+ * key written a thousand times while the target is behind is copied once. The position (the
+ * source's replication id and offset, up to which every write's key has been copied) is
+ * checkpointed after each batch; the same command run again asks the source to go on from there
+ * (PSYNC id offset+1), and if the source's backlog no longer holds it, takes a new RDB and drops
+ * from the target the keys the source deleted in between (docs/decisions/2026-12-07-live-import.md).
+ */
+final class LiveImport {
+  private LiveImport() {}
+
+  /** The DUMP payload version the RDB's values are re-encoded in: Redis 7.0's, which Keyshard reads. */
+  private static final int PAYLOAD_VERSION = 10;
+
+  /** RDB value types Keyshard holds no counterpart of: streams and modules' values. */
+  private static boolean unsupportedRdbType(int type) {
+    return type == 6 || type == 7 || type == 15 || type == 19 || type == 21;
+  }
+
+  static ImportState run(
+      Address from, Address to, TargetWriter.Existing existing, Path stateFile, long rate, PrintStream log,
+      AtomicBoolean stop)
+      throws ToolException, IOException {
+    if (existing == TargetWriter.Existing.SKIP) {
+      throw new ToolException(ToolException.USAGE, "--live keeps the target equal to the source: --skip-existing cannot go with it");
+    }
+    Topology source = Topology.discover(from);
+    if (source.cluster()) {
+      throw new ToolException(
+          ToolException.USAGE,
+          "--live follows one server's replication stream; a source cluster is not supported yet: import it without --live, then --verify");
+    }
+    KeySpecs specs;
+    boolean dump;
+    try (Jedis j = from.connect()) {
+      specs = KeySpecs.of(j, null);
+      if (specs.spec(new byte[][] {"psync".getBytes(StandardCharsets.US_ASCII)}) == null) {
+        throw new ToolException(
+            ToolException.REFUSED,
+            from + " does not accept PSYNC, which --live needs (Pika and Kvrocks have none; a renamed command has none): "
+                + "copy without --live while writes are stopped, then --verify");
+      }
+      dump = specs.spec(new byte[][] {"dump".getBytes(StandardCharsets.US_ASCII)}) != null;
+    } catch (JedisException e) {
+      throw new ToolException(ToolException.REFUSED, from + ": " + e.getMessage(), e);
+    }
+    ImportState state = ImportRun.loadOrCreate(from, to, existing, stateFile, source, log);
+    if (state.live == null) {
+      if (state.keys > 0) {
+        throw new ToolException(
+            ToolException.USAGE, stateFile + " records an import without --live: give --live another --state file");
+      }
+      state.live = new ImportState.Live();
+    }
+    ImportState.Live live = state.live;
+    try (TargetWriter writer = new TargetWriter(to, existing);
+        Jedis src = from.connect();
+        Jedis keysConn = from.connect()) {
+      if (live.replId == null && live.loads == 0 && live.spool == null) {
+        if (existing == TargetWriter.Existing.REFUSE) {
+          ImportRun.refuseIfHoldsKeys(writer.topology());
+          live.targetWasEmpty = true;
+        }
+      } else {
+        log.println("resuming the live import recorded in " + stateFile
+            + (live.replId != null ? " (source replication id " + live.replId + ", offset " + live.offset + ")" : ""));
+      }
+      writer.replaceExisting();
+      state.write(stateFile);
+      LiveRun run = new LiveRun(from, to, state, stateFile, writer, src, dump, rate, log);
+      if (live.spool != null && !Files.exists(Path.of(live.spool))) {
+        log.println(live.spool + " (the source's RDB, spooled) is gone: a new full copy");
+        live.spool = null;
+        live.replId = null;
+      }
+      if (live.spool != null) {
+        // Killed while loading a complete spool: go on from the entry it had reached.
+        run.load(Path.of(live.spool), live.spoolEntries, live.spoolBytes,
+            new LiveFeed.Position(live.spoolReplId, live.spoolOffset, -1));
+      }
+      return run.follow(specs.withGetKeys(argv -> getKeys(keysConn, argv)), stop);
+    } catch (JedisException e) {
+      throw new ToolException(ToolException.REFUSED, "the source or the target failed: " + e.getMessage() + "; run the same command again to go on", e);
+    }
+  }
+
+  /** The keys of a command whose keys move with its arguments, as the source finds them. */
+  private static List<byte[]> getKeys(Jedis j, byte[][] argv) {
+    byte[][] args = new byte[argv.length + 1][];
+    args[0] = "GETKEYS".getBytes(StandardCharsets.US_ASCII);
+    System.arraycopy(argv, 0, args, 1, argv.length);
+    try {
+      List<byte[]> out = new ArrayList<>();
+      for (Object o : (List<?>) j.sendCommand(Protocol.Command.COMMAND, args)) {
+        out.add((byte[]) o);
+      }
+      return out;
+    } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+      return List.of(); // "Invalid arguments": none
+    }
+  }
+
+  /** One live import: the link's thread feeds, the calling thread applies. */
+  private static final class LiveRun {
+    private final Address from;
+    private final Address to;
+    private final ImportState state;
+    private final ImportState.Live live;
+    private final Path stateFile;
+    private final TargetWriter writer;
+    private final Jedis src;
+    private final boolean dump;
+    private final long rate;
+    private final PrintStream log;
+    private final LiveFeed feed = new LiveFeed();
+    private final Progress progress = Progress.onStderr("import", 0);
+    private volatile long sourceOffset = -1;
+    private boolean caughtUp;
+
+    LiveRun(
+        Address from, Address to, ImportState state, Path stateFile, TargetWriter writer, Jedis src, boolean dump,
+        long rate, PrintStream log) {
+      this.from = from;
+      this.to = to;
+      this.state = state;
+      this.live = state.live;
+      this.stateFile = stateFile;
+      this.writer = writer;
+      this.src = src;
+      this.dump = dump;
+      this.rate = rate;
+      this.log = log;
+    }
+
+    /** The database of the target a source database's keys go to; null if it is not imported. */
+    private Integer targetDb(int sourceDb) {
+      if (from.db() != null && from.db() != sourceDb) {
+        return null;
+      }
+      return to.db() != null ? to.db() : sourceDb;
+    }
+
+    ImportState follow(KeySpecs specs, AtomicBoolean stop) throws ToolException, IOException {
+      Configuration conf =
+          Configuration.defaultSetting()
+              .setRetries(30)
+              .setRetryTimeInterval(1000)
+              .setConnectionTimeout(10_000)
+              .setReadTimeout(60_000)
+              .setSsl(from.tls());
+      if (from.password() != null) {
+        conf.setAuthPassword(from.password());
+        if (from.user() != null) {
+          conf.setAuthUser(from.user());
+        }
+      }
+      if (live.replId != null) {
+        conf.setReplId(live.replId);
+        conf.setReplOffset(live.offset);
+      }
+      Replicator replicator = new RedisReplicator(from.host(), from.port(), conf);
+      replicator.setRdbVisitor(new DumpRdbVisitor(replicator, PAYLOAD_VERSION));
+      for (String name : specs.names()) {
+        replicator.addCommandParser(CommandName.name(name.toUpperCase(Locale.ROOT)), new DefaultCommandParser());
+      }
+      Link link = new Link(specs, conf, live.replId != null ? live.db : -1);
+      replicator.addEventListener(link);
+      Thread linkThread =
+          new Thread(
+              () -> {
+                try {
+                  replicator.open();
+                } catch (IOException | RuntimeException e) {
+                  feed.barrier(new LiveFeed.Stop(from + " went away: " + e.getMessage(), true));
+                }
+              },
+              "keyshard-import-link");
+      linkThread.setDaemon(true);
+      Thread poller = new Thread(this::pollSourceOffset, "keyshard-import-lag");
+      poller.setDaemon(true);
+      linkThread.start();
+      poller.start();
+      log.println("following " + from + " as its replica (" + (live.replId == null ? "a full copy first" : "from offset " + live.offset) + ")");
+      try {
+        while (!stop.get()) {
+          LiveFeed.Item item;
+          try {
+            item = feed.take(200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+          if (item != null) {
+            apply(item);
+          }
+          report();
+        }
+      } finally {
+        try {
+          replicator.close();
+        } catch (IOException ignored) {
+          // stopping
+        }
+        poller.interrupt();
+        state.skippedExisting = writer.skippedExisting;
+        state.write(stateFile);
+        progress.interrupt();
+      }
+      log.println("stopped at offset " + live.offset + " of " + from + " (" + lag() + "); run the same command again to go on");
+      return state;
+    }
+
+    private void apply(LiveFeed.Item item) throws ToolException, IOException {
+      if (item instanceof LiveFeed.Keys k) {
+        recopy(k);
+        checkpoint(k.at);
+      } else if (item instanceof LiveFeed.Flush f) {
+        flush(f.db());
+        checkpoint(f.at());
+      } else if (item instanceof LiveFeed.Load l) {
+        live.spool = l.spool().toString();
+        live.spoolEntries = l.entries();
+        live.spoolBytes = l.bytes();
+        live.spoolReplId = l.at().replId();
+        live.spoolOffset = l.at().offset();
+        live.loaded = 0;
+        live.loadsStarted++;
+        state.write(stateFile);
+        load(l.spool(), l.entries(), l.bytes(), l.at());
+      } else if (item instanceof LiveFeed.Stop s) {
+        state.write(stateFile);
+        throw new ToolException(ToolException.REFUSED, s.why() + (s.resumable() ? "; run the same command again to go on" : ""));
+      }
+    }
+
+    private void checkpoint(LiveFeed.Position at) throws IOException {
+      if (at == null) {
+        return;
+      }
+      live.replId = at.replId();
+      live.offset = at.offset();
+      live.db = at.db();
+      state.skippedExisting = writer.skippedExisting;
+      state.write(stateFile);
+    }
+
+    /** Copies the keys of {@code k} again from the source, or deletes those it no longer has. */
+    private void recopy(LiveFeed.Keys k) throws ToolException, IOException {
+      Map<Integer, List<byte[]>> byDb = new TreeMap<>();
+      for (LiveFeed.DbKey key : k.keys) {
+        byDb.computeIfAbsent(key.db(), d -> new ArrayList<>()).add(key.bytes());
+      }
+      for (Map.Entry<Integer, List<byte[]>> e : byDb.entrySet()) {
+        Integer db = targetDb(e.getKey());
+        if (db == null) {
+          continue;
+        }
+        src.select(e.getKey());
+        long before = state.keys;
+        long gone = ImportRun.copyBatch(src, e.getValue(), dump, db, writer, state, stateFile, true);
+        live.recopied += state.keys - before;
+        live.deleted += gone;
+      }
+    }
+
+    private void flush(Integer sourceDb) throws ToolException {
+      if (sourceDb == null) {
+        if (from.db() == null && to.db() == null) {
+          writer.flushAll();
+          live.flushes++;
+          log.println("the source ran FLUSHALL: so did the target");
+          return;
+        }
+        if (from.db() == null) {
+          throw new ToolException(
+              ToolException.REFUSED, "the source ran FLUSHALL while its databases go into one of the target's: stopped, nothing flushed");
+        }
+        sourceDb = from.db();
+      }
+      Integer db = targetDb(sourceDb);
+      if (db != null) {
+        writer.flushDb(db);
+        live.flushes++;
+        log.println("the source flushed database " + sourceDb + ": so did the target (database " + db + ")");
+      }
+    }
+
+    /** Loads a spooled RDB from the entry {@code live.loaded}, then goes on from {@code at}. */
+    void load(Path spool, long entries, long bytes, LiveFeed.Position at) throws ToolException, IOException {
+      boolean again = live.loadsStarted > 1; // an earlier full copy was at least begun
+      log.println("loading the source's RDB (" + entries + " keys, " + Progress.mb(bytes) + ")"
+          + (live.loaded > 0 ? " from key " + live.loaded : ""));
+      progress.total(bytes);
+      long started = System.nanoTime();
+      long startKeys = state.keys;
+      long done = 0;
+      long doneBytes = 0;
+      try (Spool.Reader reader = new Spool.Reader(spool)) {
+        List<Spool.Entry> batch = new ArrayList<>();
+        for (Spool.Entry e = reader.next(); e != null; e = reader.next()) {
+          done++;
+          doneBytes += e.key().length + e.payload().length;
+          if (done <= live.loaded) {
+            continue;
+          }
+          batch.add(e);
+          if (batch.size() >= ImportRun.BATCH) {
+            loadBatch(batch);
+            live.loaded = done;
+            state.write(stateFile);
+            progress.update(state.keys, doneBytes);
+            ImportRun.throttle(rate, started, state.keys - startKeys);
+          }
+        }
+        loadBatch(batch);
+      }
+      progress.total(0);
+      live.loaded = 0;
+      live.loads++;
+      if (again) {
+        prune();
+      }
+      live.spool = null;
+      live.replId = at.replId();
+      live.offset = at.offset();
+      live.db = at.db();
+      state.write(stateFile);
+      Files.deleteIfExists(spool);
+      log.println("the RDB is loaded (" + entries + " keys); following the source's writes from offset " + at.offset());
+    }
+
+    private void loadBatch(List<Spool.Entry> batch) throws ToolException, IOException {
+      List<Spool.Entry> sent = new ArrayList<>();
+      for (Spool.Entry e : batch) {
+        Integer db = targetDb(e.db());
+        if (db == null) {
+          continue;
+        }
+        if (unsupportedRdbType(e.rdbType())) {
+          state.unsupported++;
+          if (state.unsupportedKeys.size() < 100) {
+            state.unsupportedKeys.add("db" + e.db() + " " + new String(e.key(), StandardCharsets.UTF_8) + " (RDB type " + e.rdbType() + ")");
+          }
+          continue;
+        }
+        writer.restore(db, e.key(), e.payload(), e.expireAt());
+        sent.add(e);
+        state.keys++;
+        state.bytes += e.payload().length;
+      }
+      List<Object[]> unreadable = writer.flush();
+      for (Object[] u : unreadable) {
+        // A value Keyshard cannot read in this encoding: read by type from the source, as it is now.
+        int db = (Integer) u[0];
+        byte[] key = (byte[]) u[1];
+        for (Spool.Entry e : sent) {
+          if (java.util.Arrays.equals(e.key(), key) && targetDb(e.db()) == db) {
+            src.select(e.db());
+            state.keys--;
+            ImportRun.copyBatch(src, List.of(key), false, db, writer, state, stateFile, true);
+            break;
+          }
+        }
+      }
+      batch.clear();
+    }
+
+    /**
+     * After a second full copy: the target may still hold keys the source deleted while the link
+     * was down. Only when the target held nothing before the import (so every key there is the
+     * source's); otherwise they are left and --verify lists them.
+     */
+    private void prune() throws ToolException {
+      if (!live.targetWasEmpty) {
+        log.println("keys the source deleted while the link was down may remain on the target (it held keys before the import): --verify lists them");
+        return;
+      }
+      long pruned = 0;
+      for (Topology.Shard shard : writer.topology().shards()) {
+        try (Jedis t = shard.address().connect()) {
+          for (int db : Topology.keysByDb(t).keySet()) {
+            int sourceDb = from.db() != null ? from.db() : db;
+            if (to.db() != null && db != to.db()) {
+              continue;
+            }
+            t.select(db);
+            src.select(sourceDb);
+            String cursor = "0";
+            do {
+              ScanResult<byte[]> r = t.scan(cursor.getBytes(StandardCharsets.US_ASCII), new ScanParams().count(ImportRun.BATCH));
+              Pipeline p = src.pipelined();
+              List<Response<Boolean>> exists = new ArrayList<>();
+              for (byte[] key : r.getResult()) {
+                exists.add(p.exists(key));
+              }
+              p.sync();
+              for (int i = 0; i < exists.size(); i++) {
+                if (!exists.get(i).get()) {
+                  t.del(r.getResult().get(i));
+                  pruned++;
+                }
+              }
+              cursor = r.getCursor();
+            } while (!"0".equals(cursor));
+          }
+        } catch (JedisException e) {
+          throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage() + "; run the same command again to go on", e);
+        }
+      }
+      live.deleted += pruned;
+      log.println("a new full copy: " + pruned + " keys the source deleted in the meantime were deleted on the target");
+    }
+
+    private void pollSourceOffset() {
+      while (!Thread.currentThread().isInterrupted()) {
+        try (Jedis j = from.connect()) {
+          while (!Thread.currentThread().isInterrupted()) {
+            for (String line : j.info("replication").split("\r?\n")) {
+              if (line.startsWith("master_repl_offset:")) {
+                sourceOffset = Long.parseLong(line.substring(19).trim());
+              }
+            }
+            Thread.sleep(1000);
+          }
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException x) {
+            return;
+          }
+        }
+      }
+    }
+
+    private String lag() {
+      long source = sourceOffset;
+      int pending = feed.pendingKeys();
+      if (live.spool != null || live.replId == null) {
+        return "full copy under way";
+      }
+      long behind = source < 0 ? -1 : Math.max(0, source - live.offset);
+      return "lag " + (behind < 0 ? "?" : String.format(Locale.ROOT, "%,d bytes", behind)) + ", " + pending + " keys waiting";
+    }
+
+    private void report() {
+      String lag = lag();
+      progress.detail("live: " + lag + ", " + live.recopied + " copied again, " + live.deleted + " deleted");
+      progress.update(state.keys, state.bytes);
+      boolean now = lag.startsWith("lag 0 bytes, 0 keys");
+      if (now && !caughtUp) {
+        progress.interrupt();
+        log.println("caught up with " + from + " at offset " + live.offset + ": the target has every write the source acknowledged so far");
+      }
+      caughtUp = now;
+    }
+
+    /** Runs on the link's thread: spools the RDB, turns the stream into keys to copy again. */
+    private final class Link implements EventListener {
+      private final KeySpecs specs;
+      private final Configuration conf;
+      private int db;
+      private Spool.Writer spool;
+      private int spools;
+      private boolean stopped;
+
+      Link(KeySpecs specs, Configuration conf, int db) {
+        this.specs = specs;
+        this.conf = conf;
+        this.db = db;
+      }
+
+      @Override
+      public void onEvent(Replicator replicator, Event event) {
+        if (stopped) {
+          return;
+        }
+        try {
+          if (event instanceof PreRdbSyncEvent) {
+            if (spool != null) {
+              spool.close();
+            }
+            spool = new Spool.Writer(stateFile.resolveSibling(stateFile.getFileName() + ".rdb-" + System.currentTimeMillis() + "-" + (++spools)));
+            db = -1;
+          } else if (event instanceof DumpKeyValuePair kv) {
+            Long ms = kv.getExpiredMs();
+            spool.add(new Spool.Entry((int) kv.getDb().getDbNumber(), kv.getKey(), ms == null ? -1 : ms, kv.getValueRdbType(), kv.getValue()));
+          } else if (event instanceof DumpFunction) {
+            stop("the source holds functions (FUNCTION LOAD), which Keyshard does not have yet", false);
+          } else if (event instanceof PostRdbSyncEvent) {
+            spool.finish();
+            spool.close();
+          } else if (event instanceof PreCommandSyncEvent) {
+            if (spool != null) {
+              feed.barrier(new LiveFeed.Load(spool.file, spool.entries, spool.bytes, new LiveFeed.Position(conf.getReplId(), conf.getReplOffset(), -1)));
+              spool = null;
+            }
+          } else if (event instanceof SelectCommand s) {
+            db = s.getIndex();
+          } else if (event instanceof DefaultCommand c) {
+            command(c, ((AbstractEvent) c).getContext().getOffsets().getV2());
+          } else if (event instanceof Command c) {
+            stop("the source's stream holds a command the import was not set up for: " + c, false);
+          }
+        } catch (IOException e) {
+          stop("the RDB could not be spooled to local disk: " + e.getMessage(), true);
+        }
+      }
+
+      private void stop(String why, boolean resumable) {
+        stopped = true;
+        feed.barrier(new LiveFeed.Stop(why, resumable));
+      }
+
+      private void command(DefaultCommand c, long end) {
+        byte[][] argv = new byte[c.getArgs().length + 1][];
+        argv[0] = c.getCommand();
+        System.arraycopy(c.getArgs(), 0, argv, 1, c.getArgs().length);
+        String name = new String(argv[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+        switch (name) {
+          case "select" -> {
+            db = Integer.parseInt(new String(argv[1], StandardCharsets.US_ASCII));
+            feed.moved(at(end));
+          }
+          case "ping", "multi", "exec", "replconf", "publish", "spublish" -> feed.moved(at(end));
+          case "flushdb" -> feed.barrier(new LiveFeed.Flush(db, at(end)));
+          case "flushall" -> feed.barrier(new LiveFeed.Flush(null, at(end)));
+          case "swapdb" -> stop("the source ran SWAPDB, which a copy key by key cannot follow: import again", false);
+          default -> {
+            KeySpecs.Spec spec = specs.spec(argv);
+            if (spec == null) {
+              stop("the source's stream holds " + name.toUpperCase(Locale.ROOT) + ", which its command table does not list", false);
+              return;
+            }
+            List<byte[]> keys = specs.keys(spec, argv);
+            if (keys.isEmpty()) {
+              if (spec.write()) {
+                stop("the source ran " + spec.name().toUpperCase(Locale.ROOT) + ", a write that names no key, which the import cannot follow", false);
+              } else {
+                feed.moved(at(end));
+              }
+              return;
+            }
+            LiveFeed.Position at = at(end);
+            for (byte[] key : keys) {
+              feed.touch(db, key, at);
+            }
+            if (name.equals("move") && argv.length > 2) {
+              feed.touch(Integer.parseInt(new String(argv[2], StandardCharsets.US_ASCII)), argv[1], at);
+            } else if (name.equals("copy")) {
+              for (int i = 3; i + 1 < argv.length; i++) {
+                if (new String(argv[i], StandardCharsets.US_ASCII).equalsIgnoreCase("db")) {
+                  feed.touch(Integer.parseInt(new String(argv[i + 1], StandardCharsets.US_ASCII)), argv[2], at);
+                }
+              }
+            }
+          }
+        }
+      }
+
+      private LiveFeed.Position at(long end) {
+        return new LiveFeed.Position(conf.getReplId(), end, db);
+      }
+    }
+  }
+}
