@@ -27,7 +27,9 @@ import redis.clients.jedis.Transaction;
  * checkpointed offset). Then the source's backlog is made too small to resume from, keys are
  * deleted while the importer is stopped, and the next run must take a new RDB and delete them on
  * the target. After the writer stops and the importer has applied the source's last offset,
- * --verify and the test's own key-by-key reading must find no difference.
+ * --verify and the test's own key-by-key reading must find no difference. The same, by keyspace
+ * notifications, from a source without PSYNC or SYNC (a managed Redis), where a run started
+ * again walks the whole source again.
  */
 @Timeout(900)
 class LiveImportTest {
@@ -104,6 +106,66 @@ class LiveImportTest {
           assertEquals("x".repeat(64), k.get("pad:2999"));
         }
         check(from, to, work, "2", redis, node);
+      } finally {
+        writing.set(false);
+        writer.join();
+      }
+    }
+  }
+
+  @Test
+  void aSourceWithoutPsyncIsFollowedByItsKeyEvents() throws Exception {
+    Path work = Path.of(System.getProperty("keyshard.it.work", "target/multi-jvm"), "import-events-" + System.currentTimeMillis());
+    Files.createDirectories(work);
+    // As a managed Redis that refuses replication to clients: no PSYNC, no SYNC.
+    try (RedisServer redis =
+            RedisServer.start(Files.createDirectories(work.resolve("redis")),
+                "--rename-command", "PSYNC", "", "--rename-command", "SYNC", "");
+        NodeProcess node = NodeProcess.start(work.resolve("k"), null, work.resolve("k.log"))) {
+      try (Jedis j = redis.client()) {
+        ImportTest.load(j, false, 20_000);
+      }
+      String from = "127.0.0.1:" + redis.port;
+      String to = "127.0.0.1:" + node.port();
+      Path state = work.resolve("state.json");
+      AtomicBoolean writing = new AtomicBoolean(true);
+      AtomicLong writes = new AtomicLong();
+      Thread writer = new Thread(() -> write(redis.port, writing, writes), "source-writer");
+      writer.start();
+      try {
+        Process p = importer(work, "1", from, to, state);
+        await(state, p, x -> x.path("live").path("passes").asInt() > 0 && x.path("live").path("events").asLong() > 1000,
+            "a full pass and events applied");
+        p.destroyForcibly().waitFor();
+        try (Jedis j = redis.client()) {
+          String events = j.configGet("notify-keyspace-events").get("notify-keyspace-events");
+          assertTrue(events.contains("A") && events.contains("E"), "turned on by the importer: " + events);
+          j.del("smallhash:0"); // while no importer listens: the next run's pass must drop it
+        }
+        p = importer(work, "2", from, to, state);
+        await(state, p, x -> x.path("live").path("passes").asInt() > 1, "a second full pass");
+        Thread.sleep(2000);
+        writing.set(false);
+        writer.join();
+        assertTrue(writes.get() > 1000, "the writer wrote during the import: " + writes.get());
+        try (Jedis j = redis.client();
+            Jedis k = new Jedis("127.0.0.1", node.port())) {
+          Thread.sleep(1500); // short expiries end
+          j.set("marker", "last");
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+          while (!"last".equals(k.get("marker")) && System.nanoTime() < deadline) {
+            assertTrue(p.isAlive(), "the importer ended");
+            Thread.sleep(20);
+          }
+          assertEquals("last", k.get("marker"), "the last write reached the target");
+          Thread.sleep(1000); // the rest of the marker's batch
+          assertEquals(false, k.exists("smallhash:0"), "deleted on the source while no importer ran");
+        }
+        p.destroy();
+        assertEquals(0, p.waitFor());
+        String log2 = Files.readString(work.resolve("importer-2.log"));
+        assertTrue(log2.contains("walking the whole source again") && log2.contains("deleted in the meantime"), log2);
+        check(from, to, work, "1", redis, node);
       } finally {
         writing.set(false);
         writer.join();

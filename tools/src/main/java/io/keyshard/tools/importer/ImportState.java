@@ -54,6 +54,12 @@ public final class ImportState {
 
   /** Where a live import stands in the source's replication stream. */
   public static final class Live {
+    /** How the source is followed: "psync" (a replica) or "notifications" (its key events). */
+    public String mode;
+    /** Notifications mode: full walks of the source finished, and key events applied. */
+    public int passes;
+
+    public long events;
     /** Up to this replication id and offset every write's key has been copied (null: no full copy yet). */
     public String replId;
 

@@ -34,7 +34,7 @@ final class LiveFeed {
   /** Where the stream stood after an item: its replication id, offset and selected database. */
   record Position(String replId, long offset, int db) {}
 
-  sealed interface Item permits Keys, Flush, Load, Stop {}
+  sealed interface Item permits Keys, Flush, Load, Rescan, Stop {}
 
   /** Keys to copy again from the source (an empty set: the stream only moved on). */
   static final class Keys implements Item {
@@ -47,6 +47,9 @@ final class LiveFeed {
 
   /** A full resynchronization: the RDB spooled to {@code spool}, the stream going on after {@code at}. */
   record Load(Path spool, long entries, long bytes, Position at) implements Item {}
+
+  /** Notifications were lost (the subscription broke): walk the whole source again. */
+  record Rescan(String why) implements Item {}
 
   /** The link cannot go on: the run stops (resumable) with {@code why}. */
   record Stop(String why, boolean resumable) implements Item {}

@@ -78,15 +78,14 @@ final class LiveImport {
     }
     KeySpecs specs;
     boolean dump;
+    boolean psync;
     try (Jedis j = from.connect()) {
       specs = KeySpecs.of(j, null);
-      if (specs.spec(new byte[][] {"psync".getBytes(StandardCharsets.US_ASCII)}) == null) {
-        throw new ToolException(
-            ToolException.REFUSED,
-            from + " does not accept PSYNC, which --live needs (Pika and Kvrocks have none; a renamed command has none): "
-                + "copy without --live while writes are stopped, then --verify");
-      }
+      psync = specs.spec(new byte[][] {"psync".getBytes(StandardCharsets.US_ASCII)}) != null;
       dump = specs.spec(new byte[][] {"dump".getBytes(StandardCharsets.US_ASCII)}) != null;
+      if (!psync) {
+        enableNotifications(j, from, log);
+      }
     } catch (JedisException e) {
       throw new ToolException(ToolException.REFUSED, from + ": " + e.getMessage(), e);
     }
@@ -98,11 +97,17 @@ final class LiveImport {
       }
       state.live = new ImportState.Live();
     }
+    String mode = psync ? "psync" : "notifications";
+    if (state.live.mode != null && !state.live.mode.equals(mode)) {
+      throw new ToolException(
+          ToolException.USAGE, stateFile + " records a live import by " + state.live.mode + ", but the source now offers " + mode + ": give another --state file");
+    }
+    state.live.mode = mode;
     ImportState.Live live = state.live;
     try (TargetWriter writer = new TargetWriter(to, existing);
         Jedis src = from.connect();
         Jedis keysConn = from.connect()) {
-      if (live.replId == null && live.loads == 0 && live.spool == null) {
+      if (live.replId == null && live.loads == 0 && live.spool == null && live.passes == 0 && state.keys == 0) {
         if (existing == TargetWriter.Existing.REFUSE) {
           ImportRun.refuseIfHoldsKeys(writer.topology());
           live.targetWasEmpty = true;
@@ -114,6 +119,9 @@ final class LiveImport {
       writer.replaceExisting();
       state.write(stateFile);
       LiveRun run = new LiveRun(from, to, state, stateFile, writer, src, dump, rate, log);
+      if (!psync) {
+        return run.followNotifications(stop, existing);
+      }
       if (live.spool != null && !Files.exists(Path.of(live.spool))) {
         log.println(live.spool + " (the source's RDB, spooled) is gone: a new full copy");
         live.spool = null;
@@ -144,6 +152,43 @@ final class LiveImport {
     } catch (redis.clients.jedis.exceptions.JedisDataException e) {
       return List.of(); // "Invalid arguments": none
     }
+  }
+
+  /** The keyspace events a source without PSYNC must publish: every key event, on the keyevent channels. */
+  static final String EVENTS = "EA";
+
+  /**
+   * Makes the source publish an event for every write (notify-keyspace-events with E and A), or
+   * says how to: a managed server may refuse CONFIG SET.
+   */
+  private static void enableNotifications(Jedis j, Address from, PrintStream log) throws ToolException {
+    String was;
+    try {
+      List<String> got = j.configGet("notify-keyspace-events").values().stream().toList();
+      was = got.isEmpty() ? "" : got.get(0);
+    } catch (JedisException e) {
+      throw new ToolException(
+          ToolException.REFUSED,
+          from + " has neither PSYNC nor a readable notify-keyspace-events (" + e.getMessage() + "): --live needs one of them "
+              + "(Pika and Kvrocks have neither): copy without --live while writes are stopped, then --verify");
+    }
+    String flags = was;
+    boolean all = flags.contains("A") || "g$lshzxet".chars().allMatch(c -> flags.indexOf(c) >= 0);
+    if (was.contains("E") && all) {
+      return;
+    }
+    String now = was.replace("E", "").replace("A", "") + EVENTS;
+    try {
+      j.configSet("notify-keyspace-events", now);
+    } catch (JedisException e) {
+      throw new ToolException(
+          ToolException.REFUSED,
+          from + " has no PSYNC and its keyspace notifications are off (notify-keyspace-events '" + was + "'), and it refused "
+              + "to turn them on (" + e.getMessage() + "): set notify-keyspace-events to EA on it (a managed server: in its "
+              + "parameters), then run this again");
+    }
+    log.println(from + " has no PSYNC: following it by its keyspace notifications; notify-keyspace-events was '" + was
+        + "', is now '" + now + "' (set it back after the cut-over)");
   }
 
   /** One live import: the link's thread feeds, the calling thread applies. */
@@ -256,6 +301,143 @@ final class LiveImport {
       return state;
     }
 
+    /**
+     * A source without PSYNC: subscribed to its key events first, then one full SCAN pass (the
+     * one-time copy's, resumable), then every key an event names is copied again. Events are not
+     * kept by the source: a broken subscription, or a run started again after a stop, walks the
+     * whole source again and drops from the target what the source deleted meanwhile.
+     */
+    ImportState followNotifications(AtomicBoolean stop, TargetWriter.Existing existing) throws ToolException, IOException {
+      java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
+      AtomicBoolean closing = new AtomicBoolean();
+      Events events = new Events(subscribed);
+      Thread subscriber = new Thread(() -> subscribe(events, closing), "keyshard-import-events");
+      subscriber.setDaemon(true);
+      subscriber.start();
+      try {
+        if (!subscribed.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new ToolException(ToolException.REFUSED, from + " did not confirm the subscription to its key events in 30 s");
+        }
+        log.println("following " + from + " by its keyspace notifications (subscribed before the copy)");
+        pass(existing, live.passes > 0 || state.keys > 0 ? "a new run: events sent while no run listened are lost" : null);
+        while (!stop.get()) {
+          LiveFeed.Item item = feed.take(200);
+          if (item instanceof LiveFeed.Keys k) {
+            recopy(k);
+            live.events = k.at.offset();
+            state.write(stateFile);
+          } else if (item instanceof LiveFeed.Rescan r) {
+            pass(TargetWriter.Existing.REPLACE, r.why());
+          } else if (item instanceof LiveFeed.Stop s) {
+            throw new ToolException(ToolException.REFUSED, s.why() + (s.resumable() ? "; run the same command again to go on" : ""));
+          }
+          report();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        closing.set(true);
+        events.close();
+        state.skippedExisting = writer.skippedExisting;
+        state.write(stateFile);
+        progress.interrupt();
+      }
+      log.println("stopped (" + lag() + "); run the same command again to go on: it walks the source again");
+      return state;
+    }
+
+    /** One full walk of the source (the one-time copy's), then what the source deleted meanwhile is deleted. */
+    private void pass(TargetWriter.Existing existing, String why) throws ToolException, IOException {
+      if (why != null) {
+        log.println("walking the whole source again (" + why + ")");
+        for (ImportState.Part part : state.parts) {
+          part.cursor = "0";
+          part.done = false;
+        }
+        state.finished = false;
+        state.recopy = null;
+        existing = TargetWriter.Existing.REPLACE;
+      }
+      state.write(stateFile);
+      ImportState after = ImportRun.run(from, to, existing, stateFile, rate, log);
+      // ImportRun kept its own copy of the state: take its counts, keep ours for the rest.
+      state.keys = after.keys;
+      state.bytes = after.bytes;
+      state.gone = after.gone;
+      state.unsupported = after.unsupported;
+      state.unsupportedKeys = after.unsupportedKeys;
+      state.parts = after.parts;
+      state.finished = after.finished;
+      if (why != null) {
+        prune();
+      }
+      live.passes++;
+      state.write(stateFile);
+    }
+
+    /** Runs on the subscriber's thread until closed; a broken subscription asks for a new pass. */
+    private void subscribe(Events events, AtomicBoolean closing) {
+      boolean first = true;
+      while (!closing.get()) {
+        try (Jedis j = from.connect()) {
+          events.jedis = j;
+          if (!first) {
+            feed.barrier(new LiveFeed.Rescan("the subscription to the key events broke and was made again"));
+          }
+          first = false;
+          j.psubscribe(events, "__keyevent@*__:*".getBytes(StandardCharsets.US_ASCII));
+        } catch (JedisException e) {
+          if (closing.get()) {
+            return;
+          }
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException x) {
+            return;
+          }
+        }
+      }
+    }
+
+    /** Each key event: the key, in the database its channel names, to be copied again. */
+    private final class Events extends redis.clients.jedis.BinaryJedisPubSub {
+      private final java.util.concurrent.CountDownLatch subscribed;
+      volatile Jedis jedis;
+      private long seen;
+
+      Events(java.util.concurrent.CountDownLatch subscribed) {
+        this.subscribed = subscribed;
+      }
+
+      @Override
+      public void onPSubscribe(byte[] pattern, int count) {
+        subscribed.countDown();
+      }
+
+      @Override
+      public void onPMessage(byte[] pattern, byte[] channel, byte[] message) {
+        // __keyevent@<db>__:<event>
+        String c = new String(channel, StandardCharsets.US_ASCII);
+        int at = c.indexOf('@');
+        int end = c.indexOf("__:", at);
+        if (at < 0 || end < 0) {
+          return;
+        }
+        int db = Integer.parseInt(c.substring(at + 1, end));
+        feed.touch(db, message, new LiveFeed.Position(null, ++seen, db));
+      }
+
+      void close() {
+        try {
+          if (isSubscribed()) {
+            punsubscribe();
+          }
+        } catch (RuntimeException ignored) {
+          // the connection is gone already
+        }
+      }
+    }
+
     private void apply(LiveFeed.Item item) throws ToolException, IOException {
       if (item instanceof LiveFeed.Keys k) {
         recopy(k);
@@ -273,6 +455,8 @@ final class LiveImport {
         live.loadsStarted++;
         state.write(stateFile);
         load(l.spool(), l.entries(), l.bytes(), l.at());
+      } else if (item instanceof LiveFeed.Rescan) {
+        // only the notifications mode asks for one
       } else if (item instanceof LiveFeed.Stop s) {
         state.write(stateFile);
         throw new ToolException(ToolException.REFUSED, s.why() + (s.resumable() ? "; run the same command again to go on" : ""));
@@ -483,6 +667,9 @@ final class LiveImport {
     private String lag() {
       long source = sourceOffset;
       int pending = feed.pendingKeys();
+      if ("notifications".equals(live.mode)) {
+        return "lag " + pending + " keys waiting";
+      }
       if (live.spool != null || live.replId == null) {
         return "full copy under way";
       }
@@ -494,10 +681,11 @@ final class LiveImport {
       String lag = lag();
       progress.detail("live: " + lag + ", " + live.recopied + " copied again, " + live.deleted + " deleted");
       progress.update(state.keys, state.bytes);
-      boolean now = lag.startsWith("lag 0 bytes, 0 keys");
+      boolean now = lag.startsWith("lag 0 bytes, 0 keys") || lag.startsWith("lag 0 keys");
       if (now && !caughtUp) {
         progress.interrupt();
-        log.println("caught up with " + from + " at offset " + live.offset + ": the target has every write the source acknowledged so far");
+        log.println("caught up with " + from + ("notifications".equals(live.mode) ? "" : " at offset " + live.offset)
+            + ": the target has every write the source acknowledged so far");
       }
       caughtUp = now;
     }
