@@ -2,7 +2,10 @@
 # Issue 18's import benchmark: keyshard-import from a redis-server 7.0.15 into a Keyshard node,
 # against the ceiling of the same data piped into Keyshard with `redis-cli --pipe`, in the same run:
 #   (a) N small keys (strings of VALUE bytes), DUMP/RESTORE path and typed path (DUMP renamed away);
-#   (b) BIG keys: lists of 200,000 elements and hashes of 100,000 fields (chunked on the typed path).
+#   (b) BIG keys: lists of 200,000 elements and hashes of 100,000 fields (chunked on the typed path);
+#   (c) --live: the N small keys through the source's RDB (PSYNC), then following redis-benchmark
+#       SETs on the source: the writes/s it kept up with and how long after the writer stopped the
+#       target had caught up (the state file's offset at the source's master_repl_offset).
 # Prints keys/s and MB/s (payload bytes as the importer counts them) and the ratio to the pipe.
 #
 #   bench/import.sh                 N=1000000
@@ -107,6 +110,7 @@ for data in small big; do
   keys=$(redis-cli -p "$ks_port" dbsize)
   bytes=$(stat -c %s "$work/$data.resp")
   stop_keyshard
+  [ "$data" = small ] && pipe_small_s=$pipe_s
   row "$data: redis-cli --pipe into Keyshard ($keys keys)" "$pipe_s" "$(rate "$keys" "$pipe_s")" "$(awk "BEGIN{printf \"%.1f\", $bytes / 1e6 / $pipe_s}")" "1.00"
 
   for mode in dump typed; do
@@ -125,5 +129,42 @@ for data in small big; do
     kill "$r_pid" 2>/dev/null || true
   done
 done
+# (c) --live
+state_offset() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["live"]["offset"])' "$1" 2>/dev/null || echo -1; }
+source_offset() { redis-cli -p "$1" info replication | tr -d '\r' | awk -F: '/^master_repl_offset/{print $2}'; }
+start_redis "redis-live" --repl-diskless-sync-delay 0
+redis-cli -p "$r_port" --pipe <"$work/small.resp" >/dev/null
+keys=$(redis-cli -p "$r_port" dbsize)
+bytes=$(stat -c %s "$work/small.resp")
+start_keyshard "ks-live"
+t0=$(now)
+importer --from "127.0.0.1:$r_port" --to "127.0.0.1:$ks_port" --live --state "$work/state-live.json" >"$work/import-live.txt" 2>&1 &
+live_pid=$!
+pids+=("$live_pid")
+until grep -q "the RDB is loaded" "$work/import-live.txt"; do
+  kill -0 "$live_pid" 2>/dev/null || { cat "$work/import-live.txt" >&2; exit 1; }
+  sleep 0.1
+done
+load_s=$(secs "$t0" "$(now)")
+row "small: keyshard-import --live, the RDB loaded" "$load_s" "$(rate "$keys" "$load_s")" "$(awk "BEGIN{printf \"%.1f\", $bytes / 1e6 / $load_s}")" "$(ratio "$pipe_small_s" "$load_s")"
+WRITES="${WRITES:-$((N / 2))}"
+t0=$(now)
+redis-benchmark -p "$r_port" -t set -r 200000 -d "$VALUE" -n "$WRITES" -c 8 -q >"$work/writer-live.txt" 2>&1
+write_s=$(secs "$t0" "$(now)")
+t1=$(now)
+behind=$(( $(source_offset "$r_port") - $(state_offset "$work/state-live.json") ))
+target=$(source_offset "$r_port")
+until [ "$(state_offset "$work/state-live.json")" -ge "$target" ]; do
+  kill -0 "$live_pid" 2>/dev/null || { cat "$work/import-live.txt" >&2; exit 1; }
+  sleep 0.05
+done
+catch_s=$(secs "$t1" "$(now)")
+row "small: --live following $WRITES SETs of 200,000 keys ($(rate "$WRITES" "$write_s") writes/s)" "$write_s" "" "" "lag $behind bytes when the writer stopped, caught up $catch_s s later"
+kill "$live_pid"; wait "$live_pid" 2>/dev/null || true
+importer --from "127.0.0.1:$r_port" --to "127.0.0.1:$ks_port" --verify --report "$work/report-live" >"$work/verify-live.txt" 2>&1 || true
+row "small: --verify after --live ($(grep -o '[0-9]* differ' "$work/verify-live.txt"))" "" "" "" ""
+stop_keyshard
+kill "$r_pid" 2>/dev/null || true
+
 echo "N=$N keys of $VALUE bytes; $BIG lists of 200,000 and hashes of 100,000; MB/s over the RESP bytes of the data; load average at the end: $(loadavg)" >>"$results"
 cat "$results"

@@ -118,7 +118,7 @@ final class LiveImport {
       }
       writer.replaceExisting();
       state.write(stateFile);
-      LiveRun run = new LiveRun(from, to, state, stateFile, writer, src, dump, rate, log);
+      LiveRun run = new LiveRun(from, to, state, stateFile, writer, src, dump, rate, log, stop);
       if (!psync) {
         return run.followNotifications(stop, existing);
       }
@@ -129,8 +129,11 @@ final class LiveImport {
       }
       if (live.spool != null) {
         // Killed while loading a complete spool: go on from the entry it had reached.
-        run.load(Path.of(live.spool), live.spoolEntries, live.spoolBytes,
-            new LiveFeed.Position(live.spoolReplId, live.spoolOffset, -1));
+        if (!run.load(Path.of(live.spool), live.spoolEntries, live.spoolBytes,
+            new LiveFeed.Position(live.spoolReplId, live.spoolOffset, -1))) {
+          log.println("stopped while loading the source's RDB (at key " + live.loaded + "); run the same command again to go on");
+          return state;
+        }
       }
       return run.follow(specs.withGetKeys(argv -> getKeys(keysConn, argv)), stop);
     } catch (JedisException e) {
@@ -203,6 +206,7 @@ final class LiveImport {
     private final boolean dump;
     private final long rate;
     private final PrintStream log;
+    private final AtomicBoolean stop;
     private final LiveFeed feed = new LiveFeed();
     private final Progress progress = Progress.onStderr("import", 0);
     private volatile long sourceOffset = -1;
@@ -210,7 +214,8 @@ final class LiveImport {
 
     LiveRun(
         Address from, Address to, ImportState state, Path stateFile, TargetWriter writer, Jedis src, boolean dump,
-        long rate, PrintStream log) {
+        long rate, PrintStream log, AtomicBoolean stop) {
+      this.stop = stop;
       this.from = from;
       this.to = to;
       this.state = state;
@@ -515,8 +520,11 @@ final class LiveImport {
       }
     }
 
-    /** Loads a spooled RDB from the entry {@code live.loaded}, then goes on from {@code at}. */
-    void load(Path spool, long entries, long bytes, LiveFeed.Position at) throws ToolException, IOException {
+    /**
+     * Loads a spooled RDB from the entry {@code live.loaded}, then goes on from {@code at}.
+     * Answers false if stopped before the end (the entries loaded so far are recorded).
+     */
+    boolean load(Path spool, long entries, long bytes, LiveFeed.Position at) throws ToolException, IOException {
       boolean again = live.loadsStarted > 1; // an earlier full copy was at least begun
       log.println("loading the source's RDB (" + entries + " keys, " + Progress.mb(bytes) + ")"
           + (live.loaded > 0 ? " from key " + live.loaded : ""));
@@ -540,6 +548,9 @@ final class LiveImport {
             state.write(stateFile);
             progress.update(state.keys, doneBytes);
             ImportRun.throttle(rate, started, state.keys - startKeys);
+            if (stop.get()) {
+              return false;
+            }
           }
         }
         loadBatch(batch);
@@ -557,6 +568,7 @@ final class LiveImport {
       state.write(stateFile);
       Files.deleteIfExists(spool);
       log.println("the RDB is loaded (" + entries + " keys); following the source's writes from offset " + at.offset());
+      return true;
     }
 
     private void loadBatch(List<Spool.Entry> batch) throws ToolException, IOException {
