@@ -21,6 +21,36 @@ public final class ToolException extends Exception {
     this.exitCode = exitCode;
   }
 
+  /**
+   * What went wrong with {@code server}, said for the operator: a missing or wrong password, a
+   * command the server does not have, a server that cannot be reached.
+   */
+  public static String explain(Object server, RuntimeException e) {
+    String m = String.valueOf(e.getMessage());
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (m.startsWith("NOAUTH")) {
+      return server + " wants a password: give it in the address (redis://user:password@host:port)";
+    }
+    if (m.startsWith("WRONGPASS") || m.contains("invalid password")) {
+      return server + " refused the user name or password given in the address";
+    }
+    if (m.startsWith("NOPERM")) {
+      return server + " refused the user the permission: " + m;
+    }
+    if (m.startsWith("ERR unknown command")) {
+      int q = m.indexOf('\'');
+      String name = q >= 0 && m.indexOf('\'', q + 1) > q ? m.substring(q + 1, m.indexOf('\'', q + 1)) : m;
+      return server + " does not accept " + name + " (renamed or disabled), which this needs";
+    }
+    if (e instanceof redis.clients.jedis.exceptions.JedisConnectionException) {
+      return "the connection to " + server + " failed: " + (root.getMessage() != null ? root.getMessage() : m);
+    }
+    return server + ": " + m;
+  }
+
   public int exitCode() {
     return exitCode;
   }

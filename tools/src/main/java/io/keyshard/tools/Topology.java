@@ -35,7 +35,7 @@ public record Topology(boolean cluster, List<Shard> shards) {
       }
       return fromNodes(entry, j.clusterNodes());
     } catch (JedisException e) {
-      throw new ToolException(ToolException.REFUSED, entry + ": " + e.getMessage(), e);
+      throw new ToolException(ToolException.REFUSED, ToolException.explain(entry, e), e);
     }
   }
 

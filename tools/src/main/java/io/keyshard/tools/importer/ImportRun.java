@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.ScanParams;
@@ -50,6 +51,7 @@ final class ImportRun {
     }
     boolean resumed = state.keys > 0 || state.parts.stream().anyMatch(p -> !"0".equals(p.cursor) || p.done);
     try (TargetWriter writer = new TargetWriter(to, existing)) {
+      writer.skippedExisting = state.skippedExisting; // counted over every run
       if (resumed) {
         writer.replaceExisting(); // the keys there are this import's
         log.println("resuming the import recorded in " + stateFile + " (" + state.keys + " keys copied)");
@@ -75,34 +77,28 @@ final class ImportRun {
           continue;
         }
         Address node = addressOf(source, part.node);
-        try (Jedis src = node.connect()) {
-          String runId = runId(src);
-          if (!runId.equals(part.runId) && !"0".equals(part.cursor)) {
-            log.println(
-                node + " restarted since the last run (run_id changed): its SCAN cursor means nothing now; database "
-                    + part.db + " is walked again from the start (keys copied before are copied again)");
-            part.cursor = "0";
-            part.restarts++;
+        for (int attempt = 1; ; attempt++) {
+          try (Jedis src = node.connect()) {
+            walk(part, src, node, dump, intoDb, writer, state, stateFile, rate, started, startKeys, progress, log);
+            break;
+          } catch (JedisConnectionException e) {
+            // The source went away: wait for it (it may be restarting), then go on from the last
+            // acknowledged batch; a restarted source is walked again (its run_id says so).
+            if (attempt >= SOURCE_ATTEMPTS) {
+              throw new ToolException(
+                  ToolException.REFUSED, ToolException.explain(node, e) + "; gave up after " + attempt
+                      + " attempts: run the same command again to go on", e);
+            }
+            long wait = Math.min(16_000L, 1000L << (attempt - 1));
+            progress.interrupt();
+            log.println(ToolException.explain(node, e) + ": trying again in " + wait / 1000 + " s (" + attempt + " of " + SOURCE_ATTEMPTS + ")");
+            sleep(wait);
+          } catch (JedisDataException e) {
+            throw new ToolException(ToolException.REFUSED, ToolException.explain(node, e), e);
+          } catch (JedisException e) {
+            throw new ToolException(
+                ToolException.REFUSED, ToolException.explain(node, e) + "; run the same command again to go on", e);
           }
-          part.runId = runId;
-          src.select(part.db);
-          int targetDb = intoDb != null ? intoDb : part.db;
-          ScanParams params = new ScanParams().count(BATCH);
-          do {
-            ScanResult<byte[]> r = src.scan(part.cursor.getBytes(StandardCharsets.US_ASCII), params);
-            copyBatch(src, r.getResult(), dump, targetDb, writer, state, stateFile, false);
-            part.cursor = r.getCursor();
-            part.done = r.isCompleteIteration();
-            state.skippedExisting = writer.skippedExisting;
-            state.write(stateFile);
-            progress.update(state.keys, state.bytes);
-            throttle(rate, started, state.keys - startKeys);
-          } while (!part.done);
-        } catch (JedisDataException e) {
-          throw new ToolException(ToolException.REFUSED, node + " refused: " + e.getMessage() + "; run the same command again to go on", e);
-        } catch (JedisException e) {
-          throw new ToolException(
-              ToolException.REFUSED, node + " went away: " + e.getMessage() + "; run the same command again to go on", e);
         }
       }
       if (state.slotMap != null) {
@@ -122,6 +118,48 @@ final class ImportRun {
         state.unsupportedKeys.stream().limit(20).forEach(k -> log.println("  " + k));
       }
       return state;
+    }
+  }
+
+  /** Connections to a source that went away, before the run stops (about a minute of waiting). */
+  static final int SOURCE_ATTEMPTS = 7;
+
+  /** One source primary's database, from its recorded cursor to the end of the SCAN. */
+  private static void walk(
+      ImportState.Part part, Jedis src, Address node, boolean dump, Integer intoDb, TargetWriter writer, ImportState state,
+      Path stateFile, long rate, long started, long startKeys, Progress progress, PrintStream log)
+      throws ToolException, IOException {
+    String runId = runId(src);
+    if (!runId.equals(part.runId) && !"0".equals(part.cursor)) {
+      progress.interrupt();
+      log.println(
+          node + " restarted since the last run (run_id changed): its SCAN cursor means nothing now; database "
+              + part.db + " is walked again from the start (keys copied before are copied again)");
+      part.cursor = "0";
+      part.restarts++;
+    }
+    part.runId = runId;
+    src.select(part.db);
+    int targetDb = intoDb != null ? intoDb : part.db;
+    ScanParams params = new ScanParams().count(BATCH);
+    do {
+      ScanResult<byte[]> r = src.scan(part.cursor.getBytes(StandardCharsets.US_ASCII), params);
+      copyBatch(src, r.getResult(), dump, targetDb, writer, state, stateFile, false);
+      part.cursor = r.getCursor();
+      part.done = r.isCompleteIteration();
+      state.skippedExisting = writer.skippedExisting;
+      state.write(stateFile);
+      progress.update(state.keys, state.bytes);
+      throttle(rate, started, state.keys - startKeys);
+    } while (!part.done);
+  }
+
+  private static void sleep(long millis) throws ToolException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ToolException(ToolException.REFUSED, "interrupted; run the same command again to go on");
     }
   }
 
@@ -167,7 +205,7 @@ final class ImportRun {
           }
         }
       } catch (JedisException e) {
-        throw new ToolException(ToolException.REFUSED, node + ": " + e.getMessage() + "; run the same command again to go on", e);
+        throw new ToolException(ToolException.REFUSED, ToolException.explain(node, e) + "; run the same command again to go on", e);
       }
       state.recopy.remove(0);
       state.write(stateFile);
@@ -328,7 +366,7 @@ final class ImportRun {
           out.add(new ImportState.Part(shard.address().toString(), runId, db));
         }
       } catch (JedisException e) {
-        throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);
+        throw new ToolException(ToolException.REFUSED, ToolException.explain(shard.address(), e), e);
       }
     }
     return out;
@@ -362,7 +400,7 @@ final class ImportRun {
       // A cluster node answers MOVED for a key of another node's slot: it has DUMP.
       return SourceReads.movedAway(e);
     } catch (JedisException e) {
-      throw new ToolException(ToolException.REFUSED, a + ": " + e.getMessage(), e);
+      throw new ToolException(ToolException.REFUSED, ToolException.explain(a, e), e);
     }
   }
 
@@ -372,7 +410,7 @@ final class ImportRun {
       try (Jedis j = shard.address().connect()) {
         keys += Topology.keysByDb(j).values().stream().mapToLong(Long::longValue).sum();
       } catch (JedisException e) {
-        throw new ToolException(ToolException.REFUSED, shard.address() + ": " + e.getMessage(), e);
+        throw new ToolException(ToolException.REFUSED, ToolException.explain(shard.address(), e), e);
       }
     }
     if (keys > 0) {

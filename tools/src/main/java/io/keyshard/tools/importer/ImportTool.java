@@ -36,9 +36,10 @@ public final class ImportTool {
       (overwrite) or --skip-existing (keep). Interrupted, the same command goes on from its state
       file (default: .keyshard-import-<from>-<to>.json here). --verify compares every key (type,
       value digest, expiry within 2 s) and lists the differences in the report file.
-      --live (a source that accepts PSYNC: Redis, Valkey, KeyDB) follows the source as a replica
-      until stopped (Ctrl-C): its RDB first, then every key a write names is copied again; the
-      progress line shows the lag. Stop writers, wait for "caught up", switch, then stop it.
+      --live follows the source until stopped (Ctrl-C): as a replica where it accepts PSYNC
+      (Redis, Valkey, KeyDB: its RDB, then every key a write names is copied again), else by its
+      keyspace notifications (turned on if off). The progress line shows the lag. Stop the
+      writers, wait for "caught up", switch the clients, then stop it.
       exit codes: 0 ok, 1 differences, 2 usage, 3 damaged state file, 4 refused or failed.
       """;
 

@@ -87,7 +87,7 @@ final class LiveImport {
         enableNotifications(j, from, log);
       }
     } catch (JedisException e) {
-      throw new ToolException(ToolException.REFUSED, from + ": " + e.getMessage(), e);
+      throw new ToolException(ToolException.REFUSED, ToolException.explain(from, e), e);
     }
     ImportState state = ImportRun.loadOrCreate(from, to, existing, stateFile, source, log);
     if (state.live == null) {
@@ -107,6 +107,7 @@ final class LiveImport {
     try (TargetWriter writer = new TargetWriter(to, existing);
         Jedis src = from.connect();
         Jedis keysConn = from.connect()) {
+      writer.skippedExisting = state.skippedExisting; // counted over every run
       if (live.replId == null && live.loads == 0 && live.spool == null && live.passes == 0 && state.keys == 0) {
         if (existing == TargetWriter.Existing.REFUSE) {
           ImportRun.refuseIfHoldsKeys(writer.topology());
