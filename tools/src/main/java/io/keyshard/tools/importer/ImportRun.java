@@ -37,7 +37,7 @@ final class ImportRun {
   private static final int UNSUPPORTED_LISTED = 100;
 
   static ImportState run(
-      Address from, Address to, TargetWriter.Existing existing, Path stateFile, long rate, PrintStream log)
+      Address from, Address to, TargetWriter.Existing existing, Path stateFile, long rate, int connections, PrintStream log)
       throws ToolException, IOException {
     Topology source = Topology.discover(from);
     ImportState state = loadOrCreate(from, to, existing, stateFile, source, log);
@@ -50,21 +50,26 @@ final class ImportRun {
       throw new ToolException(ToolException.USAGE, "--to names database " + intoDb + " but the source has several: name one in --from too");
     }
     boolean resumed = state.keys > 0 || state.parts.stream().anyMatch(p -> !"0".equals(p.cursor) || p.done);
-    try (TargetWriter writer = new TargetWriter(to, existing)) {
-      writer.skippedExisting = state.skippedExisting; // counted over every run
+    try (TargetWriter writer = new TargetWriter(to, existing);
+        Workers workers = new Workers(connections, to, existing)) {
       if (resumed) {
         writer.replaceExisting(); // the keys there are this import's
+        workers.replaceExisting();
         log.println("resuming the import recorded in " + stateFile + " (" + state.keys + " keys copied)");
       } else if (existing == TargetWriter.Existing.REFUSE) {
         refuseIfHoldsKeys(writer.topology());
       }
       state.write(stateFile);
       if (state.inProgress != null) {
-        // Half copied when the last run stopped: deleted, then copied again with its batch.
-        writer.delete(intoDb != null ? intoDb : state.inProgress.db, Base64.getDecoder().decode(state.inProgress.key));
+        state.inProgressKeys.add(state.inProgress); // a state file of an earlier version
         state.inProgress = null;
-        state.write(stateFile);
       }
+      for (ImportState.InProgress half : state.inProgressKeys) {
+        // Half copied when the last run stopped: deleted, then copied again with its batch.
+        writer.delete(half.db, Base64.getDecoder().decode(half.key));
+      }
+      state.inProgressKeys.clear();
+      state.write(stateFile);
       boolean dump = supportsDump(source.shards().get(0).address());
       if (!dump) {
         log.println(from + " has no DUMP: every key is read by its type");
@@ -79,7 +84,7 @@ final class ImportRun {
         Address node = addressOf(source, part.node);
         for (int attempt = 1; ; attempt++) {
           try (Jedis src = node.connect()) {
-            walk(part, src, node, dump, intoDb, writer, state, stateFile, rate, started, startKeys, progress, log);
+            walk(part, src, node, dump, intoDb, workers, state, stateFile, rate, started, startKeys, progress, log);
             break;
           } catch (JedisConnectionException e) {
             // The source went away: wait for it (it may be restarting), then go on from the last
@@ -93,6 +98,7 @@ final class ImportRun {
             progress.interrupt();
             log.println(ToolException.explain(node, e) + ": trying again in " + wait / 1000 + " s (" + attempt + " of " + SOURCE_ATTEMPTS + ")");
             sleep(wait);
+            workers.reconnectSources();
           } catch (JedisDataException e) {
             throw new ToolException(ToolException.REFUSED, ToolException.explain(node, e), e);
           } catch (JedisException e) {
@@ -111,7 +117,7 @@ final class ImportRun {
           "imported " + (state.keys - state.skippedExisting) + " keys (" + state.bytes + " bytes read) from " + from + " to " + to
               + (state.gone > 0 ? "; " + state.gone + " expired or deleted before they were read" : "")
               + (state.skippedExisting > 0 ? "; " + state.skippedExisting + " existing keys kept" : "")
-              + (writer.retried > 0 ? "; " + writer.retried + " sent again after a retriable error" : ""));
+              + (state.retried > 0 ? "; " + state.retried + " sent again after a retriable error" : ""));
       if (state.unsupported > 0) {
         log.println(
             state.unsupported + " keys of types Keyshard does not hold were not copied (listed in " + stateFile + "):");
@@ -124,9 +130,16 @@ final class ImportRun {
   /** Connections to a source that went away, before the run stops (about a minute of waiting). */
   static final int SOURCE_ATTEMPTS = 7;
 
-  /** One source primary's database, from its recorded cursor to the end of the SCAN. */
+  /** A batch handed to the workers: acknowledged, the walk may record the cursor after it. */
+  private record Batch(java.util.concurrent.Future<Tally> copied, String cursor, boolean last) {}
+
+  /**
+   * One source primary's database, from its recorded cursor to the end of the SCAN: this thread
+   * scans and hands the batches to the workers; a batch's cursor is recorded once it and every
+   * batch before it are acknowledged.
+   */
   private static void walk(
-      ImportState.Part part, Jedis src, Address node, boolean dump, Integer intoDb, TargetWriter writer, ImportState state,
+      ImportState.Part part, Jedis src, Address node, boolean dump, Integer intoDb, Workers workers, ImportState state,
       Path stateFile, long rate, long started, long startKeys, Progress progress, PrintStream log)
       throws ToolException, IOException {
     String runId = runId(src);
@@ -142,16 +155,42 @@ final class ImportRun {
     src.select(part.db);
     int targetDb = intoDb != null ? intoDb : part.db;
     ScanParams params = new ScanParams().count(BATCH);
-    do {
-      ScanResult<byte[]> r = src.scan(part.cursor.getBytes(StandardCharsets.US_ASCII), params);
-      copyBatch(src, r.getResult(), dump, targetDb, writer, state, stateFile, false);
-      part.cursor = r.getCursor();
-      part.done = r.isCompleteIteration();
-      state.skippedExisting = writer.skippedExisting;
-      state.write(stateFile);
-      progress.update(state.keys, state.bytes);
-      throttle(rate, started, state.keys - startKeys);
-    } while (!part.done);
+    BigKeyLog bigKeys = stateLog(state, stateFile);
+    java.util.ArrayDeque<Batch> inFlight = new java.util.ArrayDeque<>();
+    String cursor = part.cursor;
+    try {
+      boolean last;
+      do {
+        ScanResult<byte[]> r = src.scan(cursor.getBytes(StandardCharsets.US_ASCII), params);
+        cursor = r.getCursor();
+        last = r.isCompleteIteration();
+        inFlight.add(new Batch(workers.submit(node, part.db, r.getResult(), dump, targetDb, bigKeys), cursor, last));
+        while (inFlight.size() >= 2 * workers.size() || (last && !inFlight.isEmpty())) {
+          Batch b = inFlight.poll();
+          Tally t = Workers.await(b.copied());
+          synchronized (state) {
+            t.addTo(state);
+            part.cursor = b.cursor();
+            part.done = b.last();
+            state.write(stateFile);
+          }
+          progress.update(state.keys, state.bytes);
+          throttle(rate, started, state.keys - startKeys);
+        }
+      } while (!last);
+    } finally {
+      // Failed: nothing may still write once this returns (a retry starts from the recorded cursor).
+      for (Batch b : inFlight) {
+        b.copied().cancel(false);
+      }
+      for (Batch b : inFlight) {
+        try {
+          b.copied().get();
+        } catch (Exception ignored) {
+          // its failure, if any, is not the one reported
+        }
+      }
+    }
   }
 
   private static void sleep(long millis) throws ToolException {
@@ -260,17 +299,92 @@ final class ImportRun {
     return owner;
   }
 
+  /** What copying some keys did; added to the state once their batch is acknowledged. */
+  static final class Tally {
+    long keys;
+    long bytes;
+    long gone;
+    long deleted;
+    long unsupported;
+    long skippedExisting;
+    long retried;
+    final List<String> unsupportedKeys = new ArrayList<>();
+
+    void addTo(ImportState s) {
+      s.keys += keys;
+      s.bytes += bytes;
+      s.gone += gone;
+      s.unsupported += unsupported;
+      s.skippedExisting += skippedExisting;
+      s.retried += retried;
+      for (String k : unsupportedKeys) {
+        if (s.unsupportedKeys.size() < UNSUPPORTED_LISTED) {
+          s.unsupportedKeys.add(k);
+        }
+      }
+    }
+  }
+
   /**
-   * Copies {@code keys} of {@code src}'s selected database into {@code targetDb}. A key gone from
-   * the source is counted, or with {@code deleteGone} (a live import following writes) deleted
-   * on the target; answers how many were deleted.
+   * Records a big key while its chunks are written: a run killed half way deletes it on the
+   * target first. {@code begin} answers false if the key is being copied already (skip it).
+   */
+  interface BigKeyLog {
+    boolean begin(byte[] key, int db) throws IOException;
+
+    void end(byte[] key, int db) throws IOException;
+  }
+
+  /** The big keys in progress kept in the state file (written at once: it must be there first). */
+  static BigKeyLog stateLog(ImportState state, Path stateFile) {
+    return new BigKeyLog() {
+      @Override
+      public boolean begin(byte[] key, int db) throws IOException {
+        synchronized (state) {
+          state.inProgressKeys.add(new ImportState.InProgress(Base64.getEncoder().encodeToString(key), db));
+          state.write(stateFile);
+        }
+        return true;
+      }
+
+      @Override
+      public void end(byte[] key, int db) {
+        String k = Base64.getEncoder().encodeToString(key);
+        synchronized (state) {
+          state.inProgressKeys.removeIf(p -> p.db == db && p.key.equals(k));
+        }
+      }
+    };
+  }
+
+  /**
+   * Copies {@code keys} of {@code src}'s selected database into {@code targetDb} and adds what it
+   * did to {@code state} (one thread's use). A key gone from the source is counted, or with
+   * {@code deleteGone} (a live import following writes) deleted on the target; answers how many
+   * were deleted.
    */
   static long copyBatch(
       Jedis src, List<byte[]> keys, boolean dump, int targetDb, TargetWriter writer, ImportState state, Path stateFile,
       boolean deleteGone)
       throws ToolException, IOException {
+    Tally t = new Tally();
+    long skipped = writer.skippedExisting;
+    long retried = writer.retried;
+    copyBatch(src, keys, dump, targetDb, writer, t, stateLog(state, stateFile), deleteGone);
+    t.skippedExisting = writer.skippedExisting - skipped;
+    t.retried = writer.retried - retried;
+    synchronized (state) {
+      t.addTo(state);
+    }
+    return t.deleted;
+  }
+
+  static void copyBatch(
+      Jedis src, List<byte[]> keys, boolean dump, int targetDb, TargetWriter writer, Tally t, BigKeyLog log,
+      boolean deleteGone)
+      throws ToolException, IOException {
     if (keys.isEmpty()) {
-      return 0;
+      return;
     }
     List<SourceReads.Read> reads = SourceReads.read(src, keys, dump);
     List<SourceReads.Big> big = new ArrayList<>();
@@ -279,49 +393,50 @@ final class ImportRun {
       if (deleteGone && read instanceof SourceReads.Gone g) {
         gone.add(g.key());
       } else {
-        write(read, targetDb, writer, state, big);
+        write(read, targetDb, writer, t, big);
       }
     }
     writer.delete(targetDb, gone);
+    t.deleted += gone.size();
     for (Object[] refused : writer.flush()) {
       // The target could not read the source's payload: by type instead.
       for (SourceReads.Read read : SourceReads.read(src, List.of((byte[]) refused[1]), false)) {
-        state.keys--; // counted when the payload was queued
-        write(read, targetDb, writer, state, big);
+        t.keys--; // counted when the payload was queued
+        write(read, targetDb, writer, t, big);
       }
     }
     if (!writer.flush().isEmpty()) {
       throw new ToolException(ToolException.REFUSED, "the target cannot read a value Keyshard encoded for it; nothing more was copied");
     }
     for (SourceReads.Big b : big) {
-      state.inProgress = new ImportState.InProgress(Base64.getEncoder().encodeToString(b.key()), targetDb);
-      state.write(stateFile);
-      if (writer.copyBig(targetDb, b.key(), b.expireAt(), BigKeys.chunks(src, b.key(), b.type()), false)) {
-        state.keys++;
+      if (!log.begin(b.key(), targetDb)) {
+        continue; // another connection is copying it (SCAN returned it twice)
       }
-      state.inProgress = null;
+      if (writer.copyBig(targetDb, b.key(), b.expireAt(), BigKeys.chunks(src, b.key(), b.type()), false)) {
+        t.keys++;
+      }
+      log.end(b.key(), targetDb);
     }
-    return gone.size();
   }
 
-  private static void write(SourceReads.Read read, int db, TargetWriter writer, ImportState state, List<SourceReads.Big> big) {
+  private static void write(SourceReads.Read read, int db, TargetWriter writer, Tally t, List<SourceReads.Big> big) {
     if (read instanceof SourceReads.Dumped d) {
       writer.restore(db, d.key(), d.payload(), d.expireAt());
-      state.keys++;
-      state.bytes += d.payload().length;
+      t.keys++;
+      t.bytes += d.payload().length;
     } else if (read instanceof SourceReads.Whole w) {
       byte[] payload = DumpPayload.of(w.value());
       writer.restore(db, w.key(), payload, w.expireAt());
-      state.keys++;
-      state.bytes += payload.length;
+      t.keys++;
+      t.bytes += payload.length;
     } else if (read instanceof SourceReads.Big b) {
       big.add(b);
     } else if (read instanceof SourceReads.Gone) {
-      state.gone++;
+      t.gone++;
     } else if (read instanceof SourceReads.Unsupported u) {
-      state.unsupported++;
-      if (state.unsupportedKeys.size() < UNSUPPORTED_LISTED) {
-        state.unsupportedKeys.add("db" + db + " " + new String(u.key(), StandardCharsets.UTF_8) + " (" + u.type() + ")");
+      t.unsupported++;
+      if (t.unsupportedKeys.size() < UNSUPPORTED_LISTED) {
+        t.unsupportedKeys.add("db" + db + " " + new String(u.key(), StandardCharsets.UTF_8) + " (" + u.type() + ")");
       }
     }
   }

@@ -38,13 +38,16 @@ public final class ImportState {
   public java.util.Map<String, String> slotMap;
   /** The moved slots still to copy again, once the walk is done (survives a kill). */
   public List<Integer> recopy;
-  /** A key copied in chunks that was not finished: deleted on the target and copied again. */
+  /** Keys copied in chunks that were not finished: deleted on the target and copied again. */
+  public List<InProgress> inProgressKeys = new ArrayList<>();
+  /** The same, as state files of the first version recorded it (one key). */
   public InProgress inProgress;
 
   public long keys;
   public long bytes;
   public long gone;
   public long skippedExisting;
+  public long retried;
   public long unsupported;
   public List<String> unsupportedKeys = new ArrayList<>();
   public boolean finished;

@@ -24,15 +24,15 @@ public final class ImportTool {
   static final String USAGE =
       """
       usage:
-        keyshard-import --from ADDRESS --to ADDRESS [--replace | --skip-existing] [--state FILE] [--rate KEYS_PER_S]
-        keyshard-import --from ADDRESS --to ADDRESS --live [--replace] [--state FILE] [--rate KEYS_PER_S]
+        keyshard-import --from ADDRESS --to ADDRESS [--replace | --skip-existing] [--state FILE] [--rate KEYS_PER_S] [--connections N]
+        keyshard-import --from ADDRESS --to ADDRESS --live [--replace] [--state FILE] [--rate KEYS_PER_S] [--connections N]
         keyshard-import --from ADDRESS --to ADDRESS --verify [--report FILE]
 
       ADDRESS: redis[s]://[user:pass@]host:port[/db] or host:port; any node of a cluster. A /db in
                --from copies that database only (default: all); in --to, writes into it.
       Copies every key: DUMP/RESTORE where the source has DUMP and its payloads are Redis 7.0's or
       older, else by type (GET, HGETALL, LRANGE, SMEMBERS, ZRANGE); keys of more than 5,000
-      elements (or 8 MB strings) in chunks. A target holding keys is refused unless --replace
+      elements (or 8 MB strings) in chunks, over N connections to each side (default 4). A target holding keys is refused unless --replace
       (overwrite) or --skip-existing (keep). Interrupted, the same command goes on from its state
       file (default: .keyshard-import-<from>-<to>.json here). --verify compares every key (type,
       value digest, expiry within 2 s) and lists the differences in the report file.
@@ -73,6 +73,7 @@ public final class ImportTool {
     String state = null;
     String report = null;
     long rate = 0;
+    int connections = 4;
     boolean verify = false;
     boolean live = false;
     TargetWriter.Existing existing = TargetWriter.Existing.REFUSE;
@@ -90,6 +91,16 @@ public final class ImportTool {
           }
           if (rate <= 0) {
             throw new ToolException(ToolException.USAGE, "--rate takes a number of keys per second");
+          }
+        }
+        case "--connections" -> {
+          try {
+            connections = Integer.parseInt(value(args, ++i));
+          } catch (NumberFormatException e) {
+            connections = -1;
+          }
+          if (connections < 1 || connections > 64) {
+            throw new ToolException(ToolException.USAGE, "--connections takes a number from 1 to 64");
           }
         }
         case "--verify" -> verify = true;
@@ -118,9 +129,9 @@ public final class ImportTool {
     }
     Path stateFile = Path.of(state != null ? state : name + ".json");
     if (live) {
-      return live(source, target, existing, stateFile, rate, out, err);
+      return live(source, target, existing, stateFile, rate, connections, out, err);
     }
-    ImportRun.run(source, target, existing, stateFile, rate, out);
+    ImportRun.run(source, target, existing, stateFile, rate, connections, out);
     return 0;
   }
 
@@ -129,8 +140,8 @@ public final class ImportTool {
    * writes the position first, and the process then exits 0 (or 4 if it failed meanwhile).
    */
   private static int live(
-      Address source, Address target, TargetWriter.Existing existing, Path stateFile, long rate, PrintStream out,
-      PrintStream err)
+      Address source, Address target, TargetWriter.Existing existing, Path stateFile, long rate, int connections,
+      PrintStream out, PrintStream err)
       throws IOException {
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch ended = new CountDownLatch(1);
@@ -150,7 +161,7 @@ public final class ImportTool {
         });
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      LiveImport.run(source, target, existing, stateFile, rate, out, stop);
+      LiveImport.run(source, target, existing, stateFile, rate, connections, out, stop);
       code.set(0);
     } catch (ToolException e) {
       err.println();

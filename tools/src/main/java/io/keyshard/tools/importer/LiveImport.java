@@ -64,8 +64,8 @@ final class LiveImport {
   }
 
   static ImportState run(
-      Address from, Address to, TargetWriter.Existing existing, Path stateFile, long rate, PrintStream log,
-      AtomicBoolean stop)
+      Address from, Address to, TargetWriter.Existing existing, Path stateFile, long rate, int connections,
+      PrintStream log, AtomicBoolean stop)
       throws ToolException, IOException {
     if (existing == TargetWriter.Existing.SKIP) {
       throw new ToolException(ToolException.USAGE, "--live keeps the target equal to the source: --skip-existing cannot go with it");
@@ -107,7 +107,6 @@ final class LiveImport {
     try (TargetWriter writer = new TargetWriter(to, existing);
         Jedis src = from.connect();
         Jedis keysConn = from.connect()) {
-      writer.skippedExisting = state.skippedExisting; // counted over every run
       if (live.replId == null && live.loads == 0 && live.spool == null && live.passes == 0 && state.keys == 0) {
         if (existing == TargetWriter.Existing.REFUSE) {
           ImportRun.refuseIfHoldsKeys(writer.topology());
@@ -119,7 +118,7 @@ final class LiveImport {
       }
       writer.replaceExisting();
       state.write(stateFile);
-      LiveRun run = new LiveRun(from, to, state, stateFile, writer, src, dump, rate, log, stop);
+      LiveRun run = new LiveRun(from, to, state, stateFile, writer, src, dump, rate, connections, log, stop);
       if (!psync) {
         return run.followNotifications(stop, existing);
       }
@@ -208,6 +207,7 @@ final class LiveImport {
     private final long rate;
     private final PrintStream log;
     private final AtomicBoolean stop;
+    private final int connections;
     private final LiveFeed feed = new LiveFeed();
     private final Progress progress = Progress.onStderr("import", 0);
     private volatile long sourceOffset = -1;
@@ -215,8 +215,9 @@ final class LiveImport {
 
     LiveRun(
         Address from, Address to, ImportState state, Path stateFile, TargetWriter writer, Jedis src, boolean dump,
-        long rate, PrintStream log, AtomicBoolean stop) {
+        long rate, int connections, PrintStream log, AtomicBoolean stop) {
       this.stop = stop;
+      this.connections = connections;
       this.from = from;
       this.to = to;
       this.state = state;
@@ -299,7 +300,6 @@ final class LiveImport {
           // stopping
         }
         poller.interrupt();
-        state.skippedExisting = writer.skippedExisting;
         state.write(stateFile);
         progress.interrupt();
       }
@@ -344,7 +344,6 @@ final class LiveImport {
       } finally {
         closing.set(true);
         events.close();
-        state.skippedExisting = writer.skippedExisting;
         state.write(stateFile);
         progress.interrupt();
       }
@@ -365,11 +364,14 @@ final class LiveImport {
         existing = TargetWriter.Existing.REPLACE;
       }
       state.write(stateFile);
-      ImportState after = ImportRun.run(from, to, existing, stateFile, rate, log);
+      ImportState after = ImportRun.run(from, to, existing, stateFile, rate, connections, log);
       // ImportRun kept its own copy of the state: take its counts, keep ours for the rest.
       state.keys = after.keys;
       state.bytes = after.bytes;
       state.gone = after.gone;
+      state.skippedExisting = after.skippedExisting;
+      state.retried = after.retried;
+      state.inProgressKeys = after.inProgressKeys;
       state.unsupported = after.unsupported;
       state.unsupportedKeys = after.unsupportedKeys;
       state.parts = after.parts;
@@ -476,7 +478,6 @@ final class LiveImport {
       live.replId = at.replId();
       live.offset = at.offset();
       live.db = at.db();
-      state.skippedExisting = writer.skippedExisting;
       state.write(stateFile);
     }
 
