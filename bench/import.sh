@@ -113,17 +113,19 @@ for data in small big; do
   [ "$data" = small ] && pipe_small_s=$pipe_s
   row "$data: redis-cli --pipe into Keyshard ($keys keys)" "$pipe_s" "$(rate "$keys" "$pipe_s")" "$(awk "BEGIN{printf \"%.1f\", $bytes / 1e6 / $pipe_s}")" "1.00"
 
-  for mode in dump typed; do
-    if [ "$mode" = dump ]; then start_redis "redis-$data-$mode"; else start_redis "redis-$data-$mode" --rename-command DUMP ""; fi
+  for mode in dump dump-1 typed; do
+    if [ "$mode" = typed ]; then start_redis "redis-$data-$mode" --rename-command DUMP ""; else start_redis "redis-$data-$mode"; fi
     redis-cli -p "$r_port" --pipe <"$work/$data.resp" >/dev/null
     start_keyshard "ks-$data-$mode"
+    conns=4
+    [ "$mode" = dump-1 ] && conns=1
     t0=$(now)
-    importer --from "127.0.0.1:$r_port" --to "127.0.0.1:$ks_port" --state "$work/state-$data-$mode.json" >"$work/import-$data-$mode.txt" 2>&1
+    importer --from "127.0.0.1:$r_port" --to "127.0.0.1:$ks_port" --connections "$conns" --state "$work/state-$data-$mode.json" >"$work/import-$data-$mode.txt" 2>&1
     import_s=$(secs "$t0" "$(now)")
     t0=$(now)
     importer --from "127.0.0.1:$r_port" --to "127.0.0.1:$ks_port" --verify --report "$work/report-$data-$mode" >"$work/verify-$data-$mode.txt" 2>&1 || true
     verify_s=$(secs "$t0" "$(now)")
-    row "$data: keyshard-import, $mode path" "$import_s" "$(rate "$keys" "$import_s")" "$(awk "BEGIN{printf \"%.1f\", $bytes / 1e6 / $import_s}")" "$(ratio "$pipe_s" "$import_s")"
+    row "$data: keyshard-import, $mode path ($conns connections)" "$import_s" "$(rate "$keys" "$import_s")" "$(awk "BEGIN{printf \"%.1f\", $bytes / 1e6 / $import_s}")" "$(ratio "$pipe_s" "$import_s")"
     row "$data: keyshard-import --verify ($(grep -o '[0-9]* differ' "$work/verify-$data-$mode.txt"))" "$verify_s" "$(rate "$keys" "$verify_s")" "" ""
     stop_keyshard
     kill "$r_pid" 2>/dev/null || true

@@ -519,7 +519,8 @@ final class ImportRun {
     }
   }
 
-  static void refuseIfHoldsKeys(Topology target) throws ToolException {
+  /** The keys every primary of {@code target} holds, over all databases. */
+  static long targetKeys(Topology target) throws ToolException {
     long keys = 0;
     for (Topology.Shard shard : target.shards()) {
       try (Jedis j = shard.address().connect()) {
@@ -528,6 +529,11 @@ final class ImportRun {
         throw new ToolException(ToolException.REFUSED, ToolException.explain(shard.address(), e), e);
       }
     }
+    return keys;
+  }
+
+  static void refuseIfHoldsKeys(Topology target) throws ToolException {
+    long keys = targetKeys(target);
     if (keys > 0) {
       throw new ToolException(
           ToolException.REFUSED,

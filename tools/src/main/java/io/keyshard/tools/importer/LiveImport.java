@@ -110,8 +110,8 @@ final class LiveImport {
       if (live.replId == null && live.loads == 0 && live.spool == null && live.passes == 0 && state.keys == 0) {
         if (existing == TargetWriter.Existing.REFUSE) {
           ImportRun.refuseIfHoldsKeys(writer.topology());
-          live.targetWasEmpty = true;
         }
+        live.targetWasEmpty = ImportRun.targetKeys(writer.topology()) == 0;
       } else {
         log.println("resuming the live import recorded in " + stateFile
             + (live.replId != null ? " (source replication id " + live.replId + ", offset " + live.offset + ")" : ""));
