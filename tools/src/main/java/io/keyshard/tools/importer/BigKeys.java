@@ -24,13 +24,39 @@ final class BigKeys {
 
   /** The chunks of {@code key} (of {@code type}) on {@code source}, whose database is selected. */
   static TargetWriter.Chunks chunks(Jedis source, byte[] key, String type) {
-    return switch (type) {
+    TargetWriter.Chunks chunks = switch (type) {
       case "list" -> new Ranged(source, key, false);
       case "zset" -> new Ranged(source, key, true);
       case "hash" -> new Scanned(source, key, true);
       case "set" -> new Scanned(source, key, false);
       default -> new StringChunks(source, key);
     };
+    return new TargetWriter.Chunks() {
+      @Override
+      public Object[] next() {
+        try {
+          return chunks.next();
+        } catch (redis.clients.jedis.exceptions.JedisException e) {
+          throw new SourceFailure(e);
+        }
+      }
+
+      @Override
+      public void restart() {
+        chunks.restart();
+      }
+    };
+  }
+
+  /** A read of the source that failed while a big key was written: the source's failure, not the target's. */
+  static final class SourceFailure extends RuntimeException {
+    SourceFailure(redis.clients.jedis.exceptions.JedisException cause) {
+      super(cause.getMessage(), cause);
+    }
+
+    redis.clients.jedis.exceptions.JedisException source() {
+      return (redis.clients.jedis.exceptions.JedisException) getCause();
+    }
   }
 
   /** A score as a command argument that reads back as the same double. */

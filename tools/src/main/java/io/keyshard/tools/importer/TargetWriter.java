@@ -214,6 +214,8 @@ final class TargetWriter implements AutoCloseable {
           n.jedis.pexpireAt(key, expireAt);
         }
         return true;
+      } catch (BigKeys.SourceFailure f) {
+        throw f.source(); // the source's, handled as any failed read of it
       } catch (JedisDataException e) {
         String m = String.valueOf(e.getMessage());
         if (attempt >= ATTEMPTS || !(retriable(m) || m.startsWith("MOVED") || m.startsWith("ASK"))) {
