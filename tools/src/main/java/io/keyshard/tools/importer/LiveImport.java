@@ -535,9 +535,14 @@ final class LiveImport {
       long startKeys = state.keys;
       long done = 0;
       long doneBytes = 0;
-      try (Spool.Reader reader = new Spool.Reader(spool)) {
+      // Batches go to N connections; an entry count is recorded once every batch up to it is acknowledged.
+      java.util.ArrayDeque<Object[]> inFlight = new java.util.ArrayDeque<>();
+      try (Spool.Reader reader = new Spool.Reader(spool);
+          Workers workers = new Workers(connections, to, TargetWriter.Existing.REPLACE)) {
+        workers.replaceExisting();
         List<Spool.Entry> batch = new ArrayList<>();
-        for (Spool.Entry e = reader.next(); e != null; e = reader.next()) {
+        boolean stopped = false;
+        for (Spool.Entry e = reader.next(); e != null && !stopped; e = reader.next()) {
           done++;
           doneBytes += e.key().length + e.payload().length;
           if (done <= live.loaded) {
@@ -545,17 +550,30 @@ final class LiveImport {
           }
           batch.add(e);
           if (batch.size() >= ImportRun.BATCH) {
-            loadBatch(batch);
-            live.loaded = done;
-            state.write(stateFile);
-            progress.update(state.keys, doneBytes);
-            ImportRun.throttle(rate, started, state.keys - startKeys);
-            if (stop.get()) {
-              return false;
+            List<Spool.Entry> mine = batch;
+            inFlight.add(new Object[] {workers.submit((w, sources) -> loadBatch(mine, w, sources)), done, doneBytes});
+            batch = new ArrayList<>();
+            while (inFlight.size() >= 2 * workers.size()) {
+              commitLoad(inFlight.poll());
+              ImportRun.throttle(rate, started, state.keys - startKeys);
             }
+            stopped = stop.get();
           }
         }
-        loadBatch(batch);
+        if (!stopped && !batch.isEmpty()) {
+          List<Spool.Entry> mine = batch;
+          inFlight.add(new Object[] {workers.submit((w, sources) -> loadBatch(mine, w, sources)), done, doneBytes});
+        }
+        while (!inFlight.isEmpty()) {
+          commitLoad(inFlight.poll());
+        }
+        if (stopped) {
+          return false;
+        }
+      } finally {
+        for (Object[] b : inFlight) {
+          ((java.util.concurrent.Future<?>) b[0]).cancel(false);
+        }
       }
       progress.total(0);
       live.loaded = 0;
@@ -573,7 +591,21 @@ final class LiveImport {
       return true;
     }
 
-    private void loadBatch(List<Spool.Entry> batch) throws ToolException, IOException {
+    @SuppressWarnings("unchecked")
+    private void commitLoad(Object[] b) throws ToolException, IOException {
+      ImportRun.Tally t = Workers.await((java.util.concurrent.Future<ImportRun.Tally>) b[0]);
+      synchronized (state) {
+        t.addTo(state);
+        live.loaded = (Long) b[1];
+        state.write(stateFile);
+      }
+      progress.update(state.keys, (Long) b[2]);
+    }
+
+    /** One batch of the spool, on a worker: RESTOREs; a value the target cannot read is read by type from the source. */
+    private ImportRun.Tally loadBatch(List<Spool.Entry> batch, TargetWriter w, Workers.Sources sources)
+        throws ToolException, IOException {
+      ImportRun.Tally t = new ImportRun.Tally();
       List<Spool.Entry> sent = new ArrayList<>();
       for (Spool.Entry e : batch) {
         Integer db = targetDb(e.db());
@@ -581,32 +613,30 @@ final class LiveImport {
           continue;
         }
         if (unsupportedRdbType(e.rdbType())) {
-          state.unsupported++;
-          if (state.unsupportedKeys.size() < 100) {
-            state.unsupportedKeys.add("db" + e.db() + " " + new String(e.key(), StandardCharsets.UTF_8) + " (RDB type " + e.rdbType() + ")");
-          }
+          t.unsupported++;
+          t.unsupportedKeys.add("db" + e.db() + " " + new String(e.key(), StandardCharsets.UTF_8) + " (RDB type " + e.rdbType() + ")");
           continue;
         }
-        writer.restore(db, e.key(), e.payload(), e.expireAt());
+        w.restore(db, e.key(), e.payload(), e.expireAt());
         sent.add(e);
-        state.keys++;
-        state.bytes += e.payload().length;
+        t.keys++;
+        t.bytes += e.payload().length;
       }
-      List<Object[]> unreadable = writer.flush();
-      for (Object[] u : unreadable) {
+      long skipped = w.skippedExisting;
+      for (Object[] u : w.flush()) {
         // A value Keyshard cannot read in this encoding: read by type from the source, as it is now.
         int db = (Integer) u[0];
         byte[] key = (byte[]) u[1];
         for (Spool.Entry e : sent) {
           if (java.util.Arrays.equals(e.key(), key) && targetDb(e.db()) == db) {
-            src.select(e.db());
-            state.keys--;
-            ImportRun.copyBatch(src, List.of(key), false, db, writer, state, stateFile, true);
+            t.keys--;
+            ImportRun.copyBatch(sources.at(from, e.db()), List.of(key), false, db, w, t, ImportRun.stateLog(state, stateFile), true);
             break;
           }
         }
       }
-      batch.clear();
+      t.skippedExisting = w.skippedExisting - skipped;
+      return t;
     }
 
     /**

@@ -72,17 +72,7 @@ final class Workers implements AutoCloseable {
       Address node, int db, List<byte[]> keys, boolean dump, int targetDb, ImportRun.BigKeyLog log) {
     return pool.submit(() -> {
       Conn c = conn();
-      if (c.source == null || c.generation != generation || !node.equals(c.sourceNode)) {
-        closeQuietly(c.source);
-        c.source = node.connect();
-        c.sourceNode = node;
-        c.sourceDb = -1;
-        c.generation = generation;
-      }
-      if (c.sourceDb != db) {
-        c.source.select(db);
-        c.sourceDb = db;
-      }
+      source(c, node, db);
       if (replace) {
         c.writer.replaceExisting();
       }
@@ -94,6 +84,42 @@ final class Workers implements AutoCloseable {
       t.retried = c.writer.retried - retried;
       return t;
     });
+  }
+
+  /** Work on one of the threads, with its target writer and its source connections. */
+  interface Task {
+    ImportRun.Tally run(TargetWriter writer, Sources sources) throws Exception;
+  }
+
+  /** A thread's connection to a source node, with {@code db} selected. */
+  interface Sources {
+    Jedis at(Address node, int db);
+  }
+
+  /** Runs {@code task} on one of the threads. */
+  Future<ImportRun.Tally> submit(Task task) {
+    return pool.submit(() -> {
+      Conn c = conn();
+      if (replace) {
+        c.writer.replaceExisting();
+      }
+      return task.run(c.writer, (node, db) -> source(c, node, db));
+    });
+  }
+
+  private Jedis source(Conn c, Address node, int db) {
+    if (c.source == null || c.generation != generation || !node.equals(c.sourceNode)) {
+      closeQuietly(c.source);
+      c.source = node.connect();
+      c.sourceNode = node;
+      c.sourceDb = -1;
+      c.generation = generation;
+    }
+    if (c.sourceDb != db) {
+      c.source.select(db);
+      c.sourceDb = db;
+    }
+    return c.source;
   }
 
   private ImportRun.BigKeyLog guarded(ImportRun.BigKeyLog log) {
