@@ -1,0 +1,513 @@
+package io.keyshard.node.scripting;
+
+import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.RespWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import party.iroiro.luajava.Lua;
+import party.iroiro.luajava.LuaException;
+import party.iroiro.luajava.lua51.Lua51;
+
+/**
+ * One Lua 5.1 state (the real one, through LuaJava: docs/decisions/2026-12-07-lua-engine-options.md)
+ * with Redis 7.0's sandbox, and the conversions between Lua values and replies both ways
+ * (docs/research/2026-12-07-redis-7.0-lua-facts.md, sections 1 to 3). Not thread-safe: one
+ * thread at a time runs it, never a Pekko dispatcher thread. What a script's {@code redis.call}
+ * runs is the caller's {@link Commands}.
+ */
+public final class LuaEngine implements AutoCloseable {
+  /** Runs one command for a script and answers its reply, RESP3-shaped where it has a choice. */
+  public interface Commands {
+    Reply call(byte[][] argv);
+  }
+
+  /** A script error that is the reply as it is (compile errors, NOSCRIPT). */
+  public static final class ScriptError extends Exception {
+    public ScriptError(String message) {
+      super(message);
+    }
+  }
+
+  /** Deeper than this a returned table is cut with an error element, as Redis's stack limit does. */
+  private static final int MAX_DEPTH = 1000;
+
+  private final Lua lua;
+  private final int runner;
+  /** string.format, for numbers given to redis.call (C's %.17g, as Redis formats them). */
+  private final int format;
+  private final Map<String, Integer> scripts = new HashMap<>();
+  private Commands commands;
+  private volatile boolean killRequested;
+
+  public LuaEngine() {
+    lua = new Lua51();
+    lua.openLibraries();
+    lua.push(l -> luaCall(l, true));
+    lua.setGlobal("__ks_call");
+    lua.push(l -> luaCall(l, false));
+    lua.setGlobal("__ks_pcall");
+    lua.getGlobal("string");
+    lua.getField(-1, "format");
+    format = lua.ref();
+    lua.pop(1);
+    lua.push(l -> {
+      l.push(killRequested);
+      return 1;
+    });
+    lua.setGlobal("__ks_hook");
+    try (InputStream in = LuaEngine.class.getResourceAsStream("/keyshard-lua-prelude.lua")) {
+      byte[] code = in.readAllBytes();
+      lua.load(direct(code), "=keyshard-prelude");
+      lua.pCall(0, 1);
+    } catch (IOException | LuaException | NullPointerException e) {
+      lua.close();
+      throw new IllegalStateException("the Lua sandbox did not load", e);
+    }
+    runner = lua.ref();
+  }
+
+  /** The SHA-1 Redis names a script by: lowercase hex of its body. */
+  public static String sha1(byte[] body) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Compiles and caches {@code body} (SCRIPT LOAD, EVAL); answers its SHA-1. */
+  public String load(byte[] body) throws ScriptError {
+    String sha = sha1(body);
+    if (scripts.containsKey(sha)) {
+      return sha;
+    }
+    byte[] code = body;
+    if (code.length >= 2 && code[0] == '#' && code[1] == '!') {
+      // The shebang line goes, its newline stays (line numbers count it).
+      int nl = indexOf(code, (byte) '\n');
+      if (nl < 0) {
+        throw new ScriptError("ERR Invalid script shebang");
+      }
+      byte[] rest = new byte[code.length - nl];
+      System.arraycopy(code, nl, rest, 0, rest.length);
+      code = rest;
+    }
+    try {
+      lua.load(direct(code), "@user_script");
+    } catch (LuaException e) {
+      lua.setTop(0);
+      throw new ScriptError("ERR Error compiling script (new function): " + e.getMessage());
+    }
+    scripts.put(sha, lua.ref());
+    return sha;
+  }
+
+  public boolean exists(String sha) {
+    return scripts.containsKey(sha.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** SCRIPT FLUSH: every cached script is forgotten. */
+  public void flush() {
+    for (int ref : scripts.values()) {
+      lua.unref(ref);
+    }
+    scripts.clear();
+  }
+
+  public int cached() {
+    return scripts.size();
+  }
+
+  /** SCRIPT KILL: the running script stops at its next hook, and at every line after it. */
+  public void kill() {
+    killRequested = true;
+  }
+
+  /**
+   * Runs the cached script {@code sha} with {@code keys} and {@code args}; its reply for a
+   * client speaking {@code callerResp}.
+   */
+  public Reply run(String sha, List<byte[]> keys, List<byte[]> args, Commands commands, int callerResp)
+      throws ScriptError {
+    Integer fn = scripts.get(sha.toLowerCase(java.util.Locale.ROOT));
+    if (fn == null) {
+      throw new ScriptError("NOSCRIPT No matching script. Please use EVAL.");
+    }
+    this.commands = commands;
+    this.killRequested = false;
+    int top = lua.getTop();
+    try {
+      lua.refGet(runner);
+      lua.refGet(fn);
+      pushLiteral(stringsLiteral(keys));
+      pushLiteral(stringsLiteral(args));
+      lua.pCall(3, 2);
+      boolean ok = lua.toBoolean(-2);
+      if (ok) {
+        return toReply(lua.getTop(), luaResp(), callerResp, 0);
+      }
+      int e = lua.getTop();
+      String msg = field(e, "err");
+      String source = field(e, "source");
+      lua.getField(e, "line");
+      long line = lua.toInteger(-1);
+      lua.pop(1);
+      return Reply.error(msg + " script: " + sha + ", on " + source + ":" + line + ".");
+    } catch (LuaException e) {
+      return Reply.error("ERR " + e.getMessage() + " script: " + sha + ", on @user_script:0.");
+    } finally {
+      lua.setTop(top);
+      this.commands = null;
+    }
+  }
+
+  private int luaResp() {
+    lua.getGlobal("__ks_resp");
+    int v = (int) lua.toInteger(-1);
+    lua.pop(1);
+    return v == 3 ? 3 : 2;
+  }
+
+  private String field(int index, String name) {
+    lua.getField(index, name);
+    ByteBuffer b = lua.toBuffer(-1);
+    lua.pop(1);
+    return b == null ? "" : StandardCharsets.UTF_8.decode(b).toString();
+  }
+
+  /**
+   * redis.call ({@code raise}) and redis.pcall: the arguments on the stack, strings as they are and
+   * numbers as C's %.17g; pushes the reply's Lua value. An error reply is raised as its table by
+   * redis.call (returning -1 makes LuaJava raise the value on top) and returned by redis.pcall.
+   */
+  private int luaCall(Lua l, boolean raise) {
+    int n = l.getTop();
+    if (n == 0) {
+      return error(l, "ERR Please specify at least one argument for this redis lib call", raise);
+    }
+    byte[][] argv = new byte[n][];
+    for (int i = 1; i <= n; i++) {
+      Lua.LuaType t = l.type(i);
+      if (t == Lua.LuaType.NUMBER) {
+        l.refGet(format);
+        l.push("%.17g");
+        l.pushValue(i);
+        try {
+          l.pCall(2, 1);
+        } catch (LuaException e) {
+          return error(l, "ERR " + e.getMessage(), raise);
+        }
+        argv[i - 1] = bytes(l.toBuffer(-1));
+        l.pop(1);
+      } else if (t == Lua.LuaType.STRING) {
+        argv[i - 1] = bytes(l.toBuffer(i));
+      } else {
+        return error(l, "ERR Lua redis lib command arguments must be strings or integers", raise);
+      }
+    }
+    Reply r = commands == null
+        ? Reply.error("ERR redis.call/pcall can only be called inside a script invocation")
+        : commands.call(argv);
+    if (r instanceof Reply.Error e) {
+      return error(l, e.text(), raise);
+    }
+    StringBuilder sb = new StringBuilder("return ");
+    literal(sb, r, luaResp(), true);
+    pushLiteral(sb.toString());
+    return 1;
+  }
+
+  private int error(Lua l, String text, boolean raise) {
+    l.newTable();
+    l.push(text);
+    l.setField(-2, "err");
+    return raise ? -1 : 1;
+  }
+
+  // ---- replies to Lua: one chunk per value, strings as \ddd escapes (LuaJava pushes only text)
+
+  private void pushLiteral(String chunk) {
+    try {
+      lua.load(direct(chunk.getBytes(StandardCharsets.ISO_8859_1)), "=reply");
+      lua.pCall(0, 1);
+    } catch (LuaException e) {
+      throw new IllegalStateException("a reply could not be turned into a Lua value: " + e.getMessage(), e);
+    }
+  }
+
+  private static String stringsLiteral(List<byte[]> values) {
+    StringBuilder sb = new StringBuilder("return {");
+    for (byte[] v : values) {
+      string(sb, v);
+      sb.append(',');
+    }
+    return sb.append('}').toString();
+  }
+
+  private static void string(StringBuilder sb, byte[] v) {
+    sb.append('"');
+    for (byte b : v) {
+      int c = b & 0xff;
+      if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+        sb.append((char) c);
+      } else {
+        sb.append('\\');
+        if (c < 100) {
+          sb.append('0');
+        }
+        if (c < 10) {
+          sb.append('0');
+        }
+        sb.append(c);
+      }
+    }
+    sb.append('"');
+  }
+
+  private static void string(StringBuilder sb, String s) {
+    string(sb, s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A reply as a Lua expression, as Redis converts it for a script speaking {@code resp}. */
+  private static void literal(StringBuilder sb, Reply r, int resp, boolean top) {
+    if (r instanceof Reply.Simple s) {
+      sb.append("{ok=");
+      string(sb, s.text());
+      sb.append('}');
+    } else if (r instanceof Reply.Error e) {
+      sb.append("{err=");
+      string(sb, e.text());
+      sb.append('}');
+    } else if (r instanceof Reply.Int i) {
+      sb.append(i.value());
+    } else if (r instanceof Reply.Bulk b) {
+      string(sb, b.value());
+    } else if (r instanceof Reply.Null || r instanceof Reply.NullArray) {
+      sb.append(resp == 3 && top ? "nil" : "false");
+    } else if (r instanceof Reply.Array a) {
+      list(sb, a.items(), resp);
+    } else if (r instanceof Reply.Push p) {
+      list(sb, p.items(), resp);
+    } else if (r instanceof Reply.Pairs p) {
+      list(sb, p.flattened(), resp);
+    } else if (r instanceof Reply.Map m) {
+      if (resp == 2) {
+        list(sb, m.keysAndValues(), resp);
+      } else {
+        sb.append("{map={");
+        List<Reply> kv = m.keysAndValues();
+        for (int i = 0; i + 1 < kv.size(); i += 2) {
+          sb.append('[');
+          literal(sb, kv.get(i), resp, false);
+          sb.append("]=");
+          literal(sb, kv.get(i + 1), resp, false);
+          sb.append(',');
+        }
+        sb.append("}}");
+      }
+    } else if (r instanceof Reply.Set s) {
+      if (resp == 2) {
+        list(sb, s.items(), resp);
+      } else {
+        sb.append("{set={");
+        for (Reply e : s.items()) {
+          sb.append('[');
+          literal(sb, e, resp, false);
+          sb.append("]=true,");
+        }
+        sb.append("}}");
+      }
+    } else if (r instanceof Reply.Double d) {
+      if (resp == 2) {
+        string(sb, RespWriter.formatDouble(d.value()));
+      } else {
+        sb.append("{double=").append(luaNumber(d.value())).append('}');
+      }
+    } else if (r instanceof Reply.Bool b) {
+      sb.append(resp == 2 ? (b.value() ? "1" : "0") : (b.value() ? "true" : "false"));
+    } else if (r instanceof Reply.Verbatim v) {
+      if (resp == 2) {
+        string(sb, v.text());
+      } else {
+        sb.append("{verbatim_string={format=");
+        string(sb, v.format());
+        sb.append(",string=");
+        string(sb, v.text());
+        sb.append("}}");
+      }
+    } else {
+      sb.append("false");
+    }
+  }
+
+  private static void list(StringBuilder sb, List<Reply> items, int resp) {
+    sb.append('{');
+    for (Reply e : items) {
+      literal(sb, e, resp, false);
+      sb.append(',');
+    }
+    sb.append('}');
+  }
+
+  private static String luaNumber(double d) {
+    if (Double.isNaN(d)) {
+      return "(0/0)";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "(1/0)" : "(-1/0)";
+    }
+    return Double.toString(d);
+  }
+
+  // ---- Lua to replies: what the script returned, read with raw gets only
+
+  private Reply toReply(int index, int luaResp, int callerResp, int depth) {
+    if (depth > MAX_DEPTH) {
+      return Reply.error("ERR reached lua stack limit");
+    }
+    switch (lua.type(index)) {
+      case STRING, NUMBER -> {
+        if (lua.type(index) == Lua.LuaType.NUMBER) {
+          return Reply.integer(truncate(lua.toNumber(index)));
+        }
+        return Reply.bulk(bytes(lua.toBuffer(index)));
+      }
+      case BOOLEAN -> {
+        boolean b = lua.toBoolean(index);
+        if (luaResp == 3) {
+          return new Reply.Bool(b);
+        }
+        return b ? Reply.integer(1) : Reply.NULL;
+      }
+      case TABLE -> {
+        return table(index, luaResp, callerResp, depth);
+      }
+      default -> {
+        return Reply.NULL;
+      }
+    }
+  }
+
+  private Reply table(int index, int luaResp, int callerResp, int depth) {
+    String err = rawString(index, "err");
+    if (err != null) {
+      return Reply.error(err.replace('\r', ' ').replace('\n', ' '));
+    }
+    String ok = rawString(index, "ok");
+    if (ok != null) {
+      return Reply.simple(ok.replace('\r', ' ').replace('\n', ' '));
+    }
+    lua.push("double");
+    lua.rawGet(index);
+    if (lua.type(-1) == Lua.LuaType.NUMBER) {
+      double d = lua.toNumber(-1);
+      lua.pop(1);
+      return new Reply.Double(d);
+    }
+    lua.pop(1);
+    String big = rawString(index, "big_number");
+    if (big != null) {
+      return Reply.bulk(big.replace('\r', ' ').replace('\n', ' '));
+    }
+    lua.push("verbatim_string");
+    lua.rawGet(index);
+    if (lua.type(-1) == Lua.LuaType.TABLE) {
+      int v = lua.getTop();
+      String format = rawString(v, "format");
+      lua.push("string");
+      lua.rawGet(v);
+      byte[] text = lua.type(-1) == Lua.LuaType.STRING ? bytes(lua.toBuffer(-1)) : null;
+      lua.pop(2);
+      if (format != null && text != null) {
+        return new Reply.Verbatim(format.length() > 3 ? format.substring(0, 3) : format, text);
+      }
+    } else {
+      lua.pop(1);
+    }
+    for (String kind : new String[] {"map", "set"}) {
+      lua.push(kind);
+      lua.rawGet(index);
+      if (lua.type(-1) == Lua.LuaType.TABLE) {
+        int t = lua.getTop();
+        List<Reply> out = new ArrayList<>();
+        lua.pushNil();
+        while (lua.next(t) != 0) {
+          // key at -2, value at -1
+          out.add(toReply(lua.getTop() - 1, luaResp, callerResp, depth + 1));
+          if (kind.equals("map")) {
+            out.add(toReply(lua.getTop(), luaResp, callerResp, depth + 1));
+          }
+          lua.pop(1);
+        }
+        lua.pop(1);
+        return kind.equals("map") ? new Reply.Map(out) : new Reply.Set(out);
+      }
+      lua.pop(1);
+    }
+    List<Reply> items = new ArrayList<>();
+    for (int i = 1; ; i++) {
+      lua.rawGetI(index, i);
+      if (lua.type(-1) == Lua.LuaType.NIL) {
+        lua.pop(1);
+        break;
+      }
+      items.add(toReply(lua.getTop(), luaResp, callerResp, depth + 1));
+      lua.pop(1);
+    }
+    return Reply.array(items);
+  }
+
+  private String rawString(int index, String key) {
+    lua.push(key);
+    lua.rawGet(index);
+    String s = lua.type(-1) == Lua.LuaType.STRING ? new String(bytes(lua.toBuffer(-1)), StandardCharsets.UTF_8) : null;
+    lua.pop(1);
+    return s;
+  }
+
+  /** C's (long long) cast as x86 does it: toward zero, and NaN, infinities, overflow to the minimum. */
+  static long truncate(double d) {
+    if (Double.isNaN(d) || d >= 0x1p63 || d < -0x1p63) {
+      return Long.MIN_VALUE;
+    }
+    return (long) d;
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    if (b == null) {
+      return new byte[0];
+    }
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  private static ByteBuffer direct(byte[] code) {
+    ByteBuffer b = ByteBuffer.allocateDirect(code.length);
+    b.put(code).flip();
+    return b;
+  }
+
+  private static int indexOf(byte[] a, byte b) {
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  @Override
+  public void close() {
+    lua.close();
+  }
+}
