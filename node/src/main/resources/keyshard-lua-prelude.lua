@@ -57,12 +57,13 @@ redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = '7.0.15', 458767
 G.redis = redis
 
 -- pcall sees a redis error table as its text, as Redis's pcall does.
+local function packed(...) return {n = select('#', ...), ...} end
 G.pcall = function(f, ...)
-  local r = {pcall(f, ...)}
+  local r = packed(pcall(f, ...))
   if not r[1] and type(r[2]) == 'table' and type(rawget(r[2], 'err')) == 'string' then
     return false, rawget(r[2], 'err')
   end
-  return unpack(r)
+  return unpack(r, 1, r.n)
 end
 
 -- Not in Redis's sandbox.

@@ -127,6 +127,8 @@ class LuaEngineTest {
     // pcall sees the error's text; redis.pcall answers the table.
     assertEquals("ERR Unknown Redis command called from script", text(eval("local ok, e = pcall(redis.call, 'nosuch') return e")));
     assertEquals(Reply.error("ERR Unknown Redis command called from script"), eval("return redis.pcall('nosuch')"));
+    // pcall keeps every value a call returns, nils between them too.
+    assertEquals(Reply.integer(4), eval("return select('#', pcall(function() return 1, nil, 3 end))"));
     script = "return redis.call('echo', {})";
     assertEquals(
         Reply.error("ERR Lua redis lib command arguments must be strings or integers script: " + LuaEngine.sha1(b(script)) + ", on @user_script:1."),
