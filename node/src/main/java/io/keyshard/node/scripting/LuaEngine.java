@@ -133,10 +133,10 @@ public final class LuaEngine implements AutoCloseable {
   }
 
   /**
-   * Runs the cached script {@code sha} with {@code keys} and {@code args}; its reply for a
-   * client speaking {@code callerResp}.
+   * Runs the cached script {@code sha} with {@code keys} and {@code args}; its reply, which the
+   * caller's protocol renders (nulls and booleans).
    */
-  public Reply run(String sha, List<byte[]> keys, List<byte[]> args, Commands commands, int callerResp)
+  public Reply run(String sha, List<byte[]> keys, List<byte[]> args, Commands commands)
       throws ScriptError {
     Integer fn = scripts.get(sha.toLowerCase(java.util.Locale.ROOT));
     if (fn == null) {
@@ -153,7 +153,7 @@ public final class LuaEngine implements AutoCloseable {
       lua.pCall(3, 2);
       boolean ok = lua.toBoolean(-2);
       if (ok) {
-        return toReply(lua.getTop(), luaResp(), callerResp, 0);
+        return toReply(lua.getTop(), luaResp(), 0);
       }
       int e = lua.getTop();
       String msg = field(e, "err");
@@ -370,7 +370,7 @@ public final class LuaEngine implements AutoCloseable {
 
   // ---- Lua to replies: what the script returned, read with raw gets only
 
-  private Reply toReply(int index, int luaResp, int callerResp, int depth) {
+  private Reply toReply(int index, int luaResp, int depth) {
     if (depth > MAX_DEPTH) {
       return Reply.error("ERR reached lua stack limit");
     }
@@ -389,7 +389,7 @@ public final class LuaEngine implements AutoCloseable {
         return b ? Reply.integer(1) : Reply.NULL;
       }
       case TABLE -> {
-        return table(index, luaResp, callerResp, depth);
+        return table(index, luaResp, depth);
       }
       default -> {
         return Reply.NULL;
@@ -397,14 +397,14 @@ public final class LuaEngine implements AutoCloseable {
     }
   }
 
-  private Reply table(int index, int luaResp, int callerResp, int depth) {
+  private Reply table(int index, int luaResp, int depth) {
     String err = rawString(index, "err");
     if (err != null) {
-      return Reply.error(err.replace('\r', ' ').replace('\n', ' '));
+      return Reply.error(oneLine(err));
     }
     String ok = rawString(index, "ok");
     if (ok != null) {
-      return Reply.simple(ok.replace('\r', ' ').replace('\n', ' '));
+      return Reply.simple(oneLine(ok));
     }
     lua.push("double");
     lua.rawGet(index);
@@ -416,7 +416,7 @@ public final class LuaEngine implements AutoCloseable {
     lua.pop(1);
     String big = rawString(index, "big_number");
     if (big != null) {
-      return Reply.bulk(big.replace('\r', ' ').replace('\n', ' '));
+      return Reply.bulk(oneLine(big));
     }
     lua.push("verbatim_string");
     lua.rawGet(index);
@@ -442,9 +442,9 @@ public final class LuaEngine implements AutoCloseable {
         lua.pushNil();
         while (lua.next(t) != 0) {
           // key at -2, value at -1
-          out.add(toReply(lua.getTop() - 1, luaResp, callerResp, depth + 1));
+          out.add(toReply(lua.getTop() - 1, luaResp, depth + 1));
           if (kind.equals("map")) {
-            out.add(toReply(lua.getTop(), luaResp, callerResp, depth + 1));
+            out.add(toReply(lua.getTop(), luaResp, depth + 1));
           }
           lua.pop(1);
         }
@@ -460,10 +460,15 @@ public final class LuaEngine implements AutoCloseable {
         lua.pop(1);
         break;
       }
-      items.add(toReply(lua.getTop(), luaResp, callerResp, depth + 1));
+      items.add(toReply(lua.getTop(), luaResp, depth + 1));
       lua.pop(1);
     }
     return Reply.array(items);
+  }
+
+  /** A status or error text on one line, as Redis sends it. */
+  private static String oneLine(String s) {
+    return s.replace('\r', ' ').replace('\n', ' ');
   }
 
   private String rawString(int index, String key) {

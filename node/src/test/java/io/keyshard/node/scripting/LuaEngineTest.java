@@ -46,16 +46,12 @@ class LuaEngineTest {
   }
 
   private Reply eval(String script, String... args) throws Exception {
-    return eval(script, 2, args);
-  }
-
-  private Reply eval(String script, int resp, String... args) throws Exception {
     String sha = engine.load(b(script));
     List<byte[]> a = new ArrayList<>();
     for (String s : args) {
       a.add(b(s));
     }
-    return engine.run(sha, List.of(b("k1")), a, this::call, resp);
+    return engine.run(sha, List.of(b("k1")), a, this::call);
   }
 
   private static String text(Reply r) {
@@ -103,9 +99,9 @@ class LuaEngineTest {
     // Binary-safe both ways.
     byte[] bin = {0, (byte) 0xff, 13, 10, '"', '\\', 'A'};
     String sha = engine.load(b("return redis.call('echo', ARGV[1])"));
-    Reply r = engine.run(sha, List.of(), List.of(bin), this::call, 2);
+    Reply r = engine.run(sha, List.of(), List.of(bin), this::call);
     assertArrayEquals(bin, ((Reply.Bulk) r).value());
-    assertEquals(Reply.integer(7), engine.run(engine.load(b("return #ARGV[1]")), List.of(), List.of(bin), this::call, 2));
+    assertEquals(Reply.integer(7), engine.run(engine.load(b("return #ARGV[1]")), List.of(), List.of(bin), this::call));
   }
 
   @Test
@@ -136,7 +132,7 @@ class LuaEngineTest {
     LuaEngine.ScriptError compile = assertThrows(LuaEngine.ScriptError.class, () -> engine.load(b("this is not lua")));
     assertTrue(compile.getMessage().startsWith("ERR Error compiling script (new function): user_script:1: "), compile.getMessage());
     assertEquals("NOSCRIPT No matching script. Please use EVAL.",
-        assertThrows(LuaEngine.ScriptError.class, () -> engine.run("ffffffffffffffffffffffffffffffffffffffff", List.of(), List.of(), this::call, 2)).getMessage());
+        assertThrows(LuaEngine.ScriptError.class, () -> engine.run("ffffffffffffffffffffffffffffffffffffffff", List.of(), List.of(), this::call)).getMessage());
     // A shebang line is dropped but counted.
     script = "#!lua\nreturn a";
     assertTrue(text(eval(script)).contains("on @user_script:2."));
@@ -167,7 +163,7 @@ class LuaEngineTest {
       engine.kill();
     });
     killer.start();
-    Reply r = engine.run(sha, List.of(), List.of(), this::call, 2);
+    Reply r = engine.run(sha, List.of(), List.of(), this::call);
     killer.join();
     assertTrue(String.valueOf(r).contains("ERR Script killed by user with SCRIPT KILL..."), String.valueOf(r));
     assertTrue(System.nanoTime() - started.get() < 30_000_000_000L);

@@ -66,7 +66,7 @@ final class ImportRun {
       }
       for (ImportState.InProgress half : state.inProgressKeys) {
         // Half copied when the last run stopped: deleted, then copied again with its batch.
-        writer.delete(half.db, Base64.getDecoder().decode(half.key));
+        writer.delete(half.db, List.of(Base64.getDecoder().decode(half.key)));
       }
       state.inProgressKeys.clear();
       state.write(stateFile);

@@ -463,8 +463,6 @@ final class LiveImport {
         live.loadsStarted++;
         state.write(stateFile);
         load(l.spool(), l.entries(), l.bytes(), l.at());
-      } else if (item instanceof LiveFeed.Rescan) {
-        // only the notifications mode asks for one
       } else if (item instanceof LiveFeed.Stop s) {
         state.write(stateFile);
         throw new ToolException(ToolException.REFUSED, s.why() + (s.resumable() ? "; run the same command again to go on" : ""));

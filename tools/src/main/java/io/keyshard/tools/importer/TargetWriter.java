@@ -233,19 +233,7 @@ final class TargetWriter implements AutoCloseable {
     }
   }
 
-  /** Deletes a key that an interrupted run left half copied. */
-  void delete(int db, byte[] key) throws ToolException {
-    Node n = nodeFor(key);
-    try {
-      n.jedis.select(db);
-      n.db = db;
-      n.jedis.del(key);
-    } catch (JedisException e) {
-      throw new ToolException(ToolException.REFUSED, "the target " + n.address + " failed: " + e.getMessage(), e);
-    }
-  }
-
-  /** Deletes {@code keys} (the source no longer has them), pipelined per primary. */
+  /** Deletes {@code keys} (gone from the source, or left half copied), pipelined per primary. */
   void delete(int db, List<byte[]> keys) throws ToolException {
     if (keys.isEmpty()) {
       return;
