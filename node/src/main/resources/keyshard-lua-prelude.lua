@@ -3,15 +3,16 @@
 local G = _G
 local debug, error, type, select, rawget, rawset, setmetatable, tostring, xpcall, pcall =
   debug, error, type, select, rawget, rawset, setmetatable, tostring, xpcall, pcall
-local format = string.format
+local format, concat = string.format, table.concat
 local setfenv, unpack = setfenv, unpack
-local ks_hook, ks_call, ks_pcall = __ks_hook, __ks_call, __ks_pcall
-G.__ks_call, G.__ks_pcall, G.__ks_hook = nil, nil, nil
+local ks_hook, ks_call, ks_pcall, ks_sha1hex, ks_log = __ks_hook, __ks_call, __ks_pcall, __ks_sha1hex, __ks_log
+G.__ks_call, G.__ks_pcall, G.__ks_hook, G.__ks_sha1hex, G.__ks_log = nil, nil, nil, nil, nil
 
 local redis = {}
 -- Java functions (C functions to Lua: a tail call keeps the script's frame, so errors name its line).
 redis.call = ks_call
 redis.pcall = ks_pcall
+redis.sha1hex = ks_sha1hex
 redis.error_reply = function(...)
   local s = ...
   if select('#', ...) ~= 1 or type(s) ~= 'string' then
@@ -50,6 +51,12 @@ redis.log = function(...)
   local level = ...
   if type(level) ~= 'number' then error({err = 'ERR First argument must be a number (log level).'}) end
   if level < 0 or level > 3 then error({err = 'ERR Invalid debug level.'}) end
+  local parts = {}
+  for i = 2, select('#', ...) do
+    local v = select(i, ...)
+    if type(v) == 'string' or type(v) == 'number' then parts[#parts + 1] = tostring(v) end
+  end
+  ks_log(level, concat(parts, " "))
 end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3

@@ -15,9 +15,10 @@ import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
 
 /**
- * A restore killed with kill -9 half way (the tool in its own JVM) and run again with
- * --skip-existing ends with the backup's data, key by key: RESTORE writes a key whole, so what
- * the killed run wrote is complete, and the second run writes the rest.
+ * A restore killed with kill -9 half way (the tool in its own JVM) and run again as it was ends
+ * with the backup's data, key by key: RESTORE writes a key whole, the state file beside the
+ * archive says up to which entry every key was acknowledged, and the second run goes on from
+ * there (writing again, with REPLACE, what the first run sent after its last checkpoint).
  */
 @Timeout(600)
 class RestoreInterruptedTest {
@@ -66,12 +67,22 @@ class RestoreInterruptedTest {
       System.out.println("restore killed with " + there + " of " + expected.size() + " keys written");
       assertTrue(there < expected.size(), "killed before the end");
 
-      // Refused as it stands (the target holds keys), finished with --skip-existing.
-      assertEquals(4, backup("restore", archive.toString(), "--to", "127.0.0.1:" + t.port()), lastOutput);
-      assertEquals(0, backup("restore", archive.toString(), "--to", "127.0.0.1:" + t.port(), "--skip-existing"), lastOutput);
+      Path state = work.resolve("b.restore-127.0.0.1_" + t.port() + ".json");
+      assertTrue(Files.exists(state), "the killed run left its position in " + state);
+
+      // The same command goes on from the checkpoint, and the state file goes at the end.
+      assertEquals(0, backup("restore", archive.toString(), "--to", "127.0.0.1:" + t.port()), lastOutput);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("resuming: (\\d+) of 20000 entries").matcher(lastOutput);
+      assertTrue(m.find(), lastOutput);
+      long from = Long.parseLong(m.group(1));
+      assertTrue(from > 0 && from <= there, "resumed from " + from + " with " + there + " keys on the target");
+      assertTrue(lastOutput.contains("restored 20000 keys") && lastOutput.contains("(over 2 runs)"), lastOutput);
+      assertTrue(!Files.exists(state), "the state file is removed at the end");
       try (Keyspace restored = new Keyspace(t.port())) {
         assertEquals(List.of(), Keyspace.differences(expected, restored.read(0), 1000));
       }
+      // Finished: the same command is refused now (the target holds keys, nothing to resume).
+      assertEquals(4, backup("restore", archive.toString(), "--to", "127.0.0.1:" + t.port()), lastOutput);
     }
   }
 }

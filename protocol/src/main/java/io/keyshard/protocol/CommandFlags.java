@@ -56,7 +56,8 @@ public final class CommandFlags {
   static Set<String> aclCategories(Set<String> flags, Set<String> declared) {
     Set<String> acl = new LinkedHashSet<>(declared);
     if (flags.contains(WRITE)) acl.add("write");
-    if (flags.contains(READONLY)) acl.add("read");
+    // As Redis's setImplicitACLCategories: a read-only script (EVAL_RO) is not @read.
+    if (flags.contains(READONLY) && !declared.contains("scripting")) acl.add("read");
     if (flags.contains(ADMIN)) {
       acl.add("admin");
       acl.add("dangerous");

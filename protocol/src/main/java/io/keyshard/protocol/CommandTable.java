@@ -1265,7 +1265,49 @@ public final class CommandTable {
                     "O(1) for every key.",
                     "Watch the given keys to determine execution of the MULTI/EXEC block"),
             cmd("unwatch", 1, "noscript loading stale fast allow_busy", "transaction")
-                .doc("2.2.0", "O(1)", "Forget about all watched keys")));
+                .doc("2.2.0", "O(1)", "Forget about all watched keys")),
+
+        section("scripting",
+            evalLike("eval", "", "RW access update", "Execute a Lua script server side", "2.6.0", true),
+            evalLike("evalsha", "", "RW access update", "Execute a Lua script server side", "2.6.0", false),
+            evalLike("eval_ro", "readonly ", "RO access", "Execute a read-only Lua script server side", "7.0.0", true),
+            evalLike("evalsha_ro", "readonly ", "RO access", "Execute a read-only Lua script server side", "7.0.0", false),
+            cmd("script", -2, "", "")
+                .doc("2.6.0", "Depends on subcommand.", "A container for Lua scripts management commands")
+                .sub(
+                    cmd("exists", -3, "noscript", "scripting")
+                        .tips("request_policy:all_shards", "response_policy:agg_logical_and")
+                        .doc(
+                            "2.6.0",
+                            "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+                            "Check existence of scripts in the script cache."),
+                    cmd("flush", -2, "noscript", "scripting")
+                        .tips("request_policy:all_nodes", "response_policy:all_succeeded")
+                        .doc("2.6.0", "O(N) with N being the number of scripts in cache", "Remove all the scripts from the script cache.")
+                        .history("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers."),
+                    cmd("kill", 2, "noscript allow_busy", "scripting")
+                        .tips("request_policy:all_shards", "response_policy:one_succeeded")
+                        .doc("2.6.0", "O(1)", "Kill the script currently in execution."),
+                    cmd("load", 3, "noscript stale", "scripting")
+                        .tips("request_policy:all_nodes", "response_policy:all_succeeded")
+                        .doc(
+                            "2.6.0",
+                            "O(N) with N being the length in bytes of the script body.",
+                            "Load the specified Lua script into the script cache."),
+                    cmd("help", 2, "loading stale", "scripting")
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands"))));
+  }
+
+  /** EVAL, EVALSHA and their _RO forms: the keys are counted by argv[2], as Redis declares them. */
+  private static Def evalLike(String name, String flags, String keyFlags, String summary, String since, boolean body) {
+    Def d =
+        cmd(name, -3, flags + "noscript stale skip_monitor no_mandatory_keys", "scripting")
+            .keyNum(keyFlags, 2, 0, 1, 1);
+    if (body) {
+      d.note("We cannot tell how the keys will be used so we assume the worst, "
+          + (keyFlags.startsWith("RW") ? "RW and UPDATE" : "RO and ACCESS"));
+    }
+    return d.doc(since, "Depends on the script that is executed.", summary);
   }
 
   /**

@@ -53,6 +53,9 @@ class CommandTableTest {
 
         + "multi exec discard watch unwatch "
 
+        // scripting:
+        + "eval evalsha eval_ro evalsha_ro script "
+
         // moving values (DUMP payloads):
         + "dump restore restore-asking migrate "
 

@@ -103,6 +103,14 @@ final class ConfigCommand {
         s -> Long.toString(settings.idleTimeoutSeconds()),
         null,
         v -> settings.setIdleTimeoutSeconds(Long.parseLong(v)));
+    for (String name : List.of("busy-reply-threshold", "lua-time-limit")) {
+      add(
+          name,
+          ConfigType.integer(0, Long.MAX_VALUE),
+          s -> Long.toString(settings.busyReplyThresholdMs()),
+          null,
+          v -> settings.setBusyReplyThresholdMs(Long.parseLong(v)));
+    }
     add(
         "proto-max-bulk-len",
         ConfigType.memory(1024 * 1024, Long.MAX_VALUE),

@@ -95,6 +95,10 @@ public final class ServerCommands {
               router.memory().resetStats();
             });
     this.transactions = new TransactionCommands(router, this);
+    this.scriptEngine = new io.keyshard.node.scripting.Scripts(settings::busyReplyThresholdMs);
+    system.getWhenTerminated().thenRun(scriptEngine::close);
+    router.setScripts(scriptEngine);
+    this.scripts = new ScriptCommands(router, transactions, scriptEngine);
     this.migrate = new MigrateCommand(router, migrateCopy(system));
     this.client = new ClientCommand(clients, router.acl());
     this.debug = new DebugCommand(router);
@@ -105,6 +109,8 @@ public final class ServerCommands {
   }
 
   private final AclCommand acl;
+  private final io.keyshard.node.scripting.Scripts scriptEngine;
+  private final ScriptCommands scripts;
 
   /** The commands that run at the connection, this family's and MULTI/EXEC's. */
   public void register(CommandRegistry.Builder r) {
@@ -143,6 +149,7 @@ public final class ServerCommands {
             system.dispatchers().lookup(DispatcherSelector.blocking()));
     r.keyspaceWide("keyshard", (s, a, spec) -> keyshard.run(a));
     transactions.register(r);
+    scripts.register(r);
     migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);
   }
@@ -160,6 +167,15 @@ public final class ServerCommands {
 
   SaveCommand save() {
     return save;
+  }
+
+  ScriptCommands scripts() {
+    return scripts;
+  }
+
+  /** The node's scripting (INFO's number_of_cached_scripts). */
+  public io.keyshard.node.scripting.Scripts scriptEngine() {
+    return scriptEngine;
   }
 
   DebugCommand debug() {

@@ -130,19 +130,45 @@ final class TransactionCommands {
       int[] keys = table.keyPositions(table.resolve(argv), argv);
       slots.addAll(Router.slotsOf(argv, keys));
     }
-    boolean keyspaceWide = everySlot;
     int startDb = s.db;
+    return execHolding(s, queued, watched, slots, everySlot, startDb, 1)
+        .whenComplete((r, t) -> unwatchAll(s))
+        .exceptionally(ServerCommands::failed);
+  }
+
+  /**
+   * EXEC's transaction over {@code slots}; run again holding more when a script in it touched a
+   * slot it did not declare (or a keyspace-wide command), as EVAL does by itself.
+   */
+  private CompletionStage<Reply> execHolding(
+      Session s, List<byte[][]> queued, Set<Integer> watched, SortedSet<Integer> slots, boolean everySlot, int startDb,
+      int run) {
+    ScriptCommands.Needs needs = new ScriptCommands.Needs();
     return router
         .transactions()
         .run(
             slots,
-            keyspaceWide,
+            everySlot,
             tx -> {
               s.db = startDb; // a run refused at the barrier runs again from the start
-              return program(tx, s, queued, watched, tx.slots());
+              return program(tx, s, queued, watched, tx.slots(), everySlot, needs)
+                  .thenApply(
+                      r -> {
+                        if (needs.any()) {
+                          tx.abort();
+                        }
+                        return r;
+                      });
             })
-        .whenComplete((r, t) -> unwatchAll(s))
-        .exceptionally(ServerCommands::failed);
+        .thenCompose(
+            r -> {
+              if (!needs.any() || run >= 16) {
+                return done(r);
+              }
+              SortedSet<Integer> more = new TreeSet<>(slots);
+              more.addAll(needs.slots);
+              return execHolding(s, queued, watched, more, everySlot || needs.everySlot, startDb, run + 1);
+            });
   }
 
   private static <T> CompletionStage<T> done(T value) {
@@ -154,7 +180,9 @@ final class TransactionCommands {
       Session s,
       List<byte[][]> queued,
       Set<Integer> watched,
-      SortedSet<Integer> locked) {
+      SortedSet<Integer> locked,
+      boolean everySlot,
+      ScriptCommands.Needs needs) {
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
     for (int slot : watched) {
       checks.add(tx.watchClean(slot, s.id).toCompletableFuture());
@@ -173,16 +201,16 @@ final class TransactionCommands {
                 // switches the rest of EXEC's reply, as in Redis.
                 chain =
                     chain
-                        .thenCompose(x -> runQueued(tx, s, argv, locked))
+                        .thenCompose(x -> needs.any() ? done(Reply.NULL) : runQueued(tx, s, argv, locked, everySlot, needs))
                         .thenAccept(r -> replies.add(new Reply.Raw(RespWriter.encode(r, s.proto))));
               }
               return chain.thenApply(x -> Reply.array(replies));
             });
   }
 
-  /** One queued command, inside the transaction. */
-  private CompletionStage<Reply> runQueued(
-      Transactions.Tx tx, Session s, byte[][] argv, SortedSet<Integer> locked) {
+  /** One queued command (or a script's command), inside the transaction. */
+  CompletionStage<Reply> runQueued(
+      Transactions.Tx tx, Session s, byte[][] argv, SortedSet<Integer> locked, boolean everySlot, ScriptCommands.Needs needs) {
     CommandTable table = router.table();
     CommandSpec top = table.lookup(argv[0]);
     CommandSpec spec = table.resolve(argv);
@@ -235,6 +263,11 @@ final class TransactionCommands {
       case "migrate":
         // EXEC already holds its keys' slots: it runs inside this transaction, not a new one.
         return server.migrate().inTransaction(tx::exec, s, argv);
+      case "eval":
+      case "evalsha":
+      case "eval_ro":
+      case "evalsha_ro":
+        return server.scripts().inTransaction(tx, everySlot, s, argv, needs);
       default:
         break;
     }

@@ -64,6 +64,10 @@ public final class LuaEngine implements AutoCloseable {
       return 1;
     });
     lua.setGlobal("__ks_hook");
+    lua.push(LuaEngine::sha1hex);
+    lua.setGlobal("__ks_sha1hex");
+    lua.push(LuaEngine::log);
+    lua.setGlobal("__ks_log");
     try (InputStream in = LuaEngine.class.getResourceAsStream("/keyshard-lua-prelude.lua")) {
       byte[] code = in.readAllBytes();
       lua.load(direct(code), "=keyshard-prelude");
@@ -75,6 +79,35 @@ public final class LuaEngine implements AutoCloseable {
     runner = lua.ref();
   }
 
+  /** redis.sha1hex(s): of a string or a number's text; anything else hashes as "". */
+  private static int sha1hex(Lua l) {
+    if (l.getTop() != 1) {
+      l.newTable();
+      l.push("ERR wrong number of arguments");
+      l.setField(-2, "err");
+      return -1;
+    }
+    Lua.LuaType t = l.type(1);
+    byte[] text = t == Lua.LuaType.STRING || t == Lua.LuaType.NUMBER ? bytes(l.toBuffer(1)) : new byte[0];
+    l.push(sha1(text));
+    return 1;
+  }
+
+  private static final org.slf4j.Logger scriptLog = org.slf4j.LoggerFactory.getLogger("io.keyshard.script");
+
+  /** redis.log(level, text) after the prelude's checks: the node's log, at the matching level. */
+  private static int log(Lua l) {
+    int level = (int) l.toInteger(1);
+    String text = l.toString(2);
+    switch (level) {
+      case 0 -> scriptLog.debug("{}", text);
+      case 1 -> scriptLog.info("{}", text);
+      case 2 -> scriptLog.info("{}", text);
+      default -> scriptLog.warn("{}", text);
+    }
+    return 0;
+  }
+
   /** The SHA-1 Redis names a script by: lowercase hex of its body. */
   public static String sha1(byte[] body) {
     try {
@@ -84,6 +117,23 @@ public final class LuaEngine implements AutoCloseable {
     }
   }
 
+  /** The shebang flags Redis 7.0 knows, in the order FUNCTION LIST prints them. */
+  public static final List<String> FLAGS = List.of("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys");
+
+  /**
+   * A compiled script's flags: {@code shebang} is false for a script without {@code #!lua}
+   * (Redis's compatibility mode, where the flags do not apply).
+   */
+  public record Flags(boolean shebang, java.util.Set<String> names) {
+    public static final Flags NONE = new Flags(false, java.util.Set.of());
+
+    public boolean has(String flag) {
+      return names.contains(flag);
+    }
+  }
+
+  private final Map<String, Flags> flags = new HashMap<>();
+
   /** Compiles and caches {@code body} (SCRIPT LOAD, EVAL); answers its SHA-1. */
   public String load(byte[] body) throws ScriptError {
     String sha = sha1(body);
@@ -91,12 +141,14 @@ public final class LuaEngine implements AutoCloseable {
       return sha;
     }
     byte[] code = body;
+    Flags parsed = Flags.NONE;
     if (code.length >= 2 && code[0] == '#' && code[1] == '!') {
       // The shebang line goes, its newline stays (line numbers count it).
       int nl = indexOf(code, (byte) '\n');
       if (nl < 0) {
         throw new ScriptError("ERR Invalid script shebang");
       }
+      parsed = shebang(new String(code, 0, nl, StandardCharsets.UTF_8));
       byte[] rest = new byte[code.length - nl];
       System.arraycopy(code, nl, rest, 0, rest.length);
       code = rest;
@@ -108,7 +160,39 @@ public final class LuaEngine implements AutoCloseable {
       throw new ScriptError("ERR Error compiling script (new function): " + e.getMessage());
     }
     scripts.put(sha, lua.ref());
+    flags.put(sha, parsed);
     return sha;
+  }
+
+  /** The flags of a cached script (null if it is not cached). */
+  public Flags flags(String sha) {
+    return flags.get(sha.toLowerCase(java.util.Locale.ROOT));
+  }
+
+  /** {@code #!lua [flags=a,b]}: split as redis-cli splits a line, Redis's errors for the rest. */
+  static Flags shebang(String line) throws ScriptError {
+    byte[] raw = line.getBytes(StandardCharsets.UTF_8);
+    byte[][] words = io.keyshard.protocol.InlineSplitter.split(raw, 0, raw.length);
+    List<String> parts = words == null ? null : java.util.Arrays.stream(words).map(w -> new String(w, StandardCharsets.UTF_8)).toList();
+    if (parts == null || parts.isEmpty() || !parts.get(0).equals("#!lua")) {
+      throw new ScriptError("ERR Unexpected engine in script shebang: " + (parts == null || parts.isEmpty() ? line : parts.get(0)));
+    }
+    java.util.Set<String> names = new java.util.LinkedHashSet<>();
+    for (String p : parts.subList(1, parts.size())) {
+      if (!p.startsWith("flags=")) {
+        throw new ScriptError("ERR Unknown lua shebang option: " + p);
+      }
+      for (String f : p.substring("flags=".length()).split(",", -1)) {
+        if (f.isEmpty()) {
+          continue;
+        }
+        if (!FLAGS.contains(f)) {
+          throw new ScriptError("ERR Unexpected flag in script shebang: " + f);
+        }
+        names.add(f);
+      }
+    }
+    return new Flags(true, java.util.Set.copyOf(names));
   }
 
   public boolean exists(String sha) {
@@ -121,6 +205,7 @@ public final class LuaEngine implements AutoCloseable {
       lua.unref(ref);
     }
     scripts.clear();
+    flags.clear();
   }
 
   public int cached() {

@@ -23,6 +23,7 @@ public final class NodeSettings {
   private volatile long protoMaxBulkLen;
   private volatile int maxClients;
   private volatile long idleTimeoutSeconds;
+  private volatile long busyReplyThresholdMs;
   private volatile long clientQueryBufferLimit;
   private volatile OutputBufferLimits clientOutputBufferLimits;
 
@@ -39,6 +40,7 @@ public final class NodeSettings {
     this.protoMaxBulkLen = c.getBytes("proto-max-bulk-len");
     this.maxClients = c.getInt("maxclients");
     this.idleTimeoutSeconds = c.getLong("timeout");
+    this.busyReplyThresholdMs = c.getDuration("busy-reply-threshold").toMillis();
     this.clientQueryBufferLimit = c.getBytes("client-query-buffer-limit");
     OutputBufferLimits.Applied obuf =
         OutputBufferLimits.REDIS_DEFAULT.apply(c.getString("client-output-buffer-limit"));
@@ -270,6 +272,15 @@ public final class NodeSettings {
 
   public void setMaxClients(int v) {
     this.maxClients = v;
+  }
+
+  /** Redis's busy-reply-threshold (lua-time-limit), in ms; 0: a script never makes others BUSY. */
+  public long busyReplyThresholdMs() {
+    return busyReplyThresholdMs;
+  }
+
+  public void setBusyReplyThresholdMs(long v) {
+    this.busyReplyThresholdMs = v;
   }
 
   public long idleTimeoutSeconds() {

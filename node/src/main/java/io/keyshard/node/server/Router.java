@@ -241,6 +241,10 @@ public final class Router {
     }
     s.lastCommand = spec.fullName();
     s.lastCommandAt = System.currentTimeMillis();
+    Reply busy = busy(s, top, argv);
+    if (busy != null) {
+      return done(busy);
+    }
     Verdict verdict = verdict(s, route, asking);
     if (verdict instanceof Verdict.Proxied p) {
       return proxy.forward(p.host(), p.port(), s.db, s.proto, argv);
@@ -282,6 +286,48 @@ public final class Router {
               });
     }
     return afterLoading(s, argv, route);
+  }
+
+  private volatile io.keyshard.node.scripting.Scripts scripts;
+
+  public void setScripts(io.keyshard.node.scripting.Scripts scripts) {
+    this.scripts = scripts;
+  }
+
+  /**
+   * While a script has run longer than busy-reply-threshold, Redis's BUSY for every command not
+   * flagged allow_busy (SHUTDOWN only with NOSAVE); inside MULTI the transaction is doomed.
+   */
+  private Reply busy(Session s, CommandSpec top, byte[][] argv) {
+    io.keyshard.node.scripting.Scripts sc = scripts;
+    if (sc == null || !sc.busy()) {
+      return null;
+    }
+    String name = top.name();
+    boolean allowed;
+    if (name.equals("shutdown")) {
+      allowed = false;
+      for (int i = 1; i < argv.length; i++) {
+        allowed |= io.keyshard.node.commands.Args.is(argv[i], "NOSAVE");
+      }
+    } else {
+      CommandSpec sub = table.resolve(argv);
+      allowed = sub != null && sub.flags().contains("allow_busy");
+    }
+    if (allowed) {
+      if (name.equals("shutdown")) {
+        sc.stopForShutdown();
+      }
+      return null;
+    }
+    if (name.equals("exec") && s.multi != null) {
+      s.multi = null;
+      s.multiFailed = false;
+      closeHook.accept(s);
+      return Reply.error("EXECABORT Transaction discarded because of: " + io.keyshard.node.scripting.Scripts.BUSY_EVAL);
+    }
+    s.flagMultiError();
+    return Reply.error(io.keyshard.node.scripting.Scripts.BUSY_EVAL);
   }
 
   /** While the node loads its data set: whether this request must wait for part of it. */

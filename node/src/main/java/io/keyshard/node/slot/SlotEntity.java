@@ -131,6 +131,13 @@ public final class SlotEntity
     }
   }
 
+  /**
+   * Locks the slot for a running transaction only if no other transaction holds it (true), else
+   * answers false at once: a transaction that already holds slots may take more this way, out of
+   * ascending order, without ever waiting on another (a script's undeclared keys).
+   */
+  public record TxTryLock(long txId, ActorRef<Boolean> replyTo, String log) implements Command {}
+
   /** Runs a command body of the locking transaction tentatively: applied, not persisted. */
   public record TxExec(
       long txId, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo)
@@ -529,6 +536,7 @@ public final class SlotEntity
             })
         // A share sent by its coordinator or an heir waits behind those found at recovery.
         .onCommand(TxLock.class, (state, c) -> gate.open() ? tx.lock(state, c) : Effect().stash())
+        .onCommand(TxTryLock.class, (state, c) -> gate.open() ? tx.tryLock(state, c) : Effect().stash())
         .onCommand(TxExec.class, tx::exec)
         .onCommand(TxPrepare.class, tx::prepare)
         .onCommand(TxApply.class, (state, c) -> gate.open() ? tx.apply(state, c) : Effect().stash())

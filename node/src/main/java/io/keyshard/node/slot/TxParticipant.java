@@ -97,6 +97,25 @@ final class TxParticipant {
     if (lockedBy != 0) {
       return effects.stash();
     }
+    return grant(state, c.txId(), c.log(), c.replyTo(), Done.getInstance());
+  }
+
+  /** TxLock that never waits for another transaction: false at once if one holds the slot. */
+  ReplyEffect<SlotEvent, SlotState> tryLock(SlotState state, SlotEntity.TxTryLock c) {
+    if (abandonedLocks.remove(c.txId())) {
+      return effects.reply(c.replyTo(), false);
+    }
+    if (lockedBy == c.txId()) {
+      return effects.reply(c.replyTo(), true);
+    }
+    if (lockedBy != 0) {
+      return effects.reply(c.replyTo(), false);
+    }
+    return grant(state, c.txId(), c.log(), c.replyTo(), true);
+  }
+
+  private <R> ReplyEffect<SlotEvent, SlotState> grant(
+      SlotState state, long txId, String log, org.apache.pekko.actor.typed.ActorRef<R> replyTo, R granted) {
     // A transaction computes on this state and later journals its share here: an incarnation
     // that may not journal grants no lock (the transaction's ask times out and it undoes).
     Ownership.Refusal refused = ownership.check("a transaction's lock");
@@ -110,11 +129,11 @@ final class TxParticipant {
       groupCommit.scheduleFlush();
       return effects.stash();
     }
-    lockedBy = c.txId();
-    lockedLog = c.log();
+    lockedBy = txId;
+    lockedLog = log;
     txEvents.clear();
     state.beginUndo();
-    return effects.reply(c.replyTo(), Done.getInstance());
+    return effects.reply(replyTo, granted);
   }
 
   ReplyEffect<SlotEvent, SlotState> exec(SlotState state, TxExec c) {

@@ -63,6 +63,8 @@ public final class Transactions {
   public final class Tx {
     private final long id;
     private final SortedSet<Integer> slots;
+    /** The slots locked so far, in the order they were: what commit and abort go through. */
+    private final List<Integer> locked;
     private volatile boolean abort;
 
     /** The slots this transaction holds. */
@@ -70,9 +72,35 @@ public final class Transactions {
       return slots;
     }
 
-    private Tx(long id, SortedSet<Integer> slots) {
+    private Tx(long id, SortedSet<Integer> slots, List<Integer> locked) {
       this.id = id;
-      this.slots = slots;
+      this.slots = java.util.Collections.synchronizedSortedSet(slots);
+      this.locked = locked;
+    }
+
+    /**
+     * Takes one more slot while running, only if no other transaction holds it (never waiting on
+     * one, so out-of-order locking cannot deadlock): true if this transaction now holds it.
+     */
+    public CompletionStage<Boolean> tryLock(int slot) {
+      if (slots.contains(slot)) {
+        return CompletableFuture.completedFuture(true);
+      }
+      return slotClient
+          .<Boolean>ask(slot, r -> new SlotEntity.TxTryLock(id, r, logId))
+          .handle(
+              (granted, t) -> {
+                if (t != null) {
+                  // It may still be granted later, for nobody: withdraw it.
+                  slotClient.tell(slot, new SlotEntity.TxLockAbandoned(id));
+                  return false;
+                }
+                if (granted) {
+                  locked.add(slot);
+                  slots.add(slot);
+                }
+                return granted;
+              });
     }
 
     /** Runs a command body in one of the locked slots; its effects are seen by later commands. */
@@ -210,12 +238,12 @@ public final class Transactions {
                       return union;
                     })
             : CompletableFuture.completedFuture(slots);
-    List<Integer> locked = new ArrayList<>();
+    List<Integer> locked = java.util.Collections.synchronizedList(new ArrayList<>());
     CompletionStage<Reply> result =
         lockSet
             .thenCompose(
                 toLock -> {
-                  Tx tx = new Tx(id, new TreeSet<>(toLock));
+                  Tx tx = new Tx(id, new TreeSet<>(toLock), locked);
                   // Slots still dormant since the start wake together first: locking starts
                   // one entity at a time (after a restart, FLUSHALL would start thousands).
                   return slotClient

@@ -32,7 +32,8 @@ class CommandRegistryTest {
     CommandRegistry.Builder r = CommandRegistry.keyedCommands();
     for (String name :
         Set.of("hello", "auth", "command", "client", "config", "acl", "time", "lastsave", "save",
-            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sync", "replconf")) {
+            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sync", "replconf",
+            "eval", "evalsha", "eval_ro", "evalsha_ro", "script")) {
       r.session(name, ANY);
     }
     for (String name : Set.of("ping", "echo", "select", "asking")) {

@@ -33,6 +33,8 @@ public final class BackupTool {
               the writes journaled before that instant, from the journal's retained window.
       restore verifies the archive, then writes every key through its slot's primary; a target
               that holds keys is refused unless --replace (overwrite) or --skip-existing (keep).
+              Interrupted, the same command goes on from its last checkpoint (the state file
+              ARCHIVE.restore-HOST_PORT.json beside the archive, removed at the end).
       verify  checks every checksum and recomputes every slot's digests from the archive;
               --against compares it with a live Keyshard node or cluster slot by slot and names
               the keys that differ; --restore-test restores it into a throw-away local node

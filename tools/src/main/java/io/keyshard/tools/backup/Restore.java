@@ -53,11 +53,13 @@ final class Restore {
     Path data;
     List<Integer> dbs;
     long total;
+    String sourceId;
     if (Files.isDirectory(source)) {
       Manifest m = Verify.archive(source);
       data = source.resolve(Manifest.DATA);
       dbs = m.databases().keySet().stream().map(Integer::parseInt).toList();
       total = m.keys();
+      sourceId = "backup " + m.backupId();
       log.println("archive " + source + " verified: backup " + m.backupId() + " of " + m.createdAt() + ", " + m.keys() + " keys");
     } else if (Files.isRegularFile(source)) {
       Scan scan = scan(source);
@@ -70,6 +72,7 @@ final class Restore {
       data = source;
       dbs = List.copyOf(scan.dbs);
       total = scan.keys;
+      sourceId = "file " + source.toAbsolutePath() + " " + Files.size(source) + " bytes, modified " + Files.getLastModifiedTime(source);
       log.println(source + " read: " + scan.keys + " keys" + (scan.unsupportedCount > 0 ? ", " + scan.unsupportedCount + " items skipped (unsupported)" : ""));
     } else {
       throw new ToolException(ToolException.USAGE, source + " does not exist");
@@ -80,22 +83,74 @@ final class Restore {
           ToolException.USAGE, "--to names database " + intoDb + ", but the backup holds databases " + dbs + ": give no database");
     }
     Topology target = Topology.discover(to);
-    refuseIfHoldsKeys(target, existing);
-    return write(data, target, existing, intoDb, total, log);
+    Path stateFile = stateFile(source, to);
+    RestoreState state = resumed(stateFile, sourceId, to);
+    if (state == null) {
+      refuseIfHoldsKeys(target, existing);
+      state = new RestoreState();
+      state.source = sourceId;
+      state.to = to.toString();
+      state.existing = existing.name().toLowerCase(java.util.Locale.ROOT);
+    } else {
+      // The keys after the checkpoint may be this restore's own, written before it stopped: they
+      // are written again (replaced), unless the first run was told to keep existing keys.
+      state.runs++;
+      if (existing == Existing.REFUSE) {
+        existing = "skip".equals(state.existing) ? Existing.SKIP : Existing.REPLACE;
+      }
+      log.println(
+          "resuming: " + state.entries + " of " + total + " entries were restored by an earlier run (" + stateFile + ")");
+    }
+    return write(data, target, existing, intoDb, total, state, stateFile, log);
   }
 
-  private static Outcome write(Path data, Topology target, Existing existing, Integer intoDb, long total, PrintStream log)
+  /** Beside the archive (or RDB file), one per target: {@code <name>.restore-<host>_<port>.json}. */
+  static Path stateFile(Path source, Address to) {
+    Path abs = source.toAbsolutePath().normalize();
+    return abs.resolveSibling(abs.getFileName() + ".restore-" + to.host() + "_" + to.port() + ".json");
+  }
+
+  /** The state an earlier, interrupted run of this restore left, or null. */
+  private static RestoreState resumed(Path stateFile, String sourceId, Address to) throws ToolException {
+    if (!Files.exists(stateFile)) {
+      return null;
+    }
+    RestoreState state;
+    try {
+      state = RestoreState.read(stateFile);
+    } catch (IOException e) {
+      throw new ToolException(
+          ToolException.DAMAGED, stateFile + " cannot be read (" + e.getMessage() + "); remove it to start the restore over", e);
+    }
+    if (state.format != RestoreState.FORMAT || !sourceId.equals(state.source) || !to.toString().equals(state.to)) {
+      throw new ToolException(
+          ToolException.DAMAGED,
+          stateFile + " belongs to another restore (" + state.source + " into " + state.to + "); remove it to start over");
+    }
+    return state;
+  }
+
+  /** Entries read between checkpoints: every sink is flushed, then the state file is written. */
+  private static final int CHECKPOINT = 5_000;
+
+  private static Outcome write(
+      Path data, Topology target, Existing existing, Integer intoDb, long total, RestoreState state, Path stateFile,
+      PrintStream log)
       throws ToolException, IOException {
     int[] owner = target.ownerBySlot();
     List<Sink> sinks = new ArrayList<>();
+    long entries = 0;
     try {
       for (Topology.Shard shard : target.shards()) {
         sinks.add(new Sink(shard.address(), existing));
       }
       long now = System.currentTimeMillis();
-      long expired = 0;
+      long expired = state.expired;
       long unsupported = 0;
-      long sent = 0;
+      long sent = state.restored + state.skippedExisting;
+      long sinceCheckpoint = 0;
+      long skipped0 = state.skippedExisting;
+      long retried0 = state.retried;
       Progress progress = Progress.onStderr("restore", Files.size(data));
       try (InputStream in = new BufferedInputStream(Files.newInputStream(data), 1 << 16)) {
         RdbFileReader reader = new RdbFileReader(in, RdbFileReader.Options.DEFAULT.withDecode(false));
@@ -103,13 +158,20 @@ final class Restore {
           if (item instanceof RdbItem.Unsupported) {
             unsupported++;
           } else if (item instanceof RdbItem.Entry e) {
-            if (e.expireAtMs() >= 0 && e.expireAtMs() <= now) {
-              expired++;
+            if (entries++ < state.entries) {
               continue;
             }
-            sinks.get(owner[Slots.slot(e.key())]).restore(intoDb != null ? intoDb : e.db(), e.key(), e.encoded(), e.expireAtMs());
-            sent++;
-            progress.update(sent, reader.offset());
+            if (e.expireAtMs() >= 0 && e.expireAtMs() <= now) {
+              expired++;
+            } else {
+              sinks.get(owner[Slots.slot(e.key())]).restore(intoDb != null ? intoDb : e.db(), e.key(), e.encoded(), e.expireAtMs());
+              sent++;
+              progress.update(sent, reader.offset());
+            }
+            if (++sinceCheckpoint >= CHECKPOINT) {
+              checkpoint(sinks, state, skipped0, retried0, entries, sent, expired, stateFile);
+              sinceCheckpoint = 0;
+            }
           }
         }
         for (Sink s : sinks) {
@@ -120,11 +182,13 @@ final class Restore {
         // Checked before: the file changed since.
         throw new ToolException(ToolException.DAMAGED, data + " is damaged: " + e.getMessage(), e);
       }
-      long skipped = sinks.stream().mapToLong(s -> s.skipped).sum();
-      long retried = sinks.stream().mapToLong(s -> s.retried).sum();
+      long skipped = skipped0 + sinks.stream().mapToLong(s -> s.skipped).sum();
+      long retried = retried0 + sinks.stream().mapToLong(s -> s.retried).sum();
+      Files.deleteIfExists(stateFile);
       Outcome outcome = new Outcome(sent - skipped, expired, skipped, unsupported);
       log.println(
           "restored " + outcome.restored() + " keys into the " + target.describe() + " at " + target.shards().get(0).address()
+              + (state.runs > 1 ? " (over " + state.runs + " runs)" : "")
               + (expired > 0 ? "; " + expired + " already expired, left out" : "")
               + (skipped > 0 ? "; " + skipped + " existing keys kept" : "")
               + (unsupported > 0 ? "; " + unsupported + " unsupported items skipped" : "")
@@ -133,13 +197,40 @@ final class Restore {
     } catch (JedisException e) {
       throw new ToolException(
           ToolException.REFUSED,
-          "the target failed during the restore: " + e.getMessage()
-              + "; what was restored stays: run it again with --replace (or --skip-existing) to finish", e);
+          "the target failed during the restore: " + e.getMessage() + "; " + stoppedAt(state, stateFile), e);
+    } catch (ToolException e) {
+      throw new ToolException(e.exitCode(), e.getMessage() + "; " + stoppedAt(state, stateFile), e);
     } finally {
       for (Sink s : sinks) {
         s.close();
       }
     }
+  }
+
+  private static String stoppedAt(RestoreState state, Path stateFile) {
+    if (state.entries == 0) {
+      return "what was restored stays: run it again with --replace (or --skip-existing) to finish";
+    }
+    return "the same command goes on from entry " + state.entries + " (" + stateFile + ")";
+  }
+
+  /**
+   * Waits for every sink's acknowledgements, then records that the first {@code entries} are in.
+   * The counts of skipped and retried keys add this run's (the sinks') to the earlier runs' ones.
+   */
+  private static void checkpoint(
+      List<Sink> sinks, RestoreState state, long skipped0, long retried0, long entries, long sent, long expired,
+      Path stateFile)
+      throws ToolException, IOException {
+    for (Sink s : sinks) {
+      s.flush();
+    }
+    state.entries = entries;
+    state.expired = expired;
+    state.skippedExisting = skipped0 + sinks.stream().mapToLong(s -> s.skipped).sum();
+    state.retried = retried0 + sinks.stream().mapToLong(s -> s.retried).sum();
+    state.restored = sent - state.skippedExisting;
+    state.write(stateFile);
   }
 
   /**

@@ -3,12 +3,9 @@ package io.keyshard.tools.importer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.keyshard.tools.DurableFile;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -133,14 +130,6 @@ public final class ImportState {
 
   /** Replaces the file with this state, durably: a kill -9 leaves the old state or this one. */
   void write(Path file) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Path temp = dir.resolve(file.getFileName() + ".tmp");
-    byte[] bytes = JSON.writeValueAsBytes(this);
-    try (FileChannel ch =
-        FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      ch.write(java.nio.ByteBuffer.wrap(bytes));
-      ch.force(true);
-    }
-    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    DurableFile.replace(file, JSON.writeValueAsBytes(this));
   }
 }

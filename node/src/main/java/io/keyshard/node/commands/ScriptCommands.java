@@ -1,0 +1,428 @@
+package io.keyshard.node.commands;
+
+import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.commands.CommandRegistry.Binding;
+import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.scripting.LuaEngine;
+import io.keyshard.node.scripting.Scripts;
+import io.keyshard.node.server.Evictor;
+import io.keyshard.node.server.Router;
+import io.keyshard.node.server.Session;
+import io.keyshard.node.tx.Transactions;
+import io.keyshard.protocol.CommandFlags;
+import io.keyshard.protocol.CommandSpec;
+import io.keyshard.protocol.CommandTable;
+import io.keyshard.protocol.Err;
+import io.keyshard.protocol.Reply;
+import io.keyshard.protocol.Slots;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (docs/decisions/2026-12-07-scripts-served.md). A
+ * script runs on the node's script thread inside one transaction over the slots of its declared
+ * keys: its commands run in their slots through the transaction, so no other client sees it half
+ * done, and its writes are journaled as their effects when it commits. A command of the script on
+ * a slot the transaction does not hold (standalone Redis lets a script touch keys it did not
+ * declare) stops the run: everything it did is undone and it runs again holding that slot too.
+ */
+final class ScriptCommands {
+  /** Runs of one script that found another undeclared slot, before it is refused. */
+  private static final int MAX_RUNS = 16;
+
+  private final Router router;
+  private final TransactionCommands transactions;
+  private final Scripts scripts;
+
+  ScriptCommands(Router router, TransactionCommands transactions, Scripts scripts) {
+    this.router = router;
+    this.transactions = transactions;
+    this.scripts = scripts;
+  }
+
+  void register(CommandRegistry.Builder r) {
+    r.session("eval", (s, a, spec) -> eval(s, a, false, false));
+    r.session("evalsha", (s, a, spec) -> eval(s, a, true, false));
+    r.session("eval_ro", (s, a, spec) -> eval(s, a, false, true));
+    r.session("evalsha_ro", (s, a, spec) -> eval(s, a, true, true));
+    r.session("script", (s, a, spec) -> script(a));
+  }
+
+  /** What one run of a script found it needs beyond what its transaction holds. */
+  static final class Needs {
+    final SortedSet<Integer> slots = new TreeSet<>();
+    boolean everySlot;
+
+    boolean any() {
+      return everySlot || !slots.isEmpty();
+    }
+  }
+
+  /** A parsed EVAL: the script (by SHA once compiled), its keys and arguments. */
+  private record Call(byte[] bodyOrSha, boolean bySha, boolean readOnly, List<byte[]> keys, List<byte[]> args) {}
+
+  /** The call, or the error reply Redis gives for its arguments. */
+  private static Object parse(byte[][] a, boolean bySha, boolean readOnly) {
+    long numkeys;
+    try {
+      numkeys = Long.parseLong(new String(a[2], StandardCharsets.US_ASCII));
+    } catch (NumberFormatException e) {
+      return Err.NOT_INTEGER;
+    }
+    if (numkeys > a.length - 3) {
+      return Err.err("Number of keys can't be greater than number of args");
+    }
+    if (numkeys < 0) {
+      return Err.err("Number of keys can't be negative");
+    }
+    int n = (int) numkeys;
+    return new Call(
+        a[1],
+        bySha,
+        readOnly,
+        List.of(Arrays.copyOfRange(a, 3, 3 + n)),
+        List.of(Arrays.copyOfRange(a, 3 + n, a.length)));
+  }
+
+  private CompletionStage<Reply> eval(Session s, byte[][] a, boolean bySha, boolean readOnly) {
+    Object parsed = parse(a, bySha, readOnly);
+    if (parsed instanceof Reply r) {
+      return done(r);
+    }
+    Call call = (Call) parsed;
+    SortedSet<Integer> declared = new TreeSet<>();
+    for (byte[] k : call.keys()) {
+      declared.add(Slots.slot(k));
+    }
+    // Compiled (and checked: NOSCRIPT, compile errors, shebang) before any slot is locked.
+    return scripts
+        .submit(engine -> prepare(engine, call))
+        .thenCompose(
+            prepared ->
+                prepared instanceof Reply r
+                    ? done(r)
+                    : attempt(s, call, (String) prepared, declared, false, 1))
+        .exceptionally(ServerCommands::failed);
+  }
+
+  /** On the script thread: the script's SHA, or the error reply that ends the call here. */
+  private Object prepare(LuaEngine engine, Call call) {
+    String sha;
+    if (call.bySha()) {
+      sha = new String(call.bodyOrSha(), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+      if (sha.length() != 40 || engine.flags(sha) == null) {
+        return Reply.error("NOSCRIPT No matching script. Please use EVAL.");
+      }
+    } else {
+      try {
+        sha = scripts.load(engine, call.bodyOrSha());
+      } catch (LuaEngine.ScriptError e) {
+        return Reply.error(e.getMessage());
+      }
+    }
+    LuaEngine.Flags flags = engine.flags(sha);
+    if (flags.shebang()) {
+      Reply refused = refusedUpFront(flags, call.readOnly());
+      if (refused != null) {
+        return refused;
+      }
+    }
+    return sha;
+  }
+
+  /** Redis's checks of a script with a shebang before it runs (docs/research, 4.2). */
+  private Reply refusedUpFront(LuaEngine.Flags flags, boolean readOnlyCommand) {
+    if (flags.has("no-cluster") && router.cluster() != null) {
+      return Err.err("Can not run script on cluster, 'no-cluster' flag is set.");
+    }
+    if (!flags.has("no-writes")) {
+      if (readOnlyCommand) {
+        return Err.err("Can not execute a script with write flag using *_ro command.");
+      }
+      Evictor ev = router.evictor();
+      if (!flags.has("allow-oom") && ev != null && ev.over()) {
+        return Err.OOM;
+      }
+    }
+    return null;
+  }
+
+  private CompletionStage<Reply> attempt(
+      Session s, Call call, String sha, SortedSet<Integer> slots, boolean everySlot, int run) {
+    Needs needs = new Needs();
+    int startDb = s.db;
+    return router
+        .transactions()
+        .run(
+            slots,
+            everySlot,
+            tx -> {
+              s.db = startDb;
+              return runIn(tx, everySlot, s, call, sha, needs)
+                  .thenApply(
+                      r -> {
+                        if (needs.any() || scripts.stopping()) {
+                          tx.abort(); // undone; it runs again holding what it needs
+                        }
+                        return r;
+                      });
+            })
+        .thenCompose(
+            r -> {
+              if (!needs.any() || scripts.stopping()) {
+                return done(r);
+              }
+              if (run >= MAX_RUNS) {
+                return done(
+                    Err.err(
+                        "the script touched keys in slots it did not declare in " + run
+                            + " runs in a row; declare its keys (KEYS) so that it can run atomically"));
+              }
+              SortedSet<Integer> more = new TreeSet<>(slots);
+              more.addAll(needs.slots);
+              return attempt(s, call, sha, more, everySlot || needs.everySlot, run + 1);
+            });
+  }
+
+  /**
+   * EVAL inside EXEC: the script runs in EXEC's transaction. Needing a slot EXEC does not hold
+   * fills {@code needs}, and EXEC runs again holding it.
+   */
+  CompletionStage<Reply> inTransaction(
+      Transactions.Tx tx, boolean everySlot, Session s, byte[][] a, Needs needs) {
+    String name = new String(a[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    Object parsed = parse(a, name.startsWith("evalsha"), name.endsWith("_ro"));
+    if (parsed instanceof Reply r) {
+      return done(r);
+    }
+    Call call = (Call) parsed;
+    return scripts
+        .submit(engine -> prepare(engine, call))
+        .thenCompose(p -> p instanceof Reply r ? done(r) : runIn(tx, everySlot, s, call, (String) p, needs));
+  }
+
+  /** One run of the script on the script thread, inside {@code tx}. */
+  private CompletionStage<Reply> runIn(
+      Transactions.Tx tx, boolean everySlot, Session caller, Call call, String sha, Needs needs) {
+    Session session = new Session(caller.id, caller.addr, caller.laddr, true);
+    session.user = caller.user;
+    session.db = caller.db;
+    session.proto = 3; // replies keep their RESP3 shapes; the engine converts as the script asked
+    return scripts.submit(
+        engine -> {
+          Scripts.Running running = scripts.start(sha);
+          LuaEngine.Flags flags = engine.flags(sha);
+          Context ctx = new Context(tx, everySlot, session, flags, call.readOnly(), needs, running);
+          return scripts.run(engine, running, () -> engine.run(sha, call.keys(), call.args(), ctx::call));
+        });
+  }
+
+  /** What redis.call sees: Redis's checks, then the command inside the script's transaction. */
+  private final class Context {
+    private final Transactions.Tx tx;
+    private final boolean everySlot;
+    private final Session session;
+    private final LuaEngine.Flags flags;
+    private final boolean readOnly;
+    private final Needs needs;
+    private final Scripts.Running running;
+    /** The first slot touched (shebang scripts without allow-cross-slot-keys stay in it). */
+    private int firstSlot = -1;
+
+    Context(
+        Transactions.Tx tx,
+        boolean everySlot,
+        Session session,
+        LuaEngine.Flags flags,
+        boolean readOnlyCommand,
+        Needs needs,
+        Scripts.Running running) {
+      this.tx = tx;
+      this.everySlot = everySlot;
+      this.session = session;
+      this.flags = flags;
+      this.readOnly = readOnlyCommand || flags.has("no-writes");
+      this.needs = needs;
+      this.running = running;
+      for (int slot : tx.slots()) {
+        if (firstSlot < 0) {
+          firstSlot = slot;
+        }
+      }
+    }
+
+    Reply call(byte[][] argv) {
+      if (needs.any()) {
+        return Err.err("the script runs again");
+      }
+      CommandTable table = router.table();
+      CommandSpec top = table.lookup(argv[0]);
+      if (top == null) {
+        return Err.err("Unknown Redis command called from script");
+      }
+      if (table.check(argv) != null) {
+        return table.resolve(argv) == null || (top.isContainer() && argv.length < 2)
+            ? Err.err("Unknown Redis command called from script")
+            : Err.err("Wrong number of args calling Redis command from script");
+      }
+      CommandSpec spec = table.resolve(argv);
+      if (top.flags().contains("noscript") || spec.flags().contains("noscript")) {
+        return Err.err("This Redis command is not allowed from script");
+      }
+      Reply denied = router.acl().check(session, top, spec, argv);
+      if (denied != null) {
+        return Err.err(
+            ((Reply.Error) denied).text().contains("keys")
+                ? "The user executing the script can't access at least one of the keys mentioned in the command arguments"
+                : "The user executing the script can't run this command or subcommand");
+      }
+      boolean write = spec.isWrite() || spec.flags().contains("may_replicate");
+      if (readOnly && write) {
+        return Err.err("Write commands are not allowed from read-only scripts.");
+      }
+      Evictor ev = router.evictor();
+      if (!running.wroteAny()
+          && spec.flags().contains(CommandFlags.DENYOOM)
+          && !flags.has("allow-oom")
+          && ev != null
+          && ev.over()) {
+        return Err.OOM;
+      }
+      int[] keyPositions = table.keyPositions(spec, argv);
+      SortedSet<Integer> slots = Router.slotsOf(argv, keyPositions);
+      ClusterView view = router.cluster();
+      if (view != null) {
+        for (int slot : slots) {
+          if (!view.owns(slot) || slots.size() > 1) {
+            return Err.err("Script attempted to access a non local key in a cluster node");
+          }
+        }
+      }
+      if (view != null && flags.shebang() && !flags.has("allow-cross-slot-keys")) {
+        for (int slot : slots) {
+          if (firstSlot < 0) {
+            firstSlot = slot;
+          } else if (slot != firstSlot) {
+            return Err.err("Script attempted to access keys that do not hash to the same slot");
+          }
+        }
+      }
+      Binding binding = router.commands().get(top.name());
+      if (binding.kind() == Kind.KEYSPACE_WIDE && !everySlot) {
+        needs.everySlot = true; // it runs again holding every non-empty slot
+      }
+      SortedSet<Integer> wanted = new TreeSet<>(slots);
+      if (keyPositions.length == 0 && !binding.kind().atConnection() && tx.slots().isEmpty()) {
+        wanted.add(0); // a keyless slot command runs in a slot this transaction must hold
+      }
+      try {
+        for (int slot : wanted) {
+          // Taken now if no other transaction holds it; otherwise the run is undone and runs
+          // again holding it (locking in order, waiting its turn).
+          if (needs.everySlot || !tx.tryLock(slot).toCompletableFuture().get()) {
+            needs.slots.add(slot);
+          }
+        }
+      } catch (ExecutionException e) {
+        needs.slots.addAll(wanted);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Err.err("interrupted");
+      }
+      if (needs.any()) {
+        scripts.abortRunning();
+        return Err.err("the script runs again");
+      }
+      SortedSet<Integer> held = tx.slots();
+      try {
+        Reply r = transactions.runQueued(tx, session, argv, held, everySlot, null).toCompletableFuture().get();
+        if (spec.isWrite() && !(r instanceof Reply.Error)) {
+          running.wrote();
+        }
+        return r;
+      } catch (ExecutionException e) {
+        return ServerCommands.failed(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Err.err("interrupted");
+      }
+    }
+  }
+
+  private CompletionStage<Reply> script(byte[][] a) {
+    String sub = new String(a[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    switch (sub) {
+      case "load":
+        return scripts
+            .submit(
+                engine -> {
+                  try {
+                    return (Reply) Reply.bulk(scripts.load(engine, a[2]));
+                  } catch (LuaEngine.ScriptError e) {
+                    return Reply.error(e.getMessage());
+                  }
+                })
+            .exceptionally(ServerCommands::failed);
+      case "exists": {
+        List<Reply> found = new ArrayList<>();
+        for (int i = 2; i < a.length; i++) {
+          found.add(Reply.integer(scripts.exists(new String(a[i], StandardCharsets.UTF_8)) ? 1 : 0));
+        }
+        return done(Reply.array(found));
+      }
+      case "flush":
+        if (a.length > 3
+            || (a.length == 3 && !Args.is(a[2], "ASYNC") && !Args.is(a[2], "SYNC"))) {
+          return done(Err.err("SCRIPT FLUSH only support SYNC|ASYNC option"));
+        }
+        return scripts.submit(
+            engine -> {
+              scripts.flush(engine);
+              return Reply.OK;
+            });
+      case "kill":
+        return done(scripts.kill());
+      case "help":
+        return done(help());
+      default:
+        return done(Err.err("unknown subcommand '" + new String(a[1], StandardCharsets.UTF_8) + "'. Try SCRIPT HELP."));
+    }
+  }
+
+  private static Reply help() {
+    List<Reply> lines = new ArrayList<>();
+    for (String line :
+        List.of(
+            "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+            "HELP",
+            "    Prints this help.")) {
+      lines.add(Reply.simple(line));
+    }
+    return Reply.array(lines);
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
+  }
+
+}
