@@ -320,6 +320,15 @@ public final class KeyshardNode implements AutoCloseable {
     ServerCommands serverCommands =
         new ServerCommands(router, settings, clients, stats, index, system, config, journalEngine);
     serverCommands.register(commands);
+    // PUBLISH reaches the subscribers of every member; each node counts only its own, as Redis Cluster.
+    ActorRef<io.keyshard.node.pubsub.PubSubRelay.Command> relay =
+        system.systemActorOf(
+            io.keyshard.node.pubsub.PubSubRelay.create(serverCommands.pubsub()), "pubsub-relay", Props.empty());
+    serverCommands.setPublishElsewhere(
+        (channel, message) -> {
+          relay.tell(new io.keyshard.node.pubsub.PubSubRelay.Publish(channel, message));
+          return 0;
+        });
     if (view != null) {
       // MIGRATE to a member of this cluster hands the keys over instead of copying them.
       serverCommands.setMigrateInCluster(InClusterMigrate.seam(view, router.slots()));

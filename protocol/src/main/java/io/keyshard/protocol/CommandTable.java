@@ -1267,6 +1267,63 @@ public final class CommandTable {
             cmd("unwatch", 1, "noscript loading stale fast allow_busy", "transaction")
                 .doc("2.2.0", "O(1)", "Forget about all watched keys")),
 
+        section("pubsub",
+            cmd("subscribe", -2, "pubsub noscript loading stale", "")
+                .doc("2.0.0", "O(N) where N is the number of channels to subscribe to.",
+                    "Listen for messages published to the given channels"),
+            cmd("psubscribe", -2, "pubsub noscript loading stale", "")
+                .doc("2.0.0", "O(N) where N is the number of patterns the client is already subscribed to.",
+                    "Listen for messages published to channels matching the given patterns"),
+            cmd("unsubscribe", -1, "pubsub noscript loading stale", "")
+                .doc("2.0.0", "O(N) where N is the number of clients already subscribed to a channel.",
+                    "Stop listening for messages posted to the given channels"),
+            cmd("punsubscribe", -1, "pubsub noscript loading stale", "")
+                .doc("2.0.0",
+                    "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of "
+                        + "total patterns subscribed in the system (by any client).",
+                    "Stop listening for messages posted to channels matching the given patterns"),
+            cmd("publish", 3, "pubsub loading stale fast", "")
+                .doc("2.0.0",
+                    "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total "
+                        + "number of subscribed patterns (by any client).",
+                    "Post a message to a channel"),
+            cmd("ssubscribe", -2, "pubsub noscript loading stale", "")
+                .key("not_key", 1, -1, 1)
+                .doc("7.0.0", "O(N) where N is the number of shard channels to subscribe to.",
+                    "Listen for messages published to the given shard channels"),
+            cmd("sunsubscribe", -1, "pubsub noscript loading stale", "")
+                .key("not_key", 1, -1, 1)
+                .doc("7.0.0", "O(N) where N is the number of clients already subscribed to a shard channel.",
+                    "Stop listening for messages posted to the given shard channels"),
+            cmd("spublish", 3, "pubsub loading stale fast", "")
+                .key("not_key", 1)
+                .doc("7.0.0", "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+                    "Post a message to a shard channel"),
+            cmd("pubsub", -2, "", "")
+                .doc("2.8.0", "Depends on subcommand.", "A container for Pub/Sub commands")
+                .sub(
+                    cmd("channels", -2, "pubsub loading stale", "")
+                        .doc("2.8.0",
+                            "O(N) where N is the number of active channels, and assuming constant time pattern "
+                                + "matching (relatively short channels and patterns)",
+                            "List active channels"),
+                    cmd("numsub", -2, "pubsub loading stale", "")
+                        .doc("2.8.0", "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+                            "Get the count of subscribers for channels"),
+                    cmd("numpat", 2, "pubsub loading stale", "")
+                        .doc("2.8.0", "O(1)", "Get the count of unique patterns pattern subscriptions"),
+                    cmd("shardchannels", -2, "pubsub loading stale", "")
+                        .doc("7.0.0",
+                            "O(N) where N is the number of active shard channels, and assuming constant time pattern "
+                                + "matching (relatively short shard channels).",
+                            "List active shard channels"),
+                    cmd("shardnumsub", -2, "pubsub loading stale", "")
+                        .doc("7.0.0",
+                            "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+                            "Get the count of subscribers for shard channels"),
+                    cmd("help", 2, "loading stale", "")
+                        .doc("6.2.0", "O(1)", "Show helpful text about the different subcommands"))),
+
         section("scripting",
             evalLike("eval", "", "RW access update", "Execute a Lua script server side", "2.6.0", true),
             evalLike("evalsha", "", "RW access update", "Execute a Lua script server side", "2.6.0", false),

@@ -53,6 +53,9 @@ class CommandTableTest {
 
         + "multi exec discard watch unwatch "
 
+        // pub/sub:
+        + "subscribe psubscribe unsubscribe punsubscribe publish ssubscribe sunsubscribe spublish pubsub "
+
         // scripting:
         + "eval evalsha eval_ro evalsha_ro script "
 

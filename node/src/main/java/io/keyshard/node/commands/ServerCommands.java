@@ -99,6 +99,8 @@ public final class ServerCommands {
     system.getWhenTerminated().thenRun(scriptEngine::close);
     router.setScripts(scriptEngine);
     this.scripts = new ScriptCommands(router, transactions, scriptEngine);
+    this.pubsubCommands = new PubSubCommands(pubsub);
+    pubsub.onOverflow(Session::kill); // a subscriber that does not read, past its output limit
     this.migrate = new MigrateCommand(router, migrateCopy(system));
     this.client = new ClientCommand(clients, router.acl());
     this.debug = new DebugCommand(router);
@@ -111,6 +113,8 @@ public final class ServerCommands {
   private final AclCommand acl;
   private final io.keyshard.node.scripting.Scripts scriptEngine;
   private final ScriptCommands scripts;
+  private final io.keyshard.node.pubsub.PubSub pubsub = new io.keyshard.node.pubsub.PubSub();
+  private final PubSubCommands pubsubCommands;
 
   /** The commands that run at the connection, this family's and MULTI/EXEC's. */
   public void register(CommandRegistry.Builder r) {
@@ -150,8 +154,10 @@ public final class ServerCommands {
     r.keyspaceWide("keyshard", (s, a, spec) -> keyshard.run(a));
     transactions.register(r);
     scripts.register(r);
+    pubsubCommands.register(r);
     migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);
+    router.setGoneHook(pubsubCommands::dropAll);
   }
 
   /** MIGRATE's copy path: socket work on the blocking-I/O dispatcher, idle connections closed. */
@@ -171,6 +177,16 @@ public final class ServerCommands {
 
   ScriptCommands scripts() {
     return scripts;
+  }
+
+  /** This node's subscribers (PUBLISH from other nodes, keyspace notifications). */
+  public io.keyshard.node.pubsub.PubSub pubsub() {
+    return pubsub;
+  }
+
+  /** PUBLISH's delivery to the cluster's other members. */
+  public void setPublishElsewhere(java.util.function.BiFunction<byte[], byte[], Integer> elsewhere) {
+    pubsubCommands.setElsewhere(elsewhere);
   }
 
   /** The node's scripting (INFO's number_of_cached_scripts). */
@@ -203,13 +219,17 @@ public final class ServerCommands {
     Reply run(Session s, byte[][] argv);
   }
 
-  private static SessionCommand sync(SyncCommand c) {
+  static SessionCommand sync(SyncCommand c) {
     return (s, argv, spec) -> CompletableFuture.completedFuture(c.run(s, argv));
   }
 
   private static Reply ping(Session s, byte[][] a) {
     if (a.length > 2) {
       return Err.wrongArity("ping");
+    }
+    if (s.proto == 2 && s.subscribed()) {
+      // A subscriber's PING answers in the shape of its messages, as in Redis.
+      return Reply.array(List.of(Reply.bulk("pong"), Reply.bulk(a.length == 1 ? new byte[0] : a[1])));
     }
     return a.length == 1 ? Reply.PONG : Reply.bulk(a[1]);
   }
@@ -308,6 +328,7 @@ public final class ServerCommands {
    * when a password is set). As in Redis, CLIENT NO-EVICT and the CLIENT SETINFO attributes stay.
    */
   private Reply reset(Session s, byte[][] a) {
+    pubsubCommands.dropAll(s);
     s.multi = null;
     s.multiFailed = false;
     transactions.unwatchAll(s);

@@ -1,5 +1,6 @@
 package io.keyshard.node.server;
 
+import io.keyshard.node.pubsub.PubSub;
 import io.keyshard.protocol.Decoded;
 import io.keyshard.protocol.DecoderLimits;
 import io.keyshard.protocol.Reply;
@@ -15,6 +16,9 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.io.Inet;
 import org.apache.pekko.io.TcpSO;
@@ -39,7 +43,18 @@ import org.slf4j.LoggerFactory;
 public final class RespServer {
   private static final Logger log = LoggerFactory.getLogger(RespServer.class);
 
-  private record Outgoing(ByteString bytes, boolean close) {}
+  /**
+   * What goes out: a reply (with what to run as it leaves, {@code onOut}: Pub/Sub registrations),
+   * or a Pub/Sub message ({@code push}: its subscription, dropped if withdrawn meanwhile).
+   */
+  private record Outgoing(ByteString bytes, boolean close, Runnable onOut, PubSub.Subscription push) {
+    Outgoing(ByteString bytes, boolean close) {
+      this(bytes, close, null, null);
+    }
+  }
+
+  /** Messages a subscriber may have waiting before it counts as too slow (besides the byte limits). */
+  private static final int PUSH_QUEUE = 65_536;
 
   /** Redis's PROTO_REPLY_CHUNK_BYTES: pending replies up to this are not output buffer. */
   private static final long REPLY_BUFFER = 16 * 1024;
@@ -133,6 +148,11 @@ public final class RespServer {
     // Created before the stream runs, so CLIENT KILL can never find the session without it.
     SharedKillSwitch killSwitch = KillSwitches.shared("client-" + session.id);
     session.killSwitch = killSwitch;
+    // Pub/Sub messages join the replies after the reply stage, in the order they are offered.
+    Pair<BoundedSourceQueue<Outgoing>, Source<Outgoing, NotUsed>> pushes =
+        Source.<Outgoing>queue(PUSH_QUEUE).preMaterialize(system);
+    BoundedSourceQueue<Outgoing> pushQueue = pushes.first();
+    session.outbox = d -> offerPush(session, pushQueue, d);
     Flow<ByteString, ByteString, NotUsed> flow =
         Flow.of(ByteString.class)
             // The client closed its side: as in Redis, it is gone, and a blocking command it is
@@ -158,7 +178,21 @@ public final class RespServer {
                 })
             .mapAsync(settings.pipelineDepth(), d -> handle(session, limits, order, d))
             .takeWhile(o -> !o.close(), true)
-            .map(Outgoing::bytes)
+            .merge(pushes.second(), true)
+            // A subscription is registered (or withdrawn) as its confirmation passes here, after
+            // the merge: a message offered later comes out after it, never before.
+            .map(
+                o -> {
+                  if (o.onOut() != null) {
+                    o.onOut().run();
+                  }
+                  if (o.push() != null && !o.push().active()) {
+                    session.outputPending.addAndGet(-o.bytes().size());
+                    return ByteString.emptyByteString();
+                  }
+                  return o.bytes();
+                })
+            .filter(b -> !b.isEmpty())
             // Coalesce replies that are ready together into one socket write, bounded in bytes:
             // a bound in replies (it was 256) let a client that does not read hold 256 replies
             // of a 1 MB value each here. A reply above the bound still goes out, on its own.
@@ -182,6 +216,7 @@ public final class RespServer {
                           // A refused certificate, or a client that does not speak TLS.
                           log.debug("TLS with client {} ({}) failed: {}", session.id, session.addr, t.toString());
                         }
+                        session.outbox = null;
                         clients.remove(session);
                         router.closed(session);
                       });
@@ -309,7 +344,10 @@ public final class RespServer {
               if (r.isError()) {
                 stats.errorReplies.incrementAndGet();
               }
-              return queued(s, encode(r, proto), close);
+              Runnable onOut = s.onReplyOut;
+              s.onReplyOut = null;
+              Outgoing o = queued(s, encode(r, proto), close);
+              return onOut == null ? o : new Outgoing(o.bytes(), o.close(), onOut, null);
             })
         .toCompletableFuture();
   }
@@ -326,7 +364,17 @@ public final class RespServer {
    */
   private Outgoing queued(Session s, ByteString bytes, boolean close) {
     long pending = s.outputPending.addAndGet(bytes.size()) - REPLY_BUFFER;
-    OutputBufferLimits.Limit limit = settings.clientOutputBufferLimits().normal();
+    if (limitReached(s, settings.clientOutputBufferLimits().normal(), pending)) {
+      log.warn(
+          "Client id={} addr={} closed for overcoming of output buffer limits ({} bytes pending)",
+          s.id, s.addr, pending);
+      s.kill();
+    }
+    return new Outgoing(bytes, close);
+  }
+
+  /** Redis's checkClientOutputBufferLimits for one class: the hard limit, or the soft one held too long. */
+  private static boolean limitReached(Session s, OutputBufferLimits.Limit limit, long pending) {
     boolean reached =
         limit.hardBytes() != 0
             && pending > 0
@@ -344,13 +392,26 @@ public final class RespServer {
     } else {
       s.outputSoftLimitSince = 0;
     }
-    if (reached) {
+    return reached;
+  }
+
+  /**
+   * A message for a subscriber: encoded now in its protocol, counted as pending output, and
+   * refused (the caller closes the client) past client-output-buffer-limit's pubsub class or
+   * the queue's length, as Redis closes a subscriber that does not read.
+   */
+  private boolean offerPush(Session s, BoundedSourceQueue<Outgoing> queue, PubSub.Delivery d) {
+    ByteString bytes = encode(new Reply.Push(d.items()), s.proto);
+    long pending = s.outputPending.addAndGet(bytes.size()) - REPLY_BUFFER;
+    boolean reached = limitReached(s, settings.clientOutputBufferLimits().pubsub(), pending);
+    if (reached || queue.offer(new Outgoing(bytes, false, null, d.to())) != QueueOfferResult.enqueued()) {
+      s.outputPending.addAndGet(-bytes.size());
       log.warn(
-          "Client id={} addr={} closed for overcoming of output buffer limits ({} bytes pending)",
+          "Client id={} addr={} closed for overcoming of output buffer limits (pubsub, {} bytes pending)",
           s.id, s.addr, pending);
-      s.kill();
+      return false;
     }
-    return new Outgoing(bytes, close);
+    return true;
   }
 
   private ByteString encode(Reply r, int proto) {

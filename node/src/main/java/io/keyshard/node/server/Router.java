@@ -245,6 +245,13 @@ public final class Router {
     if (busy != null) {
       return done(busy);
     }
+    if (s.proto == 2 && s.subscribed() && !SUBSCRIBED_CONTEXT.contains(top.name())) {
+      s.flagMultiError();
+      return done(
+          Err.err(
+              "Can't execute '" + spec.fullName()
+                  + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+    }
     Verdict verdict = verdict(s, route, asking);
     if (verdict instanceof Verdict.Proxied p) {
       return proxy.forward(p.host(), p.port(), s.db, s.proto, argv);
@@ -289,6 +296,11 @@ public final class Router {
   }
 
   private volatile io.keyshard.node.scripting.Scripts scripts;
+
+  /** What a RESP2 connection with a subscription may still send, as in Redis. */
+  private static final java.util.Set<String> SUBSCRIBED_CONTEXT =
+      java.util.Set.of(
+          "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset");
 
   public void setScripts(io.keyshard.node.scripting.Scripts scripts) {
     this.scripts = scripts;
@@ -520,6 +532,14 @@ public final class Router {
   public void closed(Session s) {
     inputClosed(s);
     closeHook.accept(s);
+    goneHook.accept(s);
+  }
+
+  private volatile Consumer<Session> goneHook = s -> {};
+
+  /** Forgets what a closed connection left behind beyond its WATCHes (its subscriptions). */
+  public void setGoneHook(Consumer<Session> hook) {
+    this.goneHook = hook;
   }
 
   /** The client sent its last byte (or is gone): it waits for nothing any more. */

@@ -69,6 +69,30 @@ public final class Session {
   /** The connection is gone (a blocking command that starts now must not wait). */
   public volatile boolean closed;
 
+  /** Pub/Sub: where messages for this connection go (its output stage, set by RespServer). */
+  public volatile io.keyshard.node.pubsub.PubSub.Outbox outbox;
+
+  /**
+   * The connection's subscriptions as its commands see them (in dispatch order), by name; each is
+   * registered with the node's PubSub only when its confirmation goes out (see RespServer).
+   */
+  public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> channels =
+      new java.util.LinkedHashMap<>();
+
+  public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> patterns =
+      new java.util.LinkedHashMap<>();
+
+  public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> shardChannels =
+      new java.util.LinkedHashMap<>();
+
+  /** Run by the output stage as the next reply goes out: (un)registering subscriptions. */
+  public volatile Runnable onReplyOut;
+
+  /** In Redis's subscribed context (RESP2 then takes only (P|S)(UN)SUBSCRIBE, PING, QUIT, RESET). */
+  public boolean subscribed() {
+    return !channels.isEmpty() || !patterns.isEmpty() || !shardChannels.isEmpty();
+  }
+
   /**
    * The thread dispatching a request of this connection while none of its earlier requests is
    * unanswered (set by RespServer around the dispatch), so that a read may run directly in its

@@ -33,7 +33,8 @@ class CommandRegistryTest {
     for (String name :
         Set.of("hello", "auth", "command", "client", "config", "acl", "time", "lastsave", "save",
             "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sync", "replconf",
-            "eval", "evalsha", "eval_ro", "evalsha_ro", "script")) {
+            "eval", "evalsha", "eval_ro", "evalsha_ro", "script", "subscribe", "psubscribe", "ssubscribe",
+            "unsubscribe", "punsubscribe", "sunsubscribe", "publish", "spublish", "pubsub")) {
       r.session(name, ANY);
     }
     for (String name : Set.of("ping", "echo", "select", "asking")) {
