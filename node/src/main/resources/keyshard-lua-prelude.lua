@@ -139,8 +139,130 @@ local function hook()
   end
 end
 
+-- Function libraries (FUNCTION LOAD, FCALL: docs/decisions/2026-12-07-functions.md). While a
+-- library's code runs at load time it sees only a restricted redis table; its functions, called
+-- later, see the ordinary sandbox. `loading` is the load in progress's list of registrations.
+local loading
+local function nonexistent(k)
+  error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 3)
+end
+local known_flags = {['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true,
+                     ['no-cluster'] = true, ['allow-cross-slot-keys'] = true}
+local function register(...)
+  if not loading then
+    error({err = 'ERR redis.register_function can only be called on FUNCTION LOAD command'})
+  end
+  local n = select('#', ...)
+  local name, callback, flags, description
+  if n == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      error({err = 'ERR calling redis.register_function with a single argument is only applicable to Lua table '
+                   .. '(representing named arguments).'})
+    end
+    for k, v in pairs(t) do
+      if type(k) ~= 'string' then
+        error({err = 'ERR named argument key given to redis.register_function is not a string'})
+      end
+      local lk = k:lower()
+      if lk == 'function_name' then
+        if type(v) ~= 'string' then
+          error({err = 'ERR function_name argument given to redis.register_function must be a string'})
+        end
+        name = v
+      elseif lk == 'description' then
+        if type(v) ~= 'string' then
+          error({err = 'ERR description argument given to redis.register_function must be a string'})
+        end
+        description = v
+      elseif lk == 'callback' then
+        if type(v) ~= 'function' then
+          error({err = 'ERR callback argument given to redis.register_function must be a function'})
+        end
+        callback = v
+      elseif lk == 'flags' then
+        if type(v) ~= 'table' then
+          error({err = 'ERR flags argument to redis.register_function must be a table representing function flags'})
+        end
+        flags = v
+      else
+        error({err = 'ERR unknown argument given to redis.register_function'})
+      end
+    end
+    if not name then error({err = 'ERR redis.register_function must get a function name argument'}) end
+    if not callback then error({err = 'ERR redis.register_function must get a callback argument'}) end
+  elseif n == 2 then
+    name, callback = ...
+    if type(name) ~= 'string' then
+      error({err = 'ERR first argument to redis.register_function must be a string'})
+    end
+    if type(callback) ~= 'function' then
+      error({err = 'ERR second argument to redis.register_function must be a function'})
+    end
+  else
+    error({err = 'ERR wrong number of arguments to redis.register_function'})
+  end
+  if not name:match('^[%w_]+$') then
+    error({err = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least '
+                 .. 'one character long'})
+  end
+  local names = {}
+  for _, f in pairs(flags or {}) do
+    if type(f) ~= 'string' or not known_flags[f:lower()] then error({err = 'ERR unknown flag given'}) end
+    names[#names + 1] = f:lower()
+  end
+  for _, r in ipairs(loading) do
+    if r.name == name then error({err = 'ERR Function already exists in the library'}) end
+  end
+  loading[#loading + 1] = {name = name, fn = callback, flags = names, description = description}
+end
+local load_api = {register_function = register, log = redis.log, LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2,
+                  LOG_WARNING = 3, REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM}
+local load_redis = setmetatable({}, {
+  __index = function(_, k)
+    local v = load_api[k]
+    if v == nil then nonexistent(k) end
+    return v
+  end,
+  __newindex = function() error('Attempt to modify a readonly table', 2) end,
+  __metatable = false,
+})
+local function library_env()
+  return setmetatable({}, {
+    __index = function(_, k)
+      local v
+      if loading then
+        if k == 'redis' then v = load_redis end
+      else
+        v = rawget(G, k)
+      end
+      if v == nil then nonexistent(k) end
+      return v
+    end,
+    __newindex = function() error('Attempt to modify a readonly table', 2) end,
+    __metatable = false,
+  })
+end
+rawset(G, '__ks_fn_load', function(chunk)
+  setfenv(chunk, library_env())
+  loading = {}
+  local ok, r = xpcall(chunk, handler)
+  local registered = loading
+  loading = nil
+  if not ok then return false, r end
+  return true, registered
+end)
+
 -- Runs a compiled script with KEYS and ARGV: (true, result) or (false, {err, source, line}).
 local hook_every = 100000
+rawset(G, '__ks_fn_call', function(fn, keys, args)
+  rawset(G, '__ks_resp', 2)
+  debug.sethook(hook, '', hook_every)
+  local ok, r = xpcall(function() return fn(keys, args) end, handler)
+  debug.sethook()
+  return ok, r
+end)
+
 return function(f, keys, args)
   rawset(G, 'KEYS', keys)
   rawset(G, 'ARGV', args)

@@ -1352,7 +1352,47 @@ public final class CommandTable {
                             "O(N) with N being the length in bytes of the script body.",
                             "Load the specified Lua script into the script cache."),
                     cmd("help", 2, "loading stale", "scripting")
-                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands"))));
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands")),
+            cmd("fcall", -3, "noscript stale skip_monitor no_mandatory_keys", "scripting")
+                .keyNum("RW access update", 2, 0, 1, 1)
+                .note("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")
+                .doc("7.0.0", "Depends on the function that is executed.", "Invoke a function"),
+            cmd("fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys", "scripting")
+                .keyNum("RO access", 2, 0, 1, 1)
+                .note("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")
+                .doc("7.0.0", "Depends on the function that is executed.", "Invoke a read-only function"),
+            cmd("function", -2, "", "")
+                .doc("7.0.0", "Depends on subcommand.", "A container for function commands")
+                .sub(
+                    cmd("kill", 2, "noscript allow_busy", "scripting")
+                        .tips("request_policy:all_shards", "response_policy:one_succeeded")
+                        .doc("7.0.0", "O(1)", "Kill the function currently in execution."),
+                    cmd("load", -3, "write denyoom noscript", "scripting")
+                        .tips("request_policy:all_shards", "response_policy:all_succeeded")
+                        .doc("7.0.0", "O(1) (considering compilation time is redundant)",
+                            "Create a function with the given arguments (name, code, description)"),
+                    cmd("dump", 2, "noscript", "scripting")
+                        .doc("7.0.0", "O(N) where N is the number of functions",
+                            "Dump all functions into a serialized binary payload"),
+                    cmd("list", -2, "noscript", "scripting")
+                        .tips("nondeterministic_output_order")
+                        .doc("7.0.0", "O(N) where N is the number of functions", "List information about all the functions"),
+                    cmd("flush", -2, "write noscript", "scripting")
+                        .tips("request_policy:all_shards", "response_policy:all_succeeded")
+                        .doc("7.0.0", "O(N) where N is the number of functions deleted", "Deleting all functions"),
+                    cmd("help", 2, "loading stale", "scripting")
+                        .doc("7.0.0", "O(1)", "Show helpful text about the different subcommands"),
+                    cmd("delete", 3, "write noscript", "scripting")
+                        .tips("request_policy:all_shards", "response_policy:all_succeeded")
+                        .doc("7.0.0", "O(1)", "Delete a function by name"),
+                    cmd("restore", -3, "write denyoom noscript", "scripting")
+                        .tips("request_policy:all_shards", "response_policy:all_succeeded")
+                        .doc("7.0.0", "O(N) where N is the number of functions on the payload",
+                            "Restore all the functions on the given payload"),
+                    cmd("stats", 2, "noscript allow_busy", "scripting")
+                        .tips("nondeterministic_output", "request_policy:all_shards", "response_policy:special")
+                        .doc("7.0.0", "O(1)",
+                            "Return information about the function currently running (name, description, duration)"))));
   }
 
   /** EVAL, EVALSHA and their _RO forms: the keys are counted by argv[2], as Redis declares them. */

@@ -57,7 +57,7 @@ class CommandTableTest {
         + "subscribe psubscribe unsubscribe punsubscribe publish ssubscribe sunsubscribe spublish pubsub "
 
         // scripting:
-        + "eval evalsha eval_ro evalsha_ro script "
+        + "eval evalsha eval_ro evalsha_ro script fcall fcall_ro function "
 
         // moving values (DUMP payloads):
         + "dump restore restore-asking migrate "

@@ -3,6 +3,7 @@ package io.keyshard.node.commands;
 import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.scripting.Functions;
 import io.keyshard.node.scripting.LuaEngine;
 import io.keyshard.node.scripting.Scripts;
 import io.keyshard.node.server.Evictor;
@@ -54,6 +55,9 @@ final class ScriptCommands {
     r.session("eval_ro", (s, a, spec) -> eval(s, a, false, true));
     r.session("evalsha_ro", (s, a, spec) -> eval(s, a, true, true));
     r.session("script", (s, a, spec) -> script(a));
+    r.session("fcall", (s, a, spec) -> call(s, parse(a, false, true, false)));
+    r.session("fcall_ro", (s, a, spec) -> call(s, parse(a, false, true, true)));
+    r.session("function", (s, a, spec) -> function(a));
   }
 
   /** What one run of a script found it needs beyond what its transaction holds. */
@@ -67,15 +71,31 @@ final class ScriptCommands {
   }
 
   /** A parsed EVAL: the script (by SHA once compiled), its keys and arguments. */
-  private record Call(byte[] bodyOrSha, boolean bySha, boolean readOnly, List<byte[]> keys, List<byte[]> args) {}
+  private record Call(
+      byte[] bodyOrSha, boolean bySha, boolean function, boolean readOnly, List<byte[]> keys, List<byte[]> args) {}
+
+  /** What a call runs: a cached script (by SHA) or a library's function. */
+  private record Target(String sha, Functions.Function fn) {
+    String name() {
+      return fn != null ? fn.name() : sha;
+    }
+
+    LuaEngine.Flags flags(LuaEngine engine) {
+      return fn != null ? new LuaEngine.Flags(true, fn.flags()) : engine.flags(sha);
+    }
+  }
 
   /** The call, or the error reply Redis gives for its arguments. */
   private static Object parse(byte[][] a, boolean bySha, boolean readOnly) {
+    return parse(a, bySha, false, readOnly);
+  }
+
+  private static Object parse(byte[][] a, boolean bySha, boolean function, boolean readOnly) {
     long numkeys;
     try {
       numkeys = Long.parseLong(new String(a[2], StandardCharsets.US_ASCII));
     } catch (NumberFormatException e) {
-      return Err.NOT_INTEGER;
+      return function ? Err.err("Bad number of keys provided") : Err.NOT_INTEGER;
     }
     if (numkeys > a.length - 3) {
       return Err.err("Number of keys can't be greater than number of args");
@@ -87,13 +107,18 @@ final class ScriptCommands {
     return new Call(
         a[1],
         bySha,
+        function,
         readOnly,
         List.of(Arrays.copyOfRange(a, 3, 3 + n)),
         List.of(Arrays.copyOfRange(a, 3 + n, a.length)));
   }
 
   private CompletionStage<Reply> eval(Session s, byte[][] a, boolean bySha, boolean readOnly) {
-    Object parsed = parse(a, bySha, readOnly);
+    return call(s, parse(a, bySha, readOnly));
+  }
+
+  /** EVAL, EVALSHA, FCALL and their _RO forms, once parsed. */
+  private CompletionStage<Reply> call(Session s, Object parsed) {
     if (parsed instanceof Reply r) {
       return done(r);
     }
@@ -109,33 +134,40 @@ final class ScriptCommands {
             prepared ->
                 prepared instanceof Reply r
                     ? done(r)
-                    : attempt(s, call, (String) prepared, declared, false, 1))
+                    : attempt(s, call, (Target) prepared, declared, false, 1))
         .exceptionally(ServerCommands::failed);
   }
 
-  /** On the script thread: the script's SHA, or the error reply that ends the call here. */
+  /** On the script thread: what the call runs, or the error reply that ends the call here. */
   private Object prepare(LuaEngine engine, Call call) {
-    String sha;
-    if (call.bySha()) {
-      sha = new String(call.bodyOrSha(), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    Target target;
+    if (call.function()) {
+      Functions.Function fn = scripts.functions().function(new String(call.bodyOrSha(), StandardCharsets.UTF_8));
+      if (fn == null) {
+        return Err.err("Function not found");
+      }
+      target = new Target(null, fn);
+    } else if (call.bySha()) {
+      String sha = new String(call.bodyOrSha(), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
       if (sha.length() != 40 || engine.flags(sha) == null) {
         return Reply.error("NOSCRIPT No matching script. Please use EVAL.");
       }
+      target = new Target(sha, null);
     } else {
       try {
-        sha = scripts.load(engine, call.bodyOrSha());
+        target = new Target(scripts.load(engine, call.bodyOrSha()), null);
       } catch (LuaEngine.ScriptError e) {
         return Reply.error(e.getMessage());
       }
     }
-    LuaEngine.Flags flags = engine.flags(sha);
+    LuaEngine.Flags flags = target.flags(engine);
     if (flags.shebang()) {
       Reply refused = refusedUpFront(flags, call.readOnly());
       if (refused != null) {
         return refused;
       }
     }
-    return sha;
+    return target;
   }
 
   /** Redis's checks of a script with a shebang before it runs (docs/research, 4.2). */
@@ -156,7 +188,7 @@ final class ScriptCommands {
   }
 
   private CompletionStage<Reply> attempt(
-      Session s, Call call, String sha, SortedSet<Integer> slots, boolean everySlot, int run) {
+      Session s, Call call, Target target, SortedSet<Integer> slots, boolean everySlot, int run) {
     Needs needs = new Needs();
     int startDb = s.db;
     return router
@@ -166,7 +198,7 @@ final class ScriptCommands {
             everySlot,
             tx -> {
               s.db = startDb;
-              return runIn(tx, everySlot, s, call, sha, needs)
+              return runIn(tx, everySlot, s, call, target, needs)
                   .thenApply(
                       r -> {
                         if (needs.any() || scripts.stopping()) {
@@ -188,7 +220,7 @@ final class ScriptCommands {
               }
               SortedSet<Integer> more = new TreeSet<>(slots);
               more.addAll(needs.slots);
-              return attempt(s, call, sha, more, everySlot || needs.everySlot, run + 1);
+              return attempt(s, call, target, more, everySlot || needs.everySlot, run + 1);
             });
   }
 
@@ -199,29 +231,35 @@ final class ScriptCommands {
   CompletionStage<Reply> inTransaction(
       Transactions.Tx tx, boolean everySlot, Session s, byte[][] a, Needs needs) {
     String name = new String(a[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
-    Object parsed = parse(a, name.startsWith("evalsha"), name.endsWith("_ro"));
+    Object parsed = parse(a, name.startsWith("evalsha"), name.startsWith("fcall"), name.endsWith("_ro"));
     if (parsed instanceof Reply r) {
       return done(r);
     }
     Call call = (Call) parsed;
     return scripts
         .submit(engine -> prepare(engine, call))
-        .thenCompose(p -> p instanceof Reply r ? done(r) : runIn(tx, everySlot, s, call, (String) p, needs));
+        .thenCompose(p -> p instanceof Reply r ? done(r) : runIn(tx, everySlot, s, call, (Target) p, needs));
   }
 
   /** One run of the script on the script thread, inside {@code tx}. */
   private CompletionStage<Reply> runIn(
-      Transactions.Tx tx, boolean everySlot, Session caller, Call call, String sha, Needs needs) {
+      Transactions.Tx tx, boolean everySlot, Session caller, Call call, Target target, Needs needs) {
     Session session = new Session(caller.id, caller.addr, caller.laddr, true);
     session.user = caller.user;
     session.db = caller.db;
     session.proto = 3; // replies keep their RESP3 shapes; the engine converts as the script asked
     return scripts.submit(
         engine -> {
-          Scripts.Running running = scripts.start(sha);
-          LuaEngine.Flags flags = engine.flags(sha);
+          Scripts.Running running = scripts.start(target.name(), target.fn() != null);
+          LuaEngine.Flags flags = target.flags(engine);
           Context ctx = new Context(tx, everySlot, session, flags, call.readOnly(), needs, running);
-          return scripts.run(engine, running, () -> engine.run(sha, call.keys(), call.args(), ctx::call));
+          return scripts.run(
+              engine,
+              running,
+              () ->
+                  target.fn() != null
+                      ? engine.callFunction(target.fn(), call.keys(), call.args(), ctx::call)
+                      : engine.run(target.sha(), call.keys(), call.args(), ctx::call));
         });
   }
 
@@ -395,6 +433,87 @@ final class ScriptCommands {
       default:
         return done(Err.err("unknown subcommand '" + new String(a[1], StandardCharsets.UTF_8) + "'. Try SCRIPT HELP."));
     }
+  }
+
+  private CompletionStage<Reply> function(byte[][] a) {
+    String sub = new String(a[1], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
+    switch (sub) {
+      case "kill":
+        return done(scripts.killFunction());
+      case "stats":
+        return done(scripts.stats());
+      case "help":
+        return done(lines(FUNCTION_HELP));
+      case "load":
+      case "delete":
+      case "flush":
+      case "list":
+      case "dump":
+      case "restore":
+        return scripts
+            .submit(
+                engine -> {
+                  try {
+                    return scripts.functionCommand(engine, sub, a);
+                  } catch (LuaEngine.ScriptError e) {
+                    return Reply.error(e.getMessage());
+                  }
+                })
+            .exceptionally(ServerCommands::failed);
+      default:
+        return done(Err.err("unknown subcommand '" + new String(a[1], StandardCharsets.UTF_8) + "'. Try FUNCTION HELP."));
+    }
+  }
+
+  private static final List<String> FUNCTION_HELP =
+      List.of(
+          "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+          "LOAD [REPLACE] <FUNCTION CODE>",
+          "    Create a new library with the given library name and code.",
+          "DELETE <LIBRARY NAME>",
+          "    Delete the given library.",
+          "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+          "    Return general information on all the libraries:",
+          "    * Library name",
+          "    * The engine used to run the Library",
+          "    * Library description",
+          "    * Functions list",
+          "    * Library code (if WITHCODE is given)",
+          "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+          "STATS",
+          "    Return information about the current function running:",
+          "    * Function name",
+          "    * Command used to run the function",
+          "    * Duration in MS that the function is running",
+          "    If no function is running, return nil",
+          "    In addition, returns a list of available engines.",
+          "KILL",
+          "    Kill the current running function.",
+          "FLUSH [ASYNC|SYNC]",
+          "    Delete all the libraries.",
+          "    When called without the optional mode argument, the behavior is determined by the",
+          "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+          "    * ASYNC: Asynchronously flush the libraries.",
+          "    * SYNC: Synchronously flush the libraries.",
+          "DUMP",
+          "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+          "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+          "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+          "    control how to handle existing libraries (default APPEND):",
+          "    * FLUSH: delete all existing libraries.",
+          "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+          "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+          "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+          "      in case of functions name collision with another library).",
+          "HELP",
+          "    Prints this help.");
+
+  private static Reply lines(List<String> text) {
+    List<Reply> lines = new ArrayList<>();
+    for (String line : text) {
+      lines.add(Reply.simple(line));
+    }
+    return Reply.array(lines);
   }
 
   private static Reply help() {

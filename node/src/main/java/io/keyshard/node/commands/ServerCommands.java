@@ -95,7 +95,8 @@ public final class ServerCommands {
               router.memory().resetStats();
             });
     this.transactions = new TransactionCommands(router, this);
-    this.scriptEngine = new io.keyshard.node.scripting.Scripts(settings::busyReplyThresholdMs);
+    this.scriptEngine = new io.keyshard.node.scripting.Scripts(
+            settings::busyReplyThresholdMs, settings.dir().resolve("functions.rdb"));
     system.getWhenTerminated().thenRun(scriptEngine::close);
     router.setScripts(scriptEngine);
     this.scripts = new ScriptCommands(router, transactions, scriptEngine);

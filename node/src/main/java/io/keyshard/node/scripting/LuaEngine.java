@@ -77,6 +77,117 @@ public final class LuaEngine implements AutoCloseable {
       throw new IllegalStateException("the Lua sandbox did not load", e);
     }
     runner = lua.ref();
+    fnLoad = globalRef("__ks_fn_load");
+    fnCall = globalRef("__ks_fn_call");
+  }
+
+  /** The prelude's entry points for function libraries, taken out of the globals. */
+  private final int fnLoad;
+
+  private final int fnCall;
+
+  private int globalRef(String name) {
+    lua.getGlobal(name);
+    int ref = lua.ref();
+    lua.pushNil();
+    lua.setGlobal(name);
+    return ref;
+  }
+
+  /**
+   * FUNCTION LOAD's work in Lua: compiles a library's code (after its metadata line) and runs it,
+   * collecting what it registers. Redis 7.0's errors; nothing stays referenced on failure.
+   */
+  public List<Functions.Function> compileLibrary(Functions.Metadata meta) throws ScriptError {
+    int top = lua.getTop();
+    try {
+      try {
+        lua.load(direct(meta.body()), "@user_function");
+      } catch (LuaException e) {
+        throw new ScriptError("ERR Error compiling function: " + e.getMessage());
+      }
+      int chunk = lua.getTop();
+      lua.refGet(fnLoad);
+      lua.pushValue(chunk);
+      lua.pCall(1, 2);
+      int result = lua.getTop();
+      if (!lua.toBoolean(result - 1)) {
+        throw new ScriptError("ERR Error registering functions: " + field(result, "err"));
+      }
+      List<Functions.Function> registered = new ArrayList<>();
+      int n = (int) lua.rawLength(result);
+      if (n == 0) {
+        throw new ScriptError("ERR No functions registered");
+      }
+      for (int i = 1; i <= n; i++) {
+        lua.rawGetI(result, i);
+        int entry = lua.getTop();
+        String name = field(entry, "name");
+        lua.getField(entry, "description");
+        String description = lua.type(-1) == Lua.LuaType.STRING ? lua.toString(-1) : null;
+        lua.pop(1);
+        java.util.Set<String> flags = new java.util.HashSet<>();
+        lua.getField(entry, "flags");
+        int fl = lua.getTop();
+        for (int j = 1; j <= lua.rawLength(fl); j++) {
+          lua.rawGetI(fl, j);
+          flags.add(lua.toString(-1));
+          lua.pop(1);
+        }
+        lua.pop(1);
+        lua.getField(entry, "fn");
+        int ref = lua.ref();
+        registered.add(new Functions.Function(name, meta.name(), ref, description, java.util.Set.copyOf(flags)));
+        lua.pop(1);
+      }
+      return registered;
+    } catch (LuaException e) {
+      throw new ScriptError("ERR Error registering functions: " + e.getMessage());
+    } finally {
+      lua.setTop(top);
+    }
+  }
+
+  /** Lets go of a replaced or deleted library's functions. */
+  public void dropFunctions(List<Functions.Function> fns) {
+    for (Functions.Function f : fns) {
+      lua.unref(f.ref());
+    }
+  }
+
+  /** FCALL: runs a registered function with its keys and arguments, as {@link #run} runs a script. */
+  public Reply callFunction(Functions.Function fn, List<byte[]> keys, List<byte[]> args, Commands commands) {
+    this.commands = commands;
+    this.killRequested = false;
+    int top = lua.getTop();
+    try {
+      lua.refGet(fnCall);
+      lua.refGet(fn.ref());
+      pushLiteral(stringsLiteral(keys));
+      pushLiteral(stringsLiteral(args));
+      lua.pCall(3, 2);
+      return outcome(fn.name(), "@user_function");
+    } catch (LuaException e) {
+      return Reply.error("ERR " + e.getMessage() + " script: " + fn.name() + ", on @user_function:0.");
+    } finally {
+      lua.setTop(top);
+      this.commands = null;
+    }
+  }
+
+  /** After a run: its reply, or its error in 7.0's form ({@code <msg> script: <name>, on <source>:<line>.}). */
+  private Reply outcome(String name, String defaultSource) {
+    boolean ok = lua.toBoolean(-2);
+    if (ok) {
+      return toReply(lua.getTop(), luaResp(), 0);
+    }
+    int e = lua.getTop();
+    String msg = field(e, "err");
+    String source = field(e, "source");
+    lua.getField(e, "line");
+    long line = lua.toInteger(-1);
+    lua.pop(1);
+    return Reply.error(msg + " script: " + name + ", on " + (source.isEmpty() ? defaultSource : source) + ":" + line + ".");
   }
 
   /** redis.sha1hex(s): of a string or a number's text; anything else hashes as "". */
@@ -236,17 +347,7 @@ public final class LuaEngine implements AutoCloseable {
       pushLiteral(stringsLiteral(keys));
       pushLiteral(stringsLiteral(args));
       lua.pCall(3, 2);
-      boolean ok = lua.toBoolean(-2);
-      if (ok) {
-        return toReply(lua.getTop(), luaResp(), 0);
-      }
-      int e = lua.getTop();
-      String msg = field(e, "err");
-      String source = field(e, "source");
-      lua.getField(e, "line");
-      long line = lua.toInteger(-1);
-      lua.pop(1);
-      return Reply.error(msg + " script: " + sha + ", on " + source + ":" + line + ".");
+      return outcome(sha, "@user_script");
     } catch (LuaException e) {
       return Reply.error("ERR " + e.getMessage() + " script: " + sha + ", on @user_script:0.");
     } finally {

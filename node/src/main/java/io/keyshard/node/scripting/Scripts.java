@@ -1,6 +1,8 @@
 package io.keyshard.node.scripting;
 
 import io.keyshard.protocol.Reply;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +23,8 @@ public final class Scripts implements AutoCloseable {
 
   public static final String BUSY_EVAL =
       "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+  public static final String BUSY_FUNCTION =
+      "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
   public static final String NOT_BUSY = "NOTBUSY No scripts in execution right now.";
   public static final String UNKILLABLE =
       "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script "
@@ -29,12 +33,14 @@ public final class Scripts implements AutoCloseable {
   /** The script running now: its name (SHA), when it began, and whether it wrote. */
   public static final class Running {
     final String name;
+    final boolean function;
     final long startedNanos = System.nanoTime();
     volatile boolean wrote;
     volatile boolean slowLogged;
 
-    Running(String name) {
+    Running(String name, boolean function) {
       this.name = name;
+      this.function = function;
     }
 
     public void wrote() {
@@ -56,9 +62,11 @@ public final class Scripts implements AutoCloseable {
   private final Set<String> cached = ConcurrentHashMap.newKeySet();
   private final LongSupplier busyThresholdMs;
   private volatile Running running;
+  private final Functions functions;
 
-  public Scripts(LongSupplier busyThresholdMs) {
+  public Scripts(LongSupplier busyThresholdMs, java.nio.file.Path functionsFile) {
     this.busyThresholdMs = busyThresholdMs;
+    this.functions = new Functions(functionsFile);
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -68,10 +76,28 @@ public final class Scripts implements AutoCloseable {
             });
     try {
       this.engine = thread.submit(LuaEngine::new).get();
+      int loaded = thread.submit(this::loadSaved).get();
+      if (loaded > 0) {
+        log.info("Loaded {} function libraries saved by the last run", loaded);
+      }
     } catch (Exception e) {
       thread.shutdownNow();
-      throw new IllegalStateException("the Lua engine did not start", e);
+      throw new IllegalStateException("the Lua engine or the saved function libraries did not load", e);
     }
+  }
+
+  /** The libraries saved by the last run, compiled again (a start fails if one does not load). */
+  private int loadSaved() throws Exception {
+    List<byte[]> saved = functions.saved();
+    for (byte[] code : saved) {
+      Functions.Metadata meta = Functions.metadata(code);
+      functions.put(new Functions.Library(meta.name(), code, engine.compileLibrary(meta)));
+    }
+    return saved.size();
+  }
+
+  public Functions functions() {
+    return functions;
   }
 
   /** Runs {@code work} on the script thread with the engine; the future completes there. */
@@ -132,8 +158,8 @@ public final class Scripts implements AutoCloseable {
     }
   }
 
-  public Running start(String name) {
-    return new Running(name);
+  public Running start(String name, boolean function) {
+    return new Running(name, function);
   }
 
   /**
@@ -156,11 +182,30 @@ public final class Scripts implements AutoCloseable {
     return true;
   }
 
+  /** The BUSY text for what runs now (EVAL's or FCALL's). */
+  public String busyText() {
+    Running r = running;
+    return r != null && r.function ? BUSY_FUNCTION : BUSY_EVAL;
+  }
+
   /** SCRIPT KILL. */
   public Reply kill() {
+    return kill(false);
+  }
+
+  /** FUNCTION KILL. */
+  public Reply killFunction() {
+    return kill(true);
+  }
+
+  private Reply kill(boolean function) {
     Running r = running;
     if (r == null) {
       return Reply.error(NOT_BUSY);
+    }
+    if (r.function != function) {
+      // Each KILL stops only its own kind, answering with the other kind's BUSY text, as Redis.
+      return Reply.error(r.function ? BUSY_FUNCTION : BUSY_EVAL);
     }
     if (r.wrote) {
       return Reply.error(UNKILLABLE);
@@ -183,6 +228,237 @@ public final class Scripts implements AutoCloseable {
   /** Whether the node is stopping: a script's transaction is undone, not committed. */
   public boolean stopping() {
     return stopping;
+  }
+
+  /** FUNCTION STATS: what runs now (a function only) and the engine's counts. */
+  public Reply stats() {
+    Running r = running;
+    Reply runningScript =
+        r == null || !r.function
+            ? Reply.NULL
+            : new Reply.Map(
+                List.of(
+                    Reply.bulk("name"), Reply.bulk(r.name),
+                    Reply.bulk("command"), Reply.array(List.of(Reply.bulk("fcall"), Reply.bulk(r.name))),
+                    Reply.bulk("duration_ms"), Reply.integer(r.millis())));
+    return new Reply.Map(
+        List.of(
+            Reply.bulk("running_script"), runningScript,
+            Reply.bulk("engines"),
+            new Reply.Map(
+                List.of(
+                    Reply.bulk("LUA"),
+                    new Reply.Map(
+                        List.of(
+                            Reply.bulk("libraries_count"), Reply.integer(functions.libraries().size()),
+                            Reply.bulk("functions_count"), Reply.integer(functions.functionCount())))))));
+  }
+
+  /**
+   * On the script thread: FUNCTION LOAD, DELETE, FLUSH, LIST, DUMP and RESTORE. A change is saved
+   * before it is answered; one that fails changes nothing.
+   */
+  public Reply functionCommand(LuaEngine engine, String sub, byte[][] a) throws Exception {
+    switch (sub) {
+      case "load": {
+        boolean replace = false;
+        int i = 2;
+        for (; i < a.length - 1; i++) {
+          if (new String(a[i], java.nio.charset.StandardCharsets.UTF_8).equalsIgnoreCase("replace")) {
+            replace = true;
+          } else {
+            return Reply.error("ERR Unknown option given: " + new String(a[i], java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+        if (i >= a.length) {
+          return Reply.error("ERR Function code is missing");
+        }
+        byte[] code = a[i];
+        Functions.Metadata meta = Functions.metadata(code);
+        if (functions.library(meta.name()) != null && !replace) {
+          return Reply.error("ERR Library '" + meta.name() + "' already exists");
+        }
+        Functions.Library lib = new Functions.Library(meta.name(), code, engine.compileLibrary(meta));
+        String clash = functions.collision(lib, meta.name());
+        if (clash != null) {
+          engine.dropFunctions(lib.functions());
+          return Reply.error(clash);
+        }
+        Functions.Library old = functions.put(lib);
+        saveOrUndo(engine, () -> {
+          functions.remove(lib.name());
+          if (old != null) {
+            functions.put(old);
+          }
+        });
+        if (old != null) {
+          engine.dropFunctions(old.functions());
+        }
+        return Reply.bulk(meta.name());
+      }
+      case "delete": {
+        if (a.length != 3) {
+          return Reply.error("ERR unknown subcommand or wrong number of arguments for 'delete'. Try FUNCTION HELP.");
+        }
+        Functions.Library old = functions.remove(new String(a[2], java.nio.charset.StandardCharsets.UTF_8));
+        if (old == null) {
+          return Reply.error("ERR Library not found");
+        }
+        saveOrUndo(engine, () -> functions.put(old));
+        engine.dropFunctions(old.functions());
+        return Reply.OK;
+      }
+      case "flush": {
+        if (a.length > 3) {
+          return Reply.error("ERR unknown subcommand or wrong number of arguments for 'flush'. Try FUNCTION HELP.");
+        }
+        if (a.length == 3) {
+          String mode = new String(a[2], java.nio.charset.StandardCharsets.UTF_8);
+          if (!mode.equalsIgnoreCase("async") && !mode.equalsIgnoreCase("sync")) {
+            return Reply.error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+          }
+        }
+        List<Functions.Library> all = functions.clear();
+        saveOrUndo(engine, () -> all.forEach(functions::put));
+        for (Functions.Library l : all) {
+          engine.dropFunctions(l.functions());
+        }
+        return Reply.OK;
+      }
+      case "dump":
+        return Reply.bulk(functions.dump());
+      case "list":
+        return list(a);
+      case "restore":
+        return restore(engine, a);
+      default:
+        return Reply.error("ERR unknown subcommand '" + sub + "'. Try FUNCTION HELP.");
+    }
+  }
+
+  private void saveOrUndo(LuaEngine engine, Runnable undo) throws java.io.IOException {
+    try {
+      functions.save();
+    } catch (java.io.IOException e) {
+      undo.run();
+      throw e;
+    }
+  }
+
+  private Reply list(byte[][] a) {
+    boolean withCode = false;
+    byte[] pattern = null;
+    for (int i = 2; i < a.length; i++) {
+      String arg = new String(a[i], java.nio.charset.StandardCharsets.UTF_8);
+      if (arg.equalsIgnoreCase("withcode") && !withCode) {
+        withCode = true;
+      } else if (arg.equalsIgnoreCase("libraryname") && pattern == null) {
+        if (i + 1 >= a.length) {
+          return Reply.error("ERR library name argument was not given");
+        }
+        pattern = a[++i];
+      } else {
+        return Reply.error("ERR Unknown argument " + arg);
+      }
+    }
+    List<Reply> libs = new ArrayList<>();
+    for (Functions.Library l : functions.libraries()) {
+      if (pattern != null
+          && !io.keyshard.protocol.Glob.match(pattern, l.name().getBytes(java.nio.charset.StandardCharsets.UTF_8), true)) {
+        continue;
+      }
+      List<Reply> fns = new ArrayList<>();
+      for (Functions.Function f : l.functions()) {
+        List<Reply> flags = new ArrayList<>();
+        for (String flag : LuaEngine.FLAGS) {
+          if (f.flags().contains(flag)) {
+            flags.add(Reply.simple(flag));
+          }
+        }
+        fns.add(
+            new Reply.Map(
+                List.of(
+                    Reply.bulk("name"), Reply.bulk(f.name()),
+                    Reply.bulk("description"), f.description() == null ? Reply.NULL : Reply.bulk(f.description()),
+                    Reply.bulk("flags"), new Reply.Set(flags))));
+      }
+      List<Reply> entry = new ArrayList<>(
+          List.of(
+              Reply.bulk("library_name"), Reply.bulk(l.name()),
+              Reply.bulk("engine"), Reply.bulk("LUA"),
+              Reply.bulk("functions"), Reply.array(fns)));
+      if (withCode) {
+        entry.add(Reply.bulk("library_code"));
+        entry.add(Reply.bulk(l.code()));
+      }
+      libs.add(new Reply.Map(entry));
+    }
+    return Reply.array(libs);
+  }
+
+  private Reply restore(LuaEngine engine, byte[][] a) throws Exception {
+    if (a.length > 4) {
+      return Reply.error("ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.");
+    }
+    String policy = a.length == 4 ? new String(a[3], java.nio.charset.StandardCharsets.UTF_8).toUpperCase(java.util.Locale.ROOT) : "APPEND";
+    if (!List.of("FLUSH", "APPEND", "REPLACE").contains(policy)) {
+      return Reply.error("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+    }
+    byte[] payload = a[2];
+    List<byte[]> codes;
+    try {
+      if (!io.keyshard.persistence.rdb.DumpPayload.verify(payload)) {
+        return Reply.error("ERR DUMP payload version or checksum are wrong");
+      }
+      codes = io.keyshard.persistence.rdb.FunctionPayload.decode(payload);
+    } catch (io.keyshard.persistence.rdb.RdbFormatException e) {
+      return Reply.error("ERR given type is not a function");
+    }
+    // Compiled first, then checked against what stays; nothing changes unless all of it fits.
+    List<Functions.Library> incoming = new ArrayList<>();
+    try {
+      for (byte[] code : codes) {
+        Functions.Metadata meta = Functions.metadata(code);
+        incoming.add(new Functions.Library(meta.name(), code, engine.compileLibrary(meta)));
+      }
+    } catch (LuaEngine.ScriptError e) {
+      incoming.forEach(l -> engine.dropFunctions(l.functions()));
+      throw e;
+    }
+    List<Functions.Library> before = new ArrayList<>(functions.libraries());
+    List<Functions.Library> replaced = new ArrayList<>();
+    String error = null;
+    if (policy.equals("FLUSH")) {
+      replaced.addAll(functions.clear());
+    }
+    for (Functions.Library l : incoming) {
+      if (functions.library(l.name()) != null && policy.equals("APPEND")) {
+        error = "ERR Library " + l.name() + " already exists";
+        break;
+      }
+      String clash = functions.collision(l, policy.equals("REPLACE") ? l.name() : null);
+      if (clash != null) {
+        error = clash;
+        break;
+      }
+      Functions.Library old = functions.put(l);
+      if (old != null) {
+        replaced.add(old);
+      }
+    }
+    Runnable undo =
+        () -> {
+          functions.clear();
+          before.forEach(functions::put);
+        };
+    if (error != null) {
+      undo.run();
+      incoming.forEach(l -> engine.dropFunctions(l.functions()));
+      return Reply.error(error);
+    }
+    saveOrUndo(engine, undo);
+    replaced.forEach(l -> engine.dropFunctions(l.functions()));
+    return Reply.OK;
   }
 
   /** Stops the running script at its next hook (a rerun with more slots; not SCRIPT KILL). */

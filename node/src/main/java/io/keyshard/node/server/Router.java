@@ -336,10 +336,10 @@ public final class Router {
       s.multi = null;
       s.multiFailed = false;
       closeHook.accept(s);
-      return Reply.error("EXECABORT Transaction discarded because of: " + io.keyshard.node.scripting.Scripts.BUSY_EVAL);
+      return Reply.error("EXECABORT Transaction discarded because of: " + sc.busyText());
     }
     s.flagMultiError();
-    return Reply.error(io.keyshard.node.scripting.Scripts.BUSY_EVAL);
+    return Reply.error(sc.busyText());
   }
 
   /** While the node loads its data set: whether this request must wait for part of it. */

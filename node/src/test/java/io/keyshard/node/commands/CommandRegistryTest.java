@@ -34,7 +34,8 @@ class CommandRegistryTest {
         Set.of("hello", "auth", "command", "client", "config", "acl", "time", "lastsave", "save",
             "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sync", "replconf",
             "eval", "evalsha", "eval_ro", "evalsha_ro", "script", "subscribe", "psubscribe", "ssubscribe",
-            "unsubscribe", "punsubscribe", "sunsubscribe", "publish", "spublish", "pubsub")) {
+            "unsubscribe", "punsubscribe", "sunsubscribe", "publish", "spublish", "pubsub", "fcall", "fcall_ro",
+            "function")) {
       r.session(name, ANY);
     }
     for (String name : Set.of("ping", "echo", "select", "asking")) {

@@ -15,7 +15,7 @@ public final class DumpPayload {
   /** Redis 7.0's RDB version. A payload from a newer Redis is refused, as 7.0 refuses it. */
   public static final int RDB_VERSION = 10;
 
-  private static final int FOOTER = 10;
+  static final int FOOTER = 10;
 
   /** What DUMP answers for this value. */
   public static byte[] of(Value value) {

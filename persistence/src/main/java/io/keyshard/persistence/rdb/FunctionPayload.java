@@ -1,0 +1,39 @@
+package io.keyshard.persistence.rdb;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * FUNCTION DUMP's payload, as Redis 7.0 writes it: for each library the opcode
+ * RDB_OPCODE_FUNCTION2 and its code as an RDB string, then the 2-byte RDB version and the
+ * CRC-64 of everything before it (the footer of a DUMP payload). Also a node's saved libraries.
+ */
+public final class FunctionPayload {
+  private FunctionPayload() {}
+
+  public static byte[] encode(List<byte[]> codes) {
+    RdbOutput out = new RdbOutput(256);
+    for (byte[] code : codes) {
+      out.writeByte(RdbFileFormat.FUNCTION);
+      out.writeString(code);
+    }
+    return DumpPayload.wrap(java.util.Arrays.copyOf(out.array(), out.size()));
+  }
+
+  /**
+   * The libraries' code in a payload {@link DumpPayload#verify} accepted; anything else in it is
+   * a {@link RdbFormatException} (the payload came from a client).
+   */
+  public static List<byte[]> decode(byte[] payload) throws RdbFormatException {
+    RdbInput in = new RdbInput(payload, 0, payload.length - DumpPayload.FOOTER);
+    List<byte[]> codes = new ArrayList<>();
+    while (in.remaining() > 0) {
+      int op = in.readUnsignedByte();
+      if (op != RdbFileFormat.FUNCTION) {
+        throw new RdbFormatException("given type is not a function");
+      }
+      codes.add(in.readString());
+    }
+    return codes;
+  }
+}
