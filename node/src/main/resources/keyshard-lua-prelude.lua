@@ -165,6 +165,7 @@ local function register(...)
         error({err = 'ERR named argument key given to redis.register_function is not a string'})
       end
       local lk = k:lower()
+      if type(v) == 'number' and lk ~= 'flags' then v = tostring(v) end
       if lk == 'function_name' then
         if type(v) ~= 'string' then
           error({err = 'ERR function_name argument given to redis.register_function must be a string'})
@@ -193,6 +194,7 @@ local function register(...)
     if not callback then error({err = 'ERR redis.register_function must get a callback argument'}) end
   elseif n == 2 then
     name, callback = ...
+    if type(name) == 'number' then name = tostring(name) end -- a number is a string to Lua's C API
     if type(name) ~= 'string' then
       error({err = 'ERR first argument to redis.register_function must be a string'})
     end
