@@ -150,7 +150,7 @@ final class ScriptCommands {
     } else if (call.bySha()) {
       String sha = new String(call.bodyOrSha(), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
       if (sha.length() != 40 || engine.flags(sha) == null) {
-        return Reply.error("NOSCRIPT No matching script. Please use EVAL.");
+        return new io.keyshard.node.route.Verdict.NoScript().reply();
       }
       target = new Target(sha, null);
     } else {

@@ -58,8 +58,11 @@ public sealed interface Verdict {
   /** The node is still loading its data set. */
   record Loading() implements Verdict {}
 
-  /** A script is running (scripts). */
-  record Busy() implements Verdict {}
+  /** A script ({@code function}: a library's function) has run past busy-reply-threshold. */
+  record Busy(boolean function) implements Verdict {}
+
+  /** A RESP2 connection with a subscription sent a command it may not (Pub/Sub). */
+  record SubscribedContext(String command) implements Verdict {}
 
   /** EVALSHA of a script this node does not know (scripts). */
   record NoScript() implements Verdict {}
@@ -163,8 +166,13 @@ public sealed interface Verdict {
     if (this instanceof Loading) {
       return "LOADING Redis is loading the dataset in memory";
     }
-    if (this instanceof Busy) {
-      return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT.";
+    if (this instanceof Busy b) {
+      return "BUSY Redis is busy running a script. You can only call " + (b.function() ? "FUNCTION" : "SCRIPT")
+          + " KILL or SHUTDOWN NOSAVE.";
+    }
+    if (this instanceof SubscribedContext c) {
+      return "ERR Can't execute '" + c.command()
+          + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
     }
     if (this instanceof NoScript) {
       return "NOSCRIPT No matching script. Please use EVAL.";

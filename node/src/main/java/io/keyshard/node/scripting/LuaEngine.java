@@ -336,7 +336,7 @@ public final class LuaEngine implements AutoCloseable {
       throws ScriptError {
     Integer fn = scripts.get(sha.toLowerCase(java.util.Locale.ROOT));
     if (fn == null) {
-      throw new ScriptError("NOSCRIPT No matching script. Please use EVAL.");
+      throw new ScriptError(new io.keyshard.node.route.Verdict.NoScript().text());
     }
     this.commands = commands;
     this.killRequested = false;

@@ -21,10 +21,6 @@ import org.slf4j.LoggerFactory;
 public final class Scripts implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Scripts.class);
 
-  public static final String BUSY_EVAL =
-      "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
-  public static final String BUSY_FUNCTION =
-      "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
   public static final String NOT_BUSY = "NOTBUSY No scripts in execution right now.";
   public static final String UNKILLABLE =
       "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script "
@@ -185,7 +181,7 @@ public final class Scripts implements AutoCloseable {
   /** The BUSY text for what runs now (EVAL's or FCALL's). */
   public String busyText() {
     Running r = running;
-    return r != null && r.function ? BUSY_FUNCTION : BUSY_EVAL;
+    return new io.keyshard.node.route.Verdict.Busy(r != null && r.function).text();
   }
 
   /** SCRIPT KILL. */
@@ -205,7 +201,7 @@ public final class Scripts implements AutoCloseable {
     }
     if (r.function != function) {
       // Each KILL stops only its own kind, answering with the other kind's BUSY text, as Redis.
-      return Reply.error(r.function ? BUSY_FUNCTION : BUSY_EVAL);
+      return new io.keyshard.node.route.Verdict.Busy(r.function).reply();
     }
     if (r.wrote) {
       return Reply.error(UNKILLABLE);

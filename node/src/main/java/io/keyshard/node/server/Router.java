@@ -247,10 +247,7 @@ public final class Router {
     }
     if (s.proto == 2 && s.subscribed() && !SUBSCRIBED_CONTEXT.contains(top.name())) {
       s.flagMultiError();
-      return done(
-          Err.err(
-              "Can't execute '" + spec.fullName()
-                  + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"));
+      return done(new Verdict.SubscribedContext(spec.fullName()).reply());
     }
     Verdict verdict = verdict(s, route, asking);
     if (verdict instanceof Verdict.Proxied p) {

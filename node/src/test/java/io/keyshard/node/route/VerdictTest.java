@@ -34,7 +34,12 @@ class VerdictTest {
         new Verdict.OwnerUnreachable("h:1", "refused").text());
     assertTrue(new Verdict.NoScript().text().startsWith("NOSCRIPT "));
     assertTrue(new Verdict.Loading().text().startsWith("LOADING "));
-    assertTrue(new Verdict.Busy().text().startsWith("BUSY "));
+    assertEquals(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+        new Verdict.Busy(false).text());
+    assertEquals(
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+        new Verdict.Busy(true).text());
     assertEquals(
         "TRYAGAIN Multiple keys request during rehashing of slot", Verdict.tryAgain(Retry.MIGRATING).text());
   }
