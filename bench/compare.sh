@@ -6,6 +6,7 @@
 #   TESTS=set,get,incr,lpush N=20000 bench/compare.sh
 #   TESTS=lpush,lpop,sadd,hset,zadd,spop KEYMODES=random bench/compare.sh   # the data types
 #   bench/compare.sh --cluster        # 3-node Keyshard cluster vs 3-node Redis Cluster
+#   TESTS=set N=20000 MULTI_SLOT=0 bench/compare.sh   # with the scripts and Pub/Sub table (SCRIPTS=0 skips it)
 #   (one sorted set of a million members, ZADD/ZRANK/ZRANGE: bench/zset-large.sh)
 #
 # Three servers run at once on free ports: redis-server without persistence, redis-server with
@@ -191,6 +192,39 @@ if [ "${MULTI_SLOT:-1}" = 1 ]; then
   done
 fi
 
+# Scripts and Pub/Sub (issue 19): EVALSHA of a one-INCR script on random keys, and PUBLISH to a
+# channel with 10 subscribers (redis-cli processes reading it), against all three servers.
+# SCRIPTS=0 skips it.
+declare -A scripted
+if [ "${SCRIPTS:-1}" = 1 ]; then
+  script_n=$((N / 4))
+  for target in "redis:$redis_port" "redis-aof:$aof_port" "keyshard:$ks_port"; do
+    name=${target%%:*}
+    port=${target#*:}
+    [ -n "$port" ] || continue
+    sha=$(redis-cli -p "$port" SCRIPT LOAD "return redis.call('incr', KEYS[1])")
+    echo "  $name: redis-benchmark -c $CLIENTS -n $script_n -r $KEYSPACE EVALSHA $sha 1 k:__rand_int__" >&2
+    value=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$script_n" \
+      -r "$KEYSPACE" --csv EVALSHA "$sha" 1 "k:__rand_int__" 2>/dev/null | tail -n 1 | cut -d'"' -f4) || value=n/a
+    scripted["$name|evalsha"]=${value:-n/a}
+    subs=()
+    for i in $(seq 1 10); do
+      redis-cli -p "$port" SUBSCRIBE bench-channel >/dev/null 2>&1 &
+      subs+=($!)
+    done
+    for _ in $(seq 1 50); do
+      [ "$(redis-cli -p "$port" PUBSUB NUMSUB bench-channel | tail -n 1)" = 10 ] && break
+      sleep 0.1
+    done
+    echo "  $name: redis-benchmark -c $CLIENTS -n $script_n PUBLISH bench-channel (10 subscribers)" >&2
+    value=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$script_n" \
+      --csv PUBLISH bench-channel hello-subscribers 2>/dev/null | tail -n 1 | cut -d'"' -f4) || value=n/a
+    scripted["$name|publish10"]=${value:-n/a}
+    kill "${subs[@]}" 2>/dev/null || true
+    wait "${subs[@]}" 2>/dev/null || true
+  done
+fi
+
 # The test names redis-benchmark printed, in its order.
 mapfile -t names < <(cat "$work"/redis-*-P*.csv | cut -d'"' -f2 | grep -v '^test$' | awk '!seen[$0]++')
 
@@ -244,6 +278,22 @@ if [ "${MULTI_SLOT:-1}" = 1 ]; then
     k=${multi["keyshard|$w"]:-n/a}
     a=${multi["redis-aof|$w"]:-n/a}
     printf "$fmt_multi" "$label" "$(fmt "$r")" "$(fmt "$k")" "$(ratio "$k" "$r")" "$(fmt "$a")" \
+      "$(ratio "$k" "$a")"
+  done
+fi
+if [ "${SCRIPTS:-1}" = 1 ]; then
+  echo
+  echo "scripts and Pub/Sub, $CLIENTS clients (operations per second)"
+  fmt_scripts="%-34s | %10s | %12s | %8s | %14s | %8s\n"
+  printf "$fmt_scripts" workload "redis" "keyshard" ratio "redis-aof" ratio
+  printf "$fmt_scripts" ---------------------------------- ---------- ------------ -------- -------------- --------
+  for w in evalsha publish10; do
+    label="EVALSHA (one INCR), random keys"
+    [ "$w" = publish10 ] && label="PUBLISH to 10 subscribers"
+    r=${scripted["redis|$w"]:-n/a}
+    k=${scripted["keyshard|$w"]:-n/a}
+    a=${scripted["redis-aof|$w"]:-n/a}
+    printf "$fmt_scripts" "$label" "$(fmt "$r")" "$(fmt "$k")" "$(ratio "$k" "$r")" "$(fmt "$a")" \
       "$(ratio "$k" "$a")"
   done
 fi
