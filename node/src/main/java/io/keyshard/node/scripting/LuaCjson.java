@@ -224,6 +224,8 @@ final class LuaCjson {
       if (depth > c.encodeMaxDepth || slots + 3 > LuaLib.MAX_C_STACK) {
         throw LuaLib.error("Cannot serialise, excessive nesting (" + depth + ")");
       }
+      // Room for the key and value this level pushes (Lua only guarantees 20 slots).
+      l.checkStack(3);
       int length = arrayLength(t);
       if (length > 0) {
         write("[");

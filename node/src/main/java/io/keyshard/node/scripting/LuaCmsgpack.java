@@ -153,6 +153,8 @@ final class LuaCmsgpack {
 
   private static void table(Lua l, int index, int level, ByteArrayOutputStream out) {
     int t = index < 0 ? l.getTop() + 1 + index : index;
+    // Room for the key and value this level pushes (Lua only guarantees 20 slots).
+    l.checkStack(3);
     long count = 0;
     double max = 0;
     boolean array = true;

@@ -37,6 +37,16 @@ final class LuaLib {
     }
   }
 
+  /**
+   * A Lua error already on top of the stack (the hook's SCRIPT KILL table, raised while a library
+   * ran Lua code), to be raised again as it is.
+   */
+  static final class Reraise extends RuntimeException {
+    Reraise() {
+      super(null, null, false, false);
+    }
+  }
+
   /** luaL_error: the caller's position, then the text. */
   static LibError error(String message) {
     return new LibError(message, -1, true);
@@ -73,6 +83,8 @@ final class LuaLib {
     return l -> {
       try {
         return body.call(l);
+      } catch (Reraise e) {
+        return -1;
       } catch (LibError e) {
         // What the function pushed is dropped: the stack may be full (a stack overflow error).
         l.setTop(0);
@@ -246,11 +258,13 @@ final class LuaLib {
       }
     }
     chunk.put((byte) '"').flip();
-    try {
-      l.load(chunk, "=string");
-      l.pCall(0, 1);
-    } catch (LuaException e) {
-      throw new IllegalStateException("a string could not be pushed: " + e.getMessage(), e);
+    Lua51Natives natives = (Lua51Natives) l.getLuaNatives();
+    if (natives.luaJ_loadbuffer(l.getPointer(), chunk, chunk.limit(), "=string") != 0) {
+      throw new IllegalStateException("a string could not be pushed: " + l.toString(-1));
+    }
+    // Run raw: the count hook may raise SCRIPT KILL's table here, which must reach the script.
+    if (natives.lua_pcall(l.getPointer(), 0, 1, 0) != 0) {
+      throw new Reraise();
     }
   }
 
