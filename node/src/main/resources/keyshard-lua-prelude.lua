@@ -109,7 +109,7 @@ local function readonly(t)
     __metatable = false,
   })
 end
-for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'redis'}) do
+for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'redis', 'bit', 'cjson', 'cmsgpack', 'struct'}) do
   rawset(G, name, readonly(rawget(G, name)))
 end
 local env = setmetatable({}, {

@@ -45,12 +45,24 @@ public final class LuaEngine implements AutoCloseable {
   /** string.format, for numbers given to redis.call (C's %.17g, as Redis formats them). */
   private final int format;
   private final Map<String, Integer> scripts = new HashMap<>();
+  /** cjson's settings live until SCRIPT FLUSH, as in Redis (which rebuilds its Lua state then). */
+  private final LuaCjson cjson;
+  /** math.random's state: one per engine (Redis: one per process), never reseeded by a script run. */
+  private final LuaRandom random = new LuaRandom();
   private Commands commands;
   private volatile boolean killRequested;
 
   public LuaEngine() {
     lua = new Lua51();
     lua.openLibraries();
+    // The libraries Redis adds, before the prelude seals the globals.
+    LuaLib lib = new LuaLib(lua);
+    random.install(lua, lib);
+    cjson = new LuaCjson(lib);
+    cjson.install(lua);
+    LuaCmsgpack.install(lua, lib);
+    LuaBit.install(lua, lib);
+    LuaStruct.install(lua, lib);
     lua.push(l -> luaCall(l, true));
     lua.setGlobal("__ks_call");
     lua.push(l -> luaCall(l, false));
@@ -310,13 +322,14 @@ public final class LuaEngine implements AutoCloseable {
     return scripts.containsKey(sha.toLowerCase(java.util.Locale.ROOT));
   }
 
-  /** SCRIPT FLUSH: every cached script is forgotten. */
+  /** SCRIPT FLUSH: every cached script is forgotten, cjson's settings are the defaults again. */
   public void flush() {
     for (int ref : scripts.values()) {
       lua.unref(ref);
     }
     scripts.clear();
     flags.clear();
+    cjson.reset();
   }
 
   public int cached() {

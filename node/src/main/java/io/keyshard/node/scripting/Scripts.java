@@ -52,6 +52,14 @@ public final class Scripts implements AutoCloseable {
     }
   }
 
+  /**
+   * The script thread's stack. cjson and cmsgpack recurse in Java once per nesting level, and
+   * Redis lets that go to about 8,000 levels (Lua's stack limit); a stack overflow inside a JNI
+   * call crashes the JVM rather than throwing, so the thread gets room for all of them (reserved,
+   * touched only as deep as a script goes).
+   */
+  static final long SCRIPT_THREAD_STACK = 64L << 20;
+
   private final ExecutorService thread;
   private final LuaEngine engine;
   /** The cached SHAs, readable from any thread (SCRIPT EXISTS). */
@@ -66,7 +74,7 @@ public final class Scripts implements AutoCloseable {
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
-              Thread t = new Thread(r, "keyshard-scripts");
+              Thread t = new Thread(null, r, "keyshard-scripts", SCRIPT_THREAD_STACK);
               t.setDaemon(true);
               return t;
             });

@@ -172,6 +172,63 @@ class LuaEngineTest {
   }
 
   @Test
+  void theLibrariesAreRedis70s() throws Exception {
+    // A fresh engine's generator starts where a fresh redis-server's does.
+    assertEquals("0.39646477363839", text(eval("return tostring(math.random())")));
+    assertEquals("0.87885112309775", text(eval("math.randomseed(10) return tostring(math.random())")));
+    assertEquals("{\"a\":[1,2,{\"b\":null}]}", text(eval("return cjson.encode({a = {1, 2, {b = cjson.null}}})")));
+    assertEquals(Reply.integer(258), eval("return struct.unpack('>I2', struct.pack('>I2', 258))"));
+    assertEquals("000000ff", text(eval("return bit.tohex(bit.band(0xfff, 0xff))")));
+    for (String lib : new String[] {"cjson.encode", "cmsgpack.pack", "bit.band", "struct.pack"}) {
+      assertTrue(text(eval(lib + " = nil")).contains("Attempt to modify a readonly table"), lib);
+    }
+    // An error names the script's line even through a tail call.
+    String script = "local t = {}\nreturn cjson.encode(function() end)";
+    assertEquals(Reply.error("ERR user_script:2: Cannot serialise function: type not supported script: "
+        + LuaEngine.sha1(b(script)) + ", on @user_script:2."), eval(script));
+  }
+
+  @Test
+  void cjsonSettingsLastUntilFlush() throws Exception {
+    eval("cjson.encode_max_depth(3)");
+    assertEquals(Reply.integer(3), eval("return cjson.encode_max_depth()"));
+    engine.flush();
+    assertEquals(Reply.integer(1000), eval("return cjson.encode_max_depth()"));
+  }
+
+  @Test
+  void binaryStringsCrossTheLibraries() throws Exception {
+    byte[] all = new byte[256];
+    for (int i = 0; i < 256; i++) {
+      all[i] = (byte) i;
+    }
+    for (String script : new String[] {"return cmsgpack.unpack(cmsgpack.pack(ARGV[1]))",
+        "return cjson.decode(cjson.encode(ARGV[1]))", "return struct.unpack('s', struct.pack('c0x', ARGV[1]:sub(2)))",
+        "return cjson.decode(cjson.encode({[ARGV[1]] = 1}))[ARGV[1]] and ARGV[1]"}) {
+      Reply r = engine.run(engine.load(b(script)), List.of(), List.of(all), this::call);
+      assertArrayEquals(java.util.Arrays.copyOfRange(all, script.contains("struct") ? 1 : 0, 256), ((Reply.Bulk) r).value(), script);
+    }
+  }
+
+  @Test
+  void scriptKillStopsALibraryLoop() throws Exception {
+    // Non-ASCII strings go through a chunk of Lua: the kill must still arrive as the kill.
+    String sha = engine.load(b("while true do cmsgpack.unpack(cmsgpack.pack('\\255', {x = '\\200'})) end"));
+    Thread killer = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException ignored) {
+        // test ends
+      }
+      engine.kill();
+    });
+    killer.start();
+    Reply r = engine.run(sha, List.of(), List.of(), this::call);
+    killer.join();
+    assertTrue(String.valueOf(r).contains("ERR Script killed by user with SCRIPT KILL..."), String.valueOf(r));
+  }
+
+  @Test
   void theCacheIsBySha() throws Exception {
     String sha = engine.load(b("return 1"));
     assertEquals("e0e1f9fabfc9d4800c877a703b823ac0578ff8db", sha);
