@@ -5,14 +5,15 @@ local debug, error, type, select, rawget, rawset, setmetatable, tostring, xpcall
   debug, error, type, select, rawget, rawset, setmetatable, tostring, xpcall, pcall
 local format, concat = string.format, table.concat
 local setfenv, unpack = setfenv, unpack
-local ks_hook, ks_call, ks_pcall, ks_sha1hex, ks_log = __ks_hook, __ks_call, __ks_pcall, __ks_sha1hex, __ks_log
-G.__ks_call, G.__ks_pcall, G.__ks_hook, G.__ks_sha1hex, G.__ks_log = nil, nil, nil, nil, nil
+local ks_hook, ks_call, ks_pcall, ks_sha1hex, ks_log, ks_acl = __ks_hook, __ks_call, __ks_pcall, __ks_sha1hex, __ks_log, __ks_acl
+G.__ks_call, G.__ks_pcall, G.__ks_hook, G.__ks_sha1hex, G.__ks_log, G.__ks_acl = nil, nil, nil, nil, nil, nil
 
 local redis = {}
 -- Java functions (C functions to Lua: a tail call keeps the script's frame, so errors name its line).
 redis.call = ks_call
 redis.pcall = ks_pcall
 redis.sha1hex = ks_sha1hex
+redis.acl_check_cmd = ks_acl
 redis.error_reply = function(...)
   local s = ...
   if select('#', ...) ~= 1 or type(s) ~= 'string' then
@@ -101,13 +102,27 @@ local function handler(e)
   return {err = msg, source = source, line = line}
 end
 
--- Read-only tables: every library the scripts see, and the globals, behind proxies.
+-- Read-only tables: every library the scripts see, and the globals, behind proxies. Each proxy is
+-- remembered, so that setmetatable and getmetatable treat it as Redis treats its read-only tables.
+local protected = setmetatable({}, {__mode = 'k'})
 local function readonly(t)
-  return setmetatable({}, {
+  local p = setmetatable({}, {
     __index = t,
     __newindex = function() error('Attempt to modify a readonly table', 2) end,
     __metatable = false,
   })
+  protected[p] = true
+  return p
+end
+local frozen = readonly({})
+local raw_getmetatable, raw_loadstring = getmetatable, loadstring
+G.setmetatable = function(t, mt)
+  if protected[t] then error('Attempt to modify a readonly table', 2) end
+  return setmetatable(t, mt)
+end
+G.getmetatable = function(t)
+  if protected[t] then return frozen end
+  return raw_getmetatable(t)
 end
 for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'redis', 'bit', 'cjson', 'cmsgpack', 'struct'}) do
   rawset(G, name, readonly(rawget(G, name)))
@@ -124,6 +139,21 @@ local env = setmetatable({}, {
   __metatable = false,
 })
 rawset(G, '_G', env)
+protected[env] = true
+-- Code a script loads runs in the script's sandbox, and only as source: Redis's Lua refuses
+-- binary chunks (string.dump's output), so loading one gives nil.
+G.loadstring = function(s, name)
+  if type(s) == 'string' and s:byte(1) == 27 then return nil, 'binary chunks are not accepted' end
+  local f, err = raw_loadstring(s, name)
+  if f then setfenv(f, env) end
+  return f, err
+end
+local raw_load = load
+G.load = function(ld, name)
+  local f, err = raw_load(ld, name)
+  if f then setfenv(f, env) end
+  return f, err
+end
 
 -- The count hook: asks Java whether SCRIPT KILL came; once it has, every line raises, so a
 -- pcall loop cannot swallow the kill.
@@ -230,7 +260,8 @@ local load_redis = setmetatable({}, {
   __metatable = false,
 })
 local function library_env()
-  return setmetatable({}, {
+  local lib_env
+  lib_env = setmetatable({}, {
     __index = function(_, k)
       local v
       if loading then
@@ -244,7 +275,10 @@ local function library_env()
     __newindex = function() error('Attempt to modify a readonly table', 2) end,
     __metatable = false,
   })
+  protected[lib_env] = true
+  return lib_env
 end
+protected[load_redis] = true
 rawset(G, '__ks_fn_load', function(chunk)
   setfenv(chunk, library_env())
   loading = {}

@@ -258,13 +258,13 @@ final class ScriptCommands {
               running,
               () ->
                   target.fn() != null
-                      ? engine.callFunction(target.fn(), call.keys(), call.args(), ctx::call)
-                      : engine.run(target.sha(), call.keys(), call.args(), ctx::call));
+                      ? engine.callFunction(target.fn(), call.keys(), call.args(), ctx)
+                      : engine.run(target.sha(), call.keys(), call.args(), ctx));
         });
   }
 
   /** What redis.call sees: Redis's checks, then the command inside the script's transaction. */
-  private final class Context {
+  private final class Context implements LuaEngine.Commands {
     private final Transactions.Tx tx;
     private final boolean everySlot;
     private final Session session;
@@ -297,7 +297,19 @@ final class ScriptCommands {
       }
     }
 
-    Reply call(byte[][] argv) {
+    @Override
+    public Reply aclCheck(byte[][] argv) {
+      CommandTable table = router.table();
+      CommandSpec top = table.lookup(argv[0]);
+      CommandSpec spec = table.resolve(argv);
+      if (top == null || spec == null) {
+        return Err.err("Invalid command passed to redis.acl_check_cmd()");
+      }
+      return Reply.integer(router.acl().check(session, top, spec, argv) == null ? 1 : 0);
+    }
+
+    @Override
+    public Reply call(byte[][] argv) {
       if (needs.any()) {
         return Err.err("the script runs again");
       }

@@ -28,6 +28,11 @@ public final class LuaEngine implements AutoCloseable {
   /** Runs one command for a script and answers its reply, RESP3-shaped where it has a choice. */
   public interface Commands {
     Reply call(byte[][] argv);
+
+    /** redis.acl_check_cmd: 1 if the user may run {@code argv}, 0 if not, or an error reply. */
+    default Reply aclCheck(byte[][] argv) {
+      return Reply.integer(1);
+    }
   }
 
   /** A script error that is the reply as it is (compile errors, NOSCRIPT). */
@@ -76,6 +81,8 @@ public final class LuaEngine implements AutoCloseable {
       return 1;
     });
     lua.setGlobal("__ks_hook");
+    lua.push(this::aclCheck);
+    lua.setGlobal("__ks_acl");
     lua.push(LuaEngine::sha1hex);
     lua.setGlobal("__ks_sha1hex");
     lua.push(LuaEngine::log);
@@ -389,30 +396,12 @@ public final class LuaEngine implements AutoCloseable {
    * redis.call (returning -1 makes LuaJava raise the value on top) and returned by redis.pcall.
    */
   private int luaCall(Lua l, boolean raise) {
-    int n = l.getTop();
-    if (n == 0) {
-      return error(l, "ERR Please specify at least one argument for this redis lib call", raise);
+    Object args = arguments(l);
+    if (args instanceof String err) {
+      return error(l, err, raise);
     }
-    byte[][] argv = new byte[n][];
-    for (int i = 1; i <= n; i++) {
-      Lua.LuaType t = l.type(i);
-      if (t == Lua.LuaType.NUMBER) {
-        l.refGet(format);
-        l.push("%.17g");
-        l.pushValue(i);
-        try {
-          l.pCall(2, 1);
-        } catch (LuaException e) {
-          return error(l, "ERR " + e.getMessage(), raise);
-        }
-        argv[i - 1] = bytes(l.toBuffer(-1));
-        l.pop(1);
-      } else if (t == Lua.LuaType.STRING) {
-        argv[i - 1] = bytes(l.toBuffer(i));
-      } else {
-        return error(l, "ERR Lua redis lib command arguments must be strings or integers", raise);
-      }
-    }
+    byte[][] argv = (byte[][]) args;
+    l.setTop(0); // the arguments are read: their stack slots are free for the reply (8,000 of them fit)
     Reply r = commands == null
         ? Reply.error("ERR redis.call/pcall can only be called inside a script invocation")
         : commands.call(argv);
@@ -425,7 +414,48 @@ public final class LuaEngine implements AutoCloseable {
     return 1;
   }
 
+  /**
+   * A redis lib call's arguments as a command: strings as they are, numbers as C's %.17g (in
+   * Java, so that 8,000 arguments need no more Lua stack); or the error text for anything else.
+   */
+  private static Object arguments(Lua l) {
+    int n = l.getTop();
+    if (n == 0) {
+      return "ERR Please specify at least one argument for this redis lib call";
+    }
+    byte[][] argv = new byte[n][];
+    for (int i = 1; i <= n; i++) {
+      Lua.LuaType t = l.type(i);
+      if (t == Lua.LuaType.NUMBER) {
+        argv[i - 1] = CNumbers.formatG(l.toNumber(i), 17).getBytes(StandardCharsets.US_ASCII);
+      } else if (t == Lua.LuaType.STRING) {
+        argv[i - 1] = bytes(l.toBuffer(i));
+      } else {
+        return "ERR Lua redis lib command arguments must be strings or integers";
+      }
+    }
+    return argv;
+  }
+
+  /** redis.acl_check_cmd(cmd, ...): whether the script's user may run it (true/false). */
+  private int aclCheck(Lua l) {
+    Object args = arguments(l);
+    if (args instanceof String err) {
+      return error(l, err, true);
+    }
+    l.setTop(0);
+    Reply r = commands == null
+        ? Reply.error("ERR redis.acl_check_cmd can only be called inside a script invocation")
+        : commands.aclCheck((byte[][]) args);
+    if (r instanceof Reply.Error e) {
+      return error(l, e.text(), true);
+    }
+    l.push(r instanceof Reply.Int i && i.value() == 1);
+    return 1;
+  }
+
   private int error(Lua l, String text, boolean raise) {
+    l.setTop(0);
     l.newTable();
     l.push(text);
     l.setField(-2, "err");
