@@ -330,6 +330,17 @@ public final class KeyshardNode implements AutoCloseable {
           return 0;
         });
     if (view != null) {
+      // A slot that moves away takes its shard channels' subscribers with it (sunsubscribe).
+      io.keyshard.node.pubsub.PubSub pubsub = serverCommands.pubsub();
+      String me = view.myId();
+      view.onChange(
+          (before, next) ->
+              pubsub.slotsLost(
+                  slot -> {
+                    ClusterView.Node was = before.owner(slot);
+                    ClusterView.Node now = next.owner(slot);
+                    return was != null && was.id().equals(me) && (now == null || !now.id().equals(me));
+                  }));
       // MIGRATE to a member of this cluster hands the keys over instead of copying them.
       serverCommands.setMigrateInCluster(InClusterMigrate.seam(view, router.slots()));
     }

@@ -99,8 +99,10 @@ final class PubSubCommands {
     ByteArrayOutputStream replies = new ByteArrayOutputStream();
     List<byte[]> names = new ArrayList<>();
     if (a.length == 1) {
-      for (Bytes b : mine.keySet()) {
-        names.add(b.array());
+      synchronized (mine) {
+        for (Bytes b : mine.keySet()) {
+          names.add(b.array());
+        }
       }
       if (names.isEmpty()) {
         push(replies, s, unVerb(kind), Reply.NULL, count(s, kind));
@@ -125,10 +127,14 @@ final class PubSubCommands {
   void dropAll(Session s) {
     for (Kind kind : Kind.values()) {
       Map<Bytes, Subscription> mine = of(s, kind);
-      for (Subscription sub : new ArrayList<>(mine.values())) {
+      List<Subscription> all;
+      synchronized (mine) {
+        all = new ArrayList<>(mine.values());
+        mine.clear();
+      }
+      for (Subscription sub : all) {
         pubsub.unregister(sub);
       }
-      mine.clear();
     }
   }
 

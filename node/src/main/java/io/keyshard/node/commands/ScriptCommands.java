@@ -72,7 +72,8 @@ final class ScriptCommands {
 
   /** A parsed EVAL: the script (by SHA once compiled), its keys and arguments. */
   private record Call(
-      byte[] bodyOrSha, boolean bySha, boolean function, boolean readOnly, List<byte[]> keys, List<byte[]> args) {}
+      byte[] bodyOrSha, boolean bySha, boolean function, boolean readOnly, List<byte[]> keys, List<byte[]> args,
+      byte[][] argv) {}
 
   /** What a call runs: a cached script (by SHA) or a library's function. */
   private record Target(String sha, Functions.Function fn) {
@@ -110,7 +111,8 @@ final class ScriptCommands {
         function,
         readOnly,
         List.of(Arrays.copyOfRange(a, 3, 3 + n)),
-        List.of(Arrays.copyOfRange(a, 3 + n, a.length)));
+        List.of(Arrays.copyOfRange(a, 3 + n, a.length)),
+        a);
   }
 
   private CompletionStage<Reply> eval(Session s, byte[][] a, boolean bySha, boolean readOnly) {
@@ -250,7 +252,7 @@ final class ScriptCommands {
     session.proto = 3; // replies keep their RESP3 shapes; the engine converts as the script asked
     return scripts.submit(
         engine -> {
-          Scripts.Running running = scripts.start(target.name(), target.fn() != null);
+          Scripts.Running running = scripts.start(target.name(), target.fn() != null, call.argv());
           LuaEngine.Flags flags = target.flags(engine);
           Context ctx = new Context(tx, everySlot, session, flags, call.readOnly(), needs, running);
           return scripts.run(

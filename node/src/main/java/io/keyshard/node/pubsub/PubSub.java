@@ -158,15 +158,33 @@ public final class PubSub {
     return names;
   }
 
-  /** The shard channels subscribed here whose slot is {@code slot} (a slot that moves away). */
-  public List<Subscription> shardSubscriptions(java.util.function.IntPredicate slot) {
+  /**
+   * Slots this node no longer serves: each subscriber of a shard channel in one of them is
+   * unsubscribed and told so with a {@code sunsubscribe} message, as Redis 7.0 does when a slot
+   * moves away (its client then subscribes again at the new owner).
+   */
+  public void slotsLost(java.util.function.IntPredicate lost) {
     List<Subscription> found = new ArrayList<>();
     shardChannels.forEach(
         (name, subs) -> {
-          if (slot.test(io.keyshard.protocol.Slots.slot(name.array()))) {
+          if (lost.test(io.keyshard.protocol.Slots.slot(name.array()))) {
             found.addAll(subs);
           }
         });
-    return found;
+    for (Subscription s : found) {
+      Map<Bytes, Subscription> mine = s.session.shardChannels;
+      boolean removed;
+      int left;
+      synchronized (mine) {
+        removed = mine.remove(s.name, s);
+        left = mine.size();
+      }
+      unregister(s);
+      Outbox out = s.session.outbox;
+      if (removed && out != null) {
+        // Not tied to the subscription (withdrawn now): it always goes out.
+        out.offer(new Delivery(null, List.of(Reply.bulk("sunsubscribe"), Reply.bulk(s.name.array()), Reply.integer(left))));
+      }
+    }
   }
 }

@@ -30,13 +30,16 @@ public final class Scripts implements AutoCloseable {
   public static final class Running {
     final String name;
     final boolean function;
+    /** The caller's command (FUNCTION STATS shows it). */
+    final byte[][] command;
     final long startedNanos = System.nanoTime();
     volatile boolean wrote;
     volatile boolean slowLogged;
 
-    Running(String name, boolean function) {
+    Running(String name, boolean function, byte[][] command) {
       this.name = name;
       this.function = function;
+      this.command = command;
     }
 
     public void wrote() {
@@ -162,8 +165,8 @@ public final class Scripts implements AutoCloseable {
     }
   }
 
-  public Running start(String name, boolean function) {
-    return new Running(name, function);
+  public Running start(String name, boolean function, byte[][] command) {
+    return new Running(name, function, command);
   }
 
   /**
@@ -243,7 +246,7 @@ public final class Scripts implements AutoCloseable {
             : new Reply.Map(
                 List.of(
                     Reply.bulk("name"), Reply.bulk(r.name),
-                    Reply.bulk("command"), Reply.array(List.of(Reply.bulk("fcall"), Reply.bulk(r.name))),
+                    Reply.bulk("command"), Reply.array(java.util.Arrays.stream(r.command).map(Reply::bulk).toList()),
                     Reply.bulk("duration_ms"), Reply.integer(r.millis())));
     return new Reply.Map(
         List.of(

@@ -45,7 +45,8 @@ public final class RespServer {
 
   /**
    * What goes out: a reply (with what to run as it leaves, {@code onOut}: Pub/Sub registrations),
-   * or a Pub/Sub message ({@code push}: its subscription, dropped if withdrawn meanwhile).
+   * or a Pub/Sub message ({@code push}: its subscription, dropped if withdrawn meanwhile; null for
+   * a message that always goes out, as the sunsubscribe of a slot that moved).
    */
   private record Outgoing(ByteString bytes, boolean close, Runnable onOut, PubSub.Subscription push) {
     Outgoing(ByteString bytes, boolean close) {

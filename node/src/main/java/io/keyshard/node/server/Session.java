@@ -82,8 +82,9 @@ public final class Session {
   public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> patterns =
       new java.util.LinkedHashMap<>();
 
+  /** Also changed by the node when a slot moves away (synchronized on itself then). */
   public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> shardChannels =
-      new java.util.LinkedHashMap<>();
+      java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
 
   /** Run by the output stage as the next reply goes out: (un)registering subscriptions. */
   public volatile Runnable onReplyOut;

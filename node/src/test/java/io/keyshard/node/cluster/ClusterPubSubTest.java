@@ -175,4 +175,41 @@ class ClusterPubSubTest {
       assertEquals(slot, moved.getSlot());
     }
   }
+
+  @Test
+  void aShardChannelsSubscribersAreToldWhenItsSlotMovesAway() throws Exception {
+    String channel = "moving";
+    int slot = Slots.slot(channel.getBytes(StandardCharsets.UTF_8));
+    TestNode owner = null;
+    TestNode other = null;
+    for (TestNode n : new TestNode[] {a, b}) {
+      try (Jedis j = new Jedis("127.0.0.1", n.port())) {
+        try {
+          j.sendCommand(() -> "SPUBLISH".getBytes(StandardCharsets.UTF_8), channel, "probe");
+          owner = n;
+        } catch (JedisMovedDataException e) {
+          other = n;
+        }
+      }
+    }
+    assertTrue(owner != null && other != null);
+    try (java.net.Socket sub = new java.net.Socket("127.0.0.1", owner.port());
+        Jedis admin = new Jedis("127.0.0.1", owner.port(), 30_000);
+        Jedis target = new Jedis("127.0.0.1", other.port())) {
+      sub.getOutputStream().write(("SSUBSCRIBE " + channel + "\r\n").getBytes(StandardCharsets.UTF_8));
+      sub.setSoTimeout(20_000);
+      java.io.InputStream in = sub.getInputStream();
+      String confirmation = "*3\r\n$10\r\nssubscribe\r\n$6\r\nmoving\r\n:1\r\n";
+      assertEquals(confirmation, new String(in.readNBytes(confirmation.length()), StandardCharsets.UTF_8));
+      assertEquals(1L, admin.sendCommand(() -> "SPUBLISH".getBytes(StandardCharsets.UTF_8), channel, "before"));
+      String message = "*3\r\n$8\r\nsmessage\r\n$6\r\nmoving\r\n$6\r\nbefore\r\n";
+      assertEquals(message, new String(in.readNBytes(message.length()), StandardCharsets.UTF_8));
+      assertEquals("OK", admin.clusterSetSlotNode(slot, target.clusterMyId()));
+      // Redis 7.0 tells a shard channel's subscribers when its slot leaves the node.
+      String gone = "*3\r\n$12\r\nsunsubscribe\r\n$6\r\nmoving\r\n:0\r\n";
+      assertEquals(gone, new String(in.readNBytes(gone.length()), StandardCharsets.UTF_8));
+      List<?> counts = (List<?>) admin.sendCommand(() -> "PUBSUB".getBytes(StandardCharsets.UTF_8), "SHARDNUMSUB", channel);
+      assertEquals(0L, counts.get(1), "the subscription is gone from the old owner");
+    }
+  }
 }
