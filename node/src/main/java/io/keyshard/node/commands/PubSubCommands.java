@@ -190,8 +190,7 @@ final class PubSubCommands {
   }
 
   private static Reply help() {
-    List<Reply> lines = new ArrayList<>();
-    for (String line :
+    return ServerCommands.helpReply(
         List.of(
             "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "CHANNELS [<pattern>]",
@@ -206,9 +205,6 @@ final class PubSubCommands {
             "SHARDNUMSUB [<shardchannel> ...]",
             "    Return the number of subscribers for the specified shard level channel(s)",
             "HELP",
-            "    Prints this help.")) {
-      lines.add(Reply.simple(line));
-    }
-    return Reply.array(lines);
+            "    Prints this help."));
   }
 }

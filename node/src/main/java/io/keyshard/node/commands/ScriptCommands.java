@@ -3,6 +3,7 @@ package io.keyshard.node.commands;
 import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.route.Verdict;
 import io.keyshard.node.scripting.Functions;
 import io.keyshard.node.scripting.LuaEngine;
 import io.keyshard.node.scripting.Scripts;
@@ -152,7 +153,7 @@ final class ScriptCommands {
     } else if (call.bySha()) {
       String sha = new String(call.bodyOrSha(), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
       if (sha.length() != 40 || engine.flags(sha) == null) {
-        return new io.keyshard.node.route.Verdict.NoScript().reply();
+        return new Verdict.NoScript().reply();
       }
       target = new Target(sha, null);
     } else {
@@ -192,14 +193,13 @@ final class ScriptCommands {
   private CompletionStage<Reply> attempt(
       Session s, Call call, Target target, SortedSet<Integer> slots, boolean everySlot, int run) {
     Needs needs = new Needs();
-    int startDb = s.db;
     return router
         .transactions()
         .run(
             slots,
             everySlot,
             tx -> {
-              s.db = startDb;
+              // The script's SELECT changes its own session (runIn), never the caller's.
               return runIn(tx, everySlot, s, call, target, needs)
                   .thenApply(
                       r -> {
@@ -457,7 +457,7 @@ final class ScriptCommands {
       case "stats":
         return done(scripts.stats());
       case "help":
-        return done(lines(FUNCTION_HELP));
+        return done(ServerCommands.helpReply(FUNCTION_HELP));
       case "load":
       case "delete":
       case "flush":
@@ -522,17 +522,8 @@ final class ScriptCommands {
           "HELP",
           "    Prints this help.");
 
-  private static Reply lines(List<String> text) {
-    List<Reply> lines = new ArrayList<>();
-    for (String line : text) {
-      lines.add(Reply.simple(line));
-    }
-    return Reply.array(lines);
-  }
-
   private static Reply help() {
-    List<Reply> lines = new ArrayList<>();
-    for (String line :
+    return ServerCommands.helpReply(
         List.of(
             "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "EXISTS <sha1> [<sha1> ...]",
@@ -548,10 +539,7 @@ final class ScriptCommands {
             "LOAD <script>",
             "    Load a script into the scripts cache without executing it.",
             "HELP",
-            "    Prints this help.")) {
-      lines.add(Reply.simple(line));
-    }
-    return Reply.array(lines);
+            "    Prints this help."));
   }
 
   private static <T> CompletionStage<T> done(T value) {

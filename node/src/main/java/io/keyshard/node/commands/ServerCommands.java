@@ -220,6 +220,15 @@ public final class ServerCommands {
     Reply run(Session s, byte[][] argv);
   }
 
+  /** A HELP reply: one simple string per line, as Redis's addReplyHelp. */
+  static Reply helpReply(List<String> lines) {
+    List<Reply> replies = new ArrayList<>(lines.size());
+    for (String line : lines) {
+      replies.add(Reply.simple(line));
+    }
+    return Reply.array(replies);
+  }
+
   static SessionCommand sync(SyncCommand c) {
     return (s, argv, spec) -> CompletableFuture.completedFuture(c.run(s, argv));
   }

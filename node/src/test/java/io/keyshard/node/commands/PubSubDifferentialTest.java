@@ -3,22 +3,17 @@ package io.keyshard.node.commands;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
+import io.keyshard.node.testing.NodeAndRedisTestBase;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
@@ -30,26 +25,7 @@ import redis.clients.jedis.JedisPubSub;
  * PUBSUB's introspection; then a subscriber that does not read, closed at the pubsub output
  * limit while the node goes on.
  */
-class PubSubDifferentialTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start(Files.createTempDirectory("keyshard-pubsub"), Map.of());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
+class PubSubDifferentialTest extends NodeAndRedisTestBase {
   /** A subscriber's commands, then a publisher's; both sides' bytes from each server. */
   private static List<String> session(int port, String subscriber, String publisher) throws Exception {
     try (Socket sub = new Socket("127.0.0.1", port);

@@ -4,16 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.keyshard.node.testing.Differential;
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
-import java.nio.file.Files;
+import io.keyshard.node.testing.DifferentialTestBase;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,10 +20,7 @@ import org.junit.jupiter.api.Test;
  * quoted with non-printable bytes as \xNN, tables with sorted keys), so a difference anywhere in
  * a result shows; {@code H(s)} is a string's hex.
  */
-class ScriptLibrariesDifferentialTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-  private Differential d;
+class ScriptLibrariesDifferentialTest extends DifferentialTestBase {
 
   /** Helpers the scripts use; one line, so error lines are the script's own plus one. */
   private static final String HELPERS =
@@ -48,35 +38,9 @@ class ScriptLibrariesDifferentialTest {
           + "local function S(...) local out = {} for i = 1, select('#', ...) do out[i] = S1((select(i, ...)), 0) end "
           + "return select('#', ...) .. ':' .. table.concat(out, ' ') end\n";
 
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start(Files.createTempDirectory("keyshard-script-libs"), Map.of());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
-
   @BeforeEach
-  void open() throws Exception {
-    d = new Differential(node.port(), redis.port());
+  void flushScripts() throws Exception {
     d.check("SCRIPT", "FLUSH");
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    try {
-      d.assertNoMismatches();
-    } finally {
-      d.close();
-    }
   }
 
   /**

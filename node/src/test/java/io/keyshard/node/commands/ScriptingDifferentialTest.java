@@ -4,18 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.keyshard.node.testing.Differential;
-import io.keyshard.node.testing.RedisProcess;
-import io.keyshard.node.testing.TestNode;
-import java.nio.file.Files;
+import io.keyshard.node.testing.DifferentialTestBase;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -27,41 +21,11 @@ import redis.clients.jedis.Jedis;
  * then what only Keyshard can be asked: that a script is atomic for other clients, and BUSY /
  * SCRIPT KILL / UNKILLABLE.
  */
-class ScriptingDifferentialTest {
-  private static RedisProcess redis;
-  private static TestNode node;
-  private Differential d;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisProcess.start();
-    node = TestNode.start(Files.createTempDirectory("keyshard-scripting"), Map.of());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (node != null) {
-      node.close();
-    }
-    if (redis != null) {
-      redis.close();
-    }
-  }
+class ScriptingDifferentialTest extends DifferentialTestBase {
 
   @BeforeEach
-  void open() throws Exception {
-    d = new Differential(node.port(), redis.port());
-    d.check("FLUSHALL");
+  void flushScripts() throws Exception {
     d.check("SCRIPT", "FLUSH");
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    try {
-      d.assertNoMismatches();
-    } finally {
-      d.close();
-    }
   }
 
   @Test
