@@ -4,22 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.keyshard.node.testing.ClusterJournal;
-import io.keyshard.node.testing.ClusterPorts;
+import io.keyshard.node.testing.TestCluster;
 import io.keyshard.node.testing.TestNode;
 import io.keyshard.protocol.Slots;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -38,59 +29,21 @@ import redis.clients.jedis.exceptions.JedisMovedDataException;
  */
 @Timeout(240)
 class ClusterPubSubTest {
-  private static EmbeddedPostgres postgres;
+  private static TestCluster cluster;
   private static TestNode a;
   private static TestNode b;
 
   @BeforeAll
   static void start() throws Exception {
-    postgres = EmbeddedPostgres.builder().start();
-    String database = "pubsub_" + System.nanoTime();
-    try (Connection c = postgres.getPostgresDatabase().getConnection();
-        Statement st = c.createStatement()) {
-      st.execute("CREATE DATABASE " + database);
-    }
-    int portA = ClusterPorts.next();
-    int portB = ClusterPorts.next();
-    CompletableFuture<TestNode> fa =
-        CompletableFuture.supplyAsync(() -> start(Path.of("a"), settings(database, portA, List.of())));
-    CompletableFuture<TestNode> fb =
-        CompletableFuture.supplyAsync(() -> start(Path.of("b"), settings(database, portB, List.of("127.0.0.1:" + portA))));
-    a = fa.get();
-    b = fb.get();
-    ClusterJournal.awaitCovered(portA, 2);
-    ClusterJournal.awaitCovered(portB, 2);
+    cluster = TestCluster.start(2);
+    a = cluster.node(0);
+    b = cluster.node(1);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (TestNode n : new TestNode[] {b, a}) {
-      if (n != null) {
-        n.close();
-      }
-    }
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
-
-  private static Map<String, Object> settings(String database, int port, List<String> seeds) {
-    Map<String, Object> m = new HashMap<>();
-    m.put("keyshard.port", port);
-    m.put("keyshard.postgres.url", postgres.getJdbcUrl("postgres", database));
-    m.put("keyshard.postgres.user", "postgres");
-    m.put("keyshard.postgres.password", "");
-    m.put("keyshard.cluster.enabled", true);
-    m.put("keyshard.cluster.seeds", seeds);
-    m.put("keyshard.cluster.min-nodes", 2);
-    return m;
-  }
-
-  private static TestNode start(Path name, Map<String, Object> settings) {
-    try {
-      return TestNode.start(Files.createTempDirectory("keyshard-ps-" + name), settings);
-    } catch (Exception e) {
-      throw new RuntimeException(e);
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
