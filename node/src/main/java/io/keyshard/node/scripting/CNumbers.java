@@ -24,15 +24,15 @@ final class CNumbers {
   }
 
   /**
-   * {@code (unsigned long long) d} (also size_t) as gcc compiles it: below 2^63 the signed
-   * conversion (so a negative value wraps), otherwise the signed conversion of d - 2^63 with the
-   * top bit flipped (so NaN and values from 2^64 up give 0).
+   * {@code (unsigned long long) d} (also size_t) as gcc compiles it: from 2^63 up the signed
+   * conversion of d - 2^63 with the top bit flipped (so 2^64 and up give 0), otherwise the signed
+   * conversion (so a negative value wraps and NaN gives 2^63).
    */
   static long toUint64(double d) {
-    if (d < TWO_63) {
-      return toInt64(d);
+    if (d >= TWO_63) {
+      return toInt64(d - TWO_63) ^ Long.MIN_VALUE;
     }
-    return toInt64(d - TWO_63) ^ Long.MIN_VALUE;
+    return toInt64(d);
   }
 
   /** {@code (double)} of an unsigned 64-bit value, rounded to nearest as C does. */
