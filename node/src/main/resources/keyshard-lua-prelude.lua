@@ -1,5 +1,7 @@
 -- Keyshard's Lua sandbox, run once in a fresh Lua 5.1 state (docs/research/2026-12-07-redis-7.0-lua-facts.md).
--- The Java side has set __ks_call / __ks_pcall (redis.call / redis.pcall) and __ks_hook.
+-- The Java side has set __ks_call / __ks_pcall (redis.call / redis.pcall) and __ks_hook, and
+-- installed Redis's libraries (cjson, cmsgpack, bit, struct, math.random/randomseed) as globals,
+-- which are sealed read-only below like the standard ones.
 local G = _G
 local debug, error, type, select, rawget, rawset, setmetatable, tostring, xpcall, pcall =
   debug, error, type, select, rawget, rawset, setmetatable, tostring, xpcall, pcall

@@ -1,8 +1,10 @@
 package io.keyshard.node.scripting;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 
 /**
  * C's number conversions and formats as Redis's libraries get them from gcc and glibc on x86-64:
@@ -24,15 +26,15 @@ final class CNumbers {
   }
 
   /**
-   * {@code (unsigned long long) d} (also size_t) as gcc compiles it: below 2^63 the signed
-   * conversion (so a negative value wraps), otherwise the signed conversion of d - 2^63 with the
-   * top bit flipped (so NaN and values from 2^64 up give 0).
+   * {@code (unsigned long long) d} (also size_t) as gcc compiles it: from 2^63 up the signed
+   * conversion of d - 2^63 with the top bit flipped (so 2^64 and up give 0), otherwise the signed
+   * conversion (so a negative value wraps and NaN gives 2^63).
    */
   static long toUint64(double d) {
-    if (d < TWO_63) {
-      return toInt64(d);
+    if (d >= TWO_63) {
+      return toInt64(d - TWO_63) ^ Long.MIN_VALUE;
     }
-    return toInt64(d - TWO_63) ^ Long.MIN_VALUE;
+    return toInt64(d);
   }
 
   /** {@code (double)} of an unsigned 64-bit value, rounded to nearest as C does. */
@@ -162,8 +164,8 @@ final class CNumbers {
     }
     int mantissaEnd = q;
     q = exponent(s, q, 'e');
-    String text = new String(s, p, mantissaEnd - p, java.nio.charset.StandardCharsets.ISO_8859_1);
-    String exp = new String(s, mantissaEnd, q - mantissaEnd, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String text = new String(s, p, mantissaEnd - p, StandardCharsets.ISO_8859_1);
+    String exp = new String(s, mantissaEnd, q - mantissaEnd, StandardCharsets.ISO_8859_1);
     return new Parsed(Double.parseDouble(text + clampExponent(exp)), q);
   }
 
@@ -190,8 +192,8 @@ final class CNumbers {
     }
     int mantissaEnd = q;
     q = exponent(s, q, 'p');
-    String mantissa = new String(s, p, mantissaEnd - p, java.nio.charset.StandardCharsets.ISO_8859_1);
-    String exp = q > mantissaEnd ? new String(s, mantissaEnd, q - mantissaEnd, java.nio.charset.StandardCharsets.ISO_8859_1) : "p0";
+    String mantissa = new String(s, p, mantissaEnd - p, StandardCharsets.ISO_8859_1);
+    String exp = q > mantissaEnd ? new String(s, mantissaEnd, q - mantissaEnd, StandardCharsets.ISO_8859_1) : "p0";
     if (mantissa.endsWith(".")) {
       mantissa = mantissa + "0";
     }
@@ -240,13 +242,13 @@ final class CNumbers {
         base = 8;
       }
     }
-    java.math.BigInteger v = java.math.BigInteger.ZERO;
+    BigInteger v = BigInteger.ZERO;
     for (; p < to; p++) {
       int digit = Character.digit(s[p] & 0xff, base);
       if (digit < 0) {
         return 0;
       }
-      v = v.multiply(java.math.BigInteger.valueOf(base)).add(java.math.BigInteger.valueOf(digit));
+      v = v.multiply(BigInteger.valueOf(base)).add(BigInteger.valueOf(digit));
     }
     // strtoull saturates.
     return v.bitLength() > 64 ? -1L : v.longValue();

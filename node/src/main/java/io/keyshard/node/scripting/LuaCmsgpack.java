@@ -211,11 +211,6 @@ final class LuaCmsgpack {
 
   // ---- unpack
 
-  /** A parse error: the C library's two messages. */
-  private static LuaLib.LibError missingBytes() {
-    return LuaLib.error("Missing bytes in input.");
-  }
-
   /**
    * Unpacks objects from {@code offset} (all of them when limit and offset are 0, else at most
    * {@code limit}, 0 meaning none, with the next offset, or -1 at the end, first).
@@ -259,7 +254,7 @@ final class LuaCmsgpack {
 
     private void need(long n) {
       if (s.length - pos < n) {
-        throw missingBytes();
+        throw LuaLib.error("Missing bytes in input.");
       }
     }
 

@@ -2,6 +2,7 @@ package io.keyshard.node.scripting;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import party.iroiro.luajava.Lua;
 
@@ -41,7 +42,7 @@ final class LuaStruct {
       while (end < raw.length && raw[end] != 0) {
         end++;
       }
-      fmt = java.util.Arrays.copyOf(raw, end);
+      fmt = Arrays.copyOf(raw, end);
     }
 
     boolean more() {
@@ -237,7 +238,7 @@ final class LuaStruct {
           size = CNumbers.toUint64(toNumber(results.remove(results.size() - 1)));
           checkData(pos, size, ld);
         }
-        results.add(java.util.Arrays.copyOfRange(data, (int) pos, (int) (pos + size)));
+        results.add(Arrays.copyOfRange(data, (int) pos, (int) (pos + size)));
       } else if (opt == 's') {
         int end = (int) pos;
         while (end < data.length && data[end] != 0) {
@@ -246,7 +247,7 @@ final class LuaStruct {
         if (end == data.length) {
           throw LuaLib.error("unfinished string in data");
         }
-        results.add(java.util.Arrays.copyOfRange(data, (int) pos, end));
+        results.add(Arrays.copyOfRange(data, (int) pos, end));
         size = end - pos + 1;
       } else {
         f.control(opt);
@@ -289,7 +290,7 @@ final class LuaStruct {
     while (length < raw.length && raw[length] != 0) {
       length++;
     }
-    byte[] s = java.util.Arrays.copyOf(raw, length);
+    byte[] s = Arrays.copyOf(raw, length);
     CNumbers.Parsed p = CNumbers.strtod(s, 0);
     int end = p.end();
     if (end == 0) {

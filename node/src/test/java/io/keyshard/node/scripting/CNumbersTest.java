@@ -142,7 +142,7 @@ class CNumbersTest {
     assertEquals(-1, CNumbers.toInt64(-1.9));
     assertEquals(Long.MIN_VALUE, CNumbers.toUint64(0x1p63));
     assertEquals(0, CNumbers.toUint64(0x1p64));
-    assertEquals(0, CNumbers.toUint64(Double.NaN));
+    assertEquals(Long.MIN_VALUE, CNumbers.toUint64(Double.NaN));
     assertEquals(-1, CNumbers.toUint64(-1.0));
     assertEquals(0x1p64, CNumbers.uint64ToDouble(-1L));
     assertEquals(9223372036854775808.0, CNumbers.uint64ToDouble(Long.MIN_VALUE + 1));
