@@ -22,14 +22,19 @@ class ImportPartsTest {
 
   @Test
   void differencesNameWhatDiffers() {
-    ImportVerify.Seen a = new ImportVerify.Seen("list", "d1", 10_000);
-    assertNull(ImportVerify.difference(a, new ImportVerify.Seen("list", "d1", 11_500)), "within the TTL slack");
+    long at = System.currentTimeMillis() + 3_600_000;
+    ImportVerify.Seen a = new ImportVerify.Seen("list", "d1", at);
+    assertNull(ImportVerify.difference(a, new ImportVerify.Seen("list", "d1", at + 1_500)), "within the TTL slack");
     assertEquals("missing on the target", ImportVerify.difference(a, null));
+    assertEquals("missing on the target", ImportVerify.difference(new ImportVerify.Seen("list", "d1", -1), null));
+    // Its expiry came during the comparison: the target may have expired it in between.
+    long due = System.currentTimeMillis() + 500;
+    assertNull(ImportVerify.difference(new ImportVerify.Seen("list", "d1", due), null), "expired in between");
     assertEquals(
         "a stream, which the target does not hold",
         ImportVerify.difference(new ImportVerify.Seen("stream", "unsupported", -1), null));
-    assertTrue(ImportVerify.difference(a, new ImportVerify.Seen("set", "d1", 10_000)).startsWith("type list"));
-    assertEquals("another value", ImportVerify.difference(a, new ImportVerify.Seen("list", "d2", 10_000)));
+    assertTrue(ImportVerify.difference(a, new ImportVerify.Seen("set", "d1", at)).startsWith("type list"));
+    assertEquals("another value", ImportVerify.difference(a, new ImportVerify.Seen("list", "d2", at)));
     assertTrue(ImportVerify.difference(a, new ImportVerify.Seen("list", "d1", -1)).startsWith("expiry"));
     assertEquals("bin\\x00\\xff\\x5c", ImportVerify.printable(new byte[] {'b', 'i', 'n', 0, (byte) 0xff, '\\'}));
   }
