@@ -275,7 +275,7 @@ final class ScriptCommands {
     private final Needs needs;
     private final Scripts.Running running;
     /** The first slot touched (shebang scripts without allow-cross-slot-keys stay in it). */
-    private int firstSlot = -1;
+    private int firstSlot;
 
     Context(
         Transactions.Tx tx,
@@ -292,11 +292,8 @@ final class ScriptCommands {
       this.readOnly = readOnlyCommand || flags.has("no-writes");
       this.needs = needs;
       this.running = running;
-      for (int slot : tx.slots()) {
-        if (firstSlot < 0) {
-          firstSlot = slot;
-        }
-      }
+      SortedSet<Integer> held = tx.slots();
+      this.firstSlot = held.isEmpty() ? -1 : held.first();
     }
 
     @Override

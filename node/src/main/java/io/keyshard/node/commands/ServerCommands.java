@@ -190,11 +190,6 @@ public final class ServerCommands {
     pubsubCommands.setElsewhere(elsewhere);
   }
 
-  /** The node's scripting (INFO's number_of_cached_scripts). */
-  public io.keyshard.node.scripting.Scripts scriptEngine() {
-    return scriptEngine;
-  }
-
   DebugCommand debug() {
     return debug;
   }

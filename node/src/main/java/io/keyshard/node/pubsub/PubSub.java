@@ -43,10 +43,6 @@ public final class PubSub {
     public boolean active() {
       return active;
     }
-
-    public Session session() {
-      return session;
-    }
   }
 
   /** A message on its way to one subscriber, with the subscription it was delivered for. */

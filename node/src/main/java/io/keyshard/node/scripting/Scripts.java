@@ -145,9 +145,6 @@ public final class Scripts implements AutoCloseable {
     cached.clear();
   }
 
-  public int count() {
-    return cached.size();
-  }
 
   /**
    * On the script thread: runs a cached script, marked as the running one for BUSY and SCRIPT

@@ -1,8 +1,5 @@
 package io.keyshard.tools.backup;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.keyshard.tools.DurableFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,16 +30,11 @@ public final class RestoreState {
   /** The runs that have worked on this restore, this one included. */
   public int runs = 1;
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   static RestoreState read(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), RestoreState.class);
+    return DurableFile.readJson(file, RestoreState.class);
   }
 
   void write(Path file) throws IOException {
-    DurableFile.replace(file, JSON.writeValueAsBytes(this));
+    DurableFile.writeJson(file, this);
   }
 }

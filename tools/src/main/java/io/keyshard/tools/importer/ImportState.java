@@ -1,8 +1,5 @@
 package io.keyshard.tools.importer;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.keyshard.tools.DurableFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -119,17 +116,12 @@ public final class ImportState {
     }
   }
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
   static ImportState read(Path file) throws IOException {
-    return JSON.readValue(file.toFile(), ImportState.class);
+    return DurableFile.readJson(file, ImportState.class);
   }
 
   /** Replaces the file with this state, durably: a kill -9 leaves the old state or this one. */
   void write(Path file) throws IOException {
-    DurableFile.replace(file, JSON.writeValueAsBytes(this));
+    DurableFile.writeJson(file, this);
   }
 }
