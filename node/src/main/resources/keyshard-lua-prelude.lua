@@ -284,7 +284,9 @@ protected[load_redis] = true
 rawset(G, '__ks_fn_load', function(chunk)
   setfenv(chunk, library_env())
   loading = {}
+  debug.sethook(hook, '', 100000) -- the load run's time limit (and a kill) is checked here
   local ok, r = xpcall(chunk, handler)
+  debug.sethook()
   local registered = loading
   loading = nil
   if not ok then return false, r end

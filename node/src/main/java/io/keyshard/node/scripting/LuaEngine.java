@@ -56,6 +56,17 @@ public final class LuaEngine implements AutoCloseable {
   private final LuaRandom random = new LuaRandom();
   private Commands commands;
   private volatile boolean killRequested;
+  /** While a library loads: when its load run is stopped (Redis's 500 ms FUNCTION LOAD limit); 0 otherwise. */
+  private long loadDeadline;
+
+  /** The load run in progress was stopped by the limit (its error becomes Redis's timeout). */
+  private boolean loadExpired;
+
+  private static final long LOAD_LIMIT_NANOS = 500_000_000L;
+
+  private boolean loadTimedOut() {
+    return loadDeadline != 0 && System.nanoTime() - loadDeadline > 0;
+  }
 
   public LuaEngine() {
     lua = new Lua51();
@@ -77,7 +88,10 @@ public final class LuaEngine implements AutoCloseable {
     format = lua.ref();
     lua.pop(1);
     lua.push(l -> {
-      l.push(killRequested);
+      if (loadTimedOut()) {
+        loadExpired = true;
+      }
+      l.push(killRequested || (loadDeadline != 0 && loadExpired));
       return 1;
     });
     lua.setGlobal("__ks_hook");
@@ -128,10 +142,18 @@ public final class LuaEngine implements AutoCloseable {
       int chunk = lua.getTop();
       lua.refGet(fnLoad);
       lua.pushValue(chunk);
-      lua.pCall(1, 2);
+      killRequested = false;
+      loadExpired = false;
+      loadDeadline = System.nanoTime() + LOAD_LIMIT_NANOS;
+      try {
+        lua.pCall(1, 2);
+      } finally {
+        loadDeadline = 0;
+      }
       int result = lua.getTop();
       if (!lua.toBoolean(result - 1)) {
-        throw new ScriptError("ERR Error registering functions: " + field(result, "err"));
+        throw new ScriptError(
+            "ERR Error registering functions: " + (loadExpired ? "ERR FUNCTION LOAD timeout" : field(result, "err")));
       }
       List<Functions.Function> registered = new ArrayList<>();
       int n = (int) lua.rawLength(result);

@@ -84,6 +84,8 @@ class FunctionsDifferentialTest {
     d.check("FUNCTION", "LOAD", lib("e14", "redis.register_function{callback=function() end}"));
     d.check("FUNCTION", "LOAD", lib("e15", "redis.register_function{function_name='x', callback=function() end, what=1}"));
     d.check("FUNCTION", "LOAD", lib("e16", "redis.register_function('x'"));
+    d.check("FUNCTION", "LOAD", lib("e17", "local a = 1 while 1 do a = a + 1 end"));
+    d.check("PING");
     d.check("FUNCTION", "LOAD", "#!luax name=x\nreturn");
     d.check("FUNCTION", "LOAD", "#!lua name=x foo=bar\nreturn");
     d.check("FUNCTION", "LOAD", "#!lua name=x name=y\nreturn");
