@@ -328,7 +328,8 @@ final class ClusterBoot {
   void ready(ClusterSharding sharding) {
     membership.ready();
     if (rehearsal != null && config.getBoolean("keyshard.cluster.claim-shards")) {
-      rehearsal.claimShardsOnceUp(system, sharding, KeyshardNode.SLOTS_PER_SHARD);
+      ClusterView v = view();
+      rehearsal.claimShardsOnceUp(system, sharding, KeyshardNode.SLOTS_PER_SHARD, v::owns);
       if (clusterCommands != null) {
         clusterCommands.movesWaitFor(rehearsal.claimed());
       }

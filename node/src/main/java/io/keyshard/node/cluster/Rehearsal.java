@@ -10,11 +10,14 @@ import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.Slots;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -178,7 +181,8 @@ public final class Rehearsal {
    * downed but not yet removed each update could wait 1 s for it
    * (docs/decisions/2026-11-22-exit-watch.md).
    */
-  public void claimShardsOnceUp(ActorSystem<?> system, ClusterSharding sharding, int slotsPerShard) {
+  public void claimShardsOnceUp(
+      ActorSystem<?> system, ClusterSharding sharding, int slotsPerShard, IntPredicate owned) {
     // Not before: a node that never joins (CLUSTER MEET refused) would only buffer the asks in
     // a region without a coordinator, and its stop would wait for them.
     system.systemActorOf(
@@ -192,7 +196,7 @@ public final class Rehearsal {
                   .onMessage(
                       SelfUp.class,
                       up -> {
-                        claimShards(sharding, slotsPerShard).whenComplete((v, t) -> claimed.complete(null));
+                        claimShards(sharding, slotsPerShard, owned).whenComplete((v, t) -> claimed.complete(null));
                         return Behaviors.stopped();
                       })
                   .build();
@@ -212,14 +216,26 @@ public final class Rehearsal {
     return claimed;
   }
 
-  CompletableFuture<Void> claimShards(ClusterSharding sharding, int slotsPerShard) {
+  /** How many of a node's claims wait at the shard coordinator at once. */
+  static final int CLAIMS_AT_ONCE = 8;
+
+  CompletableFuture<Void> claimShards(ClusterSharding sharding, int slotsPerShard, IntPredicate owned) {
     int groups = Slots.SLOT_COUNT / slotsPerShard;
+    // The groups of the slots this node serves now first: clients are about to need those, and
+    // the coordinator answers one allocation at a time, so a slot's first request waits behind
+    // every claim asked before it.
+    List<Integer> order = new ArrayList<>(groups);
+    for (int g = 0; g < groups; g++) {
+      order.add(g);
+    }
+    order.sort(Comparator.comparing(g -> !ownsAny(owned, g * slotsPerShard, slotsPerShard)));
     long started = System.nanoTime();
     AtomicInteger failed = new AtomicInteger();
     return Warmer.inWindow(
             groups,
-            8,
-            g -> {
+            CLAIMS_AT_ONCE,
+            n -> {
+              int g = order.get(n);
               String id = new SlotEntityId(g * slotsPerShard, nodeId, -(long) (CLAIM_BASE + g)).toString();
               return unlessStopping(
                       () -> sharding.entityRefFor(SlotEntity.TYPE_KEY, id).<Done>ask(SlotEntity.Warm::new, TIMEOUT))
@@ -235,6 +251,15 @@ public final class Rehearsal {
                     "{} the shards of {} slot groups in {} ms ({} failed)",
                     stopping ? "Stopped (the node stops) claiming" : "Claimed",
                     groups, (System.nanoTime() - started) / 1_000_000, failed.get()));
+  }
+
+  private static boolean ownsAny(IntPredicate owned, int first, int count) {
+    for (int slot = first; slot < first + count; slot++) {
+      if (owned.test(slot)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Runs {@code ask} unless the node is stopping, counted until it is answered. */

@@ -48,7 +48,6 @@ import redis.clients.jedis.exceptions.JedisDataException;
  */
 class BoundedJournalTest {
   private static final long FLOOR = 4096; // keyshard.journal.snapshot-min-bytes's default
-  private static final long BUDGET = 32L << 20; // keyshard.journal.events-budget's default
 
   @TempDir Path dir;
 
@@ -59,21 +58,33 @@ class BoundedJournalTest {
     return "jdbc:h2:file:" + dir.resolve("journal") + ";WRITE_DELAY=0;RETENTION_TIME=1000";
   }
 
-  private static Map<String, Object> onH2(Path dir) {
-    return Map.of(JOURNAL_URL, h2Url(dir));
+  /**
+   * The H2 journal with an events budget well below the load (the default, 32 MiB, would need
+   * minutes of writes to be passed several times over).
+   */
+  private static Map<String, Object> onH2(Path dir, long budget, long floor) {
+    return Map.of(
+        JOURNAL_URL, h2Url(dir),
+        "keyshard.journal.events-budget", budget,
+        "keyshard.journal.snapshot-min-bytes", floor);
   }
 
   @Test
   @Timeout(value = 900, unit = TimeUnit.SECONDS)
   void overwritesOfTwoThousandKeysKeepTheJournalNearTheLiveData() throws Exception {
-    overwrite(2_000, 200_000);
+    // ~33 MB of SETs, eight times the budget, over ~1.1 MB of live data in ~1,900 slots: each
+    // slot snapshots about every 7 writes at the default floor, 4 or 5 times.
+    overwrite(2_000, 60_000, 4L << 20, FLOOR);
   }
 
-  /** Fewer writes (5 per key): each of these slots snapshots every few writes at the floor. */
+  /**
+   * Fewer writes (8 per key) over ~4,400 slots: each slot's share of the budget is below a floor
+   * of 1 KiB, so each snapshots every two writes or so, about four times.
+   */
   @Test
   @Timeout(value = 900, unit = TimeUnit.SECONDS)
-  void overwritesOfTwentyThousandKeysKeepTheJournalNearTheLiveData() throws Exception {
-    overwrite(20_000, 100_000);
+  void overwritesOfFiveThousandKeysKeepTheJournalNearTheLiveData() throws Exception {
+    overwrite(5_000, 40_000, 4L << 20, 1024);
   }
 
   /**
@@ -171,9 +182,9 @@ class BoundedJournalTest {
     return new Load(expected, keys, writes, live, (System.nanoTime() - t0) / 1e9);
   }
 
-  private void overwrite(int keys, int writes) throws Exception {
+  private void overwrite(int keys, int writes, long budget, long floor) throws Exception {
     long started = System.currentTimeMillis();
-    Load load = load(keys, writes, onH2(dir));
+    Load load = load(keys, writes, onH2(dir, budget, floor));
     Map<String, byte[]> expected = load.expected;
     double seconds = load.seconds;
     long live = load.live;
@@ -189,7 +200,7 @@ class BoundedJournalTest {
 
     // Each slot keeps its newest snapshot and the events after it, whose bytes stay below the
     // state's or the slot's floor: about twice the data, plus the slots' floors together.
-    long bound = 3 * live + Math.max(BUDGET, slots * FLOOR);
+    long bound = 3 * live + Math.max(budget, slots * floor);
     assertTrue(j.eventBytes + j.snapshotBytes <= bound,
         "journal payload " + (j.eventBytes + j.snapshotBytes) + " > " + bound);
     // Rows follow from the bytes (each of these events is ~250 estimated bytes or more); printed
@@ -202,7 +213,7 @@ class BoundedJournalTest {
     assertTrue(j.minWriteTimestamp >= started - 1000 && j.maxWriteTimestamp <= System.currentTimeMillis(),
         "write_timestamp " + j.minWriteTimestamp + ".." + j.maxWriteTimestamp + ", test began " + started);
 
-    readBack(expected, onH2(dir));
+    readBack(expected, onH2(dir, budget, floor));
   }
 
   /** Every key reads back its last value after a restart on the same journal. */
