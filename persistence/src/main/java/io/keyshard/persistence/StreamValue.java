@@ -402,6 +402,38 @@ public final class StreamValue implements Value {
     return deleted;
   }
 
+  /** How many entries {@link #trim} with these arguments would remove, changing nothing. */
+  public long trimCount(long maxLen, StreamId minId, boolean approx, long limit) {
+    long deleted = 0;
+    long length = entries.size();
+    for (Node node : nodes.values()) {
+      if (minId == null && length <= maxLen) {
+        break;
+      }
+      if (limit != 0 && deleted + node.live > limit) {
+        break;
+      }
+      boolean removeNode = minId == null ? length - node.live >= maxLen : node.last.before(minId);
+      if (removeNode) {
+        length -= node.live;
+        deleted += node.live;
+        continue;
+      }
+      if (approx) {
+        break;
+      }
+      for (StreamId id : entries.subMap(node.master, true, node.last, true).keySet()) {
+        if (minId == null ? length <= maxLen : !id.before(minId)) {
+          break;
+        }
+        length--;
+        deleted++;
+      }
+      break;
+    }
+    return deleted;
+  }
+
   /** XSETID: the last id and, when given, entries added and the max deleted id. */
   void setIds(StreamId last, Long added, StreamId maxDeleted) {
     lastId = last;

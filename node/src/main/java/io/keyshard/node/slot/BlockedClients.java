@@ -69,6 +69,7 @@ final class BlockedClients {
       return effects.reply(c.replyTo(), true);
     }
     long now = System.currentTimeMillis();
+    w.queued(state, c.keys());
     boolean anyReady = false;
     for (byte[] key : c.keys()) {
       anyReady |= ready(state, w, w.db(), Bytes.wrap(key), now);
@@ -188,6 +189,9 @@ final class BlockedClients {
         Reply reply = served.reply();
         if (Waiter.isNothing(reply)) {
           w.release();
+          if (w.othersMayFind()) {
+            continue;
+          }
           break;
         }
         it.remove();
