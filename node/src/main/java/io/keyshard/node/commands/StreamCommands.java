@@ -803,9 +803,9 @@ public final class StreamCommands {
   /**
    * {@code __xwake count group consumer noack key id [key id ...]}: a blocked XREAD or
    * XREADGROUP served as Redis serves it when a stream it waits on gets entries: the first of its
-   * keys whose last id passed its id (a group's: the group's last delivered id), with that key
+   * keys with entries past its id (a group's: the group's last delivered id), with that key
    * alone in the reply; nothing (the client waits on) otherwise. A group gone meanwhile ends the
-   * wait with Redis's NOGROUP error.
+   * wait with Redis's NOGROUP error, a key deleted or overwritten with its UNBLOCKED error.
    */
   private static Reply wake(SlotContext ctx) {
     byte[][] a = ctx.argv();
@@ -813,8 +813,12 @@ public final class StreamCommands {
     byte[] group = a[2].length == 0 ? null : a[2];
     for (int i = 5; i + 1 < a.length; i += 2) {
       byte[] key = a[i];
-      StreamValue s = stream(ctx, key);
-      if (s == null) {
+      io.keyshard.persistence.Keyspace.Entry e = ctx.lookup(key);
+      if (e == null || !(e.value instanceof StreamValue s)) {
+        if (group != null) {
+          // Deleted or overwritten: the group went with it (Redis unblocks such readers).
+          return Reply.error("UNBLOCKED the stream key no longer exists");
+        }
         continue;
       }
       StreamId gt;
@@ -828,7 +832,9 @@ public final class StreamCommands {
       } else {
         gt = strictId(a[i + 1]);
       }
-      if (!s.lastId().after(gt)) {
+      // Entries past the id, as the first try asks (Redis looks at the last id when an XADD
+      // wakes it, which is then an entry; a wait that starts over deleted ones keeps waiting).
+      if (s.length() == 0 || !s.lastValidId().after(gt)) {
         continue;
       }
       Reply entries = group == null

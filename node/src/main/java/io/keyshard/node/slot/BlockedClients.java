@@ -172,7 +172,7 @@ final class BlockedClients {
           it.remove();
           continue;
         }
-        if (!ready(state, w, wk.db(), wk.key(), now)) {
+        if (!w.othersMayFind() && !ready(state, w, wk.db(), wk.key(), now)) {
           break;
         }
         if (!w.claim()) {
