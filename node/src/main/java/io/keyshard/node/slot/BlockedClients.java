@@ -72,7 +72,8 @@ final class BlockedClients {
     w.queued(state, c.keys());
     boolean anyReady = false;
     for (byte[] key : c.keys()) {
-      anyReady |= ready(state, w, w.db(), Bytes.wrap(key), now);
+      // A stream read's own body decides (a group reader whose key went is answered at once).
+      anyReady |= w.othersMayFind() || ready(state, w, w.db(), Bytes.wrap(key), now);
     }
     if (anyReady && w.claim()) {
       if (w.retry()) {
