@@ -133,12 +133,6 @@ public final class StreamValue implements Value {
       return seenTime;
     }
 
-    public NavigableMap<StreamId, Boolean> pendingIds() {
-      TreeMap<StreamId, Boolean> m = new TreeMap<>();
-      pending.forEach(id -> m.put(id, Boolean.TRUE));
-      return m;
-    }
-
     public TreeSet<StreamId> pending() {
       return pending;
     }
@@ -237,6 +231,34 @@ public final class StreamValue implements Value {
 
   public Group group(byte[] name) {
     return groups.get(Bytes.wrap(name));
+  }
+
+  /**
+   * Redis's streamEstimateDistanceFromFirstEverEntry: how many entries were added up to {@code
+   * id}, or {@link #ENTRIES_READ_UNKNOWN} when deletions make it unknowable.
+   */
+  public long estimateDistance(StreamId id) {
+    if (entriesAdded == 0) {
+      return 0;
+    }
+    if (entries.size() == 0 && !id.after(lastId)) {
+      return entriesAdded;
+    }
+    int cmpLast = id.compareTo(lastId);
+    if (cmpLast == 0) {
+      return entriesAdded;
+    } else if (cmpLast > 0) {
+      return ENTRIES_READ_UNKNOWN;
+    }
+    int cmpFirst = id.compareTo(firstId);
+    if (maxDeletedId.isZero() || maxDeletedId.before(firstId)) {
+      if (cmpFirst < 0) {
+        return entriesAdded - entries.size();
+      } else if (cmpFirst == 0) {
+        return entriesAdded - entries.size() + 1;
+      }
+    }
+    return ENTRIES_READ_UNKNOWN;
   }
 
   /** The last entry that exists, or null (Redis's streamLastValidID). */

@@ -702,29 +702,9 @@ public final class StreamCommands {
     return !from.after(s.maxDeletedId()) && !s.maxDeletedId().after(to);
   }
 
-  /** streamEstimateDistanceFromFirstEverEntry; {@link StreamValue#ENTRIES_READ_UNKNOWN} if unknown. */
+  /** streamEstimateDistanceFromFirstEverEntry (see {@link StreamValue#estimateDistance}). */
   static long estimateDistance(StreamValue s, StreamId id) {
-    if (s.entriesAdded() == 0) {
-      return 0;
-    }
-    if (s.length() == 0 && !id.after(s.lastId())) {
-      return s.entriesAdded();
-    }
-    int cmpLast = id.compareTo(s.lastId());
-    if (cmpLast == 0) {
-      return s.entriesAdded();
-    } else if (cmpLast > 0) {
-      return StreamValue.ENTRIES_READ_UNKNOWN;
-    }
-    int cmpFirst = id.compareTo(s.firstId());
-    if (s.maxDeletedId().isZero() || s.maxDeletedId().before(s.firstId())) {
-      if (cmpFirst < 0) {
-        return s.entriesAdded() - s.length();
-      } else if (cmpFirst == 0) {
-        return s.entriesAdded() - s.length() + 1;
-      }
-    }
-    return StreamValue.ENTRIES_READ_UNKNOWN;
+    return s.estimateDistance(id);
   }
 
   /** A group's lag as XINFO shows it (streamReplyWithCGLag); null when it cannot be known. */

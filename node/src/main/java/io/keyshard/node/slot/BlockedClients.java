@@ -147,6 +147,16 @@ final class BlockedClients {
     Consumer<List<SlotEvent>> collect =
         evs -> {
           for (SlotEvent e : evs) {
+            if (e instanceof SlotEvent.DbFlushed f) {
+              // Applied already, so it names no keys any more: every waiting key of its
+              // databases was touched (stream group readers are told their key went).
+              for (DbKey wk : waiting.keySet()) {
+                if (f.db() == -1 || f.db() == wk.db()) {
+                  ready.add(wk);
+                }
+              }
+              continue;
+            }
             state.forEachTouchedKey(
                 e,
                 (db, k) -> {

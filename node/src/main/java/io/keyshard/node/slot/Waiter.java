@@ -1,10 +1,10 @@
 package io.keyshard.node.slot;
 
+import io.keyshard.persistence.SlotState;
 import io.keyshard.protocol.Reply;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import io.keyshard.persistence.SlotState;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -77,7 +77,9 @@ public final class Waiter {
   /**
    * Whether a key's later waiters may be served when this one finds nothing there: a stream
    * read waits for entries after its own id (another reader's may already be there), where a
-   * pop finds nothing only when nobody after it would find anything either.
+   * pop finds nothing only when nobody after it would find anything either. Such a waiter's
+   * body is run whatever the key holds now: it decides (a group reader whose key went is
+   * answered with an error).
    */
   public boolean othersMayFind() {
     return "stream".equals(wants);

@@ -239,7 +239,8 @@ final class StreamRdb {
       byte[] name = in.readString();
       check(s.group(name) == null, "duplicate consumer group");
       StreamId last = readId(in);
-      long entriesRead = v2 ? readLen(in) : StreamValue.ENTRIES_READ_UNKNOWN;
+      // Version 1 has no read count: Redis estimates it from the group's last id.
+      long entriesRead = v2 ? readLen(in) : s.estimateDistance(last);
       StreamValue.Group group = s.addGroup(name, last, entriesRead);
       int pel = in.readCount(17);
       for (int i = 0; i < pel; i++) {
