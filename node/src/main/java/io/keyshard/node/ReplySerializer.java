@@ -22,7 +22,8 @@ import org.apache.pekko.serialization.JSerializer;
  */
 public final class ReplySerializer extends JSerializer {
   private static final int SIMPLE = 1, ERROR = 2, INT = 3, BULK = 4, NULL = 5, NULL_ARRAY = 6,
-      ARRAY = 7, MAP = 8, SET = 9, DOUBLE = 10, BOOL = 11, VERBATIM = 12, PUSH = 13, RAW = 14, PAIRS = 15;
+      ARRAY = 7, MAP = 8, SET = 9, DOUBLE = 10, BOOL = 11, VERBATIM = 12, PUSH = 13, RAW = 14, PAIRS = 15,
+      PAIR_MAP = 16;
 
   public ReplySerializer(ExtendedActorSystem system) {}
 
@@ -80,6 +81,9 @@ public final class ReplySerializer extends JSerializer {
     } else if (r instanceof Reply.Map m) {
       out.writeByte(MAP);
       writeList(m.keysAndValues(), out);
+    } else if (r instanceof Reply.PairMap m) {
+      out.writeByte(PAIR_MAP);
+      writeList(m.keysAndValues(), out);
     } else if (r instanceof Reply.Pairs p) {
       out.writeByte(PAIRS);
       writeList(p.flattened(), out);
@@ -132,6 +136,7 @@ public final class ReplySerializer extends JSerializer {
       case MAP -> new Reply.Map(readList(in));
       case SET -> new Reply.Set(readList(in));
       case PAIRS -> new Reply.Pairs(readList(in));
+      case PAIR_MAP -> new Reply.PairMap(readList(in));
       case DOUBLE -> new Reply.Double(in.readDouble());
       case BOOL -> new Reply.Bool(in.readBoolean());
       case VERBATIM -> new Reply.Verbatim(readString(in), readBytes(in));

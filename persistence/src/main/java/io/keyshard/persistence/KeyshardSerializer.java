@@ -81,6 +81,18 @@ public final class KeyshardSerializer extends SerializerWithStringManifest {
     // Sorted sets (ZSetEvent):
     register(ZSetEvent.ScoresSet.class, "ZScoresSet");
     register(ZSetEvent.MembersRemoved.class, "ZMembersRemoved");
+
+    // Streams (StreamEvent):
+    register(StreamEvent.Added.class, "StreamAdded");
+    register(StreamEvent.Deleted.class, "StreamDeleted");
+    register(StreamEvent.Trimmed.class, "StreamTrimmed");
+    register(StreamEvent.IdsSet.class, "StreamIdsSet");
+    register(StreamEvent.GroupSet.class, "StreamGroupSet");
+    register(StreamEvent.GroupDestroyed.class, "StreamGroupDestroyed");
+    register(StreamEvent.ConsumerSeen.class, "StreamConsumerSeen");
+    register(StreamEvent.ConsumerDeleted.class, "StreamConsumerDeleted");
+    register(StreamEvent.Assigned.class, "StreamAssigned");
+    register(StreamEvent.Released.class, "StreamReleased");
   }
 
   static Class<?> typeOf(String manifest) {

@@ -13,9 +13,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = HashValue.class, name = "hash"),
   @JsonSubTypes.Type(value = ListValue.class, name = "list"),
   @JsonSubTypes.Type(value = SetValue.class, name = "set"),
-  @JsonSubTypes.Type(value = ZSetValue.class, name = "zset")
+  @JsonSubTypes.Type(value = ZSetValue.class, name = "zset"),
+  @JsonSubTypes.Type(value = StreamValue.class, name = "stream")
 })
-public sealed interface Value permits StringValue, HashValue, ListValue, SetValue, ZSetValue {
+public sealed interface Value
+    permits StringValue, HashValue, ListValue, SetValue, ZSetValue, StreamValue {
 
   /** The name TYPE answers with. */
   String typeName();

@@ -131,6 +131,7 @@ class GoldenFormatTest {
     GoldenLists.add(m);
     GoldenSets.add(m);
     GoldenZSets.add(m);
+    GoldenStreams.add(m);
     return m;
   }
 

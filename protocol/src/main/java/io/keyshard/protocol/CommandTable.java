@@ -1245,6 +1245,104 @@ public final class CommandTable {
 
         }),
 
+        section("stream", new Def[] {
+            // Streams: declarations from redis-server 7.0.15's COMMAND INFO and DOCS.
+            cmd("xadd", -5, "write denyoom fast", "stream")
+                .tips("nondeterministic_output")
+                .key("RW update", 1)
+                .note("UPDATE instead of INSERT because of the optional trimming feature")
+                .doc("5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", "Appends a new entry to a stream")
+                .history("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option.")
+                .history("7.0.0", "Added support for the `<ms>-*` explicit ID form."),
+            cmd("xrange", -4, "readonly", "stream")
+                .key("RO access", 1)
+                .doc("5.0.0", "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", "Return a range of elements in a stream, with IDs matching the specified IDs interval")
+                .history("6.2.0", "Added exclusive ranges."),
+            cmd("xrevrange", -4, "readonly", "stream")
+                .key("RO access", 1)
+                .doc("5.0.0", "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE")
+                .history("6.2.0", "Added exclusive ranges."),
+            cmd("xlen", 2, "readonly fast", "stream")
+                .key("RO", 1)
+                .doc("5.0.0", "O(1)", "Return the number of entries in a stream"),
+            cmd("xdel", -3, "write fast", "stream")
+                .key("RW delete", 1)
+                .doc("5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.", "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist."),
+            cmd("xtrim", -4, "write", "stream")
+                .tips("nondeterministic_output")
+                .key("RW delete", 1)
+                .doc("5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", "Trims the stream to (approximately if '~' is passed) a certain size")
+                .history("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option."),
+            cmd("xread", -4, "readonly blocking", "stream")
+                .keyword("RO access", "STREAMS", 1, -1, 1, 2)
+                .doc("5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block."),
+            cmd("xreadgroup", -7, "write blocking", "stream")
+                .keyword("RO access", "STREAMS", 4, -1, 1, 2)
+                .doc("5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block."),
+            cmd("xgroup", -2, "", "")
+                .doc("5.0.0", "Depends on subcommand.", "A container for consumer groups commands")
+                .sub(
+                    cmd("create", -5, "write denyoom", "stream")
+                        .key("RW insert", 2)
+                        .doc("5.0.0", "O(1)", "Create a consumer group.")
+                        .history("7.0.0", "Added the `entries_read` named argument."),
+                    cmd("createconsumer", 5, "write denyoom", "stream")
+                        .key("RW insert", 2)
+                        .doc("6.2.0", "O(1)", "Create a consumer in a consumer group."),
+                    cmd("delconsumer", 5, "write", "stream")
+                        .key("RW delete", 2)
+                        .doc("5.0.0", "O(1)", "Delete a consumer from a consumer group."),
+                    cmd("destroy", 4, "write", "stream")
+                        .key("RW delete", 2)
+                        .doc("5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).", "Destroy a consumer group."),
+                    cmd("help", 2, "loading stale", "stream")
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+                    cmd("setid", -5, "write", "stream")
+                        .key("RW update", 2)
+                        .doc("5.0.0", "O(1)", "Set a consumer group to an arbitrary last delivered ID value.")
+                        .history("7.0.0", "Added the optional `entries_read` argument.")),
+            cmd("xack", -4, "write fast", "stream")
+                .key("RW update", 1)
+                .doc("5.0.0", "O(1) for each message ID processed.", "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL."),
+            cmd("xpending", -3, "readonly", "stream")
+                .tips("nondeterministic_output")
+                .key("RO access", 1)
+                .doc("5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.")
+                .history("6.2.0", "Added the `IDLE` option and exclusive range intervals."),
+            cmd("xclaim", -6, "write fast", "stream")
+                .tips("nondeterministic_output")
+                .key("RW update", 1)
+                .doc("5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group.", "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer."),
+            cmd("xautoclaim", -6, "write fast", "stream")
+                .tips("nondeterministic_output")
+                .key("RW delete", 1)
+                .doc("6.2.0", "O(1) if COUNT is small.", "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.")
+                .history("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"),
+            cmd("xinfo", -2, "", "")
+                .doc("5.0.0", "Depends on subcommand.", "A container for stream introspection commands")
+                .sub(
+                    cmd("consumers", 4, "readonly", "stream")
+                        .tips("nondeterministic_output")
+                        .key("RO access", 2)
+                        .doc("5.0.0", "O(1)", "List the consumers in a consumer group"),
+                    cmd("groups", 3, "readonly", "stream")
+                        .key("RO access", 2)
+                        .doc("5.0.0", "O(1)", "List the consumer groups of a stream")
+                        .history("7.0.0", "Added the `entries-read` and `lag` fields"),
+                    cmd("help", 2, "loading stale", "stream")
+                        .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+                    cmd("stream", -3, "readonly", "stream")
+                        .key("RO access", 2)
+                        .doc("5.0.0", "O(1)", "Get information about a stream")
+                        .history("6.0.0", "Added the `FULL` modifier.")
+                        .history("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields")),
+            cmd("xsetid", -3, "write denyoom fast", "stream")
+                .key("RW update", 1)
+                .doc("5.0.0", "O(1)", "An internal command for replicating stream values")
+                .history("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments."),
+
+        }),
+
         section("transactions",
             cmd("multi", 1, "noscript loading stale fast allow_busy", "transaction")
                 .doc("1.2.0", "O(1)", "Mark the start of a transaction block"),

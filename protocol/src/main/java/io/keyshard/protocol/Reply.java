@@ -38,6 +38,12 @@ public sealed interface Reply {
    */
   record Pairs(List<Reply> flattened) implements Reply {}
 
+  /**
+   * Key/value pairs flattened: {@code %n} in RESP3, an array of n two-element arrays in RESP2
+   * (XREAD and XREADGROUP: a stream's name and its entries).
+   */
+  record PairMap(List<Reply> keysAndValues) implements Reply {}
+
   /** {@code ~n} in RESP3, an array in RESP2. */
   record Set(List<Reply> items) implements Reply {}
 

@@ -50,6 +50,17 @@ public final class RespWriter {
       }
       if (resp3) aggregate('%', kv, kv.size() / 2, true, out);
       else aggregate('*', kv, kv.size(), false, out);
+    } else if (r instanceof Reply.PairMap m) {
+      List<Reply> kv = m.keysAndValues();
+      if (kv.size() % 2 != 0) {
+        throw new IllegalArgumentException("map with an odd number of items: " + kv.size());
+      }
+      if (resp3) {
+        aggregate('%', kv, kv.size() / 2, true, out);
+      } else {
+        out.write('*').writeLong(kv.size() / 2).write(CRLF);
+        for (int i = 0; i < kv.size(); i += 2) aggregate('*', kv.subList(i, i + 2), 2, false, out);
+      }
     } else if (r instanceof Reply.Pairs p) {
       List<Reply> kv = p.flattened();
       if (kv.size() % 2 != 0) {

@@ -114,6 +114,7 @@ public final class CommandRegistry {
     ListCommands.register(r);
     SetCommands.register(r);
     ZSetCommands.register(r);
+    StreamCommands.register(r);
     DumpCommands.register(r);
     TransferCommands.register(r);
     DigestCommands.register(r);
@@ -122,6 +123,7 @@ public final class CommandRegistry {
     ListCrossSlot.register(r);
     SetCrossSlot.register(r);
     ZSetCrossSlot.register(r);
+    StreamCrossSlot.register(r);
     // Declared so that COMMAND matches Redis 7.0, served by no handler (yet).
     for (String name : UNIMPLEMENTED) {
       r.unimplemented(name);

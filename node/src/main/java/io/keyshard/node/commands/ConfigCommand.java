@@ -111,6 +111,19 @@ final class ConfigCommand {
           null,
           v -> settings.setBusyReplyThresholdMs(Long.parseLong(v)));
     }
+    // Read by XADD when it decides whether an entry opens a node (the decision is journaled).
+    add(
+        "stream-node-max-bytes",
+        ConfigType.memory(0, Long.MAX_VALUE),
+        s -> Long.toString(StreamCommands.nodeMaxBytes),
+        null,
+        v -> StreamCommands.nodeMaxBytes = Long.parseLong(v));
+    add(
+        "stream-node-max-entries",
+        ConfigType.integer(0, Long.MAX_VALUE),
+        s -> Long.toString(StreamCommands.nodeMaxEntries),
+        null,
+        v -> StreamCommands.nodeMaxEntries = Long.parseLong(v));
     add(
         "proto-max-bulk-len",
         ConfigType.memory(1024 * 1024, Long.MAX_VALUE),

@@ -550,6 +550,14 @@ public final class LuaEngine implements AutoCloseable {
       list(sb, p.items(), resp);
     } else if (r instanceof Reply.Pairs p) {
       list(sb, p.flattened(), resp);
+    } else if (r instanceof Reply.PairMap m && resp == 2) {
+      List<Reply> pairs = new java.util.ArrayList<>();
+      for (int i = 0; i + 1 < m.keysAndValues().size(); i += 2) {
+        pairs.add(new Reply.Array(m.keysAndValues().subList(i, i + 2)));
+      }
+      list(sb, pairs, resp);
+    } else if (r instanceof Reply.PairMap m) {
+      literal(sb, new Reply.Map(m.keysAndValues()), resp, top);
     } else if (r instanceof Reply.Map m) {
       if (resp == 2) {
         list(sb, m.keysAndValues(), resp);

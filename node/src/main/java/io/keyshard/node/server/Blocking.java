@@ -1,6 +1,7 @@
 package io.keyshard.node.server;
 
 import io.keyshard.node.commands.BlockingTimeout;
+import io.keyshard.node.commands.StreamCommands;
 import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
 import io.keyshard.node.slot.Waiter;
@@ -19,7 +20,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN, BZPOPMAX and BZMPOP outside MULTI
+ * BLPOP, BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN, BZPOPMAX, BZMPOP, and XREAD and
+ * XREADGROUP with BLOCK, outside MULTI
  * (docs/decisions/2026-11-22-blocking-commands.md).
  *
  * <p>First the command runs once as it would inside MULTI (never blocking): that answers every
@@ -69,7 +71,15 @@ public final class Blocking {
               String name = route.top().name();
               long end = deadline;
               if (end == -1) {
-                long ms = BlockingTimeout.millis(argv[timeoutIndex(name, argv)]);
+                long ms;
+                if (isStreamRead(name)) {
+                  ms = StreamCommands.waitFor(db, argv).timeoutMs();
+                  if (ms == -1) {
+                    return CompletableFuture.completedFuture(r); // no BLOCK: answered
+                  }
+                } else {
+                  ms = BlockingTimeout.millis(argv[timeoutIndex(name, argv)]);
+                }
                 end = ms == 0 ? 0 : start + ms;
               }
               if (end != 0 && end <= System.currentTimeMillis()) {
@@ -82,13 +92,22 @@ public final class Blocking {
   private CompletionStage<Reply> block(
       Session s, int db, byte[][] argv, Route route, long start, long deadline) {
     String name = route.top().name();
-    List<byte[]> keys = keys(name, argv);
-    boolean moves = name.equals("blmove") || name.equals("brpoplpush");
-    boolean retry = moves && Slots.slot(argv[1]) != Slots.slot(argv[2]);
-    Reply nothing = Reply.NULL_ARRAY; // Redis 7.0 answers a timeout so, BLMOVE included
-    Waiter w =
-        new Waiter(
-            db, name, route.top().group().equals("list") ? "list" : "zset", retry, ks -> argvFor(name, argv, ks), nothing);
+    Reply nothing = Reply.NULL_ARRAY; // Redis 7.0 answers a timeout so, BLMOVE and XREAD included
+    List<byte[]> keys;
+    Waiter w;
+    if (isStreamRead(name)) {
+      // Woken by __xwake, which serves the first of its keys with entries past its id.
+      StreamCommands.Wait wait = StreamCommands.waitFor(db, argv);
+      keys = wait.keys();
+      w = new Waiter(db, "__xwake", "stream", false, wait.argvFor(), nothing);
+      w.onQueue(wait.pin());
+    } else {
+      keys = keys(name, argv);
+      boolean moves = name.equals("blmove") || name.equals("brpoplpush");
+      boolean retry = moves && Slots.slot(argv[1]) != Slots.slot(argv[2]);
+      w = new Waiter(
+          db, name, route.top().group().equals("list") ? "list" : "zset", retry, ks -> argvFor(name, argv, ks), nothing);
+    }
 
     // Runs of consecutive keys in one slot: one Block message each, in key order.
     List<Integer> slots = new ArrayList<>();
@@ -146,6 +165,10 @@ public final class Blocking {
                 register(w, slots, groups, i + 1);
               }
             });
+  }
+
+  private static boolean isStreamRead(String name) {
+    return name.equals("xread") || name.equals("xreadgroup");
   }
 
   private static int timeoutIndex(String name, byte[][] argv) {

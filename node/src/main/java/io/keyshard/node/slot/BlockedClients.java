@@ -69,9 +69,11 @@ final class BlockedClients {
       return effects.reply(c.replyTo(), true);
     }
     long now = System.currentTimeMillis();
+    w.queued(state, c.keys());
     boolean anyReady = false;
     for (byte[] key : c.keys()) {
-      anyReady |= ready(state, w, w.db(), Bytes.wrap(key), now);
+      // A stream read's own body decides (a group reader whose key went is answered at once).
+      anyReady |= w.othersMayFind() || ready(state, w, w.db(), Bytes.wrap(key), now);
     }
     if (anyReady && w.claim()) {
       if (w.retry()) {
@@ -145,6 +147,16 @@ final class BlockedClients {
     Consumer<List<SlotEvent>> collect =
         evs -> {
           for (SlotEvent e : evs) {
+            if (e instanceof SlotEvent.DbFlushed f) {
+              // Applied already, so it names no keys any more: every waiting key of its
+              // databases was touched (stream group readers are told their key went).
+              for (DbKey wk : waiting.keySet()) {
+                if (f.db() == -1 || f.db() == wk.db()) {
+                  ready.add(wk);
+                }
+              }
+              continue;
+            }
             state.forEachTouchedKey(
                 e,
                 (db, k) -> {
@@ -171,7 +183,7 @@ final class BlockedClients {
           it.remove();
           continue;
         }
-        if (!ready(state, w, wk.db(), wk.key(), now)) {
+        if (!w.othersMayFind() && !ready(state, w, wk.db(), wk.key(), now)) {
           break;
         }
         if (!w.claim()) {
@@ -188,6 +200,9 @@ final class BlockedClients {
         Reply reply = served.reply();
         if (Waiter.isNothing(reply)) {
           w.release();
+          if (w.othersMayFind()) {
+            continue;
+          }
           break;
         }
         it.remove();

@@ -1,9 +1,11 @@
 package io.keyshard.node.slot;
 
+import io.keyshard.persistence.SlotState;
 import io.keyshard.protocol.Reply;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -34,10 +36,12 @@ public final class Waiter {
   private final CompletableFuture<Reply> result = new CompletableFuture<>();
   private final AtomicInteger claim = new AtomicInteger(FREE);
   private volatile boolean expired;
+  /** Called in a slot as the waiter is queued there (a stream read fixes its '$' ids then). */
+  private volatile BiConsumer<SlotState, List<byte[]>> onQueue;
 
   /**
    * @param name the body that serves it (the command's own, which never blocks by itself)
-   * @param wants the type that makes a key ready ("list" or "zset")
+   * @param wants the type that makes a key ready ("list", "zset" or "stream")
    * @param retry true when no slot can serve it alone (BLMOVE between slots): a ready key
    *     completes it with {@link #RETRY} and the router runs the command again
    * @param argvFor the command's arguments reduced to some of its keys
@@ -55,6 +59,30 @@ public final class Waiter {
     this.retry = retry;
     this.argvFor = argvFor;
     this.timeoutReply = timeoutReply;
+  }
+
+  /** Sets what a slot does with this waiter's keys as it queues it (see {@link #queued}). */
+  public void onQueue(BiConsumer<SlotState, List<byte[]>> hook) {
+    this.onQueue = hook;
+  }
+
+  /** The slot queues this waiter on {@code keys}: its hook sees the state as it is now. */
+  public void queued(SlotState state, List<byte[]> keys) {
+    BiConsumer<SlotState, List<byte[]>> hook = onQueue;
+    if (hook != null) {
+      hook.accept(state, keys);
+    }
+  }
+
+  /**
+   * Whether a key's later waiters may be served when this one finds nothing there: a stream
+   * read waits for entries after its own id (another reader's may already be there), where a
+   * pop finds nothing only when nobody after it would find anything either. Such a waiter's
+   * body is run whatever the key holds now: it decides (a group reader whose key went is
+   * answered with an error).
+   */
+  public boolean othersMayFind() {
+    return "stream".equals(wants);
   }
 
   public int db() {

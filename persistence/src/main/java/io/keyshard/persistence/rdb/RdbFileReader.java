@@ -206,10 +206,6 @@ public final class RdbFileReader {
     long expire = expireAtMs;
     expireAtMs = -1;
     switch (type) {
-      case RdbType.STREAM_LISTPACKS, RdbType.STREAM_LISTPACKS_2 -> {
-        framer.skipStream(type == RdbType.STREAM_LISTPACKS_2);
-        return new RdbItem.Unsupported(RdbItem.Kind.STREAM, db, key, "stream", at);
-      }
       case RdbType.MODULE_2 -> {
         long id = in.readUnsignedLen();
         framer.skipModuleData();

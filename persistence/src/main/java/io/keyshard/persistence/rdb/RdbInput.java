@@ -57,6 +57,26 @@ final class RdbInput {
   /** What rdbLoadLen read: a length, or (encoded) the kind of special string that follows. */
   private boolean encoded;
 
+  int peekUnsignedByte() throws RdbFormatException {
+    need(1);
+    return buf[pos] & 0xff;
+  }
+
+  /** {@code bytes} big endian, as an unsigned value in a long (all 64 bits kept). */
+  long readBigEndianUnsigned(int bytes) throws RdbFormatException {
+    need(bytes);
+    long v = 0;
+    for (int i = 0; i < bytes; i++) {
+      v = (v << 8) | (buf[pos++] & 0xff);
+    }
+    return v;
+  }
+
+  /** Whether the last {@link #readLen} met an encoded (special) form. */
+  boolean wasEncoded() {
+    return encoded;
+  }
+
   /** A length as rdbSaveLen writes it (unsigned; a 64-bit one above Long.MAX_VALUE is refused). */
   long readLen() throws RdbFormatException {
     int first = readUnsignedByte();

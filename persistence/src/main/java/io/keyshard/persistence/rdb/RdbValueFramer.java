@@ -26,7 +26,8 @@ final class RdbValueFramer {
       case RdbType.STRING, RdbType.LIST, RdbType.SET, RdbType.ZSET, RdbType.HASH,
           RdbType.ZSET_2, RdbType.HASH_ZIPMAP, RdbType.LIST_ZIPLIST, RdbType.SET_INTSET,
           RdbType.ZSET_ZIPLIST, RdbType.HASH_ZIPLIST, RdbType.LIST_QUICKLIST,
-          RdbType.HASH_LISTPACK, RdbType.ZSET_LISTPACK, RdbType.LIST_QUICKLIST_2 -> true;
+          RdbType.HASH_LISTPACK, RdbType.ZSET_LISTPACK, RdbType.LIST_QUICKLIST_2,
+          RdbType.STREAM_LISTPACKS, RdbType.STREAM_LISTPACKS_2 -> true;
       default -> false;
     };
   }
@@ -42,6 +43,8 @@ final class RdbValueFramer {
   void frame(int type) throws IOException, RdbFormatException {
     decoded = 0;
     switch (type) {
+      case RdbType.STREAM_LISTPACKS, RdbType.STREAM_LISTPACKS_2 ->
+          skipStream(type == RdbType.STREAM_LISTPACKS_2);
       case RdbType.LIST, RdbType.SET, RdbType.LIST_QUICKLIST -> {
         for (long n = in.readLen(); n > 0; n--) {
           string();
@@ -87,29 +90,29 @@ final class RdbValueFramer {
   void skipStream(boolean v2) throws IOException, RdbFormatException {
     for (long n = in.readLen(); n > 0; n--) {
       in.skipString(Long.MAX_VALUE); // the node's master id (16 bytes)
-      in.skipString(Long.MAX_VALUE); // the node's listpack
+      string(); // the node's listpack
     }
-    in.readLen(); // entries
-    in.readLen(); // last id: milliseconds
-    in.readLen(); // and sequence
+    in.readUnsignedLen(); // entries
+    in.readUnsignedLen(); // last id: milliseconds
+    in.readUnsignedLen(); // and sequence
     if (v2) {
-      in.readLen(); // first id
+      in.readUnsignedLen(); // first id
       in.readLen();
-      in.readLen(); // max deleted entry id
+      in.readUnsignedLen(); // max deleted entry id
       in.readLen();
-      in.readLen(); // entries added
+      in.readUnsignedLen(); // entries added
     }
     for (long groups = in.readLen(); groups > 0; groups--) {
       in.skipString(Long.MAX_VALUE); // name
-      in.readLen(); // last delivered id
+      in.readUnsignedLen(); // last delivered id
       in.readLen();
       if (v2) {
-        in.readLen(); // entries read
+        in.readUnsignedLen(); // entries read
       }
       for (long pending = in.readLen(); pending > 0; pending--) {
         in.skip(16); // entry id, raw
         in.skip(8); // delivery time
-        in.readLen(); // delivery count
+        in.readUnsignedLen(); // delivery count
       }
       for (long consumers = in.readLen(); consumers > 0; consumers--) {
         in.skipString(Long.MAX_VALUE); // name

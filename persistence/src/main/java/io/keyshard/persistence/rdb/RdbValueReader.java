@@ -87,8 +87,11 @@ public final class RdbValueReader {
         return compactHash(Ziplist.read(in.readString()));
       case RdbType.HASH_LISTPACK:
         return compactHash(Listpack.read(in.readString()));
+      case RdbType.STREAM_LISTPACKS:
+      case RdbType.STREAM_LISTPACKS_2:
+        return StreamRdb.read(in, type == RdbType.STREAM_LISTPACKS_2);
       default:
-        // Modules, streams, and bytes that are no type at all.
+        // Modules, and bytes that are no type at all.
         throw new RdbFormatException("unsupported RDB type " + type);
     }
   }

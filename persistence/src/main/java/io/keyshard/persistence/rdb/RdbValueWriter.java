@@ -6,6 +6,7 @@ import io.keyshard.persistence.ListValue;
 import io.keyshard.persistence.SetValue;
 import io.keyshard.persistence.StringValue;
 import io.keyshard.persistence.Value;
+import io.keyshard.persistence.StreamValue;
 import io.keyshard.persistence.ZSetValue;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +47,8 @@ public final class RdbValueWriter {
       writeHash(h, out);
     } else if (value instanceof ZSetValue z) {
       writeZSet(z, out);
+    } else if (value instanceof StreamValue st) {
+      StreamRdb.write(st, out);
     } else {
       throw new IllegalArgumentException("no RDB encoding for " + value.getClass());
     }

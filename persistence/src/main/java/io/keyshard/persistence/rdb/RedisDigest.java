@@ -6,6 +6,8 @@ import io.keyshard.persistence.ListValue;
 import io.keyshard.persistence.SetValue;
 import io.keyshard.persistence.StringValue;
 import io.keyshard.persistence.Value;
+import io.keyshard.persistence.StreamId;
+import io.keyshard.persistence.StreamValue;
 import io.keyshard.persistence.ZSetValue;
 import io.keyshard.protocol.RespWriter;
 import java.nio.charset.StandardCharsets;
@@ -117,6 +119,18 @@ public final class RedisDigest {
         mix(e, RespWriter.formatDouble(n.score()).getBytes(StandardCharsets.US_ASCII));
         xor(d, e);
       }
+    } else if (v instanceof StreamValue st) {
+      // Entries only, "ms.seq" then fields and values, as debug.c mixes them (groups are not).
+      mix(d, TYPE_STREAM);
+      for (Map.Entry<StreamId, byte[][]> e : st.entries().entrySet()) {
+        mix(
+            d,
+            (Long.toUnsignedString(e.getKey().ms()) + "." + Long.toUnsignedString(e.getKey().seq()))
+                .getBytes(StandardCharsets.US_ASCII));
+        for (byte[] b : e.getValue()) {
+          mix(d, b);
+        }
+      }
     } else {
       mix(d, TYPE_HASH);
       for (Map.Entry<Bytes, byte[]> f : ((HashValue) v).fields().entrySet()) {
@@ -137,6 +151,7 @@ public final class RedisDigest {
   private static final byte[] TYPE_SET = {0, 0, 0, 2};
   private static final byte[] TYPE_ZSET = {0, 0, 0, 3};
   private static final byte[] TYPE_HASH = {0, 0, 0, 4};
+  private static final byte[] TYPE_STREAM = {0, 0, 0, 6};
 
   private void xor(byte[] d, byte[] bytes) {
     xorInto(d, sha1.digest(bytes));

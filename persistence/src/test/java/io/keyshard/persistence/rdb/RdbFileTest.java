@@ -326,7 +326,7 @@ class RdbFileTest {
   }
 
   @Test
-  void modulesAndOldStreamsAreSteppedOverAndReported() throws Exception {
+  void modulesAreSteppedOverAndReportedStreamsRead() throws Exception {
     RdbOutput o = body();
     // Module aux data: id, when (UINT tag and value), then one field of every kind and EOF.
     o.writeByte(RdbFileFormat.MODULE_AUX);
@@ -343,28 +343,15 @@ class RdbFileTest {
     writeModuleId(o, moduleId("graphdata", 1));
     moduleFields(o);
     stringKey(o, "b", "2");
-    // A stream of Redis 5 to 6.2 (type 15): one node, a group with a pending entry and a consumer.
-    o.writeByte(RdbType.STREAM_LISTPACKS);
+    // A stream (read since Keyshard has streams): one node, a group with a pending entry.
+    io.keyshard.persistence.SlotState st = new io.keyshard.persistence.SlotState();
+    st.apply(new io.keyshard.persistence.StreamEvent.Added(0, b("events"), 5, 0, List.of(b("f"), b("v")), true), 0);
+    st.apply(new io.keyshard.persistence.StreamEvent.GroupSet(0, b("events"), b("g"), new long[] {5, 0}, 1), 0);
+    st.apply(new io.keyshard.persistence.StreamEvent.Assigned(0, b("events"), b("g"), b("c"), new long[] {5, 0},
+        new long[] {1_700_000_000_000L}, new long[] {1}), 0);
+    o.writeByte(RdbType.STREAM_LISTPACKS_2);
     o.writeString(b("events"));
-    o.writeLen(1);
-    o.writeString(new byte[16]);
-    o.writeString(new byte[] {1, 2, 3});
-    o.writeLen(1); // length
-    o.writeLen(5); // last id
-    o.writeLen(0);
-    o.writeLen(1); // one group
-    o.writeString(b("g"));
-    o.writeLen(5);
-    o.writeLen(0);
-    o.writeLen(1); // one pending
-    o.write(new byte[16]);
-    o.writeLittleEndian(1_700_000_000_000L, 8);
-    o.writeLen(1);
-    o.writeLen(1); // one consumer
-    o.writeString(b("c"));
-    o.writeLittleEndian(1_700_000_000_000L, 8);
-    o.writeLen(1);
-    o.write(new byte[16]);
+    StreamRdb.writeBody((io.keyshard.persistence.StreamValue) st.db(0).get(io.keyshard.persistence.Bytes.of("events")).value, o);
     stringKey(o, "c", "3");
     o.writeByte(RdbFileFormat.FUNCTION);
     o.writeString(b("#!lua name=lib\nredis.register_function('f', function() return 1 end)"));
@@ -383,7 +370,7 @@ class RdbFileTest {
         "entry a -1",
         "MODULE_VALUE doc graphdata (encoding version 1)",
         "entry b -1",
-        "STREAM events stream",
+        "entry events -1",
         "entry c -1",
         "FUNCTION - #!lua name=lib"), got);
   }
