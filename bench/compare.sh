@@ -192,8 +192,9 @@ if [ "${MULTI_SLOT:-1}" = 1 ]; then
   done
 fi
 
-# Scripts and Pub/Sub (issue 19): EVALSHA of a one-INCR script on random keys, and PUBLISH to a
-# channel with 10 subscribers (redis-cli processes reading it), against all three servers.
+# Scripts, Pub/Sub and streams (issue 19): EVALSHA of a one-INCR script on random keys, PUBLISH
+# to a channel with 10 subscribers (redis-cli processes reading it), and XADD to 100 streams,
+# against all three servers.
 # SCRIPTS=0 skips it.
 declare -A scripted
 if [ "${SCRIPTS:-1}" = 1 ]; then
@@ -222,6 +223,12 @@ if [ "${SCRIPTS:-1}" = 1 ]; then
     scripted["$name|publish10"]=${value:-n/a}
     kill "${subs[@]}" 2>/dev/null || true
     wait "${subs[@]}" 2>/dev/null || true
+    # XADD with generated ids to 100 streams, each trimmed to about 1,000 entries.
+    echo "  $name: redis-benchmark -c $CLIENTS -n $script_n -r 100 XADD s:__rand_int__ MAXLEN ~ 1000 * f v" >&2
+    value=$(timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$script_n" \
+      -r 100 --csv XADD "s:__rand_int__" MAXLEN "~" 1000 "*" field value-of-the-entry 2>/dev/null \
+      | tail -n 1 | cut -d'"' -f4) || value=n/a
+    scripted["$name|xadd"]=${value:-n/a}
   done
 fi
 
@@ -283,13 +290,14 @@ if [ "${MULTI_SLOT:-1}" = 1 ]; then
 fi
 if [ "${SCRIPTS:-1}" = 1 ]; then
   echo
-  echo "scripts and Pub/Sub, $CLIENTS clients (operations per second)"
+  echo "scripts, Pub/Sub and streams, $CLIENTS clients (operations per second)"
   fmt_scripts="%-34s | %10s | %12s | %8s | %14s | %8s\n"
   printf "$fmt_scripts" workload "redis" "keyshard" ratio "redis-aof" ratio
   printf "$fmt_scripts" ---------------------------------- ---------- ------------ -------- -------------- --------
-  for w in evalsha publish10; do
+  for w in evalsha publish10 xadd; do
     label="EVALSHA (one INCR), random keys"
     [ "$w" = publish10 ] && label="PUBLISH to 10 subscribers"
+    [ "$w" = xadd ] && label="XADD * to 100 streams, MAXLEN ~ 1000"
     r=${scripted["redis|$w"]:-n/a}
     k=${scripted["keyshard|$w"]:-n/a}
     a=${scripted["redis-aof|$w"]:-n/a}

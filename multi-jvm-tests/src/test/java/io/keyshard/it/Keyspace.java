@@ -89,6 +89,8 @@ final class Keyspace implements AutoCloseable {
           case "set" -> new TreeSet<>(j.smembers(key));
           case "hash" -> new TreeMap<>(j.hgetAll(key));
           case "zset" -> j.zrangeWithScores(key, 0, -1).stream().map(Tuple::toString).toList();
+          // Entries, counters and groups (ImportVerify's digest of them).
+          case "stream" -> io.keyshard.tools.importer.ImportVerify.streamDigest(j, key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
           case "none" -> null;
           default -> type;
         };

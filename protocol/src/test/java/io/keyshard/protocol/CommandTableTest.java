@@ -51,6 +51,10 @@ class CommandTableTest {
         + "zmpop bzmpop zunion zinter zdiff zunionstore zinterstore zdiffstore zintercard "
         + "zrandmember zscan "
 
+        // streams:
+        + "xadd xrange xrevrange xlen xdel xtrim xread xgroup xreadgroup xack xpending xclaim "
+        + "xautoclaim xinfo xsetid "
+
         + "multi exec discard watch unwatch "
 
         // pub/sub:

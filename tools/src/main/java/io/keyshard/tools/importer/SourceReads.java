@@ -50,7 +50,7 @@ final class SourceReads {
   /** Expired or deleted between SCAN and the read. */
   record Gone(byte[] key) implements Read {}
 
-  /** A type Keyshard does not hold (stream, a module's). */
+  /** A type Keyshard does not hold (a module's), or a stream the source would not DUMP. */
   record Unsupported(byte[] key, String type) implements Read {}
 
   static boolean supported(String type) {
@@ -100,7 +100,9 @@ final class SourceReads {
         out[i] = new Gone(key);
         continue;
       }
-      if (!supported(type)) {
+      // A stream is copied by its DUMP payload only (no typed copy of streams and their groups).
+      boolean dumpedStream = "stream".equals(type) && payload != null && readable(payload);
+      if (!supported(type) && !dumpedStream) {
         out[i] = new Unsupported(key, type);
         continue;
       }

@@ -31,8 +31,11 @@ class ImportPartsTest {
     long due = System.currentTimeMillis() + 500;
     assertNull(ImportVerify.difference(new ImportVerify.Seen("list", "d1", due), null), "expired in between");
     assertEquals(
-        "a stream, which the target does not hold",
-        ImportVerify.difference(new ImportVerify.Seen("stream", "unsupported", -1), null));
+        "missing on the target (a stream is copied from a source that has DUMP)",
+        ImportVerify.difference(new ImportVerify.Seen("stream", "d3", -1), null));
+    assertEquals(
+        "a module-type, which the target does not hold",
+        ImportVerify.difference(new ImportVerify.Seen("module-type", "unsupported", -1), null));
     assertTrue(ImportVerify.difference(a, new ImportVerify.Seen("set", "d1", at)).startsWith("type list"));
     assertEquals("another value", ImportVerify.difference(a, new ImportVerify.Seen("list", "d2", at)));
     assertTrue(ImportVerify.difference(a, new ImportVerify.Seen("list", "d1", -1)).startsWith("expiry"));
