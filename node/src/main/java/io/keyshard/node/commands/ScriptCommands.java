@@ -326,6 +326,10 @@ final class ScriptCommands {
       if (top.flags().contains("noscript") || spec.flags().contains("noscript")) {
         return Err.err("This Redis command is not allowed from script");
       }
+      if ((top.name().equals("xread") || top.name().equals("xreadgroup")) && blocks(argv)) {
+        // Other blocking commands run without blocking in a script; these refuse, as in Redis.
+        return Err.err(new String(argv[0], StandardCharsets.UTF_8) + " command is not allowed with BLOCK option from scripts");
+      }
       Reply denied = router.acl().check(session, top, spec, argv);
       if (denied != null) {
         return Err.err(
@@ -543,4 +547,22 @@ final class ScriptCommands {
     return CompletableFuture.completedFuture(value);
   }
 
+
+  /** Whether XREAD/XREADGROUP's options (before STREAMS) hold BLOCK with a value after it. */
+  static boolean blocks(byte[][] argv) {
+    for (int i = 1; i < argv.length; i++) {
+      String o = new String(argv[i], StandardCharsets.UTF_8);
+      boolean more = i + 1 < argv.length;
+      if (o.equalsIgnoreCase("STREAMS")) {
+        return false;
+      } else if (o.equalsIgnoreCase("BLOCK") && more) {
+        return true;
+      } else if (o.equalsIgnoreCase("GROUP") && i + 2 < argv.length) {
+        i += 2;
+      } else if (o.equalsIgnoreCase("COUNT") && more) {
+        i++;
+      }
+    }
+    return false;
+  }
 }

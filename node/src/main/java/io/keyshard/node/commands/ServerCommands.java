@@ -180,6 +180,11 @@ public final class ServerCommands {
     return scripts;
   }
 
+  /** The script cache and functions, for INFO; null before the node set them. */
+  io.keyshard.node.scripting.Scripts scriptEngine() {
+    return router.scripts();
+  }
+
   /** This node's subscribers (PUBLISH from other nodes, keyspace notifications). */
   public io.keyshard.node.pubsub.PubSub pubsub() {
     return pubsub;

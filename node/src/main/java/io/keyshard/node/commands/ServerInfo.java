@@ -223,11 +223,12 @@ final class ServerInfo {
   }
 
   /**
-   * used_memory is what maxmemory is compared with: the estimate of the keys' and values' heap
-   * bytes the slots keep (docs/decisions/2026-11-22-maxmemory.md), so used_memory_dataset is all
-   * of it and the overhead fields are 0. The JVM's own view goes to the allocator fields (heap
-   * plus non-heap in use, and committed) and rss (the process's resident set, or the committed
-   * memory where /proc is not there). Keyshard has no scripts.
+   * used_memory is what maxmemory is compared with: a fixed startup part
+   * (MemoryAccountant.STARTUP_BYTES, used_memory_startup and the overhead) and the estimate of
+   * the keys' and values' heap bytes the slots keep (used_memory_dataset;
+   * docs/decisions/2026-11-22-maxmemory.md). The JVM's own view goes to the allocator fields
+   * (heap plus non-heap in use, and committed) and rss (the process's resident set, or the
+   * committed memory where /proc is not there).
    */
   private void memory(Lines l) {
     long used = data.used();
@@ -236,10 +237,11 @@ final class ServerInfo {
     long committed =
         memory.getHeapMemoryUsage().getCommitted() + memory.getNonHeapMemoryUsage().getCommitted();
     long rss = residentSetSize(committed);
-    long overhead = 0;
-    long dataset = used;
+    long overhead = MemoryAccountant.STARTUP_BYTES;
+    long dataset = data.dataset();
     long total = totalSystemMemory();
     long max = settings.maxMemory();
+    io.keyshard.node.scripting.Scripts engine = server.scriptEngine();
     l.add("used_memory", used)
         .add("used_memory_human", human(used))
         .add("used_memory_rss", rss)
@@ -248,7 +250,7 @@ final class ServerInfo {
         .add("used_memory_peak_human", human(peak))
         .add("used_memory_peak_perc", percent(used, peak))
         .add("used_memory_overhead", overhead)
-        .add("used_memory_startup", 0)
+        .add("used_memory_startup", MemoryAccountant.STARTUP_BYTES)
         .add("used_memory_dataset", dataset)
         .add("used_memory_dataset_perc", percent(dataset, used))
         .add("allocator_allocated", jvmUsed)
@@ -260,9 +262,9 @@ final class ServerInfo {
         .add("used_memory_vm_eval", 0)
         .add("used_memory_lua_human", human(0))
         .add("used_memory_scripts_eval", 0)
-        .add("number_of_cached_scripts", 0)
-        .add("number_of_functions", 0)
-        .add("number_of_libraries", 0)
+        .add("number_of_cached_scripts", engine == null ? 0 : engine.cachedCount())
+        .add("number_of_functions", engine == null ? 0 : engine.functions().functionCount())
+        .add("number_of_libraries", engine == null ? 0 : engine.functions().libraries().size())
         .add("used_memory_vm_functions", 0)
         .add("used_memory_vm_total", 0)
         .add("used_memory_vm_total_human", human(0))

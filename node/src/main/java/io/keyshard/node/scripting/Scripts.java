@@ -135,6 +135,11 @@ public final class Scripts implements AutoCloseable {
     return sha;
   }
 
+  /** How many scripts are cached (INFO memory's number_of_cached_scripts). */
+  public int cachedCount() {
+    return cached.size();
+  }
+
   public boolean exists(String sha) {
     return cached.contains(sha.toLowerCase(java.util.Locale.ROOT));
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.keyshard.node.slot.MemoryAccountant;
 import io.keyshard.node.testing.Differential;
 import io.keyshard.node.testing.RawClient;
 import io.keyshard.node.testing.RedisProcess;
@@ -141,7 +142,9 @@ class MaxMemoryTest {
 
   @Test
   void noevictionKeepsDataAndRefusesUntilSomethingIsDeleted() throws Exception {
-    try (TestNode node = TestNode.start(Files.createTempDirectory("ks-mem"), Map.of("keyshard.maxmemory", "50kb"));
+    // maxmemory counts the node's startup part too (as Redis's used_memory_startup): 50 KB of data.
+    long max = MemoryAccountant.STARTUP_BYTES + 50 * 1024;
+    try (TestNode node = TestNode.start(Files.createTempDirectory("ks-mem"), Map.of("keyshard.maxmemory", Long.toString(max)));
         RawClient c = new RawClient(node.port())) {
       int written = 0;
       String reply;
@@ -151,7 +154,7 @@ class MaxMemoryTest {
       }
       assertEquals("-OOM command not allowed when used memory > 'maxmemory'.", reply);
       long used = infoField(c, "memory", "used_memory");
-      assertTrue(used > 50 * 1024 && used < 50 * 1024 + 1200, "used_memory " + used);
+      assertTrue(used > max && used < max + 1200, "used_memory " + used);
       assertEquals(":0", c.call("exists", "key:" + written), "a refused write leaves nothing");
       assertEquals(":" + written, c.call("dbsize"));
       assertEquals(0, infoField(c, "stats", "evicted_keys"));
@@ -238,13 +241,14 @@ class MaxMemoryTest {
   @Test
   void evictionsAreJournaledAndSurviveARestart() throws Exception {
     Path dir = Files.createTempDirectory("ks-mem");
+    long max = MemoryAccountant.STARTUP_BYTES + 100 * 1024;
     Map<String, Object> conf =
-        Map.of("keyshard.maxmemory", "100kb", "keyshard.maxmemory-policy", "allkeys-random");
+        Map.of("keyshard.maxmemory", Long.toString(max), "keyshard.maxmemory-policy", "allkeys-random");
     TreeSet<String> before;
     long evicted;
     try (TestNode node = TestNode.start(dir, conf);
         RawClient c = new RawClient(node.port())) {
-      assertEquals("[\"maxmemory\", \"102400\"]", c.call("config", "get", "maxmemory"));
+      assertEquals("[\"maxmemory\", \"" + max + "\"]", c.call("config", "get", "maxmemory"));
       for (int i = 0; i < 200; i++) {
         assertEquals("+OK", c.call("set", "k:" + i, VALUE));
       }
@@ -257,7 +261,7 @@ class MaxMemoryTest {
         RawClient c = new RawClient(node.port())) {
       assertEquals(before, keys(c), "the same keys after replay");
       long used = infoField(c, "memory", "used_memory");
-      assertTrue(used <= 100 * 1024 + 1200 && used > 90 * 1024, "used_memory " + used);
+      assertTrue(used <= max + 1200 && used > max - 10 * 1024, "used_memory " + used);
       assertEquals(0, infoField(c, "stats", "evicted_keys"));
     }
   }
