@@ -89,6 +89,7 @@ public final class ServerCommands {
             settings,
             router.acl(),
             journal,
+            router.slots().localSlots().notifications(),
             () -> {
               stats.reset();
               info.resetStats();

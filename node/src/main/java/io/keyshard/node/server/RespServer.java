@@ -179,7 +179,10 @@ public final class RespServer {
                 })
             .mapAsync(settings.pipelineDepth(), d -> handle(session, limits, order, d))
             .takeWhile(o -> !o.close(), true)
-            .merge(pushes.second(), true)
+            // Messages first: a message offered before a reply is ready goes out before it, as
+            // Redis writes them in that order (a plain merge holds one element per input, so a
+            // reply could overtake the messages queued behind the one it holds).
+            .mergePreferred(pushes.second(), true, true)
             // A subscription is registered (or withdrawn) as its confirmation passes here, after
             // the merge: a message offered later comes out after it, never before.
             .map(

@@ -17,25 +17,31 @@ import org.slf4j.Logger;
  */
 final class CommandRunner {
 
-  /** What a body answered, and the events it applied. */
-  record Outcome(Reply reply, List<SlotEvent> events) {}
+  /** What a body answered, the events it applied and the notifications it decided. */
+  record Outcome(Reply reply, List<SlotEvent> events, List<Notifications.Notice> notices) {}
 
   private final Map<String, SlotCommand> commands;
   private final int slot;
+  private final Notifications notifications;
   private final Logger log;
 
-  CommandRunner(Map<String, SlotCommand> commands, int slot, Logger log) {
+  CommandRunner(Map<String, SlotCommand> commands, int slot, Notifications notifications, Logger log) {
     this.commands = commands;
     this.slot = slot;
+    this.notifications = notifications;
     this.log = log;
+  }
+
+  Notifications notifications() {
+    return notifications;
   }
 
   Outcome run(SlotState state, String name, int db, byte[][] argv, boolean write, long now) {
     SlotCommand body = commands.get(name);
     if (body == null) {
-      return new Outcome(Err.err("unknown command '" + name + "'"), List.of());
+      return new Outcome(Err.err("unknown command '" + name + "'"), List.of(), List.of());
     }
-    SlotContext c = new SlotContext(state, db, argv, now, write);
+    SlotContext c = new SlotContext(state, db, argv, now, write, notifications);
     Reply reply;
     try {
       reply = body.run(c);
@@ -46,6 +52,6 @@ final class CommandRunner {
       log.error("Command {} failed in slot {}", name, slot, e);
       reply = Err.err("internal error: " + e.getClass().getSimpleName());
     }
-    return new Outcome(reply, c.events());
+    return new Outcome(reply, c.events(), c.notices());
   }
 }

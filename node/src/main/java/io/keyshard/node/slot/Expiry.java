@@ -28,6 +28,7 @@ final class Expiry {
   private final GroupCommit groupCommit;
   private final Eviction eviction;
   private final Ownership ownership;
+  private final Notifications notifications;
 
   private long expireTimerAt;
   private long lastExpireRun;
@@ -40,7 +41,8 @@ final class Expiry {
       EffectFactories<SlotEvent, SlotState> effects,
       GroupCommit groupCommit,
       Eviction eviction,
-      Ownership ownership) {
+      Ownership ownership,
+      Notifications notifications) {
     this.timers = timers;
     this.tick = tick;
     this.batch = batch;
@@ -49,6 +51,7 @@ final class Expiry {
     this.groupCommit = groupCommit;
     this.eviction = eviction;
     this.ownership = ownership;
+    this.notifications = notifications;
   }
 
   void schedule(SlotState state) {
@@ -99,6 +102,8 @@ final class Expiry {
       return effects.noReply();
     }
     List<SlotEvent> events = new ArrayList<>();
+    List<Notifications.Notice> notices = new ArrayList<>();
+    boolean notify = notifications.wants(Notifications.EXPIRED);
     for (int db = 0; db < SlotState.DATABASES; db++) {
       Keyspace ks = state.db(db);
       if (ks == null || ks.volatileCount() == 0) {
@@ -109,6 +114,11 @@ final class Expiry {
         SlotEvent e = new SlotEvent.KeysExpired(db, due);
         state.apply(e, now);
         events.add(e);
+        if (notify) {
+          for (byte[] key : due) {
+            notices.add(new Notifications.Notice(Notifications.EXPIRED, "expired", db, key));
+          }
+        }
       }
     }
     if (events.isEmpty()) {
@@ -116,6 +126,6 @@ final class Expiry {
       return effects.noReply();
     }
     eviction.publishMemory(state);
-    return groupCommit.persistNow(events);
+    return groupCommit.persistNow(events, notifications.publishing(notices));
   }
 }

@@ -88,6 +88,13 @@ public final class LocalSlots {
 
   private final MemoryAccountant memory = new MemoryAccountant();
 
+  private final Notifications notifications = new Notifications();
+
+  /** This node's keyspace notifications (notify-keyspace-events and their publisher). */
+  public Notifications notifications() {
+    return notifications;
+  }
+
   /** The used memory of the slots running here (maxmemory). */
   public MemoryAccountant memory() {
     return memory;
