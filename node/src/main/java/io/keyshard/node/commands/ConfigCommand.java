@@ -61,7 +61,12 @@ final class ConfigCommand {
   private volatile String save = "";
 
   ConfigCommand(
-      NodeSettings settings, Acl acl, JournalEngine journal, Notifications notifications, Runnable resetStats) {
+      NodeSettings settings,
+      Acl acl,
+      JournalEngine journal,
+      Notifications notifications,
+      Runnable evictIfOver,
+      Runnable resetStats) {
     this.resetStats = resetStats;
     // Keyshard binds once at start-up; Redis 7.0 would rebind, Keyshard refuses instead.
     fixed("bind", ConfigType.STRING, Mutability.IMMUTABLE, s -> settings.bind());
@@ -162,7 +167,11 @@ final class ConfigCommand {
         ConfigType.unsignedMemory(),
         s -> Long.toUnsignedString(settings.maxMemory()),
         null,
-        v -> settings.setMaxMemory(Long.parseUnsignedLong(v)));
+        v -> {
+          settings.setMaxMemory(Long.parseUnsignedLong(v));
+          // As Redis, a limit below used memory evicts now (in the background here).
+          evictIfOver.run();
+        });
     add(
         "maxmemory-policy",
         ConfigType.oneOf(

@@ -29,6 +29,8 @@ final class Expiry {
   private final Eviction eviction;
   private final Ownership ownership;
   private final Notifications notifications;
+  /** DEBUG SET-ACTIVE-EXPIRE's switch: off, the cycle removes nothing (commands still do). */
+  private final java.util.function.BooleanSupplier enabled;
 
   private long expireTimerAt;
   private long lastExpireRun;
@@ -42,7 +44,8 @@ final class Expiry {
       GroupCommit groupCommit,
       Eviction eviction,
       Ownership ownership,
-      Notifications notifications) {
+      Notifications notifications,
+      java.util.function.BooleanSupplier enabled) {
     this.timers = timers;
     this.tick = tick;
     this.batch = batch;
@@ -52,6 +55,7 @@ final class Expiry {
     this.eviction = eviction;
     this.ownership = ownership;
     this.notifications = notifications;
+    this.enabled = enabled;
   }
 
   void schedule(SlotState state) {
@@ -83,7 +87,7 @@ final class Expiry {
   /** The timer fired; {@code busy}: the slot is locked or registering and must not change. */
   ReplyEffect<SlotEvent, SlotState> run(SlotState state, boolean busy) {
     expireTimerAt = 0;
-    if (busy) {
+    if (busy || !enabled.getAsBoolean()) {
       // Never change a locked slot; the next run after the interval will do it.
       lastExpireRun = System.currentTimeMillis();
       schedule(state);

@@ -28,6 +28,8 @@ public final class SlotContext {
   /** The node's notification settings, or null where nothing is published (replicas, tests). */
   private final Notifications notifications;
   private List<Notifications.Notice> notices = List.of();
+  /** Keys a read met expired but still stored: the slot removes them after it (lazy expiry). */
+  private List<DbKey> expiredSeen = List.of();
 
   public SlotContext(SlotState state, int db, byte[][] argv, long now, boolean write) {
     this(state, db, argv, now, write, null);
@@ -92,6 +94,8 @@ public final class SlotContext {
       if (write) {
         emit(new SlotEvent.KeysExpired(db, List.of(key)));
         notify(Notifications.EXPIRED, "expired", db, key);
+      } else {
+        sawExpired(db, k);
       }
       return null;
     }
@@ -103,7 +107,13 @@ public final class SlotContext {
   public Keyspace.Entry peek(int db, byte[] key) {
     Keyspace ks = state.db(db);
     Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(key));
-    return e == null || e.isExpired(now) ? null : e;
+    if (e != null && e.isExpired(now)) {
+      if (!write) {
+        sawExpired(db, Bytes.wrap(key));
+      }
+      return null;
+    }
+    return e;
   }
 
   /**
@@ -195,6 +205,18 @@ public final class SlotContext {
         notify(Notifications.GENERIC, "del", key);
       }
     }
+  }
+
+  private void sawExpired(int db, Bytes key) {
+    if (expiredSeen.isEmpty()) {
+      expiredSeen = new ArrayList<>(1);
+    }
+    expiredSeen.add(new DbKey(db, key));
+  }
+
+  /** Keys this read found expired and still stored (a write expires them itself). */
+  List<DbKey> expiredSeen() {
+    return expiredSeen;
   }
 
   /** The notifications this command decided, in order. */

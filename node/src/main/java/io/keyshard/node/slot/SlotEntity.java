@@ -490,7 +490,8 @@ public final class SlotEntity
             groupCommit,
             eviction,
             ownership,
-            settings.localSlots().notifications());
+            settings.localSlots().notifications(),
+            settings.localSlots()::activeExpire);
     this.blockedClients = new BlockedClients(effects, runner, groupCommit, eviction);
     this.watches = new Watches(effects);
     this.tx =
@@ -636,6 +637,12 @@ public final class SlotEntity
     }
     CommandRunner.Outcome ran = runner.run(state, name, db, argv, write, now);
     List<SlotEvent> events = ran.events();
+    List<Notifications.Notice> notices = ran.notices();
+    if (!ran.expiredSeen().isEmpty() && ownership.check("a read's expiry") == null) {
+      // Lazy expiry, as Redis deletes an expired key a read meets (and notifies "expired").
+      events = new ArrayList<>(events);
+      notices = runner.expire(state, ran.expiredSeen(), events, now);
+    }
     if (forwarded && write) {
       // What a forwarded write leaves is on the importer's side, journaled with the write.
       SlotEvent.KeysHandedOver marks = handover.marksAfterWrite(state, migration, db, argv, now);
@@ -648,7 +655,7 @@ public final class SlotEntity
     if (!events.isEmpty()) {
       eviction.publishMemory(state);
     }
-    Pending answer = Pending.of(replyTo, ran.reply()).after(runner.notifications().publishing(ran.notices()));
+    Pending answer = Pending.of(replyTo, ran.reply()).after(runner.notifications().publishing(notices));
     return blockedClients.answerServing(state, events, List.of(answer));
   }
 

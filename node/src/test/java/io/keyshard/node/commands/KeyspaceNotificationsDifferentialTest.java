@@ -30,7 +30,10 @@ class KeyspaceNotificationsDifferentialTest {
   static void startServers() throws Exception {
     // DEBUG SET-ACTIVE-EXPIRE turns active expiry off to watch expiries found by commands.
     redis = RedisProcess.start("--enable-debug-command", "yes");
-    node = TestNode.start();
+    node =
+        TestNode.start(
+            java.nio.file.Files.createTempDirectory("keyshard-test"),
+            java.util.Map.of("keyshard.enable-debug-command", "yes"));
   }
 
   @AfterAll
@@ -318,6 +321,111 @@ class KeyspaceNotificationsDifferentialTest {
           w.call("XGROUP", "DESTROY", "x", "g");
           w.call("XACK", "x", "g", "1-1");
         });
+  }
+
+  @Test
+  void expiredByAWriteByAReadAndByTheActiveCycle() throws Exception {
+    same(
+        "KEAn",
+        w -> {
+          // Active expiry off first: the commands meet the expired keys.
+          w.call("DEBUG", "SET-ACTIVE-EXPIRE", "0");
+          try {
+            w.call("SET", "w", "1", "PX", "30");
+            w.call("SET", "r", "1", "PX", "30");
+            w.call("SET", "t", "1", "PX", "30");
+            w.call("HSET", "h", "f", "v");
+            w.call("PEXPIRE", "h", "30");
+            w.call("RPUSH", "l", "a");
+            w.call("PEXPIRE", "l", "30");
+            Thread.sleep(150);
+            w.call("SET", "w", "2");
+            w.call("GET", "r");
+            w.call("GET", "r");
+            w.call("TTL", "t");
+            w.call("HSET", "h", "g", "v");
+            w.call("LPUSHX", "l", "b");
+          } finally {
+            w.call("DEBUG", "SET-ACTIVE-EXPIRE", "1");
+          }
+          w.call("SADD", "a", "1");
+          w.call("PEXPIRE", "a", "60");
+          Thread.sleep(1500); // the active cycle finds it; nothing touches it
+        });
+  }
+
+  @Test
+  void evictedByMaxmemory() throws Exception {
+    same(
+        "KEA",
+        w -> {
+          w.call("SET", "foo", "bar");
+          w.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lru");
+          w.call("CONFIG", "SET", "maxmemory", "1");
+          // Redis evicts within CONFIG SET; Keyshard starts evicting then: wait until it is done.
+          long deadline = System.nanoTime() + 10_000_000_000L;
+          while (!w.c.call("DBSIZE").equals(":0") && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+          }
+          w.call("CONFIG", "SET", "maxmemory", "0");
+          w.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+        });
+  }
+
+  @Test
+  void transactionsAndScriptsPublishInCommandOrder() throws Exception {
+    same(
+        "KEA",
+        w -> {
+          w.call("MULTI");
+          w.call("SET", "a{m}", "1");
+          w.call("LPUSH", "b", "x"); // another slot
+          w.call("INCR", "a{m}");
+          w.call("RPUSH", "c", "1");
+          w.call("DEL", "a{m}", "b");
+          w.call("GET", "c");
+          w.call("EXEC");
+          w.call("MULTI");
+          w.call("SET", "x", "1");
+          w.call("DISCARD");
+          w.call("WATCH", "w");
+          w.c.call("SET", "w", "changed"); // (its own notification, before the transaction)
+          w.call("MULTI");
+          w.call("SET", "w", "1");
+          w.call("EXEC");
+          w.call(
+              "EVAL",
+              "redis.call('set', KEYS[1], 'v'); redis.call('lpush', KEYS[2], 'e');"
+                  + " redis.call('del', KEYS[1]); return 1",
+              "2", "k1", "k2");
+          w.call("EVAL", "redis.call('set', 'undeclared', 'v'); return redis.call('expire', 'undeclared', 100)", "0");
+          w.call("EVAL", "redis.call('set', KEYS[1], 'v'); return redis.pcall('incr', KEYS[2])", "2", "e1", "k2");
+        });
+  }
+
+  @Test
+  void clientReplyOffStillGetsNotifications() throws Exception {
+    for (int port : new int[] {redis.port(), node.port()}) {
+      reset();
+      try (RawClient sub = new RawClient(port);
+          RawClient w = new RawClient(port)) {
+        assertEquals("+OK", w.call("CONFIG", "SET", "notify-keyspace-events", "KA"));
+        sub.send("CLIENT".getBytes(), "REPLY".getBytes(), "OFF".getBytes());
+        assertEquals("[\"psubscribe\", \"*\", :1]", sub.call("PSUBSCRIBE", "*"), "port " + port);
+        w.call("SET", "foo", "bar");
+        assertEquals("[\"pmessage\", \"*\", \"__keyspace@0__:foo\", \"set\"]", sub.readReply());
+      }
+      try (RawClient c = new RawClient(port)) {
+        c.send("CLIENT".getBytes(), "REPLY".getBytes(), "SKIP".getBytes());
+        c.send("SET".getBytes(), "x".getBytes(), "1".getBytes());
+        assertEquals("\"1\"", c.call("GET", "x"), "port " + port);
+        c.send("CLIENT".getBytes(), "REPLY".getBytes(), "OFF".getBytes());
+        c.send("SET".getBytes(), "x".getBytes(), "2".getBytes());
+        c.send("GET".getBytes(), "x".getBytes());
+        assertEquals("+OK", c.call("CLIENT", "REPLY", "ON"), "port " + port);
+        assertEquals("\"2\"", c.call("GET", "x"));
+      }
+    }
   }
 
   @Test
