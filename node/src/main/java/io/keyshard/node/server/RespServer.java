@@ -7,9 +7,11 @@ import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.RespDecoder;
 import io.keyshard.protocol.RespWriter;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -17,6 +19,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -62,8 +65,8 @@ public final class RespServer {
   }
 
   /** Commands whose confirmations are pushes, sent whatever CLIENT REPLY says (as Redis). */
-  private static final java.util.Set<String> PUSHED_CONFIRMATIONS =
-      java.util.Set.of("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe");
+  private static final Set<String> PUSHED_CONFIRMATIONS =
+      Set.of("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe");
 
   /** Messages a subscriber may have waiting before it counts as too slow (besides the byte limits). */
   private static final int PUSH_QUEUE = 65_536;
@@ -394,8 +397,8 @@ public final class RespServer {
    * After the merge: holds a reply until every message queued before it was made has passed,
    * so a reply never overtakes them; replies keep their order.
    */
-  private static org.apache.pekko.japi.function.Function<Outgoing, Iterable<Outgoing>> messagesBeforeLaterReplies() {
-    java.util.ArrayDeque<Outgoing> held = new java.util.ArrayDeque<>();
+  private static Function<Outgoing, Iterable<Outgoing>> messagesBeforeLaterReplies() {
+    ArrayDeque<Outgoing> held = new ArrayDeque<>();
     long[] passed = {0};
     return o -> {
       if (o.isMessage()) {

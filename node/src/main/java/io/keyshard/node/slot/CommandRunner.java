@@ -1,11 +1,11 @@
 package io.keyshard.node.slot;
 
+import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
 import io.keyshard.persistence.SlotState;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.RedisException;
 import io.keyshard.protocol.Reply;
-import io.keyshard.persistence.Keyspace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -6,6 +6,7 @@ import io.keyshard.persistence.SlotState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -30,7 +31,7 @@ final class Expiry {
   private final Ownership ownership;
   private final Notifications notifications;
   /** DEBUG SET-ACTIVE-EXPIRE's switch: off, the cycle removes nothing (commands still do). */
-  private final java.util.function.BooleanSupplier enabled;
+  private final BooleanSupplier enabled;
 
   private long expireTimerAt;
   private long lastExpireRun;
@@ -45,7 +46,7 @@ final class Expiry {
       Eviction eviction,
       Ownership ownership,
       Notifications notifications,
-      java.util.function.BooleanSupplier enabled) {
+      BooleanSupplier enabled) {
     this.timers = timers;
     this.tick = tick;
     this.batch = batch;
