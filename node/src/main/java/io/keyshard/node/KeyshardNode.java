@@ -30,6 +30,7 @@ import io.keyshard.node.slot.DormantSlots;
 import io.keyshard.node.slot.JournalHealth;
 import io.keyshard.node.slot.Loading;
 import io.keyshard.node.slot.LocalSlots;
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.PendingShares;
 import io.keyshard.node.slot.Preload;
 import io.keyshard.node.slot.SlotClient;
@@ -241,6 +242,11 @@ public final class KeyshardNode implements AutoCloseable {
     ActorRef<SlotIndex.Command> index =
         spawn(system, SlotIndex.create(nodeId, journal), "slot-index", startTimeout);
     LocalSlots localSlots = new LocalSlots();
+    int keyspaceEvents = Notifications.parse(config.getString("keyshard.notify-keyspace-events"));
+    if (keyspaceEvents < 0) {
+      throw new IllegalArgumentException("keyshard.notify-keyspace-events: " + Notifications.INVALID);
+    }
+    localSlots.notifications().setFlags(keyspaceEvents);
     if (dormant != null) {
       // Before any slot entity can start: their recovery takes what the preload read here.
       dormant.attach(system.classicSystem(), localSlots.memory());
@@ -310,6 +316,7 @@ public final class KeyshardNode implements AutoCloseable {
     Transactions transactions =
         new Transactions(
             router.slots(), txLog, TxLog.persistenceId(nodeId).id(), index, system.scheduler(), settings.requestTimeout());
+    transactions.setNotifications(localSlots.notifications());
     if (cluster != null) {
       cluster.wireTransactions(
           transactions, router.slots(), journalEngine, settings.requestTimeout(), startTimeout);
@@ -329,6 +336,8 @@ public final class KeyshardNode implements AutoCloseable {
           relay.tell(new io.keyshard.node.pubsub.PubSubRelay.Publish(channel, message));
           return 0;
         });
+    // Keyspace notifications go to this node's subscribers only, as Redis Cluster's do.
+    localSlots.notifications().setPublisher(serverCommands.pubsub()::keyspaceEvents);
     if (view != null) {
       // A slot that moves away takes its shard channels' subscribers with it (sunsubscribe).
       io.keyshard.node.pubsub.PubSub pubsub = serverCommands.pubsub();

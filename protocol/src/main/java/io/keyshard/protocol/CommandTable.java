@@ -111,6 +111,8 @@ public final class CommandTable {
                             "7.0.0",
                             "O(1)",
                             "Set client eviction mode for the current connection"),
+                    cmd("reply", 3, "noscript loading stale", "connection")
+                        .doc("3.2.0", "O(1)", "Instruct the server whether to reply to commands"),
                     clientSetinfo(),
                     cmd("help", 2, "loading stale", "connection")
                         .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands")),

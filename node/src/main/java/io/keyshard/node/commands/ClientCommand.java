@@ -26,6 +26,9 @@ final class ClientCommand {
     this.acl = acl;
   }
 
+  /** CLIENT REPLY OFF and SKIP answer nothing. */
+  private static final Reply NO_REPLY = new Reply.Raw(new byte[0]);
+
   Reply run(Session s, byte[][] a) {
     String sub = str(a[1]).toLowerCase(Locale.ROOT);
     switch (sub) {
@@ -55,6 +58,20 @@ final class ClientCommand {
         return Reply.OK;
       case "setinfo":
         return setInfo(s, str(a[2]), str(a[3]));
+      case "reply":
+        if (is(a[2], "ON")) {
+          s.repliesOn();
+          return Reply.OK;
+        } else if (is(a[2], "OFF")) {
+          s.replyOff = true;
+          return NO_REPLY;
+        } else if (is(a[2], "SKIP")) {
+          if (!s.replyOff) {
+            s.skipNextReply = true;
+          }
+          return NO_REPLY;
+        }
+        return Err.SYNTAX;
       case "help":
         return help();
       default:

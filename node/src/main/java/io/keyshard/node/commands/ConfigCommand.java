@@ -7,6 +7,7 @@ import io.keyshard.node.journal.JournalEngine;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.OutputBufferLimits;
 import io.keyshard.node.server.Session;
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.persistence.rocks.AppendFsync;
 import io.keyshard.protocol.Err;
 import io.keyshard.protocol.Glob;
@@ -59,7 +60,13 @@ final class ConfigCommand {
   /** CONFIG SET save is kept for CONFIG GET only: every write is journaled, there is no RDB. */
   private volatile String save = "";
 
-  ConfigCommand(NodeSettings settings, Acl acl, JournalEngine journal, Runnable resetStats) {
+  ConfigCommand(
+      NodeSettings settings,
+      Acl acl,
+      JournalEngine journal,
+      Notifications notifications,
+      Runnable evictIfOver,
+      Runnable resetStats) {
     this.resetStats = resetStats;
     // Keyshard binds once at start-up; Redis 7.0 would rebind, Keyshard refuses instead.
     fixed("bind", ConfigType.STRING, Mutability.IMMUTABLE, s -> settings.bind());
@@ -160,7 +167,11 @@ final class ConfigCommand {
         ConfigType.unsignedMemory(),
         s -> Long.toUnsignedString(settings.maxMemory()),
         null,
-        v -> settings.setMaxMemory(Long.parseUnsignedLong(v)));
+        v -> {
+          settings.setMaxMemory(Long.parseUnsignedLong(v));
+          // As Redis, a limit below used memory evicts now (in the background here).
+          evictIfOver.run();
+        });
     add(
         "maxmemory-policy",
         ConfigType.oneOf(
@@ -172,6 +183,12 @@ final class ConfigCommand {
                 ? null
                 : "Keyshard does not count key accesses, the LFU policies are not available",
         settings::setMaxMemoryPolicy);
+    add(
+        "notify-keyspace-events",
+        ConfigType.KEYSPACE_EVENTS,
+        s -> Notifications.render(notifications.flags()),
+        null,
+        v -> notifications.setFlags(Notifications.parse(v)));
     add(
         "maxmemory-samples",
         ConfigType.integer(1, Integer.MAX_VALUE),
@@ -332,6 +349,7 @@ final class ConfigCommand {
     ConfigType BOOL = new Bool();
     ConfigType SAVE = new SaveParams();
     ConfigType OUTPUT_BUFFER_LIMIT = new BufferLimits();
+    ConfigType KEYSPACE_EVENTS = new KeyspaceEvents();
 
     static ConfigType integer(long min, long max) {
       return new Numeric(false, min, max, false);
@@ -407,6 +425,17 @@ final class ConfigCommand {
 
       static Long memToULL(String v) {
         return NodeSettings.memToULL(v);
+      }
+    }
+
+    /**
+     * notify-keyspace-events: Redis's class characters. The value is kept as given (CONFIG GET
+     * renders the flags): Redis's rendering drops 'n' next to 'A', but the flag stays on.
+     */
+    record KeyspaceEvents() implements ConfigType {
+      @Override
+      public Parsed parse(String value) {
+        return Notifications.parse(value) < 0 ? Parsed.error(Notifications.INVALID) : Parsed.ok(value);
       }
     }
 

@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * DEBUG DIGEST and DEBUG DIGEST-VALUE, with Redis 7.0.15's answers for the same data (the digest:
- * {@link RedisDigest}); the router refuses DEBUG before this unless enable-debug-command allows
+ * DEBUG DIGEST, DIGEST-VALUE and SET-ACTIVE-EXPIRE, with Redis 7.0.15's answers for the same
+ * data (the digest: {@link RedisDigest}); the router refuses DEBUG before this unless enable-debug-command allows
  * it. Redis's other DEBUG subcommands (crash, reload, sleep, object internals...) are answered as
  * unknown. DIGEST reads every slot in one keyspace-wide transaction, so a cross-slot write is
  * wholly in the digest or wholly out; DIGEST-VALUE reads its keys' slots in one transaction.
@@ -46,6 +46,12 @@ final class DebugCommand {
           .transactions()
           .run(new TreeSet<>(), true, tx -> digest(tx::exec, tx.slots()))
           .exceptionally(ServerCommands::failed);
+    }
+    if (sub.equals("set-active-expire") && a.length == 3) {
+      // Redis reads the flag with atoi: anything but a number starting non-zero is off.
+      Long on = Args.parseLongOrNull(a[2]);
+      router.slots().localSlots().setActiveExpire(on != null && on != 0);
+      return done(Reply.OK);
     }
     if (sub.equals("digest-value")) {
       SortedSet<Integer> slots = new TreeSet<>();
@@ -166,6 +172,10 @@ final class DebugCommand {
             "    Output a hex signature representing the current DB content.",
             "DIGEST-VALUE <key> [<key> ...]",
             "    Output a hex signature of the values of all the specified keys.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
             "HELP",
             "    Prints this help.")) {
       lines.add(Reply.simple(line));

@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Keyspace;
 import io.keyshard.persistence.SlotEvent;
@@ -111,10 +112,15 @@ final class DumpCommands {
     if (expireAt != 0 && expireAt <= ctx.now()) {
       if (exists) {
         ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(key)));
+        ctx.notify(Notifications.GENERIC, "del", key);
       }
       return Reply.OK;
     }
     ctx.emit(new SlotEvent.KeyRestored(ctx.db(), key, value, expireAt));
+    if (exists) {
+      ctx.notifyNew(ctx.db(), key); // REPLACE: Redis deletes the old key and adds the new
+    }
+    ctx.notify(Notifications.GENERIC, "restore", key);
     if (o.idleSeconds() != RestoreOptions.UNSET) {
       Keyspace.Entry e = ctx.peek(ctx.db(), key);
       e.lastAccess = ctx.now() - LruClock.reportedIdleSeconds(ctx.now(), o.idleSeconds()) * 1000;

@@ -1,6 +1,7 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.node.slot.SlotCommand;
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.HashValue;
@@ -78,6 +79,7 @@ public final class HashCommands {
       fieldsAndValues.add(ctx.arg(i + 1));
     }
     ctx.emit(new SlotEvent.HashFieldsSet(ctx.db(), ctx.arg(1), fieldsAndValues));
+    ctx.notify(Notifications.HASH, "hset", ctx.arg(1));
     return ok ? Reply.OK : Reply.integer(added.size());
   }
 
@@ -87,6 +89,7 @@ public final class HashCommands {
       return Reply.ZERO;
     }
     ctx.emit(new SlotEvent.HashFieldsSet(ctx.db(), ctx.arg(1), List.of(ctx.arg(2), ctx.arg(3))));
+    ctx.notify(Notifications.HASH, "hset", ctx.arg(1));
     return Reply.ONE;
   }
 
@@ -119,6 +122,8 @@ public final class HashCommands {
     if (!present.isEmpty()) {
       List<byte[]> fields = present.stream().map(Bytes::array).toList();
       ctx.emit(new SlotEvent.HashFieldsDeleted(ctx.db(), ctx.arg(1), fields));
+      ctx.notify(Notifications.HASH, "hdel", ctx.arg(1));
+      ctx.notifyIfGone(ctx.arg(1));
     }
     return Reply.integer(present.size());
   }
@@ -170,6 +175,7 @@ public final class HashCommands {
     long next = value + by;
     byte[] bytes = Long.toString(next).getBytes(StandardCharsets.US_ASCII);
     ctx.emit(new SlotEvent.HashFieldsSet(ctx.db(), ctx.arg(1), List.of(ctx.arg(2), bytes)));
+    ctx.notify(Notifications.HASH, "hincrby", ctx.arg(1));
     return Reply.integer(next);
   }
 
@@ -195,6 +201,7 @@ public final class HashCommands {
     }
     byte[] bytes = sum.toHumanString().getBytes(StandardCharsets.US_ASCII);
     ctx.emit(new SlotEvent.HashFieldsSet(ctx.db(), ctx.arg(1), List.of(ctx.arg(2), bytes)));
+    ctx.notify(Notifications.HASH, "hincrbyfloat", ctx.arg(1));
     return new Reply.Bulk(bytes);
   }
 

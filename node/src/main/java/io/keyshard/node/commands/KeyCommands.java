@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.HashValue;
@@ -66,6 +67,9 @@ public final class KeyCommands {
     }
     if (!deleted.isEmpty()) {
       ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), deleted));
+      for (byte[] key : deleted) {
+        ctx.notify(Notifications.GENERIC, "del", key);
+      }
     }
     return Reply.integer(deleted.size());
   }
@@ -167,8 +171,10 @@ public final class KeyCommands {
     if (when <= ctx.now()) {
       // A time already past deletes the key outright, as Redis replicates it: a DEL.
       ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(key)));
+      ctx.notify(Notifications.GENERIC, "del", key);
     } else {
       ctx.emit(new SlotEvent.ExpirySet(ctx.db(), key, when));
+      ctx.notify(Notifications.GENERIC, "expire", key);
     }
     return Reply.ONE;
   }
@@ -194,6 +200,7 @@ public final class KeyCommands {
       return Reply.ZERO;
     }
     ctx.emit(new SlotEvent.ExpirySet(ctx.db(), key, 0));
+    ctx.notify(Notifications.GENERIC, "persist", key);
     return Reply.ONE;
   }
 
@@ -212,10 +219,16 @@ public final class KeyCommands {
     if (Arrays.equals(from, to)) {
       return nx ? Reply.ZERO : Reply.OK;
     }
-    if (ctx.lookup(to) != null && nx) {
+    boolean overwrites = ctx.lookup(to) != null;
+    if (overwrites && nx) {
       return Reply.ZERO;
     }
     ctx.emit(new SlotEvent.KeyRenamed(ctx.db(), from, to));
+    if (overwrites) {
+      ctx.notifyNew(ctx.db(), to);
+    }
+    ctx.notify(Notifications.GENERIC, "rename_from", from);
+    ctx.notify(Notifications.GENERIC, "rename_to", to);
     return nx ? Reply.ONE : Reply.OK;
   }
 
@@ -248,11 +261,16 @@ public final class KeyCommands {
     if (ctx.lookup(from) == null) {
       return Reply.ZERO;
     }
-    if (ctx.lookup(o.toDb(), to) != null && !o.replace()) {
+    boolean overwrites = ctx.lookup(o.toDb(), to) != null;
+    if (overwrites && !o.replace()) {
       return Reply.ZERO;
     }
     // KeyCopied overwrites the target with the source's value and expiry.
     ctx.emit(new SlotEvent.KeyCopied(ctx.db(), from, o.toDb(), to));
+    if (overwrites) {
+      ctx.notifyNew(o.toDb(), to);
+    }
+    ctx.notify(Notifications.GENERIC, "copy_to", o.toDb(), to);
     return Reply.ONE;
   }
 
@@ -267,6 +285,8 @@ public final class KeyCommands {
       return Reply.ZERO;
     }
     ctx.emit(new SlotEvent.KeyMoved(ctx.db(), key, toDb));
+    ctx.notify(Notifications.GENERIC, "move_from", key);
+    ctx.notify(Notifications.GENERIC, "move_to", toDb, key);
     return Reply.ONE;
   }
 

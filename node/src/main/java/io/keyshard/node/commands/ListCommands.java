@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.ListEvent;
 import io.keyshard.persistence.ListValue;
@@ -188,6 +189,7 @@ public final class ListCommands {
     int before = size(l); // the list changes in place when the event applies
     List<byte[]> elements = Arrays.asList(ctx.argv()).subList(2, ctx.argc());
     ctx.emit(new ListEvent.Pushed(ctx.db(), key, left, List.copyOf(elements)));
+    ctx.notify(Notifications.LIST, left ? "lpush" : "rpush", key);
     return Reply.integer(before + elements.size());
   }
 
@@ -217,6 +219,7 @@ public final class ListCommands {
     int n = (int) Math.min(count, l.size());
     List<byte[]> popped = ends(l, left, n);
     ctx.emit(new ListEvent.Popped(ctx.db(), ctx.arg(1), left, n));
+    popped(ctx, ctx.arg(1), left);
     return hasCount ? Reply.bulks(popped) : new Reply.Bulk(popped.get(0));
   }
 
@@ -234,6 +237,7 @@ public final class ListCommands {
       int n = (int) Math.min(p.count() == -1 ? 1 : p.count(), l.size());
       List<byte[]> popped = ends(l, p.left(), n);
       ctx.emit(new ListEvent.Popped(ctx.db(), key, p.left(), n));
+      popped(ctx, key, p.left());
       Reply elements = p.count() == -1 ? new Reply.Bulk(popped.get(0)) : Reply.bulks(popped);
       return Reply.array(List.of(new Reply.Bulk(key), elements));
     }
@@ -253,8 +257,16 @@ public final class ListCommands {
     list(ctx, m.destination());
     byte[] value = src.get(m.fromLeft() ? 0 : src.size() - 1);
     ctx.emit(new ListEvent.Pushed(ctx.db(), m.destination(), m.toLeft(), List.of(value)));
+    ctx.notify(Notifications.LIST, m.toLeft() ? "lpush" : "rpush", m.destination());
     ctx.emit(new ListEvent.Popped(ctx.db(), m.source(), m.fromLeft(), 1));
+    popped(ctx, m.source(), m.fromLeft());
     return new Reply.Bulk(value);
+  }
+
+  /** Redis's notifications after a pop: the pop, and "del" if it emptied the list. */
+  private static void popped(SlotContext ctx, byte[] key, boolean left) {
+    ctx.notify(Notifications.LIST, left ? "lpop" : "rpop", key);
+    ctx.notifyIfGone(key);
   }
 
   /** Resolves LRANGE/LTRIM's start and stop as Redis does; null if the range is empty. */
@@ -317,6 +329,7 @@ public final class ListCommands {
       throw new RedisException(INDEX_OUT_OF_RANGE);
     }
     ctx.emit(new ListEvent.Set(ctx.db(), ctx.arg(1), i, ctx.arg(3)));
+    ctx.notify(Notifications.LIST, "lset", ctx.arg(1));
     return Reply.OK;
   }
 
@@ -337,6 +350,7 @@ public final class ListCommands {
     for (int i = 0; i < l.size(); i++) {
       if (Arrays.equals(l.get(i), ctx.arg(3))) {
         ctx.emit(new ListEvent.Inserted(ctx.db(), ctx.arg(1), before ? i : i + 1, ctx.arg(4)));
+        ctx.notify(Notifications.LIST, "linsert", ctx.arg(1));
         return Reply.integer(l.size());
       }
     }
@@ -359,6 +373,8 @@ public final class ListCommands {
     }
     if (matches > 0) {
       ctx.emit(new ListEvent.Removed(ctx.db(), ctx.arg(1), count, element));
+      ctx.notify(Notifications.LIST, "lrem", ctx.arg(1));
+      ctx.notifyIfGone(ctx.arg(1));
     }
     return Reply.integer(matches);
   }
@@ -376,6 +392,9 @@ public final class ListCommands {
     } else if (r[0] > 0 || r[1] < l.size() - 1) {
       ctx.emit(new ListEvent.Trimmed(ctx.db(), ctx.arg(1), r[0], r[1]));
     }
+    // Redis notifies even when nothing was trimmed.
+    ctx.notify(Notifications.LIST, "ltrim", ctx.arg(1));
+    ctx.notifyIfGone(ctx.arg(1));
     return Reply.OK;
   }
 

@@ -51,7 +51,6 @@ final class ListCrossSlot {
   private static CompletionStage<Reply> move(SlotExecutor ex, int db, ListCommands.Move m) {
     int from = Slots.slot(m.source());
     int to = Slots.slot(m.destination());
-    byte[] where = Args.bytes(m.fromLeft() ? "LEFT" : "RIGHT");
     return ex.exec(from, "llen", db, Args.command("llen", m.source()), false)
         .thenCompose(
             srcLen -> {
@@ -64,9 +63,17 @@ final class ListCrossSlot {
                         if (dstLen.isError()) {
                           return done(dstLen);
                         }
+                        // Read the element, push it, then pop it: Redis's order of the
+                        // notifications (push, then pop); the locks keep the list unchanged.
+                        byte[] end = Args.bytes(m.fromLeft() ? "0" : "-1");
                         String pop = m.fromLeft() ? "lpop" : "rpop";
-                        return ex.exec(from, pop, db, Args.command(pop, m.source()), true)
-                            .thenCompose(popped -> push(ex, db, to, m, popped));
+                        return ex.exec(from, "lindex", db, Args.command("lindex", m.source(), end), false)
+                            .thenCompose(element -> push(ex, db, to, m, element))
+                            .thenCompose(
+                                pushed ->
+                                    pushed.isError()
+                                        ? done(pushed)
+                                        : ex.exec(from, pop, db, Args.command(pop, m.source()), true));
                       });
             });
   }

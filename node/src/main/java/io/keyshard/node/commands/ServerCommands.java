@@ -15,6 +15,7 @@ import io.keyshard.node.slot.JournalRetention;
 import io.keyshard.node.migrate.InClusterHandOver;
 import io.keyshard.node.migrate.MigrateCopy;
 import io.keyshard.node.server.ClientRegistry;
+import io.keyshard.node.server.Evictor;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.ServerStats;
@@ -89,6 +90,13 @@ public final class ServerCommands {
             settings,
             router.acl(),
             journal,
+            router.slots().localSlots().notifications(),
+            () -> {
+              Evictor evictor = router.evictor();
+              if (evictor != null && evictor.over() && evictor.evicts()) {
+                evictor.makeRoom();
+              }
+            },
             () -> {
               stats.reset();
               info.resetStats();

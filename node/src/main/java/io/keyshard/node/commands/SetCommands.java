@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
@@ -67,9 +68,9 @@ public final class SetCommands {
     r.slot("sinter", ctx -> setReply(inter(sources(ctx, 1), 0)));
     r.slot("sunion", ctx -> setReply(union(sources(ctx, 1)).ordered()));
     r.slot("sdiff", ctx -> setReply(diff(sources(ctx, 1)).ordered()));
-    r.slot("sinterstore", ctx -> store(ctx, SetValue.of(inter(sources(ctx, 2), 0))));
-    r.slot("sunionstore", ctx -> store(ctx, union(sources(ctx, 2))));
-    r.slot("sdiffstore", ctx -> store(ctx, diff(sources(ctx, 2))));
+    r.slot("sinterstore", ctx -> store(ctx, SetValue.of(inter(sources(ctx, 2), 0)), "sinterstore"));
+    r.slot("sunionstore", ctx -> store(ctx, union(sources(ctx, 2)), "sunionstore"));
+    r.slot("sdiffstore", ctx -> store(ctx, diff(sources(ctx, 2)), "sdiffstore"));
     r.slot("sintercard", SetCommands::sintercard);
     r.slot("sscan", SetCommands::sscan);
     // Internal bodies for SetCrossSlot (never reachable by clients: see TransferCommands).
@@ -117,6 +118,7 @@ public final class SetCommands {
     }
     if (!added.isEmpty()) {
       ctx.emit(new SetEvent.MembersAdded(ctx.db(), ctx.arg(1), arrays(added)));
+      ctx.notify(Notifications.SET, "sadd", ctx.arg(1));
     }
     return Reply.integer(added.size());
   }
@@ -134,6 +136,8 @@ public final class SetCommands {
     }
     if (!removed.isEmpty()) {
       ctx.emit(new SetEvent.MembersRemoved(ctx.db(), ctx.arg(1), arrays(removed)));
+      ctx.notify(Notifications.SET, "srem", ctx.arg(1));
+      ctx.notifyIfGone(ctx.arg(1));
     }
     return Reply.integer(removed.size());
   }
@@ -178,6 +182,8 @@ public final class SetCommands {
       }
       Bytes m = s.get(ThreadLocalRandom.current().nextInt(s.size()));
       ctx.emit(new SetEvent.MembersRemoved(ctx.db(), key, List.of(m.array())));
+      ctx.notify(Notifications.SET, "spop", key);
+      ctx.notifyIfGone(key);
       return new Reply.Bulk(m.array());
     }
     Long count = Args.parseLongOrNull(ctx.arg(2));
@@ -189,9 +195,11 @@ public final class SetCommands {
       return new Reply.Set(List.of());
     }
     int size = s.size();
+    ctx.notify(Notifications.SET, "spop", key); // before the pop, as Redis
     if (count >= size) {
       Reply all = setReply(SetValue.of(s.ordered()).ordered());
       ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(key)));
+      ctx.notify(Notifications.GENERIC, "del", key);
       return all;
     }
     int remaining = size - (int) (long) count;
@@ -308,9 +316,12 @@ public final class SetCommands {
       return Reply.ZERO;
     }
     ctx.emit(new SetEvent.MembersRemoved(ctx.db(), src, List.of(member)));
+    ctx.notify(Notifications.SET, "srem", src);
+    ctx.notifyIfGone(src);
     SetValue target = to == null ? null : (SetValue) to.value;
     if (target == null || !target.contains(member)) {
       ctx.emit(new SetEvent.MembersAdded(ctx.db(), dst, List.of(member)));
+      ctx.notify(Notifications.SET, "sadd", dst);
     }
     return Reply.ONE;
   }
@@ -388,19 +399,21 @@ public final class SetCommands {
   }
 
   /** Stores a *STORE result at argv[1]: the set without expiry, or no key at all when empty. */
-  private static Reply store(SlotContext ctx, SetValue result) {
-    return storeResult(ctx, ctx.arg(1), result);
+  private static Reply store(SlotContext ctx, SetValue result, String event) {
+    return storeResult(ctx, ctx.arg(1), result, event);
   }
 
-  static Reply storeResult(SlotContext ctx, byte[] dst, SetValue result) {
+  static Reply storeResult(SlotContext ctx, byte[] dst, SetValue result, String event) {
     if (result.size() == 0) {
       if (ctx.lookup(dst) != null) {
         ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(dst)));
+        ctx.notify(Notifications.GENERIC, "del", dst);
       }
       return Reply.ZERO;
     }
     ctx.lookup(dst); // an expired destination is expired first, so replay agrees
     ctx.emit(new SlotEvent.KeyRestored(ctx.db(), dst, result, 0));
+    ctx.notify(Notifications.SET, event, dst);
     return Reply.integer(result.size());
   }
 
@@ -488,12 +501,15 @@ public final class SetCommands {
     return s == null ? Reply.NULL : isMember(s, ctx.arg(2));
   }
 
-  /** {@code __sstore key member...}: replaces key with a set of these members (none: deletes it). */
+  /**
+   * {@code __sstore key event member...}: replaces key with a set of these members (none:
+   * deletes it); {@code event} is the *STORE command's notification.
+   */
   private static Reply internalStore(SlotContext ctx) {
     SetValue result = new SetValue();
-    for (int i = 2; i < ctx.argc(); i++) {
+    for (int i = 3; i < ctx.argc(); i++) {
       result.add(ctx.arg(i));
     }
-    return storeResult(ctx, ctx.arg(1), result);
+    return storeResult(ctx, ctx.arg(1), result, Args.str(ctx.arg(2)));
   }
 }

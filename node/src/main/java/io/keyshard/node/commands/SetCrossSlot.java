@@ -43,9 +43,9 @@ final class SetCrossSlot {
             .thenApply(r -> r.error != null ? r.error : SetCommands.setReply(SetCommands.union(r.sets).ordered()));
         case "sdiff" -> read(ex, db, argv, 1, argv.length)
             .thenApply(r -> r.error != null ? r.error : SetCommands.setReply(SetCommands.diff(r.sets).ordered()));
-        case "sinterstore" -> store(ex, db, argv, sets -> SetValue.of(SetCommands.inter(sets, 0)));
-        case "sunionstore" -> store(ex, db, argv, SetCommands::union);
-        case "sdiffstore" -> store(ex, db, argv, SetCommands::diff);
+        case "sinterstore" -> store(ex, db, argv, "sinterstore", sets -> SetValue.of(SetCommands.inter(sets, 0)));
+        case "sunionstore" -> store(ex, db, argv, "sunionstore", SetCommands::union);
+        case "sdiffstore" -> store(ex, db, argv, "sdiffstore", SetCommands::diff);
         case "sintercard" -> {
           SetCommands.CardOptions o = SetCommands.parseCard(argv);
           yield read(ex, db, argv, 2, 2 + o.numKeys())
@@ -97,6 +97,7 @@ final class SetCrossSlot {
       SlotExecutor ex,
       int db,
       byte[][] argv,
+      String event,
       Function<List<SetValue>, SetValue> op) {
     byte[] dst = argv[1];
     return read(ex, db, argv, 2, argv.length)
@@ -108,6 +109,7 @@ final class SetCrossSlot {
               SetValue result = op.apply(r.sets);
               List<byte[]> args = new ArrayList<>(result.size() + 1);
               args.add(dst);
+              args.add(Args.bytes(event));
               result.ordered().forEach(m -> args.add(m.array()));
               return ex.exec(
                   Slots.slot(dst), "__sstore", db, Args.command("__sstore", args.toArray(new byte[0][])), true);

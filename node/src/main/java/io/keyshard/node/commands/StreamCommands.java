@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.StreamEvent;
@@ -356,10 +357,12 @@ public final class StreamCommands {
     }
     boolean newNode = s == null || s.opensNode(fv, nodeMaxBytes, nodeMaxEntries);
     ctx.emit(new StreamEvent.Added(ctx.db(), key, id.ms(), id.seq(), Arrays.asList(fv), newNode));
+    ctx.notify(Notifications.STREAM, "xadd", key);
     if (t.strategy() != TrimArgs.NONE) {
       StreamValue after = stream(ctx, key);
       if (after.trimCount(t.maxLen(), minIdOf(t), t.approx(), t.limit()) > 0) {
         ctx.emit(trimEvent(ctx, key, t));
+        ctx.notify(Notifications.STREAM, "xtrim", key);
       }
     }
     return idReply(id);
@@ -378,6 +381,7 @@ public final class StreamCommands {
     long n = s.trimCount(t.maxLen(), minIdOf(t), t.approx(), t.limit());
     if (n > 0) {
       ctx.emit(trimEvent(ctx, ctx.arg(1), t));
+      ctx.notify(Notifications.STREAM, "xtrim", ctx.arg(1));
     }
     return Reply.integer(n);
   }
@@ -399,6 +403,7 @@ public final class StreamCommands {
     }
     if (!present.isEmpty()) {
       ctx.emit(new StreamEvent.Deleted(ctx.db(), ctx.arg(1), StreamEvent.pairs(present)));
+      ctx.notify(Notifications.STREAM, "xdel", ctx.arg(1));
     }
     return Reply.integer(present.size());
   }
@@ -610,7 +615,13 @@ public final class StreamCommands {
 
   /** The consumer seen now (created if missing), as streamLookupConsumer/CreateConsumer do. */
   static void seen(SlotContext ctx, byte[] key, byte[] group, byte[] consumer) {
+    StreamValue s = stream(ctx, key);
+    StreamValue.Group g = s == null ? null : s.group(group);
+    boolean created = g == null || !g.consumers().containsKey(Bytes.wrap(consumer));
     ctx.emit(new StreamEvent.ConsumerSeen(ctx.db(), key, group, consumer, ctx.now()));
+    if (created) {
+      ctx.notify(Notifications.STREAM, "xgroup-createconsumer", key);
+    }
   }
 
   /**
@@ -900,16 +911,19 @@ public final class StreamCommands {
         return Reply.error("BUSYGROUP Consumer Group name already exists");
       }
       ctx.emit(new StreamEvent.GroupSet(ctx.db(), a[2], name, new long[] {id.ms(), id.seq()}, entriesRead));
+      ctx.notify(Notifications.STREAM, "xgroup-create", a[2]);
       return Reply.OK;
     } else if (Args.is(opt, "SETID") && (a.length == 5 || a.length == 7)) {
       StreamId id = is(a[4], "$") ? s.lastId() : parseId(a[4], 0, false, false).id();
       ctx.emit(new StreamEvent.GroupSet(ctx.db(), a[2], name, new long[] {id.ms(), id.seq()}, entriesRead));
+      ctx.notify(Notifications.STREAM, "xgroup-setid", a[2]);
       return Reply.OK;
     } else if (Args.is(opt, "DESTROY") && a.length == 4) {
       if (cg == null) {
         return Reply.ZERO;
       }
       ctx.emit(new StreamEvent.GroupDestroyed(ctx.db(), a[2], name));
+      ctx.notify(Notifications.STREAM, "xgroup-destroy", a[2]);
       return Reply.ONE;
     } else if (Args.is(opt, "CREATECONSUMER") && a.length == 5) {
       if (cg.consumers().containsKey(Bytes.wrap(a[4]))) {
@@ -924,6 +938,7 @@ public final class StreamCommands {
       }
       int pending = c.pending().size();
       ctx.emit(new StreamEvent.ConsumerDeleted(ctx.db(), a[2], name, a[4]));
+      ctx.notify(Notifications.STREAM, "xgroup-delconsumer", a[2]);
       return Reply.integer(pending);
     }
     return subcommandSyntax(opt, "XGROUP");
@@ -967,6 +982,7 @@ public final class StreamCommands {
     ctx.emit(new StreamEvent.IdsSet(ctx.db(), a[1], new long[] {id.ms(), id.seq()},
         entriesAdded == -1 ? null : entriesAdded,
         maxDeleted.isZero() ? null : new long[] {maxDeleted.ms(), maxDeleted.seq()}));
+    ctx.notify(Notifications.STREAM, "xsetid", a[1]);
     return Reply.OK;
   }
 

@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotCommand;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Keyspace;
@@ -185,6 +186,10 @@ public final class StringCommands {
     }
     // A time already past still sets the key (as Redis does); it is simply born expired.
     ctx.emit(new SlotEvent.ValueSet(ctx.db(), key, value, expireAt));
+    ctx.notify(Notifications.STRING, "set", key);
+    if (o.expiry().timed()) {
+      ctx.notify(Notifications.GENERIC, "expire", key);
+    }
     return o.get() ? old : ok;
   }
 
@@ -214,6 +219,7 @@ public final class StringCommands {
     byte[] old = ctx.getString(ctx.arg(1));
     // GETSET is SET without options: the old time to live goes.
     ctx.emit(new SlotEvent.ValueSet(ctx.db(), ctx.arg(1), ctx.arg(2), 0));
+    ctx.notify(Notifications.STRING, "set", ctx.arg(1));
     return Reply.bulk(old);
   }
 
@@ -221,6 +227,7 @@ public final class StringCommands {
     byte[] old = ctx.getString(ctx.arg(1));
     if (old != null) {
       ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(ctx.arg(1))));
+      ctx.notify(Notifications.GENERIC, "del", ctx.arg(1));
     }
     return Reply.bulk(old);
   }
@@ -241,11 +248,14 @@ public final class StringCommands {
       if (when <= ctx.now()) {
         // EXAT/PXAT in the past: the key goes now, as a deletion, not an expiry.
         ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(key)));
+        ctx.notify(Notifications.GENERIC, "del", key);
       } else {
         ctx.emit(new SlotEvent.ExpirySet(ctx.db(), key, when));
+        ctx.notify(Notifications.GENERIC, "expire", key);
       }
     } else if (o.expiry() == Expiry.PERSIST && ctx.lookup(key).expireAt != 0) {
       ctx.emit(new SlotEvent.ExpirySet(ctx.db(), key, 0));
+      ctx.notify(Notifications.GENERIC, "persist", key);
     }
     return new Reply.Bulk(value);
   }
@@ -273,7 +283,9 @@ public final class StringCommands {
       }
     }
     for (int j = 1; j < ctx.argc(); j += 2) {
+      ctx.lookup(ctx.arg(j)); // an expired key goes first, as Redis's setKey looks it up
       ctx.emit(new SlotEvent.ValueSet(ctx.db(), ctx.arg(j), ctx.arg(j + 1), 0));
+      ctx.notify(Notifications.STRING, "set", ctx.arg(j));
     }
     return nx ? Reply.ONE : Reply.OK;
   }
@@ -292,11 +304,13 @@ public final class StringCommands {
     if (current == null) {
       // A new key is a plain set, so "APPEND k 5" is int-encoded as in Redis.
       ctx.emit(new SlotEvent.ValueSet(ctx.db(), key, suffix, 0));
+      ctx.notify(Notifications.STRING, "append", key);
       return Reply.integer(suffix.length);
     }
     checkStringLength(current.length, suffix.length);
     // Emitted even for an empty suffix: Redis still turns the value into a raw string.
     ctx.emit(new SlotEvent.Appended(ctx.db(), key, suffix));
+    ctx.notify(Notifications.STRING, "append", key);
     return Reply.integer((long) current.length + suffix.length);
   }
 
@@ -314,6 +328,7 @@ public final class StringCommands {
     }
     checkStringLength(offset, bytes.length);
     ctx.emit(new SlotEvent.RangeSet(ctx.db(), key, offset, bytes));
+    ctx.notify(Notifications.STRING, "setrange", key);
     long end = offset + bytes.length;
     return Reply.integer(current == null ? end : Math.max(current.length, end));
   }
@@ -372,6 +387,7 @@ public final class StringCommands {
     long next = value + by;
     byte[] bytes = Long.toString(next).getBytes(StandardCharsets.US_ASCII);
     ctx.emit(new SlotEvent.ValueSet(ctx.db(), key, bytes, e == null ? 0 : e.expireAt));
+    ctx.notify(Notifications.STRING, "incrby", key);
     return Reply.integer(next);
   }
 
@@ -409,6 +425,7 @@ public final class StringCommands {
     ctx.emit(
         new SlotEvent.ValueSet(
             ctx.db(), key, bytes, e == null ? 0 : e.expireAt, StringValue.NOT_INT));
+    ctx.notify(Notifications.STRING, "incrbyfloat", key);
     return new Reply.Bulk(bytes);
   }
 

@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.KeyshardSerializer;
@@ -58,7 +59,9 @@ final class TransferCommands {
                     ctx.db(), List.of(new SlotSnapshot.Entry(key, e.value, e.expireAt)))));
     byte[] payload = FORMAT.toBinary(one);
     if (remove) {
+      // Only RENAME and RENAMENX take a key away (to put it in another slot).
       ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(key)));
+      ctx.notify(Notifications.GENERIC, "rename_from", key);
     }
     return Reply.bulk(payload);
   }
@@ -73,14 +76,20 @@ final class TransferCommands {
       throw new IllegalStateException("corrupt transfer payload", e);
     }
     boolean nx = Args.is(ctx.arg(3), "NX");
-    if (nx && ctx.lookup(key) != null) {
+    boolean overwrites = ctx.lookup(key) != null;
+    if (nx && overwrites) {
       return Reply.ZERO;
     }
     Value value = entry.value();
-    if (ctx.argc() > 4 && Args.is(ctx.arg(4), "COPY") && value instanceof StringValue s) {
+    boolean copy = ctx.argc() > 4 && Args.is(ctx.arg(4), "COPY");
+    if (copy && value instanceof StringValue s) {
       value = s.with(StringValue.UNSHARED); // COPY makes a new object, as in Redis
     }
     ctx.emit(new SlotEvent.KeyRestored(ctx.db(), key, value, entry.expireAt()));
+    if (overwrites) {
+      ctx.notifyNew(ctx.db(), key);
+    }
+    ctx.notify(Notifications.GENERIC, copy ? "copy_to" : "rename_to", key);
     return Reply.ONE;
   }
 

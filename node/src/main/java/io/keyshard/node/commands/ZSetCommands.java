@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.persistence.Keyspace;
@@ -130,9 +131,12 @@ public final class ZSetCommands {
     return withScores ? new Reply.Pairs(out) : Reply.array(out);
   }
 
-  private static void removed(SlotContext ctx, byte[] key, List<byte[]> members) {
+  /** Removes members (if any) and notifies {@code event}, then "del" if the set is gone. */
+  private static void removed(SlotContext ctx, byte[] key, List<byte[]> members, String event) {
     if (!members.isEmpty()) {
       ctx.emit(new ZSetEvent.MembersRemoved(ctx.db(), key, members));
+      ctx.notify(Notifications.ZSET, event, key);
+      ctx.notifyIfGone(key);
     }
   }
 
@@ -148,11 +152,14 @@ public final class ZSetCommands {
    * Replaces a *STORE destination with a computed set (built compact when it fits, as Redis
    * does), or deletes it when the result is empty. The new key has no expiry.
    */
-  static void store(SlotContext ctx, byte[] dst, ZSetValue result) {
+  static void store(SlotContext ctx, byte[] dst, ZSetValue result, String event) {
+    boolean existed = ctx.lookup(dst) != null; // an expired destination goes first, as in Redis
     if (result.size() > 0) {
       ctx.emit(new SlotEvent.KeyRestored(ctx.db(), dst, result.compactIfSmall(), 0));
-    } else if (ctx.lookup(dst) != null) {
+      ctx.notify(Notifications.ZSET, event, dst);
+    } else if (existed) {
       ctx.emit(new SlotEvent.KeysDeleted(ctx.db(), List.of(dst)));
+      ctx.notify(Notifications.GENERIC, "del", dst);
     }
   }
 
@@ -261,6 +268,7 @@ public final class ZSetCommands {
         finals[k++] = e.getValue();
       }
       ctx.emit(new ZSetEvent.ScoresSet(ctx.db(), key, members, finals));
+      ctx.notify(Notifications.ZSET, o.incr() ? "zincr" : "zadd", key);
     }
     if (o.incr()) {
       return processed ? new Reply.Double(last) : Reply.NULL;
@@ -279,7 +287,7 @@ public final class ZSetCommands {
         gone.add(Bytes.wrap(ctx.arg(i)));
       }
     }
-    removed(ctx, ctx.arg(1), gone.stream().map(Bytes::array).toList());
+    removed(ctx, ctx.arg(1), gone.stream().map(Bytes::array).toList(), "zrem");
     return Reply.integer(gone.size());
   }
 
@@ -457,7 +465,7 @@ public final class ZSetCommands {
     for (ZSetValue.Node n : nodes) {
       result.put(n.member(), n.score());
     }
-    store(ctx, ctx.arg(1), result);
+    store(ctx, ctx.arg(1), result, "zrangestore");
     return Reply.integer(result.size());
   }
 
@@ -515,7 +523,13 @@ public final class ZSetCommands {
       return Reply.ZERO;
     }
     List<ZSetValue.Node> nodes = select(z, r);
-    removed(ctx, ctx.arg(1), memberList(nodes));
+    String event =
+        switch (type) {
+          case SCORE -> "zremrangebyscore";
+          case LEX -> "zremrangebylex";
+          default -> "zremrangebyrank";
+        };
+    removed(ctx, ctx.arg(1), memberList(nodes), event);
     return Reply.integer(nodes.size());
   }
 
@@ -530,7 +544,7 @@ public final class ZSetCommands {
       out.add(x);
       x = max ? x.prev() : x.next();
     }
-    removed(ctx, key, memberList(out));
+    removed(ctx, key, memberList(out), max ? "zpopmax" : "zpopmin");
     return out;
   }
 
@@ -813,7 +827,13 @@ public final class ZSetCommands {
     }
     ZSetValue result = compute(op, srcs, agg);
     if (store) {
-      store(ctx, ctx.arg(1), result);
+      String event =
+          switch (op) {
+            case UNION -> "zunionstore";
+            case INTER -> "zinterstore";
+            default -> "zdiffstore";
+          };
+      store(ctx, ctx.arg(1), result, event);
       return Reply.integer(result.size());
     }
     List<ZSetValue.Node> nodes = new ArrayList<>(result.size());

@@ -1,6 +1,7 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.node.slot.SlotCommand;
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotContext;
 import io.keyshard.node.slot.SlotExecutor;
 import io.keyshard.persistence.KeyshardSerializer;
@@ -84,14 +85,15 @@ final class ZSetCrossSlot {
           if (err != null) {
             return CompletableFuture.completedFuture(err);
           }
-          SlotContext ctx = new SlotContext(local, db, argv, now, true);
+          SlotContext ctx = new SlotContext(local, db, argv, now, true, RECORD_NOTICES);
           Reply reply;
           try {
             reply = BODIES.get(name).run(ctx);
           } catch (RedisException e) {
             return CompletableFuture.completedFuture(e.reply());
           }
-          return ship(ex, db, ctx.events()).thenApply(failed -> failed != null ? failed : reply);
+          return ship(ex, db, ctx.events(), ctx.notices())
+              .thenApply(failed -> failed != null ? failed : reply);
         });
   }
 
@@ -193,8 +195,25 @@ final class ZSetCrossSlot {
     }
   }
 
-  /** Sends each event to its key's slot, in order; the first error reply, or null. */
-  private static CompletableFuture<Reply> ship(SlotExecutor ex, int db, List<SlotEvent> events) {
+  /**
+   * The body over the private copy records every notification it decides (but "new", which the
+   * slot that applies the event finds itself); each goes with the events of its key's slot, and
+   * that slot decides whether its class is published.
+   */
+  private static final Notifications RECORD_NOTICES = new Notifications();
+
+  static {
+    RECORD_NOTICES.setFlags(Notifications.ALL | Notifications.KEYSPACE | Notifications.KEYEVENT);
+  }
+
+  private static final String NOTICE = "notice:";
+
+  /**
+   * Sends each event to its key's slot, in order, and then the notifications of that slot's keys;
+   * the first error reply, or null.
+   */
+  private static CompletableFuture<Reply> ship(
+      SlotExecutor ex, int db, List<SlotEvent> events, List<Notifications.Notice> notices) {
     Map<Integer, List<byte[]>> bySlot = new LinkedHashMap<>();
     for (SlotEvent e : events) {
       for (SlotEvent one : perKey(e)) {
@@ -203,6 +222,11 @@ final class ZSetCrossSlot {
         args.add(Args.bytes(n.manifest()));
         args.add(n.bytes());
       }
+    }
+    for (Notifications.Notice n : notices) {
+      List<byte[]> args = bySlot.computeIfAbsent(Slots.slot(n.key()), s -> new ArrayList<>());
+      args.add(Args.bytes(NOTICE + n.type() + ":" + n.event()));
+      args.add(n.key());
     }
     CompletableFuture<Reply> done = CompletableFuture.completedFuture(null);
     for (Map.Entry<Integer, List<byte[]>> g : bySlot.entrySet()) {
@@ -245,9 +269,19 @@ final class ZSetCrossSlot {
     throw new IllegalStateException("unexpected event from a sorted-set body: " + e.getClass());
   }
 
-  /** {@code __zevents manifest bytes [manifest bytes ...]}: applies events computed elsewhere. */
+  /**
+   * {@code __zevents manifest bytes [manifest bytes ...]}: applies events computed elsewhere;
+   * a manifest {@code notice:type:event} is a notification for the key that follows it.
+   */
   static Reply applyEvents(SlotContext ctx) {
     for (int i = 1; i + 1 < ctx.argc(); i += 2) {
+      String manifest = Args.str(ctx.arg(i));
+      if (manifest.startsWith(NOTICE)) {
+        int colon = manifest.indexOf(':', NOTICE.length());
+        int type = Integer.parseInt(manifest.substring(NOTICE.length(), colon));
+        ctx.notify(type, manifest.substring(colon + 1), ctx.arg(i + 1));
+        continue;
+      }
       try {
         Object e = FORMAT.fromBinary(ctx.arg(i + 1), Args.str(ctx.arg(i)));
         ctx.emit((SlotEvent) e);

@@ -1,10 +1,13 @@
 package io.keyshard.node.pubsub;
 
 import io.keyshard.node.server.Session;
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.persistence.Bytes;
 import io.keyshard.protocol.Glob;
 import io.keyshard.protocol.Reply;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -109,6 +112,33 @@ public final class PubSub {
       }
     }
     return n;
+  }
+
+  /**
+   * Keyspace notifications whose writes are durable (slot/Notifications), published here only:
+   * as Redis Cluster, a node publishes the events of its own keys to its own subscribers.
+   * {@code flags} says which of the two channels each goes to (K, E).
+   */
+  public void keyspaceEvents(int flags, List<Notifications.Notice> notices) {
+    if (channels.isEmpty() && patterns.isEmpty()) {
+      return;
+    }
+    for (Notifications.Notice n : notices) {
+      byte[] event = n.event().getBytes(StandardCharsets.US_ASCII);
+      if ((flags & Notifications.KEYSPACE) != 0) {
+        publish(channel("__keyspace@", n.db(), n.key()), event);
+      }
+      if ((flags & Notifications.KEYEVENT) != 0) {
+        publish(channel("__keyevent@", n.db(), event), n.key());
+      }
+    }
+  }
+
+  private static byte[] channel(String prefix, int db, byte[] suffix) {
+    byte[] head = (prefix + db + "__:").getBytes(StandardCharsets.US_ASCII);
+    byte[] c = Arrays.copyOf(head, head.length + suffix.length);
+    System.arraycopy(suffix, 0, c, head.length, suffix.length);
+    return c;
   }
 
   /** SPUBLISH on this node (the channel's slot is served here). */

@@ -7,9 +7,11 @@ import io.keyshard.protocol.Reply;
 import io.keyshard.protocol.RespDecoder;
 import io.keyshard.protocol.RespWriter;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -17,6 +19,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -46,13 +49,24 @@ public final class RespServer {
   /**
    * What goes out: a reply (with what to run as it leaves, {@code onOut}: Pub/Sub registrations),
    * or a Pub/Sub message ({@code push}: its subscription, dropped if withdrawn meanwhile; null for
-   * a message that always goes out, as the sunsubscribe of a slot that moved).
+   * a message that always goes out, as the sunsubscribe of a slot that moved). {@code after}: for
+   * a reply, how many messages had been queued for the connection when it was made (they go out
+   * before it); -1 for a message.
    */
-  private record Outgoing(ByteString bytes, boolean close, Runnable onOut, PubSub.Subscription push) {
-    Outgoing(ByteString bytes, boolean close) {
-      this(bytes, close, null, null);
+  private record Outgoing(
+      ByteString bytes, boolean close, Runnable onOut, PubSub.Subscription push, long after) {
+    Outgoing(ByteString bytes, boolean close, long after) {
+      this(bytes, close, null, null, after);
+    }
+
+    boolean isMessage() {
+      return after < 0;
     }
   }
+
+  /** Commands whose confirmations are pushes, sent whatever CLIENT REPLY says (as Redis). */
+  private static final Set<String> PUSHED_CONFIRMATIONS =
+      Set.of("subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe");
 
   /** Messages a subscriber may have waiting before it counts as too slow (besides the byte limits). */
   private static final int PUSH_QUEUE = 65_536;
@@ -180,6 +194,9 @@ public final class RespServer {
             .mapAsync(settings.pipelineDepth(), d -> handle(session, limits, order, d))
             .takeWhile(o -> !o.close(), true)
             .merge(pushes.second(), true)
+            // A message queued before a reply was made goes out before it, as Redis writes them
+            // (the merge alone may let a reply overtake messages still in the queue).
+            .statefulMapConcat(RespServer::messagesBeforeLaterReplies)
             // A subscription is registered (or withdrawn) as its confirmation passes here, after
             // the merge: a message offered later comes out after it, never before.
             .map(
@@ -249,7 +266,7 @@ public final class RespServer {
       stats.protocolErrors.incrementAndGet();
       log.debug("Protocol error from client {} ({}): {}", s.id, s.addr, pe.text());
       return CompletableFuture.completedFuture(
-          queued(s, encode(Reply.error(pe.text()), s.proto), true));
+          queued(s, encode(Reply.error(pe.text()), s.proto), true, s.pushesQueued.get()));
     }
     byte[][] argv = ((Decoded.Request) d).argv();
     stats.commandsProcessed.incrementAndGet();
@@ -329,6 +346,7 @@ public final class RespServer {
         s.aloneOn = null;
       }
     }
+    boolean silent = s.silenceReply(route.top() != null && PUSHED_CONFIRMATIONS.contains(route.top().name()));
     // Read after dispatch: HELLO and AUTH change these for their own reply and what follows.
     int proto = s.proto;
     boolean close = s.closeAfterReply;
@@ -347,8 +365,9 @@ public final class RespServer {
               }
               Runnable onOut = s.onReplyOut;
               s.onReplyOut = null;
-              Outgoing o = queued(s, encode(r, proto), close);
-              return onOut == null ? o : new Outgoing(o.bytes(), o.close(), onOut, null);
+              long after = s.pushesQueued.get();
+              Outgoing o = queued(s, silent ? ByteString.emptyByteString() : encode(r, proto), close, after);
+              return onOut == null ? o : new Outgoing(o.bytes(), o.close(), onOut, null, after);
             })
         .toCompletableFuture();
   }
@@ -363,7 +382,7 @@ public final class RespServer {
    * Redis, whose first 16 KB of pending replies sit in the client's reply buffer and only its
    * reply list counts, the first {@link #REPLY_BUFFER} bytes do not count.
    */
-  private Outgoing queued(Session s, ByteString bytes, boolean close) {
+  private Outgoing queued(Session s, ByteString bytes, boolean close, long after) {
     long pending = s.outputPending.addAndGet(bytes.size()) - REPLY_BUFFER;
     if (limitReached(s, settings.clientOutputBufferLimits().normal(), pending)) {
       log.warn(
@@ -371,7 +390,35 @@ public final class RespServer {
           s.id, s.addr, pending);
       s.kill();
     }
-    return new Outgoing(bytes, close);
+    return new Outgoing(bytes, close, after);
+  }
+
+  /**
+   * After the merge: holds a reply until every message queued before it was made has passed,
+   * so a reply never overtakes them; replies keep their order.
+   */
+  private static Function<Outgoing, Iterable<Outgoing>> messagesBeforeLaterReplies() {
+    ArrayDeque<Outgoing> held = new ArrayDeque<>();
+    long[] passed = {0};
+    return o -> {
+      if (o.isMessage()) {
+        passed[0]++;
+        if (held.isEmpty()) {
+          return List.of(o);
+        }
+        List<Outgoing> out = new ArrayList<>();
+        out.add(o);
+        while (!held.isEmpty() && held.peek().after() <= passed[0]) {
+          out.add(held.poll());
+        }
+        return out;
+      }
+      if (held.isEmpty() && o.after() <= passed[0]) {
+        return List.of(o);
+      }
+      held.add(o);
+      return List.of();
+    };
   }
 
   /** Redis's checkClientOutputBufferLimits for one class: the hard limit, or the soft one held too long. */
@@ -405,13 +452,14 @@ public final class RespServer {
     ByteString bytes = encode(new Reply.Push(d.items()), s.proto);
     long pending = s.outputPending.addAndGet(bytes.size()) - REPLY_BUFFER;
     boolean reached = limitReached(s, settings.clientOutputBufferLimits().pubsub(), pending);
-    if (reached || queue.offer(new Outgoing(bytes, false, null, d.to())) != QueueOfferResult.enqueued()) {
+    if (reached || queue.offer(new Outgoing(bytes, false, null, d.to(), -1)) != QueueOfferResult.enqueued()) {
       s.outputPending.addAndGet(-bytes.size());
       log.warn(
           "Client id={} addr={} closed for overcoming of output buffer limits (pubsub, {} bytes pending)",
           s.id, s.addr, pending);
       return false;
     }
+    s.pushesQueued.incrementAndGet();
     return true;
   }
 

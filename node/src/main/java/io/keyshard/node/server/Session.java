@@ -42,6 +42,9 @@ public final class Session {
 
   volatile KillSwitch killSwitch;
 
+  /** Pub/Sub messages queued for this connection so far: a later reply goes out after them. */
+  final AtomicLong pushesQueued = new AtomicLong();
+
   /** Bytes of replies made and not yet handed to the socket (client-output-buffer-limit). */
   final AtomicLong outputPending = new AtomicLong();
 
@@ -85,6 +88,33 @@ public final class Session {
   /** Also changed by the node when a slot moves away (synchronized on itself then). */
   public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> shardChannels =
       java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+
+  /** CLIENT REPLY OFF: no reply goes out (Pub/Sub confirmations and messages still do). */
+  public volatile boolean replyOff;
+
+  /** CLIENT REPLY SKIP: the next command's reply is dropped; then the one after it is sent. */
+  public volatile boolean skipNextReply;
+
+  private boolean skipThisReply;
+
+  /**
+   * Whether the reply of the command just dispatched is dropped (CLIENT REPLY); called once per
+   * command, in dispatch order. {@code push}: a (un)subscribe, whose confirmations Redis sends
+   * as pushes whatever CLIENT REPLY says.
+   */
+  boolean silenceReply(boolean push) {
+    boolean silent = !push && (replyOff || skipThisReply);
+    skipThisReply = skipNextReply;
+    skipNextReply = false;
+    return silent;
+  }
+
+  /** CLIENT REPLY ON: replies again, from this one on. */
+  public void repliesOn() {
+    replyOff = false;
+    skipNextReply = false;
+    skipThisReply = false;
+  }
 
   /** Run by the output stage as the next reply goes out: (un)registering subscriptions. */
   public volatile Runnable onReplyOut;

@@ -89,7 +89,8 @@ final class BlockedClients {
             state,
             served.events(),
             List.of(
-                new Pending(() -> w.complete(reply), w::complete),
+                new Pending(() -> w.complete(reply), w::complete)
+                    .after(runner.notifications().publishing(served.notices())),
                 Pending.internal(() -> c.replyTo().tell(true))));
       }
       w.release();
@@ -207,7 +208,9 @@ final class BlockedClients {
         }
         it.remove();
         events.addAll(served.events());
-        replies.add(new Pending(() -> w.complete(reply), w::complete));
+        replies.add(
+            new Pending(() -> w.complete(reply), w::complete)
+                .after(runner.notifications().publishing(served.notices())));
         collect.accept(served.events());
         ready.remove(wk); // still being served by this loop
       }

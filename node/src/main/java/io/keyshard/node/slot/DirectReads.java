@@ -54,7 +54,8 @@ public final class DirectReads {
       // A read body emits nothing (SlotContext.lookup emits expiries for writes only); if one
       // ever did, its events would be in the state without being journaled.
       assert ran.events().isEmpty() : name + " emitted events on a direct read";
-      return ran.reply();
+      // A key found expired is removed by the slot (a journaled expiry): the read goes there.
+      return ran.expiredSeen().isEmpty() ? ran.reply() : null;
     } finally {
       lock.unlock();
     }

@@ -25,12 +25,15 @@ final class Eviction {
   private final MemoryAccountant memory;
   private final GroupCommit groupCommit;
   private final Ownership ownership;
+  private final Notifications notifications;
 
-  Eviction(int slot, MemoryAccountant memory, GroupCommit groupCommit, Ownership ownership) {
+  Eviction(
+      int slot, MemoryAccountant memory, GroupCommit groupCommit, Ownership ownership, Notifications notifications) {
     this.slot = slot;
     this.memory = memory;
     this.groupCommit = groupCommit;
     this.ownership = ownership;
+    this.notifications = notifications;
   }
 
   void publishMemory(SlotState state) {
@@ -113,6 +116,13 @@ final class Eviction {
     state.apply(evicted, System.currentTimeMillis());
     memory.countEvicted(1);
     publishMemory(state);
-    return groupCommit.answer(List.of(evicted), c.replyTo(), before - state.usedBytes());
+    Runnable publish = null;
+    if (notifications.wants(Notifications.EVICTED)) {
+      publish =
+          notifications.publishing(
+              List.of(new Notifications.Notice(Notifications.EVICTED, "evicted", c.db(), c.key())));
+    }
+    return groupCommit.answer(
+        List.of(evicted), List.of(GroupCommit.Pending.to(c.replyTo(), before - state.usedBytes()).after(publish)));
   }
 }

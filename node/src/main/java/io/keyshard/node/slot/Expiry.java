@@ -6,6 +6,7 @@ import io.keyshard.persistence.SlotState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.javadsl.EffectFactories;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
@@ -28,6 +29,9 @@ final class Expiry {
   private final GroupCommit groupCommit;
   private final Eviction eviction;
   private final Ownership ownership;
+  private final Notifications notifications;
+  /** DEBUG SET-ACTIVE-EXPIRE's switch: off, the cycle removes nothing (commands still do). */
+  private final BooleanSupplier enabled;
 
   private long expireTimerAt;
   private long lastExpireRun;
@@ -40,7 +44,9 @@ final class Expiry {
       EffectFactories<SlotEvent, SlotState> effects,
       GroupCommit groupCommit,
       Eviction eviction,
-      Ownership ownership) {
+      Ownership ownership,
+      Notifications notifications,
+      BooleanSupplier enabled) {
     this.timers = timers;
     this.tick = tick;
     this.batch = batch;
@@ -49,6 +55,8 @@ final class Expiry {
     this.groupCommit = groupCommit;
     this.eviction = eviction;
     this.ownership = ownership;
+    this.notifications = notifications;
+    this.enabled = enabled;
   }
 
   void schedule(SlotState state) {
@@ -80,7 +88,7 @@ final class Expiry {
   /** The timer fired; {@code busy}: the slot is locked or registering and must not change. */
   ReplyEffect<SlotEvent, SlotState> run(SlotState state, boolean busy) {
     expireTimerAt = 0;
-    if (busy) {
+    if (busy || !enabled.getAsBoolean()) {
       // Never change a locked slot; the next run after the interval will do it.
       lastExpireRun = System.currentTimeMillis();
       schedule(state);
@@ -99,6 +107,8 @@ final class Expiry {
       return effects.noReply();
     }
     List<SlotEvent> events = new ArrayList<>();
+    List<Notifications.Notice> notices = new ArrayList<>();
+    boolean notify = notifications.wants(Notifications.EXPIRED);
     for (int db = 0; db < SlotState.DATABASES; db++) {
       Keyspace ks = state.db(db);
       if (ks == null || ks.volatileCount() == 0) {
@@ -109,6 +119,11 @@ final class Expiry {
         SlotEvent e = new SlotEvent.KeysExpired(db, due);
         state.apply(e, now);
         events.add(e);
+        if (notify) {
+          for (byte[] key : due) {
+            notices.add(new Notifications.Notice(Notifications.EXPIRED, "expired", db, key));
+          }
+        }
       }
     }
     if (events.isEmpty()) {
@@ -116,6 +131,6 @@ final class Expiry {
       return effects.noReply();
     }
     eviction.publishMemory(state);
-    return groupCommit.persistNow(events);
+    return groupCommit.persistNow(events, notifications.publishing(notices));
   }
 }

@@ -40,6 +40,20 @@ final class GroupCommit {
       return new Pending(ok, error -> {});
     }
 
+    /** This reply, with {@code first} (publishing notifications) run just before it; null: none. */
+    Pending after(Runnable first) {
+      if (first == null) {
+        return this;
+      }
+      Runnable reply = ok;
+      return new Pending(
+          () -> {
+            first.run();
+            reply.run();
+          },
+          failed);
+    }
+
     @SuppressWarnings("unchecked")
     static <T> Pending to(ActorRef<T> replyTo, T reply) {
       return reply instanceof Reply r
@@ -150,9 +164,15 @@ final class GroupCommit {
     }
   }
 
-  /** Events nobody waits for (expired keys): persisted at once, with the open batch. */
-  ReplyEffect<SlotEvent, SlotState> persistNow(List<SlotEvent> events) {
+  /**
+   * Events nobody waits for (expired keys): persisted at once, with the open batch; {@code then}
+   * (publishing their notifications; null: nothing) runs once they are journaled.
+   */
+  ReplyEffect<SlotEvent, SlotState> persistNow(List<SlotEvent> events, Runnable then) {
     batchEvents.addAll(events);
+    if (then != null) {
+      batchReplies.add(Pending.internal(then));
+    }
     return flush();
   }
 

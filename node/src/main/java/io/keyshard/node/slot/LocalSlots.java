@@ -88,6 +88,24 @@ public final class LocalSlots {
 
   private final MemoryAccountant memory = new MemoryAccountant();
 
+  private final Notifications notifications = new Notifications();
+
+  /** DEBUG SET-ACTIVE-EXPIRE: whether the slots' active expiry cycles run (Redis's switch). */
+  private volatile boolean activeExpire = true;
+
+  public boolean activeExpire() {
+    return activeExpire;
+  }
+
+  public void setActiveExpire(boolean on) {
+    activeExpire = on;
+  }
+
+  /** This node's keyspace notifications (notify-keyspace-events and their publisher). */
+  public Notifications notifications() {
+    return notifications;
+  }
+
   /** The used memory of the slots running here (maxmemory). */
   public MemoryAccountant memory() {
     return memory;

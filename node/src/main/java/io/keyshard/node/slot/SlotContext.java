@@ -25,13 +25,24 @@ public final class SlotContext {
   private final long now;
   private final boolean write;
   private final List<SlotEvent> events = new ArrayList<>(2);
+  /** The node's notification settings, or null where nothing is published (replicas, tests). */
+  private final Notifications notifications;
+  private List<Notifications.Notice> notices = List.of();
+  /** Keys a read met expired but still stored: the slot removes them after it (lazy expiry). */
+  private List<DbKey> expiredSeen = List.of();
 
   public SlotContext(SlotState state, int db, byte[][] argv, long now, boolean write) {
+    this(state, db, argv, now, write, null);
+  }
+
+  public SlotContext(
+      SlotState state, int db, byte[][] argv, long now, boolean write, Notifications notifications) {
     this.state = state;
     this.db = db;
     this.argv = argv;
     this.now = now;
     this.write = write;
+    this.notifications = notifications;
   }
 
   public byte[][] argv() {
@@ -82,6 +93,9 @@ public final class SlotContext {
     if (e.isExpired(now)) {
       if (write) {
         emit(new SlotEvent.KeysExpired(db, List.of(key)));
+        notify(Notifications.EXPIRED, "expired", db, key);
+      } else {
+        sawExpired(db, k);
       }
       return null;
     }
@@ -93,7 +107,13 @@ public final class SlotContext {
   public Keyspace.Entry peek(int db, byte[] key) {
     Keyspace ks = state.db(db);
     Keyspace.Entry e = ks == null ? null : ks.get(Bytes.wrap(key));
-    return e == null || e.isExpired(now) ? null : e;
+    if (e != null && e.isExpired(now)) {
+      if (!write) {
+        sawExpired(db, Bytes.wrap(key));
+      }
+      return null;
+    }
+    return e;
   }
 
   /**
@@ -125,8 +145,83 @@ public final class SlotContext {
 
   /** Applies the event to the slot's state now and queues it to be persisted. */
   public void emit(SlotEvent event) {
-    state.apply(event, now);
+    if (notifications != null && notifications.wants(Notifications.NEW)) {
+      // Redis notifies "new" as a key is added to a database, before the command's own event.
+      List<DbKey> absent = new ArrayList<>(1);
+      state.forEachTouchedKey(
+          event,
+          (d, k) -> {
+            Keyspace ks = state.db(d);
+            Keyspace.Entry e = ks == null ? null : ks.get(k);
+            if (e == null || e.isExpired(now)) {
+              absent.add(new DbKey(d, k));
+            }
+          });
+      state.apply(event, now);
+      for (DbKey k : absent) {
+        Keyspace ks = state.db(k.db());
+        Keyspace.Entry e = ks == null ? null : ks.get(k.key());
+        if (e != null && !e.isExpired(now)) {
+          notify(Notifications.NEW, "new", k.db(), k.key().array());
+        }
+      }
+    } else {
+      state.apply(event, now);
+    }
     events.add(event);
+  }
+
+  /**
+   * Records a keyspace notification of class {@code type} (a {@link Notifications} bit) for a key
+   * of the selected database: published once this command's writes are in the journal, in the
+   * order recorded. Bodies call it where Redis calls notifyKeyspaceEvent, after the change.
+   */
+  public void notify(int type, String event, byte[] key) {
+    notify(type, event, db, key);
+  }
+
+  public void notify(int type, String event, int db, byte[] key) {
+    if (notifications != null && notifications.wants(type)) {
+      if (notices.isEmpty()) {
+        notices = new ArrayList<>(2);
+      }
+      notices.add(new Notifications.Notice(type, event, db, key));
+    }
+  }
+
+  /**
+   * {@code new} for a key written over an existing one where Redis deletes it and adds it again
+   * (RENAME, COPY and RESTORE with REPLACE); a key that did not exist is found by {@link #emit}.
+   */
+  public void notifyNew(int db, byte[] key) {
+    notify(Notifications.NEW, "new", db, key);
+  }
+
+  /** {@code del} for a key that a change just emptied (Redis deletes an empty collection). */
+  public void notifyIfGone(byte[] key) {
+    if (notifications != null && notifications.wants(Notifications.GENERIC)) {
+      Keyspace ks = state.db(db);
+      if (ks == null || ks.get(Bytes.wrap(key)) == null) {
+        notify(Notifications.GENERIC, "del", key);
+      }
+    }
+  }
+
+  private void sawExpired(int db, Bytes key) {
+    if (expiredSeen.isEmpty()) {
+      expiredSeen = new ArrayList<>(1);
+    }
+    expiredSeen.add(new DbKey(db, key));
+  }
+
+  /** Keys this read found expired and still stored (a write expires them itself). */
+  List<DbKey> expiredSeen() {
+    return expiredSeen;
+  }
+
+  /** The notifications this command decided, in order. */
+  public List<Notifications.Notice> notices() {
+    return notices;
   }
 
   public List<SlotEvent> events() {

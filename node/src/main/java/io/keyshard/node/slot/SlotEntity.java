@@ -138,10 +138,18 @@ public final class SlotEntity
    */
   public record TxTryLock(long txId, ActorRef<Boolean> replyTo, String log) implements Command {}
 
-  /** Runs a command body of the locking transaction tentatively: applied, not persisted. */
+  /**
+   * Runs a command body of the locking transaction tentatively: applied, not persisted. {@code
+   * seq} orders its keyspace notifications among the transaction's commands ({@link
+   * Notifications}).
+   */
   public record TxExec(
-      long txId, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo)
-      implements Command {}
+      long txId, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo, long seq)
+      implements Command {
+    public TxExec(long txId, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo) {
+      this(txId, name, db, argv, write, replyTo, 0);
+    }
+  }
 
   /** Asks for the events the locking transaction produced here. */
   public record TxPrepare(long txId, ActorRef<TxShare> replyTo) implements Command {}
@@ -455,7 +463,7 @@ public final class SlotEntity
     // Every job below that journals asks it first (docs/decisions/2026-12-06-fencing-every-write.md).
     this.ownership = new Ownership(slot, epoch, settings.notServedHere(), ctx.getLog());
     this.retirement = new Retirement(slot, settings.localSlots(), ctx, shard);
-    this.runner = new CommandRunner(settings.commands(), slot, ctx.getLog());
+    this.runner = new CommandRunner(settings.commands(), slot, settings.localSlots().notifications(), ctx.getLog());
     this.groupCommit =
         new GroupCommit(
             slot,
@@ -471,7 +479,7 @@ public final class SlotEntity
     this.registration =
         new IndexRegistration(
             slot, settings.index(), ctx.messageAdapter(SlotIndex.Answer.class, Registered::new), effects);
-    this.eviction = new Eviction(slot, memory, groupCommit, ownership);
+    this.eviction = new Eviction(slot, memory, groupCommit, ownership, settings.localSlots().notifications());
     this.expiry =
         new Expiry(
             timers,
@@ -481,7 +489,9 @@ public final class SlotEntity
             effects,
             groupCommit,
             eviction,
-            ownership);
+            ownership,
+            settings.localSlots().notifications(),
+            settings.localSlots()::activeExpire);
     this.blockedClients = new BlockedClients(effects, runner, groupCommit, eviction);
     this.watches = new Watches(effects);
     this.tx =
@@ -627,6 +637,12 @@ public final class SlotEntity
     }
     CommandRunner.Outcome ran = runner.run(state, name, db, argv, write, now);
     List<SlotEvent> events = ran.events();
+    List<Notifications.Notice> notices = ran.notices();
+    if (!ran.expiredSeen().isEmpty() && ownership.check("a read's expiry") == null) {
+      // Lazy expiry, as Redis deletes an expired key a read meets (and notifies "expired").
+      events = new ArrayList<>(events);
+      notices = runner.expire(state, ran.expiredSeen(), events, now);
+    }
     if (forwarded && write) {
       // What a forwarded write leaves is on the importer's side, journaled with the write.
       SlotEvent.KeysHandedOver marks = handover.marksAfterWrite(state, migration, db, argv, now);
@@ -639,7 +655,8 @@ public final class SlotEntity
     if (!events.isEmpty()) {
       eviction.publishMemory(state);
     }
-    return blockedClients.answerServing(state, events, List.of(Pending.of(replyTo, ran.reply())));
+    Pending answer = Pending.of(replyTo, ran.reply()).after(runner.notifications().publishing(notices));
+    return blockedClients.answerServing(state, events, List.of(answer));
   }
 
   private ReplyEffect<SlotEvent, SlotState> onHandOver(SlotState state, HandOver c) {

@@ -143,6 +143,8 @@ final class TxParticipant {
     CommandRunner.Outcome ran =
         runner.run(state, c.name(), c.db(), c.argv(), c.write(), System.currentTimeMillis());
     txEvents.addAll(ran.events());
+    // Published by the transaction once it is applied everywhere, or dropped if it is undone.
+    runner.notifications().hold(lockedLog, c.txId(), c.seq(), ran.notices());
     if (!ran.events().isEmpty()) {
       eviction.publishMemory(state);
     }
@@ -285,6 +287,7 @@ final class TxParticipant {
   }
 
   private void undo(SlotState state) {
+    runner.notifications().discard(lockedLog, lockedBy);
     state.rollback(System.currentTimeMillis());
     txEvents.clear();
     lockedBy = 0;

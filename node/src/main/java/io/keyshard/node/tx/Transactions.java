@@ -5,6 +5,7 @@ import io.keyshard.node.route.Verdict.Retry;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.slot.SlotClient;
 import io.keyshard.node.slot.SlotEntity;
+import io.keyshard.node.slot.Notifications;
 import io.keyshard.node.slot.SlotIndex;
 import io.keyshard.persistence.TxEvent;
 import io.keyshard.protocol.Err;
@@ -66,6 +67,8 @@ public final class Transactions {
     /** The slots locked so far, in the order they were: what commit and abort go through. */
     private final List<Integer> locked;
     private volatile boolean abort;
+    /** Orders the notifications of its commands: the order they were sent in. */
+    private final AtomicLong sent = new AtomicLong();
 
     /** The slots this transaction holds. */
     public SortedSet<Integer> slots() {
@@ -109,8 +112,9 @@ public final class Transactions {
         return CompletableFuture.completedFuture(
             Err.err("internal error: slot " + slot + " is not locked by this transaction"));
       }
+      long seq = sent.incrementAndGet();
       return slotClient
-          .<Reply>ask(slot, r -> new SlotEntity.TxExec(id, name, db, argv, write, r))
+          .<Reply>ask(slot, r -> new SlotEntity.TxExec(id, name, db, argv, write, r, seq))
           .exceptionally(
               t -> Verdict.tryAgain(Retry.TX_SLOT_FAILED, t.getClass().getSimpleName()).reply());
     }
@@ -131,6 +135,8 @@ public final class Transactions {
   /** The log's persistence id: with it, an id names one transaction cluster-wide and forever. */
   private final String logId;
   private volatile ShareRouter shareRouter;
+  /** The node's keyspace notifications: what the slots hold for a transaction goes out after it. */
+  private volatile Notifications notifications = new Notifications();
   private final ActorRef<SlotIndex.Command> index;
   private final Scheduler scheduler;
   private final Duration timeout;
@@ -163,6 +169,11 @@ public final class Transactions {
     this.scheduler = scheduler;
     this.timeout = timeout;
     this.shareRouter = ShareRouter.local(slotClient);
+  }
+
+  /** The node's notifications, the instance its slot entities hold transactions' notices in. */
+  public void setNotifications(Notifications notifications) {
+    this.notifications = notifications;
   }
 
   /**
@@ -254,7 +265,15 @@ public final class Transactions {
                           reply ->
                               tx.abort
                                   ? abortAll(id, locked).thenApply(v -> reply)
-                                  : commit(id, locked, reply));
+                                  : commit(id, locked, reply)
+                                      .thenApply(
+                                          r -> {
+                                            // Applied in every slot (or read-only): durable.
+                                            if (r != DENIED) {
+                                              notifications.release(logId, id);
+                                            }
+                                            return r;
+                                          }));
                 })
             .exceptionallyCompose(
                 t -> {
@@ -265,6 +284,8 @@ public final class Transactions {
                 })
             .whenComplete(
                 (r, t) -> {
+                  // Anything not released above was undone (or never ran).
+                  notifications.discard(logId, id);
                   if (everySlot) {
                     index.tell(new SlotIndex.ReleaseBarrier(id));
                   }

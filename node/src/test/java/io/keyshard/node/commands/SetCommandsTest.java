@@ -187,8 +187,8 @@ class SetCommandsTest {
     assertEquals("[2, 3, x]/hashtable@0", contents(state).get("d"));
     assertEquals(Reply.ZERO, call("sdiffstore", "d", "a", "a"));
     assertNull(set("d"));
-    assertEquals(Reply.integer(2), call("__sstore", "e", "x", "y"));
-    assertEquals(Reply.ZERO, call("__sstore", "e"));
+    assertEquals(Reply.integer(2), call("__sstore", "e", "sunionstore", "x", "y"));
+    assertEquals(Reply.ZERO, call("__sstore", "e", "sunionstore"));
     assertNull(set("e"));
   }
 
