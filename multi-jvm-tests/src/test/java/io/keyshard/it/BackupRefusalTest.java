@@ -45,7 +45,7 @@ class BackupRefusalTest {
     }
     good = work.resolve("good");
     assertEquals(0, backup("create", "--from", "127.0.0.1:" + source.port(), "--out", good.toString()), lastOutput);
-    try (Jedis j = new Jedis("127.0.0.1", source.port())) {
+    try (Jedis j = new Jedis("127.0.0.1", source.port(), 30_000)) {
       j.set("one-more", "x");
     }
     other = work.resolve("other");
@@ -77,7 +77,7 @@ class BackupRefusalTest {
   private static void refused(Path archive, String message) {
     assertEquals(3, backup("verify", archive.toString()), lastOutput);
     assertTrue(lastOutput.contains(message), lastOutput);
-    try (Jedis j = new Jedis("127.0.0.1", target.port())) {
+    try (Jedis j = new Jedis("127.0.0.1", target.port(), 30_000)) {
       j.flushAll();
       j.set("marker", "untouched");
       assertEquals(3, backup("restore", archive.toString(), "--to", "127.0.0.1:" + target.port(), "--replace"), lastOutput);
@@ -147,7 +147,7 @@ class BackupRefusalTest {
 
   @Test
   void verifyAgainstALiveNodeNamesTheKeysThatDiffer() throws Exception {
-    try (Jedis t = new Jedis("127.0.0.1", target.port())) {
+    try (Jedis t = new Jedis("127.0.0.1", target.port(), 30_000)) {
       t.flushAll();
       assertEquals(0, backup("restore", other.toString(), "--to", "127.0.0.1:" + target.port()), lastOutput);
       assertEquals(0, backup("verify", other.toString(), "--against", "127.0.0.1:" + target.port()), lastOutput);
@@ -175,21 +175,23 @@ class BackupRefusalTest {
         Jedis j = redis.client()) {
       Dataset.load(ks, 0, "r", 600, 11);
       Dataset.load(ks, 2, "s", 60, 12);
-      expected = ks.read(0);
       j.select(0);
       j.set("gone", "x");
       j.sendCommand(() -> "DEBUG".getBytes(), "SET-ACTIVE-EXPIRE", "0");
       j.pexpire("gone", 100);
       Thread.sleep(300); // expired, untouched since, so still in the file: a restore leaves it out
+      // A stream is restored like any key (Keyshard holds streams); a function library is not
+      // a key and is refused until told to skip it.
       j.xadd("a-stream", StreamEntryID.NEW_ENTRY, Map.of("f", "v"));
       j.sendCommand(() -> "FUNCTION".getBytes(), "LOAD", "#!lua name=mylib\nredis.register_function('f', function() return 1 end)");
       assertEquals("OK", j.save());
-      expected.remove("a-stream");
-      try (Jedis t = new Jedis("127.0.0.1", target.port())) {
+      expected = ks.read(0);
+      assertTrue(expected.containsKey("a-stream") && !expected.containsKey("gone"), expected.keySet().toString());
+      try (Jedis t = new Jedis("127.0.0.1", target.port(), 30_000)) {
         t.flushAll();
         Path rdb = dir.resolve("redis.rdb");
         assertEquals(4, backup("restore", rdb.toString(), "--to", "127.0.0.1:" + target.port()), lastOutput);
-        assertTrue(lastOutput.contains("a stream 'a-stream' in database 0"), lastOutput);
+        assertTrue(!lastOutput.contains("a-stream"), lastOutput);
         assertTrue(lastOutput.contains("a function library"), lastOutput);
         assertEquals(0, t.dbSize(), "refused before writing anything");
         assertEquals(0, backup("restore", rdb.toString(), "--to", "127.0.0.1:" + target.port(), "--skip-unsupported"), lastOutput);

@@ -26,33 +26,49 @@ import redis.clients.jedis.JedisPubSub;
  * limit while the node goes on.
  */
 class PubSubDifferentialTest extends NodeAndRedisTestBase {
-  /** A subscriber's commands, then a publisher's; both sides' bytes from each server. */
-  private static List<String> session(int port, String subscriber, String publisher) throws Exception {
+  /**
+   * A subscriber's commands, then a publisher's; both sides' bytes from each server. With {@code
+   * like} (redis-server's three parts), each read waits until it has at least as much as redis
+   * sent (HELLO's reply compared as a placeholder), at most 10 s: a journaled SET under load can
+   * take longer than the quiet time that ends a read (a flaky failure at 300 ms).
+   */
+  private static List<String> session(int port, String subscriber, String publisher, List<String> like)
+      throws Exception {
     try (Socket sub = new Socket("127.0.0.1", port);
         Socket pub = new Socket("127.0.0.1", port)) {
       sub.getOutputStream().write(subscriber.getBytes(StandardCharsets.UTF_8));
-      String subscribed = read(sub, 300);
+      String subscribed = read(sub, 300, like == null ? 0 : hello(like.get(0)).length());
       String published = "";
       if (publisher != null) {
         pub.getOutputStream().write(publisher.getBytes(StandardCharsets.UTF_8));
-        published = read(pub, 300);
+        published = read(pub, 300, like == null ? 0 : hello(like.get(1)).length());
       }
-      return List.of(subscribed, published, read(sub, 300));
+      return List.of(subscribed, published, read(sub, 300, like == null ? 0 : hello(like.get(2)).length()));
     }
   }
 
-  /** Everything the server sends until it is quiet for {@code quietMs}. */
-  private static String read(Socket s, int quietMs) throws Exception {
+  /**
+   * Everything the server sends until it is quiet for {@code quietMs}, once it sent at least
+   * {@code atLeast} characters (HELLO's reply as a placeholder) or 10 s passed.
+   */
+  private static String read(Socket s, int quietMs, int atLeast) throws Exception {
     s.setSoTimeout(quietMs);
     InputStream in = s.getInputStream();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[65536];
-    try {
-      for (int n; (n = in.read(buf)) > 0; ) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try {
+        int n = in.read(buf);
+        if (n <= 0) {
+          break;
+        }
         out.write(buf, 0, n);
+      } catch (SocketTimeoutException quiet) {
+        if (hello(out.toString(StandardCharsets.UTF_8)).length() >= atLeast || System.nanoTime() > deadline) {
+          break;
+        }
       }
-    } catch (SocketTimeoutException quiet) {
-      // done
     }
     return out.toString(StandardCharsets.UTF_8);
   }
@@ -70,14 +86,19 @@ class PubSubDifferentialTest extends NodeAndRedisTestBase {
 
   /** HELLO's reply names the server and the connection's id: compared as a placeholder. */
   private static List<String> hello(List<String> replies) {
-    return replies.stream().map(r -> r.replaceAll("(?s)%7\r\n\\$6\r\nserver.*?\\*0\r\n", "HELLO")).toList();
+    return replies.stream().map(PubSubDifferentialTest::hello).toList();
+  }
+
+  private static String hello(String reply) {
+    return reply.replaceAll("(?s)%7\r\n\\$6\r\nserver.*?\\*0\r\n", "HELLO");
   }
 
   private static void same(String subscriber, String publisher) throws Exception {
     noSubscribersLeft(redis.port());
     noSubscribersLeft(node.port());
-    List<String> expected = hello(session(redis.port(), subscriber, publisher));
-    List<String> actual = hello(session(node.port(), subscriber, publisher));
+    List<String> fromRedis = session(redis.port(), subscriber, publisher, null);
+    List<String> expected = hello(fromRedis);
+    List<String> actual = hello(session(node.port(), subscriber, publisher, fromRedis));
     assertTrue(!expected.get(0).isEmpty(), "redis answered nothing");
     assertEquals(expected, actual, subscriber + " / " + publisher);
   }
@@ -114,9 +135,10 @@ class PubSubDifferentialTest extends NodeAndRedisTestBase {
             }
           }
         };
-    Thread t = new Thread(() -> new Jedis("127.0.0.1", node.port()).subscribe(listener, "ordered"));
+    Thread t = new Thread(() -> new Jedis("127.0.0.1", node.port(), 30_000).subscribe(listener, "ordered"));
     t.start();
-    try (Jedis pub = new Jedis("127.0.0.1", node.port())) {
+    // Generous timeouts: 1,000 pipelined PUBLISHes outlasted Jedis's 2 s on a loaded machine.
+    try (Jedis pub = new Jedis("127.0.0.1", node.port(), 30_000)) {
       while (pub.pubsubNumSub("ordered").get("ordered") == 0) {
         Thread.sleep(10);
       }
