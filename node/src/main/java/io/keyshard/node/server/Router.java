@@ -303,6 +303,11 @@ public final class Router {
     this.scripts = scripts;
   }
 
+  /** The node's script engine and function libraries (null until the commands are wired). */
+  public io.keyshard.node.scripting.Scripts scripts() {
+    return scripts;
+  }
+
   /**
    * While a script has run longer than busy-reply-threshold, Redis's BUSY for every command not
    * flagged allow_busy (SHUTDOWN only with NOSAVE); inside MULTI the transaction is doomed.

@@ -396,7 +396,6 @@ final class Restore {
   static String describe(RdbItem.Unsupported u) {
     String what =
         switch (u.kind()) {
-          case FUNCTION -> "a function library";
           case MODULE_AUX -> "module data";
           case MODULE_VALUE -> "a module-type key";
           case STREAM -> "a stream";
