@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Writes a save's function libraries and slot copies as an RDB file, as Redis writes dump.rdb: into a temporary file
- * of the same directory ({@code temp-<pid>.rdb}), synced, then renamed over the target and the
+ * Writes a save's function libraries and slot copies as an RDB file, as Redis writes dump.rdb:
+ * into a temporary file of the same directory ({@code temp-<pid>.rdb}), synced, then renamed over the target and the
  * directory synced, so a reader sees the old file or the whole new one, never a part.
  */
 final class RdbDump {

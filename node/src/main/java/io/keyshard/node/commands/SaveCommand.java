@@ -188,10 +188,10 @@ final class SaveCommand {
    * instant, today's, not that instant's).
    */
   CompletionStage<byte[]> historyBytes(long at, boolean keys, boolean functions) {
-    List<byte[]> libraries = functions ? publishedFunctions() : List.of();
     if (!keys) {
       return rdbBytes(false, functions);
     }
+    List<byte[]> libraries = functions ? publishedFunctions() : List.of();
     return CompletableFuture.supplyAsync(
         () -> {
           try {

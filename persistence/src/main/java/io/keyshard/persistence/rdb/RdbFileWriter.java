@@ -13,13 +13,14 @@ import java.util.Map;
  * Writes an RDB file of version 10 to a stream as redis-server 7.0.15 writes one with SAVE, so
  * that {@code redis-check-rdb} accepts it and Redis 7.0 loads it: "REDIS0010", the AUX fields
  * redis-ver, redis-bits, ctime, used-mem, aof-base (in that order, then any extra ones the caller
- * gives), the function libraries if any ({@link #function}), per database SELECTDB and RESIZEDB, per key EXPIRETIME_MS when it expires, then the
- * type byte, key and value ({@link RdbValueWriter}, the encoding Redis gives the value), EOF and
- * the CRC-64 of the whole file. Strings are not LZF-compressed (Redis with rdbcompression no).
+ * gives), the function libraries if any ({@link #function}), per database SELECTDB and
+ * RESIZEDB, per key EXPIRETIME_MS when it expires, then the type byte, key and value ({@link
+ * RdbValueWriter}, the encoding Redis gives the value), EOF and the CRC-64 of the whole file. Strings are not LZF-compressed (Redis with rdbcompression no).
  * Memory holds one value's bytes at a time.
  *
- * <p>Calls: the constructor (header), the libraries, then per database {@link #selectDb} and its keys, then
- * {@link #finish}. Databases and keys in any order; Redis writes databases ascending.
+ * <p>Calls: the constructor (header), the libraries, then per database {@link #selectDb} and
+ * its keys, then {@link #finish}. Databases and keys in any order; Redis writes databases
+ * ascending.
  */
 public final class RdbFileWriter implements Closeable {
   /** The version Keyshard answers INFO's redis_version with, so the file says what it is. */
