@@ -163,7 +163,8 @@ class BackupRoundTripTest {
       assertEquals(List.of(), Keyspace.differences(only(c0, 3), ks.read(3), 1000));
       assertEquals(List.of(), Keyspace.differences(c5, ks.read(5), 1000));
       assertEquals(List.of(java.util.Set.of("onenode", "rt")), libraryNames(s.port()));
-      try (Jedis j = new Jedis("127.0.0.1", s.port())) {
+      // DEBUG DIGEST locks every non-empty slot in turn: more than Jedis's 2 s at a load of 10.
+      try (Jedis j = new Jedis("127.0.0.1", s.port(), 60_000)) {
         keyshardDigest = new String((byte[]) j.sendCommand(() -> "DEBUG".getBytes(), "DIGEST"), StandardCharsets.UTF_8);
       }
     }
