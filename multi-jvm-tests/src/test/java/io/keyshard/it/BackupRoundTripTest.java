@@ -43,6 +43,20 @@ class BackupRoundTripTest {
 
   static String lastOutput = "";
 
+  static final String LIB_RT = "#!lua name=rt\nredis.register_function('rt_f', function() return 'rt' end)";
+  static final String LIB_ONE = "#!lua name=onenode\nredis.register_function('one_f', function() return 1 end)";
+
+  /** Each port's function library names, in order. */
+  static List<java.util.Set<String>> libraryNames(int... ports) {
+    List<java.util.Set<String>> out = new ArrayList<>();
+    for (int port : ports) {
+      try (Jedis j = new Jedis("127.0.0.1", port)) {
+        out.add(new java.util.TreeSet<>(io.keyshard.tools.Libraries.read(j).keySet()));
+      }
+    }
+    return out;
+  }
+
   static Path standaloneConfig(Path work, String name) throws Exception {
     Path conf = work.resolve(name + ".conf");
     Files.writeString(conf, "keyshard.enable-debug-command = yes\n");
@@ -62,6 +76,9 @@ class BackupRoundTripTest {
         Keyspace ks = new Keyspace(s.port())) {
       Dataset.load(ks, 0, "a", KEYS, 1);
       Dataset.load(ks, 5, "b", KEYS / 3, 2);
+      try (Jedis j = new Jedis("127.0.0.1", s.port())) {
+        j.functionLoad(LIB_RT);
+      }
       db0 = ks.read(0);
       db5 = ks.read(5);
       try (CutWriter w = new CutWriter(new int[] {s.port()}, true)) {
@@ -88,8 +105,14 @@ class BackupRoundTripTest {
         System.out.println("the standalone backup held " + held + " of the writer's SETs");
         assertEquals(List.of(), Keyspace.differences(db0, restored, 1000));
         assertEquals(List.of(), Keyspace.differences(db5, ks.read(5), 1000));
+        // The standalone node's library, on every primary.
+        assertEquals(java.util.Collections.nCopies(3, java.util.Set.of("rt")), libraryNames(ports));
 
         Dataset.load(ks, 3, "c", KEYS / 3, 3);
+        // One node holds a library the others do not: the backup names it as disagreeing.
+        try (Jedis j = new Jedis("127.0.0.1", ports[1])) {
+          j.functionLoad(LIB_ONE);
+        }
         c0 = ks.read(0);
         c5 = ks.read(5);
         Map<String, Keyspace.Read> c3 = ks.read(3);
@@ -123,6 +146,11 @@ class BackupRoundTripTest {
     JsonNode manifest = new ObjectMapper().readTree(second.resolve("manifest.json").toFile());
     assertEquals("cluster", manifest.path("source").path("mode").asText());
     assertEquals(3, manifest.path("source").path("nodes").size());
+    JsonNode fns = manifest.path("functions");
+    assertEquals(2, fns.path("libraries").size(), fns.toString());
+    assertEquals(3, fns.path("libraries").get(1).path("nodes").size(), fns.toString()); // rt, after onenode
+    assertEquals(1, fns.path("libraries").get(0).path("nodes").size(), fns.toString());
+    assertEquals(2, fns.path("disagreeing").size(), fns.toString());
 
     // 3. The cluster's backup into a fresh standalone node: the same keys, the same digest.
     String keyshardDigest;
@@ -134,7 +162,9 @@ class BackupRoundTripTest {
       assertEquals(List.of(), Keyspace.differences(only(c0, 0), restored, 1000));
       assertEquals(List.of(), Keyspace.differences(only(c0, 3), ks.read(3), 1000));
       assertEquals(List.of(), Keyspace.differences(c5, ks.read(5), 1000));
-      try (Jedis j = new Jedis("127.0.0.1", s.port())) {
+      assertEquals(List.of(java.util.Set.of("onenode", "rt")), libraryNames(s.port()));
+      // DEBUG DIGEST locks every non-empty slot in turn: more than Jedis's 2 s at a load of 10.
+      try (Jedis j = new Jedis("127.0.0.1", s.port(), 60_000)) {
         keyshardDigest = new String((byte[]) j.sendCommand(() -> "DEBUG".getBytes(), "DIGEST"), StandardCharsets.UTF_8);
       }
     }
@@ -147,6 +177,8 @@ class BackupRoundTripTest {
       String redisDigest = new String((byte[]) j.sendCommand(() -> "DEBUG".getBytes(), "DIGEST"), StandardCharsets.UTF_8);
       assertEquals(manifest.path("redisDigest").asText(), redisDigest, "redis-server's DEBUG DIGEST of the backup");
       assertEquals(redisDigest, keyshardDigest, "Keyshard's DEBUG DIGEST after the restore");
+      assertEquals("rt", j.fcall("rt_f", List.of(), List.of()));
+      assertEquals(1L, j.fcall("one_f", List.of(), List.of()));
     }
 
     // 5. The same backup into a 5-node cluster.
@@ -160,6 +192,7 @@ class BackupRoundTripTest {
         assertEquals(List.of(), Keyspace.differences(only(c0, 0), restored, 1000));
         assertEquals(List.of(), Keyspace.differences(only(c0, 3), ks.read(3), 1000));
         assertEquals(List.of(), Keyspace.differences(c5, ks.read(5), 1000));
+        assertEquals(java.util.Collections.nCopies(5, java.util.Set.of("onenode", "rt")), libraryNames(ports));
         // Restoring again over the same keys is refused unless told what to do with them.
         assertEquals(4, backup("restore", second.toString(), "--to", "127.0.0.1:" + ports[0]), lastOutput);
         assertTrue(lastOutput.contains("--replace"), lastOutput);

@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Writes a save's slot copies as an RDB file, as Redis writes dump.rdb: into a temporary file
- * of the same directory ({@code temp-<pid>.rdb}), synced, then renamed over the target and the
+ * Writes a save's function libraries and slot copies as an RDB file, as Redis writes dump.rdb:
+ * into a temporary file of the same directory ({@code temp-<pid>.rdb}), synced, then renamed over the target and the
  * directory synced, so a reader sees the old file or the whole new one, never a part.
  */
 final class RdbDump {
@@ -36,8 +36,11 @@ final class RdbDump {
     return n;
   }
 
-  /** Writes {@code copies} to {@code target}, counting the keys written into {@code progress}. */
-  static void write(Path target, List<SlotCopy> copies, long usedMemory, AtomicLong progress)
+  /**
+   * Writes the function libraries ({@code functions}, each library's code) and {@code copies} to
+   * {@code target}, counting the keys written into {@code progress}.
+   */
+  static void write(Path target, List<byte[]> functions, List<SlotCopy> copies, long usedMemory, AtomicLong progress)
       throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
@@ -50,7 +53,7 @@ final class RdbDump {
                   StandardOpenOption.TRUNCATE_EXISTING,
                   StandardOpenOption.WRITE);
           OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
-        write(out, copies, usedMemory, progress);
+        write(out, functions, copies, usedMemory, progress);
         out.flush();
         ch.force(true);
       }
@@ -62,8 +65,12 @@ final class RdbDump {
     syncDirectory(dir);
   }
 
-  /** Writes {@code copies} as one RDB file to {@code out} (left open), database by database. */
-  static void write(OutputStream out, List<SlotCopy> copies, long usedMemory, AtomicLong progress)
+  /**
+   * Writes the libraries, then {@code copies} database by database, as one RDB file to {@code
+   * out} (left open). The libraries come first, as Redis 7.0 writes them (a loader creates each
+   * as FUNCTION LOAD would).
+   */
+  static void write(OutputStream out, List<byte[]> functions, List<SlotCopy> copies, long usedMemory, AtomicLong progress)
       throws IOException {
     long[] keys = new long[SlotState.DATABASES];
     long[] expires = new long[SlotState.DATABASES];
@@ -75,6 +82,9 @@ final class RdbDump {
     }
     List<SlotCopy> bySlot = copies.stream().sorted(Comparator.comparingInt(SlotCopy::slot)).toList();
     RdbFileWriter w = new RdbFileWriter(out, RdbFileWriter.Header.now(usedMemory));
+    for (byte[] code : functions) {
+      w.function(code);
+    }
     for (int db = 0; db < SlotState.DATABASES; db++) {
       if (keys[db] == 0) {
         continue;

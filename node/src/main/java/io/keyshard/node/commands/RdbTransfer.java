@@ -19,7 +19,9 @@ import java.util.concurrent.CompletionStage;
  * ({@code $<length>\r\n} then the bytes). Keyshard is never a replication master: SYNC without
  * rdb-only is refused with a message (a Redis replica would otherwise load the file and ask
  * again forever), there is no PSYNC, and the connection closes after the file. The file comes
- * from a cut like BGSAVE's, built in memory (so at most what one Java array holds, 2 GB).
+ * from a cut like BGSAVE's, built in memory (so at most what one Java array holds, 2 GB), with
+ * the node's function libraries first as in BGSAVE's file; {@code REPLCONF rdb-filter-only
+ * functions} ({@code redis-cli --functions-rdb}) asks for the libraries alone, as Redis 7.0 has it.
  */
 final class RdbTransfer {
   private static final List<String> OPTIONS =
@@ -47,6 +49,19 @@ final class RdbTransfer {
         }
         s.rdbOnly = is(a[i + 1], "1");
       }
+      if (option.equals("rdb-filter-only")) {
+        // Include filters, space-separated; Redis 7.0 knows one. Anything named leaves the rest out.
+        boolean functions = false;
+        for (String filter : str(a[i + 1]).trim().split("\\s+")) {
+          if (filter.equalsIgnoreCase("functions")) {
+            functions = true;
+          } else if (!filter.isEmpty()) {
+            return Err.err("Unsupported rdb-filter-only option: " + filter);
+          }
+        }
+        s.rdbKeys = false;
+        s.rdbFunctions = functions;
+      }
       if (option.equals("keyshard-at")) {
         // Keyshard's own: the point-in-time backup's instant, in Unix ms.
         Long at = Args.parseLongOrNull(a[i + 1]);
@@ -66,7 +81,7 @@ final class RdbTransfer {
               "Keyshard is not a replication master: SYNC only serves redis-cli --rdb"
                   + " (REPLCONF rdb-only 1); use BGSAVE and copy dump.rdb"));
     }
-    return (s.rdbAt >= 0 ? save.historyBytes(s.rdbAt) : save.rdbBytes())
+    return (s.rdbAt >= 0 ? save.historyBytes(s.rdbAt, s.rdbKeys, s.rdbFunctions) : save.rdbBytes(s.rdbKeys, s.rdbFunctions))
         .handle(
             (rdb, t) -> {
               if (t != null) {

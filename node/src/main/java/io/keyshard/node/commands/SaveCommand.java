@@ -23,13 +23,15 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * SAVE, BGSAVE and LASTSAVE as Redis 7.0 answers them, writing {@code dbfilename} in {@code dir}
  * (docs/decisions/2026-12-07-bgsave.md): the cut is one keyspace-wide transaction in which every
- * slot copies its keys ({@link SaveCopies}); the slots are unlocked once copied, and the file is
+ * slot copies its keys ({@link SaveCopies}) and the node's function libraries are read (written
+ * first in the file, as Redis 7.0 does); the slots are unlocked once copied, and the file is
  * written from the copies on the blocking-I/O dispatcher ({@link RdbDump}). BGSAVE answers at
  * once; SAVE answers when the file is written. One save at a time, as Redis's one child. The
  * file is never read back: the journal is the data.
@@ -104,19 +106,20 @@ final class SaveCommand {
     keysTotal = 0;
     AtomicLong changesAtCut = new AtomicLong();
     long[] lockedAt = new long[1];
+    AtomicReference<List<byte[]>> functions = new AtomicReference<>(List.of());
     CompletionStage<Void> saved =
-        cut(changesAtCut, lockedAt)
+        cut(changesAtCut, lockedAt, functions)
             .thenApplyAsync(
                 copies -> {
                   keysTotal = RdbDump.keys(copies);
                   long cutMs = System.currentTimeMillis() - started;
                   try {
                     long t0 = System.nanoTime();
-                    RdbDump.write(target(), copies, router.memory().used(), keysWritten);
+                    RdbDump.write(target(), functions.get(), copies, router.memory().used(), keysWritten);
                     log.info(
-                        "{}: {} keys of {} slots written to {} in {} ms after a cut of {} ms"
-                            + " ({} ms to lock every slot, {} ms to copy)",
-                        background ? "BGSAVE" : "SAVE", keysTotal, copies.size(), target(),
+                        "{}: {} keys of {} slots and {} function libraries written to {} in {} ms after a cut"
+                            + " of {} ms ({} ms to lock every slot, {} ms to copy)",
+                        background ? "BGSAVE" : "SAVE", keysTotal, copies.size(), functions.get().size(), target(),
                         (System.nanoTime() - t0) / 1_000_000, cutMs, lockedAt[0] - started,
                         started + cutMs - lockedAt[0]);
                   } catch (IOException e) {
@@ -147,15 +150,26 @@ final class SaveCommand {
 
   /**
    * The whole dataset as one RDB file in memory, from a cut of its own (SYNC for {@code
-   * redis-cli --rdb}); not a save: LASTSAVE and the INFO fields do not move.
+   * redis-cli --rdb}); not a save: LASTSAVE and the INFO fields do not move. {@code keys} false
+   * leaves the keys out and takes no cut ({@code redis-cli --functions-rdb}), {@code functions}
+   * false the libraries.
    */
-  CompletionStage<byte[]> rdbBytes() {
-    return cut(new AtomicLong(), new long[1])
+  CompletionStage<byte[]> rdbBytes(boolean keys, boolean functions) {
+    AtomicReference<List<byte[]>> libraries = new AtomicReference<>(List.of());
+    CompletionStage<List<SlotCopy>> cut;
+    if (keys) {
+      cut = cut(new AtomicLong(), new long[1], libraries);
+    } else {
+      libraries.set(publishedFunctions());
+      cut = CompletableFuture.completedFuture(List.of());
+    }
+    return cut
         .thenApplyAsync(
             copies -> {
               ByteArrayOutputStream out = new ByteArrayOutputStream();
               try {
-                RdbDump.write(out, copies, router.memory().used(), new AtomicLong());
+                RdbDump.write(
+                    out, functions ? libraries.get() : List.of(), copies, router.memory().used(), new AtomicLong());
               } catch (IOException e) {
                 throw new CompletionException(e);
               }
@@ -169,8 +183,15 @@ final class SaveCommand {
    * one RDB file in memory, rebuilt from the journal without asking any slot ({@link
    * HistoryCut}): a point-in-time backup's part, or with {@code at} = now a cut that pauses no
    * writer. Fails with HistoryCut.OutOfWindow when the journal no longer holds that instant.
+   * The function libraries are not journaled: the file holds them as they are when this is
+   * asked (for a backup at now, within about {@link #LANDING_MS} of the instant; for an earlier
+   * instant, today's, not that instant's).
    */
-  CompletionStage<byte[]> historyBytes(long at) {
+  CompletionStage<byte[]> historyBytes(long at, boolean keys, boolean functions) {
+    if (!keys) {
+      return rdbBytes(false, functions);
+    }
+    List<byte[]> libraries = functions ? publishedFunctions() : List.of();
     return CompletableFuture.supplyAsync(
         () -> {
           try {
@@ -193,11 +214,12 @@ final class SaveCommand {
               copies = HistoryCut.copies(h, view == null ? slot -> true : view::owns, at);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            RdbDump.write(out, copies, router.memory().used(), new AtomicLong());
+            RdbDump.write(out, libraries, copies, router.memory().used(), new AtomicLong());
             log.info(
-                "Rebuilt {} keys of {} slots as they were at {} from the journal in {} ms ({} bytes of RDB)",
+                "Rebuilt {} keys of {} slots as they were at {} from the journal in {} ms ({} bytes of RDB,"
+                    + " {} function libraries as they are now)",
                 RdbDump.keys(copies), copies.size(), Instant.ofEpochMilli(at),
-                (System.nanoTime() - t0) / 1_000_000, out.size());
+                (System.nanoTime() - t0) / 1_000_000, out.size(), libraries.size());
             return out.toByteArray();
           } catch (Exception e) {
             throw new CompletionException(e);
@@ -208,9 +230,13 @@ final class SaveCommand {
 
   /**
    * One keyspace-wide transaction: every non-empty slot locked at once, each copies its keys
-   * ({@link SaveCopies}), then all are unlocked. Fails if any slot could not copy.
+   * ({@link SaveCopies}), then all are unlocked. Fails if any slot could not copy. The function
+   * libraries are read while every slot is locked, into {@code functions}: no FCALL's writes
+   * are half in the file, and the libraries are those of the cut's moment (a change to them is
+   * saved before it is answered).
    */
-  private CompletionStage<List<SlotCopy>> cut(AtomicLong changesAtCut, long[] lockedAt) {
+  private CompletionStage<List<SlotCopy>> cut(
+      AtomicLong changesAtCut, long[] lockedAt, AtomicReference<List<byte[]>> functions) {
     long id = SaveCopies.open();
     return router
         .transactions()
@@ -221,6 +247,7 @@ final class SaveCommand {
               // Every slot is locked now: no write of any slot is before or after the cut in
               // some slots and not in others.
               changesAtCut.set(router.memory().changes());
+              functions.set(publishedFunctions());
               lockedAt[0] = System.currentTimeMillis();
               return CrossSlot.inEach(
                   tx::exec,
@@ -241,6 +268,12 @@ final class SaveCommand {
               }
               return copies;
             });
+  }
+
+  /** The node's function libraries as saved (FUNCTION LOAD and the rest answer after saving). */
+  private List<byte[]> publishedFunctions() {
+    io.keyshard.node.scripting.Scripts scripts = router.scripts();
+    return scripts == null ? List.of() : scripts.functions().published();
   }
 
   private Path target() {

@@ -35,6 +35,11 @@ public final class Functions {
   public record Metadata(String name, byte[] body) {}
 
   private final Map<String, Library> libraries = new LinkedHashMap<>();
+  /**
+   * The libraries' code as last saved (or loaded at start), for readers off the script thread:
+   * SAVE, BGSAVE and SYNC write them into their RDB files without waiting for a running script.
+   */
+  private volatile List<byte[]> saved = List.of();
   private final Map<String, Function> byName = new HashMap<>();
   private final Path file;
 
@@ -166,19 +171,38 @@ public final class Functions {
 
   /** FUNCTION DUMP's payload of every library. */
   public byte[] dump() {
-    List<byte[]> codes = new ArrayList<>();
-    for (Library l : libraries.values()) {
-      codes.add(l.code());
-    }
-    return FunctionPayload.encode(codes);
+    return FunctionPayload.encode(codes());
   }
 
   /** Saved before a change is answered: a kill -9 leaves the old set or the new one. */
   public void save() throws IOException {
+    List<byte[]> codes = codes();
     if (file != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
-      DurableFile.replace(file, dump());
+      DurableFile.replace(file, FunctionPayload.encode(codes));
     }
+    saved = codes;
+  }
+
+  /** At start, once the saved libraries are loaded: they are what {@link #published} answers. */
+  public void loaded() {
+    saved = codes();
+  }
+
+  /**
+   * The code of every library as saved: what a change answered so far left (a change not yet
+   * saved is not in it, one whose save failed never is). Any thread.
+   */
+  public List<byte[]> published() {
+    return saved;
+  }
+
+  private List<byte[]> codes() {
+    List<byte[]> codes = new ArrayList<>();
+    for (Library l : libraries.values()) {
+      codes.add(l.code());
+    }
+    return List.copyOf(codes);
   }
 
   /** The libraries' code saved by the last run, or none. */

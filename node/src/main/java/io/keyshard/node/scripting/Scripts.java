@@ -100,6 +100,7 @@ public final class Scripts implements AutoCloseable {
       Functions.Metadata meta = Functions.metadata(code);
       functions.put(new Functions.Library(meta.name(), code, engine.compileLibrary(meta)));
     }
+    functions.loaded();
     return saved.size();
   }
 

@@ -39,6 +39,13 @@ public final class Session {
   public volatile boolean rdbOnly;
   /** REPLCONF keyshard-at: SYNC sends the slots as they were just before this Unix ms (-1: now). */
   public volatile long rdbAt = -1;
+  /**
+   * REPLCONF rdb-filter-only: what SYNC's file holds. Redis 7.0's one filter, "functions" (what
+   * {@code redis-cli --functions-rdb} sends), leaves the keys out; an empty filter leaves both out.
+   */
+  public volatile boolean rdbKeys = true;
+
+  public volatile boolean rdbFunctions = true;
 
   volatile KillSwitch killSwitch;
 

@@ -61,6 +61,53 @@ class RedisCliRdbTest extends DifferentialTestBase {
     assertTrue(left > 500_000 && left <= 600_000, "expiry in " + left + " ms");
   }
 
+  /** redis-cli --rdb or --functions-rdb against a port: the items of the file it fetched. */
+  private static java.util.List<String> fetch(int port, String mode) throws Exception {
+    Path file = Files.createTempDirectory("keyshard-cli-rdb").resolve("out.rdb");
+    Process cli =
+        new ProcessBuilder("redis-cli", "-p", Integer.toString(port), mode, file.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(cli.getInputStream().readAllBytes());
+    assertEquals(0, cli.waitFor(), out);
+    java.util.List<String> items = new java.util.ArrayList<>();
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+      RdbFileReader r = new RdbFileReader(in);
+      for (RdbItem item = r.next(); item != null; item = r.next()) {
+        if (item instanceof RdbItem.Entry e) {
+          items.add("key " + e.db() + ":" + new String(e.key(), StandardCharsets.UTF_8));
+        } else if (item instanceof RdbItem.Function f) {
+          items.add("function " + new String(f.code(), StandardCharsets.UTF_8));
+        }
+      }
+      assertTrue(r.checksumVerified());
+    }
+    java.util.Collections.sort(items);
+    return items;
+  }
+
+  @Test
+  void theFileHoldsTheLibrariesAndFunctionsRdbOnlyThem() throws Exception {
+    String one = "#!lua name=clione\nredis.register_function('cli_one', function() return 1 end)";
+    String two = "#!lua name=clitwo\nredis.register_function('cli_two', function() return 2 end)";
+    d.check("FUNCTION", "LOAD", one);
+    d.check("FUNCTION", "LOAD", two);
+    try {
+      d.check("SET", "k", "v");
+      java.util.List<String> functions = java.util.List.of("function " + one, "function " + two);
+      java.util.List<String> all = new java.util.ArrayList<>(functions);
+      all.add("key 0:k");
+      assertEquals(all, fetch(node.port(), "--rdb"));
+      assertEquals(fetch(redis.port(), "--rdb"), fetch(node.port(), "--rdb"));
+      assertEquals(functions, fetch(node.port(), "--functions-rdb"));
+      assertEquals(fetch(redis.port(), "--functions-rdb"), fetch(node.port(), "--functions-rdb"));
+      d.check("REPLCONF", "rdb-filter-only", "functions keys");
+      d.check("REPLCONF", "rdb-filter-only", "");
+    } finally {
+      d.check("FUNCTION", "FLUSH");
+    }
+  }
+
   @Test
   void replconfAsRedisAndSyncOnlyForRdbOnly() throws Exception {
     d.check("REPLCONF", "foo", "bar");

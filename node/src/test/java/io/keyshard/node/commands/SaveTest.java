@@ -142,6 +142,29 @@ class SaveTest {
   }
 
   @Test
+  void theFunctionLibrariesAreInTheFileAsRedisSavesThem() throws Exception {
+    d.check("FUNCTION", "LOAD", "#!lua name=savelib\nredis.register_function('save_f', function(k, a) return a[1] end)");
+    d.check("FUNCTION", "LOAD",
+        "#!lua name=savero\nredis.register_function{function_name='save_ro', callback=function() return 7 end, flags={'no-writes'}}");
+    try {
+      d.check("SET", "with", "functions");
+      d.check("BGSAVE");
+      try (RawClient c = new RawClient(node.port())) {
+        assertEquals("ok", awaitBgsave(c));
+      }
+      assertRedisLoadsTheSame();
+      // A library deleted is gone from the next file; SAVE writes them too.
+      d.check("FUNCTION", "DELETE", "savero");
+      d.check("SAVE");
+      assertRedisLoadsTheSame();
+    } finally {
+      d.check("FUNCTION", "FLUSH");
+    }
+    d.check("SAVE");
+    assertRedisLoadsTheSame();
+  }
+
+  @Test
   void oneSaveAtATimeAsRedis() throws Exception {
     // Enough keys that the first BGSAVE is still running when the next command arrives.
     try (RawClient c = new RawClient(node.port())) {
@@ -177,6 +200,16 @@ class SaveTest {
     return argv;
   }
 
+  /** The library names FUNCTION LIST answers (a name is never one of the reply's field names). */
+  private static List<String> libraryNames(RawClient c) throws Exception {
+    List<String> names = new ArrayList<>();
+    String[] parts = c.call("FUNCTION", "LIST").split("library_name, ");
+    for (int i = 1; i < parts.length; i++) {
+      names.add(parts[i].substring(0, parts[i].indexOf(',')));
+    }
+    return names;
+  }
+
   static void assertRedisLoadsTheSame() throws Exception {
     assertRedisLoadsTheSame(true);
   }
@@ -198,6 +231,16 @@ class SaveTest {
         RawClient r = new RawClient(loaded.port());
         RawClient k = new RawClient(node.port())) {
       assertEquals(k.call("DEBUG", "DIGEST"), r.call("DEBUG", "DIGEST"));
+      // The function libraries, each with its code and functions (Redis lists them in its own
+      // order, so one library at a time).
+      String names = k.call("FUNCTION", "LIST");
+      String loadedNames = r.call("FUNCTION", "LIST");
+      assertEquals(Differential.sorted(names), Differential.sorted(loadedNames));
+      for (String name : libraryNames(k)) {
+        assertEquals(
+            k.call("FUNCTION", "LIST", "LIBRARYNAME", name, "WITHCODE"),
+            r.call("FUNCTION", "LIST", "LIBRARYNAME", name, "WITHCODE"), name);
+      }
       for (int db = 0; db < 16; db++) {
         k.call("SELECT", Integer.toString(db));
         r.call("SELECT", Integer.toString(db));

@@ -1,5 +1,6 @@
 package io.keyshard.persistence.rdb;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,6 +19,27 @@ public final class FunctionPayload {
       out.writeString(code);
     }
     return DumpPayload.wrap(java.util.Arrays.copyOf(out.array(), out.size()));
+  }
+
+  /**
+   * The library name in a library's metadata line ({@code #!<engine> name=<name> ...}), or null
+   * if the first line has no {@code name=} word. Lenient: the loader (FUNCTION LOAD, RESTORE)
+   * checks the line with Redis's errors; this only names a library in reports and manifests.
+   */
+  public static String libraryName(byte[] code) {
+    if (code.length < 2 || code[0] != '#' || code[1] != '!') {
+      return null;
+    }
+    int end = 2;
+    while (end < code.length && code[end] != '\n') {
+      end++;
+    }
+    for (String word : new String(code, 2, end - 2, StandardCharsets.UTF_8).trim().split("[ \t]+")) {
+      if (word.startsWith("name=")) {
+        return word.substring("name=".length());
+      }
+    }
+    return null;
   }
 
   /**

@@ -20,7 +20,7 @@ final class RdbFileFormat {
   /** Redis 7.0's: the code of a function library, one string (RDB_OPCODE_FUNCTION2). */
   static final int FUNCTION = 245;
 
-  /** The format of Redis 7.0's release candidates, which 7.0 itself refuses. */
+  /** Redis 7.0's release candidates' (name, engine, description, code), which 7.0 still loads. */
   static final int FUNCTION_PRE_GA = 246;
 
   /** A module's data outside any key: module id, when, then module opcodes up to their EOF. */

@@ -14,8 +14,9 @@ import java.util.Arrays;
  * before its bytes have arrived), every problem is an {@link RdbFormatException} naming the
  * offset, the checksum is verified at EOF, a newer version is refused, and the stream must end
  * right after the checksum (a socket transfer is given a stream bounded to the file's length).
- * Streams, module values, module aux data and functions are stepped over and reported as
- * {@link RdbItem.Unsupported}; IDLE and FREQ (LRU/LFU hints) are read and dropped.
+ * Function libraries come out as {@link RdbItem.Function}; module values and module aux data
+ * are stepped over and reported as {@link RdbItem.Unsupported}; IDLE and FREQ (LRU/LFU hints)
+ * are read and dropped.
  *
  * <p>Items come out before the checksum at the end is seen: a caller that must not act on a
  * corrupt file reads it once to the end (null from next) before acting on it.
@@ -149,13 +150,11 @@ public final class RdbFileReader {
         case RdbFileFormat.IDLE -> in.readLen();
         case RdbFileFormat.FREQ -> in.readUnsignedByte();
         case RdbFileFormat.FUNCTION -> {
-          byte[] code = in.readString(maxValueBytes, "function library");
-          return new RdbItem.Unsupported(
-              RdbItem.Kind.FUNCTION, db, null, firstLine(code), at);
+          return new RdbItem.Function(in.readString(maxValueBytes, "function library"), at);
         }
-        case RdbFileFormat.FUNCTION_PRE_GA ->
-            throw new RdbFormatException("offset " + at + ": function of the pre-release format "
-                + "of Redis 7.0 (opcode 246), which no Redis 7.0 loads");
+        case RdbFileFormat.FUNCTION_PRE_GA -> {
+          return preReleaseFunction(at);
+        }
         case RdbFileFormat.MODULE_AUX -> {
           return moduleAux(at);
         }
@@ -187,6 +186,33 @@ public final class RdbFileReader {
     // Nothing may follow: bytes after the end mean the file is not what its framing says.
     in.expectEnd();
     done = true;
+  }
+
+  /**
+   * A library as Redis 7.0's release candidates wrote it: its name, engine, a description if the
+   * next length is not 0, and the code without its metadata line. Redis 7.0 loads it as the code
+   * with a metadata line naming the engine and the library put in front (the description goes);
+   * so does this.
+   */
+  private RdbItem preReleaseFunction(long at) throws IOException, RdbFormatException {
+    byte[] name = in.readString(maxValueBytes, "function library name");
+    byte[] engine = in.readString(maxValueBytes, "function library engine");
+    if (in.readLen() != 0) {
+      in.readString(maxValueBytes, "function library description");
+    }
+    byte[] body = in.readString(maxValueBytes, "function library code");
+    RdbOutput code = new RdbOutput(body.length + engine.length + name.length + 9);
+    code.write("#!".getBytes(StandardCharsets.US_ASCII));
+    code.write(engine);
+    code.write(" name=".getBytes(StandardCharsets.US_ASCII));
+    code.write(name);
+    code.writeByte('\n');
+    code.write(body);
+    if (code.size() > maxValueBytes) {
+      throw new RdbFormatException("offset " + at + ": function library of " + code.size()
+          + " bytes, more than the limit of " + maxValueBytes);
+    }
+    return new RdbItem.Function(Arrays.copyOf(code.array(), code.size()), at);
   }
 
   private RdbItem moduleAux(long at) throws IOException, RdbFormatException {
@@ -252,14 +278,6 @@ public final class RdbFileReader {
 
   private static String latin1(byte[] b) {
     return new String(b, StandardCharsets.ISO_8859_1);
-  }
-
-  private static String firstLine(byte[] code) {
-    int end = 0;
-    while (end < code.length && end < 200 && code[end] != '\n') {
-      end++;
-    }
-    return printable(Arrays.copyOf(code, end));
   }
 
   /** For messages: printable ASCII as it is, other bytes as \xNN, at most 64 bytes shown. */

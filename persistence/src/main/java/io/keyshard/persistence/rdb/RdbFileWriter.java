@@ -13,13 +13,14 @@ import java.util.Map;
  * Writes an RDB file of version 10 to a stream as redis-server 7.0.15 writes one with SAVE, so
  * that {@code redis-check-rdb} accepts it and Redis 7.0 loads it: "REDIS0010", the AUX fields
  * redis-ver, redis-bits, ctime, used-mem, aof-base (in that order, then any extra ones the caller
- * gives), per database SELECTDB and RESIZEDB, per key EXPIRETIME_MS when it expires, then the
- * type byte, key and value ({@link RdbValueWriter}, the encoding Redis gives the value), EOF and
- * the CRC-64 of the whole file. Strings are not LZF-compressed (Redis with rdbcompression no).
+ * gives), the function libraries if any ({@link #function}), per database SELECTDB and
+ * RESIZEDB, per key EXPIRETIME_MS when it expires, then the type byte, key and value ({@link
+ * RdbValueWriter}, the encoding Redis gives the value), EOF and the CRC-64 of the whole file. Strings are not LZF-compressed (Redis with rdbcompression no).
  * Memory holds one value's bytes at a time.
  *
- * <p>Calls: the constructor (header), then per database {@link #selectDb} and its keys, then
- * {@link #finish}. Databases and keys in any order; Redis writes databases ascending.
+ * <p>Calls: the constructor (header), the libraries, then per database {@link #selectDb} and
+ * its keys, then {@link #finish}. Databases and keys in any order; Redis writes databases
+ * ascending.
  */
 public final class RdbFileWriter implements Closeable {
   /** The version Keyshard answers INFO's redis_version with, so the file says what it is. */
@@ -77,6 +78,29 @@ public final class RdbFileWriter implements Closeable {
 
   private static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * A function library (FUNCTION LOAD's code, its metadata line first) as Redis 7.0 saves one:
+   * the opcode RDB_OPCODE_FUNCTION2 and the code as a string. Redis writes them after the AUX
+   * fields and before the databases, and a loader creates each as FUNCTION LOAD would: a file
+   * naming a library twice does not load. So they are accepted here only before the first
+   * {@link #selectDb}, and the caller writes each library once.
+   */
+  public void function(byte[] code) throws IOException {
+    checkOpen();
+    if (dbSelected) {
+      throw new IllegalStateException("a function library after the databases began");
+    }
+    stage.writeByte(RdbFileFormat.FUNCTION);
+    if (code.length < FLUSH_AT) {
+      stage.writeString(code);
+      flushIfFull();
+    } else {
+      stage.writeLen(code.length);
+      flush();
+      send(code, 0, code.length);
+    }
   }
 
   /**

@@ -22,16 +22,27 @@ public sealed interface RdbItem {
       implements RdbItem {}
 
   /**
+   * A function library (RDB_OPCODE_FUNCTION2, one per library, before the databases in the files
+   * Redis 7.0 writes): its whole code, the {@code #!lua name=...} line first, as FUNCTION LOAD
+   * took it. A library of 7.0's release candidates (opcode 246) comes out in the same form, as
+   * Redis 7.0 loads it. {@code offset} is where it starts in the file.
+   */
+  record Function(byte[] code, long offset) implements RdbItem {
+    /** The library's name from its metadata line, or null if it has none. */
+    public String name() {
+      return FunctionPayload.libraryName(code);
+    }
+  }
+
+  /**
    * Something Keyshard cannot hold, stepped over: a restore lists these and refuses the file
-   * unless told to skip them. {@code key} is null for what belongs to no key (functions, module
-   * aux data); {@code detail} names it (the library's first line, the module's name).
+   * unless told to skip them. {@code key} is null for what belongs to no key (module aux data);
+   * {@code detail} names it (the module's name).
    */
   record Unsupported(Kind kind, int db, byte[] key, String detail, long offset)
       implements RdbItem {}
 
   enum Kind {
-    /** A function library (FUNCTION LOAD), one per library. */
-    FUNCTION,
     /** A module's data outside any key (MODULE_AUX). */
     MODULE_AUX,
     /** A key whose value is of a module's type. */

@@ -157,7 +157,7 @@ class RdbFileReaderVsRedisTest {
   }
 
   @Test
-  void streamsAreReadFunctionsReportedAndLruLfuHintsSkipped() throws Exception {
+  void streamsAndFunctionsAreReadAndLruLfuHintsSkipped() throws Exception {
     try (RedisServer redis = RedisServer.start(dir, "--maxmemory-policy", "allkeys-lru")) {
       assertEquals("mylib", new String((byte[]) redis.call("FUNCTION", "LOAD",
           "#!lua name=mylib\nredis.register_function('f', function() return 1 end)")));
@@ -184,14 +184,16 @@ class RdbFileReaderVsRedisTest {
             } else if (item instanceof RdbItem.Unsupported u) {
               seen.add(u.kind() + " " + (u.key() == null ? "" : new String(u.key())) + " "
                   + u.detail());
+            } else if (item instanceof RdbItem.Function f) {
+              seen.add("FUNCTION " + f.name() + " " + new String(f.code()));
             }
           }
           assertTrue(reader.checksumVerified());
         }
         seen.sort(null);
         // Streams are values since Keyshard holds them (the reader skips each key's LRU/LFU
-        // hint either way); a function library is reported, not a key.
-        assertEquals(List.of("FUNCTION  #!lua name=mylib",
+        // hint either way); a function library is its code, not a key.
+        assertEquals(List.of("FUNCTION mylib #!lua name=mylib\nredis.register_function('f', function() return 1 end)",
             "entry after hash:f=v ttl false",
             "entry before string:1 ttl false",
             "entry empty-stream stream: ttl false",

@@ -298,9 +298,6 @@ class RdbFileTest {
           refusal(around(o)));
     }
     RdbOutput o = body();
-    o.writeByte(RdbFileFormat.FUNCTION_PRE_GA);
-    assertTrue(refusal(around(o)).contains("pre-release"), refusal(around(o)));
-    o = body();
     o.writeByte(RdbType.MODULE);
     o.writeString(b("k"));
     assertTrue(refusal(around(o)).contains("module value of the pre-release format"),
@@ -363,6 +360,8 @@ class RdbFileTest {
       } else if (item instanceof RdbItem.Unsupported u) {
         got.add(u.kind() + " " + (u.key() == null ? "-" : new String(u.key())) + " "
             + u.detail());
+      } else if (item instanceof RdbItem.Function f) {
+        got.add("FUNCTION " + f.name() + " " + new String(f.code()));
       }
     }
     assertEquals(List.of(
@@ -372,7 +371,7 @@ class RdbFileTest {
         "entry b -1",
         "entry events -1",
         "entry c -1",
-        "FUNCTION - #!lua name=lib"), got);
+        "FUNCTION lib #!lua name=lib\nredis.register_function('f', function() return 1 end)"), got);
   }
 
   private static void moduleFields(RdbOutput o) {

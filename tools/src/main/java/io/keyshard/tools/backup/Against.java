@@ -36,6 +36,7 @@ import redis.clients.jedis.exceptions.JedisException;
  * by what was written since the cut: for a backup of an instant (every Keyshard backup but one of
  * a redis-server), each primary's journal tells which keys of a differing slot were written
  * since (KEYSHARD CHANGED), and the report says which differences are those and which are not.
+ * Each primary's function libraries are compared too ({@link BackupFunctions#against}).
  */
 final class Against {
   private Against() {}
@@ -82,10 +83,23 @@ final class Against {
     TreeSet<Long> all = new TreeSet<>(archived.keySet());
     all.addAll(liveParts.keySet());
     int compared = all.size();
+    List<String> functions = BackupFunctions.against(m, t);
+    String libraries =
+        m.functions() == null
+            ? "; the archive predates function libraries in backups: none compared"
+            : ", " + m.functions().libraries().size() + " function libraries compared";
     if (differing.isEmpty()) {
+      if (functions.isEmpty()) {
+        out.println(
+            archive + " matches " + live + " (" + t.describe() + "): " + compared + " slot parts compared, no key sent"
+                + libraries);
+        return 0;
+      }
       out.println(
-          archive + " matches " + live + " (" + t.describe() + "): " + compared + " slot parts compared, no key sent");
-      return 0;
+          archive + "'s keys match " + live + " (" + t.describe() + "): " + compared + " slot parts compared; its"
+              + " function libraries differ:");
+      list(out, "function libraries", functions);
+      return DIFFERS;
     }
 
     // The keys of the differing slots, both sides.
@@ -161,12 +175,14 @@ final class Against {
     out.println(
         archive + " differs from " + live + " (" + t.describe() + ") in " + differing.size() + " of " + compared
             + " slot parts: " + missing.size() + " keys missing there, " + extra.size() + " extra, "
-            + value.size() + " with another value, " + expiry.size() + " with another expiry");
+            + value.size() + " with another value, " + expiry.size() + " with another expiry"
+            + (functions.isEmpty() ? "" : "; " + functions.size() + " function library differences"));
     if (at >= 0) {
       out.println(
           "  the journal says " + since[0] + " of them were written since the backup's instant " + m.cut().at()
               + " and " + since[1] + " were not" + (since[2] > 0 ? "; it cannot tell for " + since[2] : ""));
     }
+    list(out, "function libraries", functions);
     list(out, "missing on the live side", missing);
     list(out, "only on the live side", extra);
     list(out, "another type or value", value);

@@ -41,7 +41,8 @@ import redis.clients.jedis.util.SafeEncoder;
  * clocks, and each primary sends its own slots as they were just before it (REPLCONF
  * keyshard-at, then SYNC, as `redis-cli --rdb` asks), merged into one RDB file with a manifest.
  * {@code --at} names an earlier instant of the journal's window instead. A redis-server source
- * has no journal: its primaries' fork cuts are taken one after another. If the slots moved
+ * has no journal: its primaries' fork cuts are taken one after another. Each node's function
+ * libraries come with its part and are kept per node ({@link BackupFunctions}). If the slots moved
  * between the nodes while the parts were fetched (a migration, a failover), they would not fit
  * together: that is checked and the backup refused, never written partial.
  */
@@ -96,6 +97,28 @@ final class Create {
                 + "the cuts do not make one backup; nothing was written, run it again");
       }
 
+      // Each node's function libraries: at the head of its part, as Redis and Keyshard write them.
+      List<List<byte[]>> functions = new ArrayList<>();
+      for (int i = 0; i < parts.size(); i++) {
+        try {
+          functions.add(BackupFunctions.head(parts.get(i)));
+        } catch (RdbFormatException e) {
+          throw new ToolException(
+              ToolException.DAMAGED, before.shards().get(i).address() + " sent a damaged file: " + e.getMessage(), e);
+        }
+      }
+      BackupFunctions.Plan libraries =
+          BackupFunctions.plan(
+              before.shards().stream().map(Topology.Shard::id).toList(),
+              functions,
+              !now && atMs >= 0
+                  ? "each node's libraries when it sent its part (between cutAskedAt and cutReceivedAt), not as they were at"
+                      + " 'at': function libraries are not journaled"
+                  : now
+                      ? "each node's libraries when it was asked for its part, within about a second after 'at' (function"
+                          + " libraries are not journaled)"
+                      : "each node's libraries at its cut, with its keys");
+
       Path data = work.resolve(Manifest.DATA);
       MessageDigest sha = Checksums.sha256();
       SlotTally tally = new SlotTally();
@@ -105,14 +128,24 @@ final class Create {
           DigestOutputStream digesting = new DigestOutputStream(new BufferedOutputStream(file, 1 << 16), sha)) {
         RdbFileWriter writer =
             new RdbFileWriter(digesting, RdbFileWriter.Header.now(0).with(Manifest.AUX_BACKUP_ID, backupId));
+        for (byte[] code : libraries.inData()) {
+          writer.function(code);
+        }
         int selected = -1;
         for (int i = 0; i < parts.size(); i++) {
           Topology.Shard shard = before.shards().get(i);
           try (InputStream in = new BufferedInputStream(Files.newInputStream(parts.get(i)), 1 << 16)) {
             RdbFileReader reader = new RdbFileReader(in);
             long[] sizes = new long[2];
+            int libraryItems = 0;
             for (RdbItem item = reader.next(); item != null; item = reader.next()) {
-              if (item instanceof RdbItem.DbSize size) {
+              if (item instanceof RdbItem.Function) {
+                // Taken from the head above; one after the keys would be a file neither server writes.
+                if (++libraryItems > functions.get(i).size()) {
+                  throw new ToolException(
+                      ToolException.REFUSED, shard.address() + "'s cut holds a function library after its keys: not carried");
+                }
+              } else if (item instanceof RdbItem.DbSize size) {
                 sizes[0] = size.keys();
                 sizes[1] = size.expires();
               } else if (item instanceof RdbItem.Entry e) {
@@ -170,7 +203,8 @@ final class Create {
               tally.databases(),
               tally.parts(),
               tally.redisDigest(),
-              List.of(new Manifest.FileEntry(Manifest.DATA, Files.size(data), Checksums.hex(sha.digest()))));
+              List.of(new Manifest.FileEntry(Manifest.DATA, Files.size(data), Checksums.hex(sha.digest()))),
+              libraries.manifest());
       Path manifestFile = work.resolve(Manifest.FILE);
       manifest.write(manifestFile);
       fsync(manifestFile);
@@ -181,6 +215,10 @@ final class Create {
               + (atMs >= 0 ? " as it was at " + Instant.ofEpochMilli(atMs) : "") + " written to " + out + ": " + manifest.keys()
               + " keys in " + manifest.databases().size() + " database(s), " + Files.size(out.resolve(Manifest.DATA))
               + " bytes, id " + backupId);
+      String fnLine = BackupFunctions.describe(libraries.manifest(), nodes.size());
+      if (fnLine != null) {
+        log.println("  " + fnLine);
+      }
       return manifest;
     } finally {
       release(before, holds);

@@ -24,7 +24,8 @@ public record Manifest(
     Map<String, Counts> databases,
     List<SlotPart> slots,
     String redisDigest,
-    List<FileEntry> files) {
+    List<FileEntry> files,
+    Functions functions) {
 
   /** The format this tool writes and reads. */
   public static final int FORMAT = 1;
@@ -60,6 +61,23 @@ public record Manifest(
   public record SlotPart(int slot, int db, long keys, long expires, String digest, String expiryDigest) {}
 
   public record FileEntry(String name, long bytes, String sha256) {}
+
+  /**
+   * The source's function libraries (absent in archives written before backups carried them).
+   * Per node, as Redis Cluster keeps them: each distinct library once ({@code libraries}, naming
+   * the nodes that hold exactly that code); {@code disagreeing} the nodes whose set differs from
+   * the one in dump.rdb (empty when every node holds the same libraries); {@code readAt} when and
+   * how they were read (they are not journaled, so never as of a past instant).
+   */
+  public record Functions(String readAt, List<Library> libraries, List<String> disagreeing) {}
+
+  /**
+   * A distinct library: its name, the SHA-256 and size of its code, the nodes (ids) holding it.
+   * {@code inData}: in dump.rdb (one code per name, the one most nodes hold; a file naming a
+   * library twice would not load in Redis); otherwise its {@code code} is here, in Base64.
+   */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public record Library(String name, String sha256, long bytes, List<String> nodes, boolean inData, String code) {}
 
   static final ObjectMapper JSON =
       new ObjectMapper()

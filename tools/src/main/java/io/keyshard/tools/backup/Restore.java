@@ -32,7 +32,9 @@ import redis.clients.jedis.params.RestoreParams;
  * RESTORE to the primary serving its slot (so a Keyshard target journals it like any write), in
  * pipelines; TTLs stay absolute times (ABSTTL) and keys already expired are left out. Nothing is
  * written unless the whole source reads cleanly first, the target is in one piece (no slot
- * migrating, every slot served) and, unless told otherwise, holds no keys.
+ * migrating, every slot served) and, unless told otherwise, holds no keys and none of the
+ * backup's function libraries by name. The libraries go first, to every target primary
+ * ({@link BackupFunctions#restore}).
  */
 final class Restore {
   private Restore() {}
@@ -54,9 +56,20 @@ final class Restore {
     List<Integer> dbs;
     long total;
     String sourceId;
+    List<byte[]> functions;
     if (Files.isDirectory(source)) {
       Manifest m = Verify.archive(source);
       data = source.resolve(Manifest.DATA);
+      try {
+        functions = BackupFunctions.head(data);
+      } catch (RdbFormatException e) {
+        throw new ToolException(ToolException.DAMAGED, data + " is damaged: " + e.getMessage(), e);
+      }
+      if (m.functions() != null && !m.functions().disagreeing().isEmpty()) {
+        log.println(
+            "the backup's source nodes did not hold the same function libraries (" + m.functions().disagreeing()
+                + " differ): the libraries of " + Manifest.DATA + ", those most nodes held, go to every primary");
+      }
       dbs = m.databases().keySet().stream().map(Integer::parseInt).toList();
       total = m.keys();
       sourceId = "backup " + m.backupId();
@@ -70,10 +83,12 @@ final class Restore {
         throw new ToolException(ToolException.REFUSED, sb.toString());
       }
       data = source;
+      functions = scan.functions;
       dbs = List.copyOf(scan.dbs);
       total = scan.keys;
       sourceId = "file " + source.toAbsolutePath() + " " + Files.size(source) + " bytes, modified " + Files.getLastModifiedTime(source);
-      log.println(source + " read: " + scan.keys + " keys" + (scan.unsupportedCount > 0 ? ", " + scan.unsupportedCount + " items skipped (unsupported)" : ""));
+      log.println(source + " read: " + scan.keys + " keys"
+          + (functions.isEmpty() ? "" : ", " + functions.size() + " function libraries") + (scan.unsupportedCount > 0 ? ", " + scan.unsupportedCount + " items skipped (unsupported)" : ""));
     } else {
       throw new ToolException(ToolException.USAGE, source + " does not exist");
     }
@@ -87,6 +102,9 @@ final class Restore {
     RestoreState state = resumed(stateFile, sourceId, to);
     if (state == null) {
       refuseIfHoldsKeys(target, existing);
+      if (existing == Existing.REFUSE) {
+        BackupFunctions.refuseIfHeld(target, functions);
+      }
       state = new RestoreState();
       state.source = sourceId;
       state.to = to.toString();
@@ -101,6 +119,9 @@ final class Restore {
       log.println(
           "resuming: " + state.entries + " of " + total + " entries were restored by an earlier run (" + stateFile + ")");
     }
+    // The libraries first: a target that refuses them gets no key. On a resumed run they may be
+    // the first run's, so they are replaced (or kept, as its keys are).
+    BackupFunctions.restore(target, functions, existing, skipUnsupported, log);
     return write(data, target, existing, intoDb, total, state, stateFile, log);
   }
 
@@ -366,6 +387,8 @@ final class Restore {
     final TreeSet<Integer> dbs = new TreeSet<>();
     final List<String> unsupported = new ArrayList<>();
     long unsupportedCount;
+    /** The function libraries' code, wherever in the file (Redis writes them first). */
+    final List<byte[]> functions = new ArrayList<>();
   }
 
   /** Reads a whole RDB file (its checksum too) before anything is written. */
@@ -379,6 +402,8 @@ final class Restore {
           scan.keys++;
           scan.dbs.add(e.db());
           progress.update(scan.keys, reader.offset());
+        } else if (item instanceof RdbItem.Function f) {
+          scan.functions.add(f.code());
         } else if (item instanceof RdbItem.Unsupported u) {
           scan.unsupportedCount++;
           if (scan.unsupported.size() < 10) {
@@ -396,7 +421,6 @@ final class Restore {
   static String describe(RdbItem.Unsupported u) {
     String what =
         switch (u.kind()) {
-          case FUNCTION -> "a function library";
           case MODULE_AUX -> "module data";
           case MODULE_VALUE -> "a module-type key";
           case STREAM -> "a stream";

@@ -20,7 +20,7 @@ import java.util.Objects;
  * its manifest says. Checked in an order that names the problem: the manifest (present, readable,
  * a format this tool reads), each file (present, its size, the backup it belongs to, its
  * SHA-256), then the data read through (its RDB checksum) with every slot's counts and digests
- * recomputed and compared.
+ * recomputed and compared, and its function libraries with the manifest's.
  */
 final class Verify {
   private Verify() {}
@@ -91,6 +91,7 @@ final class Verify {
 
   private static void recount(Path data, Manifest m) throws ToolException, IOException {
     SlotTally tally = new SlotTally();
+    List<byte[]> functions = new java.util.ArrayList<>();
     Progress progress = Progress.onStderr("verify", Files.size(data));
     try (InputStream in = new BufferedInputStream(Files.newInputStream(data), 1 << 16)) {
       RdbFileReader reader = new RdbFileReader(in);
@@ -98,6 +99,8 @@ final class Verify {
         if (item instanceof RdbItem.Entry e) {
           tally.add(e.db(), e.key(), e.value(), e.expireAtMs());
           progress.update(tally.keys(), reader.offset());
+        } else if (item instanceof RdbItem.Function f) {
+          functions.add(f.code());
         } else if (item instanceof RdbItem.Unsupported u) {
           throw new ToolException(ToolException.DAMAGED, Manifest.DATA + " holds " + Restore.describe(u) + ", which no Keyshard backup holds");
         }
@@ -106,6 +109,7 @@ final class Verify {
     } catch (RdbFormatException e) {
       throw new ToolException(ToolException.DAMAGED, Manifest.DATA + " is damaged: " + e.getMessage(), e);
     }
+    BackupFunctions.check(m, functions);
     Map<Long, Manifest.SlotPart> expected = new HashMap<>();
     for (Manifest.SlotPart p : m.slots()) {
       expected.put(cell(p), p);

@@ -59,6 +59,10 @@ final class ImportRun {
       } else if (existing == TargetWriter.Existing.REFUSE) {
         refuseIfHoldsKeys(writer.topology());
       }
+      // The function libraries first, with the keys' policy (a resumed run's are its own).
+      ImportFunctions.copy(
+          source, writer.topology(), !resumed && existing == TargetWriter.Existing.REFUSE,
+          resumed || existing == TargetWriter.Existing.REPLACE, log);
       state.write(stateFile);
       if (state.inProgress != null) {
         state.inProgressKeys.add(state.inProgress); // a state file of an earlier version

@@ -36,6 +36,9 @@ public final class ImportTool {
       (overwrite) or --skip-existing (keep). Interrupted, the same command goes on from its state
       file (default: .keyshard-import-<from>-<to>.json here). --verify compares every key (type,
       value digest, expiry within 2 s) and lists the differences in the report file.
+      FUNCTION libraries are copied first (FUNCTION DUMP on each source primary, FUNCTION RESTORE
+      on every target primary, with the keys' policy) where the source has FUNCTION; --verify
+      compares them too.
       --live follows the source until stopped (Ctrl-C): as a replica where it accepts PSYNC
       (Redis, Valkey, KeyDB: its RDB, then every key a write names is copied again), else by its
       keyspace notifications (turned on if off). The progress line shows the lag. Stop the

@@ -33,7 +33,9 @@ import redis.clients.jedis.resps.Tuple;
  * digest of the value computed by type and in chunks for big keys, and the expiry within {@link
  * #TTL_SLACK_MS}), then every key of the target looked for on the source. Works on any pair of
  * Redis-compatible servers: it reads both with plain commands. The keys that differ go to a report
- * file, one per line.
+ * file, one per line; so do the FUNCTION libraries that differ (FUNCTION DUMP of every source
+ * primary against each target primary's: names and exact code; a source without FUNCTION has
+ * none to compare).
  */
 public final class ImportVerify {
   private ImportVerify() {}
@@ -55,6 +57,7 @@ public final class ImportVerify {
     Progress progress = Progress.onStderr("verify", 0);
     List<Jedis> targets = new ArrayList<>();
     List<Jedis> sources = new ArrayList<>();
+    long libraries = 0;
     try (Writer out = Files.newBufferedWriter(report)) {
       target.shards().forEach(s -> targets.add(s.address().connect()));
       source.shards().forEach(s -> sources.add(s.address().connect()));
@@ -137,6 +140,8 @@ public final class ImportVerify {
         }
       }
       progress.done(compared, 0);
+      libraries = ImportFunctions.verify(source, target, out);
+      differing += libraries;
     } catch (JedisException e) {
       throw new ToolException(ToolException.REFUSED, "verify stopped: " + e.getMessage(), e);
     } finally {
@@ -144,7 +149,8 @@ public final class ImportVerify {
       sources.forEach(Jedis::close);
     }
     log.println(
-        "verify: " + compared + " keys compared, " + differing + " differ"
+        "verify: " + compared + " keys compared, " + (differing - libraries) + " differ"
+            + (libraries > 0 ? "; " + libraries + " function library differences" : "")
             + (differing > 0 ? " (listed in " + report + ")" : ""));
     return new Result(compared, differing, report);
   }

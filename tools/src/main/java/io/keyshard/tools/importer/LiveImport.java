@@ -107,12 +107,14 @@ final class LiveImport {
     try (TargetWriter writer = new TargetWriter(to, existing);
         Jedis src = from.connect();
         Jedis keysConn = from.connect()) {
-      if (live.replId == null && live.loads == 0 && live.spool == null && live.passes == 0 && state.keys == 0) {
+      boolean first = live.replId == null && live.loads == 0 && live.spool == null && live.passes == 0 && state.keys == 0;
+      if (first) {
         if (existing == TargetWriter.Existing.REFUSE) {
           ImportRun.refuseIfHoldsKeys(writer.topology());
         }
         live.targetWasEmpty = ImportRun.targetKeys(writer.topology()) == 0;
-      } else {
+      }
+      if (!first) {
         log.println("resuming the live import recorded in " + stateFile
             + (live.replId != null ? " (source replication id " + live.replId + ", offset " + live.offset + ")" : ""));
       }
@@ -120,8 +122,13 @@ final class LiveImport {
       state.write(stateFile);
       LiveRun run = new LiveRun(from, to, state, stateFile, writer, src, dump, rate, connections, log, stop);
       if (!psync) {
-        return run.followNotifications(stop, existing);
+        return run.followNotifications(stop, existing); // each pass copies the libraries (ImportRun)
       }
+      // The function libraries as they are now; a FUNCTION command in the source's stream later
+      // stops the run (it names no key), and they are copied again after each full RDB.
+      ImportFunctions.copy(
+          source, writer.topology(), first && existing == TargetWriter.Existing.REFUSE,
+          !first || existing == TargetWriter.Existing.REPLACE, log);
       if (live.spool != null && !Files.exists(Path.of(live.spool))) {
         log.println(live.spool + " (the source's RDB, spooled) is gone: a new full copy");
         live.spool = null;
@@ -763,11 +770,21 @@ final class LiveImport {
             Long ms = kv.getExpiredMs();
             spool.add(new Spool.Entry((int) kv.getDb().getDbNumber(), kv.getKey(), ms == null ? -1 : ms, kv.getValueRdbType(), kv.getValue()));
           } else if (event instanceof DumpFunction) {
-            stop("the source holds functions (FUNCTION LOAD), which Keyshard does not have yet", false);
+            // The libraries are copied by FUNCTION DUMP/RESTORE (at the start, and again below
+            // once this RDB ends), not from the RDB.
           } else if (event instanceof PostRdbSyncEvent) {
             spool.finish();
             spool.close();
           } else if (event instanceof PreCommandSyncEvent) {
+            try {
+              // A library loaded between the copy at the start and the source's fork is in the
+              // RDB and not in the stream: copied again now; a change after the fork is in the
+              // stream, which stops the run.
+              ImportFunctions.copy(Topology.discover(from), Topology.discover(to), false, true, log);
+            } catch (ToolException e) {
+              stop(e.getMessage(), true);
+              return;
+            }
             if (spool != null) {
               feed.barrier(new LiveFeed.Load(spool.file, spool.entries, spool.bytes, new LiveFeed.Position(conf.getReplId(), conf.getReplOffset(), -1)));
               spool = null;
