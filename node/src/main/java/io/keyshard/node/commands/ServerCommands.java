@@ -84,6 +84,7 @@ public final class ServerCommands {
     this.index = index;
     this.system = system;
     this.timeout = settings.requestTimeout();
+    this.tracking = new io.keyshard.node.pubsub.Tracking(clients, pubsub);
     this.info = new ServerInfo(settings, clients, stats, this, router.memory(), journal, router::loading);
     this.config =
         new ConfigCommand(
@@ -91,6 +92,7 @@ public final class ServerCommands {
             router.acl(),
             journal,
             router.slots().localSlots().notifications(),
+            tracking,
             () -> {
               Evictor evictor = router.evictor();
               if (evictor != null && evictor.over() && evictor.evicts()) {
@@ -111,7 +113,7 @@ public final class ServerCommands {
     this.pubsubCommands = new PubSubCommands(pubsub);
     pubsub.onOverflow(Session::kill); // a subscriber that does not read, past its output limit
     this.migrate = new MigrateCommand(router, migrateCopy(system));
-    this.client = new ClientCommand(clients, router.acl());
+    this.client = new ClientCommand(clients, router.acl(), tracking);
     this.debug = new DebugCommand(router);
     this.save =
         new SaveCommand(
@@ -123,6 +125,7 @@ public final class ServerCommands {
   private final io.keyshard.node.scripting.Scripts scriptEngine;
   private final ScriptCommands scripts;
   private final io.keyshard.node.pubsub.PubSub pubsub = new io.keyshard.node.pubsub.PubSub();
+  private final io.keyshard.node.pubsub.Tracking tracking;
   private final PubSubCommands pubsubCommands;
 
   /** The commands that run at the connection, this family's and MULTI/EXEC's. */
@@ -166,7 +169,11 @@ public final class ServerCommands {
     pubsubCommands.register(r);
     migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);
-    router.setGoneHook(pubsubCommands::dropAll);
+    router.setGoneHook(
+        s -> {
+          pubsubCommands.dropAll(s);
+          tracking.disable(s);
+        });
   }
 
   /** MIGRATE's copy path: socket work on the blocking-I/O dispatcher, idle connections closed. */
@@ -186,6 +193,11 @@ public final class ServerCommands {
 
   ScriptCommands scripts() {
     return scripts;
+  }
+
+  /** This node's client tracking (CLIENT TRACKING, invalidations). */
+  public io.keyshard.node.pubsub.Tracking tracking() {
+    return tracking;
   }
 
   /** This node's subscribers (PUBLISH from other nodes, keyspace notifications). */
@@ -342,6 +354,7 @@ public final class ServerCommands {
    */
   private Reply reset(Session s, byte[][] a) {
     pubsubCommands.dropAll(s);
+    tracking.disable(s);
     s.multi = null;
     s.multiFailed = false;
     transactions.unwatchAll(s);
@@ -422,7 +435,16 @@ public final class ServerCommands {
             new TreeSet<>(),
             true,
             tx -> CrossSlot.inEach(tx::exec, tx.slots(), "__flush", Math.max(db, 0), slot -> flush, true))
+        .thenApply(this::flushedIfOk)
         .exceptionally(ServerCommands::failed);
+  }
+
+  /** After a FLUSHALL or FLUSHDB: every tracking client drops its whole cache, as in Redis. */
+  Reply flushedIfOk(Reply r) {
+    if (!r.isError()) {
+      tracking.flushed();
+    }
+    return r;
   }
 
   private CompletionStage<List<byte[]>> listKeys(int db, byte[] pattern, String type, int[] slots) {

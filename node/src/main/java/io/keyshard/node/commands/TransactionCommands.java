@@ -257,7 +257,8 @@ final class TransactionCommands {
           return done(Err.SYNTAX);
         }
         byte[] which = Args.bytes(Integer.toString(name.equals("flushall") ? -1 : db));
-        return overAll(tx, locked, "__flush", db, Args.command("__flush", which)).thenApply(rs -> Reply.OK);
+        return overAll(tx, locked, "__flush", db, Args.command("__flush", which))
+            .thenApply(rs -> server.flushedIfOk(Reply.OK));
       case "debug":
         return server.debug().inTransaction(tx::exec, locked, s, argv);
       case "migrate":

@@ -441,6 +441,11 @@ public final class Router {
       // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
       return done(JournalHealth.NOT_APPLIED);
     }
+    // CLIENT CACHING holds for the one command after it (a MULTI's until its EXEC), as in Redis.
+    boolean caching = s.trackingCaching;
+    if (caching && !top.name().equals("client")) {
+      s.trackingCaching = false;
+    }
     if (binding.kind().atConnection()) {
       return binding.session().run(s, argv, spec);
     }
@@ -452,10 +457,42 @@ public final class Router {
       // Forwarded after ASKING on the importing node: decided in the slot with its rules.
       return slots.execAsked(keySlots.first(), top.name(), s.db, argv, spec.isWrite(), route.asked());
     }
+    if (s.tracking != null) {
+      return runTracked(s, argv, route, caching);
+    }
     if (keySlots.size() == 1 && spec.isReadonly() && s.nothingEarlierUnanswered()) {
       return slots.readInSlot(keySlots.first(), top.name(), s.db, argv);
     }
     return runKeyed(s.db, argv, route);
+  }
+
+  /**
+   * A keyed command of a tracking client (docs/decisions/2026-12-07-client-tracking.md): in one
+   * slot, the slot remembers the keys a read saw as it answers it, and knows who wrote (NOLOOP);
+   * over several slots, the keys are remembered once the reply is made.
+   */
+  private CompletionStage<Reply> runTracked(Session s, byte[][] argv, Route route, boolean caching) {
+    CommandSpec top = route.top();
+    CommandSpec spec = route.spec();
+    SortedSet<Integer> keySlots = route.slots();
+    byte[][] tracked =
+        spec.isReadonly()
+            ? io.keyshard.node.pubsub.Tracking.keysToRemember(s, caching, argv, table.keyPositions(spec, argv))
+            : null;
+    if (keySlots.size() == 1) {
+      return spec.isReadonly() && s.nothingEarlierUnanswered()
+          ? slots.readInSlot(keySlots.first(), top.name(), s.db, argv, s.id, tracked)
+          : slots.execInSlot(keySlots.first(), top.name(), s.db, argv, spec.isWrite(), s.id, tracked);
+    }
+    CompletionStage<Reply> reply = runKeyed(s.db, argv, route);
+    if (tracked == null) {
+      return reply;
+    }
+    return reply.thenApply(
+        r -> {
+          slots.localSlots().notifications().rememberRead(s.id, tracked);
+          return r;
+        });
   }
 
   /** Runs a keyed command where its keys are: one slot, or a transaction over several. */

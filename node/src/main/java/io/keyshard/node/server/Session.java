@@ -89,6 +89,15 @@ public final class Session {
   public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> shardChannels =
       java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
 
+  /** CLIENT TRACKING ON's settings, or null while tracking is off (pubsub/Tracking). */
+  public volatile io.keyshard.node.pubsub.Tracking.Client tracking;
+
+  /**
+   * CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was sent: holds for the next command (all of a
+   * MULTI's), then is cleared.
+   */
+  public volatile boolean trackingCaching;
+
   /** CLIENT REPLY OFF: no reply goes out (Pub/Sub confirmations and messages still do). */
   public volatile boolean replyOff;
 
