@@ -85,6 +85,7 @@ public final class ServerCommands {
     this.system = system;
     this.timeout = settings.requestTimeout();
     this.tracking = new io.keyshard.node.pubsub.Tracking(clients, pubsub);
+    router.setTracking(tracking);
     this.info = new ServerInfo(settings, clients, stats, this, router.memory(), journal, router::loading);
     this.config =
         new ConfigCommand(

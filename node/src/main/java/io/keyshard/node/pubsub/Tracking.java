@@ -140,13 +140,13 @@ public final class Tracking implements Notifications.KeyTracking {
       if (c != null) {
         for (Bytes q : c.prefixes) {
           if (overlap(p, q.array())) {
-            return collision(p, q.array());
+            return collision(p, "an existing", q.array());
           }
         }
       }
       for (int j = i + 1; j < prefixes.size(); j++) {
         if (overlap(p, prefixes.get(j))) {
-          return collision(p, prefixes.get(j));
+          return collision(p, "another provided", prefixes.get(j));
         }
       }
     }
@@ -158,10 +158,12 @@ public final class Tracking implements Notifications.KeyTracking {
     return Arrays.equals(a, 0, n, b, 0, n);
   }
 
-  private static String collision(byte[] p, byte[] q) {
+  private static String collision(byte[] p, String which, byte[] q) {
     return "Prefix '"
         + new String(p, StandardCharsets.UTF_8)
-        + "' overlaps with an existing prefix '"
+        + "' overlaps with "
+        + which
+        + " prefix '"
         + new String(q, StandardCharsets.UTF_8)
         + "'. Prefixes for a single client must not overlap.";
   }
@@ -173,18 +175,30 @@ public final class Tracking implements Notifications.KeyTracking {
    * on in the default mode, and OPTIN with CLIENT CACHING YES, or OPTOUT without CLIENT CACHING NO.
    */
   public static byte[][] keysToRemember(Session s, boolean caching, byte[][] argv, int[] positions) {
+    byte[][] keys = new byte[positions.length][];
+    for (int i = 0; i < positions.length; i++) {
+      keys[i] = argv[positions[i]];
+    }
+    return keysToRemember(s, caching, keys);
+  }
+
+  /** {@link #keysToRemember(Session, boolean, byte[][], int[])} for keys already picked out. */
+  public static byte[][] keysToRemember(Session s, boolean caching, byte[][] keys) {
     Client c = s.tracking;
-    if (c == null || c.bcast || positions.length == 0) {
+    if (c == null || c.bcast || keys.length == 0) {
       return null;
     }
     if ((c.optin && !caching) || (c.optout && caching)) {
       return null;
     }
-    byte[][] keys = new byte[positions.length][];
-    for (int i = 0; i < positions.length; i++) {
-      keys[i] = argv[positions[i]];
-    }
     return keys;
+  }
+
+  /** Remembers keys a read of {@code s} saw, outside any slot (after a transaction's reply). */
+  public void rememberAfter(Session s, byte[][] keys) {
+    if (keys != null) {
+      remember(s.id, keys);
+    }
   }
 
   @Override

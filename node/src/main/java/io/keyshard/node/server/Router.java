@@ -299,6 +299,17 @@ public final class Router {
       java.util.Set.of(
           "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset");
 
+  private volatile io.keyshard.node.pubsub.Tracking tracking;
+
+  /** This node's client tracking (docs/decisions/2026-12-07-client-tracking.md). */
+  public void setTracking(io.keyshard.node.pubsub.Tracking tracking) {
+    this.tracking = tracking;
+  }
+
+  public io.keyshard.node.pubsub.Tracking tracking() {
+    return tracking;
+  }
+
   public void setScripts(io.keyshard.node.scripting.Scripts scripts) {
     this.scripts = scripts;
   }
@@ -443,6 +454,7 @@ public final class Router {
     }
     // CLIENT CACHING holds for the one command after it (a MULTI's until its EXEC), as in Redis.
     boolean caching = s.trackingCaching;
+    s.trackingCachingNow = caching;
     if (caching && !top.name().equals("client")) {
       s.trackingCaching = false;
     }
@@ -484,19 +496,24 @@ public final class Router {
           ? slots.readInSlot(keySlots.first(), top.name(), s.db, argv, s.id, tracked)
           : slots.execInSlot(keySlots.first(), top.name(), s.db, argv, spec.isWrite(), s.id, tracked);
     }
-    CompletionStage<Reply> reply = runKeyed(s.db, argv, route);
+    CompletionStage<Reply> reply = runKeyed(s.db, argv, route, s.id);
     if (tracked == null) {
       return reply;
     }
     return reply.thenApply(
         r -> {
-          slots.localSlots().notifications().rememberRead(s.id, tracked);
+          tracking.rememberAfter(s, tracked);
           return r;
         });
   }
 
   /** Runs a keyed command where its keys are: one slot, or a transaction over several. */
   public CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route) {
+    return runKeyed(db, argv, route, 0);
+  }
+
+  /** {@link #runKeyed(int, byte[][], Route)} for client {@code by} (client tracking's NOLOOP; 0: none). */
+  private CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route, long by) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
     SortedSet<Integer> keySlots = route.slots();
@@ -509,7 +526,12 @@ public final class Router {
     }
     CrossSlotProgram program = route.binding().crossSlot();
     if (program != null) {
-      return transactions.run(keySlots, tx -> program.run(tx::exec, db, argv, spec));
+      return transactions.run(
+          keySlots,
+          tx -> {
+            tx.by(by);
+            return program.run(tx::exec, db, argv, spec);
+          });
     }
     return done(Verdict.CROSS_SLOT.reply());
   }

@@ -98,6 +98,9 @@ public final class Session {
    */
   public volatile boolean trackingCaching;
 
+  /** Whether CLIENT CACHING applies to the command being dispatched (set by the router). */
+  public volatile boolean trackingCachingNow;
+
   /** CLIENT REPLY OFF: no reply goes out (Pub/Sub confirmations and messages still do). */
   public volatile boolean replyOff;
 

@@ -205,14 +205,6 @@ public final class Notifications {
     }
   }
 
-  /**
-   * A tracking client's read over several slots saw these keys, remembered once its reply is
-   * made (a write between the read and this is not invalidated: see the decision note).
-   */
-  public void rememberRead(long client, byte[][] keys) {
-    remember(client, keys);
-  }
-
   /** Runs {@code first} (may be null), then {@code then} (may be null). */
   static Runnable both(Runnable first, Runnable then) {
     if (first == null) {
@@ -250,6 +242,11 @@ public final class Notifications {
 
   /** The transaction is applied everywhere: its notices go out, in command order. */
   public void release(String log, long txId) {
+    release(log, txId, 0);
+  }
+
+  /** As {@link #release(String, long)}, the transaction run by client {@code by} (0: none). */
+  public void release(String log, long txId, long by) {
     List<Held> mine = held.remove(txKey(log, txId));
     if (mine == null) {
       return;
@@ -257,7 +254,7 @@ public final class Notifications {
     List<Notice> all = new ArrayList<>();
     mine.sort(Comparator.comparingLong(Held::seq));
     mine.forEach(h -> all.addAll(h.notices()));
-    publish(all);
+    publish(all, by);
   }
 
   /** The transaction was undone: what its commands decided never happened. */
