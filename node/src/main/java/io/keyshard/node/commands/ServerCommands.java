@@ -151,8 +151,8 @@ public final class ServerCommands {
     r.session("sync", (s, a, spec) -> transfer.sync(s, a));
     r.keyspaceWide("info", (s, a, spec) -> info.render(s, a));
     r.keyspaceWide("dbsize", (s, a, spec) -> dbsize(s.db));
-    r.keyspaceWide("flushdb", (s, a, spec) -> flush(a, s.db));
-    r.keyspaceWide("flushall", (s, a, spec) -> flush(a, -1));
+    r.keyspaceWide("flushdb", (s, a, spec) -> flush(s, a, s.db));
+    r.keyspaceWide("flushall", (s, a, spec) -> flush(s, a, -1));
     r.keyspaceWide("keys", (s, a, spec) -> keys(s, a));
     r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
     r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
@@ -423,7 +423,7 @@ public final class ServerCommands {
     return stats().thenApply(st -> Reply.integer(st.keys()[db])).exceptionally(ServerCommands::failed);
   }
 
-  private CompletionStage<Reply> flush(byte[][] a, int db) {
+  private CompletionStage<Reply> flush(Session s, byte[][] a, int db) {
     if (a.length > 2 || (a.length == 2 && !is(a[1], "ASYNC") && !is(a[1], "SYNC"))) {
       return CompletableFuture.completedFuture(Err.SYNTAX);
     }
@@ -436,14 +436,14 @@ public final class ServerCommands {
             new TreeSet<>(),
             true,
             tx -> CrossSlot.inEach(tx::exec, tx.slots(), "__flush", Math.max(db, 0), slot -> flush, true))
-        .thenApply(this::flushedIfOk)
+        .thenApply(r -> flushedIfOk(s, r))
         .exceptionally(ServerCommands::failed);
   }
 
   /** After a FLUSHALL or FLUSHDB: every tracking client drops its whole cache, as in Redis. */
-  Reply flushedIfOk(Reply r) {
+  Reply flushedIfOk(Session s, Reply r) {
     if (!r.isError()) {
-      tracking.flushed();
+      tracking.flushed(s.id);
     }
     return r;
   }

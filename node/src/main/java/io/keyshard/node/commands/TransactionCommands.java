@@ -281,7 +281,7 @@ final class TransactionCommands {
         }
         byte[] which = Args.bytes(Integer.toString(name.equals("flushall") ? -1 : db));
         return overAll(tx, locked, "__flush", db, Args.command("__flush", which))
-            .thenApply(rs -> server.flushedIfOk(Reply.OK));
+            .thenApply(rs -> server.flushedIfOk(s, Reply.OK));
       case "debug":
         return server.debug().inTransaction(tx::exec, locked, s, argv);
       case "migrate":

@@ -258,7 +258,7 @@ public final class Tracking implements Notifications.KeyTracking {
       if (c == null || c.bcast || (c.noloop && id == by)) {
         continue;
       }
-      send(target, c, keys);
+      send(target, c, keys, by);
     }
   }
 
@@ -284,19 +284,22 @@ public final class Tracking implements Notifications.KeyTracking {
         }
         // NOLOOP: the keys this client wrote are left out (a batch is one command's keys).
         if (!(c.noloop && s.id == by)) {
-          send(s, c, all);
+          send(s, c, all, by);
         }
       }
     }
   }
 
-  /** FLUSHALL, FLUSHDB: every tracking client hears a null invalidation; the table empties. */
-  public void flushed() {
+  /**
+   * FLUSHALL, FLUSHDB by client {@code by}: every tracking client hears a null invalidation;
+   * the table empties.
+   */
+  public void flushed(long by) {
     if (active()) {
       for (Session s : clients.all()) {
         Client c = s.tracking;
         if (c != null) {
-          send(s, c, Reply.NULL);
+          send(s, c, Reply.NULL, by);
         }
       }
     }
@@ -307,9 +310,10 @@ public final class Tracking implements Notifications.KeyTracking {
   /**
    * Sends an invalidation for {@code c} (the tracking settings of {@code s}): to itself in RESP3,
    * or to its REDIRECT target (a push in RESP3, a message on __redis__:invalidate to a RESP2
-   * subscriber). A RESP2 connection without a redirect gets nothing, as in Redis.
+   * subscriber). A RESP2 connection without a redirect gets nothing, as in Redis. One for the
+   * connection whose command changed the key ({@code by}) follows that command's reply.
    */
-  private void send(Session s, Client c, Reply keys) {
+  private void send(Session s, Client c, Reply keys, long by) {
     Session target = s;
     boolean redirected = false;
     if (c.redirect != 0) {
@@ -323,10 +327,18 @@ public final class Tracking implements Notifications.KeyTracking {
       }
       redirected = true;
     }
+    List<Reply> items;
     if (target.proto > 2) {
-      pubsub.push(target, List.of(INVALIDATE, keys));
+      items = List.of(INVALIDATE, keys);
     } else if (redirected && target.subscribed()) {
-      pubsub.push(target, List.of(MESSAGE, CHANNEL_NAME, keys));
+      items = List.of(MESSAGE, CHANNEL_NAME, keys);
+    } else {
+      return;
+    }
+    if (by != 0 && target.id == by) {
+      target.pushAfterReply(new PubSub.Delivery(null, items));
+    } else {
+      pubsub.push(target, items);
     }
   }
 

@@ -128,6 +128,35 @@ public final class Session {
     skipThisReply = false;
   }
 
+  /**
+   * Client tracking's invalidations of keys this connection changed itself: they follow the
+   * reply of the command that changed them, as in Redis (see {@link #pushAfterReply}).
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<io.keyshard.node.pubsub.PubSub.Delivery> afterReply =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Queues a message that goes out once the reply being made now has gone out. */
+  public void pushAfterReply(io.keyshard.node.pubsub.PubSub.Delivery d) {
+    afterReply.add(d);
+  }
+
+  /** What offers the messages queued by {@link #pushAfterReply} so far, or null for none. */
+  Runnable takeAfterReply() {
+    if (afterReply.isEmpty()) {
+      return null;
+    }
+    List<io.keyshard.node.pubsub.PubSub.Delivery> mine = new java.util.ArrayList<>();
+    for (io.keyshard.node.pubsub.PubSub.Delivery d; (d = afterReply.poll()) != null; ) {
+      mine.add(d);
+    }
+    return () -> {
+      io.keyshard.node.pubsub.PubSub.Outbox out = outbox;
+      if (out != null) {
+        mine.forEach(out::offer);
+      }
+    };
+  }
+
   /** Run by the output stage as the next reply goes out: (un)registering subscriptions. */
   public volatile Runnable onReplyOut;
 
