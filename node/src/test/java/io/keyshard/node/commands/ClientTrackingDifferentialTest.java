@@ -19,12 +19,10 @@ import org.junit.jupiter.api.Test;
  * CLIENT TRACKING (Redis 7.0's client-side caching) against a real redis-server 7.0.15: the same
  * script of commands over several raw connections on each server, and the transcripts compared
  * whole: every reply, and every invalidation each connection received (RESP3 pushes, RESP2
- * messages on __redis__:invalidate after REDIRECT), drained with a PING as a fence. Client ids
- * differ between servers, so each is written as the name of its connection.
- *
- * <p>Known difference kept out of the transcript: an invalidation of a key a connection wrote
- * itself comes before that write's reply on Keyshard, after it on Redis (pushes are collected
- * apart from replies; see docs/decisions/2026-12-07-client-tracking.md).
+ * messages on __redis__:invalidate after REDIRECT), drained with a PING as a fence, in the
+ * order they came (an invalidation of a key a connection changed itself follows that command's
+ * reply, as in Redis). Client ids differ between servers, so each is written as the name of its
+ * connection.
  */
 class ClientTrackingDifferentialTest {
   private static RedisProcess redis;
@@ -120,12 +118,13 @@ class ClientTrackingDifferentialTest {
       this.c = c;
     }
 
-    /** Sends a command and records its reply (pushes read on the way are kept for drain). */
+    /** Sends a command and records its reply, and any invalidation read before it. */
     String call(String... args) throws Exception {
       c.send(java.util.Arrays.stream(args).map(String::getBytes).toArray(byte[][]::new));
       String r = c.readReply();
       while (r.startsWith(">[\"invalidate\"") || r.startsWith(">[\"tracking-redir-broken\"")) {
-        pushes.add(r);
+        // Before the reply: Redis's order is part of what is compared.
+        run.transcript.add(name + " got before the reply of " + args[0] + ": " + run.names(r));
         r = c.readReply();
       }
       List<String> shown = new ArrayList<>();
@@ -243,6 +242,47 @@ class ClientTrackingDifferentialTest {
           t.call("CLIENT", "TRACKING", "off");
           t.call("GET", "s");
           w.call("SET", "s", "after-off");
+          t.drain();
+        });
+  }
+
+  @Test
+  void aConnectionsOwnChangesAreInvalidatedAfterItsReply() throws Exception {
+    same(
+        r -> {
+          Conn t = r.open("tracker", true);
+          Conn w = r.open("writer", false);
+          t.call("CLIENT", "TRACKING", "on");
+          t.call("HSET", "h", "f", "1");
+          t.call("HGET", "h", "f");
+          t.call("HDEL", "h", "f");
+          t.drain();
+          t.call("MSET", "a{t}", "1", "b{t}", "2");
+          t.call("GET", "a{t}");
+          t.call("MULTI");
+          t.call("INCR", "a{t}");
+          t.call("GET", "b{t}");
+          t.call("EXEC");
+          t.drain();
+          t.call("EVAL", "return redis.call('get', KEYS[1])", "1", "s{t}");
+          w.call("SET", "s{t}", "1");
+          t.drain();
+          t.call("EVAL", "return redis.call('set', KEYS[1], 'x')", "1", "s{t}");
+          w.call("SET", "s{t}", "2"); // the script read nothing: s{t} is not tracked
+          t.drain();
+          t.call("GET", "f");
+          t.call("MULTI");
+          t.call("FLUSHDB");
+          t.call("EXEC");
+          t.drain();
+          // A blocked client served by another's push: its invalidation follows its reply.
+          t.call("RPUSH", "src{t}", "a");
+          t.call("LRANGE", "dst{t}", "0", "-1");
+          t.c.send("BLMOVE".getBytes(), "src2{t}".getBytes(), "dst{t}".getBytes(), "LEFT".getBytes(),
+              "RIGHT".getBytes(), "0".getBytes());
+          Thread.sleep(200);
+          w.call("RPUSH", "src2{t}", "x");
+          r.transcript.add("tracker BLMOVE -> " + t.c.readReply());
           t.drain();
         });
   }
