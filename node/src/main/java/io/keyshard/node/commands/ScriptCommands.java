@@ -1,9 +1,9 @@
 package io.keyshard.node.commands;
 
 import io.keyshard.node.cluster.ClusterView;
-import io.keyshard.node.pubsub.Tracking;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.pubsub.Tracking;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.scripting.Functions;
 import io.keyshard.node.scripting.LuaEngine;

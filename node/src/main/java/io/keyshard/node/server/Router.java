@@ -454,7 +454,9 @@ public final class Router {
     }
     // CLIENT CACHING holds for the one command after it (a MULTI's until its EXEC), as in Redis.
     boolean caching = s.trackingCaching;
-    s.trackingCachingNow = caching;
+    if (s.tracking != null) {
+      s.trackingCachingNow = caching; // what EXEC and scripts decide with
+    }
     if (caching && !top.name().equals("client")) {
       s.trackingCaching = false;
     }

@@ -110,7 +110,6 @@ class ClientTrackingDifferentialTest {
     final RawClient c;
     /** Pushes read while waiting for a reply: reported at the next drain. */
     final List<String> pushes = new ArrayList<>();
-    boolean subscribed;
 
     Conn(Run run, String name, RawClient c) {
       this.run = run;
@@ -174,7 +173,6 @@ class ClientTrackingDifferentialTest {
 
     void subscribeToInvalidations() throws Exception {
       call("SUBSCRIBE", "__redis__:invalidate");
-      subscribed = true;
     }
   }
 

@@ -52,8 +52,8 @@ class ClientTrackingLettuceTest extends NodeAndRedisTestBase {
       assertEquals("grace", frontend.get("user:2"));
       assertEquals(Map.of("user:1", "ada", "user:2", "grace"), local);
 
-      // Served from the local cache: the server is not asked (a write it has not seen yet
-      // cannot exist, so change the value behind the cache's back only through the map).
+      // Served from the local cache, not the server: a value put behind the front end's back
+      // is what it answers.
       local.put("user:2", "cached-copy");
       assertEquals("cached-copy", frontend.get("user:2"));
 
