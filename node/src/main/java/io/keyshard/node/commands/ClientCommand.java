@@ -461,6 +461,16 @@ final class ClientCommand {
     if (c.blockedOn != null) {
       f.append('b');
     }
+    Tracking.Client t = c.tracking;
+    if (t != null) {
+      f.append('t');
+      if (t.brokenRedirect()) {
+        f.append('R');
+      }
+      if (t.bcast) {
+        f.append('B');
+      }
+    }
     if (c.closeAfterReply) {
       f.append('c');
     }

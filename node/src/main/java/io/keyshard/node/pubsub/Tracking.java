@@ -60,6 +60,10 @@ public final class Tracking implements Notifications.KeyTracking {
       this.prefixes = prefixes;
     }
 
+    public boolean brokenRedirect() {
+      return brokenRedirect;
+    }
+
     public List<byte[]> prefixes() {
       return prefixes.stream().map(Bytes::array).toList();
     }

@@ -163,6 +163,13 @@ class ClientTrackingDifferentialTest {
       pushes.clear();
     }
 
+    /** The flags field of CLIENT INFO (t, R, B for tracking). */
+    void flags() throws Exception {
+      String info = c.call("CLIENT", "INFO");
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile(" flags=(\\S+) ").matcher(info);
+      run.transcript.add(name + ": CLIENT INFO flags -> " + (m.find() ? m.group(1) : info));
+    }
+
     /** The tracking_* lines of an INFO section (the rest differs between the servers). */
     void trackingInfo(String section) throws Exception {
       c.send("INFO".getBytes(), section.getBytes());
@@ -427,8 +434,12 @@ class ClientTrackingDifferentialTest {
           w.call("SET", "k", "1");
           t.drain();
           t.call("CLIENT", "TRACKINGINFO");
+          t.flags();
           t.call("CLIENT", "TRACKING", "off");
           t.call("CLIENT", "TRACKINGINFO");
+          t.flags();
+          t.call("CLIENT", "TRACKING", "on", "BCAST");
+          t.flags();
         });
   }
 
