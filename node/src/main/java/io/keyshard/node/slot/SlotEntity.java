@@ -599,6 +599,11 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onClientExec(SlotState state, ClientExec cmd) {
+    if (!cmd.replyTo().path().address().hasLocalScope()) {
+      // Sent from another node (through sharding): client ids are that node's, and tracking is
+      // node-local, so it runs as a plain Exec.
+      return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), 0, 0, null);
+    }
     return exec(
         state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), 0, cmd.client(), cmd.tracked());
   }
