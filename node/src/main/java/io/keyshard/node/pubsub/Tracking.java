@@ -318,7 +318,9 @@ public final class Tracking implements Notifications.KeyTracking {
     boolean redirected = false;
     if (c.redirect != 0) {
       target = clients.get(c.redirect);
-      if (target == null) {
+      // A target that sent QUIT (or is closing) is gone already, as Redis frees it right after
+      // its last reply; the registry forgets it only once its stream has ended.
+      if (target == null || target.closeAfterReply || target.closed) {
         c.brokenRedirect = true;
         if (s.proto > 2) {
           pubsub.push(s, List.of(Reply.bulk("tracking-redir-broken"), Reply.integer(c.redirect)));
