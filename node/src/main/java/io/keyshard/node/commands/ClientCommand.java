@@ -521,6 +521,16 @@ final class ClientCommand {
             "    * LIB-VER: the client library version.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Whether replies are sent: always, never, or not for the next command.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Turn server-assisted client side caching on or off for this connection.",
+            "CACHING (YES|NO)",
+            "    With OPTIN or OPTOUT tracking: whether the next command's keys are tracked.",
+            "GETREDIR",
+            "    The client id invalidations are redirected to (0: none, -1: tracking off).",
+            "TRACKINGINFO",
+            "    This connection's tracking flags, redirect and prefixes.",
             "HELP",
             "    Prints this help.")) {
       lines.add(Reply.simple(line));
