@@ -338,6 +338,7 @@ public final class KeyshardNode implements AutoCloseable {
         });
     // Keyspace notifications go to this node's subscribers only, as Redis Cluster's do.
     localSlots.notifications().setPublisher(serverCommands.pubsub()::keyspaceEvents);
+    localSlots.notifications().setTracking(serverCommands.tracking());
     if (view != null) {
       // A slot that moves away takes its shard channels' subscribers with it (sunsubscribe).
       io.keyshard.node.pubsub.PubSub pubsub = serverCommands.pubsub();

@@ -113,6 +113,26 @@ public final class CommandTable {
                             "Set client eviction mode for the current connection"),
                     cmd("reply", 3, "noscript loading stale", "connection")
                         .doc("3.2.0", "O(1)", "Instruct the server whether to reply to commands"),
+                    cmd("tracking", -3, "noscript loading stale", "connection")
+                        .doc(
+                            "6.0.0",
+                            "O(1). Some options may introduce additional complexity.",
+                            "Enable or disable server assisted client side caching support"),
+                    cmd("caching", 3, "noscript loading stale", "connection")
+                        .doc(
+                            "6.0.0",
+                            "O(1)",
+                            "Instruct the server about tracking or not keys in the next request"),
+                    cmd("getredir", 2, "noscript loading stale", "connection")
+                        .doc(
+                            "6.0.0",
+                            "O(1)",
+                            "Get tracking notifications redirection client ID if any"),
+                    cmd("trackinginfo", 2, "noscript loading stale", "connection")
+                        .doc(
+                            "6.2.0",
+                            "O(1)",
+                            "Return information about server assisted client side caching for the current connection"),
                     clientSetinfo(),
                     cmd("help", 2, "loading stale", "connection")
                         .doc("5.0.0", "O(1)", "Show helpful text about the different subcommands")),

@@ -71,7 +71,7 @@ class CommandTableTest {
     assertEquals(expected, table.all().stream().map(CommandSpec::name)
         .collect(Collectors.toCollection(TreeSet::new)));
     assertEquals(expected.size(), table.all().size());
-    assertSubcommands("client", "id setname getname info list kill no-evict reply setinfo help");
+    assertSubcommands("client", "id setname getname info list kill no-evict reply tracking caching getredir trackinginfo setinfo help");
     assertSubcommands("command", "count info docs list getkeys help");
     assertSubcommands("config", "get set resetstat help rewrite");
     assertSubcommands(

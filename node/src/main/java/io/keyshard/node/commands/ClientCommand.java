@@ -4,6 +4,7 @@ import static io.keyshard.node.commands.Args.is;
 import static io.keyshard.node.commands.Args.str;
 
 import io.keyshard.node.acl.Acl;
+import io.keyshard.node.pubsub.Tracking;
 import io.keyshard.node.server.ClientRegistry;
 import io.keyshard.node.server.Session;
 import io.keyshard.protocol.Err;
@@ -20,10 +21,12 @@ import java.util.Locale;
 final class ClientCommand {
   private final ClientRegistry clients;
   private final Acl acl;
+  private final Tracking tracking;
 
-  ClientCommand(ClientRegistry clients, Acl acl) {
+  ClientCommand(ClientRegistry clients, Acl acl, Tracking tracking) {
     this.clients = clients;
     this.acl = acl;
+    this.tracking = tracking;
   }
 
   /** CLIENT REPLY OFF and SKIP answer nothing. */
@@ -72,11 +75,135 @@ final class ClientCommand {
           return NO_REPLY;
         }
         return Err.SYNTAX;
+      case "tracking":
+        return tracking(s, a);
+      case "caching":
+        return caching(s, a[2]);
+      case "getredir": {
+        Tracking.Client t = s.tracking;
+        return Reply.integer(t == null ? -1 : t.redirect);
+      }
+      case "trackinginfo":
+        return trackingInfo(s);
       case "help":
         return help();
       default:
         return Err.err("unknown subcommand '" + str(a[1]) + "'. Try CLIENT HELP.");
     }
+  }
+
+  // ---- client tracking (docs/decisions/2026-12-07-client-tracking.md) ----
+
+  /** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]. */
+  private Reply tracking(Session s, byte[][] a) {
+    long redirect = 0;
+    boolean bcast = false;
+    boolean optin = false;
+    boolean optout = false;
+    boolean noloop = false;
+    List<byte[]> prefixes = new ArrayList<>();
+    for (int j = 3; j < a.length; j++) {
+      boolean more = j < a.length - 1;
+      if (is(a[j], "REDIRECT") && more) {
+        j++;
+        if (redirect != 0) {
+          return Err.err("A client can only redirect to a single other client");
+        }
+        Long id = Args.parseLongOrNull(a[j]);
+        if (id == null) {
+          return Err.NOT_INTEGER;
+        }
+        if (clients.get(id) == null) {
+          return Err.err("The client ID you want redirect to does not exist");
+        }
+        redirect = id;
+      } else if (is(a[j], "BCAST")) {
+        bcast = true;
+      } else if (is(a[j], "OPTIN")) {
+        optin = true;
+      } else if (is(a[j], "OPTOUT")) {
+        optout = true;
+      } else if (is(a[j], "NOLOOP")) {
+        noloop = true;
+      } else if (is(a[j], "PREFIX") && more) {
+        prefixes.add(a[++j]);
+      } else {
+        return Err.SYNTAX;
+      }
+    }
+    if (is(a[2], "OFF")) {
+      tracking.disable(s);
+      return Reply.OK;
+    }
+    if (!is(a[2], "ON")) {
+      return Err.SYNTAX;
+    }
+    Tracking.Client now = s.tracking;
+    if (!bcast && !prefixes.isEmpty()) {
+      return Err.err("PREFIX option requires BCAST mode to be enabled");
+    }
+    if (now != null && now.bcast != bcast) {
+      return Err.err(
+          "You can't switch BCAST mode on/off before disabling tracking for this client, and then"
+              + " re-enabling it with a different mode.");
+    }
+    if (bcast && (optin || optout)) {
+      return Err.err("OPTIN and OPTOUT are not compatible with BCAST");
+    }
+    if (optin && optout) {
+      return Err.err("You can't specify both OPTIN mode and OPTOUT mode");
+    }
+    if (now != null && ((optin && now.optout) || (optout && now.optin))) {
+      return Err.err(
+          "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then"
+              + " re-enabling it with a different mode.");
+    }
+    if (bcast) {
+      String collision = Tracking.prefixCollision(s, prefixes);
+      if (collision != null) {
+        return Err.err(collision);
+      }
+    }
+    tracking.enable(s, redirect, bcast, optin, optout, noloop, prefixes);
+    return Reply.OK;
+  }
+
+  /** CLIENT CACHING YES|NO: whether the next command's reads are remembered (OPTIN, OPTOUT). */
+  private static Reply caching(Session s, byte[] arg) {
+    Tracking.Client t = s.tracking;
+    if (t == null) {
+      return Err.err(
+          "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+    }
+    if (is(arg, "YES")) {
+      if (!t.optin) {
+        return Err.err("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      }
+    } else if (is(arg, "NO")) {
+      if (!t.optout) {
+        return Err.err("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      }
+    } else {
+      return Err.SYNTAX;
+    }
+    s.trackingCaching = true;
+    return Reply.OK;
+  }
+
+  private static Reply trackingInfo(Session s) {
+    Tracking.Client t = s.tracking;
+    List<Reply> prefixes = new ArrayList<>();
+    if (t != null) {
+      t.prefixes().forEach(p -> prefixes.add(Reply.bulk(p)));
+    }
+    return new Reply.Map(
+        List.of(
+            Reply.bulk("flags"),
+            new Reply.Set(Tracking.flags(s)),
+            Reply.bulk("redirect"),
+            Reply.integer(t == null ? -1 : t.redirect),
+            Reply.bulk("prefixes"),
+            Reply.array(prefixes)));
   }
 
   /** CLIENT SETNAME and HELLO SETNAME: validates, then sets ("" clears); null when it is set. */
@@ -334,6 +461,16 @@ final class ClientCommand {
     if (c.blockedOn != null) {
       f.append('b');
     }
+    Tracking.Client t = c.tracking;
+    if (t != null) {
+      f.append('t');
+      if (t.brokenRedirect()) {
+        f.append('R');
+      }
+      if (t.bcast) {
+        f.append('B');
+      }
+    }
     if (c.closeAfterReply) {
       f.append('c');
     }
@@ -384,6 +521,16 @@ final class ClientCommand {
             "    * LIB-VER: the client library version.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Whether replies are sent: always, never, or not for the next command.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Turn server-assisted client side caching on or off for this connection.",
+            "CACHING (YES|NO)",
+            "    With OPTIN or OPTOUT tracking: whether the next command's keys are tracked.",
+            "GETREDIR",
+            "    The client id invalidations are redirected to (0: none, -1: tracking off).",
+            "TRACKINGINFO",
+            "    This connection's tracking flags, redirect and prefixes.",
             "HELP",
             "    Prints this help.")) {
       lines.add(Reply.simple(line));

@@ -65,6 +65,7 @@ final class ConfigCommand {
       Acl acl,
       JournalEngine journal,
       Notifications notifications,
+      io.keyshard.node.pubsub.Tracking tracking,
       Runnable evictIfOver,
       Runnable resetStats) {
     this.resetStats = resetStats;
@@ -189,6 +190,12 @@ final class ConfigCommand {
         s -> Notifications.render(notifications.flags()),
         null,
         v -> notifications.setFlags(Notifications.parse(v)));
+    add(
+        "tracking-table-max-keys",
+        ConfigType.integer(0, Long.MAX_VALUE),
+        s -> Long.toString(tracking.maxKeys()),
+        null,
+        v -> tracking.setMaxKeys(Long.parseLong(v)));
     add(
         "maxmemory-samples",
         ConfigType.integer(1, Integer.MAX_VALUE),

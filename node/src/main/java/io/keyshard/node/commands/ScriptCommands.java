@@ -3,6 +3,7 @@ package io.keyshard.node.commands;
 import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
+import io.keyshard.node.pubsub.Tracking;
 import io.keyshard.node.route.Verdict;
 import io.keyshard.node.scripting.Functions;
 import io.keyshard.node.scripting.LuaEngine;
@@ -65,6 +66,8 @@ final class ScriptCommands {
   static final class Needs {
     final SortedSet<Integer> slots = new TreeSet<>();
     boolean everySlot;
+    /** The run called a read-only command (client tracking then remembers the declared keys). */
+    volatile boolean read;
 
     boolean any() {
       return everySlot || !slots.isEmpty();
@@ -126,6 +129,12 @@ final class ScriptCommands {
       return done(r);
     }
     Call call = (Call) parsed;
+    // Client tracking: a script that calls a read-only command remembers its declared keys,
+    // as Redis 7.0 does for the script's caller.
+    byte[][] tracked =
+        s.tracking == null
+            ? null
+            : Tracking.keysToRemember(s, s.trackingCachingNow, call.keys().toArray(new byte[0][]));
     SortedSet<Integer> declared = new TreeSet<>();
     for (byte[] k : call.keys()) {
       declared.add(Slots.slot(k));
@@ -137,7 +146,7 @@ final class ScriptCommands {
             prepared ->
                 prepared instanceof Reply r
                     ? done(r)
-                    : attempt(s, call, (Target) prepared, declared, false, 1))
+                    : attempt(s, call, (Target) prepared, declared, false, 1, tracked))
         .exceptionally(ServerCommands::failed);
   }
 
@@ -191,7 +200,7 @@ final class ScriptCommands {
   }
 
   private CompletionStage<Reply> attempt(
-      Session s, Call call, Target target, SortedSet<Integer> slots, boolean everySlot, int run) {
+      Session s, Call call, Target target, SortedSet<Integer> slots, boolean everySlot, int run, byte[][] tracked) {
     Needs needs = new Needs();
     return router
         .transactions()
@@ -199,6 +208,7 @@ final class ScriptCommands {
             slots,
             everySlot,
             tx -> {
+              tx.by(s.id);
               // The script's SELECT changes its own session (runIn), never the caller's.
               return runIn(tx, everySlot, s, call, target, needs)
                   .thenApply(
@@ -212,6 +222,9 @@ final class ScriptCommands {
         .thenCompose(
             r -> {
               if (!needs.any() || scripts.stopping()) {
+                if (tracked != null && needs.read) {
+                  router.tracking().rememberAfter(s, tracked);
+                }
                 return done(r);
               }
               if (run >= MAX_RUNS) {
@@ -222,7 +235,7 @@ final class ScriptCommands {
               }
               SortedSet<Integer> more = new TreeSet<>(slots);
               more.addAll(needs.slots);
-              return attempt(s, call, target, more, everySlot || needs.everySlot, run + 1);
+              return attempt(s, call, target, more, everySlot || needs.everySlot, run + 1, tracked);
             });
   }
 
@@ -393,6 +406,9 @@ final class ScriptCommands {
       if (needs.any()) {
         scripts.abortRunning();
         return Err.err("the script runs again");
+      }
+      if (spec.isReadonly()) {
+        needs.read = true;
       }
       SortedSet<Integer> held = tx.slots();
       try {

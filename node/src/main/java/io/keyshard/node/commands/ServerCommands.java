@@ -84,6 +84,8 @@ public final class ServerCommands {
     this.index = index;
     this.system = system;
     this.timeout = settings.requestTimeout();
+    this.tracking = new io.keyshard.node.pubsub.Tracking(clients, pubsub);
+    router.setTracking(tracking);
     this.info = new ServerInfo(settings, clients, stats, this, router.memory(), journal, router::loading);
     this.config =
         new ConfigCommand(
@@ -91,6 +93,7 @@ public final class ServerCommands {
             router.acl(),
             journal,
             router.slots().localSlots().notifications(),
+            tracking,
             () -> {
               Evictor evictor = router.evictor();
               if (evictor != null && evictor.over() && evictor.evicts()) {
@@ -111,7 +114,7 @@ public final class ServerCommands {
     this.pubsubCommands = new PubSubCommands(pubsub);
     pubsub.onOverflow(Session::kill); // a subscriber that does not read, past its output limit
     this.migrate = new MigrateCommand(router, migrateCopy(system));
-    this.client = new ClientCommand(clients, router.acl());
+    this.client = new ClientCommand(clients, router.acl(), tracking);
     this.debug = new DebugCommand(router);
     this.save =
         new SaveCommand(
@@ -123,6 +126,7 @@ public final class ServerCommands {
   private final io.keyshard.node.scripting.Scripts scriptEngine;
   private final ScriptCommands scripts;
   private final io.keyshard.node.pubsub.PubSub pubsub = new io.keyshard.node.pubsub.PubSub();
+  private final io.keyshard.node.pubsub.Tracking tracking;
   private final PubSubCommands pubsubCommands;
 
   /** The commands that run at the connection, this family's and MULTI/EXEC's. */
@@ -147,8 +151,8 @@ public final class ServerCommands {
     r.session("sync", (s, a, spec) -> transfer.sync(s, a));
     r.keyspaceWide("info", (s, a, spec) -> info.render(s, a));
     r.keyspaceWide("dbsize", (s, a, spec) -> dbsize(s.db));
-    r.keyspaceWide("flushdb", (s, a, spec) -> flush(a, s.db));
-    r.keyspaceWide("flushall", (s, a, spec) -> flush(a, -1));
+    r.keyspaceWide("flushdb", (s, a, spec) -> flush(s, a, s.db));
+    r.keyspaceWide("flushall", (s, a, spec) -> flush(s, a, -1));
     r.keyspaceWide("keys", (s, a, spec) -> keys(s, a));
     r.keyspaceWide("scan", (s, a, spec) -> scan(s, a));
     r.keyspaceWide("randomkey", (s, a, spec) -> randomKey(s));
@@ -166,7 +170,11 @@ public final class ServerCommands {
     pubsubCommands.register(r);
     migrate.register(r);
     router.setCloseHook(transactions::unwatchAll);
-    router.setGoneHook(pubsubCommands::dropAll);
+    router.setGoneHook(
+        s -> {
+          pubsubCommands.dropAll(s);
+          tracking.disable(s);
+        });
   }
 
   /** MIGRATE's copy path: socket work on the blocking-I/O dispatcher, idle connections closed. */
@@ -191,6 +199,11 @@ public final class ServerCommands {
   /** The script cache and functions, for INFO; null before the node set them. */
   io.keyshard.node.scripting.Scripts scriptEngine() {
     return router.scripts();
+  }
+
+  /** This node's client tracking (CLIENT TRACKING, invalidations). */
+  public io.keyshard.node.pubsub.Tracking tracking() {
+    return tracking;
   }
 
   /** This node's subscribers (PUBLISH from other nodes, keyspace notifications). */
@@ -347,6 +360,7 @@ public final class ServerCommands {
    */
   private Reply reset(Session s, byte[][] a) {
     pubsubCommands.dropAll(s);
+    tracking.disable(s);
     s.multi = null;
     s.multiFailed = false;
     transactions.unwatchAll(s);
@@ -414,7 +428,7 @@ public final class ServerCommands {
     return stats().thenApply(st -> Reply.integer(st.keys()[db])).exceptionally(ServerCommands::failed);
   }
 
-  private CompletionStage<Reply> flush(byte[][] a, int db) {
+  private CompletionStage<Reply> flush(Session s, byte[][] a, int db) {
     if (a.length > 2 || (a.length == 2 && !is(a[1], "ASYNC") && !is(a[1], "SYNC"))) {
       return CompletableFuture.completedFuture(Err.SYNTAX);
     }
@@ -427,7 +441,16 @@ public final class ServerCommands {
             new TreeSet<>(),
             true,
             tx -> CrossSlot.inEach(tx::exec, tx.slots(), "__flush", Math.max(db, 0), slot -> flush, true))
+        .thenApply(r -> flushedIfOk(s, r))
         .exceptionally(ServerCommands::failed);
+  }
+
+  /** After a FLUSHALL or FLUSHDB: every tracking client drops its whole cache, as in Redis. */
+  Reply flushedIfOk(Session s, Reply r) {
+    if (!r.isError()) {
+      tracking.flushed(s.id);
+    }
+    return r;
   }
 
   private CompletionStage<List<byte[]>> listKeys(int db, byte[] pattern, String type, int[] slots) {

@@ -218,7 +218,7 @@ final class ServerInfo {
         .add("client_recent_max_input_buffer", 0)
         .add("client_recent_max_output_buffer", 0)
         .add("blocked_clients", clients.all().stream().filter(c -> c.blockedOn != null).count())
-        .add("tracking_clients", 0)
+        .add("tracking_clients", server.tracking().clients())
         .add("clients_in_timeout_table", 0);
   }
 
@@ -404,9 +404,9 @@ final class ServerInfo {
         .add("active_defrag_key_misses", 0)
         .add("total_active_defrag_time", 0)
         .add("current_active_defrag_time", 0)
-        .add("tracking_total_keys", 0)
-        .add("tracking_total_items", 0)
-        .add("tracking_total_prefixes", 0)
+        .add("tracking_total_keys", server.tracking().totalKeys())
+        .add("tracking_total_items", server.tracking().totalItems())
+        .add("tracking_total_prefixes", server.tracking().totalPrefixes())
         .add("unexpected_error_replies", 0)
         .add("total_error_replies", stats.errorReplies.get())
         .add("dump_payload_sanitizations", 0)

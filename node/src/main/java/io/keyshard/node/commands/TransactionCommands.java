@@ -131,7 +131,29 @@ final class TransactionCommands {
       slots.addAll(Router.slotsOf(argv, keys));
     }
     int startDb = s.db;
+    // Client tracking: the keys of the read-only commands queued, remembered with EXEC's reply.
+    List<byte[][]> tracked = new ArrayList<>();
+    if (s.tracking != null) {
+      for (byte[][] argv : queued) {
+        CommandSpec spec = table.resolve(argv);
+        if (spec != null && spec.isReadonly()) {
+          byte[][] keys =
+              io.keyshard.node.pubsub.Tracking.keysToRemember(
+                  s, s.trackingCachingNow, argv, table.keyPositions(spec, argv));
+          if (keys != null) {
+            tracked.add(keys);
+          }
+        }
+      }
+    }
     return execHolding(s, queued, watched, slots, everySlot, startDb, 1)
+        .thenApply(
+            r -> {
+              if (r instanceof Reply.Array) {
+                tracked.forEach(keys -> router.tracking().rememberAfter(s, keys));
+              }
+              return r;
+            })
         .whenComplete((r, t) -> unwatchAll(s))
         .exceptionally(ServerCommands::failed);
   }
@@ -150,6 +172,7 @@ final class TransactionCommands {
             slots,
             everySlot,
             tx -> {
+              tx.by(s.id);
               s.db = startDb; // a run refused at the barrier runs again from the start
               return program(tx, s, queued, watched, tx.slots(), everySlot, needs)
                   .thenApply(
@@ -257,7 +280,8 @@ final class TransactionCommands {
           return done(Err.SYNTAX);
         }
         byte[] which = Args.bytes(Integer.toString(name.equals("flushall") ? -1 : db));
-        return overAll(tx, locked, "__flush", db, Args.command("__flush", which)).thenApply(rs -> Reply.OK);
+        return overAll(tx, locked, "__flush", db, Args.command("__flush", which))
+            .thenApply(rs -> server.flushedIfOk(s, Reply.OK));
       case "debug":
         return server.debug().inTransaction(tx::exec, locked, s, argv);
       case "migrate":

@@ -163,6 +163,17 @@ public final class PubSub {
     return 1;
   }
 
+  /**
+   * A message for one connection that is no subscription's (client tracking's invalidations):
+   * it always goes out, a push in RESP3, an array in RESP2.
+   */
+  void push(Session s, List<Reply> items) {
+    Outbox out = s.outbox;
+    if (out != null && !out.offer(new Delivery(null, items))) {
+      overflow.accept(s);
+    }
+  }
+
   /** PUBSUB NUMSUB / SHARDNUMSUB: subscribers of one channel on this node. */
   public int subscribers(Kind kind, byte[] channel) {
     return map(kind).getOrDefault(Bytes.wrap(channel), Set.of()).size();

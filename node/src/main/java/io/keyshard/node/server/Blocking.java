@@ -121,6 +121,7 @@ public final class Blocking {
       groups.get(groups.size() - 1).add(key);
     }
 
+    w.setClient(s.id);
     s.blockedOn = w;
     ScheduledFuture<?> timeout =
         deadline == 0

@@ -365,6 +365,15 @@ public final class RespServer {
               }
               Runnable onOut = s.onReplyOut;
               s.onReplyOut = null;
+              Runnable invalidations = s.takeAfterReply();
+              if (invalidations != null) {
+                // A connection's invalidations of keys it changed follow the reply (Redis's order).
+                Runnable first = onOut;
+                onOut = first == null ? invalidations : () -> {
+                  first.run();
+                  invalidations.run();
+                };
+              }
               long after = s.pushesQueued.get();
               Outgoing o = queued(s, silent ? ByteString.emptyByteString() : encode(r, proto), close, after);
               return onOut == null ? o : new Outgoing(o.bytes(), o.close(), onOut, null, after);

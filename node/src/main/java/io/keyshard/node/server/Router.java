@@ -299,6 +299,17 @@ public final class Router {
       java.util.Set.of(
           "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "ping", "quit", "reset");
 
+  private volatile io.keyshard.node.pubsub.Tracking tracking;
+
+  /** This node's client tracking (docs/decisions/2026-12-07-client-tracking.md). */
+  public void setTracking(io.keyshard.node.pubsub.Tracking tracking) {
+    this.tracking = tracking;
+  }
+
+  public io.keyshard.node.pubsub.Tracking tracking() {
+    return tracking;
+  }
+
   public void setScripts(io.keyshard.node.scripting.Scripts scripts) {
     this.scripts = scripts;
   }
@@ -446,6 +457,14 @@ public final class Router {
       // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
       return done(JournalHealth.NOT_APPLIED);
     }
+    // CLIENT CACHING holds for the one command after it (a MULTI's until its EXEC), as in Redis.
+    boolean caching = s.trackingCaching;
+    if (s.tracking != null) {
+      s.trackingCachingNow = caching; // what EXEC and scripts decide with
+    }
+    if (caching && !top.name().equals("client")) {
+      s.trackingCaching = false;
+    }
     if (binding.kind().atConnection()) {
       return binding.session().run(s, argv, spec);
     }
@@ -457,14 +476,51 @@ public final class Router {
       // Forwarded after ASKING on the importing node: decided in the slot with its rules.
       return slots.execAsked(keySlots.first(), top.name(), s.db, argv, spec.isWrite(), route.asked());
     }
+    if (s.tracking != null) {
+      return runTracked(s, argv, route, caching);
+    }
     if (keySlots.size() == 1 && spec.isReadonly() && s.nothingEarlierUnanswered()) {
       return slots.readInSlot(keySlots.first(), top.name(), s.db, argv);
     }
     return runKeyed(s.db, argv, route);
   }
 
+  /**
+   * A keyed command of a tracking client (docs/decisions/2026-12-07-client-tracking.md): in one
+   * slot, the slot remembers the keys a read saw as it answers it, and knows who wrote (NOLOOP);
+   * over several slots, the keys are remembered once the reply is made.
+   */
+  private CompletionStage<Reply> runTracked(Session s, byte[][] argv, Route route, boolean caching) {
+    CommandSpec top = route.top();
+    CommandSpec spec = route.spec();
+    SortedSet<Integer> keySlots = route.slots();
+    byte[][] tracked =
+        spec.isReadonly()
+            ? io.keyshard.node.pubsub.Tracking.keysToRemember(s, caching, argv, table.keyPositions(spec, argv))
+            : null;
+    if (keySlots.size() == 1) {
+      return spec.isReadonly() && s.nothingEarlierUnanswered()
+          ? slots.readInSlot(keySlots.first(), top.name(), s.db, argv, s.id, tracked)
+          : slots.execInSlot(keySlots.first(), top.name(), s.db, argv, spec.isWrite(), s.id, tracked);
+    }
+    CompletionStage<Reply> reply = runKeyed(s.db, argv, route, s.id);
+    if (tracked == null) {
+      return reply;
+    }
+    return reply.thenApply(
+        r -> {
+          tracking.rememberAfter(s, tracked);
+          return r;
+        });
+  }
+
   /** Runs a keyed command where its keys are: one slot, or a transaction over several. */
   public CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route) {
+    return runKeyed(db, argv, route, 0);
+  }
+
+  /** {@link #runKeyed(int, byte[][], Route)} for client {@code by} (client tracking's NOLOOP; 0: none). */
+  private CompletionStage<Reply> runKeyed(int db, byte[][] argv, Route route, long by) {
     CommandSpec top = route.top();
     CommandSpec spec = route.spec();
     SortedSet<Integer> keySlots = route.slots();
@@ -477,7 +533,12 @@ public final class Router {
     }
     CrossSlotProgram program = route.binding().crossSlot();
     if (program != null) {
-      return transactions.run(keySlots, tx -> program.run(tx::exec, db, argv, spec));
+      return transactions.run(
+          keySlots,
+          tx -> {
+            tx.by(by);
+            return program.run(tx::exec, db, argv, spec);
+          });
     }
     return done(Verdict.CROSS_SLOT.reply());
   }

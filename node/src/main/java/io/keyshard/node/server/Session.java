@@ -96,6 +96,18 @@ public final class Session {
   public final java.util.Map<io.keyshard.persistence.Bytes, io.keyshard.node.pubsub.PubSub.Subscription> shardChannels =
       java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
 
+  /** CLIENT TRACKING ON's settings, or null while tracking is off (pubsub/Tracking). */
+  public volatile io.keyshard.node.pubsub.Tracking.Client tracking;
+
+  /**
+   * CLIENT CACHING YES (OPTIN) or NO (OPTOUT) was sent: holds for the next command (all of a
+   * MULTI's), then is cleared.
+   */
+  public volatile boolean trackingCaching;
+
+  /** Whether CLIENT CACHING applies to the command being dispatched (set by the router). */
+  public volatile boolean trackingCachingNow;
+
   /** CLIENT REPLY OFF: no reply goes out (Pub/Sub confirmations and messages still do). */
   public volatile boolean replyOff;
 
@@ -121,6 +133,35 @@ public final class Session {
     replyOff = false;
     skipNextReply = false;
     skipThisReply = false;
+  }
+
+  /**
+   * Client tracking's invalidations of keys this connection changed itself: they follow the
+   * reply of the command that changed them, as in Redis (see {@link #pushAfterReply}).
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<io.keyshard.node.pubsub.PubSub.Delivery> afterReply =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Queues a message that goes out once the reply being made now has gone out. */
+  public void pushAfterReply(io.keyshard.node.pubsub.PubSub.Delivery d) {
+    afterReply.add(d);
+  }
+
+  /** What offers the messages queued by {@link #pushAfterReply} so far, or null for none. */
+  Runnable takeAfterReply() {
+    if (afterReply.isEmpty()) {
+      return null;
+    }
+    List<io.keyshard.node.pubsub.PubSub.Delivery> mine = new java.util.ArrayList<>();
+    for (io.keyshard.node.pubsub.PubSub.Delivery d; (d = afterReply.poll()) != null; ) {
+      mine.add(d);
+    }
+    return () -> {
+      io.keyshard.node.pubsub.PubSub.Outbox out = outbox;
+      if (out != null) {
+        mine.forEach(out::offer);
+      }
+    };
   }
 
   /** Run by the output stage as the next reply goes out: (un)registering subscriptions. */

@@ -90,7 +90,7 @@ final class BlockedClients {
             served.events(),
             List.of(
                 new Pending(() -> w.complete(reply), w::complete)
-                    .after(runner.notifications().publishing(served.notices())),
+                    .after(runner.notifications().publishing(served.notices(), w.client())),
                 Pending.internal(() -> c.replyTo().tell(true))));
       }
       w.release();
@@ -210,7 +210,7 @@ final class BlockedClients {
         events.addAll(served.events());
         replies.add(
             new Pending(() -> w.complete(reply), w::complete)
-                .after(runner.notifications().publishing(served.notices())));
+                .after(runner.notifications().publishing(served.notices(), w.client())));
         collect.accept(served.events());
         ready.remove(wk); // still being served by this loop
       }

@@ -43,6 +43,14 @@ public final class DirectReads {
    * or null if it cannot run directly at this moment.
    */
   public Reply tryRead(String name, int db, byte[][] argv) {
+    return tryRead(name, db, argv, 0, null);
+  }
+
+  /**
+   * As {@link #tryRead(String, int, byte[][])}, remembering {@code tracked} for tracking client
+   * {@code client} while the lock holds: no write can come between the read and the record.
+   */
+  public Reply tryRead(String name, int db, byte[][] argv, long client, byte[][] tracked) {
     if (!lock.tryLock()) {
       return null;
     }
@@ -55,7 +63,13 @@ public final class DirectReads {
       // ever did, its events would be in the state without being journaled.
       assert ran.events().isEmpty() : name + " emitted events on a direct read";
       // A key found expired is removed by the slot (a journaled expiry): the read goes there.
-      return ran.expiredSeen().isEmpty() ? ran.reply() : null;
+      if (!ran.expiredSeen().isEmpty()) {
+        return null;
+      }
+      if (tracked != null) {
+        runner.notifications().remember(client, tracked);
+      }
+      return ran.reply();
     } finally {
       lock.unlock();
     }

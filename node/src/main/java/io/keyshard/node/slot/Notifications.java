@@ -47,8 +47,25 @@ public final class Notifications {
     void publish(int flags, List<Notice> notices);
   }
 
+  /**
+   * Client tracking (docs/decisions/2026-12-07-client-tracking.md): told of every key a durable
+   * write changed, and of the keys a tracking client's read saw, at the point in the slot's
+   * order where the read is answered.
+   */
+  public interface KeyTracking {
+    /** Whether any client tracks now (notices are then recorded whatever the flags say). */
+    boolean active();
+
+    /** Keys changed by a durable write; {@code by}: the client that wrote (0: none known). */
+    void modified(List<Notice> notices, long by);
+
+    /** A read of {@code client} returned these keys' values. */
+    void remember(long client, byte[][] keys);
+  }
+
   private volatile int flags;
   private volatile Publisher publisher = (f, n) -> {};
+  private volatile KeyTracking tracking;
 
   /** A transaction's notices, each with the order its command was sent in. */
   private record Held(long seq, List<Notice> notices) {}
@@ -123,22 +140,83 @@ public final class Notifications {
     this.publisher = publisher;
   }
 
-  /** Whether a notice of this class would be published now (its class and K or E are on). */
+  public void setTracking(KeyTracking tracking) {
+    this.tracking = tracking;
+  }
+
+  /**
+   * Whether a notice of this class is recorded now: its class and K or E are on, or a client
+   * tracks keys (which must hear of every change, whatever is published).
+   */
   public boolean wants(int type) {
+    KeyTracking t = tracking;
+    if (t != null && t.active()) {
+      return true;
+    }
     int f = flags;
     return (f & type) != 0 && (f & (KEYSPACE | KEYEVENT)) != 0;
   }
 
   /** Publishes notices whose writes are durable. */
   public void publish(List<Notice> notices) {
-    if (!notices.isEmpty()) {
-      publisher.publish(flags, notices);
+    publish(notices, 0);
+  }
+
+  /** Publishes notices whose writes are durable, written by client {@code by} (0: unknown). */
+  public void publish(List<Notice> notices, long by) {
+    if (notices.isEmpty()) {
+      return;
+    }
+    KeyTracking t = tracking;
+    if (t != null && t.active()) {
+      t.modified(notices, by);
+    }
+    int f = flags;
+    if ((f & (KEYSPACE | KEYEVENT)) == 0) {
+      return;
+    }
+    // Recorded for tracking, some may be of classes nobody asked to publish.
+    List<Notice> wanted = notices;
+    for (Notice n : notices) {
+      if ((f & n.type()) == 0) {
+        wanted = notices.stream().filter(x -> (f & x.type()) != 0).toList();
+        break;
+      }
+    }
+    if (!wanted.isEmpty()) {
+      publisher.publish(f, wanted);
     }
   }
 
   /** A runnable that publishes {@code notices} (nothing to do when there are none). */
   Runnable publishing(List<Notice> notices) {
-    return notices.isEmpty() ? null : () -> publish(notices);
+    return publishing(notices, 0);
+  }
+
+  Runnable publishing(List<Notice> notices, long by) {
+    return notices.isEmpty() ? null : () -> publish(notices, by);
+  }
+
+  /** A tracking client's read saw these keys (called where the read is answered, in slot order). */
+  void remember(long client, byte[][] keys) {
+    KeyTracking t = tracking;
+    if (t != null && keys != null && keys.length > 0) {
+      t.remember(client, keys);
+    }
+  }
+
+  /** Runs {@code first} (may be null), then {@code then} (may be null). */
+  static Runnable both(Runnable first, Runnable then) {
+    if (first == null) {
+      return then;
+    }
+    if (then == null) {
+      return first;
+    }
+    return () -> {
+      first.run();
+      then.run();
+    };
   }
 
   private static String txKey(String log, long txId) {
@@ -164,6 +242,11 @@ public final class Notifications {
 
   /** The transaction is applied everywhere: its notices go out, in command order. */
   public void release(String log, long txId) {
+    release(log, txId, 0);
+  }
+
+  /** As {@link #release(String, long)}, the transaction run by client {@code by} (0: none). */
+  public void release(String log, long txId, long by) {
     List<Held> mine = held.remove(txKey(log, txId));
     if (mine == null) {
       return;
@@ -171,7 +254,7 @@ public final class Notifications {
     List<Notice> all = new ArrayList<>();
     mine.sort(Comparator.comparingLong(Held::seq));
     mine.forEach(h -> all.addAll(h.notices()));
-    publish(all);
+    publish(all, by);
   }
 
   /** The transaction was undone: what its commands decided never happened. */

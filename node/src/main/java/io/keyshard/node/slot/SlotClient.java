@@ -142,6 +142,16 @@ public final class SlotClient {
   /** Runs one command body in one slot and returns its reply (or a timeout error). */
   public CompletionStage<Reply> execInSlot(
       int slot, String name, int db, byte[][] argv, boolean write) {
+    return execInSlot(slot, name, db, argv, write, 0, null);
+  }
+
+  /**
+   * {@link #execInSlot} for a tracking client ({@code client}, 0: none): its writes' invalidations
+   * know who wrote (NOLOOP), and {@code tracked}, the keys a read saw (null: none), are
+   * remembered in the slot's order (docs/decisions/2026-12-07-client-tracking.md).
+   */
+  public CompletionStage<Reply> execInSlot(
+      int slot, String name, int db, byte[][] argv, boolean write, long client, byte[][] tracked) {
     JournalHealth journal = this.journal;
     if (journal.isRecovering(slot)) {
       // Its last journal write failed and it has not recovered yet: what it holds is unknown
@@ -153,7 +163,12 @@ public final class SlotClient {
       // waiting for the journal to fail it (one write per interval still goes, as a probe).
       return CompletableFuture.completedFuture(JournalHealth.NOT_APPLIED);
     }
-    return this.<Reply>ask(slot, replyTo -> new SlotEntity.Exec(name, db, argv, write, replyTo))
+    return this.<Reply>ask(
+            slot,
+            replyTo ->
+                client == 0
+                    ? new SlotEntity.Exec(name, db, argv, write, replyTo)
+                    : new SlotEntity.ClientExec(name, db, argv, write, client, tracked, replyTo))
         .exceptionally(t -> failure(t, write));
   }
 
@@ -184,14 +199,20 @@ public final class SlotClient {
    * whether a migrating slot still answers for the key (ASK, TRYAGAIN: SlotEntity, Handover).
    */
   public CompletionStage<Reply> readInSlot(int slot, String name, int db, byte[][] argv) {
+    return readInSlot(slot, name, db, argv, 0, null);
+  }
+
+  /** {@link #readInSlot} remembering {@code tracked} for tracking client {@code client} (0: none). */
+  public CompletionStage<Reply> readInSlot(
+      int slot, String name, int db, byte[][] argv, long client, byte[][] tracked) {
     if (incarnations == STANDALONE && viaSharding.get(slot) == 0 && !journal.isRecovering(slot)) {
       DirectReads reads = localSlots.directReads(slot, 0);
-      Reply reply = reads == null ? null : reads.tryRead(name, db, argv);
+      Reply reply = reads == null ? null : reads.tryRead(name, db, argv, client, tracked);
       if (reply != null) {
         return CompletableFuture.completedFuture(reply);
       }
     }
-    return execInSlot(slot, name, db, argv, false);
+    return execInSlot(slot, name, db, argv, false, client, tracked);
   }
 
   /** Sends a slot a message that has no reply. */

@@ -75,6 +75,15 @@ public final class SlotEntity
   public record Exec(String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo)
       implements Command {}
 
+  /**
+   * {@link Exec} for a client that tracks keys (docs/decisions/2026-12-07-client-tracking.md):
+   * {@code client} wrote or read; {@code tracked}, the keys its read saw (null: none), are
+   * remembered as its reply is released, after the invalidations of every write before it.
+   */
+  public record ClientExec(
+      String name, int db, byte[][] argv, boolean write, long client, byte[][] tracked, ActorRef<Reply> replyTo)
+      implements Command {}
+
   /** Per-database key and volatile-key counts (DBSIZE, INFO keyspace). */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
@@ -527,6 +536,7 @@ public final class SlotEntity
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Exec.class, this::onExec)
+        .onCommand(ClientExec.class, this::onClientExec)
         .onCommand(Asked.class, this::onAsked)
         .onCommand(HandOver.class, (state, c) -> busy() ? Effect().stash() : onHandOver(state, c))
         .onCommand(KeysInSlot.class, (state, c) -> busy() ? Effect().stash() : onKeysInSlot(state, c))
@@ -585,16 +595,37 @@ public final class SlotEntity
   }
 
   private ReplyEffect<SlotEvent, SlotState> onExec(SlotState state, Exec cmd) {
-    return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), 0);
+    return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), 0, 0, null);
+  }
+
+  private ReplyEffect<SlotEvent, SlotState> onClientExec(SlotState state, ClientExec cmd) {
+    if (!cmd.replyTo().path().address().hasLocalScope()) {
+      // Sent from another node (through sharding): client ids are that node's, and tracking is
+      // node-local, so it runs as a plain Exec.
+      return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), 0, 0, null);
+    }
+    return exec(
+        state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), 0, cmd.client(), cmd.tracked());
   }
 
   private ReplyEffect<SlotEvent, SlotState> onAsked(SlotState state, Asked cmd) {
-    return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), cmd.migration());
+    return exec(state, cmd.name(), cmd.db(), cmd.argv(), cmd.write(), cmd.replyTo(), cmd.migration(), 0, null);
   }
 
-  /** A command body, {@code asked} for migration {@code asked} (0: a plain request). */
+  /**
+   * A command body, {@code asked} for migration {@code asked} (0: a plain request);
+   * {@code client}: a tracking client's id (0: none), {@code tracked}: the keys its read saw.
+   */
   private ReplyEffect<SlotEvent, SlotState> exec(
-      SlotState state, String name, int db, byte[][] argv, boolean write, ActorRef<Reply> replyTo, long asked) {
+      SlotState state,
+      String name,
+      int db,
+      byte[][] argv,
+      boolean write,
+      ActorRef<Reply> replyTo,
+      long asked,
+      long client,
+      byte[][] tracked) {
     if (retiredAnswer != null) {
       return Effect().reply(replyTo, retiredAnswer);
     }
@@ -655,7 +686,11 @@ public final class SlotEntity
     if (!events.isEmpty()) {
       eviction.publishMemory(state);
     }
-    Pending answer = Pending.of(replyTo, ran.reply()).after(runner.notifications().publishing(notices));
+    Notifications n = runner.notifications();
+    // Invalidations of this command's writes, then its read remembered: every write answered
+    // before it has invalidated already, every later one will (docs/decisions/2026-12-07-client-tracking.md).
+    Runnable remember = tracked == null ? null : () -> n.remember(client, tracked);
+    Pending answer = Pending.of(replyTo, ran.reply()).after(Notifications.both(n.publishing(notices, client), remember));
     return blockedClients.answerServing(state, events, List.of(answer));
   }
 

@@ -61,6 +61,17 @@ public final class Waiter {
     this.timeoutReply = timeoutReply;
   }
 
+  /** The blocked client's id (client tracking: its own writes' invalidations follow its reply). */
+  private volatile long client;
+
+  public void setClient(long client) {
+    this.client = client;
+  }
+
+  public long client() {
+    return client;
+  }
+
   /** Sets what a slot does with this waiter's keys as it queues it (see {@link #queued}). */
   public void onQueue(BiConsumer<SlotState, List<byte[]>> hook) {
     this.onQueue = hook;

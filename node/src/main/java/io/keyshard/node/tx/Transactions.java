@@ -67,8 +67,15 @@ public final class Transactions {
     /** The slots locked so far, in the order they were: what commit and abort go through. */
     private final List<Integer> locked;
     private volatile boolean abort;
+    /** The client that runs it (client tracking's NOLOOP), 0: none. */
+    private volatile long by;
     /** Orders the notifications of its commands: the order they were sent in. */
     private final AtomicLong sent = new AtomicLong();
+
+    /** Names the client running this transaction: its invalidations know who wrote (NOLOOP). */
+    public void by(long client) {
+      by = client;
+    }
 
     /** The slots this transaction holds. */
     public SortedSet<Integer> slots() {
@@ -270,7 +277,7 @@ public final class Transactions {
                                           r -> {
                                             // Applied in every slot (or read-only): durable.
                                             if (r != DENIED) {
-                                              notifications.release(logId, id);
+                                              notifications.release(logId, id, tx.by);
                                             }
                                             return r;
                                           }));
