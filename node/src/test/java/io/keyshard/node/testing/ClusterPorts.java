@@ -17,11 +17,14 @@ public final class ClusterPorts {
    * check and the node's bind (seen in CI). Ports come from [10000, 20000), so their bus ports,
    * [20000, 30000), are never another node's port (a 5-node cluster once got a port that was
    * another of its nodes' bus port), and no port is handed out twice in one JVM (each check
-   * closes its socket, so two calls before the nodes bind could otherwise agree).
+   * closes its socket, so two calls before the nodes bind could otherwise agree). Test JVMs run
+   * two at a time (the module's surefire forks): each takes its ports from its own half.
    */
   public static synchronized int next() throws Exception {
+    int fork = Integer.getInteger("keyshard.test.fork", 1);
+    int base = 10000 + Math.floorMod(fork - 1, 2) * 5000;
     while (true) {
-      int p = 10000 + ThreadLocalRandom.current().nextInt(10000);
+      int p = base + ThreadLocalRandom.current().nextInt(5000);
       if (GIVEN.contains(p)) {
         continue;
       }
