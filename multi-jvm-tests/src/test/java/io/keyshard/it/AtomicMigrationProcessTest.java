@@ -60,7 +60,9 @@ class AtomicMigrationProcessTest {
     Files.createDirectories(work);
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
       ports = new int[] {Ports.cluster(), Ports.cluster(), Ports.cluster()};
-      configs = ClusterProbe.configs(work, pg.getJdbcUrl("postgres", "postgres"), ports, 3, i -> "");
+      // A park the table never ends (its node killed) ends after 15 s here instead of 60 s.
+      configs = ClusterProbe.configs(work, pg.getJdbcUrl("postgres", "postgres"), ports, 3,
+          i -> "keyshard.cluster.move-park-limit = 15s\n");
       nodes = ClusterProbe.launch(work, configs, ports);
       ledger = new Ledger(ports);
       try {
@@ -227,7 +229,7 @@ class AtomicMigrationProcessTest {
     ClusterProbe.awaitCoveredBy(without(host));
     System.out.printf("table: a new table, every slot on the two others %.1f s after the kill%n", (System.nanoTime() - killed) / 1e9);
     // The batch in flight switched (its one table event was written) or stayed with the source,
-    // whose park then ends after SlotAgent.MOVE_TIMEOUT (60 s): a long pause, no error.
+    // whose park then ends after keyshard.cluster.move-park-limit: a long pause, no error.
     List<Integer> inFlight = MigrationProbe.lastMove(nodes[host]);
     int owner = ClusterProbe.ownerBySlot(ports[source]).get(inFlight.get(0));
     String parked = MigrationProbe.tagFor(inFlight.get(0)) + "table";

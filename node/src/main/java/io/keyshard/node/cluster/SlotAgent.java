@@ -159,9 +159,6 @@ public final class SlotAgent {
     return ServiceKey.create(Command.class, "slot-agent-" + nodeId);
   }
 
-  /** How long a slot may stay parked if the table never names its new owner. */
-  static final Duration MOVE_TIMEOUT = Duration.ofSeconds(60);
-
   public static Behavior<Command> create(
       String nodeId, Router router, LocalSlots local, ActorRef<SlotIndex.Command> index, ClusterView view) {
     return Behaviors.setup(
@@ -170,6 +167,8 @@ public final class SlotAgent {
           // A parked slot whose new owner is in the table gets MOVED, once the new owner knows
           // it too (or it would send the client back here).
           ActorSystem<?> system = ctx.getSystem();
+          // How long a slot may stay parked if the table never names its new owner.
+          Duration parkLimit = system.settings().config().getDuration("keyshard.cluster.move-park-limit");
           view.onChange(
               (before, after) -> {
                 ctx.getSelf().tell(TableChanged.INSTANCE);
@@ -199,7 +198,7 @@ public final class SlotAgent {
                     ctx.getSystem()
                         .scheduler()
                         .scheduleOnce(
-                            MOVE_TIMEOUT,
+                            parkLimit,
                             () -> gates.forEach(router::endMove),
                             ctx.getSystem().executionContext());
                     List<CompletableFuture<?>> stops = new ArrayList<>();

@@ -58,6 +58,12 @@ public final class SlotTable
     extends EventSourcedBehaviorWithEnforcedReplies<
         SlotTable.Command, SlotTableEvent, SlotTableState> {
 
+  /**
+   * How long the table waits for a target's read-ahead of a batch: it only makes the target's
+   * start shorter, so a target that died or is slow costs the job this much, not a failure.
+   */
+  private static final Duration PREWARM_LIMIT = Duration.ofSeconds(15);
+
   public sealed interface Command extends CborSerializable {}
 
   /** A node starting (or restarting): its id, client address and cluster bus port. */
@@ -1130,7 +1136,7 @@ public final class SlotTable
                       AskPattern.<SlotAgent.Command, SlotAgent.Prewarmed>ask(
                           agent,
                           r -> new SlotAgent.Prewarm(slots, r),
-                          Duration.ofSeconds(60),
+                          PREWARM_LIMIT,
                           ctx.getSystem().scheduler()));
       // Reading ahead only shortens the target's start: failed or late, the batch still moves.
       ctx.pipeToSelf(

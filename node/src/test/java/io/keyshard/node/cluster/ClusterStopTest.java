@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.Jedis;
@@ -31,6 +32,7 @@ import redis.clients.jedis.Jedis;
  * KeyshardNode.close waits 30 s at most for the actor system; a stop must need far less.
  */
 @Timeout(180)
+@Tag("alone") // bounds a stop's time: not beside another test JVM (node/pom.xml)
 class ClusterStopTest {
   /**
    * What a clean stop of a node with no data may take on a busy 2-core machine: well below the
