@@ -361,7 +361,8 @@ final class SortCommand {
     }
     long len = elements.size();
     long start = o.limitStart() < 0 ? 0 : o.limitStart();
-    long end = o.limitCount() < 0 ? len - 1 : start + o.limitCount() - 1;
+    // A count past the end (even one that would overflow) ends at the last element.
+    long end = o.limitCount() < 0 || o.limitCount() > len - start ? len - 1 : start + o.limitCount() - 1;
     if (start >= len) {
       start = len - 1;
       end = len - 2;
