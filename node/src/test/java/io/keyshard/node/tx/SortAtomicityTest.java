@@ -55,7 +55,7 @@ class SortAtomicityTest {
     ConcurrentLinkedQueue<String> torn = new ConcurrentLinkedQueue<>();
     AtomicInteger checked = new AtomicInteger();
     try (TestNode node = TestNode.start(dir, Map.of());
-        Jedis setup = new Jedis("127.0.0.1", node.port())) {
+        Jedis setup = jedis(node)) {
       for (int i = 0; i < ELEMENTS; i++) {
         setup.rpush("src", Integer.toString(i));
         setup.set("g_" + i, "0");
@@ -65,7 +65,7 @@ class SortAtomicityTest {
       Thread writer =
           new Thread(
               () -> {
-                try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+                try (Jedis j = jedis(node)) {
                   for (int v = 1; !stop.get(); v++) {
                     // Every GET key and every weight changes in one transaction over their slots.
                     Transaction t = j.multi();
@@ -80,7 +80,7 @@ class SortAtomicityTest {
       Thread reader =
           new Thread(
               () -> {
-                try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+                try (Jedis j = jedis(node)) {
                   while (!stop.get()) {
                     List<String> stored = j.lrange("dst", 0, -1);
                     if (!stored.isEmpty() && !consistent(stored)) {
@@ -91,7 +91,7 @@ class SortAtomicityTest {
               });
       writer.start();
       reader.start();
-      try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+      try (Jedis j = jedis(node)) {
         for (int round = 0; round < ROUNDS; round++) {
           SortingParams p = new SortingParams().by("w_*").get("g_*", "#");
           List<String> direct = j.sort("src", p);
@@ -116,13 +116,18 @@ class SortAtomicityTest {
       setup.sort("nothing", new SortingParams(), "{x}gone"); // empty: deletes it
     }
     try (TestNode node = TestNode.start(dir, Map.of());
-        Jedis j = new Jedis("127.0.0.1", node.port())) {
+        Jedis j = jedis(node)) {
       List<String> stored = j.lrange("dst", 0, -1);
       assertEquals(ELEMENTS, stored.size(), stored.toString());
       assertEquals("final", stored.get(0));
       assertEquals("list", j.type("dst"));
       assertFalse(j.exists("{x}gone"));
     }
+  }
+
+  /** A client that waits as long as a loaded machine needs (a fresh node's first writes included). */
+  private static Jedis jedis(TestNode node) {
+    return new Jedis("127.0.0.1", node.port(), 30_000);
   }
 
   /**
