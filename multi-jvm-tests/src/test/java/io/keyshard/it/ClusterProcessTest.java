@@ -165,8 +165,9 @@ class ClusterProcessTest {
                 + "keyshard.cluster { enabled = on, init = manual, rehearse-takeover = 0, claim-shards = off }\n"
                 // They also starve each other's heartbeats for seconds: with the default pause
                 // (2 s, tuned for a fast failover with a core or more per node) the resolver
-                // downed members while the cluster formed. Nothing here depends on that timer.
-                + "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 6s\n");
+                // downed members while the cluster formed, and at a load average of 20-30 heartbeats
+                // came 11 s apart (6 s was not enough either). Nothing here depends on that timer.
+                + "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 15s\n");
         configs.add(conf);
       }
       List<NodeProcess> nodes = startAll(work, configs, ports);
