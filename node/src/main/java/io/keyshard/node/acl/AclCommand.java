@@ -111,20 +111,30 @@ public final class AclCommand {
     }
     for (Session c : clients.all()) {
       if (c.user.equals(name) && !acl.subscriptionsAllowed(c)) {
-        if (c == self) {
-          c.closeAfterReply = true;
-        } else {
-          c.kill();
-        }
+        close(self, c);
       }
     }
     return Reply.OK;
   }
 
+  /**
+   * Closes c: this connection after its reply, another one now. It leaves CLIENT LIST at once,
+   * as Redis frees it before answering (its stream ends, and deregisters it again, just after).
+   */
+  private void close(Session self, Session c) {
+    if (c == self) {
+      c.closeAfterReply = true;
+    } else {
+      c.kill();
+      clients.remove(c);
+    }
+  }
+
   /** ACL LOG [count | RESET]. */
   private Reply log(byte[][] a) {
     if (a.length > 3) {
-      return Err.err("unknown subcommand or wrong number of arguments for 'log'. Try ACL HELP.");
+      return Err.err(
+          "unknown subcommand or wrong number of arguments for '" + text(a[1]) + "'. Try ACL HELP.");
     }
     if (a.length == 2) {
       return acl.log().render(null);
@@ -157,11 +167,7 @@ public final class AclCommand {
         deleted++;
         for (Session c : clients.all()) {
           if (c.user.equals(name)) {
-            if (c == self) {
-              c.closeAfterReply = true;
-            } else {
-              c.kill();
-            }
+            close(self, c);
           }
         }
       }
@@ -171,7 +177,8 @@ public final class AclCommand {
 
   private Reply cat(byte[][] a) {
     if (a.length > 3) {
-      return Err.err("unknown subcommand or wrong number of arguments for 'cat'. Try ACL HELP.");
+      return Err.err(
+          "unknown subcommand or wrong number of arguments for '" + text(a[1]) + "'. Try ACL HELP.");
     }
     List<Reply> out = new ArrayList<>();
     if (a.length == 2) {
@@ -213,7 +220,7 @@ public final class AclCommand {
   private Reply genPass(byte[][] a) {
     if (a.length > 3) {
       return Err.err(
-          "unknown subcommand or wrong number of arguments for 'genpass'. Try ACL HELP.");
+          "unknown subcommand or wrong number of arguments for '" + text(a[1]) + "'. Try ACL HELP.");
     }
     long bits = 256;
     if (a.length == 3) {

@@ -263,6 +263,9 @@ final class ScriptCommands {
     Session session = new Session(caller.id, caller.addr, caller.laddr, true);
     session.user = caller.user;
     session.db = caller.db;
+    // ACL LOG's client-info of a denial in the script names the caller and its command.
+    session.name = caller.name;
+    session.lastCommand = caller.lastCommand;
     session.proto = 3; // replies keep their RESP3 shapes; the engine converts as the script asked
     return scripts.submit(
         engine -> {
