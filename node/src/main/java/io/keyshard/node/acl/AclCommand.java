@@ -137,7 +137,7 @@ public final class AclCommand {
           "unknown subcommand or wrong number of arguments for '" + text(a[1]) + "'. Try ACL HELP.");
     }
     if (a.length == 2) {
-      return acl.log().render(null);
+      return acl.log().render(10L); // Redis shows the 10 newest unless asked for more
     }
     if (text(a[2]).equalsIgnoreCase("reset")) {
       acl.log().reset();

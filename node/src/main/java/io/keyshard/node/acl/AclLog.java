@@ -87,12 +87,12 @@ public final class AclLog {
     entries.clear();
   }
 
-  /** ACL LOG [count]: the newest count entries (all when count is null) as maps. */
-  public synchronized Reply render(Long count) {
+  /** ACL LOG [count]: the newest count entries as maps. */
+  public synchronized Reply render(long count) {
     long now = System.currentTimeMillis();
     List<Reply> out = new ArrayList<>();
     for (Entry e : entries) {
-      if (count != null && out.size() >= count) {
+      if (out.size() >= count) {
         break;
       }
       out.add(
