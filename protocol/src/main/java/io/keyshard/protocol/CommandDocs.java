@@ -46,6 +46,9 @@ final class CommandDocs {
       pair(begin, "type", Reply.bulk("keyword"));
       pair(begin, "spec", map("keyword", Reply.bulk(kw.keyword()),
           "startfrom", Reply.integer(kw.startFrom())));
+    } else {
+      pair(begin, "type", Reply.bulk("unknown"));
+      pair(begin, "spec", new Reply.Map(List.of()));
     }
     pair(kv, "begin_search", new Reply.Map(begin));
     List<Reply> find = new ArrayList<>();
@@ -57,6 +60,9 @@ final class CommandDocs {
       pair(find, "type", Reply.bulk("keynum"));
       pair(find, "spec", map("keynumidx", Reply.integer(n.keyNumIdx()),
           "firstkey", Reply.integer(n.firstKey()), "keystep", Reply.integer(n.keyStep())));
+    } else {
+      pair(find, "type", Reply.bulk("unknown"));
+      pair(find, "spec", new Reply.Map(List.of()));
     }
     pair(kv, "find_keys", new Reply.Map(find));
     return new Reply.Map(kv);

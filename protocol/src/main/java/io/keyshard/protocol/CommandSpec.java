@@ -82,7 +82,7 @@ public record CommandSpec(
     }
   }
 
-  public sealed interface BeginSearch permits Index, Keyword {}
+  public sealed interface BeginSearch permits Index, Keyword, UnknownSearch {}
 
   /** The first key is at a fixed argv index. */
   public record Index(int pos) implements BeginSearch {}
@@ -93,7 +93,16 @@ public record CommandSpec(
    */
   public record Keyword(String keyword, int startFrom) implements BeginSearch {}
 
-  public sealed interface FindKeys permits Range, KeyNum {}
+  /**
+   * The keys cannot be found from the key specs (SORT's STORE, which may be anywhere after the
+   * options): the command's own key procedure finds them.
+   */
+  public record UnknownSearch() implements BeginSearch {}
+
+  public sealed interface FindKeys permits Range, KeyNum, UnknownKeys {}
+
+  /** The rest of the keys cannot be found from the key specs (goes with {@link UnknownSearch}). */
+  public record UnknownKeys() implements FindKeys {}
 
   /**
    * Keys run from the first to {@code lastKey} (relative to the first; negative counts from the

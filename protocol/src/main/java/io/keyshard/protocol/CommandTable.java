@@ -601,6 +601,24 @@ public final class CommandTable {
                 .history("3.0.6", "Added the `KEYS` option.")
                 .history("4.0.7", "Added the `AUTH` option.")
                 .history("6.0.0", "Added the `AUTH2` option."),
+            // BY/GET read keys named by the sorted elements and STORE may come anywhere after
+            // the options, so the last two specs are "unknown": the keys are sortKeys'.
+            cmd("sort", -2, "write denyoom", "set sortedset list dangerous")
+                .key("RO access", 1)
+                .unknownKey("RO access")
+                .note("For the optional BY/GET keyword. It is marked 'unknown' because the key "
+                    + "names derive from the content of the key we sort")
+                .unknownKey("OW update")
+                .note("For the optional STORE keyword. It is marked 'unknown' because the keyword "
+                    + "can appear anywhere in the argument array")
+                .doc("1.0.0", SORT_COMPLEXITY, "Sort the elements in a list, set or sorted set"),
+            cmd("sort_ro", -2, "readonly", "set sortedset list dangerous")
+                .key("RO access", 1)
+                .unknownKey("RO access")
+                .note("For the optional BY/GET keyword. It is marked 'unknown' because the key "
+                    + "names derive from the content of the key we sort")
+                .doc("7.0.0", SORT_COMPLEXITY,
+                    "Sort the elements in a list, set or sorted set. Read-only variant of SORT."),
             cmd("move", 3, "write fast", "keyspace")
                 .key("RW access update", 1)
                 .doc("1.0.0", "O(1)", "Move a key to another database"),
@@ -1770,6 +1788,10 @@ public final class CommandTable {
 
   private static final int[] NO_KEYS = new int[0];
 
+  private static final String SORT_COMPLEXITY =
+      "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the "
+          + "number of returned elements. When the elements are not sorted, complexity is O(N).";
+
   /**
    * The keys as COMMAND GETKEYS finds them, walking the key specs like Redis's
    * getKeysUsingKeySpecs; null if a spec does not fit argv (Redis's "invalid spec").
@@ -1805,12 +1827,22 @@ public final class CommandTable {
     List<Integer> positions = new ArrayList<>();
     List<CommandSpec.KeySpec> specs = new ArrayList<>();
     if (!specKeys(spec, argv, positions, specs)) {
-      if (!spec.fullName().equals("migrate")) return false;
       positions.clear();
       specs.clear();
-      for (int k : migrateKeys(argv)) {
-        positions.add(k);
-        specs.add(spec.keySpecs().get(0));
+      if (spec.fullName().equals("migrate")) {
+        for (int k : migrateKeys(argv)) {
+          positions.add(k);
+          specs.add(spec.keySpecs().get(0));
+        }
+      } else if (spec.fullName().equals("sort") || spec.fullName().equals("sort_ro")) {
+        int[] keys = sortKeys(argv);
+        for (int i = 0; i < keys.length; i++) {
+          positions.add(keys[i]);
+          // The sorted key has the first spec's flags, STORE's destination the last's.
+          specs.add(spec.keySpecs().get(i == 0 ? 0 : spec.keySpecs().size() - 1));
+        }
+      } else {
+        return false;
       }
     }
     for (int i = 0; i < positions.size(); i++) found.accept(positions.get(i), specs.get(i));
@@ -1822,6 +1854,9 @@ public final class CommandTable {
     int argc = argv.length;
     for (CommandSpec.KeySpec ks : spec.keySpecs()) {
       int first;
+      if (ks.beginSearch() instanceof CommandSpec.UnknownSearch) {
+        return false; // the command's own key procedure finds them
+      }
       if (ks.beginSearch() instanceof CommandSpec.Index index) {
         first = index.pos();
       } else {
@@ -1892,6 +1927,28 @@ public final class CommandTable {
     int[] keys = new int[num];
     for (int k = 0; k < num; k++) keys[k] = first + k;
     return keys;
+  }
+
+  /**
+   * SORT's keys as Redis 7.0's sortGetKeys finds them: argv[1], and the argument after the last
+   * STORE, skipping LIMIT's two arguments and BY's and GET's one (SORT_RO: only argv[1], since
+   * its STORE is a syntax error).
+   */
+  static int[] sortKeys(byte[][] argv) {
+    int store = 0;
+    boolean readOnly = lower(argv[0]).equals("sort_ro");
+    for (int i = 2; i < argv.length; i++) {
+      int left = argv.length - i - 1;
+      if (optionIs(argv[i], "limit") && left >= 2) {
+        i += 2;
+      } else if ((optionIs(argv[i], "get") || optionIs(argv[i], "by")) && left >= 1) {
+        i += 1;
+      } else if (!readOnly && optionIs(argv[i], "store") && left >= 1) {
+        store = i + 1;
+        i += 1;
+      }
+    }
+    return store == 0 ? new int[] {1} : new int[] {1, store};
   }
 
   /** strcasecmp of a C string: the argument ends at its first NUL. */
@@ -2148,6 +2205,14 @@ public final class CommandTable {
           CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
           new CommandSpec.Keyword(keyword, startFrom),
           new CommandSpec.Range(lastKey, keyStep, limit)));
+      return this;
+    }
+
+    /** A key spec whose keys only the command's own key procedure finds (SORT's). */
+    Def unknownKey(String flags) {
+      keySpecs.add(new CommandSpec.KeySpec(null,
+          CommandFlags.canonical(flags, CommandFlags.KEY_SPEC, "key-spec flag"),
+          new CommandSpec.UnknownSearch(), new CommandSpec.UnknownKeys()));
       return this;
     }
 

@@ -229,6 +229,16 @@ public final class Acl {
   }
 
   /**
+   * Whether the session's user may read every key, as SORT's BY and GET need (Redis checks the
+   * key "*" for read access against the user's patterns).
+   */
+  public boolean readsEveryKey(Session s) {
+    AclUser u = users.get(s.user);
+    return u != null
+        && (u.unrestricted() || u.allKeys() || u.canUseKey(new byte[] {'*'}, Set.of("RO", "access")));
+  }
+
+  /**
    * The check again when EXEC runs a queued command: null if still allowed, else the NOPERM
    * reply that says the rules changed since the command was queued (logged, context "multi").
    */

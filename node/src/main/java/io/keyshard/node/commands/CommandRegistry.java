@@ -124,6 +124,7 @@ public final class CommandRegistry {
     SetCrossSlot.register(r);
     ZSetCrossSlot.register(r);
     StreamCrossSlot.register(r);
+    SortCommand.registerBodies(r);
     // Declared so that COMMAND matches Redis 7.0, served by no handler (yet).
     for (String name : UNIMPLEMENTED) {
       r.unimplemented(name);

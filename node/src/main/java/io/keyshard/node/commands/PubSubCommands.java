@@ -115,6 +115,7 @@ final class PubSubCommands {
     for (byte[] name : names) {
       Subscription sub = mine.remove(Bytes.wrap(name));
       if (sub != null) {
+        pubsub.withdraw(sub);
         out.add(() -> pubsub.unregister(sub));
       }
       push(replies, s, unVerb(kind), Reply.bulk(name), count(s, kind));

@@ -154,6 +154,36 @@ final class Scores {
     return p.value;
   }
 
+  /**
+   * A value SORT sorts by, as its strtod check reads it: the C string (up to a NUL), leading
+   * spaces allowed, nothing after the number, no NaN, no ERANGE (overflow, underflow, denormals);
+   * an empty string is 0. Null if not a double.
+   */
+  static Double sortScore(byte[] s) {
+    int len = 0;
+    while (len < s.length && s[len] != 0) {
+      len++;
+    }
+    byte[] c = len == s.length ? s : Arrays.copyOf(s, len);
+    Parsed p = strtod(c, 0);
+    if (p.end != c.length || Double.isNaN(p.value)) {
+      return null;
+    }
+    boolean literalInf = Double.isInfinite(p.value) && isLiteralInfinity(trimLeft(c));
+    if ((p.rangeError && !literalInf) || (p.value != 0 && Math.abs(p.value) < Double.MIN_NORMAL)) {
+      return null;
+    }
+    return p.value;
+  }
+
+  private static byte[] trimLeft(byte[] s) {
+    int i = 0;
+    while (i < s.length && isSpace(s[i])) {
+      i++;
+    }
+    return Arrays.copyOfRange(s, i, s.length);
+  }
+
   private static boolean isLiteralInfinity(byte[] s) {
     int i = s.length > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
     return matchesIgnoreCase(s, i, "inf");

@@ -419,7 +419,12 @@ final class ScriptCommands {
       }
       SortedSet<Integer> held = tx.slots();
       try {
-        Reply r = transactions.runQueued(tx, session, argv, held, everySlot, null).toCompletableFuture().get();
+        Reply r = transactions.runQueued(tx, session, argv, held, everySlot, needs, true).toCompletableFuture().get();
+        if (needs.any()) {
+          // SORT's BY/GET named a slot another transaction holds: undone, run again holding it.
+          scripts.abortRunning();
+          return Err.err("the script runs again");
+        }
         if (spec.isWrite() && !(r instanceof Reply.Error)) {
           running.wrote();
         }

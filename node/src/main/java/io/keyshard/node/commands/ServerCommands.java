@@ -176,6 +176,7 @@ public final class ServerCommands {
     scripts.register(r);
     pubsubCommands.register(r);
     migrate.register(r);
+    new SortCommand(router).register(r);
     router.setCloseHook(transactions::unwatchAll);
     router.setGoneHook(
         s -> {

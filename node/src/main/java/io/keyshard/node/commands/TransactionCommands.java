@@ -234,6 +234,16 @@ final class TransactionCommands {
   /** One queued command (or a script's command), inside the transaction. */
   CompletionStage<Reply> runQueued(
       Transactions.Tx tx, Session s, byte[][] argv, SortedSet<Integer> locked, boolean everySlot, ScriptCommands.Needs needs) {
+    return runQueued(tx, s, argv, locked, everySlot, needs, false);
+  }
+
+  /**
+   * {@code script}: called by a script, whose {@code needs} it is (SORT's pattern keys may ask
+   * for slots the transaction does not hold: the script or the EXEC then runs again).
+   */
+  CompletionStage<Reply> runQueued(
+      Transactions.Tx tx, Session s, byte[][] argv, SortedSet<Integer> locked, boolean everySlot, ScriptCommands.Needs needs,
+      boolean script) {
     CommandTable table = router.table();
     CommandSpec top = table.lookup(argv[0]);
     CommandSpec spec = table.resolve(argv);
@@ -289,6 +299,23 @@ final class TransactionCommands {
       case "migrate":
         // EXEC already holds its keys' slots: it runs inside this transaction, not a new one.
         return server.migrate().inTransaction(tx::exec, s, argv);
+      case "sort":
+      case "sort_ro": {
+        SortedSet<Integer> missing = new TreeSet<>();
+        return SortCommand.inTransaction(tx, router, s, argv, script, missing)
+            .thenApply(
+                r -> {
+                  if (missing.isEmpty()) {
+                    return r;
+                  }
+                  if (needs != null) {
+                    synchronized (needs) {
+                      needs.slots.addAll(missing);
+                    }
+                  }
+                  return Err.err("SORT needs slots this transaction does not hold: it runs again");
+                });
+      }
       case "eval":
       case "evalsha":
       case "eval_ro":

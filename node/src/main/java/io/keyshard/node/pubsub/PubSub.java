@@ -85,6 +85,15 @@ public final class PubSub {
 
   public void unregister(Subscription s) {
     s.active = false;
+    withdraw(s);
+  }
+
+  /**
+   * An UNSUBSCRIBE as it runs: a PUBLISH from now on neither counts nor reaches the
+   * subscription (as in Redis, where the unsubscribe ran first), while messages already queued
+   * for it still go out ahead of the confirmation, which then {@link #unregister}s it.
+   */
+  public void withdraw(Subscription s) {
     map(s.kind)
         .computeIfPresent(
             s.name,

@@ -32,7 +32,7 @@ class CommandRegistryTest {
     CommandRegistry.Builder r = CommandRegistry.keyedCommands();
     for (String name :
         Set.of("hello", "auth", "command", "client", "config", "acl", "time", "lastsave", "save",
-            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sync", "replconf",
+            "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sort", "sort_ro", "sync", "replconf",
             "eval", "evalsha", "eval_ro", "evalsha_ro", "script", "subscribe", "psubscribe", "ssubscribe",
             "unsubscribe", "punsubscribe", "sunsubscribe", "publish", "spublish", "pubsub", "fcall", "fcall_ro",
             "function", "wait")) {
