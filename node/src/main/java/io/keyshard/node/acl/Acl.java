@@ -274,18 +274,27 @@ public final class Acl {
       }
     }
     if (!u.allChannels()) {
-      String name = spec.fullName();
-      boolean patterns = name.equals("psubscribe");
-      int last = name.equals("publish") || name.equals("spublish") ? Math.min(1, argv.length - 1)
-          : patterns || name.equals("subscribe") || name.equals("ssubscribe") ? argv.length - 1
-          : 0;
-      for (int i = 1; i <= last; i++) {
+      boolean patterns = spec.fullName().equals("psubscribe");
+      for (int i = 1; i <= lastChannel(spec.fullName(), argv.length); i++) {
         if (!u.canUseChannel(argv[i], patterns)) {
           return new Denial("channel", argv[i]);
         }
       }
     }
     return null;
+  }
+
+  /**
+   * The position of a command's last channel argument (its first is 1), 0 for none: as Redis
+   * 7.0, the commands that name channels are PUBLISH and SPUBLISH (one) and SUBSCRIBE,
+   * SSUBSCRIBE and PSUBSCRIBE (all their arguments); the UNSUBSCRIBEs and PUBSUB need none.
+   */
+  private static int lastChannel(String command, int argc) {
+    return switch (command) {
+      case "publish", "spublish" -> Math.min(1, argc - 1);
+      case "subscribe", "ssubscribe", "psubscribe" -> argc - 1;
+      default -> 0;
+    };
   }
 
   /**
