@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.keyshard.node.cluster.ClusterCommands;
 import io.keyshard.node.cluster.ClusterMembership;
 import io.keyshard.node.cluster.ClusterView;
+import io.keyshard.node.cluster.ReplicaAcks;
 import io.keyshard.node.cluster.ExitWatch;
 import io.keyshard.node.cluster.Fencing;
 import io.keyshard.node.cluster.Mirror;
@@ -279,6 +280,14 @@ final class ClusterBoot {
     Mirror m = mirror;
     system.getWhenTerminated().thenRun(m::close);
     router.setReplicaReads(m::read);
+    replicaAcks = ReplicaAcks.start(system, view(), m);
+  }
+
+  private ReplicaAcks replicaAcks;
+
+  /** WAIT's count of this node's replicas; null without a shared journal (no replicas). */
+  ReplicaAcks replicaAcks() {
+    return replicaAcks;
   }
 
   /**

@@ -356,6 +356,9 @@ public final class KeyshardNode implements AutoCloseable {
     }
     if (cluster != null) {
       cluster.startMirror(router, sharding);
+      if (cluster.replicaAcks() != null) {
+        serverCommands.waitCommand().setReplicas(cluster.replicaAcks());
+      }
     }
     AtomicReference<Reset> reset = new AtomicReference<>();
     if (membership != null) {

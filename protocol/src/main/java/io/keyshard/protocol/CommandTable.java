@@ -247,6 +247,9 @@ public final class CommandTable {
                     cmd("list", 2, "admin noscript loading stale", "")
                         .doc("6.0.0", "O(N). Where N is the number of configured users.",
                             "List the current ACL rules in ACL config file format"),
+                    cmd("log", -2, "admin noscript loading stale", "")
+                        .doc("6.0.0", "O(N) with N being the number of entries shown.",
+                            "List latest events denied because of ACLs in place"),
                     cmd("setuser", -3, "admin noscript loading stale", "")
                         .doc("6.0.0", "O(N). Where N is the number of rules provided.",
                             "Modify or create the rules for a specific ACL user")
@@ -456,6 +459,10 @@ public final class CommandTable {
             cmd("asking", 1, "fast", "connection")
                 .doc("3.0.0", "O(1)", "Sent by cluster clients after an -ASK redirect")),
         section("generic",
+            cmd("wait", 3, "noscript", "connection")
+                .tips("request_policy:all_shards", "response_policy:agg_min")
+                .doc("3.0.0", "O(1)", "Wait for the synchronous replication of all the write "
+                    + "commands sent in the context of the current connection"),
             cmd("del", -2, "write", "keyspace")
                 .tips("request_policy:multi_shard", "response_policy:agg_sum")
                 .key("RM delete", 1, -1, 1)

@@ -31,7 +31,7 @@ class CommandTableTest {
         // Keyshard's own (keyshard-backup verify --against):
         + "keyshard "
         + "del unlink exists type touch expire pexpire expireat pexpireat ttl pttl expiretime "
-        + "pexpiretime persist rename renamenx copy sort sort_ro move keys scan randomkey object "
+        + "pexpiretime persist rename renamenx copy sort sort_ro move keys scan randomkey object wait "
         + "get set setnx setex psetex getset getdel getex mget mset msetnx append strlen incr "
         + "decr incrby decrby incrbyfloat getrange setrange substr lcs "
         + "hset hsetnx hget hmget hmset hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "
@@ -81,7 +81,7 @@ class CommandTableTest {
             + " migrateslots getslotmigrations cancelslotmigrations");
     assertSubcommands("object", "encoding freq idletime refcount help");
     assertSubcommands(
-        "acl", "cat deluser dryrun genpass getuser help list setuser users whoami");
+        "acl", "cat deluser dryrun genpass getuser help list log setuser users whoami");
   }
 
   private void assertSubcommands(String container, String names) {

@@ -1,6 +1,8 @@
 package io.keyshard.node.acl;
 
+import io.keyshard.node.commands.ClientCommand;
 import io.keyshard.node.server.Session;
+import io.keyshard.persistence.Bytes;
 import io.keyshard.protocol.CommandFlags;
 import io.keyshard.protocol.CommandSpec;
 import io.keyshard.protocol.CommandTable;
@@ -9,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.ConcurrentModificationException;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -24,18 +28,51 @@ public final class Acl {
 
   static final String NOPERM_KEYS =
       "NOPERM this user has no permissions to access one of the keys used as arguments";
+  static final String NOPERM_CHANNELS =
+      "NOPERM this user has no permissions to access one of the channels used as arguments";
+
+  /**
+   * Why a user may not run a command: reason is ACL LOG's ("command", "key", "channel"), object
+   * what was refused (the command's full name, the first key or channel refused).
+   */
+  public record Denial(String reason, byte[] object) {
+    /** The NOPERM error a client gets. */
+    public String text() {
+      return switch (reason) {
+        case "key" -> NOPERM_KEYS;
+        case "channel" -> NOPERM_CHANNELS;
+        default ->
+            "NOPERM this user has no permissions to run the '"
+                + new String(object, StandardCharsets.UTF_8) + "' command";
+      };
+    }
+
+    /** ACL DRYRUN's words, naming what was refused. */
+    String dryRunText() {
+      String what = new String(object, StandardCharsets.UTF_8);
+      return switch (reason) {
+        case "key" -> "This user has no permissions to access the '" + what + "' key";
+        case "channel" -> "This user has no permissions to access the '" + what + "' channel";
+        default -> "This user has no permissions to run the '" + what + "' command";
+      };
+    }
+  }
 
   private final CommandBits bits;
   private final ConcurrentSkipListMap<String, AclUser> users = new ConcurrentSkipListMap<>();
+  private final AclLog log = new AclLog();
+  /** acl-pubsub-default: whether new and RESET users get every channel (Redis 7.0: no). */
+  private volatile boolean pubsubDefaultAll;
 
   /**
    * Users from the configuration: each line as ACL LIST prints one ("user alice on #... ~* +@all"),
    * rules separated by spaces; then requirepass, when set, becomes the default user's only
-   * password. Fails with the offending rule (passwords masked) if a line is invalid.
+   * password. pubsubDefaultAll is acl-pubsub-default. Fails with the offending rule (passwords masked) if a line is invalid.
    */
-  public Acl(CommandTable table, List<String> configured, String requirePass) {
+  public Acl(CommandTable table, List<String> configured, String requirePass, boolean pubsubDefaultAll) {
     this.bits = new CommandBits(table);
-    AclUser def = new AclUser(bits, DEFAULT);
+    this.pubsubDefaultAll = pubsubDefaultAll;
+    AclUser def = new AclUser(bits, DEFAULT, this::pubsubDefaultAll);
     try {
       for (String rule : List.of("on", "nopass", "~*", "&*", "+@all")) {
         def.apply(rule);
@@ -68,6 +105,19 @@ public final class Acl {
     return text.replaceAll("(^|[\\s'])[<>]\\S*", "$1<password>");
   }
 
+  public boolean pubsubDefaultAll() {
+    return pubsubDefaultAll;
+  }
+
+  /** CONFIG SET acl-pubsub-default: users made or RESET from now on; existing ones keep theirs. */
+  public void setPubsubDefaultAll(boolean all) {
+    pubsubDefaultAll = all;
+  }
+
+  public AclLog log() {
+    return log;
+  }
+
   public CommandTable table() {
     return bits.table();
   }
@@ -90,7 +140,7 @@ public final class Acl {
       return "Usernames can't contain spaces or null characters";
     }
     AclUser existing = users.get(name);
-    AclUser next = existing == null ? new AclUser(bits, name) : existing.copy();
+    AclUser next = existing == null ? new AclUser(bits, name, this::pubsubDefaultAll) : existing.copy();
     for (String rule : rules) {
       try {
         next.apply(rule);
@@ -139,10 +189,21 @@ public final class Acl {
 
   /**
    * The permission check before any handler runs: null if the session's user may run the
-   * command on its keys, else the NOPERM reply. Commands that need no authentication (AUTH,
-   * HELLO, QUIT, RESET) are always allowed, as in Redis.
+   * command on its keys and channels, else the NOPERM reply, logged in ACL LOG (context "multi"
+   * while the command is being queued). Commands that need no authentication (AUTH, HELLO,
+   * QUIT, RESET) are always allowed, as in Redis.
    */
   public Reply check(Session s, CommandSpec top, CommandSpec spec, byte[][] argv) {
+    Denial d = deny(s, top, spec, argv);
+    if (d == null) {
+      return null;
+    }
+    logDenial(s, d, s.multi != null ? "multi" : "toplevel");
+    return Reply.error(d.text());
+  }
+
+  /** Why the session's user may not run the command, or null; nothing is logged. */
+  public Denial deny(Session s, CommandSpec top, CommandSpec spec, byte[][] argv) {
     if (top.flags().contains(CommandFlags.NO_AUTH)) {
       return null;
     }
@@ -150,8 +211,21 @@ public final class Acl {
     if (u != null && u.unrestricted()) {
       return null;
     }
-    String denied = denial(u, spec, argv, false);
-    return denied == null ? null : Reply.error(denied);
+    return denial(u, spec, argv);
+  }
+
+  /** Adds a denial of this session's command to ACL LOG. */
+  public void logDenial(Session s, Denial d, String context) {
+    log.add(d.reason(), context, d.object(), s.user, ClientCommand.describe(s));
+  }
+
+  /**
+   * A failed AUTH or HELLO AUTH, logged as Redis 7.0 does: the object is the command's name as
+   * the client typed it ("AUTH", "hello"), the user the name tried.
+   */
+  public void logAuthFailure(Session s, String triedUser, byte[] typedCommand) {
+    log.add("auth", s.multi != null ? "multi" : "toplevel", typedCommand, triedUser,
+        ClientCommand.describe(s));
   }
 
   /**
@@ -166,42 +240,104 @@ public final class Acl {
 
   /**
    * The check again when EXEC runs a queued command: null if still allowed, else the NOPERM
-   * reply that says the rules changed since the command was queued.
+   * reply that says the rules changed since the command was queued (logged, context "multi").
    */
   public Reply recheck(Session s, CommandSpec top, CommandSpec spec, byte[][] argv) {
-    Reply denied = check(s, top, spec, argv);
-    if (denied == null) {
+    Denial d = deny(s, top, spec, argv);
+    if (d == null) {
       return null;
     }
-    boolean keys = ((Reply.Error) denied).text().equals(NOPERM_KEYS);
+    logDenial(s, d, "multi");
     return Reply.error(
         "NOPERM ACLs rules changed between the moment the transaction was accumulated and the"
             + " EXEC call. This command is no longer allowed for the following reason: "
-            + (keys
-                ? "no permission to touch the specified keys"
-                : "no permission to execute the command or subcommand"));
+            + switch (d.reason()) {
+              case "key" -> "no permission to touch the specified keys";
+              case "channel" -> "no permission to access one of the channels used as arguments";
+              default -> "no permission to execute the command or subcommand";
+            });
   }
 
-  /**
-   * Why user may not run spec with argv, or null: with {@code dryRun} in ACL DRYRUN's words
-   * (naming the key), otherwise as the NOPERM error.
-   */
-  String denial(AclUser u, CommandSpec spec, byte[][] argv, boolean dryRun) {
+  /** Why user may not run spec with argv, or null: the command, then its keys, then channels. */
+  Denial denial(AclUser u, CommandSpec spec, byte[][] argv) {
     if (u == null || !u.canRun(spec, argv)) {
-      return (dryRun ? "This" : "NOPERM this")
-          + " user has no permissions to run the '" + spec.fullName() + "' command";
+      return new Denial("command", spec.fullName().getBytes(StandardCharsets.UTF_8));
     }
     if (!u.allKeys()) {
       for (CommandTable.KeyRef k : bits.table().keysWithSpecs(spec, argv)) {
+        if (k.spec().flags().contains("not_key")) {
+          continue; // SSUBSCRIBE's and SPUBLISH's shard channels: checked as channels below
+        }
         if (!u.canUseKey(argv[k.pos()], keyFlags(spec, k.spec(), argv))) {
-          return dryRun
-              ? "This user has no permissions to access the '"
-                  + new String(argv[k.pos()], StandardCharsets.UTF_8) + "' key"
-              : NOPERM_KEYS;
+          return new Denial("key", argv[k.pos()]);
+        }
+      }
+    }
+    if (!u.allChannels()) {
+      boolean patterns = spec.fullName().equals("psubscribe");
+      for (int i = 1; i <= lastChannel(spec.fullName(), argv.length); i++) {
+        if (!u.canUseChannel(argv[i], patterns)) {
+          return new Denial("channel", argv[i]);
         }
       }
     }
     return null;
+  }
+
+  /**
+   * The position of a command's last channel argument (its first is 1), 0 for none: as Redis
+   * 7.0, the commands that name channels are PUBLISH and SPUBLISH (one) and SUBSCRIBE,
+   * SSUBSCRIBE and PSUBSCRIBE (all their arguments); the UNSUBSCRIBEs and PUBSUB need none.
+   */
+  private static int lastChannel(String command, int argc) {
+    return switch (command) {
+      case "publish", "spublish" -> Math.min(1, argc - 1);
+      case "subscribe", "ssubscribe", "psubscribe" -> argc - 1;
+      default -> 0;
+    };
+  }
+
+  /**
+   * Whether every subscription of session is still allowed to its user (ACL SETUSER narrowed
+   * the channels, or the user is gone): Redis 7.0 closes the connections for which it is not.
+   */
+  public boolean subscriptionsAllowed(Session s) {
+    AclUser u = users.get(s.user);
+    if (u != null && u.allChannels()) {
+      return true;
+    }
+    if (!s.subscribed()) {
+      return true;
+    }
+    if (u == null) {
+      return false;
+    }
+    for (var names : List.of(s.channels, s.shardChannels)) {
+      for (var name : names(names)) {
+        if (!u.canUseChannel(name.array(), false)) {
+          return false;
+        }
+      }
+    }
+    for (var name : names(s.patterns)) {
+      if (!u.canUseChannel(name.array(), true)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A copy of a connection's subscription names, read from another connection's thread. */
+  private static List<Bytes> names(Map<Bytes, ?> subscriptions) {
+    while (true) {
+      try {
+        synchronized (subscriptions) {
+          return List.copyOf(subscriptions.keySet());
+        }
+      } catch (ConcurrentModificationException e) {
+        // Its own connection changed it meanwhile; read it again.
+      }
+    }
   }
 
   private static final Set<String> SET_WITHOUT_GET = Set.of("OW", "update");

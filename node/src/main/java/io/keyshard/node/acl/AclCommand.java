@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * ACL CAT, DELUSER, DRYRUN, GENPASS, GETUSER, HELP, LIST, SETUSER, USERS and WHOAMI, with Redis
+ * ACL CAT, DELUSER, DRYRUN, GENPASS, GETUSER, HELP, LIST, LOG, SETUSER, USERS and WHOAMI, with Redis
  * 7.0's replies. The command table has already checked the subcommand and its arity.
  */
 public final class AclCommand {
@@ -38,11 +38,12 @@ public final class AclCommand {
       case "users" -> users();
       case "list" -> list();
       case "getuser" -> getUser(text(a[2]));
-      case "setuser" -> setUser(a);
+      case "setuser" -> setUser(s, a);
       case "deluser" -> delUser(s, a);
       case "cat" -> cat(a);
       case "dryrun" -> dryRun(a);
       case "genpass" -> genPass(a);
+      case "log" -> log(a);
       case "help" -> help();
       default -> throw new IllegalStateException("ACL subcommand without a handler: " + sub);
     };
@@ -94,13 +95,59 @@ public final class AclCommand {
     return new Reply.Map(kv);
   }
 
-  private Reply setUser(byte[][] a) {
+  /**
+   * Changes or creates the user, then closes its connections holding a subscription the new
+   * rules no longer allow (this one after the reply), as Redis 7.0 does.
+   */
+  private Reply setUser(Session self, byte[][] a) {
     List<String> rules = new ArrayList<>();
     for (int i = 3; i < a.length; i++) {
       rules.add(text(a[i]));
     }
-    String error = acl.setUser(text(a[2]), rules);
-    return error == null ? Reply.OK : Err.err(error);
+    String name = text(a[2]);
+    String error = acl.setUser(name, rules);
+    if (error != null) {
+      return Err.err(error);
+    }
+    for (Session c : clients.all()) {
+      if (c.user.equals(name) && !acl.subscriptionsAllowed(c)) {
+        close(self, c);
+      }
+    }
+    return Reply.OK;
+  }
+
+  /**
+   * Closes c: this connection after its reply, another one now. It leaves CLIENT LIST at once,
+   * as Redis frees it before answering (its stream ends, and deregisters it again, just after).
+   */
+  private void close(Session self, Session c) {
+    if (c == self) {
+      c.closeAfterReply = true;
+    } else {
+      c.kill();
+      clients.remove(c);
+    }
+  }
+
+  /** ACL LOG [count | RESET]. */
+  private Reply log(byte[][] a) {
+    if (a.length > 3) {
+      return Err.err(
+          "unknown subcommand or wrong number of arguments for '" + text(a[1]) + "'. Try ACL HELP.");
+    }
+    if (a.length == 2) {
+      return acl.log().render(10L); // Redis shows the 10 newest unless asked for more
+    }
+    if (text(a[2]).equalsIgnoreCase("reset")) {
+      acl.log().reset();
+      return Reply.OK;
+    }
+    Long count = Args.parseLongOrNull(a[2]);
+    if (count == null) {
+      return Err.err("value is not an integer or out of range");
+    }
+    return acl.log().render(Math.max(count, 0));
   }
 
   /**
@@ -120,11 +167,7 @@ public final class AclCommand {
         deleted++;
         for (Session c : clients.all()) {
           if (c.user.equals(name)) {
-            if (c == self) {
-              c.closeAfterReply = true;
-            } else {
-              c.kill();
-            }
+            close(self, c);
           }
         }
       }
@@ -134,7 +177,8 @@ public final class AclCommand {
 
   private Reply cat(byte[][] a) {
     if (a.length > 3) {
-      return Err.err("unknown subcommand or wrong number of arguments for 'cat'. Try ACL HELP.");
+      return Err.err(
+          "unknown subcommand or wrong number of arguments for '" + text(a[1]) + "'. Try ACL HELP.");
     }
     List<Reply> out = new ArrayList<>();
     if (a.length == 2) {
@@ -168,15 +212,15 @@ public final class AclCommand {
     if (invalid != null) {
       return invalid;
     }
-    String denied = acl.denial(u, spec, argv, true);
-    return denied == null ? Reply.OK : Reply.bulk(denied);
+    Acl.Denial denied = acl.denial(u, spec, argv);
+    return denied == null ? Reply.OK : Reply.bulk(denied.dryRunText());
   }
 
   /** ACL GENPASS [bits]: that many random bits (256 by default) as hex digits. */
   private Reply genPass(byte[][] a) {
     if (a.length > 3) {
       return Err.err(
-          "unknown subcommand or wrong number of arguments for 'genpass'. Try ACL HELP.");
+          "unknown subcommand or wrong number of arguments for '" + text(a[1]) + "'. Try ACL HELP.");
     }
     long bits = 256;
     if (a.length == 3) {
@@ -214,6 +258,8 @@ public final class AclCommand {
             "    A random password of 256 bits, or of <bits> bits, in hex digits.",
             "LIST",
             "    Every user as one line of rules, as in a configuration file.",
+            "LOG [<count> | RESET]",
+            "    The latest denials (commands, keys, channels, AUTH), or clear them.",
             "USERS",
             "    The names of all users.",
             "SETUSER <username> <attribute> [<attribute> ...]",

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * One ACL user and the rules of Redis 7.0's ACL SETUSER over it. Instances are changed only while
@@ -64,14 +66,22 @@ public final class AclUser {
   /** Commands allowed only with a given first argument (+select|0), lowercase. */
   private final Map<Integer, LinkedHashSet<String>> firstArgs = new HashMap<>();
 
-  /** A new user as ACL SETUSER creates it: off, no password, no keys, no commands. */
-  AclUser(CommandBits bits, String name) {
+  /** Whether a new or RESET user starts with every channel (acl-pubsub-default allchannels). */
+  private final BooleanSupplier allChannelsByDefault;
+
+  /**
+   * A new user as ACL SETUSER creates it: off, no password, no keys, no commands, and the
+   * channels acl-pubsub-default gives (none by default in Redis 7.0).
+   */
+  AclUser(CommandBits bits, String name, BooleanSupplier allChannelsByDefault) {
     this.bits = bits;
     this.name = name;
+    this.allChannelsByDefault = allChannelsByDefault;
+    allChannels = allChannelsByDefault.getAsBoolean();
   }
 
   AclUser copy() {
-    AclUser c = new AclUser(bits, name);
+    AclUser c = new AclUser(bits, name, allChannelsByDefault);
     c.enabled = enabled;
     c.nopass = nopass;
     c.sanitize = sanitize;
@@ -103,7 +113,7 @@ public final class AclUser {
     Boolean u = unrestricted;
     if (u == null) {
       // Published versions never change, so this is worked out once per version.
-      u = allKeys && allowed.cardinality() == bits.all().cardinality();
+      u = allKeys && allChannels && allowed.cardinality() == bits.all().cardinality();
       unrestricted = u;
     }
     return u;
@@ -154,7 +164,7 @@ public final class AclUser {
         passwords.clear();
         allKeys = false;
         keys.clear();
-        allChannels = false;
+        allChannels = allChannelsByDefault.getAsBoolean();
         channels.clear();
         enabled = false;
         sanitize = 1;
@@ -363,6 +373,29 @@ public final class AclUser {
       }
     }
     return false;
+  }
+
+  /**
+   * Whether the user may publish to or subscribe to channel: some {@code &pattern} matches it
+   * as a glob. With {@code literal} (PSUBSCRIBE's patterns) the pattern must be one of the
+   * user's patterns exactly, as Redis 7.0 checks it: {@code &foo*} allows PSUBSCRIBE foo* but
+   * not foo1*, although every channel foo1* matches is allowed.
+   */
+  boolean canUseChannel(byte[] channel, boolean literal) {
+    if (allChannels) {
+      return true;
+    }
+    for (String p : channels) {
+      byte[] pattern = p.getBytes(StandardCharsets.ISO_8859_1);
+      if (literal ? Arrays.equals(pattern, channel) : Glob.match(pattern, channel, false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  boolean allChannels() {
+    return allChannels;
   }
 
   // ---- Description (ACL LIST, ACL GETUSER) ----

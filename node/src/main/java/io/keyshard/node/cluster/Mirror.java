@@ -61,7 +61,7 @@ public final class Mirror implements AutoCloseable {
   private final Map<Integer, Warm> slots = new HashMap<>(); // guarded by this
   private volatile boolean closed;
   private Connection connection;
-  private String following;
+  private volatile String following;
   private long position;
   private long primarySince;
   private volatile long applied;
@@ -163,6 +163,58 @@ public final class Mirror implements AutoCloseable {
   }
 
   private final JournalHeads heads = new JournalHeads();
+
+  /** Whether this node's mirror follows primaryId now (it has loaded that primary's slots). */
+  boolean follows(String primaryId) {
+    return primaryId.equals(following);
+  }
+
+  /**
+   * WAIT on a replica: whether the warm copy, following primaryId, has applied each slot's
+   * events up to its sequence number (a slot not held warm has applied nothing).
+   */
+  synchronized boolean hasApplied(String primaryId, List<Integer> slotIds, List<Long> seqs) {
+    if (!primaryId.equals(following)) {
+      return false;
+    }
+    for (int i = 0; i < slotIds.size(); i++) {
+      long needed = seqs.get(i);
+      Warm w = slots.get(slotIds.get(i));
+      if (needed > 0 && (w == null || w.seq < needed)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * WAIT on a primary: each slot's highest sequence number in the shared journal (its events
+   * or, once they are trimmed, its snapshots); slots with neither are left out (nothing to apply).
+   */
+  public Map<Integer, Long> heads(List<Integer> slotIds) throws SQLException {
+    Map<Integer, Long> heads = new HashMap<>();
+    if (slotIds.isEmpty()) {
+      return heads;
+    }
+    Object[] ids = slotIds.stream().map(s -> "slot-" + s).toArray();
+    synchronized (this) {
+      Connection c = checkConnection();
+      for (String table : new String[] {"event_journal", "snapshot"}) {
+        try (PreparedStatement st =
+            c.prepareStatement(
+                "SELECT persistence_id, MAX(sequence_number) FROM " + table
+                    + " WHERE persistence_id = ANY(?) GROUP BY persistence_id")) {
+          st.setArray(1, c.createArrayOf("varchar", ids));
+          try (ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+              heads.merge(slotOf(rs.getString(1)), rs.getLong(2), Math::max);
+            }
+          }
+        }
+      }
+    }
+    return heads;
+  }
 
   /** The slots among {@code slots} whose warm state holds keys. */
   public synchronized List<Integer> warmAmong(List<Integer> slots) {

@@ -18,7 +18,7 @@ import java.util.Locale;
  * send it on connect) and KILL's MAXAGE filter Redis 7.4's. Every Keyshard connection is of type
  * "normal": there are no replicas, masters or subscribers to list or kill.
  */
-final class ClientCommand {
+public final class ClientCommand {
   private final ClientRegistry clients;
   private final Acl acl;
   private final Tracking tracking;
@@ -436,7 +436,7 @@ final class ClientCommand {
    * One CLIENT LIST line without its newline, with Redis 7.0's fields in Redis's order so that
    * parsers written for Redis work. Values Keyshard does not track (buffer sizes, fd) are fixed.
    */
-  static String describe(Session c) {
+  public static String describe(Session c) {
     long now = System.currentTimeMillis();
     return "id=" + c.id
         + " addr=" + c.addr

@@ -94,6 +94,18 @@ final class ConfigCommand {
           acl.setDefaultPassword(v);
         });
     add(
+        "acl-pubsub-default",
+        ConfigType.oneOf("allchannels", "resetchannels"),
+        s -> acl.pubsubDefaultAll() ? "allchannels" : "resetchannels",
+        null,
+        v -> acl.setPubsubDefaultAll(v.equals("allchannels")));
+    add(
+        "acllog-max-len",
+        ConfigType.integer(0, Long.MAX_VALUE),
+        s -> Integer.toString(acl.log().maxLen()),
+        null,
+        v -> acl.log().setMaxLen((int) Math.min(Long.parseLong(v), Integer.MAX_VALUE)));
+    add(
         "protected-mode",
         ConfigType.BOOL,
         s -> settings.protectedMode() ? "yes" : "no",

@@ -1,5 +1,6 @@
 package io.keyshard.node.commands;
 
+import io.keyshard.node.acl.Acl;
 import io.keyshard.node.cluster.ClusterView;
 import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
@@ -262,6 +263,9 @@ final class ScriptCommands {
     Session session = new Session(caller.id, caller.addr, caller.laddr, true);
     session.user = caller.user;
     session.db = caller.db;
+    // ACL LOG's client-info of a denial in the script names the caller and its command.
+    session.name = caller.name;
+    session.lastCommand = caller.lastCommand;
     session.proto = 3; // replies keep their RESP3 shapes; the engine converts as the script asked
     return scripts.submit(
         engine -> {
@@ -317,7 +321,7 @@ final class ScriptCommands {
       if (top == null || spec == null) {
         return Err.err("Invalid command passed to redis.acl_check_cmd()");
       }
-      return Reply.integer(router.acl().check(session, top, spec, argv) == null ? 1 : 0);
+      return Reply.integer(router.acl().deny(session, top, spec, argv) == null ? 1 : 0);
     }
 
     @Override
@@ -343,12 +347,15 @@ final class ScriptCommands {
         // Other blocking commands run without blocking in a script; these refuse, as in Redis.
         return Err.err(new String(argv[0], StandardCharsets.UTF_8) + " command is not allowed with BLOCK option from scripts");
       }
-      Reply denied = router.acl().check(session, top, spec, argv);
+      Acl.Denial denied = router.acl().deny(session, top, spec, argv);
       if (denied != null) {
+        router.acl().logDenial(session, denied, "lua");
         return Err.err(
-            ((Reply.Error) denied).text().contains("keys")
-                ? "The user executing the script can't access at least one of the keys mentioned in the command arguments"
-                : "The user executing the script can't run this command or subcommand");
+            switch (denied.reason()) {
+              case "key" -> "The user executing the script can't access at least one of the keys mentioned in the command arguments";
+              case "channel" -> "The user executing the script can't publish to the channel mentioned in the command";
+              default -> "The user executing the script can't run this command or subcommand";
+            });
       }
       boolean write = spec.isWrite() || spec.flags().contains("may_replicate");
       if (readOnly && write) {

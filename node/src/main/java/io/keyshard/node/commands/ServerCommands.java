@@ -128,6 +128,12 @@ public final class ServerCommands {
   private final io.keyshard.node.pubsub.PubSub pubsub = new io.keyshard.node.pubsub.PubSub();
   private final io.keyshard.node.pubsub.Tracking tracking;
   private final PubSubCommands pubsubCommands;
+  private final WaitCommand waitCommand = new WaitCommand();
+
+  /** WAIT: set to the cluster's replicas of this node in cluster mode. */
+  public WaitCommand waitCommand() {
+    return waitCommand;
+  }
 
   /** The commands that run at the connection, this family's and MULTI/EXEC's. */
   public void register(CommandRegistry.Builder r) {
@@ -136,6 +142,7 @@ public final class ServerCommands {
     r.session("select", sync(ServerCommands::select), Trait.ANSWERS_IN_ORDER);
     r.session("hello", sync(this::hello));
     r.session("auth", sync(this::auth));
+    r.session("wait", (s, a, spec) -> waitCommand.run(s, a));
     r.session("quit", sync(ServerCommands::quit), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
     r.session("reset", sync(this::reset), Trait.ACTS_ON_MULTI, Trait.TAKEN_IN_MULTI_WHEN_OOM);
     r.session("command", sync((s, a) -> router.table().command(a)));
@@ -299,6 +306,7 @@ public final class ServerCommands {
       if (is(a[i], "AUTH") && more >= 2) {
         String user = str(a[i + 1]);
         if (!router.acl().authenticate(user, a[i + 2])) {
+          router.acl().logAuthFailure(s, user, a[0]);
           return Err.WRONGPASS;
         }
         s.authenticated = true;
@@ -343,6 +351,7 @@ public final class ServerCommands {
     String user = a.length == 3 ? str(a[1]) : "default";
     // A user without a password (nopass) takes any, as in Redis.
     if (!router.acl().authenticate(user, a[a.length - 1])) {
+      router.acl().logAuthFailure(s, user, a[0]);
       return Err.WRONGPASS;
     }
     s.authenticated = true;

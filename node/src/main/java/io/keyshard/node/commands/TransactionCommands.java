@@ -294,6 +294,8 @@ final class TransactionCommands {
             .thenApply(rs -> server.flushedIfOk(s, Reply.OK));
       case "debug":
         return server.debug().inTransaction(tx::exec, locked, s, argv);
+      case "wait":
+        return server.waitCommand().inTransaction(s, argv);
       case "migrate":
         // EXEC already holds its keys' slots: it runs inside this transaction, not a new one.
         return server.migrate().inTransaction(tx::exec, s, argv);

@@ -51,6 +51,12 @@ public final class NodeSettings {
     this.clusterEnabled = c.getBoolean("cluster.enabled");
     this.tls = TlsSettings.from(c);
     this.aclUsers = List.copyOf(c.getStringList("acl.users"));
+    String pubsubDefault = c.getString("acl.pubsub-default");
+    if (!pubsubDefault.equals("resetchannels") && !pubsubDefault.equals("allchannels")) {
+      throw new IllegalArgumentException(
+          "keyshard.acl.pubsub-default: allchannels or resetchannels, not " + pubsubDefault);
+    }
+    this.aclPubsubDefaultAll = pubsubDefault.equals("allchannels");
     this.protectedMode = c.getBoolean("protected-mode");
     Long max = memToULL(c.getString("maxmemory"));
     if (max == null) {
@@ -163,6 +169,7 @@ public final class NodeSettings {
   }
 
   private final List<String> aclUsers;
+  private final boolean aclPubsubDefaultAll;
   private final String enableDebugCommand;
   private final String dbFilename;
 
@@ -180,6 +187,11 @@ public final class NodeSettings {
   /** ACL users from the configuration, each as ACL LIST prints one ("user alice on ..."). */
   public List<String> aclUsers() {
     return aclUsers;
+  }
+
+  /** keyshard.acl.pubsub-default: the channels of users made at start (Redis's acl-pubsub-default). */
+  public boolean aclPubsubDefaultAll() {
+    return aclPubsubDefaultAll;
   }
 
   /** Redis's protected-mode: without a default password, only loopback clients are served. */

@@ -81,7 +81,7 @@ public final class Router {
     this.table = table;
     this.settings = settings;
     this.slots = new SlotClient(sharding, localSlots, scheduler, settings.requestTimeout());
-    this.acl = new Acl(table, settings.aclUsers(), settings.requirePass());
+    this.acl = new Acl(table, settings.aclUsers(), settings.requirePass(), settings.aclPubsubDefaultAll());
   }
 
   /** How this node reaches its slots: everything below the router asks them through it. */
@@ -234,13 +234,17 @@ public final class Router {
       s.flagMultiError();
       return done(Err.NOAUTH);
     }
+    // Set before the check, as Redis does, so that an ACL LOG entry's client-info names it.
+    s.lastCommand = spec.fullName();
+    s.lastCommandAt = System.currentTimeMillis();
     Reply denied = acl.check(s, top, spec, argv);
     if (denied != null) {
       s.flagMultiError();
       return done(denied);
     }
-    s.lastCommand = spec.fullName();
-    s.lastCommandAt = System.currentTimeMillis();
+    if (cluster != null && (spec.isWrite() || spec.flags().contains("may_replicate"))) {
+      noteWrite(s, route);
+    }
     Reply busy = busy(s, top, argv);
     if (busy != null) {
       return done(busy);
@@ -290,6 +294,25 @@ public final class Router {
               });
     }
     return afterLoading(s, argv, route);
+  }
+
+  /**
+   * Remembers where a write of this connection may land, for WAIT: its keys' slots, or
+   * everywhere for a write without keys or a script (which may write keys it did not declare).
+   * Noted before the write runs; a write that then fails only makes WAIT wait for more.
+   */
+  private static void noteWrite(Session s, Route route) {
+    String name = route.top().name();
+    boolean script = name.startsWith("eval") || name.startsWith("fcall");
+    if (route.slots().isEmpty() || script) {
+      s.wroteEverywhere = true;
+      return;
+    }
+    synchronized (s.writtenSlots) {
+      for (int slot : route.slots()) {
+        s.writtenSlots.set(slot);
+      }
+    }
   }
 
   private volatile io.keyshard.node.scripting.Scripts scripts;

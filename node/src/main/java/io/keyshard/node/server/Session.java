@@ -79,6 +79,15 @@ public final class Session {
   /** The connection is gone (a blocking command that starts now must not wait). */
   public volatile boolean closed;
 
+  /**
+   * Cluster mode: the slots this connection has sent writes to (synchronized on itself), and
+   * whether it sent one that may write anywhere (a keyless write, a script): what WAIT waits
+   * for replicas to have applied.
+   */
+  public final java.util.BitSet writtenSlots = new java.util.BitSet();
+
+  public volatile boolean wroteEverywhere;
+
   /** Pub/Sub: where messages for this connection go (its output stage, set by RespServer). */
   public volatile io.keyshard.node.pubsub.PubSub.Outbox outbox;
 

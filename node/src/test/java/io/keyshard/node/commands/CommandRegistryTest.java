@@ -35,7 +35,7 @@ class CommandRegistryTest {
             "bgsave", "cluster", "readonly", "readwrite", "shutdown", "migrate", "sort", "sort_ro", "sync", "replconf",
             "eval", "evalsha", "eval_ro", "evalsha_ro", "script", "subscribe", "psubscribe", "ssubscribe",
             "unsubscribe", "punsubscribe", "sunsubscribe", "publish", "spublish", "pubsub", "fcall", "fcall_ro",
-            "function")) {
+            "function", "wait")) {
       r.session(name, ANY);
     }
     for (String name : Set.of("ping", "echo", "select", "asking")) {

@@ -151,6 +151,11 @@ public final class RawClient implements AutoCloseable {
     return b.toString(StandardCharsets.UTF_8);
   }
 
+  /** How long a read waits before it fails with SocketTimeoutException (20 s by default). */
+  public void setReadTimeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+  }
+
   /** True when the server has closed the connection (reads EOF within the timeout). */
   public boolean isClosedByServer() throws IOException {
     try {
