@@ -142,7 +142,7 @@ class ScriptingDifferentialTest extends DifferentialTestBase {
   void aScriptIsAtomicForOtherClients() throws Exception {
     // A script moves 100 units between two keys of different slots, never declared, 300 times;
     // a reader summing both with MGET must always see 1000.
-    try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+    try (Jedis j = new Jedis("127.0.0.1", node.port(), 30_000)) {
       j.mset("{a}bal", "1000", "{b}bal", "0");
     }
     String script =
@@ -154,7 +154,7 @@ class ScriptingDifferentialTest extends DifferentialTestBase {
       Future<Integer> writer =
           pool.submit(
               () -> {
-                try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+                try (Jedis j = new Jedis("127.0.0.1", node.port(), 30_000)) {
                   for (int i = 0; i < 300; i++) {
                     j.eval(script, 0);
                   }
@@ -162,7 +162,7 @@ class ScriptingDifferentialTest extends DifferentialTestBase {
                 return 300;
               });
       List<Long> wrong = new ArrayList<>();
-      try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+      try (Jedis j = new Jedis("127.0.0.1", node.port(), 30_000)) {
         int reads = 0;
         while (!writer.isDone() || reads < 100) {
           List<String> both = j.mget("{a}bal", "{b}bal");
