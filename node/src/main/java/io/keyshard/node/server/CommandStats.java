@@ -17,8 +17,10 @@ import org.HdrHistogram.Histogram;
  * Redis 7.0's per-command counters (INFO commandstats and latencystats) and error counts (INFO
  * errorstats, total_error_replies), kept as Redis keeps them:
  * <ul>
- *   <li>calls, usec, failed_calls: a command that ran, counted when it completes (a blocked
- *       command when it is served or times out); failed when its reply is an error;
+ *   <li>calls, usec, failed_calls: a command that ran, counted when it completes, failed when
+ *       its reply is an error; a blocking command's call when it starts (as Redis, which counts
+ *       it before it blocks), its failure and time when it is served, times out or fails (its
+ *       time includes the time blocked, Redis's does not);
  *   <li>rejected_calls: refused before it ran (arity, NOAUTH, NOPERM, OOM, BUSY, LOADING,
  *       a redirect, a command refused inside MULTI; inside a script, Redis's script checks);
  *   <li>commands inside EXEC and scripts count under their own names as well;
@@ -78,9 +80,22 @@ public final class CommandStats {
 
   /** Ran, from {@code startNanos} (System.nanoTime) to now, with {@code reply} (null: failed). */
   public void ran(CommandSpec spec, long startNanos, Reply reply) {
+    of(spec).calls.increment();
+    completed(spec, startNanos, reply);
+  }
+
+  /**
+   * A blocking command (BLPOP, XREADGROUP BLOCK ...) is a call when it starts, as in Redis, where
+   * it is counted before it blocks; its failure and time when it completes ({@link #completed}).
+   */
+  public void called(CommandSpec spec) {
+    of(spec).calls.increment();
+  }
+
+  /** The completion of a call counted by {@link #called}. */
+  public void completed(CommandSpec spec, long startNanos, Reply reply) {
     long ns = Math.max(0, System.nanoTime() - startNanos);
     Counters c = of(spec);
-    c.calls.increment();
     c.usec.add(ns / 1000);
     if (reply == null || reply.isError()) {
       c.failed.increment();

@@ -483,6 +483,11 @@ public final class Router {
     // From here it runs: counted when its reply is made (a blocked command when it is served).
     long start = System.nanoTime();
     CommandStats counted = commandStats;
+    if (binding.kind() == Kind.BLOCKING) {
+      counted.called(spec);
+      return run(s, argv, route)
+          .whenComplete((r, t) -> counted.completed(spec, start, t == null ? r : null));
+    }
     return run(s, argv, route)
         .whenComplete((r, t) -> counted.ran(spec, start, t == null ? r : null));
   }
