@@ -211,7 +211,9 @@ public final class Router {
       // A rejected command inside MULTI dooms the transaction: EXEC answers EXECABORT.
       s.flagMultiError();
       CommandSpec named = argv.length == 0 ? null : table.lookup(argv[0]);
-      if (named != null && ((Reply.Error) route.invalid()).text().startsWith("ERR wrong number of arguments")) {
+      if (named != null
+          && route.invalid() instanceof Reply.Error e
+          && e.text().startsWith("ERR wrong number of arguments")) {
         // Wrong arity counts against the command (an unknown command or subcommand: nowhere).
         CommandSpec sub = table.resolve(argv);
         commandStats.rejected(sub != null ? sub : named);
