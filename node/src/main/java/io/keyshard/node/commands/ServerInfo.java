@@ -111,7 +111,8 @@ final class ServerInfo {
 
   /**
    * INFO [section ...]: sections are named in any case and always come out in Redis's order,
-   * each once; "default", "all" and "everything" stand for the sections Keyshard has.
+   * each once; "default" stands for Redis 7.0's default sections, "all" and "everything" for
+   * every section (Keyshard has no modules).
    */
   CompletionStage<Reply> render(Session s, byte[][] a) {
     return render(s, a, server::stats);
