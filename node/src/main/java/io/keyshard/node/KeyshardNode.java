@@ -296,6 +296,7 @@ public final class KeyshardNode implements AutoCloseable {
     ClientRegistry clients = new ClientRegistry();
     ServerStats stats = new ServerStats();
     Router router = new Router(table, sharding, localSlots, system.scheduler(), settings);
+    router.setCommandStats(stats.commands);
     router.setJournal(journal);
     router.slots().setDormant(dormant);
     // Cluster mode: another node may complete this log if this one is gone, so this

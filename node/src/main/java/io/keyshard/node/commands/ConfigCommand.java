@@ -4,6 +4,7 @@ import static io.keyshard.node.commands.Args.str;
 
 import io.keyshard.node.acl.Acl;
 import io.keyshard.node.journal.JournalEngine;
+import io.keyshard.node.server.CommandStats;
 import io.keyshard.node.server.NodeSettings;
 import io.keyshard.node.server.OutputBufferLimits;
 import io.keyshard.node.server.Session;
@@ -66,6 +67,7 @@ final class ConfigCommand {
       JournalEngine journal,
       Notifications notifications,
       io.keyshard.node.pubsub.Tracking tracking,
+      CommandStats commandStats,
       Runnable evictIfOver,
       Runnable resetStats) {
     this.resetStats = resetStats;
@@ -202,6 +204,18 @@ final class ConfigCommand {
         s -> Notifications.render(notifications.flags()),
         null,
         v -> notifications.setFlags(Notifications.parse(v)));
+    add(
+        "latency-tracking",
+        ConfigType.BOOL,
+        s -> commandStats.latencyTracking() ? "yes" : "no",
+        null,
+        v -> commandStats.setLatencyTracking(v.equals("yes")));
+    add(
+        "latency-tracking-info-percentiles",
+        ConfigType.STRING,
+        s -> commandStats.percentiles(),
+        CommandStats::refusePercentiles,
+        commandStats::setPercentiles);
     add(
         "tracking-table-max-keys",
         ConfigType.integer(0, Long.MAX_VALUE),

@@ -9,6 +9,7 @@ import io.keyshard.node.route.Verdict;
 import io.keyshard.node.scripting.Functions;
 import io.keyshard.node.scripting.LuaEngine;
 import io.keyshard.node.scripting.Scripts;
+import io.keyshard.node.server.CommandStats;
 import io.keyshard.node.server.Evictor;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.Session;
@@ -272,13 +273,19 @@ final class ScriptCommands {
           Scripts.Running running = scripts.start(target.name(), target.fn() != null, call.argv());
           LuaEngine.Flags flags = target.flags(engine);
           Context ctx = new Context(tx, everySlot, session, flags, call.readOnly(), needs, running);
-          return scripts.run(
-              engine,
-              running,
-              () ->
-                  target.fn() != null
-                      ? engine.callFunction(target.fn(), call.keys(), call.args(), ctx)
-                      : engine.run(target.sha(), call.keys(), call.args(), ctx));
+          Reply r =
+              scripts.run(
+                  engine,
+                  running,
+                  () ->
+                      target.fn() != null
+                          ? engine.callFunction(target.fn(), call.keys(), call.args(), ctx)
+                          : engine.run(target.sha(), call.keys(), call.args(), ctx));
+          if (ctx.passesOn(r)) {
+            // Already counted in errorstats where redis.call or redis.pcall made it, as in Redis.
+            caller.countedError = r;
+          }
+          return r;
         });
   }
 
@@ -293,6 +300,8 @@ final class ScriptCommands {
     private final Scripts.Running running;
     /** The first slot touched (shebang scripts without allow-cross-slot-keys stay in it). */
     private int firstSlot;
+    /** The error replies redis.call and redis.pcall gave this run (counted in errorstats). */
+    private final List<String> errors = new ArrayList<>();
 
     Context(
         Transactions.Tx tx,
@@ -324,42 +333,75 @@ final class ScriptCommands {
       return Reply.integer(router.acl().deny(session, top, spec, argv) == null ? 1 : 0);
     }
 
+    /** Whether the script's error reply {@code r} only passes on one of its calls' errors. */
+    boolean passesOn(Reply r) {
+      if (!(r instanceof Reply.Error e)) {
+        return false;
+      }
+      for (String text : errors) {
+        // redis.call's error comes back with the script's name and line after it.
+        if (e.text().startsWith(text)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
     @Override
     public Reply call(byte[][] argv) {
+      Reply r = checkedCall(argv);
+      if (r instanceof Reply.Error e && !needs.any()) {
+        errors.add(e.text());
+      }
+      return r;
+    }
+
+    /** Refused by the script's checks before it ran: rejected_calls, and its error counted. */
+    private Reply refused(CommandSpec spec, Reply r) {
+      CommandStats stats = router.commandStats();
+      stats.rejected(spec);
+      stats.error(r);
+      return r;
+    }
+
+    private Reply checkedCall(byte[][] argv) {
       if (needs.any()) {
         return Err.err("the script runs again");
       }
       CommandTable table = router.table();
       CommandSpec top = table.lookup(argv[0]);
       if (top == null) {
-        return Err.err("Unknown Redis command called from script");
+        return refused(null, Err.err("Unknown Redis command called from script"));
       }
       if (table.check(argv) != null) {
-        return table.resolve(argv) == null || (top.isContainer() && argv.length < 2)
-            ? Err.err("Unknown Redis command called from script")
-            : Err.err("Wrong number of args calling Redis command from script");
+        CommandSpec named = table.resolve(argv);
+        return named == null || (top.isContainer() && argv.length < 2)
+            ? refused(null, Err.err("Unknown Redis command called from script"))
+            : refused(named, Err.err("Wrong number of args calling Redis command from script"));
       }
       CommandSpec spec = table.resolve(argv);
       if (top.flags().contains("noscript") || spec.flags().contains("noscript")) {
-        return Err.err("This Redis command is not allowed from script");
+        return refused(spec, Err.err("This Redis command is not allowed from script"));
       }
       if ((top.name().equals("xread") || top.name().equals("xreadgroup")) && blocks(argv)) {
         // Other blocking commands run without blocking in a script; these refuse, as in Redis.
-        return Err.err(new String(argv[0], StandardCharsets.UTF_8) + " command is not allowed with BLOCK option from scripts");
+        return refused(spec, Err.err(new String(argv[0], StandardCharsets.UTF_8) + " command is not allowed with BLOCK option from scripts"));
       }
       Acl.Denial denied = router.acl().deny(session, top, spec, argv);
       if (denied != null) {
         router.acl().logDenial(session, denied, "lua");
-        return Err.err(
-            switch (denied.reason()) {
-              case "key" -> "The user executing the script can't access at least one of the keys mentioned in the command arguments";
-              case "channel" -> "The user executing the script can't publish to the channel mentioned in the command";
-              default -> "The user executing the script can't run this command or subcommand";
-            });
+        return refused(
+            spec,
+            Err.err(
+                switch (denied.reason()) {
+                  case "key" -> "The user executing the script can't access at least one of the keys mentioned in the command arguments";
+                  case "channel" -> "The user executing the script can't publish to the channel mentioned in the command";
+                  default -> "The user executing the script can't run this command or subcommand";
+                }));
       }
       boolean write = spec.isWrite() || spec.flags().contains("may_replicate");
       if (readOnly && write) {
-        return Err.err("Write commands are not allowed from read-only scripts.");
+        return refused(spec, Err.err("Write commands are not allowed from read-only scripts."));
       }
       Evictor ev = router.evictor();
       if (!running.wroteAny()
@@ -367,7 +409,7 @@ final class ScriptCommands {
           && !flags.has("allow-oom")
           && ev != null
           && ev.over()) {
-        return Err.OOM;
+        return refused(spec, Err.OOM);
       }
       int[] keyPositions = table.keyPositions(spec, argv);
       SortedSet<Integer> slots = Router.slotsOf(argv, keyPositions);
@@ -375,7 +417,7 @@ final class ScriptCommands {
       if (view != null) {
         for (int slot : slots) {
           if (!view.owns(slot) || slots.size() > 1) {
-            return Err.err("Script attempted to access a non local key in a cluster node");
+            return refused(spec, Err.err("Script attempted to access a non local key in a cluster node"));
           }
         }
       }
@@ -384,7 +426,7 @@ final class ScriptCommands {
           if (firstSlot < 0) {
             firstSlot = slot;
           } else if (slot != firstSlot) {
-            return Err.err("Script attempted to access keys that do not hash to the same slot");
+            return refused(spec, Err.err("Script attempted to access keys that do not hash to the same slot"));
           }
         }
       }

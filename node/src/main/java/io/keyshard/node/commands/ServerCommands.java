@@ -94,6 +94,7 @@ public final class ServerCommands {
             journal,
             router.slots().localSlots().notifications(),
             tracking,
+            router.commandStats(),
             () -> {
               Evictor evictor = router.evictor();
               if (evictor != null && evictor.over() && evictor.evicts()) {

@@ -37,9 +37,10 @@ import java.util.function.Supplier;
  * field with no Keyshard meaning has Redis's idle value (0, -1, "ok"); fields Keyshard adds
  * (keyshard_*) come last in their section.
  *
- * <p>Not implemented: the commandstats and latencystats sections (Keyshard keeps no per-command
- * counters yet) and errorstats lines (it counts error replies only in total, shown as
- * total_error_replies). Asking for them gives nothing, as an unknown section does in Redis.
+ * <p>Commandstats, Errorstats and Latencystats come from {@link ServerStats#commands}, counted as
+ * Redis 7.0 counts them (server/CommandStats: which calls are rejected or failed, commands inside
+ * EXEC and scripts under their own names, errors by code); "default" has Errorstats but not the
+ * other two, "all" and "everything" have all three (Keyshard has no modules, so they are the same).
  */
 final class ServerInfo {
   static final String KEYSHARD_VERSION = keyshardVersion();
@@ -51,13 +52,20 @@ final class ServerInfo {
     for (String heading :
         List.of(
             "Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
-            "Modules", "Errorstats", "Cluster", "Keyspace")) {
+            "Modules", "Commandstats", "Errorstats", "Latencystats", "Cluster", "Keyspace")) {
       SECTIONS.put(heading.toLowerCase(Locale.ROOT), heading);
     }
   }
 
-  /** Redis 7.0's "default" sections; "all" and "everything" add only sections Keyshard lacks. */
-  private static final Set<String> DEFAULT_SECTIONS = SECTIONS.keySet();
+  /** Redis 7.0's "all" (and, without modules, "everything"): every section. */
+  private static final Set<String> ALL_SECTIONS = SECTIONS.keySet();
+
+  /** Redis 7.0's "default" (and INFO without arguments): all but commandstats and latencystats. */
+  private static final Set<String> DEFAULT_SECTIONS =
+      Set.copyOf(
+          SECTIONS.keySet().stream()
+              .filter(k -> !k.equals("commandstats") && !k.equals("latencystats"))
+              .toList());
 
   private final NodeSettings settings;
   private final ClientRegistry clients;
@@ -103,7 +111,8 @@ final class ServerInfo {
 
   /**
    * INFO [section ...]: sections are named in any case and always come out in Redis's order,
-   * each once; "default", "all" and "everything" stand for the sections Keyshard has.
+   * each once; "default" stands for Redis 7.0's default sections, "all" and "everything" for
+   * every section (Keyshard has no modules).
    */
   CompletionStage<Reply> render(Session s, byte[][] a) {
     return render(s, a, server::stats);
@@ -118,8 +127,10 @@ final class ServerInfo {
     }
     for (int i = 1; i < a.length; i++) {
       String name = str(a[i]).toLowerCase(Locale.ROOT);
-      if (name.equals("default") || name.equals("all") || name.equals("everything")) {
+      if (name.equals("default")) {
         wanted.addAll(DEFAULT_SECTIONS);
+      } else if (name.equals("all") || name.equals("everything")) {
+        wanted.addAll(ALL_SECTIONS);
       } else if (SECTIONS.containsKey(name)) {
         wanted.add(name);
       }
@@ -172,8 +183,11 @@ final class ServerInfo {
         l.b().append(settings.clusterInfo());
       }
       case "keyspace" -> keyspace.forEach(l::add);
+      case "commandstats" -> stats.commands.commandLines().forEach(l::add);
+      case "errorstats" -> stats.commands.errorLines().forEach(l::add);
+      case "latencystats" -> stats.commands.latencyLines().forEach(l::add);
       default -> {
-        // modules and errorstats: Keyshard has no modules and counts errors only in total.
+        // modules: Keyshard has none.
       }
     }
   }
@@ -408,7 +422,7 @@ final class ServerInfo {
         .add("tracking_total_items", server.tracking().totalItems())
         .add("tracking_total_prefixes", server.tracking().totalPrefixes())
         .add("unexpected_error_replies", 0)
-        .add("total_error_replies", stats.errorReplies.get())
+        .add("total_error_replies", stats.commands.totalErrors())
         .add("dump_payload_sanitizations", 0)
         // Keyshard does not count socket reads and writes; one of each per request is what an
         // unpipelined client causes.

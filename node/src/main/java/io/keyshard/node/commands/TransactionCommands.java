@@ -4,6 +4,7 @@ import io.keyshard.node.commands.CommandRegistry.Binding;
 import io.keyshard.node.commands.CommandRegistry.Kind;
 import io.keyshard.node.commands.CommandRegistry.Trait;
 import io.keyshard.node.route.Verdict;
+import io.keyshard.node.server.CommandStats;
 import io.keyshard.node.server.Router;
 import io.keyshard.node.server.Session;
 import io.keyshard.node.slot.SlotEntity;
@@ -247,11 +248,34 @@ final class TransactionCommands {
     CommandTable table = router.table();
     CommandSpec top = table.lookup(argv[0]);
     CommandSpec spec = table.resolve(argv);
+    CommandStats stats = router.commandStats();
     // Checked again, as Redis does: the user's rules may have changed since it was queued.
     Reply denied = router.acl().recheck(s, top, spec, argv);
     if (denied != null) {
+      stats.rejected(spec);
+      stats.error(denied);
       return CompletableFuture.completedFuture(denied);
     }
+    // Inside EXEC or a script a command counts under its own name, and its error in errorstats
+    // (EXEC's array and a script's reply are not errors themselves).
+    long start = System.nanoTime();
+    return runChecked(tx, s, argv, locked, everySlot, needs, script, top, spec)
+        .whenComplete(
+            (r, t) -> {
+              if (needs.any()) {
+                return; // undone: it runs again, and is counted then
+              }
+              stats.ran(spec, start, t == null ? r : null);
+              if (r != null) {
+                s.countError(stats, r);
+              }
+            });
+  }
+
+  private CompletionStage<Reply> runChecked(
+      Transactions.Tx tx, Session s, byte[][] argv, SortedSet<Integer> locked, boolean everySlot, ScriptCommands.Needs needs,
+      boolean script, CommandSpec top, CommandSpec spec) {
+    CommandTable table = router.table();
     String name = top.name();
     int db = s.db;
     switch (name) {

@@ -360,9 +360,7 @@ public final class RespServer {
                 log.error("Command failed for client {}", s.id, t);
                 r = Reply.error("ERR internal error");
               }
-              if (r.isError()) {
-                stats.errorReplies.incrementAndGet();
-              }
+              s.countError(stats.commands, r);
               Runnable onOut = s.onReplyOut;
               s.onReplyOut = null;
               Runnable invalidations = s.takeAfterReply();

@@ -98,6 +98,23 @@ public final class Router {
     return acl;
   }
 
+  private volatile CommandStats commandStats = new CommandStats();
+
+  /** INFO commandstats, errorstats and latencystats: counted here for every client command. */
+  public void setCommandStats(CommandStats stats) {
+    this.commandStats = stats;
+  }
+
+  public CommandStats commandStats() {
+    return commandStats;
+  }
+
+  /** Refused before it ran: Redis's rejected_calls. */
+  private CompletionStage<Reply> refused(CommandSpec spec, Reply r) {
+    commandStats.rejected(spec);
+    return done(r);
+  }
+
   /** Every command's handler and kind, checked against the table at start-up. */
   public void setCommands(CommandRegistry commands) {
     this.commands = commands;
@@ -194,6 +211,13 @@ public final class Router {
       // A rejected command inside MULTI dooms the transaction: EXEC answers EXECABORT.
       s.flagMultiError();
       CommandSpec named = argv.length == 0 ? null : table.lookup(argv[0]);
+      if (named != null
+          && route.invalid() instanceof Reply.Error e
+          && e.text().startsWith("ERR wrong number of arguments")) {
+        // Wrong arity counts against the command (an unknown command or subcommand: nowhere).
+        CommandSpec sub = table.resolve(argv);
+        commandStats.rejected(sub != null ? sub : named);
+      }
       if (named != null && named.name().equals("exec")) {
         // A rejected EXEC itself ends the transaction and forgets the WATCHes, as in Redis.
         s.multi = null;
@@ -228,11 +252,11 @@ public final class Router {
     Reply unprotected = ProtectedCommands.refusal(settings, s, top);
     if (unprotected != null) {
       s.flagMultiError();
-      return done(unprotected);
+      return refused(spec, unprotected);
     }
     if (!top.flags().contains("no_auth") && acl.authRequired(s)) {
       s.flagMultiError();
-      return done(Err.NOAUTH);
+      return refused(spec, Err.NOAUTH);
     }
     // Set before the check, as Redis does, so that an ACL LOG entry's client-info names it.
     s.lastCommand = spec.fullName();
@@ -240,18 +264,18 @@ public final class Router {
     Reply denied = acl.check(s, top, spec, argv);
     if (denied != null) {
       s.flagMultiError();
-      return done(denied);
+      return refused(spec, denied);
     }
     if (cluster != null && (spec.isWrite() || spec.flags().contains("may_replicate"))) {
       noteWrite(s, route);
     }
     Reply busy = busy(s, top, argv);
     if (busy != null) {
-      return done(busy);
+      return refused(spec, busy);
     }
     if (s.proto == 2 && s.subscribed() && !SUBSCRIBED_CONTEXT.contains(top.name())) {
       s.flagMultiError();
-      return done(new Verdict.SubscribedContext(spec.fullName()).reply());
+      return refused(spec, new Verdict.SubscribedContext(spec.fullName()).reply());
     }
     Verdict verdict = verdict(s, route, asking);
     if (verdict instanceof Verdict.Proxied p) {
@@ -275,7 +299,7 @@ public final class Router {
     }
     if (verdict.refuses()) {
       s.flagMultiError();
-      return done(verdict.reply());
+      return refused(spec, verdict.reply());
     }
     Loading loading = this.loading;
     if (mustWaitForLoading(loading, route)) {
@@ -290,7 +314,7 @@ public final class Router {
                   return afterLoading(s, argv, route);
                 }
                 s.flagMultiError();
-                return done(new Verdict.Loading().reply());
+                return refused(spec, new Verdict.Loading().reply());
               });
     }
     return afterLoading(s, argv, route);
@@ -452,6 +476,7 @@ public final class Router {
   private CompletionStage<Reply> oom(Session s, CommandSpec top) {
     // Refused before running: nothing is persisted; inside MULTI the EXEC will fail.
     s.flagMultiError();
+    commandStats.rejected(top);
     if (top.name().equals("exec") && s.multi != null) {
       // As Redis's execCommandAbort: the transaction is discarded and its WATCHes forgotten.
       s.multi = null;
@@ -471,15 +496,31 @@ public final class Router {
         // SHUTDOWN, SAVE, ... are refused, not queued, and doom the transaction, as in Redis
         // (a SHUTDOWN queued and run by EXEC would stop the node).
         s.flagMultiError();
-        return done(Reply.error("ERR Command not allowed inside a transaction"));
+        return refused(spec, Reply.error("ERR Command not allowed inside a transaction"));
       }
       s.multi.add(argv);
       return done(Reply.QUEUED);
     }
     if (spec.isWrite() && route.slots().size() != 1 && !slots.journal().admitsWrite()) {
       // The journal is failing: refused before it runs anywhere (one slot's writes: execInSlot).
-      return done(JournalHealth.NOT_APPLIED);
+      return refused(spec, JournalHealth.NOT_APPLIED);
     }
+    // From here it runs: counted when its reply is made (a blocked command when it is served).
+    long start = System.nanoTime();
+    CommandStats counted = commandStats;
+    if (binding.kind() == Kind.BLOCKING) {
+      counted.called(spec);
+      return run(s, argv, route)
+          .whenComplete((r, t) -> counted.completed(spec, start, t == null ? r : null));
+    }
+    return run(s, argv, route)
+        .whenComplete((r, t) -> counted.ran(spec, start, t == null ? r : null));
+  }
+
+  private CompletionStage<Reply> run(Session s, byte[][] argv, Route route) {
+    CommandSpec top = route.top();
+    CommandSpec spec = route.spec();
+    Binding binding = route.binding();
     // CLIENT CACHING holds for the one command after it (a MULTI's until its EXEC), as in Redis.
     boolean caching = s.trackingCaching;
     if (s.tracking != null) {

@@ -11,7 +11,8 @@ public final class ServerStats {
   public final AtomicLong netInputBytes = new AtomicLong();
   public final AtomicLong netOutputBytes = new AtomicLong();
   public final AtomicLong protocolErrors = new AtomicLong();
-  public final AtomicLong errorReplies = new AtomicLong();
+  /** Per-command counters, error codes, total_error_replies, latency (INFO commandstats ...). */
+  public final CommandStats commands = new CommandStats();
   public volatile long lastSave = System.currentTimeMillis() / 1000;
 
   public void reset() {
@@ -21,6 +22,6 @@ public final class ServerStats {
     netInputBytes.set(0);
     netOutputBytes.set(0);
     protocolErrors.set(0);
-    errorReplies.set(0);
+    commands.reset();
   }
 }

@@ -27,6 +27,23 @@ public final class Session {
   public volatile String libName = "";
   public volatile String libVer = "";
   public volatile long lastCommandAt = createdAt;
+  /**
+   * A script's error reply that only passes on an error its redis.call or redis.pcall already
+   * counted in errorstats (as Redis, it is not counted again); compared by identity.
+   */
+  public volatile io.keyshard.protocol.Reply countedError;
+
+  /** Counts {@code r} in errorstats unless this connection's script already counted it. */
+  public void countError(CommandStats stats, io.keyshard.protocol.Reply r) {
+    if (!r.isError()) {
+      return;
+    }
+    if (countedError == r) {
+      countedError = null;
+      return;
+    }
+    stats.error(r);
+  }
   public volatile String lastCommand = "NULL";
   public volatile boolean noEvict;
   /** READONLY (cluster mode): reads of its primary's slots may be served by this replica. */
