@@ -241,6 +241,7 @@ class BackupRoundTripTest {
       }
       ClusterProbe.awaitCoveredBy(ports);
       ClusterProbe.awaitOneOwnerEverywhere(ports);
+      ClusterProbe.awaitEveryShardAnswers(ports[0]);
       return nodes;
     } catch (Exception | AssertionError e) {
       stop(nodes);

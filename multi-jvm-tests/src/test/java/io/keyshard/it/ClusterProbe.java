@@ -458,6 +458,68 @@ final class ClusterProbe {
   }
 
   /** One key per slot, written through its owner: every slot accepts writes (asked for up to a minute). */
+  /**
+   * Until a slot of each shard answers a read through its owner (EXISTS of a key no test writes): a
+   * cluster's first request to a slot group waits for the shard coordinator to place its shard,
+   * which on a loaded machine took longer than the node's request timeout, so a test's first
+   * writes got "slot did not answer in time". Reads only (of the keys {@link #keyPerSlot} names,
+   * which only {@link #awaitEverySlotTakesWrites} writes): the test's data stays its own.
+   */
+  static void awaitEveryShardAnswers(int port) throws InterruptedException {
+    long until = System.currentTimeMillis() + 120_000;
+    while (true) {
+      Map<Integer, Integer> owner = ownerBySlot(port);
+      String[] keys = keyPerSlot();
+      // A shard is an owner's group of 64 consecutive slots: one read in each places them all.
+      List<String> each = new ArrayList<>();
+      java.util.Set<String> groups = new java.util.HashSet<>();
+      for (Map.Entry<Integer, Integer> e : new TreeMap<>(owner).entrySet()) {
+        if (groups.add(e.getValue() + "/" + e.getKey() / 64)) {
+          each.add(keys[e.getKey()]);
+        }
+      }
+      List<String> failed = new ArrayList<>();
+      if (owner.size() < 16384) {
+        failed.add((16384 - owner.size()) + " slots have no owner");
+      }
+      failed.addAll(perOwner(owner, each, ClusterProbe::unanswered));
+      if (failed.isEmpty()) {
+        return;
+      }
+      if (System.currentTimeMillis() > until) {
+        throw new AssertionError(failed.size() + " shards do not answer, e.g. " + failed.subList(0, Math.min(5, failed.size())));
+      }
+      System.out.println(LocalTime.now() + " not yet: " + failed.size() + " shards do not answer, e.g. " + failed.subList(0, Math.min(3, failed.size())));
+      Thread.sleep(500);
+    }
+  }
+
+  /** Pipelined EXISTS of {@code keys} on {@code port}: each key whose read failed, with the error. */
+  private static List<String> unanswered(int port, List<String> keys) {
+    List<String> failed = new ArrayList<>();
+    try (Jedis j = new Jedis("127.0.0.1", port, 30_000)) {
+      for (int from = 0; from < keys.size(); from += PIPELINE) {
+        List<String> part = keys.subList(from, Math.min(keys.size(), from + PIPELINE));
+        Pipeline p = j.pipelined();
+        List<Response<Boolean>> rs = new ArrayList<>();
+        for (String k : part) {
+          rs.add(p.exists(k));
+        }
+        p.sync();
+        for (int i = 0; i < rs.size(); i++) {
+          try {
+            rs.get(i).get();
+          } catch (RuntimeException err) {
+            failed.add(part.get(i) + ": " + err.getMessage());
+          }
+        }
+      }
+    } catch (RuntimeException unreachable) {
+      failed.add("node " + port + ": " + unreachable.getMessage());
+    }
+    return failed;
+  }
+
   static void awaitEverySlotTakesWrites(int port) throws InterruptedException {
     long until = System.currentTimeMillis() + 60_000;
     while (true) {
