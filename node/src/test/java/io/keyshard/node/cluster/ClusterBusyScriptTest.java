@@ -101,52 +101,33 @@ class ClusterBusyScriptTest {
 
   /** How many slots CLUSTER NODES output {@code nodes} gives node {@code id}. */
   private static int slotsOf(String nodes, String id) {
-    int n = 0;
-    for (String line : nodes.split("\n")) {
-      if (!line.startsWith(id)) {
-        continue;
-      }
-      String[] f = line.trim().split(" ");
-      for (int i = 8; i < f.length; i++) {
-        if (f[i].startsWith("[")) {
-          continue;
-        }
-        String[] range = f[i].split("-");
-        int from = Integer.parseInt(range[0]);
-        int to = range.length == 1 ? from : Integer.parseInt(range[1]);
-        n += to - from + 1;
-      }
-    }
-    return n;
+    return (int) slotStream(nodes, id).count();
   }
 
-  /** A key of a slot that node {@code id} owns, found by asking the node for key slots. */
+  /** A key of a slot that node {@code id} owns. */
   private static String keyOwnedBy(Jedis j, String id) {
-    String nodes = j.clusterNodes();
+    java.util.Set<Integer> owned = new java.util.HashSet<>();
+    slotStream(j.clusterNodes(), id).forEach(owned::add);
     for (int i = 0; ; i++) {
       String key = "busy:" + i;
-      long slot = j.clusterKeySlot(key);
-      for (String line : nodes.split("\n")) {
-        if (line.startsWith(id) && covers(line, (int) slot)) {
-          return key;
-        }
+      if (owned.contains((int) j.clusterKeySlot(key))) {
+        return key;
       }
     }
   }
 
-  private static boolean covers(String line, int slot) {
-    String[] f = line.trim().split(" ");
-    for (int i = 8; i < f.length; i++) {
-      if (f[i].startsWith("[")) {
-        continue;
-      }
-      String[] range = f[i].split("-");
-      int from = Integer.parseInt(range[0]);
-      int to = range.length == 1 ? from : Integer.parseInt(range[1]);
-      if (slot >= from && slot <= to) {
-        return true;
-      }
-    }
-    return false;
+  /** The slots node {@code id}'s line of CLUSTER NODES output lists (ranges and single slots). */
+  private static java.util.stream.Stream<Integer> slotStream(String nodes, String id) {
+    return java.util.Arrays.stream(nodes.split("\n"))
+        .filter(line -> line.startsWith(id))
+        .flatMap(line -> java.util.Arrays.stream(line.trim().split(" ")).skip(8))
+        .filter(f -> !f.startsWith("["))
+        .flatMap(
+            f -> {
+              String[] range = f.split("-");
+              int from = Integer.parseInt(range[0]);
+              int to = range.length == 1 ? from : Integer.parseInt(range[1]);
+              return java.util.stream.IntStream.rangeClosed(from, to).boxed();
+            });
   }
 }
